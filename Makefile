@@ -1,0 +1,46 @@
+# Consilium: `make demo` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_ENV := CONSILIUM_DEBUG=1
+
+.PHONY: demo test test-sqlite test-postgres lint system-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+demo: $(VENV)/.installed
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@scripts/demo-banner
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(DEMO_ENV) $(PY) manage.py db_worker & \
+	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# System packages the browser and PostgreSQL runs need (installed only when root and missing).
+system-deps:
+	@scripts/install-system-deps
+
+test: $(VENV)/.installed node_modules/.installed system-deps
+	$(VENV)/bin/ruff check .
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(PY) -m pytest -q
+
+test-postgres:
+	scripts/with-postgres $(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules var

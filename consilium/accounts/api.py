@@ -1,0 +1,25 @@
+from ninja import Router, Schema
+
+router = Router(tags=["account"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    role: str
+    name: str
+    specialist_id: int | None
+
+
+@router.get("/me", response=MeOut)
+def me(request):
+    """The caller's identity and role."""
+    user = request.user
+    specialist = getattr(user, "specialist", None)
+    return MeOut(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        name=user.get_full_name(),
+        specialist_id=specialist.id if specialist else None,
+    )

@@ -1,0 +1,268 @@
+"""A believable demo program: one user per role, ~20 specialists, a case in every state.
+
+All people and institutions are invented. Cases are built through the real actions, so their
+timelines and the audit trail look as they would in use.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from consilium.accounts.models import Role
+from consilium.cases import actions as case_actions
+from consilium.cases.models import Case
+from consilium.consultations.actions import (
+    do_accept_consultation,
+    do_decline_consultation,
+    do_offer_consultation,
+)
+from consilium.decisions.actions import do_record_decision
+from consilium.directory.models import Specialist
+from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+
+PASSWORD = "demo"
+
+USERS = [
+    ("patient", Role.PATIENT, "Maria", "Lopez"),
+    ("patient2", Role.PATIENT, "James", "Carter"),
+    ("caregiver", Role.CAREGIVER, "Ana", "Lopez"),
+    ("coordinator", Role.COORDINATOR, "Priya", "Natarajan"),
+    ("specialist", Role.SPECIALIST, "Helen", "Okafor"),
+    ("specialist2", Role.SPECIALIST, "Daniel", "Weiss"),
+    ("physician", Role.PHYSICIAN, "Robert", "Chen"),
+    ("admin", Role.ADMIN, "Sam", "Admin"),
+]
+
+# (name, NUCC code, specialty, institution, hospital system, city, state, languages, user)
+SPECIALISTS = [
+    ("Dr. Helen Okafor", "207RX0202X", "Medical Oncology", "Summit Cancer Institute",
+     "Summit University Health", "Denver", "CO", ["English"], "specialist"),
+    ("Dr. Daniel Weiss", "207RC0001X", "Clinical Cardiac Electrophysiology",
+     "Lakeshore Heart Institute", "Lakeshore Health", "Chicago", "IL", ["English", "German"],
+     "specialist2"),
+    ("Dr. Aisha Rahman", "2086X0206X", "Surgical Oncology", "Summit Cancer Institute",
+     "Summit University Health", "Denver", "CO", ["English", "Arabic"], None),
+    ("Dr. Kenji Watanabe", "2085R0001X", "Radiation Oncology", "Bayview Cancer Center",
+     "Bayview Medical Group", "San Diego", "CA", ["English", "Japanese"], None),
+    ("Dr. Laura Bianchi", "207RH0003X", "Hematology & Oncology", "Northlake University Hospital",
+     "Northlake Health System", "Minneapolis", "MN", ["English", "Italian"], None),
+    ("Dr. Samuel Adeyemi", "207RX0202X", "Medical Oncology", "Bayview Cancer Center",
+     "Bayview Medical Group", "San Diego", "CA", ["English"], None),
+    ("Dr. Claire Dubois", "207RC0000X", "Cardiovascular Disease", "Lakeshore Heart Institute",
+     "Lakeshore Health", "Chicago", "IL", ["English", "French"], None),
+    ("Dr. Miguel Torres", "207RC0000X", "Cardiovascular Disease", "Riverside Medical Center",
+     "Riverside Health", "Austin", "TX", ["English", "Spanish"], None),
+    ("Dr. Rachel Goldberg", "207RC0001X", "Clinical Cardiac Electrophysiology",
+     "Northlake University Hospital", "Northlake Health System", "Minneapolis", "MN",
+     ["English"], None),
+    ("Dr. Thomas Nguyen", "207X00000X", "Orthopaedic Surgery", "Summit Orthopaedic Center",
+     "Summit University Health", "Denver", "CO", ["English", "Vietnamese"], None),
+    ("Dr. Olivia Martin", "207X00000X", "Orthopaedic Surgery", "Riverside Medical Center",
+     "Riverside Health", "Austin", "TX", ["English"], None),
+    ("Dr. Erik Johansson", "207XS0117X", "Orthopaedic Surgery of the Spine",
+     "Lakeshore Spine Center", "Lakeshore Health", "Chicago", "IL", ["English", "Swedish"],
+     None),
+    ("Dr. Fatima Zahra", "2084N0400X", "Neurology", "Northlake University Hospital",
+     "Northlake Health System", "Minneapolis", "MN", ["English", "French", "Arabic"], None),
+    ("Dr. Peter Kowalski", "2084N0400X", "Neurology", "Bayview Neuroscience Institute",
+     "Bayview Medical Group", "San Diego", "CA", ["English", "Polish"], None),
+    ("Dr. Grace Kim", "207T00000X", "Neurological Surgery", "Summit University Hospital",
+     "Summit University Health", "Denver", "CO", ["English", "Korean"], None),
+    ("Dr. Benjamin Hughes", "207ZP0101X", "Anatomic Pathology", "Northlake University Hospital",
+     "Northlake Health System", "Minneapolis", "MN", ["English"], None),
+    ("Dr. Sofia Rossi", "207ZP0102X", "Anatomic Pathology & Clinical Pathology",
+     "Bayview Cancer Center", "Bayview Medical Group", "San Diego", "CA", ["English"], None),
+    ("Dr. Ahmed Hassan", "2085R0202X", "Diagnostic Radiology", "Lakeshore Imaging",
+     "Lakeshore Health", "Chicago", "IL", ["English", "Arabic"], None),
+    ("Dr. Emily Park", "2085R0202X", "Diagnostic Radiology", "Riverside Medical Center",
+     "Riverside Health", "Austin", "TX", ["English", "Korean"], None),
+    ("Dr. Jonas Becker", "207RX0202X", "Medical Oncology", "Riverside Cancer Center",
+     "Riverside Health", "Austin", "TX", ["English", "German"], None),
+]
+
+# (patient, how far the case goes, first-opinion fields, questions)
+CASES = [
+    ("patient", "opinion_delivered", dict(
+        diagnosis_text="Breast cancer, left breast (invasive ductal carcinoma)",
+        diagnosis_codes=["C50.912"], treatment_category="surgery",
+        treatment_description="Mastectomy of the left breast followed by chemotherapy.",
+        diagnosing_physician="Dr. Mark Ellis", institution="Riverside Medical Center",
+        hospital_system="Riverside Health", first_opinion_date=date(2026, 10, 2),
+        symptoms="A lump found on a routine mammogram; no pain.",
+        concerns="Whether I really need the whole breast removed.",
+        goals="Keep working as a teacher; avoid treatment I do not need.",
+    ), ["Would breast-conserving surgery with radiation be as safe for me?",
+        "Should the tumour be tested for HER2 and hormone receptors again?"]),
+    ("patient", "submitted", dict(
+        diagnosis_text="Primary osteoarthritis, right knee", diagnosis_codes=["M17.11"],
+        treatment_category="surgery", treatment_description="Total knee replacement.",
+        diagnosing_physician="Dr. Susan Park", institution="Lakeshore Orthopaedics",
+        hospital_system="Lakeshore Health", symptoms="Knee pain when walking more than 10 minutes.",
+        goals="Keep hiking with my grandchildren.",
+    ), ["Have I tried everything else first?", "How long is recovery?"]),
+    ("patient", "draft", dict(
+        diagnosis_text="Gallstones with recurring pain", diagnosis_codes=["K80.20"],
+        treatment_category="surgery", treatment_description="Laparoscopic cholecystectomy.",
+        institution="Riverside Medical Center", hospital_system="Riverside Health",
+    ), ["Is surgery needed if the attacks are rare?"]),
+    ("patient2", "in_review", dict(
+        diagnosis_text="Paroxysmal atrial fibrillation", diagnosis_codes=["I48.0"],
+        treatment_category="invasive_procedure",
+        treatment_description="Catheter ablation (pulmonary vein isolation).",
+        diagnosing_physician="Dr. Alan Brooks", institution="Riverside Heart Clinic",
+        hospital_system="Riverside Health", first_opinion_date=date(2026, 9, 15),
+        symptoms="Palpitations twice a week, tired after climbing stairs.",
+        concerns="Risks of the procedure compared to staying on medication.",
+    ), ["What are my chances of staying in normal rhythm after ablation?",
+        "Can I keep taking medication instead?"]),
+    ("patient2", "records_complete", dict(
+        diagnosis_text="Lumbar spinal stenosis with neurogenic claudication",
+        diagnosis_codes=["M48.062"], treatment_category="surgery",
+        treatment_description="Lumbar decompression and fusion L4–L5.",
+        diagnosing_physician="Dr. Irene Vogel", institution="Bayview Spine Center",
+        hospital_system="Bayview Medical Group",
+    ), ["Is fusion needed, or would decompression alone be enough?"]),
+    ("patient2", "specialist_assigned", dict(
+        diagnosis_text="Localized prostate cancer, Gleason 3+4", diagnosis_codes=["C61"],
+        treatment_category="surgery", treatment_description="Radical prostatectomy.",
+        diagnosing_physician="Dr. Paul Meyer", institution="Northlake Urology",
+        hospital_system="Northlake Health System",
+    ), ["Is active surveillance an option for me?"]),
+    ("patient", "decided", dict(
+        diagnosis_text="Multiple sclerosis, relapsing-remitting", diagnosis_codes=["G35"],
+        treatment_category="long_term_medication",
+        treatment_description="Start high-efficacy disease-modifying therapy.",
+        diagnosing_physician="Dr. Nina Frost", institution="Lakeshore Neurology",
+        hospital_system="Lakeshore Health",
+    ), ["Is the diagnosis certain from one MRI?"]),
+    ("patient2", "following_up", dict(
+        diagnosis_text="Thyroid nodule, indeterminate cytology", diagnosis_codes=["E04.1"],
+        treatment_category="surgery", treatment_description="Hemithyroidectomy.",
+        institution="Northlake University Hospital", hospital_system="Northlake Health System",
+    ), ["Would molecular testing of the nodule avoid surgery?"]),
+    ("patient", "closed", dict(
+        diagnosis_text="Chronic low back pain", diagnosis_codes=["M54.50"],
+        treatment_category="invasive_procedure",
+        treatment_description="Radiofrequency ablation of facet joints.",
+        institution="Bayview Pain Clinic", hospital_system="Bayview Medical Group",
+    ), ["Is physiotherapy worth trying first?"]),
+    ("patient2", "withdrawn", dict(
+        diagnosis_text="Carotid artery stenosis, left, 60%", diagnosis_codes=["I65.22"],
+        treatment_category="surgery", treatment_description="Carotid endarterectomy.",
+        institution="Riverside Medical Center", hospital_system="Riverside Health",
+    ), []),
+]
+
+ORDER = ["draft", "submitted", "records_complete", "specialist_assigned", "in_review",
+         "opinion_delivered", "decided", "following_up", "closed"]
+
+
+class Command(BaseCommand):
+    help = "Load demo users (password 'demo'), specialists and cases. Refused unless DEBUG is on."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Load even if data exists.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo users have the password 'demo': load them only with "
+                               "CONSILIUM_DEBUG=1, never in production.")
+        if Case.objects.exists() and not force:
+            self.stdout.write("Demo data is already loaded.")
+            return
+        with transaction.atomic():
+            users = self._users()
+            specialists = self._specialists(users)
+            for patient, target, fields, questions in CASES:
+                self._case(users, specialists, patient, target, fields, questions)
+        self.stdout.write(self.style.SUCCESS(
+            f"Loaded {len(USERS)} users, {len(SPECIALISTS)} specialists, {len(CASES)} cases."
+        ))
+
+    def _users(self):
+        User = get_user_model()
+        users = {}
+        for username, role, first, last in USERS:
+            user, _ = User.objects.get_or_create(username=username, defaults=dict(
+                role=role, first_name=first, last_name=last,
+                email=f"{username}@example.org",
+                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                two_factor_exempt_in_debug=True,
+            ))
+            user.set_password(PASSWORD)
+            user.save()
+            users[username] = user
+        return users
+
+    def _specialists(self, users):
+        result = {}
+        for name, code, specialty, inst, system, city, state, langs, username in SPECIALISTS:
+            specialist, _ = Specialist.objects.get_or_create(name=name, defaults=dict(
+                taxonomy_code=code, specialty=specialty, institution=inst,
+                hospital_system=system, city=city, state=state, languages=langs,
+                user=users.get(username), turnaround_days=7,
+            ))
+            result[username or name] = specialist
+        return result
+
+    def _case(self, users, specialists, patient_name, target, fields, questions):
+        patient, coordinator = users[patient_name], users["coordinator"]
+        case = case_actions.do_create_case({**fields, "questions": questions},
+                                           acting_user=patient)
+        if patient_name == "patient":
+            case_actions.do_share_case(case, "caregiver", acting_user=patient)
+        if target == "withdrawn":
+            case_actions.do_submit_case(case, acting_user=patient)
+            case_actions.do_withdraw_case(case, acting_user=patient)
+            return
+        reached = ORDER.index(target)
+
+        def past(state):
+            return reached >= ORDER.index(state)
+
+        if past("submitted"):
+            case_actions.do_submit_case(case, acting_user=patient)
+        if past("records_complete"):
+            case_actions.do_mark_records_complete(case, acting_user=coordinator)
+        if not past("specialist_assigned"):
+            return
+        # Cardiology cases go to specialist2, everything else to specialist.
+        cardiology = fields["diagnosis_codes"][0].startswith("I")
+        specialist_user = users["specialist2" if cardiology else "specialist"]
+        specialist = specialist_user.specialist
+        if target == "specialist_assigned":
+            # Show a decline in the timeline first: offered to specialist2, who declines.
+            first = do_offer_consultation(case, users["specialist2"].specialist.id,
+                                          acting_user=coordinator)
+            do_decline_consultation(first, "Outside my field; a urologist or oncologist "
+                                    "should review this.", acting_user=users["specialist2"])
+        consultation = do_offer_consultation(case, specialist.id, acting_user=coordinator)
+        do_accept_consultation(consultation, acting_user=specialist_user)
+        if not past("in_review"):
+            return
+        answers = {q.id: "See the reasoning above; in short: yes, and we can discuss it."
+                   for q in case.questions.all()}
+        do_save_opinion(consultation, {
+            "diagnosis_agreement": "agree",
+            "treatment_agreement": "modify" if target != "in_review" else "",
+            "treatment_description": "Breast-conserving surgery with sentinel node biopsy, then "
+                                     "radiation; chemotherapy depends on receptor status."
+            if "Breast" in fields["diagnosis_text"] else "A less invasive first step.",
+            "further_tests": "Repeat receptor testing on the biopsy tissue.",
+            "reasoning": "The imaging and pathology support the diagnosis. The evidence shows "
+                         "equal survival for the less extensive treatment in this situation.",
+            "answers": answers,
+        }, acting_user=specialist_user)
+        if not past("opinion_delivered"):
+            return
+        do_sign_opinion(consultation, acting_user=specialist_user)
+        if past("decided"):
+            do_record_decision(case, "second_opinion", "The less invasive plan fits my goals.",
+                               acting_user=patient)
+        if past("following_up"):
+            case_actions.do_start_follow_up(case, acting_user=patient)
+        if past("closed"):
+            case_actions.do_close_case(case, acting_user=patient)

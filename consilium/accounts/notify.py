@@ -1,0 +1,19 @@
+"""Tell people something needs them, after the transaction commits and outside the request."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .tasks import send_notice
+
+
+def notify_users(user_ids: list[int], subject: str) -> None:
+    """Queue a notice; ``subject`` is fixed wording from the code, never health data."""
+    ids = [uid for uid in user_ids if uid]
+    if ids:
+        transaction.on_commit(lambda: send_notice.enqueue(ids, subject))
+
+
+def notify_role(role: str, subject: str) -> None:
+    users = get_user_model().objects.filter(role=role, is_active=True)
+    ids = list(users.values_list("id", flat=True))
+    notify_users(ids, subject)

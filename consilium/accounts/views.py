@@ -1,0 +1,89 @@
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import ApiToken, Role
+
+
+def home(request):
+    """Send each role to where its work is; explain Consilium to visitors."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    if request.user.role == Role.COORDINATOR:
+        return redirect("work_queue")
+    if request.user.role == Role.ADMIN:
+        return redirect("specialist_list")
+    return redirect("case_list")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="What is this token for?", max_length=80,
+                           help_text="For example “hospital integration”.")
+
+
+@login_required
+def account(request):
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
+        form = TokenForm()
+    tokens = request.user.api_tokens.active()
+    return render(request, "accounts/account.html",
+                  {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def revoke_token(request, token_id):
+    revoked = request.user.api_tokens.active().filter(id=token_id).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        messages.success(request, "The token is revoked and can no longer be used.")
+    return redirect("account")
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="Six-digit code from your authenticator app", regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the six digits your app shows."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+@login_required
+def two_factor(request):
+    """Set up an authenticator app on first sign-in, then ask for its code at each sign-in."""
+    user = request.user
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    setting_up = device is None
+    if setting_up:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or \
+            TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].strip()):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                target = "home"
+            return redirect(target)
+        form.add_error("code", "That code is not right, or it expired. Try the current one.")
+    context = {"form": form, "setting_up": setting_up}
+    if setting_up:
+        qr = segno.make(device.config_url)
+        context["qr_svg"] = qr.svg_inline(scale=4, title="QR code for your authenticator app")
+        context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
+    return render(request, "accounts/two_factor.html", context,
+                  status=422 if form.is_bound and form.errors else 200)

@@ -1,0 +1,78 @@
+"""The JSON API under /api/v1/: one NinjaAPI, a router per domain app, one error format.
+
+Every error answers ``{"detail": "...", "errors": {"field": "message"}}`` (``errors`` only for
+422), so clients can show a message beside each field.
+"""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from consilium.accounts.models import ApiToken
+from consilium.errors import DomainError, InvalidInput
+
+
+class BearerToken(HttpBearer):
+    """Personal API tokens (account page or ``manage.py create_api_token``)."""
+
+    def authenticate(self, request, token):
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Consilium API",
+    version="1",
+    description="Medical second opinions: cases, consultations, opinions and decisions.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    body = {"detail": exc.message}
+    if isinstance(exc, InvalidInput):
+        body["errors"] = exc.errors
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload")]
+        errors[".".join(location) or "body"] = error.get("msg", "Invalid value")
+    return api.create_response(
+        request, {"detail": "Please correct the marked fields.", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "Sign in or send a valid API token."}, 401)
+
+
+def _add_routers():
+    from consilium.accounts.api import router as accounts
+    from consilium.cases.api import router as cases
+    from consilium.consultations.api import router as consultations
+    from consilium.directory.api import router as directory
+
+    api.add_router("/", accounts)
+    api.add_router("/cases", cases)
+    api.add_router("/consultations", consultations)
+    api.add_router("/specialists", directory)
+
+
+_add_routers()

@@ -1,0 +1,70 @@
+"""Who may see which case: decided here and nowhere else.
+
+A patient sees their own cases; a caregiver or treating physician the cases a patient shared
+with them; a coordinator every case of the program; a specialist the cases offered to or
+accepted by them. Unknown and forbidden raise the same ``Http404``, so IDs leak nothing.
+Every successful read is written to the audit trail.
+"""
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record, record_many
+
+from .models import Case, Share
+
+# Consultation states in which the specialist keeps access to the case.
+SPECIALIST_VISIBLE = ("offered", "accepted", "completed")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Return the cases ``user`` may see, without recording a read."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    role = user.role
+    if role == Role.PATIENT:
+        return Case.objects.filter(patient=user)
+    if role in (Role.CAREGIVER, Role.PHYSICIAN):
+        shared = Share.objects.filter(grantee=user, revoked_at__isnull=True)
+        return Case.objects.filter(id__in=shared.values("case_id"))
+    if role == Role.COORDINATOR:
+        return Case.objects.all()
+    if role == Role.SPECIALIST:
+        from consilium.consultations.models import Consultation
+
+        offered = Consultation.objects.filter(
+            specialist__user=user, status__in=SPECIALIST_VISIBLE
+        )
+        return Case.objects.filter(id__in=offered.values("case_id"))
+    return Case.objects.none()
+
+
+def _parse_id(case_id) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(case_id))
+    except ValueError:
+        raise Http404("No such case") from None
+
+
+def access_case_by_id(user, case_id, *, action: str = "case.view", for_update=False) -> Case:
+    """Load a case the user may see and record the read; 404 for unknown and forbidden alike."""
+    queryset = cases_visible_to(user).select_related("patient")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    case = queryset.filter(id=_parse_id(case_id)).first()
+    if case is None:
+        raise Http404("No such case")
+    record(user, action, case, case_id=case.id)
+    return case
+
+
+def record_case_list(user, cases) -> None:
+    """Record that a list page showed these cases to ``user``."""
+    record_many(user, "case.list", cases, case_id_of=lambda case: case.id)
+
+
+def is_case_owner(user, case: Case) -> bool:
+    return case.patient_id == user.id

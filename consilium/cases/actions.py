@@ -1,0 +1,268 @@
+"""Every change to a case goes through these functions: one transaction, an event, an audit row."""
+
+import re
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record
+from consilium.errors import Conflict, InvalidInput, NotAllowed
+
+from .models import (
+    EDITABLE_STATES,
+    Case,
+    Event,
+    EventKind,
+    Question,
+    Share,
+    Status,
+    TreatmentCategory,
+)
+
+# ICD-10-CM: a letter (not U), two characters, then optionally a dot and up to four more.
+ICD10CM_CODE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+MAX_QUESTIONS = 20
+
+FIRST_OPINION_TEXT_FIELDS = {
+    "diagnosis_text": 300,
+    "treatment_description": 5000,
+    "diagnosing_physician": 200,
+    "institution": 200,
+    "hospital_system": 200,
+    "symptoms": 5000,
+    "concerns": 5000,
+    "goals": 5000,
+}
+
+
+def clean_icd10_codes(codes, field: str, errors: dict[str, str]) -> list[str]:
+    """Normalise ICD-10-CM codes; put a message naming each malformed one in ``errors``."""
+    if codes is None:
+        return []
+    if isinstance(codes, str):
+        codes = [part for part in re.split(r"[\s,;]+", codes) if part]
+    cleaned, bad = [], []
+    for code in codes:
+        code = str(code).strip().upper()
+        if ICD10CM_CODE.match(code):
+            if code not in cleaned:
+                cleaned.append(code)
+        else:
+            bad.append(code)
+    if bad:
+        errors[field] = "Not an ICD-10-CM code: " + ", ".join(bad[:5])
+    return cleaned
+
+
+def _clean_first_opinion(data: dict, *, partial: bool) -> dict:
+    """Check the first-opinion fields; raise InvalidInput naming every bad field."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for field, limit in FIRST_OPINION_TEXT_FIELDS.items():
+        if field in data:
+            value = (data[field] or "").strip()
+            if len(value) > limit:
+                errors[field] = f"Keep this under {limit} characters."
+            cleaned[field] = value
+    if not partial or "diagnosis_text" in data:
+        if not cleaned.get("diagnosis_text"):
+            errors["diagnosis_text"] = "Say what the first doctor diagnosed, in your own words."
+    if not partial or "treatment_category" in data:
+        category = data.get("treatment_category") or ""
+        if category not in TreatmentCategory.values:
+            errors["treatment_category"] = "Choose the kind of treatment that was proposed."
+        cleaned["treatment_category"] = category
+    if "diagnosis_codes" in data:
+        cleaned["diagnosis_codes"] = clean_icd10_codes(
+            data["diagnosis_codes"], "diagnosis_codes", errors
+        )
+    if "first_opinion_date" in data:
+        when = data["first_opinion_date"]
+        if isinstance(when, str):
+            try:
+                when = date.fromisoformat(when) if when else None
+            except ValueError:
+                errors["first_opinion_date"] = "Give the date as YYYY-MM-DD."
+        if isinstance(when, date) and when > timezone.localdate():
+            errors["first_opinion_date"] = "The first opinion cannot be in the future."
+        cleaned["first_opinion_date"] = when if isinstance(when, date) else None
+    if "questions" in data:
+        questions = [q.strip() for q in (data["questions"] or []) if q and q.strip()]
+        if len(questions) > MAX_QUESTIONS:
+            errors["questions"] = f"Ask at most {MAX_QUESTIONS} questions."
+        elif any(len(q) > 2000 for q in questions):
+            errors["questions"] = "Keep each question under 2000 characters."
+        cleaned["questions"] = questions
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def add_event(case: Case, kind: str, user, *, from_status="", to_status="", note="") -> Event:
+    return Event.objects.create(
+        case=case,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=user,
+        actor_role=user.role,
+        note=note[:200],
+    )
+
+
+def move_case(case: Case, to_status: str, user) -> None:
+    """Move a case along the lifecycle, or raise Conflict and change nothing.
+
+    Call inside a transaction. The conditional update makes a concurrent move lose cleanly.
+    """
+    old = case.status
+    if not case.can_move_to(to_status):
+        raise Conflict(
+            f"A case that is {Status(old).label.lower()} cannot become "
+            f"{Status(to_status).label.lower()}."
+        )
+    now = timezone.now()
+    moved = Case.objects.filter(id=case.id, status=old).update(
+        status=to_status, status_changed_at=now
+    )
+    if not moved:
+        raise Conflict("The case was changed by someone else meanwhile. Reload and try again.")
+    case.status, case.status_changed_at = to_status, now
+    add_event(case, EventKind.STATUS, user, from_status=old, to_status=to_status)
+    record(user, f"case.{to_status}", case, case_id=case.id)
+
+
+def _replace_questions(case: Case, questions: list[str]) -> None:
+    case.questions.all().delete()
+    Question.objects.bulk_create(
+        Question(case=case, position=i, text=text) for i, text in enumerate(questions, start=1)
+    )
+
+
+def _require_owner(case: Case, user, what: str) -> None:
+    if case.patient_id != user.id:
+        raise NotAllowed(f"Only the patient can {what}.")
+
+
+def _require_owner_or_coordinator(case: Case, user, what: str) -> None:
+    if case.patient_id != user.id and user.role != Role.COORDINATOR:
+        raise NotAllowed(f"Only the patient or a coordinator can {what}.")
+
+
+def do_create_case(data: dict, *, acting_user) -> Case:
+    if acting_user.role != Role.PATIENT:
+        raise NotAllowed("Cases are started by patients.")
+    cleaned = _clean_first_opinion(data, partial=False)
+    questions = cleaned.pop("questions", [])
+    with transaction.atomic():
+        case = Case.objects.create(patient=acting_user, **cleaned)
+        _replace_questions(case, questions)
+        add_event(case, EventKind.CREATED, acting_user, to_status=Status.DRAFT)
+        record(acting_user, "case.create", case, case_id=case.id)
+    return case
+
+
+def do_update_case(case: Case, data: dict, *, acting_user) -> Case:
+    _require_owner(case, acting_user, "change the first opinion")
+    cleaned = _clean_first_opinion(data, partial=True)
+    with transaction.atomic():
+        current = Case.objects.select_for_update().get(id=case.id)
+        if current.status not in EDITABLE_STATES:
+            raise Conflict("The first opinion can no longer be changed once a specialist is on it.")
+        questions = cleaned.pop("questions", None)
+        for field, value in cleaned.items():
+            setattr(current, field, value)
+        current.save()
+        if questions is not None:
+            _replace_questions(current, questions)
+        add_event(current, EventKind.EDITED, acting_user)
+        record(acting_user, "case.update", current, case_id=current.id)
+    return current
+
+
+def do_submit_case(case: Case, *, acting_user) -> Case:
+    _require_owner_or_coordinator(case, acting_user, "submit the case")
+    with transaction.atomic():
+        move_case(case, Status.SUBMITTED, acting_user)
+    from consilium.accounts.notify import notify_role
+
+    notify_role(Role.COORDINATOR, "A new case was submitted")
+    return case
+
+
+def do_withdraw_case(case: Case, *, acting_user) -> Case:
+    _require_owner_or_coordinator(case, acting_user, "withdraw the case")
+    from consilium.consultations.models import Consultation, ConsultationStatus
+
+    with transaction.atomic():
+        move_case(case, Status.WITHDRAWN, acting_user)
+        Consultation.objects.filter(
+            case=case, status__in=[ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
+        ).update(status=ConsultationStatus.CANCELLED, responded_at=timezone.now())
+    return case
+
+
+def do_mark_records_complete(case: Case, *, acting_user) -> Case:
+    if acting_user.role != Role.COORDINATOR:
+        raise NotAllowed("Only a coordinator can mark the records complete.")
+    with transaction.atomic():
+        move_case(case, Status.RECORDS_COMPLETE, acting_user)
+    return case
+
+
+def do_start_follow_up(case: Case, *, acting_user) -> Case:
+    _require_owner_or_coordinator(case, acting_user, "start the follow-up")
+    with transaction.atomic():
+        move_case(case, Status.FOLLOWING_UP, acting_user)
+    return case
+
+
+def do_close_case(case: Case, *, acting_user) -> Case:
+    _require_owner_or_coordinator(case, acting_user, "close the case")
+    with transaction.atomic():
+        move_case(case, Status.CLOSED, acting_user)
+    return case
+
+
+def do_share_case(case: Case, username_or_email: str, *, acting_user) -> Share:
+    """Let a caregiver or treating physician see this case (the patient's consent)."""
+    _require_owner(case, acting_user, "share the case")
+    who = (username_or_email or "").strip()
+    grantee = (
+        get_user_model()
+        .objects.filter(is_active=True, role__in=[Role.CAREGIVER, Role.PHYSICIAN])
+        .filter(username__iexact=who)
+        .first()
+        or get_user_model()
+        .objects.filter(is_active=True, role__in=[Role.CAREGIVER, Role.PHYSICIAN])
+        .filter(email__iexact=who)
+        .exclude(email="")
+        .first()
+    )
+    if grantee is None:
+        raise InvalidInput(
+            {"grantee": "No caregiver or treating physician has that username or email."}
+        )
+    with transaction.atomic():
+        share, created = Share.objects.get_or_create(
+            case=case, grantee=grantee, revoked_at__isnull=True
+        )
+        if created:
+            add_event(case, EventKind.SHARED, acting_user, note=grantee.get_role_display())
+            record(acting_user, "case.share", share, case_id=case.id)
+    return share
+
+
+def do_revoke_share(case: Case, share_id: int, *, acting_user) -> None:
+    _require_owner(case, acting_user, "stop sharing the case")
+    with transaction.atomic():
+        share = Share.objects.filter(case=case, id=share_id, revoked_at__isnull=True).first()
+        if share is None:
+            raise Conflict("That person no longer has access to this case.")
+        share.revoked_at = timezone.now()
+        share.save(update_fields=["revoked_at"])
+        add_event(case, EventKind.UNSHARED, acting_user, note=share.grantee.get_role_display())
+        record(acting_user, "case.unshare", share, case_id=case.id)

@@ -1,0 +1,197 @@
+from datetime import date, datetime
+from uuid import UUID
+
+from django.db.models import Prefetch
+from ninja import Router, Schema
+
+from consilium.consultations.actions import do_offer_consultation
+from consilium.consultations.api import ConsultationOut, consultation_out
+from consilium.decisions.actions import do_record_decision
+
+from . import actions
+from .access import access_case_by_id, cases_visible_to, record_case_list
+from .models import Question
+
+router = Router(tags=["cases"])
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    text: str
+
+
+class CaseOut(Schema):
+    id: UUID
+    status: str
+    patient_id: int
+    created_at: datetime
+    status_changed_at: datetime
+    diagnosis_text: str
+    diagnosis_codes: list[str]
+    treatment_category: str
+    treatment_description: str
+    diagnosing_physician: str
+    institution: str
+    hospital_system: str
+    first_opinion_date: date | None
+    symptoms: str
+    concerns: str
+    goals: str
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(case):
+        return list(case.questions.all())
+
+
+class CasePage(Schema):
+    count: int
+    items: list[CaseOut]
+
+
+class CaseIn(Schema):
+    diagnosis_text: str
+    treatment_category: str
+    diagnosis_codes: list[str] = []
+    treatment_description: str = ""
+    diagnosing_physician: str = ""
+    institution: str = ""
+    hospital_system: str = ""
+    first_opinion_date: date | None = None
+    symptoms: str = ""
+    concerns: str = ""
+    goals: str = ""
+    questions: list[str] = []
+
+
+class CasePatch(Schema):
+    diagnosis_text: str | None = None
+    treatment_category: str | None = None
+    diagnosis_codes: list[str] | None = None
+    treatment_description: str | None = None
+    diagnosing_physician: str | None = None
+    institution: str | None = None
+    hospital_system: str | None = None
+    first_opinion_date: date | None = None
+    symptoms: str | None = None
+    concerns: str | None = None
+    goals: str | None = None
+    questions: list[str] | None = None
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    actor_role: str
+    at: datetime
+    note: str
+
+
+class OfferIn(Schema):
+    specialist_id: int
+
+
+class DecisionIn(Schema):
+    choice: str
+    explanation: str = ""
+
+
+class DecisionOut(Schema):
+    choice: str
+    explanation: str
+    decided_at: datetime
+
+
+def _with_questions(queryset):
+    return queryset.prefetch_related(Prefetch("questions", queryset=Question.objects.all()))
+
+
+@router.get("", response=CasePage)
+def list_cases(request, status: str = "", limit: int = 50, offset: int = 0):
+    """The cases the caller may see, newest first."""
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    cases = cases_visible_to(request.user)
+    if status:
+        cases = cases.filter(status=status)
+    page = list(_with_questions(cases)[offset: offset + limit])
+    record_case_list(request.user, page)
+    return {"count": cases.count(), "items": page}
+
+
+@router.post("", response={201: CaseOut})
+def create_case(request, payload: CaseIn):
+    """Start a case (patients) as a draft."""
+    case = actions.do_create_case(payload.dict(), acting_user=request.user)
+    return 201, case
+
+
+@router.get("/{case_id}", response=CaseOut)
+def get_case(request, case_id: str):
+    return access_case_by_id(request.user, case_id)
+
+
+@router.patch("/{case_id}", response=CaseOut)
+def update_case(request, case_id: str, payload: CasePatch):
+    """Change the first opinion while the case is a draft or just submitted."""
+    case = access_case_by_id(request.user, case_id)
+    return actions.do_update_case(case, payload.dict(exclude_unset=True), acting_user=request.user)
+
+
+@router.post("/{case_id}/submit", response=CaseOut)
+def submit_case(request, case_id: str):
+    case = access_case_by_id(request.user, case_id)
+    return actions.do_submit_case(case, acting_user=request.user)
+
+
+@router.post("/{case_id}/withdraw", response=CaseOut)
+def withdraw_case(request, case_id: str):
+    case = access_case_by_id(request.user, case_id)
+    return actions.do_withdraw_case(case, acting_user=request.user)
+
+
+@router.post("/{case_id}/records-complete", response=CaseOut)
+def mark_records_complete(request, case_id: str):
+    case = access_case_by_id(request.user, case_id)
+    return actions.do_mark_records_complete(case, acting_user=request.user)
+
+
+@router.post("/{case_id}/close", response=CaseOut)
+def close_case(request, case_id: str):
+    case = access_case_by_id(request.user, case_id)
+    return actions.do_close_case(case, acting_user=request.user)
+
+
+@router.get("/{case_id}/events", response=list[EventOut])
+def list_events(request, case_id: str):
+    """The case's history, oldest first."""
+    case = access_case_by_id(request.user, case_id, action="case.history")
+    return list(case.events.all())
+
+
+@router.get("/{case_id}/consultations", response=list[ConsultationOut])
+def list_consultations(request, case_id: str):
+    case = access_case_by_id(request.user, case_id)
+    return [consultation_out(c) for c in case.consultations.select_related("specialist")]
+
+
+@router.post("/{case_id}/consultations", response={201: ConsultationOut})
+def offer_consultation(request, case_id: str, payload: OfferIn):
+    """Offer the case to a specialist (coordinators)."""
+    case = access_case_by_id(request.user, case_id)
+    consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
+    return 201, consultation_out(consultation)
+
+
+@router.post("/{case_id}/decision", response={201: DecisionOut})
+def record_decision(request, case_id: str, payload: DecisionIn):
+    """Record the patient's decision after the opinion was delivered."""
+    case = access_case_by_id(request.user, case_id)
+    decision = do_record_decision(
+        case, payload.choice, payload.explanation, acting_user=request.user
+    )
+    return 201, decision
+

@@ -1,0 +1,62 @@
+from django import forms
+
+from .models import Case, TreatmentCategory
+
+
+class CaseForm(forms.Form):
+    """The first opinion, as the patient tells it."""
+
+    diagnosis_text = forms.CharField(
+        label="What did the doctor diagnose?", max_length=300,
+        help_text="In your own words, for example “breast cancer, left side”.",
+    )
+    diagnosis_codes = forms.CharField(
+        label="Diagnosis codes (optional)", required=False,
+        help_text="ICD-10-CM codes from your records, separated by commas, e.g. C50.912.",
+    )
+    treatment_category = forms.ChoiceField(
+        label="What treatment was proposed?",
+        choices=[("", "Choose…")] + list(TreatmentCategory.choices),
+    )
+    treatment_description = forms.CharField(
+        label="Details of the proposed treatment", required=False, widget=forms.Textarea,
+    )
+    diagnosing_physician = forms.CharField(label="Doctor who gave the first opinion",
+                                           required=False, max_length=200)
+    institution = forms.CharField(label="Their hospital or practice", required=False,
+                                  max_length=200)
+    hospital_system = forms.CharField(
+        label="Hospital system", required=False, max_length=200,
+        help_text="The second opinion will come from a different system.",
+    )
+    first_opinion_date = forms.DateField(
+        label="Date of the first opinion", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    symptoms = forms.CharField(label="Your symptoms", required=False, widget=forms.Textarea)
+    concerns = forms.CharField(label="What worries you", required=False, widget=forms.Textarea)
+    goals = forms.CharField(label="What matters most to you", required=False,
+                            widget=forms.Textarea)
+    questions = forms.CharField(
+        label="Your questions for the specialist", required=False, widget=forms.Textarea,
+        help_text="One question per line. The specialist answers each one.",
+    )
+
+    @classmethod
+    def from_case(cls, case: Case) -> "CaseForm":
+        initial = {name: getattr(case, name) for name in cls.base_fields if hasattr(case, name)}
+        initial["diagnosis_codes"] = ", ".join(case.diagnosis_codes)
+        initial["questions"] = "\n".join(q.text for q in case.questions.all())
+        return cls(initial=initial)
+
+    def to_action_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["questions"] = data["questions"].splitlines()
+        return data
+
+
+class ShareForm(forms.Form):
+    grantee = forms.CharField(
+        label="Username or email of your caregiver or doctor", max_length=254,
+        help_text="They must already have a caregiver or treating physician account.",
+    )

@@ -1,0 +1,172 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RECORDS_COMPLETE = "records_complete", "Records complete"
+    SPECIALIST_ASSIGNED = "specialist_assigned", "Specialist assigned"
+    IN_REVIEW = "in_review", "In review"
+    OPINION_DELIVERED = "opinion_delivered", "Opinion delivered"
+    DECIDED = "decided", "Decided"
+    FOLLOWING_UP = "following_up", "Following up"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The lifecycle: every allowed move of a case, and nothing else.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+    Status.SUBMITTED: {Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED, Status.WITHDRAWN},
+    Status.RECORDS_COMPLETE: {Status.SPECIALIST_ASSIGNED, Status.WITHDRAWN},
+    Status.SPECIALIST_ASSIGNED: {
+        Status.IN_REVIEW, Status.RECORDS_COMPLETE, Status.SUBMITTED, Status.WITHDRAWN,
+    },
+    Status.IN_REVIEW: {Status.OPINION_DELIVERED, Status.WITHDRAWN},
+    Status.OPINION_DELIVERED: {Status.DECIDED, Status.WITHDRAWN},
+    Status.DECIDED: {Status.FOLLOWING_UP, Status.CLOSED},
+    Status.FOLLOWING_UP: {Status.CLOSED},
+    Status.CLOSED: set(),
+    Status.WITHDRAWN: set(),
+}
+
+# States in which the patient may still change the first-opinion details.
+EDITABLE_STATES = {Status.DRAFT, Status.SUBMITTED}
+
+
+class TreatmentCategory(models.TextChoices):
+    SURGERY = "surgery", "Surgery"
+    INVASIVE_PROCEDURE = "invasive_procedure", "Invasive procedure"
+    CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+    RADIATION = "radiation", "Radiation therapy"
+    LONG_TERM_MEDICATION = "long_term_medication", "Long-term medication"
+    LIFESTYLE_CHANGE = "lifestyle_change", "Lifestyle change"
+    WATCHFUL_WAITING = "watchful_waiting", "Watchful waiting"
+    OTHER = "other", "Other"
+
+
+class Case(models.Model):
+    """A request for a second opinion on one first opinion."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    # The first opinion.
+    diagnosis_text = models.CharField("diagnosis", max_length=300)
+    diagnosis_codes = models.JSONField("ICD-10-CM codes", default=list, blank=True)
+    treatment_category = models.CharField(
+        "proposed treatment", max_length=24, choices=TreatmentCategory.choices
+    )
+    treatment_description = models.TextField("treatment details", blank=True)
+    diagnosing_physician = models.CharField(max_length=200, blank=True)
+    institution = models.CharField(max_length=200, blank=True)
+    hospital_system = models.CharField(max_length=200, blank=True)
+    first_opinion_date = models.DateField(null=True, blank=True)
+
+    # The patient's own words.
+    symptoms = models.TextField(blank=True)
+    concerns = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+
+    def __str__(self):
+        return f"Case {self.short_id}"
+
+    @property
+    def short_id(self) -> str:
+        return str(self.id)[:8]
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {Status.CLOSED, Status.WITHDRAWN}
+
+
+class Question(models.Model):
+    """A question the patient wants the specialist to answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="question_position")
+        ]
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Case created"
+    EDITED = "edited", "First opinion edited"
+    STATUS = "status", "Status changed"
+    SHARED = "shared", "Shared"
+    UNSHARED = "unshared", "Sharing ended"
+    OFFERED = "offered", "Offered to a specialist"
+    ACCEPTED = "accepted", "Specialist accepted"
+    DECLINED = "declined", "Specialist declined"
+    OPINION_SIGNED = "opinion_signed", "Opinion signed"
+    DECIDED = "decided", "Decision recorded"
+
+
+class Event(models.Model):
+    """One thing that happened to a case; the case's history is its events."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    # A short, non-clinical remark (e.g. the specialist's name); clinical text stays elsewhere.
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def describe(self) -> str:
+        if self.kind == EventKind.STATUS:
+            return f"{Status(self.from_status).label} → {Status(self.to_status).label}"
+        return self.get_kind_display()
+
+
+class ShareRole(models.TextChoices):
+    CAREGIVER = "caregiver", "Caregiver"
+    PHYSICIAN = "physician", "Treating physician"
+
+
+class Share(models.Model):
+    """The patient's consent for a caregiver or treating physician to see one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "grantee"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_share",
+            )
+        ]

@@ -1,0 +1,178 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from consilium.accounts.models import Role
+from consilium.consultations.actions import same_hospital_system
+from consilium.consultations.models import ACTIVE_STATUSES
+from consilium.decisions.forms import DecisionForm
+from consilium.directory.models import Specialist
+from consilium.errors import InvalidInput
+from consilium.forms import add_action_errors
+from consilium.opinions.access import signed_opinion_for_case
+
+from . import actions
+from .access import access_case_by_id, cases_visible_to, record_case_list
+from .forms import CaseForm, ShareForm
+from .models import EDITABLE_STATES, Status
+
+PAGE_SIZE = 25
+
+
+@login_required
+def case_list(request):
+    cases = cases_visible_to(request.user).select_related("patient")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_case_list(request.user, page.object_list)
+    return render(request, "cases/list.html", {"page": page})
+
+
+@login_required
+def case_new(request):
+    if request.user.role != Role.PATIENT:
+        messages.info(request, "Cases are started by patients.")
+        return redirect("case_list")
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = actions.do_create_case(form.to_action_data(), acting_user=request.user)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your case is saved as a draft. Submit it when ready.")
+            return redirect("case_detail", case_id=case.id)
+    return render(request, "cases/form.html", {"form": form, "case": None}, status=_status(form))
+
+
+@login_required
+def case_edit(request, case_id):
+    case = access_case_by_id(request.user, case_id)
+    if request.method == "POST":
+        form = CaseForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_update_case(case, form.to_action_data(), acting_user=request.user)
+            except InvalidInput as error:
+                add_action_errors(form, error)
+            else:
+                messages.success(request, "Your changes are saved.")
+                return redirect("case_detail", case_id=case.id)
+    else:
+        form = CaseForm.from_case(case)
+    return render(request, "cases/form.html", {"form": form, "case": case}, status=_status(form))
+
+
+def _status(form) -> int:
+    return 422 if form.is_bound and form.errors else 200
+
+
+@login_required
+def case_detail(request, case_id):
+    case = access_case_by_id(request.user, case_id)
+    user = request.user
+    consultations = list(case.consultations.select_related("specialist"))
+    opinion = signed_opinion_for_case(user, case)
+    questions = list(case.questions.all())
+    answers = {a.question_id: a.text for a in opinion.answers.all()} if opinion else {}
+    for question in questions:
+        question.answer_text = answers.get(question.id, "")
+    is_owner = case.patient_id == user.id
+    is_coordinator = user.role == Role.COORDINATOR
+    context = {
+        "case": case,
+        "questions": questions,
+        "events": list(case.events.select_related("actor")),
+        "consultations": consultations,
+        "my_consultation": next(
+            (c for c in consultations if c.specialist.user_id == user.id
+             and c.status in ("offered", "accepted")), None,
+        ),
+        "opinion": opinion,
+        "decision": getattr(case, "decision", None) if case.status in (
+            Status.DECIDED, Status.FOLLOWING_UP, Status.CLOSED) else None,
+        "is_owner": is_owner,
+        "is_coordinator": is_coordinator,
+        "can_edit": is_owner and case.status in EDITABLE_STATES,
+        "can_submit": (is_owner or is_coordinator) and case.status == Status.DRAFT,
+        "can_withdraw": (is_owner or is_coordinator) and case.can_move_to(Status.WITHDRAWN),
+        "can_mark_records": is_coordinator and case.status == Status.SUBMITTED,
+        "can_offer": is_coordinator
+        and case.status in (Status.SUBMITTED, Status.RECORDS_COMPLETE)
+        and not any(c.status in ACTIVE_STATUSES for c in consultations),
+        "can_decide": is_owner and case.status == Status.OPINION_DELIVERED,
+        "can_follow_up": (is_owner or is_coordinator) and case.status == Status.DECIDED,
+        "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
+        "decision_form": DecisionForm(),
+    }
+    if context["can_offer"]:
+        context["specialists"] = [
+            s for s in Specialist.objects.filter(accepting_cases=True)
+            if not same_hospital_system(case, s)
+        ]
+    if is_owner:
+        context["shares"] = list(
+            case.shares.filter(revoked_at__isnull=True).select_related("grantee")
+        )
+        context["share_form"] = ShareForm()
+    return render(request, "cases/detail.html", context)
+
+
+def _case_action(action, success: str):
+    """A POST-only page action on one case: run it, say what happened, back to the case."""
+
+    @login_required
+    @require_POST
+    def view(request, case_id):
+        case = access_case_by_id(request.user, case_id)
+        action(case, acting_user=request.user)
+        messages.success(request, success)
+        return redirect("case_detail", case_id=case.id)
+
+    return view
+
+
+case_submit = _case_action(
+    actions.do_submit_case, "Your case is submitted. A coordinator will review it."
+)
+case_mark_records = _case_action(actions.do_mark_records_complete, "Records marked complete.")
+case_follow_up = _case_action(actions.do_start_follow_up, "The case is now in follow-up.")
+case_close = _case_action(actions.do_close_case, "The case is closed.")
+
+
+@login_required
+def case_withdraw(request, case_id):
+    """Ask for confirmation, then withdraw: it cannot be undone."""
+    case = access_case_by_id(request.user, case_id)
+    if request.method == "POST":
+        actions.do_withdraw_case(case, acting_user=request.user)
+        messages.success(request, "The case is withdrawn.")
+        return redirect("case_detail", case_id=case.id)
+    return render(request, "cases/withdraw.html", {"case": case})
+
+
+@login_required
+@require_POST
+def case_share(request, case_id):
+    case = access_case_by_id(request.user, case_id)
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_share_case(case, form.cleaned_data["grantee"], acting_user=request.user)
+        except InvalidInput as error:
+            messages.error(request, " ".join(error.errors.values()))
+        else:
+            messages.success(request, "The case is shared.")
+    else:
+        messages.error(request, "Give a username or email.")
+    return redirect("case_detail", case_id=case.id)
+
+
+@login_required
+@require_POST
+def case_unshare(request, case_id, share_id):
+    case = access_case_by_id(request.user, case_id)
+    actions.do_revoke_share(case, share_id, acting_user=request.user)
+    messages.success(request, "That person can no longer see this case.")
+    return redirect("case_detail", case_id=case.id)

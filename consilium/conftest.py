@@ -1,0 +1,149 @@
+"""Shared fixtures: one user per role, specialists, and cases built through the real actions."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from consilium.accounts.models import ApiToken, Role
+from consilium.cases import actions as case_actions
+from consilium.consultations.actions import do_accept_consultation, do_offer_consultation
+from consilium.directory.models import Specialist
+from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+
+FIRST_OPINION = {
+    "diagnosis_text": "Breast cancer, left breast",
+    "diagnosis_codes": ["C50.912"],
+    "treatment_category": "surgery",
+    "treatment_description": "Mastectomy",
+    "institution": "Riverside Medical Center",
+    "hospital_system": "Riverside Health",
+    "questions": ["Is breast-conserving surgery an option?", "How long is recovery?"],
+}
+
+COMPLETE_OPINION = {
+    "diagnosis_agreement": "agree",
+    "treatment_agreement": "modify",
+    "treatment_description": "Lumpectomy with radiation.",
+    "reasoning": "Equal survival for breast-conserving therapy at this stage.",
+}
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # The test client and live server speak plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    # Argon2 is deliberately slow; a fast hasher keeps hundreds of test users cheap.
+    # Production serves collected, hashed static files; tests serve them from the source tree.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, role, **extra):
+        return get_user_model().objects.create_user(
+            username=username, password="correct horse battery", role=role,
+            email=f"{username}@example.org", **extra,
+        )
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role, plus a second patient, caregiver, physician and specialist."""
+    return {name: make_user(name, role) for name, role in [
+        ("patient", Role.PATIENT), ("patient2", Role.PATIENT),
+        ("caregiver", Role.CAREGIVER), ("caregiver2", Role.CAREGIVER),
+        ("coordinator", Role.COORDINATOR),
+        ("specialist", Role.SPECIALIST), ("specialist2", Role.SPECIALIST),
+        ("physician", Role.PHYSICIAN), ("physician2", Role.PHYSICIAN),
+        ("admin", Role.ADMIN),
+    ]}
+
+
+@pytest.fixture
+def specialists(users):
+    def add(name, user, system):
+        return Specialist.objects.create(
+            name=name, user=user, taxonomy_code="207RX0202X", specialty="Medical Oncology",
+            institution=f"{system} Hospital", hospital_system=system,
+        )
+    return {
+        "specialist": add("Dr. Helen Okafor", users["specialist"], "Summit Health"),
+        "specialist2": add("Dr. Daniel Weiss", users["specialist2"], "Lakeshore Health"),
+        "same_system": add("Dr. Same System", None, "Riverside Health"),
+    }
+
+
+@pytest.fixture
+def journey(users, specialists):
+    """Build a case and move it as far as asked, through the same actions the pages use."""
+
+    def build(upto="draft", patient="patient"):
+        patient_user = users[patient]
+        case = case_actions.do_create_case(dict(FIRST_OPINION), acting_user=patient_user)
+        steps = ["draft", "submitted", "offered", "accepted", "in_review", "opinion_delivered"]
+        target = steps.index(upto)
+        consultation = None
+        if target >= 1:
+            case_actions.do_submit_case(case, acting_user=patient_user)
+        if target >= 2:
+            consultation = do_offer_consultation(
+                case, specialists["specialist"].id, acting_user=users["coordinator"]
+            )
+        if target >= 3:
+            do_accept_consultation(consultation, acting_user=users["specialist"])
+        if target >= 4:
+            answers = {q.id: "An answer." for q in case.questions.all()}
+            do_save_opinion(consultation, {**COMPLETE_OPINION, "answers": answers},
+                            acting_user=users["specialist"])
+        if target >= 5:
+            do_sign_opinion(consultation, acting_user=users["specialist"])
+        case.refresh_from_db()
+        return case, consultation
+
+    return build
+
+
+@pytest.fixture
+def token_for(db):
+    def issue(user):
+        return ApiToken.issue(user, "test")[1]
+    return issue
+
+
+@pytest.fixture
+def api(client, token_for):
+    """Call the JSON API as a user, with a real bearer token."""
+
+    class Api:
+        def __call__(self, user, method, path, json=None):
+            headers = {"Authorization": f"Bearer {token_for(user)}"} if user else {}
+            call = getattr(client, method.lower())
+            kwargs = {"content_type": "application/json"} if json is not None else {}
+            return call(f"/api/v1{path}", json if json is not None else None,
+                        headers=headers, **kwargs)
+
+    return Api()
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in on the test client; staff also pass a real TOTP step."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(user, the_client=None):
+        the_client = the_client or client
+        the_client.force_login(user)
+        if user.needs_two_factor:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = the_client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return the_client
+
+    return sign_in

@@ -1,0 +1,29 @@
+"""Who may see which consultation; same rules as the case it belongs to."""
+
+import uuid
+
+from django.http import Http404
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record
+from consilium.cases.access import cases_visible_to
+
+from .models import Consultation
+
+
+def access_consultation_by_id(user, consultation_id, *, action="consultation.view"):
+    """Load a consultation the user may see; a specialist sees only their own."""
+    try:
+        key = uuid.UUID(str(consultation_id))
+    except ValueError:
+        raise Http404("No such consultation") from None
+    queryset = Consultation.objects.select_related("case", "specialist", "case__patient").filter(
+        id=key, case__in=cases_visible_to(user)
+    )
+    if user.role == Role.SPECIALIST:
+        queryset = queryset.filter(specialist__user=user)
+    consultation = queryset.first()
+    if consultation is None:
+        raise Http404("No such consultation")
+    record(user, action, consultation, case_id=consultation.case_id)
+    return consultation

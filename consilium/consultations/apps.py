@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ConsultationsConfig(AppConfig):
+    name = "consilium.consultations"

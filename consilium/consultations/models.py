@@ -1,0 +1,58 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from consilium.cases.models import Case
+from consilium.directory.models import Specialist
+
+
+class ConsultationStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+# A case has at most one consultation in these states at a time.
+ACTIVE_STATUSES = [
+    ConsultationStatus.OFFERED,
+    ConsultationStatus.ACCEPTED,
+    ConsultationStatus.COMPLETED,
+]
+
+
+class Consultation(models.Model):
+    """A case offered to one specialist, and their answer (a FHIR Task, in Medplum's terms)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.PROTECT, related_name="consultations"
+    )
+    status = models.CharField(
+        max_length=12, choices=ConsultationStatus.choices, default=ConsultationStatus.OFFERED
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    offered_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="one_active_consultation_per_case",
+            )
+        ]
+
+    def __str__(self):
+        return f"Consultation {str(self.id)[:8]}"

@@ -1,0 +1,13 @@
+from django import forms
+
+from .models import Choice
+
+
+class DecisionForm(forms.Form):
+    choice = forms.ChoiceField(
+        label="What have you decided?", choices=Choice.choices, widget=forms.RadioSelect
+    )
+    explanation = forms.CharField(
+        label="Why (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Your care team will see this.",
+    )

@@ -1,0 +1,38 @@
+"""Who may read an opinion: its author always; everyone else who sees the case once it is signed."""
+
+from django.http import Http404
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record
+from consilium.consultations.access import access_consultation_by_id
+
+from .models import Opinion
+
+
+def access_opinion_by_consultation_id(user, consultation_id) -> tuple:
+    """Return (consultation, opinion or None); 404 if the user may not read it."""
+    consultation = access_consultation_by_id(user, consultation_id)
+    opinion = (
+        Opinion.objects.filter(consultation=consultation)
+        .prefetch_related("answers")
+        .first()
+    )
+    is_author = user.role == Role.SPECIALIST
+    if not is_author and (opinion is None or not opinion.is_signed):
+        raise Http404("No such opinion")
+    if opinion is not None:
+        record(user, "opinion.view", opinion, case_id=consultation.case_id)
+    return consultation, opinion
+
+
+def signed_opinion_for_case(user, case):
+    """The case's signed opinion, recorded as read, or None."""
+    opinion = (
+        Opinion.objects.filter(consultation__case=case, signed_at__isnull=False)
+        .select_related("consultation__specialist")
+        .prefetch_related("answers")
+        .first()
+    )
+    if opinion is not None:
+        record(user, "opinion.view", opinion, case_id=case.id)
+    return opinion

@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from consilium.accounts import views as accounts
+from consilium.api import api
+from consilium.cases import views as cases
+from consilium.consultations import views as consultations
+from consilium.decisions import views as decisions
+from consilium.directory import views as directory
+from consilium.opinions import views as opinions
+from consilium.program import views as program
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("django.contrib.auth.urls")),
+    path("account/", accounts.account, name="account"),
+    path("account/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
+    path("account/two-factor/", accounts.two_factor, name="two_factor"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/submit/", cases.case_submit, name="case_submit"),
+    path("cases/<uuid:case_id>/withdraw/", cases.case_withdraw, name="case_withdraw"),
+    path("cases/<uuid:case_id>/records-complete/", cases.case_mark_records,
+         name="case_mark_records"),
+    path("cases/<uuid:case_id>/follow-up/", cases.case_follow_up, name="case_follow_up"),
+    path("cases/<uuid:case_id>/close/", cases.case_close, name="case_close"),
+    path("cases/<uuid:case_id>/share/", cases.case_share, name="case_share"),
+    path("cases/<uuid:case_id>/share/<int:share_id>/revoke/", cases.case_unshare,
+         name="case_unshare"),
+    path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
+    path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),
+    path("consultations/<uuid:consultation_id>/accept/", consultations.accept,
+         name="consultation_accept"),
+    path("consultations/<uuid:consultation_id>/decline/", consultations.decline,
+         name="consultation_decline"),
+    path("consultations/<uuid:consultation_id>/opinion/", opinions.edit, name="opinion_edit"),
+    path("queue/", program.work_queue, name="work_queue"),
+    path("specialists/", directory.specialist_list, name="specialist_list"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
