@@ -27,20 +27,6 @@ COMPLETE_OPINION = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # The test client and live server speak plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-    # Argon2 is deliberately slow; a fast hasher keeps hundreds of test users cheap.
-    # Production serves collected, hashed static files; tests serve them from the source tree.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.WHITENOISE_USE_FINDERS = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def make_user(db):
     def make(username, role, **extra):

@@ -25,8 +25,9 @@ def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=N
         return
     now = timezone.now()
     with transaction.atomic():
-        # Locking the head row serialises appends, so the chain never forks.
-        head = AuditHead.objects.select_for_update().get(id=1)
+        # Locking the head row serialises appends, so the chain never forks. The row is made
+        # by a migration; get_or_create only matters after a database flush (tests).
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         prev = head.hash
         for obj in objs:
             entry = AuditEntry(

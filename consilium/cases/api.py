@@ -2,7 +2,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.db.models import Prefetch
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from consilium.consultations.actions import do_offer_consultation
 from consilium.consultations.api import ConsultationOut, consultation_out
@@ -126,7 +126,7 @@ def list_cases(request, status: str = "", limit: int = 50, offset: int = 0):
 def create_case(request, payload: CaseIn):
     """Start a case (patients) as a draft."""
     case = actions.do_create_case(payload.dict(), acting_user=request.user)
-    return 201, case
+    return Status(201, case)
 
 
 @router.get("/{case_id}", response=CaseOut)
@@ -183,7 +183,7 @@ def offer_consultation(request, case_id: str, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
     case = access_case_by_id(request.user, case_id)
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
-    return 201, consultation_out(consultation)
+    return Status(201, consultation_out(consultation))
 
 
 @router.post("/{case_id}/decision", response={201: DecisionOut})
@@ -193,5 +193,5 @@ def record_decision(request, case_id: str, payload: DecisionIn):
     decision = do_record_decision(
         case, payload.choice, payload.explanation, acting_user=request.user
     )
-    return 201, decision
+    return Status(201, decision)
 

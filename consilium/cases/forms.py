@@ -4,10 +4,14 @@ from .models import Case, TreatmentCategory
 
 
 class CaseForm(forms.Form):
-    """The first opinion, as the patient tells it."""
+    """The first opinion, as the patient tells it.
+
+    Fields are optional here on purpose: the action checks them, so the page and the API give
+    the same messages.
+    """
 
     diagnosis_text = forms.CharField(
-        label="What did the doctor diagnose?", max_length=300,
+        label="What did the doctor diagnose?", required=False,
         help_text="In your own words, for example “breast cancer, left side”.",
     )
     diagnosis_codes = forms.CharField(
@@ -15,7 +19,7 @@ class CaseForm(forms.Form):
         help_text="ICD-10-CM codes from your records, separated by commas, e.g. C50.912.",
     )
     treatment_category = forms.ChoiceField(
-        label="What treatment was proposed?",
+        label="What treatment was proposed?", required=False,
         choices=[("", "Choose…")] + list(TreatmentCategory.choices),
     )
     treatment_description = forms.CharField(

@@ -1,0 +1,14 @@
+"""Test settings: the production settings with three changes, each for speed or plain HTTP."""
+
+from consilium.settings import *  # noqa: F403
+
+# The test client and the live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False
+# Argon2 is deliberately slow; a fast hasher keeps hundreds of test users cheap.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Production serves collected, hashed static files; tests serve them from the source tree.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

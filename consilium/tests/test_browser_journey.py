@@ -1,0 +1,156 @@
+"""The whole journey in a real Chromium, as patient, coordinator and specialist.
+
+Every page visited is checked with axe-core: no serious or critical violations.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect, sync_playwright
+
+from consilium.cases.models import Case
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop; Django's ORM is used from this thread anyway.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visitor:
+    """One person's browser session; checks accessibility of every page it lands on."""
+
+    def __init__(self, browser, base_url, checked):
+        self.context = browser.new_context(bypass_csp=True)  # to inject axe under our CSP
+        self.page = self.context.new_page()
+        self.base = base_url
+        self.checked = checked
+
+    def go(self, path):
+        self.page.goto(self.base + path)
+        self.check()
+
+    def check(self):
+        self.page.wait_for_load_state()
+        self.page.add_script_tag(path=str(AXE))
+        violations = self.page.evaluate(
+            "async () => (await axe.run()).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+        )
+        assert violations == [], f"{self.page.url}: {violations}"
+        self.checked.add(self.page.url.split("?")[0])
+
+    def click(self, name, role="button"):
+        self.page.get_by_role(role, name=name).click()
+        self.check()
+
+    def sign_in(self, username, password="correct horse battery"):
+        self.go("/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.click("Sign in")
+
+    def pass_two_factor(self, user):
+        expect(self.page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
+        device = TOTPDevice.objects.get(user=user)
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        self.page.fill("#id_code", f"{code:06d}")
+        self.click("Confirm")
+
+
+def test_the_whole_journey_in_chromium(browser, live_server, users, specialists):
+    checked: set[str] = set()
+    base = live_server.url
+
+    anonymous = Visitor(browser, base, checked)
+    anonymous.go("/")
+    expect(anonymous.page.get_by_role("heading", level=1)).to_have_text(
+        "A second opinion, made simple"
+    )
+
+    patient = Visitor(browser, base, checked)
+    patient.sign_in("patient")
+    expect(patient.page.get_by_text("You have no cases yet")).to_be_visible()
+    patient.click("Start a new case", role="link")
+    patient.click("Save draft")  # empty form: clear messages, nothing saved
+    expect(patient.page.get_by_text("Say what the first doctor diagnosed")).to_be_visible()
+    assert not Case.objects.exists()
+    patient.page.fill("#id_diagnosis_text", "Breast cancer, left breast")
+    patient.page.fill("#id_diagnosis_codes", "C50.912")
+    patient.page.select_option("#id_treatment_category", "surgery")
+    patient.page.fill("#id_treatment_description", "Mastectomy")
+    patient.page.fill("#id_hospital_system", "Riverside Health")
+    patient.page.fill("#id_questions", "Is breast-conserving surgery an option?")
+    patient.click("Save draft")
+    patient.click("Submit for a second opinion")
+    expect(patient.page.locator(".status")).to_have_text("Submitted")
+    case = Case.objects.get()
+
+    coordinator = Visitor(browser, base, checked)
+    coordinator.sign_in("coordinator")
+    coordinator.pass_two_factor(users["coordinator"])
+    expect(coordinator.page.get_by_role("heading", name="Work queue")).to_be_visible()
+    coordinator.click(case.short_id, role="link")
+    coordinator.page.select_option("#specialist_id", str(specialists["specialist"].id))
+    coordinator.click("Offer the case")
+    expect(coordinator.page.get_by_text("The case is offered to Dr. Helen Okafor")).to_be_visible()
+
+    specialist = Visitor(browser, base, checked)
+    specialist.sign_in("specialist")
+    specialist.pass_two_factor(users["specialist"])
+    specialist.click(case.short_id, role="link")
+    specialist.click("Accept the case")
+    specialist.page.get_by_label("Agree", exact=True).first.check()
+    specialist.page.get_by_role("group", name="The proposed treatment").get_by_label(
+        "Modify").check()
+    specialist.page.fill("#id_treatment_description", "Lumpectomy with radiation.")
+    specialist.page.fill("#id_reasoning", "Breast-conserving therapy is as safe at this stage.")
+    specialist.click("Save draft")
+    expect(specialist.page.get_by_text("Draft saved.")).to_be_visible()
+    specialist.page.get_by_label("Question 1").fill("Yes, for a tumour of this size.")
+    specialist.page.get_by_label("I have reviewed this opinion").check()
+    specialist.click("Sign and deliver")
+    expect(specialist.page.get_by_text("Your opinion is signed and delivered.")).to_be_visible()
+
+    patient.go(f"/cases/{case.id}/")
+    expect(patient.page.get_by_role("heading", name="The two opinions side by side")).to_be_visible()
+    expect(patient.page.get_by_text("Yes, for a tumour of this size.")).to_be_visible()
+    patient.page.get_by_label("Follow the second opinion").check()
+    patient.click("Record my decision")
+    patient.click("Close the case")
+    expect(patient.page.locator(".status")).to_have_text("Closed")
+
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert len(checked) >= 8, checked
+
+
+def test_pages_fit_a_phone_screen(browser, live_server, journey, users):
+    case, _ = journey("opinion_delivered")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", "patient")
+    page.fill("#id_password", "correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    for path in ["/cases/", f"/cases/{case.id}/"]:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways ({width}px)"
+    context.close()

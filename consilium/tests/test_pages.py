@@ -1,0 +1,178 @@
+"""The pages of every role, through full HTTP requests on the test client."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from consilium.cases.models import Case
+from consilium.conftest import COMPLETE_OPINION
+
+
+def _form_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_journey_through_the_pages(client, login, users, specialists):
+    patient, coordinator, specialist = users["patient"], users["coordinator"], users["specialist"]
+    login(patient)
+    _form_page(client, "/cases/new/")
+    response = client.post("/cases/new/", {
+        "diagnosis_text": "Knee osteoarthritis", "diagnosis_codes": "M17.11",
+        "treatment_category": "surgery", "treatment_description": "Total knee replacement",
+        "hospital_system": "Riverside Health",
+        "questions": "Have I tried everything else?\nHow long is recovery?",
+    })
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == f"/cases/{case.id}/"
+    assert client.post(f"/cases/{case.id}/submit/").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "submitted"
+
+    login(coordinator)
+    queue = client.get("/queue/")
+    assert case.short_id in queue.content.decode()
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Dr. Same System" not in page  # the first opinion's own hospital system is left out
+    client.post(f"/cases/{case.id}/offer/", {"specialist_id": specialists["specialist"].id})
+    consultation = case.consultations.get()
+
+    login(specialist)
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Accept the case" in page
+    response = client.post(f"/consultations/{consultation.id}/accept/")
+    assert response.url == f"/consultations/{consultation.id}/opinion/"
+    form = {**COMPLETE_OPINION, "diagnosis_codes": "M17.11", "intent": "save"}
+    client.post(response.url, form)
+    case.refresh_from_db()
+    assert case.status == "in_review"
+    unanswered = client.post(response.url, {**form, "intent": "sign", "confirm_sign": "on"})
+    assert unanswered.status_code == 422
+    assert "Answer this question." in unanswered.content.decode()
+    answers = {f"answer_{q.id}": "Yes." for q in case.questions.all()}
+    unconfirmed = client.post(response.url, {**form, **answers, "intent": "sign"})
+    assert unconfirmed.status_code == 422 and "Tick this box" in unconfirmed.content.decode()
+    signed = client.post(response.url, {**form, **answers, "intent": "sign", "confirm_sign": "on"})
+    assert signed.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "opinion_delivered"
+
+    login(patient)
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "The two opinions side by side" in page and "Lumpectomy with radiation." in page
+    client.post(f"/cases/{case.id}/decision/", {"choice": "second_opinion"})
+    client.post(f"/cases/{case.id}/close/")
+    case.refresh_from_db()
+    assert case.status == "closed"
+
+
+def test_bad_case_input_shows_messages_and_saves_nothing(client, login, users):
+    login(users["patient"])
+    response = client.post("/cases/new/", {"diagnosis_text": "Something",
+                                           "treatment_category": "surgery",
+                                           "diagnosis_codes": "C50.912, banana"})
+    assert response.status_code == 422
+    assert "Not an ICD-10-CM code: BANANA" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_an_illegal_page_action_answers_409(client, login, users, journey):
+    case, _ = journey("draft")
+    login(users["patient"])
+    response = client.post(f"/cases/{case.id}/close/")
+    assert response.status_code == 409
+    assert "A case that is draft cannot become closed." in response.content.decode()
+
+
+def test_withdrawing_asks_for_confirmation_first(client, login, users, journey):
+    case, _ = journey("submitted")
+    login(users["patient"])
+    confirm = client.get(f"/cases/{case.id}/withdraw/")
+    assert "cannot be undone" in confirm.content.decode()
+    case.refresh_from_db()
+    assert case.status == "submitted"
+    client.post(f"/cases/{case.id}/withdraw/")
+    case.refresh_from_db()
+    assert case.status == "withdrawn"
+
+
+def test_a_specialist_declines_with_a_reason(client, login, users, journey):
+    case, consultation = journey("offered")
+    login(users["specialist"])
+    empty = client.post(f"/consultations/{consultation.id}/decline/", {"reason": ""})
+    assert empty.status_code == 422
+    client.post(f"/consultations/{consultation.id}/decline/", {"reason": "On leave"})
+    consultation.refresh_from_db()
+    assert consultation.status == "declined"
+    assert client.get(f"/cases/{case.id}/").status_code == 404
+
+
+def test_sharing_from_the_case_page(client, login, users, journey):
+    case, _ = journey("draft")
+    login(users["patient"])
+    client.post(f"/cases/{case.id}/share/", {"grantee": "physician"})
+    login(users["physician"])
+    assert client.get(f"/cases/{case.id}/").status_code == 200
+    assert case.short_id in client.get("/cases/").content.decode()
+
+
+@pytest.mark.parametrize("role,url,limit", [
+    ("patient", "/cases/", 14),
+    ("patient", "/cases/{case}/", 30),
+    ("coordinator", "/queue/", 16),
+    ("coordinator", "/cases/{case}/", 30),
+    ("specialist", "/cases/{case}/", 30),
+])
+def test_busy_pages_run_a_bounded_number_of_queries(
+    client, login, users, journey, django_assert_max_num_queries, role, url, limit
+):
+    for _ in range(6):
+        case, _ = journey("opinion_delivered")
+    login(users[role])
+    with django_assert_max_num_queries(limit):
+        response = client.get(url.format(case=case.id))
+    assert response.status_code == 200
+
+
+def test_empty_states_explain_what_to_do(client, login, users):
+    login(users["patient"])
+    assert "You have no cases yet" in client.get("/cases/").content.decode()
+    login(users["specialist"])
+    assert "No cases are offered to you" in client.get("/cases/").content.decode()
+    login(users["coordinator"])
+    assert "No cases are submitted right now" in client.get("/queue/").content.decode()
+
+
+def test_the_work_queue_is_for_coordinators(client, login, users):
+    login(users["patient"])
+    assert client.get("/queue/").status_code == 404
+
+
+def test_case_lists_are_paginated(client, login, users, journey):
+    for _ in range(27):
+        journey("draft")
+    login(users["patient"])
+    first = client.get("/cases/").content.decode()
+    assert "Page 1 of 2" in first
+    assert len(re.findall(r'href="/cases/[0-9a-f-]{36}/"', first)) == 25
+
+
+def test_password_reset_email_carries_no_health_data(client, users, journey):
+    journey("submitted")
+    client.post("/password_reset/", {"email": "patient@example.org"})
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "/reset/" in body and "Breast" not in body
+
+
+def test_notices_carry_no_health_data(users, journey, django_capture_on_commit_callbacks,
+                                      settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        journey("opinion_delivered")
+    assert mail.outbox, "nobody was told"
+    for message in mail.outbox:
+        assert "Breast" not in message.body and "Mastectomy" not in message.body
+        assert "Sign in to see it" in message.body
