@@ -60,7 +60,8 @@ def not_found(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(request, {"detail": "Sign in or send a valid API token."}, status=401)
+    body = {"detail": "Sign in or send a valid API token."}
+    return api.create_response(request, body, status=401)
 
 
 def _add_routers():

@@ -16,4 +16,6 @@ def specialist_list(request):
             | Q(institution__icontains=query) | Q(hospital_system__icontains=query)
         )
     page = Paginator(specialists, 25).get_page(request.GET.get("page"))
-    return render(request, "directory/list.html", {"page": page, "query": query})
+    # The search box asks htmx for the results alone as the user types.
+    template = "directory/_results.html" if request.htmx else "directory/list.html"
+    return render(request, template, {"page": page, "query": query})

@@ -26,10 +26,13 @@ pytestmark = pytest.mark.browser
 def browser():
     # Playwright's sync API runs an event loop; Django's ORM is used from this thread anyway.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    try:
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 class Visitor:
@@ -106,6 +109,12 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     coordinator.sign_in("coordinator")
     coordinator.pass_two_factor(users["coordinator"])
     expect(coordinator.page.get_by_role("heading", name="Work queue")).to_be_visible()
+    coordinator.click("Specialists", role="link")
+    coordinator.page.get_by_label("Search by name").press_sequentially("lakeshore")
+    expect(coordinator.page.get_by_text("Dr. Helen Okafor")).to_have_count(0)  # htmx updated
+    expect(coordinator.page.get_by_role("cell", name="Dr. Daniel Weiss")).to_be_visible()
+    coordinator.check()
+    coordinator.click("Work queue", role="link")
     coordinator.click(case.short_id, role="link")
     coordinator.page.select_option("#specialist_id", str(specialists["specialist"].id))
     coordinator.click("Offer the case")
@@ -129,7 +138,8 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     expect(specialist.page.get_by_text("Your opinion is signed and delivered.")).to_be_visible()
 
     patient.go(f"/cases/{case.id}/")
-    expect(patient.page.get_by_role("heading", name="The two opinions side by side")).to_be_visible()
+    comparison = patient.page.get_by_role("heading", name="The two opinions side by side")
+    expect(comparison).to_be_visible()
     expect(patient.page.get_by_text("Yes, for a tumour of this size.")).to_be_visible()
     patient.page.get_by_label("Follow the second opinion").check()
     patient.click("Record my decision")

@@ -176,3 +176,15 @@ def test_notices_carry_no_health_data(users, journey, django_capture_on_commit_c
     for message in mail.outbox:
         assert "Breast" not in message.body and "Mastectomy" not in message.body
         assert "Sign in to see it" in message.body
+
+
+def test_the_directory_search_answers_htmx_with_the_results_alone(client, login, users,
+                                                                  specialists):
+    login(users["coordinator"])
+    full = client.get("/specialists/?q=lakeshore").content.decode()
+    assert "<html" in full and "Dr. Daniel Weiss" in full and "Dr. Helen Okafor" not in full
+    partial = client.get("/specialists/?q=summit", headers={"HX-Request": "true"})
+    body = partial.content.decode()
+    assert "<html" not in body and "Dr. Helen Okafor" in body
+    empty = client.get("/specialists/?q=nobody", headers={"HX-Request": "true"})
+    assert "No specialist matches" in empty.content.decode()

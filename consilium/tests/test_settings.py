@@ -14,6 +14,7 @@ def manage(*args, env=None, tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONSILIUM_")}
     clean.pop("DATABASE_URL", None)
     clean.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django sets the test settings
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests set it
     clean.update({"CONSILIUM_VAR_DIR": str(tmp_path)}, **(env or {}))
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
                           capture_output=True, text=True, timeout=120)

@@ -83,3 +83,25 @@ def test_rows_hold_who_what_and_where_but_no_content(users, journey):
     assert entry.actor_role == "coordinator"
     stored = " ".join(str(v) for v in AuditEntry.objects.values_list().get(id=entry.id))
     assert "Breast" not in stored and "Mastectomy" not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_keep_one_chain(users, journey):
+    """Writers in several threads (separate connections) never fork the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    case, _ = journey("draft")
+    before = AuditEntry.objects.count()
+
+    def append(i):
+        try:
+            record(users["coordinator"], "case.view", case, case_id=case.id)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(append, range(40)))
+    assert AuditEntry.objects.count() == before + 40
+    assert verify()[2] == ""
