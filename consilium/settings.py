@@ -248,5 +248,11 @@ LOGGING = {
 }
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")
+# The address people open from emails (invitation links); no trailing slash.
+SITE_URL = env(
+    "SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}",
+).rstrip("/")
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
 # Days a specialist has to deliver the opinion once they accept.
 DEFAULT_TURNAROUND_DAYS = env_int("TURNAROUND_DAYS", 7)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("consultations/<uuid:consultation_id>/decline/", consultations.decline,
          name="consultation_decline"),
     path("consultations/<uuid:consultation_id>/opinion/", opinions.edit, name="opinion_edit"),
+    path("invitations/<str:token>/", cases.accept_invitation, name="accept_invitation"),
     path("queue/", program.work_queue, name="work_queue"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("admin/", admin.site.urls),

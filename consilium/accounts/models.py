@@ -1,10 +1,9 @@
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+
+from .tokens import hash_token, new_token
 
 
 class Role(models.TextChoices):
@@ -29,10 +28,6 @@ class User(AbstractUser):
         if self.role not in settings.TWO_FACTOR_ROLES:
             return False
         return not (settings.DEBUG and self.two_factor_exempt_in_debug)
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -60,10 +55,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, key_hash=_hash_token(raw), hint=raw[:10]
-        )
+        raw, key_hash = new_token(cls.PREFIX)
+        token = cls.objects.create(user=user, name=name, key_hash=key_hash, hint=raw[:10])
         return token, raw
 
     @classmethod
@@ -73,7 +66,7 @@ class ApiToken(models.Model):
         token = (
             cls.objects.active()
             .select_related("user")
-            .filter(key_hash=_hash_token(raw), user__is_active=True)
+            .filter(key_hash=hash_token(raw), user__is_active=True)
             .first()
         )
         if token is None:

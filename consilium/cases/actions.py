@@ -1,13 +1,18 @@
 """Every change to a case goes through these functions: one transaction, an event, an audit row."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from consilium.accounts.models import Role
+from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
@@ -16,11 +21,14 @@ from .models import (
     Case,
     Event,
     EventKind,
+    Invitation,
     Question,
     Share,
+    ShareRole,
     Status,
     TreatmentCategory,
 )
+from .tasks import send_invitation
 
 # ICD-10-CM: a letter (not U), two characters, then optionally a dot and up to four more.
 ICD10CM_CODE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -227,24 +235,32 @@ def do_close_case(case: Case, *, acting_user) -> Case:
     return case
 
 
-def do_share_case(case: Case, username_or_email: str, *, acting_user) -> Share:
-    """Let a caregiver or treating physician see this case (the patient's consent)."""
-    _require_owner(case, acting_user, "share the case")
-    who = (username_or_email or "").strip()
-    grantee = (
-        get_user_model()
-        .objects.filter(is_active=True, role__in=[Role.CAREGIVER, Role.PHYSICIAN])
-        .filter(username__iexact=who)
-        .first()
-        or get_user_model()
-        .objects.filter(is_active=True, role__in=[Role.CAREGIVER, Role.PHYSICIAN])
-        .filter(email__iexact=who)
-        .exclude(email="")
-        .first()
+def _find_grantee(who: str):
+    """The active caregiver or physician account with this username or email, if any."""
+    eligible = get_user_model().objects.filter(
+        is_active=True, role__in=[Role.CAREGIVER, Role.PHYSICIAN]
     )
+    return (
+        eligible.filter(username__iexact=who).first()
+        or (eligible.filter(email__iexact=who).first() if who else None)
+    )
+
+
+def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acting_user):
+    """Let a caregiver or treating physician see this case (the patient's consent).
+
+    ``who`` names an existing account (username or email); an email without an account gets
+    an invitation to create one as ``role``. Returns the Share or the Invitation.
+    """
+    _require_owner(case, acting_user, "share the case")
+    who = (who or "").strip()
+    grantee = _find_grantee(who)
     if grantee is None:
+        if "@" in who:
+            return _invite(case, who, role, acting_user)
         raise InvalidInput(
-            {"grantee": "No caregiver or treating physician has that username or email."}
+            {"grantee": "No caregiver or treating physician has that username. "
+                        "To invite someone new, give their email address."}
         )
     with transaction.atomic():
         share, created = Share.objects.get_or_create(
@@ -254,6 +270,71 @@ def do_share_case(case: Case, username_or_email: str, *, acting_user) -> Share:
             add_event(case, EventKind.SHARED, acting_user, note=grantee.get_role_display())
             record(acting_user, "case.share", share, case_id=case.id)
     return share
+
+
+def _invite(case: Case, email: str, role: str, acting_user) -> Invitation:
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput({"grantee": "That is not a valid email address."}) from None
+    if role not in ShareRole.values:
+        raise InvalidInput({"role": "Choose caregiver or treating physician."})
+    raw, key_hash = new_token("inv_")
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            case=case, email=email, role=role, key_hash=key_hash, invited_by=acting_user,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+        )
+        add_event(case, EventKind.INVITED, acting_user, note=invitation.get_role_display())
+        record(acting_user, "case.invite", invitation, case_id=case.id)
+    link = f"{settings.SITE_URL}/invitations/{raw}/"
+    transaction.on_commit(
+        lambda: send_invitation.enqueue(email, link, invitation.get_role_display())
+    )
+    return invitation
+
+
+def find_invitation(raw_token: str) -> Invitation | None:
+    """The usable invitation behind a link, or None (unknown, used or expired alike)."""
+    invitation = (
+        Invitation.objects.select_related("case").filter(key_hash=hash_token(raw_token)).first()
+    )
+    return invitation if invitation and invitation.is_usable() else None
+
+
+def do_accept_invitation(raw_token: str, data: dict):
+    """Create the invited person's account and share the case with them; return the user."""
+    invitation = find_invitation(raw_token)
+    if invitation is None:
+        raise Conflict("This invitation is no longer valid. Ask for a new one.")
+    User = get_user_model()
+    username = (data.get("username") or "").strip()
+    errors = {}
+    if not username:
+        errors["username"] = "Choose a username."
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = "That username is taken. Choose another."
+    candidate = User(username=username, email=invitation.email, role=invitation.role,
+                     first_name=(data.get("first_name") or "").strip()[:150],
+                     last_name=(data.get("last_name") or "").strip()[:150])
+    try:
+        validate_password(data.get("password") or "", candidate)
+    except ValidationError as error:
+        errors["password"] = " ".join(error.messages)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
+            accepted_at=timezone.now()
+        )
+        if not claimed:
+            raise Conflict("This invitation was used already.")
+        candidate.set_password(data["password"])
+        candidate.save()
+        share = Share.objects.create(case=invitation.case, grantee=candidate)
+        add_event(invitation.case, EventKind.SHARED, candidate, note=candidate.get_role_display())
+        record(candidate, "case.share.accept", share, case_id=invitation.case_id)
+    return candidate
 
 
 def do_revoke_share(case: Case, share_id: int, *, acting_user) -> None:

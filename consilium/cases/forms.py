@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Case, TreatmentCategory
+from .models import Case, ShareRole, TreatmentCategory
 
 
 class CaseForm(forms.Form):
@@ -62,5 +62,22 @@ class CaseForm(forms.Form):
 class ShareForm(forms.Form):
     grantee = forms.CharField(
         label="Username or email of your caregiver or doctor", max_length=254,
-        help_text="They must already have a caregiver or treating physician account.",
+        help_text="Someone without an account gets an email inviting them to create one.",
+    )
+    role = forms.ChoiceField(
+        label="They are your", choices=ShareRole.choices, initial=ShareRole.CAREGIVER,
+        required=False, widget=forms.RadioSelect,
+        help_text="Used when we invite someone new.",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    """Fields are checked by the action, so the messages match the API's."""
+
+    first_name = forms.CharField(label="First name", required=False, max_length=150)
+    last_name = forms.CharField(label="Last name", required=False, max_length=150)
+    username = forms.CharField(label="Choose a username", required=False, max_length=150)
+    password = forms.CharField(
+        label="Choose a password", required=False, widget=forms.PasswordInput,
+        help_text="At least 10 characters; not a common password.",
     )

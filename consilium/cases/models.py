@@ -114,6 +114,7 @@ class EventKind(models.TextChoices):
     CREATED = "created", "Case created"
     EDITED = "edited", "First opinion edited"
     STATUS = "status", "Status changed"
+    INVITED = "invited", "Invitation sent"
     SHARED = "shared", "Shared"
     UNSHARED = "unshared", "Sharing ended"
     OFFERED = "offered", "Offered to a specialist"
@@ -170,3 +171,24 @@ class Share(models.Model):
                 name="one_active_share",
             )
         ]
+
+
+class Invitation(models.Model):
+    """A patient's invitation, by email, for a caregiver or physician to join and see a case.
+
+    Only the SHA-256 of the link's token is stored; the link works once, until it expires.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=ShareRole.choices)
+    key_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

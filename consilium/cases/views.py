@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -15,8 +16,8 @@ from consilium.opinions.access import signed_opinion_for_case
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
-from .forms import CaseForm, ShareForm
-from .models import EDITABLE_STATES, Status
+from .forms import AcceptInvitationForm, CaseForm, ShareForm
+from .models import EDITABLE_STATES, Share, ShareRole, Status
 
 PAGE_SIZE = 25
 
@@ -159,13 +160,19 @@ def case_share(request, case_id):
     form = ShareForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_share_case(case, form.cleaned_data["grantee"], acting_user=request.user)
+            shared = actions.do_share_case(
+                case, form.cleaned_data["grantee"],
+                role=form.cleaned_data["role"] or ShareRole.CAREGIVER,
+                acting_user=request.user,
+            )
         except InvalidInput as error:
             messages.error(request, " ".join(error.errors.values()))
         else:
-            messages.success(request, "The case is shared.")
+            messages.success(request, "The case is shared." if isinstance(shared, Share) else
+                             "We emailed an invitation. They will see the case once they "
+                             "create their account.")
     else:
-        messages.error(request, "Give a username or email.")
+        messages.error(request, "Give a username or email, and say who they are.")
     return redirect("case_detail", case_id=case.id)
 
 
@@ -176,3 +183,22 @@ def case_unshare(request, case_id, share_id):
     actions.do_revoke_share(case, share_id, acting_user=request.user)
     messages.success(request, "That person can no longer see this case.")
     return redirect("case_detail", case_id=case.id)
+
+
+def accept_invitation(request, token):
+    """The page behind an invitation link: create an account and see the shared case."""
+    invitation = actions.find_invitation(token)
+    if invitation is None:
+        return render(request, "cases/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.do_accept_invitation(token, form.cleaned_data)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome. Your account is ready.")
+            return redirect("case_detail", case_id=invitation.case_id)
+    return render(request, "cases/invitation.html", {"form": form, "invitation": invitation},
+                  status=_status(form))

@@ -197,3 +197,15 @@ def test_openapi_names_the_paths_clients_rely_on(client):
                  "/api/v1/cases/{case_id}/decision", "/api/v1/cases/{case_id}/events",
                  "/api/v1/me"]:
         assert path in paths, path
+
+
+def test_health_data_never_reaches_the_logs(api, users, specialists, caplog):
+    caplog.set_level("DEBUG")
+    test_the_journey_through_the_api(api, users, specialists)
+    case_id = api(users["patient"], "POST", "/cases", FIRST_OPINION).json()["id"]
+    api(users["patient2"], "GET", f"/cases/{case_id}")  # 404
+    api(users["patient"], "POST", f"/cases/{case_id}/decision", {"choice": "x"})  # 422
+    api(users["patient"], "POST", f"/cases/{case_id}/close")  # 409
+    assert caplog.records, "nothing was logged at all"
+    for secret in ("Breast", "Mastectomy", "breast-conserving", "Lumpectomy", "C50.912"):
+        assert secret not in caplog.text
