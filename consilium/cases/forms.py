@@ -2,6 +2,8 @@ from django import forms
 
 from .models import Case, ShareRole, TreatmentCategory
 
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
+
 
 class CaseForm(forms.Form):
     """The first opinion, as the patient tells it.
@@ -23,7 +25,7 @@ class CaseForm(forms.Form):
         choices=[("", "Choose…")] + list(TreatmentCategory.choices),
     )
     treatment_description = forms.CharField(
-        label="Details of the proposed treatment", required=False, widget=forms.Textarea,
+        label="Details of the proposed treatment", required=False, widget=SHORT_TEXT,
     )
     diagnosing_physician = forms.CharField(label="Doctor who gave the first opinion",
                                            required=False, max_length=200)
@@ -37,12 +39,12 @@ class CaseForm(forms.Form):
         label="Date of the first opinion", required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    symptoms = forms.CharField(label="Your symptoms", required=False, widget=forms.Textarea)
-    concerns = forms.CharField(label="What worries you", required=False, widget=forms.Textarea)
+    symptoms = forms.CharField(label="Your symptoms", required=False, widget=SHORT_TEXT)
+    concerns = forms.CharField(label="What worries you", required=False, widget=SHORT_TEXT)
     goals = forms.CharField(label="What matters most to you", required=False,
-                            widget=forms.Textarea)
+                            widget=SHORT_TEXT)
     questions = forms.CharField(
-        label="Your questions for the specialist", required=False, widget=forms.Textarea,
+        label="Your questions for the specialist", required=False, widget=SHORT_TEXT,
         help_text="One question per line. The specialist answers each one.",
     )
 
