@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consilium.accounts.models import Role
-from consilium.accounts.notify import notify_users
+from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status
@@ -105,4 +105,5 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
             consultation.case, EventKind.DECLINED, acting_user, note=consultation.specialist.name
         )
         record(acting_user, "consultation.decline", consultation, case_id=consultation.case_id)
+    notify_role(Role.COORDINATOR, "A specialist declined a case")
     return consultation

@@ -188,3 +188,16 @@ def test_the_directory_search_answers_htmx_with_the_results_alone(client, login,
     assert "<html" not in body and "Dr. Helen Okafor" in body
     empty = client.get("/specialists/?q=nobody", headers={"HX-Request": "true"})
     assert "No specialist matches" in empty.content.decode()
+
+
+def test_the_queue_shows_due_dates_and_flags_overdue_opinions(client, login, users, journey):
+    from datetime import date
+
+    _, consultation = journey("accepted")
+    login(users["coordinator"])
+    page = client.get("/queue/?status=specialist_assigned").content.decode()
+    assert "Dr. Helen Okafor, due" in page and "overdue" not in page
+    consultation.due_date = date(2020, 1, 1)
+    consultation.save()
+    page = client.get("/queue/?status=specialist_assigned").content.decode()
+    assert "(overdue)" in page
