@@ -18,6 +18,7 @@ node_modules/.installed: package.json package-lock.json
 
 demo: $(VENV)/.installed
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_icd10cm
 	$(DEMO_ENV) $(PY) manage.py load_demo
 	@scripts/demo-banner
 	@trap 'kill 0' INT TERM EXIT; \

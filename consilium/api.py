@@ -69,11 +69,13 @@ def _add_routers():
     from consilium.cases.api import router as cases
     from consilium.consultations.api import router as consultations
     from consilium.directory.api import router as directory
+    from consilium.terminology.api import router as terminology
 
     api.add_router("/", accounts)
     api.add_router("/cases", cases)
     api.add_router("/consultations", consultations)
     api.add_router("/specialists", directory)
+    api.add_router("/terminology", terminology)
 
 
 _add_routers()

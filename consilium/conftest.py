@@ -133,3 +133,14 @@ def login(client):
         return the_client
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load ICD-10-CM once per test database; its table is unmanaged, so flushes keep it."""
+    from consilium.terminology.loading import read_icd10cm, store_icd10cm
+    from consilium.terminology.models import Icd10Code
+
+    with django_db_blocker.unblock():
+        if not Icd10Code.objects.exists():
+            store_icd10cm(read_icd10cm())

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "consilium.accounts",
     "consilium.audit",
+    "consilium.terminology",
     "consilium.directory",
     "consilium.cases",
     "consilium.consultations",

@@ -15,6 +15,7 @@ from consilium.accounts.models import Role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.terminology.models import Icd10Code
 
 from .models import (
     EDITABLE_STATES,
@@ -47,7 +48,8 @@ FIRST_OPINION_TEXT_FIELDS = {
 
 
 def clean_icd10_codes(codes, field: str, errors: dict[str, str]) -> list[str]:
-    """Normalise ICD-10-CM codes; put a message naming each malformed one in ``errors``."""
+    """Normalise ICD-10-CM codes; put a message naming each malformed or unknown one in
+    ``errors``."""
     if codes is None:
         return []
     if isinstance(codes, str):
@@ -60,9 +62,14 @@ def clean_icd10_codes(codes, field: str, errors: dict[str, str]) -> list[str]:
                 cleaned.append(code)
         else:
             bad.append(code)
+    known = set(
+        Icd10Code.objects.filter(code__in=cleaned).exclude(kind__in=["chapter", "block"])
+        .values_list("code", flat=True)
+    )
+    bad += [code for code in cleaned if code not in known]
     if bad:
         errors[field] = "Not an ICD-10-CM code: " + ", ".join(bad[:5])
-    return cleaned
+    return [code for code in cleaned if code in known]
 
 
 def _clean_first_opinion(data: dict, *, partial: bool) -> dict:
