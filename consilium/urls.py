@@ -10,6 +10,7 @@ from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.opinions import views as opinions
 from consilium.program import views as program
+from consilium.terminology import views as terminology
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -39,6 +40,8 @@ urlpatterns = [
          name="consultation_decline"),
     path("consultations/<uuid:consultation_id>/opinion/", opinions.edit, name="opinion_edit"),
     path("invitations/<str:token>/", cases.accept_invitation, name="accept_invitation"),
+    path("terminology/icd10/suggestions/", terminology.icd10_suggestions,
+         name="icd10_suggestions"),
     path("queue/", program.work_queue, name="work_queue"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("admin/", admin.site.urls),

@@ -65,3 +65,12 @@ def test_the_api_is_public_and_limited(client):
     assert len(body) == 3 and body[0]["code"] == "C50"
     assert set(body[0]) == {"code", "description", "kind", "chapter", "block", "is_leaf"}
     assert len(client.get("/api/v1/terminology/icd10", {"q": "C", "limit": 500}).json()) <= 100
+
+
+def test_suggestions_for_a_field(client):
+    page = client.get("/terminology/icd10/suggestions/",
+                      {"q": "breast cancer", "target": "id_diagnosis_codes"})
+    body = page.content.decode()
+    assert 'data-icd10-code="C50"' in body and 'data-target="id_diagnosis_codes"' in body
+    assert "No code matches" in client.get("/terminology/icd10/suggestions/",
+                                           {"q": "xyzzy"}).content.decode()
