@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ENV := CONSILIUM_DEBUG=1
 
-.PHONY: demo test test-sqlite test-postgres lint system-deps clean
+.PHONY: demo test test-sqlite test-postgres lint system-deps clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules var
+
+# Benchmarks: figures go to docs/benchmarks.md by hand, with date and machine.
+bench: $(VENV)/.installed system-deps
+	@scripts/bench-run
+	@scripts/with-postgres scripts/bench-run

@@ -46,9 +46,11 @@ def store_icd10cm(rows: list[dict]) -> int:
     with transaction.atomic():
         Icd10Code.objects.all().delete()
         Icd10Code.objects.bulk_create((Icd10Code(**row) for row in rows), batch_size=5000)
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
                 cursor.execute(
                     "INSERT INTO terminology_icd10_fts(terminology_icd10_fts) VALUES('rebuild')"
                 )
+            # Fresh statistics, so the planner uses the full-text index from the first query.
+            cursor.execute("ANALYZE terminology_icd10code")
     return len(rows)

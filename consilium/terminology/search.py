@@ -63,13 +63,9 @@ def search_icd10(query: str, limit: int = 20) -> list[Icd10Code]:
         return []
     by_words = _by_words_postgres if connection.vendor == "postgresql" else _by_words_sqlite
     # The first alternative of each term is its usual meaning ("cancer" → malignant
-    # neoplasm): those matches come first, the wider ones ("carcinoma") fill up the list.
+    # neoplasm): codes matching those come first, the wider matches ("carcinoma") after.
     wanted = limit * 3  # extra candidates, so grouping below has something to group
-    found = by_words([t[:1] for t in terms], wanted)
-    if len(found) < wanted and any(len(t) > 1 for t in terms):
-        seen = {c.id for c in found}
-        found += [c for c in by_words(terms, wanted) if c.id not in seen]
-    return _group_by_category(found)[:limit]
+    return _group_by_category(by_words(terms, [t[:1] for t in terms], wanted))[:limit]
 
 
 def _group_by_category(codes: list[Icd10Code]) -> list[Icd10Code]:
@@ -113,20 +109,25 @@ def _fts5_term(alternatives: list[str], prefix: bool) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else ""
 
 
-def _by_words_sqlite(terms: list[list[str]], limit: int) -> list[Icd10Code]:
-    match = " AND ".join(
-        filter(None, (_fts5_term(t, prefix=i == len(terms) - 1) for i, t in enumerate(terms)))
-    )
-    if not match:
+def _fts5_query(terms: list[list[str]]) -> str:
+    last = len(terms) - 1
+    return " AND ".join(filter(None, (_fts5_term(t, i == last) for i, t in enumerate(terms))))
+
+
+def _by_words_sqlite(terms, primary_terms, limit: int) -> list[Icd10Code]:
+    wide, primary = _fts5_query(terms), _fts5_query(primary_terms)
+    if not wide:
         return []
     sql = (
         "SELECT c.* FROM terminology_icd10_fts f "
         "JOIN terminology_icd10code c ON c.id = f.rowid "
         "WHERE terminology_icd10_fts MATCH %s AND c.kind != 'chapter' "
-        f"ORDER BY {DEMOTE.format(col='c.description')}, bm25(terminology_icd10_fts), "
+        "ORDER BY c.id NOT IN (SELECT rowid FROM terminology_icd10_fts "
+        "WHERE terminology_icd10_fts MATCH %s), "
+        f"{DEMOTE.format(col='c.description')}, bm25(terminology_icd10_fts), "
         "length(c.code), c.code LIMIT %s"
     )
-    return list(Icd10Code.objects.raw(sql, [match, limit]))
+    return list(Icd10Code.objects.raw(sql, [wide, primary, limit]))
 
 
 def _tsquery_term(alternatives: list[str], prefix: bool) -> str:
@@ -142,20 +143,24 @@ def _tsquery_term(alternatives: list[str], prefix: bool) -> str:
     return "(" + " | ".join(parts) + ")" if parts else ""
 
 
-def _by_words_postgres(terms: list[list[str]], limit: int) -> list[Icd10Code]:
-    query = " & ".join(
-        filter(None, (_tsquery_term(t, prefix=i == len(terms) - 1) for i, t in enumerate(terms)))
-    )
-    if not query:
+def _tsquery(terms: list[list[str]]) -> str:
+    last = len(terms) - 1
+    return " & ".join(filter(None, (_tsquery_term(t, i == last) for i, t in enumerate(terms))))
+
+
+def _by_words_postgres(terms, primary_terms, limit: int) -> list[Icd10Code]:
+    wide, primary = _tsquery(terms), _tsquery(primary_terms)
+    if not wide:
         return []
     # Normalisation 1 divides the rank by 1 + log(length): shorter, more general
     # descriptions ("Malignant neoplasm of breast") come before long specific ones.
     sql = (
-        "SELECT * FROM terminology_icd10code "
-        "WHERE to_tsvector('english', description) @@ to_tsquery('english', %s) "
-        "AND kind != 'chapter' "
-        f"ORDER BY {DEMOTE.format(col='description')}, "
-        "ts_rank(to_tsvector('english', description), "
-        "to_tsquery('english', %s), 1) DESC, length(code), code LIMIT %s"
+        "SELECT id, code, description, kind, chapter, block, parent, is_leaf "
+        "FROM terminology_icd10code, to_tsquery('english', %s) wide, "
+        "to_tsquery('english', %s) primary_meaning "
+        "WHERE search_vector @@ wide AND kind != 'chapter' "
+        "ORDER BY NOT (search_vector @@ primary_meaning), "
+        f"{DEMOTE.format(col='description')}, "
+        "ts_rank(search_vector, wide, 1) DESC, length(code), code LIMIT %s"
     )
-    return list(Icd10Code.objects.raw(sql, [query, query, limit]))
+    return list(Icd10Code.objects.raw(sql, [wide, primary, limit]))
