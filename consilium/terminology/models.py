@@ -31,3 +31,30 @@ class Icd10Code(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.description}"
+
+
+class NuccTaxonomy(models.Model):
+    """One NUCC Health Care Provider Taxonomy code (v25.1), e.g. 207RX0202X Medical Oncology.
+
+    Reference data loaded by a migration from ``data/nucc_taxonomy_251.csv``.
+    """
+
+    code = models.CharField(max_length=10, primary_key=True)
+    grouping = models.CharField(max_length=200)
+    classification = models.CharField(max_length=200)
+    specialization = models.CharField(max_length=200, blank=True)
+    display_name = models.CharField(max_length=300)
+    section = models.CharField(max_length=40, blank=True)
+    definition = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        managed = False  # reference data, as for Icd10Code
+
+    def __str__(self):
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def name(self) -> str:
+        """The specialty as people say it: "Medical Oncology", "Orthopaedic Surgery"."""
+        return self.specialization or self.classification
