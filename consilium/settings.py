@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "consilium.accounts",
     "consilium.audit",
     "consilium.terminology",
+    "consilium.triage",
     "consilium.directory",
     "consilium.cases",
     "consilium.consultations",
@@ -255,5 +256,7 @@ SITE_URL = env(
     "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}",
 ).rstrip("/")
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# The country the self-assessment assumes when none is given (ISO 3166 code).
+DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # Days a specialist has to deliver the opinion once they accept.
 DEFAULT_TURNAROUND_DAYS = env_int("TURNAROUND_DAYS", 7)

@@ -11,6 +11,7 @@ from consilium.directory import views as directory
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.terminology import views as terminology
+from consilium.triage import views as triage
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -42,6 +43,9 @@ urlpatterns = [
     path("invitations/<str:token>/", cases.accept_invitation, name="accept_invitation"),
     path("terminology/icd10/suggestions/", terminology.icd10_suggestions,
          name="icd10_suggestions"),
+    path("assess/", triage.assess_page, name="assess"),
+    path("assess/start/", triage.start_case, name="assess_start"),
+    path("assess/continue/", triage.continue_case, name="assess_continue"),
     path("queue/", program.work_queue, name="work_queue"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("admin/", admin.site.urls),

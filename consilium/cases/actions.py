@@ -167,13 +167,15 @@ def _require_owner_or_coordinator(case: Case, user, what: str) -> None:
         raise NotAllowed(f"Only the patient or a coordinator can {what}.")
 
 
-def do_create_case(data: dict, *, acting_user) -> Case:
+def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
+    """Start a draft case; ``checklist`` ({"key", "label"} items) comes from an assessment."""
     if acting_user.role != Role.PATIENT:
         raise NotAllowed("Cases are started by patients.")
     cleaned = _clean_first_opinion(data, partial=False)
     questions = cleaned.pop("questions", [])
+    items = [{"key": i["key"], "label": i["label"], "done": False} for i in checklist]
     with transaction.atomic():
-        case = Case.objects.create(patient=acting_user, **cleaned)
+        case = Case.objects.create(patient=acting_user, checklist=items, **cleaned)
         _replace_questions(case, questions)
         add_event(case, EventKind.CREATED, acting_user, to_status=Status.DRAFT)
         record(acting_user, "case.create", case, case_id=case.id)

@@ -75,6 +75,10 @@ class Case(models.Model):
     concerns = models.TextField(blank=True)
     goals = models.TextField(blank=True)
 
+    # Records to gather, from the self-assessment: [{"key", "label", "done"}]. The records
+    # issue ticks items as files arrive.
+    checklist = models.JSONField(default=list, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "status_changed_at"])]

@@ -168,3 +168,36 @@ def test_pages_fit_a_phone_screen(browser, live_server, journey, users):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} scrolls sideways ({width}px)"
     context.close()
+
+
+def test_the_self_assessment_in_chromium(browser, live_server, users):
+    checked: set[str] = set()
+    visitor = Visitor(browser, live_server.url, checked)
+    visitor.go("/")
+    page = visitor.page
+    page.locator("#main").get_by_role("link", name="Should I get a second opinion?").click()
+    visitor.check()
+    page.fill("#id_diagnosis_text", "breast cancer")
+    page.get_by_label("Find a code by words").press_sequentially("C50.912")
+    page.get_by_role("button", name="C50.912", exact=False).first.click()
+    page.get_by_label("An operation").check()
+    page.fill("#id_procedure", "mastectomy")
+    page.get_by_label("I am unsure about the proposed plan").check()
+    visitor.click("Check")
+    expect(page.get_by_role("heading", name="A second opinion is strongly recommended")
+           ).to_be_visible()
+    expect(page.get_by_text("Medical Oncology")).to_be_visible()
+    visitor.click("Start my case with these answers")
+    page.fill("#id_username", "patient")
+    page.fill("#id_password", "correct horse battery")
+    visitor.click("Sign in")
+    expect(page.get_by_role("heading", name="Records to gather")).to_be_visible()
+    case = Case.objects.get()
+    assert case.diagnosis_codes == ["C50.912"] and case.checklist
+
+    phone = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
+    phone.goto(live_server.url + "/assess/")
+    phone.get_by_label("An operation").check()
+    phone.get_by_role("button", name="Check").click()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"/assess/ scrolls sideways ({width}px)"

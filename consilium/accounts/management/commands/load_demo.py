@@ -22,6 +22,7 @@ from consilium.consultations.actions import (
 from consilium.decisions.actions import do_record_decision
 from consilium.directory.models import Specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+from consilium.triage.models import InsurancePlan
 
 PASSWORD = "demo"
 
@@ -156,6 +157,22 @@ CASES = [
     ), []),
 ]
 
+PLANS = [
+    dict(name="Evergreen Health PPO", country="US", covers_second_opinion=True, fee=0,
+         currency="USD", requires_before=["knee_replacement", "hip_replacement",
+                                          "spinal_surgery", "bariatric_surgery"],
+         notes="Call member services to have records collected for you."),
+    dict(name="Evergreen Health Basic", country="US", covers_second_opinion=True, fee=50,
+         currency="USD", notes="The fee is refunded if the second opinion changes your plan."),
+    dict(name="Harbor Mutual Bronze", country="US", covers_second_opinion=False, fee=0,
+         currency="USD"),
+    dict(name="AOK (gesetzlich)", country="DE", statutory=True, covers_second_opinion=True,
+         fee=0, currency="EUR"),
+    dict(name="Private Krankenversicherung (Beispiel)", country="DE", statutory=False,
+         covers_second_opinion=True, fee=0, currency="EUR",
+         notes="Check your contract; most private plans pay for second opinions."),
+]
+
 ORDER = ["draft", "submitted", "records_complete", "specialist_assigned", "in_review",
          "opinion_delivered", "decided", "following_up", "closed"]
 
@@ -176,10 +193,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             specialists = self._specialists(users)
+            for plan in PLANS:
+                InsurancePlan.objects.get_or_create(name=plan["name"], defaults=plan)
             for patient, target, fields, questions in CASES:
                 self._case(users, specialists, patient, target, fields, questions)
         self.stdout.write(self.style.SUCCESS(
-            f"Loaded {len(USERS)} users, {len(SPECIALISTS)} specialists, {len(CASES)} cases."
+            f"Loaded {len(USERS)} users, {len(SPECIALISTS)} specialists, {len(PLANS)} insurance "
+            f"plans, {len(CASES)} cases."
         ))
 
     def _users(self):

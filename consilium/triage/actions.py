@@ -1,0 +1,31 @@
+"""Turning a self-assessment into a draft case ("Start my case")."""
+
+from consilium.cases.actions import do_create_case
+from consilium.terminology.models import Icd10Code
+
+from .assessment import clean, evaluate
+
+# The assessment's treatment values that a case does not have.
+CASE_TREATMENT = {"none": "other", "": "other"}
+
+
+def do_start_case_from_assessment(data: dict, *, acting_user):
+    """Create a draft case with the diagnosis, treatment, questions and records checklist."""
+    facts = clean(data)
+    result = evaluate(facts)
+    codes = facts.codes
+    text = (data.get("diagnosis_text") or "").strip()
+    if not text and codes:
+        text = Icd10Code.objects.get(code=codes[0]).description
+    treatment = facts.treatment
+    return do_create_case(
+        {
+            "diagnosis_text": text or "Diagnosis to be added",
+            "diagnosis_codes": codes,
+            "treatment_category": CASE_TREATMENT.get(treatment, treatment),
+            "treatment_description": (data.get("procedure") or "").strip(),
+            "questions": result["questions"],
+        },
+        checklist=result["records_checklist"],
+        acting_user=acting_user,
+    )

@@ -1,0 +1,79 @@
+from ninja import Router, Schema
+
+from .assessment import assess
+
+router = Router(tags=["triage"])
+
+
+class TriageIn(Schema):
+    diagnosis_codes: list[str] = []
+    diagnosis_text: str = ""
+    proposed_treatment: str = ""
+    procedure: str = ""
+    country: str = ""
+    insurance_plan: int | None = None
+    situation: dict[str, bool] | list[str] = {}
+
+
+class Reason(Schema):
+    criterion: str
+    weight: int
+    text: str
+
+
+class Caution(Schema):
+    key: str
+    text: str
+
+
+class Specialty(Schema):
+    code: str
+    name: str
+
+
+class ChecklistItem(Schema):
+    key: str
+    label: str
+
+
+class Coverage(Schema):
+    plan_id: int
+    plan: str
+    covered: bool
+    fee: str
+    currency: str
+    required_before_procedure: bool
+    procedure: str | None
+    notes: str
+
+
+class StatutoryRight(Schema):
+    legal_basis: str
+    procedure: str
+    procedure_key: str
+    points: list[str]
+
+
+class Procedure(Schema):
+    key: str
+    label: str
+
+
+class TriageOut(Schema):
+    recommendation: str
+    message: str
+    reasons: list[Reason]
+    against: list[Reason]
+    cautions: list[Caution]
+    specialties: list[Specialty]
+    records_checklist: list[ChecklistItem]
+    questions: list[str]
+    coverage: Coverage | None
+    statutory_right: StatutoryRight | None
+    procedures: list[Procedure]
+
+
+@router.post("", response=TriageOut, auth=None)
+def triage(request, payload: TriageIn | None = None):
+    """Should I get a second opinion? A public self-assessment; nothing is stored."""
+    return assess(payload.dict() if payload else {})

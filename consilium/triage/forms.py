@@ -1,0 +1,59 @@
+from django import forms
+
+from .models import InsurancePlan
+from .rules import SITUATIONS
+
+TREATMENT_CHOICES = [
+    ("surgery", "An operation"),
+    ("invasive_procedure", "Another procedure (for example a catheter or an endoscopy)"),
+    ("chemotherapy", "Chemotherapy"),
+    ("radiation", "Radiation therapy"),
+    ("long_term_medication", "Medicines for a long time"),
+    ("lifestyle_change", "Changes to how I live (diet, work, activity)"),
+    ("watchful_waiting", "Watch and wait"),
+    ("none", "No treatment"),
+    ("other", "Something else"),
+]
+COUNTRY_CHOICES = [("US", "United States"), ("DE", "Germany"), ("GB", "United Kingdom"),
+                   ("CA", "Canada"), ("FR", "France"), ("NL", "Netherlands")]
+
+
+class AssessForm(forms.Form):
+    """The self-assessment. Every field is optional: the answer says what it could not weigh.
+
+    The assessment itself checks the values, so the page and the API give the same messages.
+    """
+
+    diagnosis_text = forms.CharField(
+        label="What did the doctor say you have?", required=False,
+        help_text="In your own words, for example “breast cancer” or “worn knee joint”.",
+    )
+    diagnosis_codes = forms.CharField(
+        label="Diagnosis codes (optional)", required=False,
+        help_text="If your papers show ICD-10-CM codes (like C50.912), add them here.",
+    )
+    proposed_treatment = forms.ChoiceField(
+        label="What did the doctor propose?", choices=TREATMENT_CHOICES, required=False,
+        widget=forms.RadioSelect,
+    )
+    procedure = forms.CharField(
+        label="The name of the operation or procedure (optional)", required=False,
+        help_text="For example “knee replacement” or “Knieprothese”. A procedure code works "
+                  "too.",
+    )
+    situation = forms.MultipleChoiceField(
+        label="Which of these are true for you?", required=False,
+        choices=list(SITUATIONS.items()), widget=forms.CheckboxSelectMultiple,
+    )
+    country = forms.ChoiceField(label="Where do you live?", choices=COUNTRY_CHOICES,
+                                required=False)
+    insurance_plan = forms.ModelChoiceField(
+        label="Your insurance plan (optional)", queryset=InsurancePlan.objects.all(),
+        required=False, empty_label="I don't know or it is not listed",
+    )
+
+    def to_assessment_input(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["diagnosis_codes"] = data["diagnosis_codes"]  # a string; split by the assessment
+        data["insurance_plan"] = data["insurance_plan"].pk if data["insurance_plan"] else None
+        return data

@@ -1,0 +1,298 @@
+"""The self-assessment's rules, as tables: what argues for or against a second opinion, what
+needs care, what to gather and what to ask. `assessment.py` applies them; a test covers each.
+
+Wording is plain on purpose: short sentences, no jargon without explanation.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .procedures import Procedure
+
+TREATMENTS = (
+    "surgery", "invasive_procedure", "chemotherapy", "radiation", "long_term_medication",
+    "lifestyle_change", "watchful_waiting", "none", "other",
+)
+INVASIVE = {"surgery", "invasive_procedure", "chemotherapy", "radiation"}
+SITUATIONS = {
+    "treatment_not_working": "The treatment I have is not working",
+    "unsure_about_plan": "I am unsure about the proposed plan",
+    "doctor_uncertain": "My doctor seems uncertain",
+    "tests_ambiguous": "My test results are unclear or conflicting",
+    "rare_condition": "My condition is rare or unusual",
+    "wants_options": "I want to know all my options",
+    "chronic_condition": "It is a long-term (chronic) illness",
+    "major_lifestyle_change": "The plan means big changes to my daily life",
+    "time_critical": "It is urgent: I am getting worse quickly or in severe pain",
+    "trusts_doctor": "I fully trust my doctor",
+    "doctor_is_leading_specialist": "My doctor is a leading specialist for this condition",
+    "cost_or_distance_barrier": "Cost or travel distance is a problem for me",
+}
+
+# ICD-10-CM category ranges that make a diagnosis serious or life-threatening.
+SERIOUS = (
+    ("C00", "C96", "cancer"),
+    ("D00", "D09", "early (in situ) cancer"),
+    ("D32", "D33", "brain or spinal tumour"),
+    ("I20", "I25", "heart (coronary artery) disease"),
+    ("I34", "I37", "heart valve disease"),
+    ("I42", "I43", "heart muscle disease"),
+    ("I50", "I50", "heart failure"),
+    ("I60", "I69", "stroke or brain blood vessel disease"),
+    ("I71", "I71", "aortic aneurysm"),
+    ("G10", "G14", "serious neurological disease"),
+    ("G20", "G20", "Parkinson's disease"),
+    ("G30", "G31", "dementia"),
+    ("G35", "G37", "multiple sclerosis or a related disease"),
+    ("G40", "G41", "epilepsy"),
+    ("N18", "N18", "chronic kidney disease"),
+    ("K74", "K74", "liver cirrhosis"),
+)
+
+# Kinds of case, by ICD-10-CM category range; they choose checklist items and questions.
+KINDS_BY_CODE = (
+    ("C00", "D09", "oncology"),
+    ("D37", "D49", "oncology"),
+    ("I00", "I52", "cardiology"),
+    ("I70", "I79", "cardiology"),
+    ("G00", "G99", "neurology"),
+    ("I60", "I69", "neurology"),
+    ("M00", "M99", "orthopaedics"),
+    ("S00", "T14", "orthopaedics"),
+)
+IMAGING_HEAVY = {"oncology", "neurology", "orthopaedics"}
+
+
+@dataclass
+class Facts:
+    """What the rules see: the cleaned input plus what was derived from it."""
+
+    codes: list[str] = field(default_factory=list)
+    serious: list[str] = field(default_factory=list)  # plain names, e.g. "cancer"
+    kinds: set[str] = field(default_factory=set)
+    treatment: str = ""
+    procedures: list[Procedure] = field(default_factory=list)
+    situation: set[str] = field(default_factory=set)
+    country: str = "US"
+    plan: object = None  # InsurancePlan or None
+    knows_diagnosis: bool = False
+
+    def has(self, flag: str) -> bool:
+        return flag in self.situation
+
+    @property
+    def checked_procedures(self) -> list[Procedure]:
+        """Procedures on the German statutory list: known to be done too often."""
+        return [p for p in self.procedures if p.statutory_de]
+
+    @property
+    def required_by_plan(self) -> list[Procedure]:
+        required = set(getattr(self.plan, "requires_before", None) or [])
+        return [p for p in self.procedures if p.key in required]
+
+
+@dataclass(frozen=True)
+class Rule:
+    criterion: str
+    weight: int  # positive argues for a second opinion, negative against
+    applies: Callable[[Facts], bool]
+    reason: Callable[[Facts], str]
+
+
+def _flag(name: str) -> Callable[[Facts], bool]:
+    return lambda facts: facts.has(name)
+
+
+def _say(text: str) -> Callable[[Facts], str]:
+    return lambda facts: text
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("serious_diagnosis", 3, lambda f: bool(f.serious),
+         lambda f: f"Your diagnosis ({f.serious[0]}) is serious. Experts often see such cases "
+                   "differently, so another view is worth having before you decide."),
+    Rule("invasive_treatment", 2, lambda f: f.treatment in INVASIVE,
+         lambda f: "The proposed treatment is a big step that is hard to undo. Check it is "
+                   "the right one first."),
+    Rule("rare_condition", 2, _flag("rare_condition"),
+         _say("Rare conditions are easy to miss or mistake. A specialist who sees many such "
+              "cases can help.")),
+    Rule("treatment_not_working", 2, _flag("treatment_not_working"),
+         _say("Your treatment is not working. Another expert may find a reason or a better "
+              "option.")),
+    Rule("tests_ambiguous", 2, _flag("tests_ambiguous"),
+         _say("Your test results are unclear. A second look at them can settle the "
+              "diagnosis.")),
+    Rule("doctor_uncertain", 2, _flag("doctor_uncertain"),
+         _say("Your doctor seems unsure. A second opinion can give you both more certainty.")),
+    Rule("unsure_about_plan", 1, _flag("unsure_about_plan"),
+         _say("You feel unsure about the plan. Hearing another expert can help you decide "
+              "with confidence.")),
+    Rule("wants_options", 1, _flag("wants_options"),
+         _say("You want to know your options. A second opinion often explains other "
+              "treatments.")),
+    Rule("chronic_condition", 1,
+         lambda f: f.has("chronic_condition") or f.treatment == "long_term_medication",
+         _say("Long-term illness means years of treatment. It pays to get the plan right at "
+              "the start.")),
+    Rule("major_lifestyle_change", 1,
+         lambda f: f.has("major_lifestyle_change") or f.treatment == "lifestyle_change",
+         _say("The plan changes your daily life a lot. Make sure it is needed and right for "
+              "you.")),
+    Rule("often_unnecessary_procedure", 1, lambda f: bool(f.checked_procedures),
+         lambda f: f"{f.checked_procedures[0].label} is an operation that experts advise "
+                   "checking first: it is sometimes done when other treatment would do."),
+    Rule("required_by_plan", 5, lambda f: bool(f.required_by_plan),
+         lambda f: f"Your insurance plan requires a second opinion before "
+                   f"{f.required_by_plan[0].label.lower()}."),
+    Rule("doctor_is_leading_specialist", -2, _flag("doctor_is_leading_specialist"),
+         _say("Your doctor is a leading specialist for this condition. Another opinion may "
+              "add less.")),
+    Rule("trusts_doctor", -1, _flag("trusts_doctor"),
+         _say("You fully trust your doctor. That counts for a lot.")),
+    Rule("low_risk_plan", -1,
+         lambda f: f.treatment in ("watchful_waiting", "none") and not f.serious,
+         _say("The plan is to watch and wait, which you can change later if needed.")),
+)
+
+# Score → recommendation, highest first; time_critical and plan requirements override, and
+# an assessment that knows nothing at all answers "optional" rather than "not needed".
+THRESHOLDS = ((5, "strongly_recommended"), (3, "recommended"), (1, "optional"))
+SEEK_CARE_NOW = (
+    "Your situation sounds urgent. Get care now: call your emergency number or go to the "
+    "nearest emergency department. Do not wait for a second opinion."
+)
+
+
+@dataclass(frozen=True)
+class Caution:
+    key: str
+    applies: Callable[[Facts], bool]
+    text: str
+
+
+CAUTIONS: tuple[Caution, ...] = (
+    Caution("telemedicine", _flag("cost_or_distance_barrier"),
+            "Cost or distance need not stop you. Many second opinions are done remotely: "
+            "you send your records and talk by video. That saves travel and is often cheaper."),
+    Caution("leading_specialist", _flag("doctor_is_leading_specialist"),
+            "If your doctor leads the field, choose a second specialist of similar standing, "
+            "for example at a university or specialist centre."),
+    Caution("not_distrust", _flag("trusts_doctor"),
+            "Asking for a second opinion is not a sign of distrust. Good doctors welcome it."),
+    Caution("do_not_delay", lambda f: bool(f.serious) and f.treatment in INVASIVE,
+            "Ask your doctor how long you can safely wait. A second opinion usually takes one "
+            "to two weeks; it should not delay urgent treatment."),
+    Caution("not_covered", lambda f: f.plan is not None and not f.plan.covers_second_opinion,
+            "Your plan does not cover second opinions. Ask about the cost before you start."),
+    Caution("private_in_germany",
+            lambda f: f.country == "DE" and f.plan is not None and not f.plan.statutory
+            and bool(f.checked_procedures),
+            "The statutory right covers people with statutory insurance (GKV). Private "
+            "insurers often pay for a second opinion too: ask yours."),
+    Caution("vague", lambda f: not f.knows_diagnosis and not f.procedures,
+            "We know little about your diagnosis, so this answer is general. Add the "
+            "diagnosis or the proposed operation for a better answer."),
+)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    kinds: frozenset[str] = frozenset()  # empty: every case
+
+
+CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem("first_opinion_report", "The first doctor's report or letter with the "
+                                          "diagnosis"),
+    ChecklistItem("proposed_plan", "The proposed treatment plan, in writing"),
+    ChecklistItem("medication_list", "A list of all the medicines you take, with doses"),
+    ChecklistItem("pathology_report", "The pathology report (from a biopsy or operation)",
+                  frozenset({"oncology"})),
+    ChecklistItem("slides_blocks", "Ask the pathology lab whether the slides or tissue "
+                                   "blocks can be sent for review", frozenset({"oncology"})),
+    ChecklistItem("staging", "Staging results (how far the cancer has spread) and tumour "
+                             "markers", frozenset({"oncology"})),
+    ChecklistItem("imaging_images", "The scans themselves (CT, MRI, PET or X-ray images, on a "
+                                    "disc or by download), not only the reports",
+                  frozenset(IMAGING_HEAVY)),
+    ChecklistItem("imaging_reports", "The radiologist's reports of those scans",
+                  frozenset(IMAGING_HEAVY)),
+    ChecklistItem("heart_tests", "ECGs, heart ultrasound (echo), and any Holter or stress-test "
+                                 "results", frozenset({"cardiology"})),
+    ChecklistItem("catheter_reports", "Reports of any heart catheter exam or angiogram",
+                  frozenset({"cardiology"})),
+    ChecklistItem("neurology_tests", "Neurologist's notes and any EEG or nerve test results",
+                  frozenset({"neurology"})),
+    ChecklistItem("lab_results", "Recent blood test results",
+                  frozenset({"oncology", "cardiology", "chronic"})),
+    ChecklistItem("treatment_history", "Treatments you have had so far, with dates and how "
+                                       "they worked", frozenset({"oncology", "chronic"})),
+    ChecklistItem("conservative_care", "What you have tried so far: physiotherapy, injections, "
+                                       "pain medicines", frozenset({"orthopaedics"})),
+    ChecklistItem("operation_details", "The name of the planned operation and the surgeon's "
+                                       "notes on why it is needed", frozenset({"surgery"})),
+    ChecklistItem("other_illnesses", "Other illnesses that matter for an operation (heart, "
+                                     "lungs, diabetes, blood thinners)", frozenset({"surgery"})),
+)
+
+
+@dataclass(frozen=True)
+class QuestionToAsk:
+    text: str
+    kinds: frozenset[str] = frozenset()  # empty: every case
+
+
+QUESTIONS: tuple[QuestionToAsk, ...] = (
+    QuestionToAsk("Do you agree with the diagnosis? How sure can we be?"),
+    QuestionToAsk("What are my options, including waiting, and what happens with each?"),
+    QuestionToAsk("What are the benefits and risks of the proposed treatment for someone like "
+                  "me?"),
+    QuestionToAsk("How soon do I need to decide?"),
+    QuestionToAsk("What type and stage is the cancer, and what does that mean for treatment?",
+                  frozenset({"oncology"})),
+    QuestionToAsk("Should the tissue be tested again, or for markers such as receptors or "
+                  "genes?", frozenset({"oncology"})),
+    QuestionToAsk("Are there clinical trials I could join?", frozenset({"oncology"})),
+    QuestionToAsk("Is an operation needed now, or can a less invasive treatment come first?",
+                  frozenset({"surgery"})),
+    QuestionToAsk("What does recovery look like: time in hospital, time off work, "
+                  "rehabilitation?", frozenset({"surgery"})),
+    QuestionToAsk("How often does the team do this operation, and with what results?",
+                  frozenset({"surgery"})),
+    QuestionToAsk("Would medicines work as well as a procedure for me?",
+                  frozenset({"cardiology"})),
+    QuestionToAsk("Could another condition explain my symptoms?", frozenset({"neurology"})),
+    QuestionToAsk("What can physiotherapy, weight loss or injections still achieve?",
+                  frozenset({"orthopaedics"})),
+    QuestionToAsk("How will we know the treatment works, and when would we change it?",
+                  frozenset({"chronic"})),
+    QuestionToAsk("Have you treated this condition before? Is there a centre that specialises "
+                  "in it?", frozenset({"rare"})),
+)
+
+GERMAN_RIGHT = {
+    "legal_basis": "§ 27b SGB V and the G-BA second-opinion directive (Zm-RL)",
+    "points": [
+        "With statutory health insurance (GKV) the second opinion is free for you.",
+        "The doctor who recommends the operation must tell you about this right, normally at "
+        "least 10 days before the operation.",
+        "The second opinion may not come from the doctor or the hospital that would do the "
+        "operation.",
+        "You can find qualified second-opinion doctors through the 116117 service of the "
+        "associations of statutory health insurance physicians.",
+    ],
+}
+
+# How each recommendation reads on the page.
+RECOMMENDATIONS = {
+    "seek_care_now": ("Get care now", "This is urgent. A second opinion can come later."),
+    "strongly_recommended": ("A second opinion is strongly recommended",
+                             "Several important reasons speak for one."),
+    "recommended": ("A second opinion is recommended", "Good reasons speak for one."),
+    "optional": ("A second opinion is your choice",
+                 "It can still help. It is your right to ask for one."),
+    "not_needed": ("A second opinion is probably not needed",
+                   "Few reasons speak for one. You can still ask for one."),
+}

@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from consilium.accounts.models import Role
+from consilium.errors import InvalidInput
+from consilium.forms import add_action_errors
+
+from .actions import do_start_case_from_assessment
+from .assessment import assess
+from .forms import AssessForm
+from .rules import RECOMMENDATIONS
+
+PENDING = "pending_assessment"
+
+
+def assess_page(request):
+    """The public self-assessment. Answers are posted, never put in the address."""
+    form = AssessForm(request.POST or None, initial={"country": _default_country()})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = assess(form.to_assessment_input())
+        except InvalidInput as error:
+            add_action_errors(form, error)
+    status = 422 if form.is_bound and form.errors else 200
+    headline = RECOMMENDATIONS[result["recommendation"]] if result else None
+    return render(request, "triage/assess.html",
+                  {"form": form, "result": result, "headline": headline}, status=status)
+
+
+@require_POST
+def start_case(request):
+    """Keep the answers for a moment, sign in if needed, then make the draft case."""
+    form = AssessForm(request.POST)
+    if not form.is_valid():
+        return redirect("assess")
+    request.session[PENDING] = form.to_assessment_input()
+    if not request.user.is_authenticated:
+        messages.info(request, "Sign in to start your case. Your answers are kept.")
+        return redirect(f"{reverse('login')}?{REDIRECT_FIELD_NAME}={reverse('assess_continue')}")
+    return redirect("assess_continue")
+
+
+def continue_case(request):
+    data = request.session.pop(PENDING, None)
+    if data is None or not request.user.is_authenticated:
+        return redirect("assess")
+    if request.user.role != Role.PATIENT:
+        messages.error(request, "Only patients can start a case from the assessment.")
+        return redirect("home")
+    case = do_start_case_from_assessment(data, acting_user=request.user)
+    messages.success(request, "Your draft case is ready. Check the details, then submit it.")
+    return redirect("case_detail", case_id=case.id)
+
+
+def _default_country():
+    from django.conf import settings
+
+    return settings.DEFAULT_COUNTRY
