@@ -1,15 +1,30 @@
 """Tell people something needs them, after the transaction commits and outside the request."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .tasks import send_notice
 
+_paused: ContextVar[bool] = ContextVar("notices_paused", default=False)
+
+
+@contextmanager
+def notices_paused():
+    """Send no notices for what happens inside (loading demo data, imports)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
 
 def notify_users(user_ids: list[int], subject: str) -> None:
     """Queue a notice; ``subject`` is fixed wording from the code, never health data."""
     ids = [uid for uid in user_ids if uid]
-    if ids:
+    if ids and not _paused.get():
         transaction.on_commit(lambda: send_notice.enqueue(ids, subject))
 
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from consilium.accounts.models import Role
+from consilium.accounts.notify import notices_paused
 from consilium.cases import actions as case_actions
 from consilium.cases.models import Case
 from consilium.consultations.actions import (
@@ -190,7 +191,8 @@ class Command(BaseCommand):
         if Case.objects.exists() and not force:
             self.stdout.write("Demo data is already loaded.")
             return
-        with transaction.atomic():
+        # The demo's history is not news: nobody is emailed about it.
+        with notices_paused(), transaction.atomic():
             users = self._users()
             specialists = self._specialists(users)
             for plan in PLANS:

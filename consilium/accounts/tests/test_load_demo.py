@@ -1,0 +1,20 @@
+from django.core import mail
+from django.core.management import call_command
+
+from consilium.cases.models import Case, Status
+from consilium.directory.models import Specialist
+from consilium.triage.models import InsurancePlan
+
+
+def test_demo_data_covers_every_state_and_sends_no_mail(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
+    assert Specialist.objects.count() == 20
+    assert InsurancePlan.objects.filter(country="DE", statutory=True).exists()
+    assert not mail.outbox
+    from django_tasks_db.models import DBTaskResult
+
+    assert not DBTaskResult.objects.exists()
+    call_command("load_demo")
+    assert "already loaded" in capsys.readouterr().out
