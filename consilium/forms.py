@@ -5,6 +5,11 @@ from django import forms
 from consilium.errors import InvalidInput
 
 
+def form_status(form: forms.Form) -> int:
+    """422 for a submitted form with errors, so clients and tests see the refusal."""
+    return 422 if form.is_bound and form.errors else 200
+
+
 def add_action_errors(form: forms.Form, error: InvalidInput) -> None:
     """Show an action's per-field messages on the form (unknown fields at the top)."""
     for field, message in error.errors.items():

@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "consilium.audit.middleware.AuditContextMiddleware",
     "consilium.accounts.middleware.RequireTwoFactorMiddleware",
-    "consilium.cases.middleware.DomainErrorMiddleware",
+    "consilium.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from consilium.forms import form_status
+
 from .models import ApiToken, Role
 
 
@@ -86,4 +88,4 @@ def two_factor(request):
         context["qr_svg"] = qr.svg_inline(scale=4, title="QR code for your authenticator app")
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/two_factor.html", context,
-                  status=422 if form.is_bound and form.errors else 200)
+                  status=form_status(form))

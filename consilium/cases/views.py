@@ -11,7 +11,7 @@ from consilium.consultations.models import ACTIVE_STATUSES
 from consilium.decisions.forms import DecisionForm
 from consilium.directory.models import Specialist
 from consilium.errors import InvalidInput
-from consilium.forms import add_action_errors
+from consilium.forms import add_action_errors, form_status
 from consilium.opinions.access import signed_opinion_for_case
 
 from . import actions
@@ -44,7 +44,8 @@ def case_new(request):
         else:
             messages.success(request, "Your case is saved as a draft. Submit it when ready.")
             return redirect("case_detail", case_id=case.id)
-    return render(request, "cases/form.html", {"form": form, "case": None}, status=_status(form))
+    return render(request, "cases/form.html", {"form": form, "case": None},
+                  status=form_status(form))
 
 
 @login_required
@@ -62,11 +63,8 @@ def case_edit(request, case_id):
                 return redirect("case_detail", case_id=case.id)
     else:
         form = CaseForm.from_case(case)
-    return render(request, "cases/form.html", {"form": form, "case": case}, status=_status(form))
-
-
-def _status(form) -> int:
-    return 422 if form.is_bound and form.errors else 200
+    return render(request, "cases/form.html", {"form": form, "case": case},
+                  status=form_status(form))
 
 
 @login_required
@@ -201,4 +199,4 @@ def accept_invitation(request, token):
             messages.success(request, "Welcome. Your account is ready.")
             return redirect("case_detail", case_id=invitation.case_id)
     return render(request, "cases/invitation.html", {"form": form, "invitation": invitation},
-                  status=_status(form))
+                  status=form_status(form))

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
-from consilium.forms import add_action_errors
+from consilium.forms import add_action_errors, form_status
 
 from .access import access_consultation_by_id
 from .actions import do_accept_consultation, do_decline_consultation, do_offer_consultation
@@ -51,6 +51,6 @@ def decline(request, consultation_id):
         else:
             messages.success(request, "You declined the case. The coordinator will be told.")
             return redirect("case_list")
-    status = 422 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(request, "consultations/decline.html",
                   {"consultation": consultation, "form": form}, status=status)

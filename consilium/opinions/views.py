@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from consilium.errors import InvalidInput
+from consilium.forms import form_status
 
 from .access import access_opinion_by_consultation_id
 from .actions import do_save_opinion, do_sign_opinion
@@ -38,7 +39,7 @@ def edit(request, consultation_id):
                 return redirect("opinion_edit", consultation_id=consultation.id)
     else:
         form = OpinionForm(initial=OpinionForm.initial_from(opinion), questions=questions)
-    status = 422 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request, "opinions/edit.html",
         {"consultation": consultation, "case": case, "form": form, "opinion": opinion},

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
 from consilium.errors import InvalidInput
-from consilium.forms import add_action_errors
+from consilium.forms import add_action_errors, form_status
 
 from .actions import do_start_case_from_assessment
 from .assessment import assess
@@ -25,7 +25,7 @@ def assess_page(request):
             result = assess(form.to_assessment_input())
         except InvalidInput as error:
             add_action_errors(form, error)
-    status = 422 if form.is_bound and form.errors else 200
+    status = form_status(form)
     headline = RECOMMENDATIONS[result["recommendation"]] if result else None
     return render(request, "triage/assess.html",
                   {"form": form, "result": result, "headline": headline}, status=status)
