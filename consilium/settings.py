@@ -5,6 +5,7 @@ instead be read from the file named by ``<NAME>_FILE``. With nothing set, the se
 safe production ones: DEBUG off, secure cookies, HSTS, a strict Content-Security-Policy.
 """
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +65,22 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _master_keys() -> list[str]:
+    """Record-encryption master keys (base64url, 32 bytes): the current one first, then old
+    ones still needed until ``manage.py rotate_keys`` has rewrapped every file key."""
+    current = env("MASTER_KEY")
+    if not current:
+        key_file = VAR_DIR / "master_key"
+        if not key_file.exists():
+            key_file.touch(mode=0o600)
+            key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        current = key_file.read_text().strip()
+    return [current, *env_list("OLD_MASTER_KEYS")]
+
+
+RECORDS_MASTER_KEYS = _master_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -86,6 +103,7 @@ INSTALLED_APPS = [
     "consilium.audit",
     "consilium.terminology",
     "consilium.triage",
+    "consilium.records",
     "consilium.directory",
     "consilium.cases",
     "consilium.consultations",
@@ -256,6 +274,14 @@ SITE_URL = env(
     "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}",
 ).rstrip("/")
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# Records: limits per file and per case (bytes).
+RECORDS_MAX_FILE_BYTES = env_int("RECORDS_MAX_FILE_BYTES", 4 * 1024**3)
+RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
+# Uploads bigger than this go to a temporary file, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True)
 # The country the self-assessment assumes when none is given (ISO 3166 code).
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # Days a specialist has to deliver the opinion once they accept.

@@ -10,6 +10,7 @@ from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.opinions import views as opinions
 from consilium.program import views as program
+from consilium.records import views as records
 from consilium.terminology import views as terminology
 from consilium.triage import views as triage
 
@@ -34,6 +35,11 @@ urlpatterns = [
     path("cases/<uuid:case_id>/share/<int:share_id>/revoke/", cases.case_unshare,
          name="case_unshare"),
     path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
+    path("cases/<uuid:case_id>/records/", records.upload, name="record_upload"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/", records.download,
+         name="record_download"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,
+         name="record_set_type"),
     path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),
     path("consultations/<uuid:consultation_id>/accept/", consultations.accept,
          name="consultation_accept"),

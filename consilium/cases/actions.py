@@ -173,7 +173,13 @@ def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
         raise NotAllowed("Cases are started by patients.")
     cleaned = _clean_first_opinion(data, partial=False)
     questions = cleaned.pop("questions", [])
-    items = [{"key": i["key"], "label": i["label"], "done": False} for i in checklist]
+    if not checklist:
+        # Without a self-assessment, the kind of case decides what to gather.
+        from consilium.triage.assessment import checklist_for
+
+        checklist = checklist_for(cleaned.get("diagnosis_codes", []),
+                                  cleaned["treatment_category"])
+    items = [{"key": i["key"], "label": i["label"]} for i in checklist]
     with transaction.atomic():
         case = Case.objects.create(patient=acting_user, checklist=items, **cleaned)
         _replace_questions(case, questions)

@@ -75,8 +75,8 @@ class Case(models.Model):
     concerns = models.TextField(blank=True)
     goals = models.TextField(blank=True)
 
-    # Records to gather, from the self-assessment: [{"key", "label", "done"}]. The records
-    # issue ticks items as files arrive.
+    # Records to gather, from the self-assessment: [{"key", "label"}]. Whether an item is
+    # done is worked out from the records present (records.checklist).
     checklist = models.JSONField(default=list, blank=True)
 
     class Meta:

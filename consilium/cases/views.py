@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,9 @@ from consilium.directory.models import Specialist
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.opinions.access import signed_opinion_for_case
+from consilium.records.access import record_case_list_records
+from consilium.records.checklist import checklist_status
+from consilium.records.models import RecordType
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -74,6 +78,9 @@ def case_detail(request, case_id):
     consultations = list(case.consultations.select_related("specialist"))
     opinion = signed_opinion_for_case(user, case)
     questions = list(case.questions.all())
+    records = list(case.records.select_related("uploaded_by"))
+    if records:
+        record_case_list_records(user, case, records)
     answers = {a.question_id: a.text for a in opinion.answers.all()} if opinion else {}
     for question in questions:
         question.answer_text = answers.get(question.id, "")
@@ -104,6 +111,14 @@ def case_detail(request, case_id):
         "can_follow_up": (is_owner or is_coordinator) and case.status == Status.DECIDED,
         "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
         "decision_form": DecisionForm(),
+        "records": records,
+        "record_types": RecordType.choices,
+        "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
+        "checklist": checklist_status(case.checklist, {r.record_type for r in records}),
+        "can_add_records": case.is_open and (
+            user.role != Role.SPECIALIST or (my_consultation_status(consultations, user)
+                                             in ("accepted", "completed"))
+        ),
     }
     if context["can_offer"]:
         context["specialists"] = [
@@ -116,6 +131,11 @@ def case_detail(request, case_id):
         )
         context["share_form"] = ShareForm()
     return render(request, "cases/detail.html", context)
+
+
+def my_consultation_status(consultations, user) -> str:
+    mine = [c.status for c in consultations if c.specialist.user_id == user.id]
+    return mine[0] if mine else ""
 
 
 def _case_action(action, success: str):

@@ -191,7 +191,7 @@ def test_the_self_assessment_in_chromium(browser, live_server, users):
     page.fill("#id_username", "patient")
     page.fill("#id_password", "correct horse battery")
     visitor.click("Sign in")
-    expect(page.get_by_role("heading", name="Records to gather")).to_be_visible()
+    expect(page.get_by_role("heading", name="What to gather")).to_be_visible()
     case = Case.objects.get()
     assert case.diagnosis_codes == ["C50.912"] and case.checklist
 

@@ -174,3 +174,10 @@ def _statutory_right(facts: rules.Facts) -> dict | None:
         return None
     first = facts.checked_procedures[0]
     return {**rules.GERMAN_RIGHT, "procedure": first.label, "procedure_key": first.key}
+
+
+def checklist_for(codes: list[str], treatment: str) -> list[dict]:
+    """The records checklist for a case that did not come from a self-assessment."""
+    case_treatment = treatment if treatment in rules.TREATMENTS else ""
+    return evaluate(clean({"diagnosis_codes": codes, "proposed_treatment": case_treatment})
+                    )["records_checklist"]

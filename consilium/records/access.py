@@ -1,0 +1,29 @@
+"""Records are read only through the case they belong to (cases.access decides who)."""
+
+import uuid
+
+from django.http import Http404
+
+from consilium.audit.trail import record as audit
+from consilium.audit.trail import record_many
+from consilium.cases.access import access_case_by_id
+
+from .models import Record
+
+
+def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Record:
+    case = access_case_by_id(user, case_id)
+    try:
+        key = uuid.UUID(str(record_id))
+    except ValueError:
+        raise Http404("No such record") from None
+    found = Record.objects.select_related("case").filter(case=case, id=key).first()
+    if found is None:
+        raise Http404("No such record")
+    audit(user, action, found, case_id=case.id)
+    return found
+
+
+def record_case_list_records(user, case, records) -> None:
+    """Record that a page listed these records to ``user``."""
+    record_many(user, "record.list", records, case_id_of=lambda _: case.id)

@@ -1,0 +1,200 @@
+"""Adding records to a case: each file on its own, so one refusal never stops the others."""
+
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record as audit
+from consilium.cases.models import Case
+from consilium.errors import Conflict, NotAllowed
+
+from . import storage
+from .classify import classify
+from .models import Record
+from .sniff import TEXT_SAMPLE, Refused, sniff
+
+MAX_ZIP_MEMBERS = 5000
+# A member this much bigger than its compressed size, and big, is treated as a zip bomb.
+MAX_RATIO, RATIO_FLOOR = 100, 10 * 1024**2
+SKIPPED = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+
+
+@dataclass
+class Upload:
+    name: str
+    file: BinaryIO
+    size: int
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # stored, duplicate or refused
+    message: str = ""
+    record: Record | None = field(default=None, repr=False)
+
+
+def may_add_records(case: Case, user) -> None:
+    """Raise unless ``user`` may add records to ``case`` (already visible to them)."""
+    if not case.is_open:
+        raise Conflict("Records can no longer be added to a closed or withdrawn case.")
+    if user.role == Role.SPECIALIST:
+        from consilium.consultations.models import Consultation
+
+        accepted = Consultation.objects.filter(
+            case=case, specialist__user=user, status__in=["accepted", "completed"]
+        )
+        if not accepted.exists():
+            raise NotAllowed("Accept the case before adding notes to it.")
+
+
+def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Outcome]:
+    """Store every acceptable file (zips unpacked); report each file's outcome in order."""
+    may_add_records(case, acting_user)
+    outcomes: list[Outcome] = []
+    for upload in uploads:
+        try:
+            kind = _check(case, upload)
+            if kind.key == "zip":
+                for member in _unpack(case, upload):
+                    if isinstance(member, Outcome):  # refused while unpacking
+                        outcomes.append(member)
+                        continue
+                    try:
+                        outcomes.append(_store_one(case, member, acting_user))
+                    finally:
+                        member.file.close()
+            else:
+                outcomes.append(_store_one(case, upload, acting_user, kind))
+        except Refused as refusal:
+            outcomes.append(Outcome(upload.name, "refused", str(refusal)))
+    return outcomes
+
+
+def _check(case: Case, upload: Upload):
+    if upload.size > settings.RECORDS_MAX_FILE_BYTES:
+        raise Refused(f"The file is larger than {_gb(settings.RECORDS_MAX_FILE_BYTES)}.")
+    used = case.records.aggregate(total=Sum("size"))["total"] or 0
+    if used + upload.size > settings.RECORDS_MAX_CASE_BYTES:
+        raise Refused(f"The case would hold more than {_gb(settings.RECORDS_MAX_CASE_BYTES)}.")
+    return sniff(upload.file, upload.size)
+
+
+def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
+    try:
+        kind = kind or _check(case, upload)
+        if kind.key == "zip":
+            raise Refused("A zip inside a zip is not unpacked; please unpack it first.")
+    except Refused as refusal:
+        return Outcome(upload.name, "refused", str(refusal))
+    text_start = ""
+    if kind.key == "text":
+        upload.file.seek(0)
+        text_start = upload.file.read(TEXT_SAMPLE).decode("utf-8", "ignore")
+    sealed = storage.seal(upload.file)
+    existing = case.records.filter(sha256=sealed.sha256).first()
+    if existing:
+        sealed.discard()
+        return Outcome(upload.name, "duplicate", "This file is already in the case.", existing)
+    storage_name = sealed.keep()
+    try:
+        with transaction.atomic():
+            record = Record.objects.create(
+                case=case, uploaded_by=user, name=upload.name[-255:], kind=kind.key,
+                media_type=kind.media_type, record_type=classify(kind.key, upload.name,
+                                                                 text_start),
+                size=sealed.size, sha256=sealed.sha256, storage_name=storage_name,
+                wrapped_key=sealed.wrapped_key, key_id=sealed.key_id,
+            )
+            audit(user, "record.create", record, case_id=case.id)
+    except IntegrityError:
+        # The same file arrived twice at once; the other upload stored it.
+        storage.delete(storage_name)
+        existing = case.records.get(sha256=sealed.sha256)
+        return Outcome(upload.name, "duplicate", "This file is already in the case.", existing)
+    except BaseException:
+        storage.delete(storage_name)  # never leave an orphan file behind
+        raise
+    return Outcome(upload.name, "stored", "", record)
+
+
+def _unpack(case: Case, upload: Upload) -> list[Upload | Outcome]:
+    """Check a zip as a whole, then unpack its members into temporary files."""
+    upload.file.seek(0)
+    archive = zipfile.ZipFile(upload.file)
+    members = [m for m in archive.infolist()
+               if not m.is_dir() and not any(s in m.filename for s in SKIPPED)]
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise Refused(f"The zip holds more than {MAX_ZIP_MEMBERS} files.")
+    for member in members:
+        path = PurePosixPath(member.filename)
+        if member.filename.startswith(("/", "\\")) or ".." in path.parts or ":" in path.parts[0]:
+            raise Refused("The zip has paths that point outside it; it was not opened.")
+        if stat.S_ISLNK(member.external_attr >> 16):
+            raise Refused("The zip contains links; it was not opened.")
+        if member.flag_bits & 0x1:
+            raise Refused("The zip is password-protected. Please send it without a password.")
+        if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise Refused("The zip expands to far more than its size (a zip bomb); refused.")
+    total = sum(m.file_size for m in members)
+    if total > settings.RECORDS_MAX_CASE_BYTES:
+        raise Refused(f"The zip would unpack to more than {_gb(settings.RECORDS_MAX_CASE_BYTES)}.")
+    unpacked: list[Upload | Outcome] = []
+    for member in members:
+        name = f"{upload.name}/{member.filename}"
+        try:
+            unpacked.append(Upload(name, _extract(archive, member), member.file_size))
+        except Refused as refusal:
+            unpacked.append(Outcome(name, "refused", str(refusal)))
+    return unpacked
+
+
+def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> BinaryIO:
+    """Copy one member to a temporary file, never trusting its declared size."""
+    target = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+    written = 0
+    try:
+        with archive.open(member) as source:
+            while chunk := source.read(1024 * 1024):
+                written += len(chunk)
+                if written > member.file_size:
+                    raise Refused("The zip's contents are larger than it says; refused.")
+                target.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        target.close()
+        raise Refused(f"This file in the zip is damaged ({type(error).__name__}).") from None
+    except Refused:
+        target.close()
+        raise
+    target.seek(0)
+    return target
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1024**3:g} GB" if size >= 1024**3 else f"{size / 1024**2:g} MB"
+
+
+def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Record:
+    """A person corrects the type guessed at upload."""
+    from consilium.errors import InvalidInput
+
+    from .models import RecordType
+
+    if record_type not in RecordType.values:
+        raise InvalidInput({"record_type": "Choose one of the listed types."})
+    may_add_records(record.case, acting_user)
+    with transaction.atomic():
+        Record.objects.filter(pk=record.pk).update(record_type=record_type)
+        record.record_type = record_type
+        audit(acting_user, "record.retype", record, case_id=record.case_id)
+    return record

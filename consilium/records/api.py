@@ -1,0 +1,68 @@
+from datetime import datetime
+from uuid import UUID
+
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from consilium.cases.access import access_case_by_id
+from consilium.errors import InvalidInput
+
+from . import storage
+from .access import access_record_by_id
+from .actions import Upload, do_add_records
+
+router = Router(tags=["records"])
+
+
+class RecordOut(Schema):
+    id: UUID
+    name: str
+    kind: str
+    media_type: str
+    record_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by_id: int
+
+
+class OutcomeOut(Schema):
+    name: str
+    status: str
+    message: str
+    record: RecordOut | None
+
+
+@router.get("/{case_id}/records", response=list[RecordOut])
+def list_records(request, case_id: str):
+    case = access_case_by_id(request.user, case_id, action="record.list")
+    return list(case.records.all())
+
+
+@router.post("/{case_id}/records", response=list[OutcomeOut])
+def add_records(request, case_id: str, files: list[UploadedFile] = File(...)):  # noqa: B008
+    """Upload one or many files (multipart field ``files``). Each is accepted or refused on
+    its own; a zip is unpacked. Answers one outcome per file, in order."""
+    case = access_case_by_id(request.user, case_id)
+    if not files:
+        raise InvalidInput({"files": "Attach at least one file."})
+    uploads = [Upload(f.name, f.file, f.size) for f in files]
+    return do_add_records(case, uploads, acting_user=request.user)
+
+
+@router.get("/{case_id}/records/{record_id}/content")
+def record_content(request, case_id: str, record_id: str):
+    """The file itself, decrypted as it streams and checked against its SHA-256."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.download")
+    return download_response(found)
+
+
+def download_response(found) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(storage.open_plaintext(found),
+                                     content_type=found.media_type)
+    response["Content-Length"] = str(found.size)
+    response["Content-Disposition"] = content_disposition_header(True, found.name.split("/")[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,51 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from consilium.cases.models import Case
+
+
+class RecordType(models.TextChoices):
+    PATHOLOGY_REPORT = "pathology_report", "Pathology report"
+    IMAGING_STUDY = "imaging_study", "Imaging study"
+    IMAGING_REPORT = "imaging_report", "Imaging report"
+    LAB_RESULTS = "lab_results", "Lab results"
+    MEDICATION_LIST = "medication_list", "Medication list"
+    CLINICAL_NOTE = "clinical_note", "Clinical note"
+    DISCHARGE_SUMMARY = "discharge_summary", "Discharge summary"
+    REFERRAL_LETTER = "referral_letter", "Referral letter"
+    HEALTH_RECORD = "health_record", "Health record (FHIR)"
+    OTHER = "other", "Other"
+
+
+class Record(models.Model):
+    """One file of a case, encrypted at rest. It exists only once its file is fully stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20)  # what the bytes are: see sniff.py
+    media_type = models.CharField(max_length=60)
+    record_type = models.CharField(max_length=20, choices=RecordType.choices,
+                                   default=RecordType.OTHER)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Where the encrypted bytes are, and the file key wrapped by a master key.
+    storage_name = models.CharField(max_length=255)
+    wrapped_key = models.CharField(max_length=120)
+    key_id = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256"], name="one_copy_per_case")
+        ]
+
+    def __str__(self):
+        return f"Record {str(self.id)[:8]}"

@@ -1,0 +1,59 @@
+"""Writing and reading record files through Django's storage API, encrypted by crypto.py.
+
+The local folder by default; S3-compatible object storage when STORAGES["default"] says so.
+"""
+
+import secrets
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from . import crypto
+
+
+@dataclass
+class Sealed:
+    """An encrypted copy waiting in a temporary file until it is kept or thrown away."""
+
+    temp: BinaryIO
+    sha256: str
+    size: int
+    wrapped_key: str
+    key_id: str
+
+    def keep(self) -> str:
+        """Move the encrypted bytes into storage; return their storage name."""
+        self.temp.seek(0)
+        name = default_storage.save(f"records/{uuid.uuid4().hex}.enc", File(self.temp))
+        self.discard()
+        return name
+
+    def discard(self) -> None:
+        self.temp.close()
+
+
+def seal(source: BinaryIO) -> Sealed:
+    """Encrypt ``source`` with a new file key into a temporary file (memory: one segment)."""
+    file_key = secrets.token_bytes(32)
+    temp = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+    source.seek(0)
+    sha256, size = crypto.encrypt_stream(source, temp, file_key)
+    wrapped_key, key_id = crypto.wrap(file_key)
+    return Sealed(temp, sha256, size, wrapped_key, key_id)
+
+
+def open_plaintext(record) -> Iterator[bytes]:
+    """Yield a record's plaintext; the SHA-256 recorded at upload is checked at the end."""
+    file_key = crypto.unwrap(record.wrapped_key, record.key_id)
+    with default_storage.open(record.storage_name, "rb") as stored:
+        yield from crypto.decrypt_stream(stored, file_key, record.sha256)
+
+
+def delete(storage_name: str) -> None:
+    default_storage.delete(storage_name)

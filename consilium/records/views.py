@@ -1,0 +1,46 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from consilium.cases.access import access_case_by_id
+
+from .access import access_record_by_id
+from .actions import Upload, do_add_records, do_set_record_type
+from .api import download_response
+
+
+@login_required
+@require_POST
+def upload(request, case_id):
+    """The page's upload form: many files or a folder; each is accepted or refused alone."""
+    case = access_case_by_id(request.user, case_id)
+    files = request.FILES.getlist("files")
+    if not files:
+        messages.error(request, "Choose at least one file.")
+        return redirect("case_detail", case_id=case.id)
+    outcomes = do_add_records(case, [Upload(f.name, f.file, f.size) for f in files],
+                              acting_user=request.user)
+    stored = sum(o.status == "stored" for o in outcomes)
+    if stored:
+        messages.success(request, f"{stored} file{'s' if stored != 1 else ''} added.")
+    for outcome in outcomes:
+        if outcome.status != "stored":
+            level = messages.info if outcome.status == "duplicate" else messages.error
+            level(request, f"{outcome.name}: {outcome.message}")
+    return redirect("case_detail", case_id=case.id)
+
+
+@login_required
+def download(request, case_id, record_id):
+    found = access_record_by_id(request.user, case_id, record_id, action="record.download")
+    return download_response(found)
+
+
+@login_required
+@require_POST
+def set_type(request, case_id, record_id):
+    found = access_record_by_id(request.user, case_id, record_id)
+    do_set_record_type(found, request.POST.get("record_type", ""), acting_user=request.user)
+    messages.success(request, "The record's type is changed.")
+    return redirect("case_detail", case_id=case_id)
