@@ -17,6 +17,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 demo: $(VENV)/.installed
+	@command -v npm >/dev/null && $(MAKE) node_modules/.installed || \
+	  echo "npm not found: uploads work, but without resuming after a network failure."
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py load_icd10cm
 	$(DEMO_ENV) $(PY) manage.py load_demo

@@ -207,6 +207,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "consilium" / "static"]
+# tus-js-client (resumable uploads) comes from npm at install time; without it the upload
+# form still works, just not resumably.
+RESUMABLE_UPLOADS = (BASE_DIR / "node_modules" / "tus-js-client" / "dist").is_dir()
+if RESUMABLE_UPLOADS:
+    STATICFILES_DIRS.append(("tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": VAR_DIR / "files"}},

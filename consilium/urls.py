@@ -10,6 +10,7 @@ from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.opinions import views as opinions
 from consilium.program import views as program
+from consilium.records import resumable
 from consilium.records import views as records
 from consilium.terminology import views as terminology
 from consilium.triage import views as triage
@@ -52,6 +53,8 @@ urlpatterns = [
     path("assess/", triage.assess_page, name="assess"),
     path("assess/start/", triage.start_case, name="assess_start"),
     path("assess/continue/", triage.continue_case, name="assess_continue"),
+    path("uploads/", resumable.create, name="upload_create"),
+    path("uploads/<uuid:upload_id>/", resumable.upload, name="upload_part"),
     path("queue/", program.work_queue, name="work_queue"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("admin/", admin.site.urls),

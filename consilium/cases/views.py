@@ -114,6 +114,7 @@ def case_detail(request, case_id):
         "records": records,
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
+        "resumable_uploads": settings.RESUMABLE_UPLOADS,
         "checklist": checklist_status(case.checklist, {r.record_type for r in records}),
         "can_add_records": case.is_open and (
             user.role != Role.SPECIALIST or (my_consultation_status(consultations, user)

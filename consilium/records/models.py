@@ -49,3 +49,20 @@ class Record(models.Model):
 
     def __str__(self):
         return f"Record {str(self.id)[:8]}"
+
+
+class PendingUpload(models.Model):
+    """A resumable upload in progress (tus protocol); it becomes a Record when complete.
+
+    The bytes received so far wait in a part file under ``var/uploads``; nothing is a record
+    until the whole file has arrived and been checked, encrypted and stored.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)

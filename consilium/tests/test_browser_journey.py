@@ -201,3 +201,61 @@ def test_the_self_assessment_in_chromium(browser, live_server, users):
     phone.get_by_role("button", name="Check").click()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"/assess/ scrolls sideways ({width}px)"
+
+
+def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journey, users,
+                                                     tmp_path):
+    from consilium.records.models import PendingUpload, Record
+
+    case, _ = journey("submitted")
+    big = tmp_path / "ct-report.pdf"
+    with big.open("wb") as out:  # 20 MB: three 8 MB chunks
+        out.write(b"%PDF-1.4\n" + b"x" * (20 * 1024 * 1024) + b"\n%%EOF\n")
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "lab results.txt").write_text("Hb 13.2 g/dL")
+    (folder / "pathology.pdf").write_bytes(b"%PDF-1.4\nreport\n%%EOF\n")
+
+    visitor = Visitor(browser, live_server.url, set())
+    visitor.sign_in("patient")
+    page = visitor.page
+    patches = []
+    page.on("request", lambda r: r.method == "PATCH" and patches.append(
+        int(r.headers.get("upload-offset", "-1"))))
+
+    # The folder goes up through the resumable path with its progress bars.
+    visitor.go(f"/cases/{case.id}/")
+    page.set_input_files("#record-folder", str(folder))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_text("lab results.txt: added.")).to_be_visible(timeout=20000)
+    visitor.check()
+
+    # The big file: its second chunk fails; then the page is reloaded mid-upload.
+    def fail_second_chunk(route):
+        if route.request.method == "PATCH" and int(
+                route.request.headers.get("upload-offset", "0")) > 0:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/uploads/**", fail_second_chunk)
+    page.set_input_files("#record-files", str(big))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#upload-overall")).to_be_visible()
+    page.wait_for_function("document.querySelector('#upload-overall').value > 0")
+    page.wait_for_timeout(500)
+    pending = PendingUpload.objects.get()
+    assert pending.offset == 8 * 1024 * 1024
+    # Reload while the chunk keeps failing, so the old page cannot finish in the background.
+    visitor.go(f"/cases/{case.id}/")
+    page.unroute("**/uploads/**")
+    patches.clear()
+    page.set_input_files("#record-files", str(big))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_text("ct-report.pdf: added.")).to_be_visible(timeout=30000)
+    assert patches[0] == 8 * 1024 * 1024, patches  # continued where it stopped
+    assert Record.objects.filter(case=case, name="ct-report.pdf").get().size == big.stat().st_size
+    names = set(Record.objects.filter(case=case).values_list("name", flat=True))
+    assert {"study/lab results.txt", "study/pathology.pdf"} <= names
+    expect(page.get_by_text("Present:", exact=False).first).to_be_attached()
+    visitor.check()

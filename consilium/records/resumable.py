@@ -1,0 +1,149 @@
+"""Resumable uploads for the pages: the server side of the tus 1.0.0 protocol (core and the
+creation extension), spoken by tus-js-client in the browser (see static/upload.js).
+
+POST /uploads/ creates an upload (metadata: the file's name and the case); HEAD tells how
+many bytes arrived; PATCH appends bytes at that offset. When the last byte arrives the file
+goes through the same action as any upload (check, encrypt, store) and the part file is
+deleted. Only the person who started an upload can see or continue it.
+"""
+
+import base64
+import binascii
+import fcntl
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from consilium.cases.access import access_case_by_id
+
+from .actions import Upload, do_add_records, may_add_records
+from .models import PendingUpload
+
+TUS_VERSION = "1.0.0"
+CHUNK = 1024 * 1024
+
+
+def part_path(pending: PendingUpload) -> Path:
+    folder = Path(settings.VAR_DIR) / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{pending.id}.part"
+
+
+def _tus(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refuse(status: int, message: str) -> HttpResponse:
+    return _tus(HttpResponse(message, status=status, content_type="text/plain"))
+
+
+def _metadata(header: str) -> dict[str, str]:
+    values = {}
+    for pair in filter(None, (p.strip() for p in header.split(","))):
+        key, _, encoded = pair.partition(" ")
+        try:
+            values[key] = base64.b64decode(encoded).decode("utf-8") if encoded else ""
+        except (binascii.Error, UnicodeDecodeError):
+            values[key] = ""
+    return values
+
+
+@login_required
+@require_http_methods(["OPTIONS", "POST"])
+def create(request):
+    if request.method == "OPTIONS":
+        response = _tus(HttpResponse(status=204))
+        response["Tus-Version"] = TUS_VERSION
+        response["Tus-Extension"] = "creation"
+        response["Tus-Max-Size"] = str(settings.RECORDS_MAX_FILE_BYTES)
+        return response
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        return _refuse(412, "Only tus 1.0.0 is spoken here.")
+    meta = _metadata(request.headers.get("Upload-Metadata", ""))
+    case = access_case_by_id(request.user, meta.get("case", ""))
+    may_add_records(case, request.user)
+    try:
+        length = int(request.headers.get("Upload-Length", ""))
+    except ValueError:
+        return _refuse(400, "Upload-Length is missing.")
+    if length > settings.RECORDS_MAX_FILE_BYTES:
+        return _refuse(413, "The file is larger than this program accepts.")
+    name = (meta.get("filename") or "upload")[-255:]
+    pending = PendingUpload.objects.create(case=case, user=request.user, name=name,
+                                           length=length)
+    part_path(pending).touch()
+    response = _tus(HttpResponse(status=201))
+    response["Location"] = f"/uploads/{pending.id}/"
+    return response
+
+
+@login_required
+@require_http_methods(["HEAD", "PATCH", "DELETE"])
+def upload(request, upload_id):
+    pending = PendingUpload.objects.filter(id=upload_id, user=request.user).first()
+    if pending is None:
+        raise Http404("No such upload")
+    if request.method == "HEAD":
+        response = _tus(HttpResponse(status=200))
+        response["Upload-Offset"] = str(pending.offset)
+        response["Upload-Length"] = str(pending.length)
+        return response
+    if request.method == "DELETE":
+        part_path(pending).unlink(missing_ok=True)
+        pending.delete()
+        return _tus(HttpResponse(status=204))
+    return _append(request, pending)
+
+
+def _append(request, pending: PendingUpload) -> HttpResponse:
+    if request.content_type != "application/offset+octet-stream":
+        return _refuse(415, "PATCH needs Content-Type application/offset+octet-stream.")
+    path = part_path(pending)
+    with path.open("r+b") as part:
+        # One writer at a time per upload (two tabs may continue the same file).
+        fcntl.flock(part, fcntl.LOCK_EX)
+        try:
+            pending.refresh_from_db()
+        except PendingUpload.DoesNotExist:  # another tab finished it meanwhile
+            raise Http404("No such upload") from None
+        if request.headers.get("Upload-Offset") != str(pending.offset):
+            return _refuse(409, "The offset does not match; ask for it again with HEAD.")
+        received = pending.offset
+        part.seek(received)
+        part.truncate()  # drop bytes of an earlier PATCH that never got recorded
+        while chunk := request.read(CHUNK):
+            if received + len(chunk) > pending.length:
+                return _refuse(400, "More bytes than Upload-Length.")
+            part.write(chunk)
+            received += len(chunk)
+        PendingUpload.objects.filter(id=pending.id).update(offset=received)
+    if received == pending.length:
+        _finish(request, pending)
+    response = _tus(HttpResponse(status=204))
+    response["Upload-Offset"] = str(received)
+    return response
+
+
+def _finish(request, pending: PendingUpload) -> None:
+    """The last byte arrived: store it like any upload, then forget the part file."""
+    path = part_path(pending)
+    with path.open("rb") as part:
+        outcomes = do_add_records(pending.case, [Upload(pending.name, part, pending.length)],
+                                  acting_user=request.user)
+    with transaction.atomic():
+        pending.delete()
+    path.unlink(missing_ok=True)
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            messages.success(request, f"{outcome.name}: added.")
+        elif outcome.status == "duplicate":
+            messages.info(request, f"{outcome.name}: {outcome.message}")
+        else:
+            messages.error(request, f"{outcome.name}: {outcome.message}")
