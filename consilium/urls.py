@@ -41,6 +41,8 @@ urlpatterns = [
          name="record_download"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,
          name="record_set_type"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/deidentified/", records.deidentified,
+         name="record_deidentified"),
     path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),
     path("consultations/<uuid:consultation_id>/accept/", consultations.accept,
          name="consultation_accept"),

@@ -78,7 +78,7 @@ def case_detail(request, case_id):
     consultations = list(case.consultations.select_related("specialist"))
     opinion = signed_opinion_for_case(user, case)
     questions = list(case.questions.all())
-    records = list(case.records.select_related("uploaded_by"))
+    records = list(case.records.select_related("uploaded_by", "series"))
     if records:
         record_case_list_records(user, case, records)
     answers = {a.question_id: a.text for a in opinion.answers.all()} if opinion else {}
@@ -112,6 +112,7 @@ def case_detail(request, case_id):
         "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
         "decision_form": DecisionForm(),
         "records": records,
+        "imaging_series": list(case.imaging_series.all()),
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,

@@ -9,16 +9,16 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from consilium.accounts.models import Role
 from consilium.audit.trail import record as audit
 from consilium.cases.models import Case
 from consilium.errors import Conflict, NotAllowed
 
-from . import storage
+from . import dicom, storage
 from .classify import classify
-from .models import Record
+from .models import ImagingSeries, Record
 from .sniff import TEXT_SAMPLE, Refused, sniff
 
 MAX_ZIP_MEMBERS = 5000
@@ -95,10 +95,15 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
             raise Refused("A zip inside a zip is not unpacked; please unpack it first.")
     except Refused as refusal:
         return Outcome(upload.name, "refused", str(refusal))
-    text_start = ""
+    text_start, header = "", None
     if kind.key == "text":
         upload.file.seek(0)
         text_start = upload.file.read(TEXT_SAMPLE).decode("utf-8", "ignore")
+    if kind.key == "dicom":
+        try:
+            header = dicom.read_header(upload.file)
+        except Exception:  # pydicom raises many kinds of error on a damaged file
+            return Outcome(upload.name, "refused", "The DICOM file is damaged.")
     sealed = storage.seal(upload.file)
     existing = case.records.filter(sha256=sealed.sha256).first()
     if existing:
@@ -113,6 +118,7 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
                                                                  text_start),
                 size=sealed.size, sha256=sealed.sha256, storage_name=storage_name,
                 wrapped_key=sealed.wrapped_key, key_id=sealed.key_id,
+                series=_series_for(case, header),
             )
             audit(user, "record.create", record, case_id=case.id)
     except IntegrityError:
@@ -124,6 +130,26 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
         storage.delete(storage_name)  # never leave an orphan file behind
         raise
     return Outcome(upload.name, "stored", "", record)
+
+
+def _series_for(case: Case, header) -> ImagingSeries | None:
+    """Group a DICOM image into its series (counting its images); DICOMDIR is an index."""
+    if header is None or header.is_dicomdir or not header.series_uid:
+        return None
+    series, _ = ImagingSeries.objects.get_or_create(
+        case=case, series_uid=header.series_uid[:64], defaults=dict(
+            study_uid=header.study_uid[:64], modality=header.modality[:16],
+            body_part=header.body_part[:64], study_date=header.study_date,
+            study_description=header.study_description,
+            series_description=header.series_description,
+            series_number=header.series_number,
+        ),
+    )
+    changes = {"images": F("images") + header.frames}
+    if header.burned_in_annotation:
+        changes["burned_in_annotation"] = True
+    ImagingSeries.objects.filter(pk=series.pk).update(**changes)
+    return series
 
 
 def _unpack(case: Case, upload: Upload) -> list[Upload | Outcome]:

@@ -1,7 +1,9 @@
+import tempfile
 from datetime import datetime
 from uuid import UUID
 
-from django.http import StreamingHttpResponse
+from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -9,7 +11,7 @@ from ninja.files import UploadedFile
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 
-from . import storage
+from . import dicom, storage
 from .access import access_record_by_id
 from .actions import Upload, do_add_records
 
@@ -57,6 +59,25 @@ def record_content(request, case_id: str, record_id: str):
     """The file itself, decrypted as it streams and checked against its SHA-256."""
     found = access_record_by_id(request.user, case_id, record_id, action="record.download")
     return download_response(found)
+
+
+@router.get("/{case_id}/records/{record_id}/deidentified")
+def record_deidentified(request, case_id: str, record_id: str):
+    """A de-identified copy of a DICOM image (PS3.15 Basic Profile): what may leave."""
+    found = access_record_by_id(request.user, case_id, record_id,
+                                action="record.export_deidentified")
+    return deidentified_response(found)
+
+
+def deidentified_response(found) -> FileResponse:
+    if found.kind != "dicom":
+        raise InvalidInput({"record_id": "Only DICOM images have a de-identified copy."})
+    copy = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+    with storage.plaintext_copy(found) as original:
+        dicom.deidentify(original, copy, case_id=found.case_id)
+    copy.seek(0)
+    return FileResponse(copy, as_attachment=True, filename="deidentified.dcm",
+                        content_type="application/dicom")
 
 
 def download_response(found) -> StreamingHttpResponse:

@@ -25,7 +25,8 @@ PATTERNS = (
 
 def classify(kind: str, name: str, text_start: str = "") -> str:
     if kind == "dicom":
-        return RecordType.IMAGING_STUDY
+        return RecordType.IMAGING_STUDY if name.rsplit("/", 1)[-1].upper() != "DICOMDIR" \
+            else RecordType.OTHER
     if kind in ("fhir_json", "fhir_ndjson"):
         return RecordType.HEALTH_RECORD
     for source in (name.replace("_", " "), text_start):

@@ -40,6 +40,9 @@ class Record(models.Model):
     storage_name = models.CharField(max_length=255)
     wrapped_key = models.CharField(max_length=120)
     key_id = models.CharField(max_length=16)
+    # For DICOM images: the series it belongs to (set from its header at upload).
+    series = models.ForeignKey("ImagingSeries", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="records")
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -66,3 +69,27 @@ class PendingUpload(models.Model):
     length = models.PositiveBigIntegerField()
     offset = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class ImagingSeries(models.Model):
+    """One DICOM series of a case (a study is the series that share a study UID)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="imaging_series")
+    study_uid = models.CharField(max_length=64)
+    series_uid = models.CharField(max_length=64)
+    modality = models.CharField(max_length=16, blank=True)
+    body_part = models.CharField(max_length=64, blank=True)
+    study_date = models.DateField(null=True, blank=True)
+    study_description = models.CharField(max_length=200, blank=True)
+    series_description = models.CharField(max_length=200, blank=True)
+    series_number = models.IntegerField(null=True, blank=True)
+    images = models.PositiveIntegerField(default=0)
+    burned_in_annotation = models.BooleanField(
+        default=False, help_text="Some images carry text in the pixels, which may identify.",
+    )
+
+    class Meta:
+        ordering = ["study_date", "study_uid", "series_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "series_uid"], name="one_series_per_case")
+        ]

@@ -57,3 +57,12 @@ def open_plaintext(record) -> Iterator[bytes]:
 
 def delete(storage_name: str) -> None:
     default_storage.delete(storage_name)
+
+
+def plaintext_copy(record) -> BinaryIO:
+    """A temporary file holding the record's plaintext (for tools that need to seek)."""
+    temp = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+    for chunk in open_plaintext(record):
+        temp.write(chunk)
+    temp.seek(0)
+    return temp

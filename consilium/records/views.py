@@ -7,7 +7,7 @@ from consilium.cases.access import access_case_by_id
 
 from .access import access_record_by_id
 from .actions import Upload, do_add_records, do_set_record_type
-from .api import download_response
+from .api import deidentified_response, download_response
 
 
 @login_required
@@ -44,3 +44,10 @@ def set_type(request, case_id, record_id):
     do_set_record_type(found, request.POST.get("record_type", ""), acting_user=request.user)
     messages.success(request, "The record's type is changed.")
     return redirect("case_detail", case_id=case_id)
+
+
+@login_required
+def deidentified(request, case_id, record_id):
+    found = access_record_by_id(request.user, case_id, record_id,
+                                action="record.export_deidentified")
+    return deidentified_response(found)
