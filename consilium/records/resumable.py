@@ -140,10 +140,10 @@ def _finish(request, pending: PendingUpload) -> None:
     with transaction.atomic():
         pending.delete()
     path.unlink(missing_ok=True)
+    # The page lists what was added; only what needs attention becomes a message (a folder
+    # of hundreds of images would otherwise bury it).
     for outcome in outcomes:
-        if outcome.status == "stored":
-            messages.success(request, f"{outcome.name}: added.")
-        elif outcome.status == "duplicate":
+        if outcome.status == "duplicate":
             messages.info(request, f"{outcome.name}: {outcome.message}")
-        else:
+        elif outcome.status == "refused":
             messages.error(request, f"{outcome.name}: {outcome.message}")

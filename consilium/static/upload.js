@@ -39,7 +39,11 @@
     next(0);
 
     function next(index) {
-      if (index === files.length) { window.location.reload(); return; }
+      if (index === files.length) {
+        status.textContent = "All files are uploaded. Showing them now…";
+        window.location.reload();
+        return;
+      }
       var file = files[index], row = rows[index], bar = row.querySelector("progress");
       var upload = new window.tus.Upload(file, {
         endpoint: form.dataset.endpoint,

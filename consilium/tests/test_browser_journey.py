@@ -227,7 +227,7 @@ def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journ
     visitor.go(f"/cases/{case.id}/")
     page.set_input_files("#record-folder", str(folder))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_text("lab results.txt: added.")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="study/lab results.txt")).to_be_visible(timeout=20000)
     visitor.check()
 
     # The big file: its second chunk fails; then the page is reloaded mid-upload.
@@ -252,7 +252,7 @@ def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journ
     patches.clear()
     page.set_input_files("#record-files", str(big))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_text("ct-report.pdf: added.")).to_be_visible(timeout=30000)
+    expect(page.get_by_role("link", name="ct-report.pdf")).to_be_visible(timeout=30000)
     assert patches[0] == 8 * 1024 * 1024, patches  # continued where it stopped
     assert Record.objects.filter(case=case, name="ct-report.pdf").get().size == big.stat().st_size
     names = set(Record.objects.filter(case=case).values_list("name", flat=True))
