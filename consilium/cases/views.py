@@ -17,6 +17,7 @@ from consilium.opinions.access import signed_opinion_for_case
 from consilium.records.access import record_case_list_records
 from consilium.records.checklist import checklist_status
 from consilium.records.models import RecordType
+from consilium.records.summary import clinical_summary
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -113,6 +114,7 @@ def case_detail(request, case_id):
         "decision_form": DecisionForm(),
         "records": records,
         "imaging_series": list(case.imaging_series.all()),
+        "clinical": clinical_summary(case),
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,

@@ -121,6 +121,10 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
                 series=_series_for(case, header),
             )
             audit(user, "record.create", record, case_id=case.id)
+            if kind.key in ("fhir_json", "fhir_ndjson"):
+                from .tasks import queue_reading
+
+                queue_reading(record)
     except IntegrityError:
         # The same file arrived twice at once; the other upload stored it.
         storage.delete(storage_name)

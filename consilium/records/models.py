@@ -43,6 +43,9 @@ class Record(models.Model):
     # For DICOM images: the series it belongs to (set from its header at upload).
     series = models.ForeignKey("ImagingSeries", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="records")
+    # Background reading of the file's content (FHIR import): "", queued, done or failed.
+    processing = models.CharField(max_length=10, blank=True)
+    processing_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -93,3 +96,38 @@ class ImagingSeries(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "series_uid"], name="one_series_per_case")
         ]
+
+
+class EntryCategory(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CONDITION = "condition", "Condition"
+    MEDICATION = "medication", "Medication"
+    ALLERGY = "allergy", "Allergy"
+    LAB = "lab", "Lab result"
+    VITAL = "vital", "Vital sign"
+    OBSERVATION = "observation", "Observation"
+    PROCEDURE = "procedure", "Procedure"
+    REPORT = "report", "Diagnostic report"
+    IMMUNIZATION = "immunization", "Immunization"
+    DOCUMENT = "document", "Document"
+
+
+class ClinicalEntry(models.Model):
+    """One fact imported from a FHIR record: a condition, medication, lab value, ..."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clinical_entries")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="entries")
+    resource_type = models.CharField(max_length=40)
+    resource_id = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=16, choices=EntryCategory.choices)
+    display = models.CharField(max_length=300)
+    codings = models.JSONField(default=list, blank=True)  # every coding: SNOMED, ICD-10, LOINC
+    status = models.CharField(max_length=40, blank=True)
+    effective = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    value_text = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-effective", "id"]
+        indexes = [models.Index(fields=["case", "category", "effective"])]
