@@ -37,6 +37,8 @@ urlpatterns = [
          name="case_unshare"),
     path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
     path("cases/<uuid:case_id>/records/", records.upload, name="record_upload"),
+    path("cases/<uuid:case_id>/release-request/", records.release_request,
+         name="release_request"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/", records.download,
          name="record_download"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,

@@ -1,10 +1,15 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id
+from consilium.errors import NotAllowed
+from consilium.forms import form_status
 
+from . import release
 from .access import access_record_by_id
 from .actions import Upload, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response
@@ -51,3 +56,30 @@ def deidentified(request, case_id, record_id):
     found = access_record_by_id(request.user, case_id, record_id,
                                 action="record.export_deidentified")
     return deidentified_response(found)
+
+
+class ReleaseForm(forms.Form):
+    provider = forms.CharField(label="Provider to ask (doctor, hospital or practice)",
+                               max_length=200)
+    provider_address = forms.CharField(label="Their address (optional)", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 3}))
+    expires = forms.DateField(label="Valid until",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+def release_request(request, case_id):
+    """A form, then the signed-to-be PDF asking the first provider for the records."""
+    case = access_case_by_id(request.user, case_id, action="case.release_request")
+    if case.patient_id != request.user.id:
+        raise NotAllowed("Only the patient can authorize the release of their records.")
+    defaults = release.default_request(case)
+    form = ReleaseForm(request.POST or None, initial=vars(defaults))
+    if request.method == "POST" and form.is_valid():
+        pdf = release.render_pdf(case, release.ReleaseRequest(**form.cleaned_data))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="records-release-request.pdf"'
+        return response
+    return render(request, "records/release_form.html",
+                  {"case": case, "form": form, "missing": release.missing_items(case)},
+                  status=form_status(form))
