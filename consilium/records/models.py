@@ -45,6 +45,7 @@ class Record(models.Model):
                                on_delete=models.SET_NULL, related_name="records")
     # Background reading of the file's content (FHIR import): "", queued, done or failed.
     processing = models.CharField(max_length=10, blank=True)
+    processing_claimed_at = models.DateTimeField(null=True, blank=True)
     processing_note = models.TextField(blank=True)
 
     class Meta:

@@ -1,6 +1,10 @@
 """Background reading of uploaded records (run by ``manage.py db_worker``)."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django_tasks import task
 
 from . import storage
@@ -8,6 +12,8 @@ from .fhir_import import import_record
 from .models import Record
 
 MAX_FHIR_BYTES = 512 * 1024**2
+# A claim older than this belongs to a worker that stopped; the work may be taken over.
+STALE_CLAIM = timedelta(minutes=30)
 
 
 @task()
@@ -17,9 +23,13 @@ def read_record(record_id: str) -> str:
 
 def read_fhir(record_id: str) -> str:
     """Import a FHIR record's clinical entries; the outcome is noted on the record."""
-    # Claim the work; a second worker finding it claimed leaves it alone.
-    if not Record.objects.filter(id=record_id, processing="queued").update(
-        processing="running"
+    # Claim the work; a second worker finding it claimed leaves it alone, unless the claim is
+    # so old that its worker must have died (then this run finishes it).
+    now = timezone.now()
+    claimable = Q(processing="queued") | Q(processing="running",
+                                           processing_claimed_at__lt=now - STALE_CLAIM)
+    if not Record.objects.filter(claimable, id=record_id).update(
+        processing="running", processing_claimed_at=now
     ):
         return "not queued"
     record = Record.objects.select_related("case__patient").get(id=record_id)
@@ -42,3 +52,11 @@ def queue_reading(record: Record) -> None:
     Record.objects.filter(id=record.id).update(processing="queued")
     record.processing = "queued"
     transaction.on_commit(lambda: read_record.enqueue(str(record.id)))
+
+
+def unfinished_records():
+    """Records whose reading is queued, or claimed by a worker that stopped."""
+    stale = timezone.now() - STALE_CLAIM
+    return Record.objects.filter(
+        Q(processing="queued") | Q(processing="running", processing_claimed_at__lt=stale)
+    )

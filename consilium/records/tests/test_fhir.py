@@ -123,3 +123,27 @@ def test_the_case_page_shows_the_clinical_summary(client, login, case, users,
         page = client.get(f"/cases/{case.id}/").content.decode()
     assert "Clinical summary" in page and "Recent lab results" in page
     assert "Imported" in page
+
+
+def test_work_claimed_by_a_worker_that_stopped_is_finished(case, users, settings,
+                                                          django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    path = IPS[0]
+    with path.open("rb") as source:
+        (outcome,) = do_add_records(case, [Upload(path.name, source, path.stat().st_size)],
+                                    acting_user=users["patient"])
+    # A worker claimed it and died: the claim is fresh, so nobody takes it over yet.
+    Record.objects.filter(id=outcome.record.id).update(
+        processing="running", processing_claimed_at=timezone.now())
+    assert read_fhir(str(outcome.record.id)) == "not queued"
+    # An hour later the claim is stale; the command queues it again and it gets done.
+    Record.objects.filter(id=outcome.record.id).update(
+        processing_claimed_at=timezone.now() - timedelta(hours=1))
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    call_command("resume_record_work")
+    record = Record.objects.get(id=outcome.record.id)
+    assert record.processing == "done" and record.processing_note.startswith("Imported")
