@@ -22,9 +22,9 @@ demo: $(VENV)/.installed
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py load_icd10cm
 	$(DEMO_ENV) $(PY) manage.py load_demo
+	$(DEMO_ENV) $(PY) manage.py resume_record_work
 	@scripts/demo-banner
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(DEMO_ENV) $(PY) manage.py resume_record_work; \
 	  $(DEMO_ENV) $(PY) manage.py db_worker & \
 	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
