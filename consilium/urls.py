@@ -39,6 +39,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/records/", records.upload, name="record_upload"),
     path("cases/<uuid:case_id>/release-request/", records.release_request,
          name="release_request"),
+    path("cases/<uuid:case_id>/packet/", records.case_packet, name="case_packet"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/", records.download,
          name="record_download"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,

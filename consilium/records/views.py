@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +9,7 @@ from consilium.cases.access import access_case_by_id
 from consilium.errors import NotAllowed
 from consilium.forms import form_status
 
-from . import release
+from . import packet, release
 from .access import access_record_by_id
 from .actions import Upload, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response
@@ -83,3 +83,12 @@ def release_request(request, case_id):
     return render(request, "records/release_form.html",
                   {"case": case, "form": form, "missing": release.missing_items(case)},
                   status=form_status(form))
+
+
+@login_required
+def case_packet(request, case_id):
+    """One PDF for the specialist: the case, the summary, the index and the PDF records."""
+    case = access_case_by_id(request.user, case_id, action="case.packet")
+    return FileResponse(packet.build(case, request.user), as_attachment=True,
+                        filename=f"case-{case.short_id}-packet.pdf",
+                        content_type="application/pdf")
