@@ -271,7 +271,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # WeasyPrint reports each rendering step at INFO; only its problems matter.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                # pydicom and dicognito may quote header values (names, dates) in warnings.
+                "pydicom": {"level": "ERROR"}},
 }
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")

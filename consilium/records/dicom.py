@@ -17,6 +17,11 @@ import pydicom
 from dicognito.anonymizer import Anonymizer
 from django.conf import settings
 
+# pydicom's validation warnings quote the offending values, which can be names or dates: keep
+# them out of logs. Validation changes nothing that is read or written.
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
+
 # Free-text and other identifying attributes the Basic Profile removes (X) that dicognito
 # keeps.
 REMOVED = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from consilium.records import dicom
+from consilium.records import dicom, storage
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
 
@@ -93,3 +93,18 @@ def test_the_deidentified_copy_through_the_page_and_api(client, login, users, jo
     api = client.get(f"/api/v1/cases/{case.id}/records/{outcome.record.id}/deidentified",
                      headers={"Authorization": f"Bearer {token_for(users['patient'])}"})
     assert b"SIMPSON" not in b"".join(api.streaming_content)
+
+
+def test_dicom_handling_logs_no_header_values(journey, users, caplog):
+    caplog.set_level("DEBUG")
+    case, _ = journey("submitted")
+    uploads = [Upload(p.name, p.open("rb"), p.stat().st_size) for p in FILES]
+    outcomes = do_add_records(case, uploads, acting_user=users["patient"])
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            original = io.BytesIO(b"".join(storage.open_plaintext(outcome.record)))
+            dicom.deidentify(original, io.BytesIO(), case_id=case.id)
+    for path in FILES:
+        for _, value in identifying_values(path):
+            if len(value) >= 6:
+                assert value not in caplog.text, value
