@@ -15,6 +15,7 @@ from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.opinions.access import signed_opinion_for_case
 from consilium.records.access import record_case_list_records
+from consilium.records.actions import can_add_records
 from consilium.records.checklist import checklist_status
 from consilium.records.models import RecordType
 from consilium.records.summary import clinical_summary
@@ -119,10 +120,7 @@ def case_detail(request, case_id):
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,
         "checklist": checklist_status(case.checklist, {r.record_type for r in records}),
-        "can_add_records": case.is_open and (
-            user.role != Role.SPECIALIST or (my_consultation_status(consultations, user)
-                                             in ("accepted", "completed"))
-        ),
+        "can_add_records": can_add_records(case, user),
     }
     if context["can_offer"]:
         context["specialists"] = [
@@ -135,11 +133,6 @@ def case_detail(request, case_id):
         )
         context["share_form"] = ShareForm()
     return render(request, "cases/detail.html", context)
-
-
-def my_consultation_status(consultations, user) -> str:
-    mine = [c.status for c in consultations if c.specialist.user_id == user.id]
-    return mine[0] if mine else ""
 
 
 def _case_action(action, success: str):

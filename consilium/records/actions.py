@@ -14,11 +14,12 @@ from django.db.models import F, Sum
 from consilium.accounts.models import Role
 from consilium.audit.trail import record as audit
 from consilium.cases.models import Case
-from consilium.errors import Conflict, NotAllowed
+from consilium.consultations.models import Consultation
+from consilium.errors import Conflict, InvalidInput, NotAllowed
 
 from . import dicom, storage
 from .classify import classify
-from .models import ImagingSeries, Record
+from .models import ImagingSeries, Record, RecordType
 from .sniff import TEXT_SAMPLE, Refused, sniff
 
 MAX_ZIP_MEMBERS = 5000
@@ -47,13 +48,20 @@ def may_add_records(case: Case, user) -> None:
     if not case.is_open:
         raise Conflict("Records can no longer be added to a closed or withdrawn case.")
     if user.role == Role.SPECIALIST:
-        from consilium.consultations.models import Consultation
-
         accepted = Consultation.objects.filter(
             case=case, specialist__user=user, status__in=["accepted", "completed"]
         )
         if not accepted.exists():
             raise NotAllowed("Accept the case before adding notes to it.")
+
+
+def can_add_records(case: Case, user) -> bool:
+    """The same rule as may_add_records, as a yes or no for pages."""
+    try:
+        may_add_records(case, user)
+    except (Conflict, NotAllowed):
+        return False
+    return True
 
 
 def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Outcome]:
@@ -216,10 +224,6 @@ def _gb(size: int) -> str:
 
 def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Record:
     """A person corrects the type guessed at upload."""
-    from consilium.errors import InvalidInput
-
-    from .models import RecordType
-
     if record_type not in RecordType.values:
         raise InvalidInput({"record_type": "Choose one of the listed types."})
     may_add_records(record.case, acting_user)

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from consilium.audit.trail import record as audit
+
 from . import storage
 from .fhir_import import import_record
 from .models import Record
@@ -44,6 +46,8 @@ def read_fhir(record_id: str) -> str:
         return "failed"
     Record.objects.filter(id=record_id).update(processing="done",
                                                processing_note=report.note())
+    # The system wrote health data (the entries): that is audited like any write.
+    audit(None, "record.import", record, case_id=record.case_id)
     return "done"
 
 

@@ -9,7 +9,7 @@ import re
 from django.conf import settings
 
 from consilium.errors import InvalidInput
-from consilium.terminology.models import Icd10Code
+from consilium.terminology.models import Icd10Code, NuccTaxonomy
 from consilium.terminology.specialties import specialties_for_codes
 
 from . import rules
@@ -139,8 +139,6 @@ def evaluate(facts: rules.Facts) -> dict:
 
 
 def _specialties(facts: rules.Facts) -> list[dict]:
-    from consilium.terminology.models import NuccTaxonomy
-
     found = specialties_for_codes(facts.codes)
     codes = [s.code for s in found]
     extra = [c for p in facts.procedures for c in p.specialties if c not in codes]

@@ -111,6 +111,10 @@ def test_a_claimed_record_is_not_read_twice(case, users):
                                     acting_user=users["patient"])
     assert read_fhir(str(outcome.record.id)) == "done"
     assert read_fhir(str(outcome.record.id)) == "not queued"
+    from consilium.audit.models import AuditEntry
+
+    imported = AuditEntry.objects.get(action="record.import", object_id=str(outcome.record.id))
+    assert imported.actor is None and imported.actor_role == "system"
 
 
 def test_the_case_page_shows_the_clinical_summary(client, login, case, users,
