@@ -219,6 +219,24 @@ STORAGES = {
                     if not DEBUG else
                     "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Record files on S3-compatible object storage (AWS S3, MinIO, Ceph, ...) instead of the local
+# folder: set CONSILIUM_S3_BUCKET. Files are encrypted by Consilium before they leave, so the
+# store only ever holds ciphertext; it is read by the server, never linked to browsers.
+if env("S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "location": env("S3_PREFIX"),
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 
 TASKS = {

@@ -26,6 +26,8 @@ from .forms import AcceptInvitationForm, CaseForm, ShareForm
 from .models import EDITABLE_STATES, Share, ShareRole, Status
 
 PAGE_SIZE = 25
+# The case page lists the newest records; the records page has them all.
+LATEST_RECORDS = 10
 
 
 @login_required
@@ -80,7 +82,8 @@ def case_detail(request, case_id):
     consultations = list(case.consultations.select_related("specialist"))
     opinion = signed_opinion_for_case(user, case)
     questions = list(case.questions.all())
-    records = list(case.records.select_related("uploaded_by", "series"))
+    records = list(case.records.select_related("uploaded_by", "preview", "source")
+                   .defer("text")[:LATEST_RECORDS])
     if records:
         record_case_list_records(user, case, records)
     answers = {a.question_id: a.text for a in opinion.answers.all()} if opinion else {}
@@ -114,12 +117,14 @@ def case_detail(request, case_id):
         "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
         "decision_form": DecisionForm(),
         "records": records,
-        "imaging_series": list(case.imaging_series.all()),
+        "record_count": case.records.count(),
+        "imaging_series_count": case.imaging_series.count(),
         "clinical": clinical_summary(case),
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,
-        "checklist": checklist_status(case.checklist, {r.record_type for r in records}),
+        "checklist": checklist_status(
+            case.checklist, set(case.records.values_list("record_type", flat=True).distinct())),
         "can_add_records": can_add_records(case, user),
     }
     if context["can_offer"]:

@@ -8,7 +8,7 @@ from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
 
-from .models import Record
+from .models import ImagingSeries, Record
 
 
 def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Record:
@@ -20,6 +20,16 @@ def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Re
     found = Record.objects.select_related("case").filter(case=case, id=key).first()
     if found is None:
         raise Http404("No such record")
+    audit(user, action, found, case_id=case.id)
+    return found
+
+
+def access_series_by_id(user, case_id, series_id, *, action="series.view") -> ImagingSeries:
+    """An imaging series of a case the user may see; the read is recorded."""
+    case = access_case_by_id(user, case_id)
+    found = ImagingSeries.objects.select_related("case").filter(case=case, pk=series_id).first()
+    if found is None:
+        raise Http404("No such series")
     audit(user, action, found, case_id=case.id)
     return found
 

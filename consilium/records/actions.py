@@ -1,5 +1,7 @@
 """Adding records to a case: each file on its own, so one refusal never stops the others."""
 
+import binascii
+import io
 import stat
 import tempfile
 import zipfile
@@ -20,7 +22,8 @@ from consilium.errors import Conflict, InvalidInput, NotAllowed
 from . import dicom, storage
 from .classify import classify
 from .models import ImagingSeries, Record, RecordType
-from .sniff import TEXT_SAMPLE, Refused, sniff
+from .sniff import Refused, sniff
+from .tasks import MAX_TEXT_CHARS, queue_reading, queue_series_preview
 
 MAX_ZIP_MEMBERS = 5000
 # A member this much bigger than its compressed size, and big, is treated as a zip bomb.
@@ -96,17 +99,20 @@ def _check(case: Case, upload: Upload):
     return sniff(upload.file, upload.size)
 
 
-def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
+def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None) -> Outcome:
+    """Check, encrypt and store one file as a record. ``source`` is the record it came out
+    of (a FHIR record's attached document); such records are written by the system."""
     try:
         kind = kind or _check(case, upload)
         if kind.key == "zip":
             raise Refused("A zip inside a zip is not unpacked; please unpack it first.")
     except Refused as refusal:
         return Outcome(upload.name, "refused", str(refusal))
-    text_start, header = "", None
+    text, header = "", None
     if kind.key == "text":
         upload.file.seek(0)
-        text_start = upload.file.read(TEXT_SAMPLE).decode("utf-8", "ignore")
+        text = upload.file.read(MAX_TEXT_CHARS * 4).decode("utf-8", "replace")
+        text = text[:MAX_TEXT_CHARS].replace("\x00", "")
     if kind.key == "dicom":
         try:
             header = dicom.read_header(upload.file)
@@ -122,17 +128,17 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
         with transaction.atomic():
             record = Record.objects.create(
                 case=case, uploaded_by=user, name=upload.name[-255:], kind=kind.key,
-                media_type=kind.media_type, record_type=classify(kind.key, upload.name,
-                                                                 text_start),
+                media_type=kind.media_type, record_type=classify(kind.key, upload.name, text),
                 size=sealed.size, sha256=sealed.sha256, storage_name=storage_name,
-                wrapped_key=sealed.wrapped_key, key_id=sealed.key_id,
-                series=_series_for(case, header),
+                wrapped_key=sealed.wrapped_key, key_id=sealed.key_id, text=text,
+                series=_series_for(case, header), source=source,
+                instance_number=header.instance_number if header else None,
+                frames=header.frames if header else 1,
             )
-            audit(user, "record.create", record, case_id=case.id)
-            if kind.key in ("fhir_json", "fhir_ndjson"):
-                from .tasks import queue_reading
-
-                queue_reading(record)
+            audit(None if source else user, "record.create", record, case_id=case.id)
+            queue_reading(record)
+            if record.series_id:
+                queue_series_preview(record.series_id)
     except IntegrityError:
         # The same file arrived twice at once; the other upload stored it.
         storage.delete(storage_name)
@@ -142,6 +148,24 @@ def _store_one(case: Case, upload: Upload, user, kind=None) -> Outcome:
         storage.delete(storage_name)  # never leave an orphan file behind
         raise
     return Outcome(upload.name, "stored", "", record)
+
+
+def store_attachments(source: Record, attachments) -> int:
+    """Store the documents found inside a FHIR record as records; return how many are new.
+
+    They are checked like any upload (a "PDF" that is not one is refused), credited to the
+    person who uploaded the FHIR record, and audited as written by the system.
+    """
+    stored = 0
+    for attachment in attachments:
+        try:
+            data = attachment.decoded()
+        except (binascii.Error, ValueError):
+            continue
+        upload = Upload(attachment.name, io.BytesIO(data), len(data))
+        outcome = _store_one(source.case, upload, source.uploaded_by, source=source)
+        stored += outcome.status == "stored"
+    return stored
 
 
 def _series_for(case: Case, header) -> ImagingSeries | None:
@@ -228,7 +252,7 @@ def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Reco
         raise InvalidInput({"record_type": "Choose one of the listed types."})
     may_add_records(record.case, acting_user)
     with transaction.atomic():
-        Record.objects.filter(pk=record.pk).update(record_type=record_type)
-        record.record_type = record_type
+        Record.objects.filter(pk=record.pk).update(record_type=record_type, type_confirmed=True)
+        record.record_type, record.type_confirmed = record_type, True
         audit(acting_user, "record.retype", record, case_id=record.case_id)
     return record

@@ -47,6 +47,7 @@ class Header:
     study_description: str
     series_description: str
     series_number: int | None
+    instance_number: int | None
     frames: int
     burned_in_annotation: bool
     is_dicomdir: bool
@@ -68,6 +69,7 @@ def read_header(source: BinaryIO) -> Header:
         study_description=str(ds.get("StudyDescription", ""))[:200],
         series_description=str(ds.get("SeriesDescription", ""))[:200],
         series_number=_int(ds.get("SeriesNumber")),
+        instance_number=_int(ds.get("InstanceNumber")),
         frames=_int(ds.get("NumberOfFrames")) or 1,
         burned_in_annotation=str(ds.get("BurnedInAnnotation", "")).upper() == "YES",
         is_dicomdir=is_dicomdir,

@@ -5,6 +5,8 @@ read), not the whole resource, which keeps a 4 MB Synthea bundle well under two 
 A malformed resource is reported and skipped; the rest of the file still imports.
 """
 
+import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -32,6 +34,9 @@ WHEN_FIELDS = ("effectiveDateTime", "onsetDateTime", "performedDateTime", "autho
                "occurrenceDateTime", "recordedDate", "issued", "date", "birthDate")
 PERIOD_FIELDS = ("effectivePeriod", "performedPeriod", "onsetPeriod")
 BATCH = 2000
+# Attached documents kept as records of their own; other kinds are counted, not kept.
+ATTACHMENT_TYPES = {"text/plain": ".txt", "application/pdf": ".pdf"}
+MAX_ATTACHMENTS = 5000
 
 
 class Malformed(ValueError):
@@ -39,16 +44,37 @@ class Malformed(ValueError):
 
 
 @dataclass
+class Attachment:
+    """A document inside a resource (DocumentReference.content, DiagnosticReport's
+    presentedForm), still base64-encoded."""
+
+    name: str
+    data: str
+
+    def decoded(self) -> bytes:
+        return base64.b64decode(self.data, validate=True)
+
+
+@dataclass
 class ImportReport:
     imported: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    linked_only: int = 0  # attachments given only as a URL, which we do not fetch
+    other_kinds: int = 0  # attachments in formats other than text and PDF
 
     def note(self) -> str:
         parts = [f"Imported {self.imported} entries."]
         if self.skipped:
             parts.append(f"Skipped {len(self.skipped)} malformed resource(s): "
                          + "; ".join(self.skipped[:5]) + ("…" if len(self.skipped) > 5 else ""))
+        if self.linked_only:
+            parts.append(f"{self.linked_only} document(s) are only linked from the record, "
+                         "not included; ask the sender for them.")
+        if self.other_kinds:
+            parts.append(f"{self.other_kinds} attached document(s) in other formats were "
+                         "not kept.")
         parts += self.warnings
         return " ".join(parts)
 
@@ -90,6 +116,7 @@ def import_record(record: Record, data: bytes) -> ImportReport:
             continue
         try:
             entries.append(_entry(record, resource))
+            _collect_attachments(resource, entries[-1], report)
         except (Malformed, TypeError, ValueError, AttributeError) as problem:
             report.skipped.append(f"{kind}/{str(resource.get('id', '?'))[:40]}: {problem}")
     with transaction.atomic():
@@ -98,6 +125,36 @@ def import_record(record: Record, data: bytes) -> ImportReport:
     report.imported = len(entries)
     report.warnings += _patient_warnings(record, entries)
     return report
+
+
+def _collect_attachments(resource: dict, entry: ClinicalEntry, report: ImportReport) -> None:
+    if resource["resourceType"] == "DocumentReference":
+        attachments = [c.get("attachment") for c in resource.get("content") or []
+                       if isinstance(c, dict)]
+    elif resource["resourceType"] == "DiagnosticReport":
+        attachments = resource.get("presentedForm") or []
+    else:
+        return
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            raise Malformed("an attachment is not an object")
+        media_type = str(attachment.get("contentType", "")).split(";")[0].strip().lower()
+        if not isinstance(attachment.get("data"), str):
+            report.linked_only += bool(attachment.get("url"))
+            continue
+        if media_type not in ATTACHMENT_TYPES or len(report.attachments) >= MAX_ATTACHMENTS:
+            report.other_kinds += 1
+            continue
+        report.attachments.append(Attachment(_attachment_name(attachment, entry, media_type),
+                                             attachment["data"]))
+
+
+def _attachment_name(attachment: dict, entry: ClinicalEntry, media_type: str) -> str:
+    """A readable file name: its title or the document's kind, and its date."""
+    title = str(attachment.get("title") or entry.display or "Document")
+    when = f" {entry.effective:%Y-%m-%d}" if entry.effective else ""
+    base = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", " ", f"{title}{when}").strip()[:200]
+    return f"{base}{ATTACHMENT_TYPES[media_type]}"
 
 
 def _entry(record: Record, resource: dict) -> ClinicalEntry:

@@ -34,6 +34,8 @@ class Record(models.Model):
     media_type = models.CharField(max_length=60)
     record_type = models.CharField(max_length=20, choices=RecordType.choices,
                                    default=RecordType.OTHER)
+    # Set once a person chose the type; reading the content then no longer changes it.
+    type_confirmed = models.BooleanField(default=False)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     # Where the encrypted bytes are, and the file key wrapped by a master key.
@@ -43,7 +45,15 @@ class Record(models.Model):
     # For DICOM images: the series it belongs to (set from its header at upload).
     series = models.ForeignKey("ImagingSeries", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="records")
-    # Background reading of the file's content (FHIR import): "", queued, done or failed.
+    instance_number = models.IntegerField(null=True, blank=True)  # its place in the series
+    frames = models.PositiveIntegerField(default=1)  # images in a multi-frame DICOM file
+    # A document that arrived inside another record (a FHIR DocumentReference's attachment).
+    source = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="derived")
+    # Text read from a PDF or text file, for search and for guessing the type.
+    text = models.TextField(blank=True)
+    # Background reading of the content (FHIR import, PDF text, picture): "", queued,
+    # running, done or failed.
     processing = models.CharField(max_length=10, blank=True)
     processing_claimed_at = models.DateTimeField(null=True, blank=True)
     processing_note = models.TextField(blank=True)
@@ -56,6 +66,20 @@ class Record(models.Model):
 
     def __str__(self):
         return f"Record {str(self.id)[:8]}"
+
+
+class Preview(models.Model):
+    """A small picture of a record (PDF first page, photo, DICOM image), encrypted like it."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="preview")
+    storage_name = models.CharField(max_length=255)
+    wrapped_key = models.CharField(max_length=120)
+    key_id = models.CharField(max_length=16)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"Preview {self.pk}"
 
 
 class PendingUpload(models.Model):
@@ -91,6 +115,11 @@ class ImagingSeries(models.Model):
     burned_in_annotation = models.BooleanField(
         default=False, help_text="Some images carry text in the pixels, which may identify.",
     )
+    # The image whose picture stands for the series (the middle one), and whether it must
+    # be chosen again because images arrived since.
+    preview_record = models.ForeignKey(Record, null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    preview_due = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["study_date", "study_uid", "series_number"]

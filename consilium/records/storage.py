@@ -1,8 +1,14 @@
 """Writing and reading record files through Django's storage API, encrypted by crypto.py.
 
-The local folder by default; S3-compatible object storage when STORAGES["default"] says so.
+The local folder by default; S3-compatible object storage when STORAGES["default"] says so
+(settings: CONSILIUM_S3_BUCKET and friends).
+
+The encrypted copy is written to a named temporary file beside the storage folder, so the
+local storage moves it into place (a rename) instead of copying gigabytes a second time.
 """
 
+import io
+import os
 import secrets
 import tempfile
 import uuid
@@ -16,6 +22,16 @@ from django.core.files.storage import default_storage
 
 from . import crypto
 
+# Prefix of the temporary encrypted copies; clear_stale_uploads removes forgotten ones.
+SEAL_PREFIX = "seal-"
+
+
+class _MovableFile(File):
+    """A file Django's local storage may move rather than copy (it asks for its path)."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
 
 @dataclass
 class Sealed:
@@ -27,25 +43,40 @@ class Sealed:
     wrapped_key: str
     key_id: str
 
-    def keep(self) -> str:
-        """Move the encrypted bytes into storage; return their storage name."""
+    def keep(self, folder: str = "records") -> str:
+        """Put the encrypted bytes into storage; return their storage name."""
         self.temp.seek(0)
-        name = default_storage.save(f"records/{uuid.uuid4().hex}.enc", File(self.temp))
+        name = default_storage.save(f"{folder}/{uuid.uuid4().hex}.enc",
+                                    _MovableFile(self.temp))
         self.discard()
         return name
 
     def discard(self) -> None:
         self.temp.close()
+        try:  # gone already when the storage moved it into place
+            os.unlink(self.temp.name)
+        except FileNotFoundError:
+            pass
 
 
 def seal(source: BinaryIO) -> Sealed:
     """Encrypt ``source`` with a new file key into a temporary file (memory: one segment)."""
     file_key = secrets.token_bytes(32)
-    temp = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
-    source.seek(0)
-    sha256, size = crypto.encrypt_stream(source, temp, file_key)
+    temp = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, prefix=SEAL_PREFIX,
+                                       delete=False)
+    try:
+        source.seek(0)
+        sha256, size = crypto.encrypt_stream(source, temp, file_key)
+    except BaseException:
+        temp.close()
+        os.unlink(temp.name)
+        raise
     wrapped_key, key_id = crypto.wrap(file_key)
     return Sealed(temp, sha256, size, wrapped_key, key_id)
+
+
+def seal_bytes(data: bytes) -> Sealed:
+    return seal(io.BytesIO(data))
 
 
 def open_plaintext(record) -> Iterator[bytes]:

@@ -1,18 +1,139 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
 from consilium.errors import NotAllowed
 from consilium.forms import form_status
 
-from . import packet, release
-from .access import access_record_by_id
-from .actions import Upload, do_add_records, do_set_record_type
+from . import imaging, packet, release, storage
+from .access import access_record_by_id, access_series_by_id, record_case_list_records
+from .actions import Upload, can_add_records, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response
+from .checklist import checklist_status
+from .export import deidentified_zip
+from .models import EntryCategory, ImagingSeries, Preview, RecordType
+
+RECORDS_PAGE = 50
+ENTRIES_PAGE = 100
+# Pictures are health data: the browser may keep them for the session, nothing in between.
+PRIVATE_CACHE = "private, max-age=3600"
+
+
+@login_required
+def record_list(request, case_id):
+    """All of a case's records: search their names and text, filter by type, page."""
+    case = access_case_by_id(request.user, case_id, action="case.records")
+    query = request.GET.get("q", "").strip()[:200]
+    record_type = request.GET.get("type", "")
+    records = case.records.select_related("uploaded_by", "preview", "source").defer("text")
+    if query:
+        records = records.filter(Q(name__icontains=query) | Q(text__icontains=query))
+    if record_type in RecordType.values:
+        records = records.filter(record_type=record_type)
+    page = Paginator(records, RECORDS_PAGE).get_page(request.GET.get("page"))
+    record_case_list_records(request.user, case, page.object_list)
+    series = list(case.imaging_series.select_related("preview_record__preview"))
+    present = set(case.records.values_list("record_type", flat=True).distinct())
+    return render(request, "records/list.html", {
+        "case": case, "page": page, "query": query, "record_type": record_type,
+        "record_types": RecordType.choices, "imaging_series": series,
+        "burned_in": any(s.burned_in_annotation for s in series),
+        "can_add_records": can_add_records(case, request.user),
+        "checklist": checklist_status(case.checklist, present),
+    })
+
+
+@login_required
+def record_preview(request, case_id, record_id):
+    """A record's small picture (PDF first page, photo, a series' middle image)."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.preview")
+    preview = Preview.objects.filter(record=found).first()
+    if preview is None:
+        raise Http404("No picture of this record")
+    return _png_response(b"".join(storage.open_plaintext(preview)))
+
+
+@login_required
+def series_viewer(request, case_id, series_id):
+    """Scroll through the images of one series."""
+    series = access_series_by_id(request.user, case_id, series_id)
+    total = sum(series.records.values_list("frames", flat=True))
+    return render(request, "records/viewer.html", {
+        "case": series.case, "series": series, "total": total,
+    })
+
+
+@login_required
+def series_image(request, case_id, series_id, index):
+    """Image ``index`` (from 0, across multi-frame files) of a series, as a PNG."""
+    series = access_series_by_id(request.user, case_id, series_id, action="series.image")
+    images = series.records.order_by("instance_number", "name").values_list("id", "frames")
+    record_id = None
+    for candidate, frames in images:
+        if index < frames:
+            record_id = candidate
+            break
+        index -= frames
+    if record_id is None:
+        raise Http404("No such image")
+    found = access_record_by_id(request.user, case_id, record_id, action="record.view_image")
+    with storage.plaintext_copy(found) as copy:
+        try:
+            png = imaging.dicom_png(copy, frame=index if found.frames > 1 else None,
+                                    size=imaging.VIEWER)
+        except imaging.NoPicture as problem:
+            raise Http404(str(problem)) from None
+    return _png_response(png)
+
+
+@login_required
+def imaging_export(request, case_id, series_id=None):
+    """The case's imaging (or one series) de-identified, as a zip streamed while it is made."""
+    case = access_case_by_id(request.user, case_id, action="imaging.export")
+    series = ImagingSeries.objects.filter(case=case, images__gt=0)
+    if series_id is not None:
+        series = series.filter(pk=series_id)
+    series = list(series)
+    if not series:
+        raise Http404("No images to export")
+    exported = [r for s in series for r in s.records.only("id")]
+    record_many(request.user, "record.export_deidentified", exported,
+                case_id_of=lambda _: case.id)
+    name = "deidentified-imaging.zip" if series_id is None else "deidentified-series.zip"
+    response = StreamingHttpResponse(deidentified_zip(series, case.id),
+                                     content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def health_history(request, case_id):
+    """Everything imported from the FHIR records, newest first, by kind."""
+    case = access_case_by_id(request.user, case_id, action="case.health_history")
+    category = request.GET.get("category", "")
+    entries = case.clinical_entries.exclude(category=EntryCategory.PATIENT)
+    if category in EntryCategory.values:
+        entries = entries.filter(category=category)
+    page = Paginator(entries.order_by("-effective", "id"), ENTRIES_PAGE).get_page(
+        request.GET.get("page"))
+    categories = [c for c in EntryCategory.choices if c[0] != EntryCategory.PATIENT]
+    return render(request, "records/history.html", {
+        "case": case, "page": page, "category": category, "categories": categories,
+    })
+
+
+def _png_response(png: bytes) -> HttpResponse:
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = PRIVATE_CACHE
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

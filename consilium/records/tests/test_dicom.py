@@ -85,7 +85,7 @@ def test_the_deidentified_copy_through_the_page_and_api(client, login, users, jo
     (outcome,) = do_add_records(case, [Upload(path.name, path.open("rb"), path.stat().st_size)],
                                 acting_user=users["patient"])
     login(users["patient"])
-    page = client.get(f"/cases/{case.id}/").content.decode()
+    page = client.get(f"/cases/{case.id}/records/").content.decode()
     assert "CT BRAIN WO IVCON" in page and "De-identified copy" in page
     response = client.get(f"/cases/{case.id}/records/{outcome.record.id}/deidentified/")
     data = b"".join(response.streaming_content)

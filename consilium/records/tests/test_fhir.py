@@ -9,7 +9,7 @@ import pytest
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.fhir_import import import_record
 from consilium.records.models import ClinicalEntry, Record
-from consilium.records.tasks import read_fhir
+from consilium.records.tasks import read_record
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 SYNTHEA = sorted((DATA / "synthea-r4-bundles_smart-generated-sample-data").glob("*.json"))
@@ -109,11 +109,11 @@ def test_a_claimed_record_is_not_read_twice(case, users):
     with path.open("rb") as source:
         (outcome,) = do_add_records(case, [Upload(path.name, source, path.stat().st_size)],
                                     acting_user=users["patient"])
-    assert read_fhir(str(outcome.record.id)) == "done"
-    assert read_fhir(str(outcome.record.id)) == "not queued"
+    assert read_record.call(str(outcome.record.id)) == "done"
+    assert read_record.call(str(outcome.record.id)) == "not queued"
     from consilium.audit.models import AuditEntry
 
-    imported = AuditEntry.objects.get(action="record.import", object_id=str(outcome.record.id))
+    imported = AuditEntry.objects.get(action="record.read", object_id=str(outcome.record.id))
     assert imported.actor is None and imported.actor_role == "system"
 
 
@@ -143,7 +143,7 @@ def test_work_claimed_by_a_worker_that_stopped_is_finished(case, users, settings
     # A worker claimed it and died: the claim is fresh, so nobody takes it over yet.
     Record.objects.filter(id=outcome.record.id).update(
         processing="running", processing_claimed_at=timezone.now())
-    assert read_fhir(str(outcome.record.id)) == "not queued"
+    assert read_record.call(str(outcome.record.id)) == "not queued"
     # An hour later the claim is stale; the command queues it again and it gets done.
     Record.objects.filter(id=outcome.record.id).update(
         processing_claimed_at=timezone.now() - timedelta(hours=1))

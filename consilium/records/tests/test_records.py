@@ -217,7 +217,7 @@ def test_records_through_the_page(client, login, users, case):
     from consilium.audit.models import AuditEntry
 
     login(users["patient"])
-    response = client.post(f"/cases/{case.id}/records/", {"files": [
+    response = client.post(f"/cases/{case.id}/records/upload/", {"files": [
         SimpleUploadedFile("mri report.pdf", PDF), SimpleUploadedFile("evil.sh", b"#!/bin/sh"),
     ]}, follow=True)
     body = response.content.decode()

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from consilium.records.models import PendingUpload
 from consilium.records.resumable import part_path
+from consilium.records.storage import SEAL_PREFIX
 
 
 class Command(BaseCommand):
-    help = "Delete unfinished uploads older than --hours, and part files no upload owns."
+    help = ("Delete unfinished uploads older than --hours, part files no upload owns, and "
+            "encrypted temporary copies a stopped process left behind.")
 
     def add_arguments(self, parser):
         parser.add_argument("--hours", type=int, default=72)
@@ -27,4 +29,10 @@ class Command(BaseCommand):
             else []
         for orphan in orphans:
             orphan.unlink(missing_ok=True)
-        self.stdout.write(f"Removed {len(stale)} stale uploads and {len(orphans)} orphan parts.")
+        temp = Path(settings.FILE_UPLOAD_TEMP_DIR)
+        left = [f for f in temp.glob(f"{SEAL_PREFIX}*")
+                if f.stat().st_mtime < cutoff.timestamp()]
+        for leftover in left:
+            leftover.unlink(missing_ok=True)
+        self.stdout.write(f"Removed {len(stale)} stale uploads, {len(orphans)} orphan parts "
+                          f"and {len(left)} temporary copies.")

@@ -1,0 +1,71 @@
+"""De-identified imaging as one zip, streamed: what leaves the program when a study is shared.
+
+Every DICOM image is de-identified (dicom.deidentify, consistent within the case) as the zip
+is written, so neither the original nor the whole zip is ever held in memory. Folder names
+say only the study and series number and the modality. A README lists the series whose
+pixels carry burned-in text, which de-identification cannot remove.
+"""
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from . import dicom, storage
+from .models import ImagingSeries
+
+
+class _Pipe:
+    """A write-only file for zipfile whose bytes are handed out as they are written."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def deidentified_zip(series: Iterable[ImagingSeries], case_id) -> Iterator[bytes]:
+    pipe = _Pipe()
+    warnings = []
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
+        studies: dict[str, int] = {}
+        for number, one in enumerate(series, start=1):
+            study = studies.setdefault(one.study_uid, len(studies) + 1)
+            folder = f"study-{study}/series-{number}-{one.modality or 'images'}"
+            if one.burned_in_annotation:
+                warnings.append(folder)
+            images = one.records.order_by("instance_number", "name")
+            for index, record in enumerate(images, start=1):
+                copy = io.BytesIO()
+                with storage.plaintext_copy(record) as original:
+                    dicom.deidentify(original, copy, case_id=case_id)
+                archive.writestr(f"{folder}/image-{index:05d}.dcm", copy.getvalue())
+                yield pipe.take()
+        archive.writestr("README.txt", _readme(warnings))
+    yield pipe.take()
+
+
+def _readme(warnings: list[str]) -> str:
+    lines = [
+        "De-identified imaging from Consilium.",
+        "",
+        "Names, identifiers, addresses, institutions, physicians and device serial numbers",
+        "were removed or replaced, dates shifted and UIDs replaced consistently (DICOM PS3.15",
+        "Basic Application Level Confidentiality Profile); private tags were removed.",
+        "",
+    ]
+    if warnings:
+        lines += ["WARNING: these series have text burned into the pixels, which may identify",
+                  "the patient. Check the images before sharing them:", ""]
+        lines += [f"  {folder}" for folder in warnings]
+    else:
+        lines.append("No series is flagged as having text burned into its pixels.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,36 @@
+// The series viewer: one image at a time, by slider, buttons, arrow keys or mouse wheel.
+// Images are PNGs drawn by the server; the neighbours are fetched ahead so scrolling is smooth.
+(function () {
+  const viewer = document.querySelector("[data-viewer]");
+  if (!viewer) return;
+  const count = Number(viewer.dataset.count);
+  const urlFor = (i) => viewer.dataset.url.replace(/\/0\.png$/, "/" + i + ".png");
+  const image = document.getElementById("viewer-image");
+  const slider = document.getElementById("viewer-position");
+  const label = document.getElementById("viewer-count");
+  let current = 0;
+
+  function show(index) {
+    current = Math.max(0, Math.min(count - 1, index));
+    image.src = urlFor(current);
+    image.alt = "Image " + (current + 1) + " of " + count + " of this series";
+    slider.value = current + 1;
+    label.textContent = current + 1 + " / " + count;
+    [1, 2, -1].forEach((d) => {
+      const next = current + d;
+      if (next >= 0 && next < count) new Image().src = urlFor(next);
+    });
+  }
+  slider.addEventListener("input", () => show(Number(slider.value) - 1));
+  viewer.querySelectorAll("[data-step]").forEach((button) =>
+    button.addEventListener("click", () => show(current + Number(button.dataset.step))));
+  image.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    show(current + (event.deltaY > 0 ? 1 : -1));
+  }, { passive: false });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea") && event.target !== slider) return;
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") { show(current + 1); event.preventDefault(); }
+    if (event.key === "ArrowLeft" || event.key === "ArrowUp") { show(current - 1); event.preventDefault(); }
+  });
+})();
