@@ -32,8 +32,8 @@ TEXT_CUES = {
         (r"admission diagnos[ie]s|date of admission|admitted", 1),
     ),
     RecordType.REFERRAL_LETTER: (
-        (r"\bdear (dr|doctor|mr|mrs|ms|colleague)\b|thank you for (referring|allowing|the "
-         r"referral)|sincerely|kind regards|yours", 4),
+        (r"\bdear [^\n,:;]{1,40}[,:]|thank you for (referring|allowing|the referral)|"
+         r"sincerely|kind regards|yours (truly|faithfully)", 4),
         (r"\breferral\b|\breferred\b", 1),
     ),
     RecordType.LAB_RESULTS: (

@@ -25,7 +25,8 @@ MAX_PDF_BYTES = 256 * 1024**2  # larger PDFs are kept, not read
 MAX_TEXT_CHARS = 200_000  # what is kept of a document's text, for search
 # A claim older than this belongs to a worker that stopped; the work may be taken over.
 STALE_CLAIM = timedelta(minutes=30)
-READABLE = {"fhir_json", "fhir_ndjson", "pdf", "text", "jpeg", "png"}
+# Text files are read at upload (it is quick); these kinds are read in the background.
+READABLE = {"fhir_json", "fhir_ndjson", "pdf", "jpeg", "png"}
 
 
 @task()
@@ -80,13 +81,6 @@ def _read_pdf(record: Record) -> str:
     return "" if record.text.strip() else "No text found (a scan?); read the pages themselves."
 
 
-def _read_text(record: Record) -> str:
-    with storage.plaintext_copy(record) as copy:
-        text = copy.read(MAX_TEXT_CHARS * 4).decode("utf-8", "replace")
-    _keep_text(record, text[:MAX_TEXT_CHARS])
-    return ""
-
-
 def _read_photo(record: Record) -> str:
     with storage.plaintext_copy(record) as copy:
         try:
@@ -98,7 +92,7 @@ def _read_photo(record: Record) -> str:
 
 READERS = {
     "fhir_json": _read_fhir, "fhir_ndjson": _read_fhir, "pdf": _read_pdf,
-    "text": _read_text, "jpeg": _read_photo, "png": _read_photo,
+    "jpeg": _read_photo, "png": _read_photo,
 }
 
 
