@@ -28,6 +28,12 @@ class RecordOut(Schema):
     sha256: str
     uploaded_at: datetime
     uploaded_by_id: int
+    # Background reading: "", queued, running, done or failed, and what it found.
+    processing: str
+    processing_note: str
+    # The record this one was found in (a document attached to a FHIR record).
+    source_id: UUID | None
+    series_id: int | None
 
 
 class OutcomeOut(Schema):
@@ -40,7 +46,7 @@ class OutcomeOut(Schema):
 @router.get("/{case_id}/records", response=list[RecordOut])
 def list_records(request, case_id: str):
     case = access_case_by_id(request.user, case_id, action="record.list")
-    return list(case.records.all())
+    return list(case.records.defer("text"))
 
 
 @router.post("/{case_id}/records", response=list[OutcomeOut])

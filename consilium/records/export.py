@@ -35,7 +35,9 @@ class _Pipe:
 def deidentified_zip(series: Iterable[ImagingSeries], case_id) -> Iterator[bytes]:
     pipe = _Pipe()
     warnings = []
-    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Fastest deflate: images compress about 2:1 at level 1 already, three times faster
+    # than the default level, and the zip is made while the person waits.
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         studies: dict[str, int] = {}
         for number, one in enumerate(series, start=1):
             study = studies.setdefault(one.study_uid, len(studies) + 1)

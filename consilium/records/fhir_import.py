@@ -37,6 +37,7 @@ BATCH = 2000
 # Attached documents kept as records of their own; other kinds are counted, not kept.
 ATTACHMENT_TYPES = {"text/plain": ".txt", "application/pdf": ".pdf"}
 MAX_ATTACHMENTS = 5000
+SYSTOLIC = "8480-6"  # LOINC: systolic blood pressure, written first
 
 
 class Malformed(ValueError):
@@ -206,7 +207,20 @@ def _value(resource: dict) -> tuple[float | None, str, str]:
         return None, str(concept.get("text") or codings[0].get("display", "")), ""
     if isinstance(resource.get("valueString"), str):
         return None, resource["valueString"], ""
-    return None, "", ""
+    return None, _component_values(resource), ""
+
+
+def _component_values(resource: dict) -> str:
+    """A reading made of parts, such as blood pressure: "128/84 mm[Hg]" (systolic first)."""
+    components = [c for c in resource.get("component") or [] if isinstance(c, dict)]
+    components.sort(key=lambda c: SYSTOLIC not in str(c.get("code")))
+    parts, unit = [], ""
+    for component in components:
+        quantity = component.get("valueQuantity")
+        if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+            parts.append(f"{round(quantity['value'], 1):g}")
+            unit = str(quantity.get("unit") or quantity.get("code") or unit)
+    return f"{'/'.join(parts)} {unit}".strip() if parts else ""
 
 
 def _observation_category(resource: dict) -> str:

@@ -130,6 +130,13 @@ def save_preview(record: Record, png: bytes) -> Preview:
     return preview
 
 
+def _drop_preview(record_id) -> None:
+    old = Preview.objects.filter(record_id=record_id).first()
+    if old is not None:
+        old.delete()
+        transaction.on_commit(lambda: storage.delete(old.storage_name))
+
+
 @task()
 def render_series_preview(series_id: int) -> str:
     """Draw the middle image of a series; run again if more images arrive meanwhile."""
@@ -148,6 +155,8 @@ def render_series_preview(series_id: int) -> str:
             return "no picture"
     save_preview(middle, png)
     ImagingSeries.objects.filter(pk=series_id).update(preview_record=middle)
+    if series.preview_record_id and series.preview_record_id != middle.id:
+        _drop_preview(series.preview_record_id)  # the old middle image's picture
     audit(None, "record.read", middle, case_id=middle.case_id)
     return "done"
 

@@ -16,12 +16,19 @@ from . import imaging, packet, release, storage
 from .access import access_record_by_id, access_series_by_id, record_case_list_records
 from .actions import Upload, can_add_records, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response
-from .checklist import checklist_status
 from .export import deidentified_zip
 from .models import EntryCategory, ImagingSeries, Preview, RecordType
 
 RECORDS_PAGE = 50
 ENTRIES_PAGE = 100
+# What the health history can be narrowed to, as the menu says it.
+HISTORY_CATEGORIES = {
+    EntryCategory.CONDITION: "Conditions", EntryCategory.MEDICATION: "Medicines",
+    EntryCategory.ALLERGY: "Allergies", EntryCategory.LAB: "Lab results",
+    EntryCategory.VITAL: "Vital signs", EntryCategory.OBSERVATION: "Other observations",
+    EntryCategory.PROCEDURE: "Procedures", EntryCategory.REPORT: "Diagnostic reports",
+    EntryCategory.IMMUNIZATION: "Immunizations", EntryCategory.DOCUMENT: "Documents",
+}
 # Pictures are health data: the browser may keep them for the session, nothing in between.
 PRIVATE_CACHE = "private, max-age=3600"
 
@@ -40,13 +47,11 @@ def record_list(request, case_id):
     page = Paginator(records, RECORDS_PAGE).get_page(request.GET.get("page"))
     record_case_list_records(request.user, case, page.object_list)
     series = list(case.imaging_series.select_related("preview_record__preview"))
-    present = set(case.records.values_list("record_type", flat=True).distinct())
     return render(request, "records/list.html", {
         "case": case, "page": page, "query": query, "record_type": record_type,
         "record_types": RecordType.choices, "imaging_series": series,
         "burned_in": any(s.burned_in_annotation for s in series),
         "can_add_records": can_add_records(case, request.user),
-        "checklist": checklist_status(case.checklist, present),
     })
 
 
@@ -123,7 +128,7 @@ def health_history(request, case_id):
         entries = entries.filter(category=category)
     page = Paginator(entries.order_by("-effective", "id"), ENTRIES_PAGE).get_page(
         request.GET.get("page"))
-    categories = [c for c in EntryCategory.choices if c[0] != EntryCategory.PATIENT]
+    categories = [(c, HISTORY_CATEGORIES[c]) for c in HISTORY_CATEGORIES]
     return render(request, "records/history.html", {
         "case": case, "page": page, "category": category, "categories": categories,
     })

@@ -3,6 +3,7 @@
 Every page visited is checked with axe-core: no serious or critical violations.
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -259,3 +260,69 @@ def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journ
     assert {"study/lab results.txt", "study/pathology.pdf"} <= names
     expect(page.get_by_text("Present:", exact=False).first).to_be_attached()
     visitor.check()
+
+
+def test_the_specialist_reads_records_images_and_history(browser, live_server, journey, users,
+                                                         tmp_path):
+    """The assigned specialist finds the records, scrolls through a CT series, searches the
+    text of a PDF and reads the health history; every page passes axe, also on a phone."""
+    from consilium.records.actions import Upload, do_add_records
+    from consilium.records.models import ImagingSeries, Record
+    from consilium.records.tasks import read_record, render_series_preview
+    from consilium.records.tests.test_imaging import ECHO, ct_slices
+    from consilium.records.tests.test_reading import SYNTHEA, note_pdf, note_text
+
+    case, _ = journey("accepted")
+    pdf = note_pdf(note_text("pathology_3083_Pathology_Prostate.txt"))
+    synthea = next(p for p in SYNTHEA if p.name.startswith("Clemente_Kreiger"))
+    uploads = [Upload(p.name, p.open("rb"), p.stat().st_size)
+               for p in [*ct_slices(tmp_path, 4), ECHO, synthea]]
+    uploads.append(Upload("scan0001.pdf", io.BytesIO(pdf), len(pdf)))
+    do_add_records(case, uploads, acting_user=users["patient"])
+    for record in Record.objects.filter(case=case, processing="queued"):
+        read_record.call(str(record.id))
+    for series in ImagingSeries.objects.filter(case=case):
+        render_series_preview.call(series.pk)
+
+    specialist = Visitor(browser, live_server.url, set())
+    specialist.sign_in("specialist")
+    specialist.pass_two_factor(users["specialist"])
+    page = specialist.page
+    specialist.go(f"/cases/{case.id}/")
+    specialist.click("Records page", role="link")
+    expect(page.get_by_role("heading", name="Imaging")).to_be_visible()
+    page.fill("#q", "gleason")
+    specialist.click("Show")
+    expect(page.get_by_role("link", name="scan0001.pdf")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Type of scan0001.pdf")).to_have_value(
+        "pathology_report")
+    expect(page.locator("td.thumb img")).to_have_count(1)
+
+    specialist.go(f"/cases/{case.id}/records/")
+    page.get_by_role("link", name="CT", exact=True).click()
+    specialist.check()
+    expect(page.locator("#viewer-count")).to_have_text("1 / 4")
+    first = page.locator("#viewer-image").get_attribute("src")
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#viewer-count")).to_have_text("3 / 4")
+    assert page.locator("#viewer-image").get_attribute("src") != first
+    page.wait_for_function("document.querySelector('#viewer-image').complete"
+                           " && document.querySelector('#viewer-image').naturalWidth === 512")
+    page.locator("#viewer-image").hover()
+    page.mouse.wheel(0, 100)
+    expect(page.locator("#viewer-count")).to_have_text("4 / 4")
+
+    specialist.go(f"/cases/{case.id}/health-history/")
+    page.select_option("#category", "condition")
+    specialist.click("Show")
+    expect(page.locator("ol.history .kind").first).to_have_text("Condition")
+
+    phone = browser.new_context(viewport={"width": 375, "height": 740},
+                                storage_state=specialist.context.storage_state()).new_page()
+    series = ImagingSeries.objects.get(case=case, modality="CT")
+    for path in [f"/cases/{case.id}/records/", f"/cases/{case.id}/imaging/{series.pk}/",
+                 f"/cases/{case.id}/health-history/"]:
+        phone.goto(live_server.url + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways ({width}px)"

@@ -102,7 +102,8 @@ def test_more_images_ask_for_the_picture_again(journey, users, tmp_path):
     render_series_preview.call(series.pk)
     series.refresh_from_db()
     assert series.preview_record.instance_number == 4
-    assert Preview.objects.filter(record__case=case).count() == 2  # the older one is kept
+    # The earlier middle image's picture is gone: one picture per series.
+    assert list(Preview.objects.filter(record__case=case)) == [series.preview_record.preview]
 
 
 def test_the_viewer_shows_every_image_of_a_series_including_frames(journey, users, client,

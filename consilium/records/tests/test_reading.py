@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -228,6 +229,11 @@ def test_the_health_history_lists_every_entry_by_date(case, users, client, login
     shown = page.context["page"].object_list
     dates = [e.effective for e in shown if e.effective]
     assert dates == sorted(dates, reverse=True)
+    pressure = entries.filter(display="Blood Pressure").first()
+    systolic, diastolic = re.fullmatch(r"([\d.]+)/([\d.]+) mm\[Hg\]",
+                                       pressure.value_text).groups()
+    assert float(systolic) > float(diastolic)
+    assert f"Blood Pressure: {pressure.value_text}" in page.content.decode()
     conditions = client.get(f"/cases/{case.id}/health-history/", {"category": "condition"})
     assert {e.category for e in conditions.context["page"].object_list} == {"condition"}
     assert AuditEntry.objects.filter(action="case.health_history").exists()

@@ -151,16 +151,22 @@ def test_rotate_keys_rewraps_without_touching_the_data(case, users, settings):
 
     from django.core.management import call_command
 
+    from consilium.records.tasks import save_preview
+
     (outcome,) = add(case, users["patient"], upload("a.txt", b"rotate me"))
+    save_preview(outcome.record, b"a picture")
     with default_storage.open(outcome.record.storage_name, "rb") as stored:
         before = stored.read()
     new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     settings.RECORDS_MASTER_KEYS = [new_key, *settings.RECORDS_MASTER_KEYS]
-    call_command("rotate_keys")
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out)
+    assert "Rewrapped 2 file keys" in out.getvalue()
     record = Record.objects.get()
     assert record.key_id == crypto.current_key_id() != outcome.record.key_id
     settings.RECORDS_MASTER_KEYS = [new_key]  # the old master key is gone
     assert b"".join(storage.open_plaintext(record)) == b"rotate me"
+    assert b"".join(storage.open_plaintext(record.preview)) == b"a picture"
     with default_storage.open(record.storage_name, "rb") as stored:
         assert stored.read() == before
 
@@ -200,6 +206,7 @@ def test_records_through_the_api(client, users, token_for, case):
     assert [o["status"] for o in response.json()] == ["stored", "refused"]
     listed = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
     assert [r["name"] for r in listed] == ["report.pdf"]
+    assert listed[0]["processing"] == "queued" and listed[0]["source_id"] is None
     content = client.get(f"/api/v1/cases/{case.id}/records/{listed[0]['id']}/content",
                          headers=headers)
     assert b"".join(content.streaming_content) == PDF
