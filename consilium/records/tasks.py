@@ -42,9 +42,8 @@ def read_record(record_id: str) -> str:
     ):
         return "not queued"
     record = Record.objects.select_related("case__patient").get(id=record_id)
-    reader = READERS[record.kind]
     try:
-        note = reader(record)
+        note = READERS[record.kind](record)
     except Exception as problem:  # noted on the record for people to see; never re-raised
         Record.objects.filter(id=record_id).update(
             processing="failed", processing_note=f"Could not read this record: {problem}"
@@ -111,21 +110,17 @@ def save_preview(record: Record, png: bytes) -> Preview:
     """Store a record's picture, encrypted like the record; replaces an older one."""
     sealed = storage.seal_bytes(png)
     name = sealed.keep("previews")
+    fields = dict(storage_name=name, wrapped_key=sealed.wrapped_key, key_id=sealed.key_id,
+                  sha256=sealed.sha256, size=sealed.size)
     try:
         with transaction.atomic():
-            old = Preview.objects.filter(record=record).first()
-            preview = Preview.objects.create(
-                record=record, storage_name=name, wrapped_key=sealed.wrapped_key,
-                key_id=sealed.key_id, sha256=sealed.sha256, size=sealed.size,
-            ) if old is None else None
-            if old is not None:
-                Preview.objects.filter(pk=old.pk).update(
-                    storage_name=name, wrapped_key=sealed.wrapped_key, key_id=sealed.key_id,
-                    sha256=sealed.sha256, size=sealed.size)
-                transaction.on_commit(lambda: storage.delete(old.storage_name))
-                preview = Preview.objects.get(pk=old.pk)
+            old = Preview.objects.filter(record=record).values_list("storage_name",
+                                                                     flat=True).first()
+            preview, _ = Preview.objects.update_or_create(record=record, defaults=fields)
+            if old:
+                transaction.on_commit(lambda: storage.delete(old))
     except BaseException:
-        storage.delete(name)
+        storage.delete(name)  # never leave an orphan file behind
         raise
     return preview
 
