@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from consilium.accounts.models import ApiToken, Role
 from consilium.cases import actions as case_actions
 from consilium.consultations.actions import do_accept_consultation, do_offer_consultation
-from consilium.directory.models import Specialist
+from consilium.directory.builders import build_specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 
 FIRST_OPINION = {
@@ -53,9 +53,10 @@ def users(make_user):
 @pytest.fixture
 def specialists(users):
     def add(name, user, system):
-        return Specialist.objects.create(
+        return build_specialist(
             name=name, user=user, taxonomy_code="207RX0202X", specialty="Medical Oncology",
-            institution=f"{system} Hospital", hospital_system=system,
+            institution=f"{system} Hospital", hospital_system=system, postal_code="80218",
+            city="Denver", state="CO", languages=["en"],
         )
     return {
         "specialist": add("Dr. Helen Okafor", users["specialist"], "Summit Health"),

@@ -313,3 +313,20 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True)
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # Days a specialist has to deliver the opinion once they accept.
 DEFAULT_TURNAROUND_DAYS = env_int("TURNAROUND_DAYS", 7)
+# Whether patients may see the proposed specialists and choose one themselves.
+PATIENTS_CHOOSE_SPECIALIST = env_bool("PATIENTS_CHOOSE_SPECIALIST")
+# How matching weighs what makes a specialist a good fit (components are 0 to 1; the page
+# shows these). CONSILIUM_MATCH_WEIGHTS="specialty_fit=3,distance=0.5" changes some of them.
+MATCH_WEIGHTS = {
+    "specialty_fit": 3.0, "condition_focus": 2.0, "centre": 1.5, "turnaround": 1.0,
+    "load": 1.0, "distance": 1.0, "language": 0.5,
+}
+for _pair in env_list("MATCH_WEIGHTS"):
+    _name, _, _value = _pair.partition("=")
+    if _name.strip() not in MATCH_WEIGHTS:
+        raise ImproperlyConfigured(f"CONSILIUM_MATCH_WEIGHTS: unknown component {_name!r}")
+    try:
+        MATCH_WEIGHTS[_name.strip()] = float(_value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CONSILIUM_MATCH_WEIGHTS: {_pair!r} is not name=number"
+                                   ) from exc

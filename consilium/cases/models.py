@@ -75,6 +75,15 @@ class Case(models.Model):
     concerns = models.TextField(blank=True)
     goals = models.TextField(blank=True)
 
+    # What matching needs to know about the patient: where they are (a US ZIP code or
+    # "latitude,longitude"), how far they would travel, the language they prefer to be
+    # seen in (ISO 639-1) and their insurance plan.
+    patient_location = models.CharField(max_length=40, blank=True)
+    travel_km = models.PositiveIntegerField("how far they would travel (km)", default=150)
+    patient_language = models.CharField(max_length=8, blank=True, default="en")
+    insurance_plan = models.ForeignKey("triage.InsurancePlan", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+
     # Records to gather, from the self-assessment: [{"key", "label"}]. Whether an item is
     # done is worked out from the records present (records.checklist).
     checklist = models.JSONField(default=list, blank=True)

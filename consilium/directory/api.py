@@ -1,17 +1,21 @@
-from django.db.models import Q
 from ninja import Router, Schema
 
-from .models import Specialist
+from consilium.cases.access import access_case_by_id
+
+from .matching import COMPONENT_NAMES, RULES, match_case, may_see_matches
+from .search import SpecialistQuery, search_specialists
 
 router = Router(tags=["directory"])
+matches_router = Router(tags=["directory"])
 
 
 class SpecialistOut(Schema):
     id: int
+    npi: str | None
     name: str
+    credentials: str
     specialty: str
     taxonomy_code: str
-    board_certified: bool
     institution: str
     hospital_system: str
     city: str
@@ -22,23 +26,80 @@ class SpecialistOut(Schema):
     turnaround_days: int
 
 
+class FoundOut(Schema):
+    specialist: SpecialistOut
+    distance_km: float | None
+
+
 class SpecialistPage(Schema):
     count: int
-    items: list[SpecialistOut]
+    items: list[FoundOut]
 
 
 @router.get("", response=SpecialistPage)
-def list_specialists(request, q: str = "", accepting: bool | None = None,
-                     limit: int = 50, offset: int = 0):
-    """The directory, filtered by words in name, specialty, institution or system."""
-    limit = max(1, min(limit, 200))
-    offset = max(0, offset)
-    specialists = Specialist.objects.all()
-    if q:
-        specialists = specialists.filter(
-            Q(name__icontains=q) | Q(specialty__icontains=q)
-            | Q(institution__icontains=q) | Q(hospital_system__icontains=q)
-        )
-    if accepting is not None:
-        specialists = specialists.filter(accepting_cases=accepting)
-    return {"count": specialists.count(), "items": list(specialists[offset: offset + limit])}
+def list_specialists(request, q: str = "", specialty: str = "", condition: str = "",
+                     near: str = "", radius_km: float = 100, telemedicine: bool | None = None,
+                     language: str = "", insurance: str = "", accepting: bool | None = None,
+                     sort: str = "relevance", limit: int = 50, offset: int = 0):
+    """Search the directory. ``q``: the start of a name (last name first, or as shown);
+    ``specialty``: a NUCC code; ``condition``: an ICD-10-CM code (specialists in the
+    specialties that fit it); ``near``: a US ZIP code or "latitude,longitude", with
+    ``radius_km``; ``sort``: ``relevance`` (by name) or ``distance``."""
+    query = SpecialistQuery(q=q, specialty=specialty, condition=condition, near=near,
+                            radius_km=radius_km, telemedicine=telemedicine,
+                            language=language, insurance=insurance, accepting=accepting,
+                            sort=sort)
+    result = search_specialists(query, limit=max(1, min(limit, 200)), offset=max(0, offset))
+    return {"count": result.count, "items": result.items}
+
+
+class ComponentOut(Schema):
+    name: str
+    label: str
+    value: float
+    weight: float
+
+
+class ProposalOut(Schema):
+    specialist: SpecialistOut
+    score: float
+    components: list[ComponentOut]
+    reasons: list[str]
+    explanation: str
+    distance_km: float | None
+
+
+class ExcludedOut(Schema):
+    rule: str
+    reason: str
+    count: int
+
+
+class MatchesOut(Schema):
+    proposals: list[ProposalOut]
+    considered: int
+    excluded: list[ExcludedOut]
+    weights: dict[str, float]
+    fitting_specialties: list[str]
+
+
+@matches_router.get("/{case_id}/matches", response=MatchesOut)
+def case_matches(request, case_id: str, limit: int = 10):
+    """Ranked proposals for the case: each with its score, its named components and a
+    sentence per reason, and how many specialists each hard rule left out."""
+    case = access_case_by_id(request.user, case_id, action="case.matches")
+    may_see_matches(case, request.user)
+    matches = match_case(case, limit=max(1, min(limit, 50)))
+    return {
+        "proposals": [{
+            "specialist": p.specialist, "score": p.score, "reasons": p.reasons,
+            "explanation": "; ".join(p.reasons) + ".", "distance_km": p.distance_km,
+            "components": [{"name": k, "label": COMPONENT_NAMES[k], "value": v,
+                            "weight": matches.weights[k]} for k, v in p.components.items()],
+        } for p in matches.proposals],
+        "considered": matches.considered,
+        "excluded": [{"rule": k, "reason": RULES[k], "count": v}
+                     for k, v in matches.excluded.items()],
+        "weights": matches.weights,
+        "fitting_specialties": matches.specialties,
+    }

@@ -1,33 +1,180 @@
+"""The specialist directory: who can give a second opinion, where, in what, and how soon.
+
+A specialist's primary specialty, institution and hospital system are kept on the row for
+lists and for the offer form; the full picture is in the related tables (every specialty,
+every institution with its system, every practice location with coordinates, every board
+certification). Imports from NPPES and the CMS Doctors and Clinicians file fill them.
+"""
+
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
 
-class Specialist(models.Model):
-    """A consulting physician in the program's directory (deepened by the directory issue)."""
+class CentreType(models.TextChoices):
+    NONE = "", "—"
+    NCI_CANCER_CENTRE = "nci_cancer_centre", "NCI-designated cancer centre"
+    CANCER_CENTRE = "cancer_centre", "Cancer centre"
+    HEART_INSTITUTE = "heart_institute", "Heart institute"
+    NEUROSCIENCE = "neuroscience_institute", "Neuroscience institute"
+    TRANSPLANT = "transplant_centre", "Transplant centre"
+    CHILDRENS = "childrens_hospital", "Children's hospital"
+    ORTHOPAEDIC = "orthopaedic_centre", "Orthopaedic centre"
+    OTHER = "other_specialty_centre", "Other specialty centre"
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="specialist",
-    )
+
+class Institution(models.Model):
+    """A hospital or practice, and the hospital system it belongs to."""
+
     name = models.CharField(max_length=200)
-    npi = models.CharField("NPI", max_length=10, blank=True)
-    taxonomy_code = models.CharField("NUCC taxonomy code", max_length=10)
-    specialty = models.CharField(max_length=200)
-    board_certified = models.BooleanField(default=True)
-    institution = models.CharField(max_length=200)
-    hospital_system = models.CharField(max_length=200)
+    # The CMS Certification Number of a hospital (the "hospital affiliation" in CMS files).
+    ccn = models.CharField("CMS certification number", max_length=10, unique=True, null=True,
+                           blank=True)
+    hospital_system = models.CharField(max_length=200, blank=True, db_index=True)
+    academic = models.BooleanField("academic or teaching", default=False)
+    centre_type = models.CharField(max_length=30, choices=CentreType.choices, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True)
-    telemedicine = models.BooleanField(default=True)
-    languages = models.JSONField(default=list, blank=True)
-    accepting_cases = models.BooleanField(default=True)
-    turnaround_days = models.PositiveSmallIntegerField(default=7)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def system(self) -> str:
+        """The hospital system, or the institution itself when it belongs to none."""
+        return self.hospital_system or self.name
+
+
+def name_key(first: str, last: str, name: str = "") -> str:
+    """Lowercase "last first" (or the display name without "Dr."), for prefix search."""
+    if last:
+        return f"{last} {first}".strip().casefold()[:200]
+    return name.removeprefix("Dr. ").strip().casefold()[:200]
+
+
+class Specialist(models.Model):
+    """A consulting physician in the program's directory."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="specialist")
+    npi = models.CharField("NPI", max_length=10, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=200, db_index=True)  # "Dr. Helen Okafor"
+    last_name = models.CharField(max_length=100, blank=True, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    credentials = models.CharField(max_length=60, blank=True)  # MD, DO, ...
+    # "okafor helen": searched by prefix as a range on an ordinary index (fast on both
+    # databases, unlike a case-insensitive LIKE).
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    # The primary specialty (NUCC code and its name); all of them in SpecialistTaxonomy.
+    taxonomy_code = models.CharField("NUCC taxonomy code", max_length=10, db_index=True)
+    specialty = models.CharField(max_length=200)
+    # The primary institution and its system; all of them in `institutions`.
+    institution = models.CharField(max_length=200, blank=True)
+    hospital_system = models.CharField(max_length=200, blank=True)
+    institutions = models.ManyToManyField(Institution, blank=True, related_name="specialists")
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    telemedicine = models.BooleanField(default=True)
+    languages = models.JSONField(default=list, blank=True)  # ISO 639-1 codes: ["en", "es"]
+    insurance_networks = models.JSONField(default=list, blank=True)  # InsurancePlan network ids
+    # ICD-10-CM codes or ranges the specialist focuses on: ["C50", "C81-C96"].
+    conditions_of_focus = models.JSONField(default=list, blank=True)
+    accepting_cases = models.BooleanField(default=True)
+    capacity = models.PositiveSmallIntegerField(
+        default=5, help_text="Open consultations the specialist takes at one time.")
+    turnaround_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Business days they usually take to write an opinion.")
+    practising_since = models.PositiveSmallIntegerField(null=True, blank=True)  # a year
+    medical_school = models.CharField(max_length=200, blank=True)
+    graduation_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    group_practice = models.CharField(max_length=200, blank=True)
+    # Germany (§27b SGB V): the specialist title, and approval by the regional association of
+    # statutory health insurance physicians (Kassenärztliche Vereinigung).
+    de_specialist_title = models.CharField("German specialist title (Facharzt)",
+                                           max_length=120, blank=True)
+    de_approved_by = models.CharField("approved as second-opinion doctor by", max_length=120,
+                                      blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.first_name, self.last_name, self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def years_in_practice(self) -> int | None:
+        since = self.practising_since or self.graduation_year
+        return date.today().year - since if since else None
+
+    @property
+    def de_qualified(self) -> bool:
+        """Meets §27b: a specialist title, five years of practice, and approval."""
+        years = self.years_in_practice
+        return bool(self.de_specialist_title and self.de_approved_by and years and years >= 5)
+
+
+class SpecialistTaxonomy(models.Model):
+    """One specialty of a specialist (NUCC), as NPPES lists up to fifteen."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
+                                   related_name="taxonomies")
+    code = models.CharField(max_length=10, db_index=True)
+    primary = models.BooleanField(default=False)
+    license_number = models.CharField(max_length=20, blank=True)
+    license_state = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["specialist", "code"],
+                                               name="one_taxonomy_each")]
+
+
+class BoardCertification(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Certified"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
+                                   related_name="certifications")
+    board = models.CharField(max_length=120)  # "American Board of Internal Medicine"
+    specialty = models.CharField(max_length=120)  # "Medical Oncology"
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    expires = models.DateField(null=True, blank=True)
+
+    def is_current(self, on: date) -> bool:
+        return self.status == self.Status.ACTIVE and (self.expires is None
+                                                      or self.expires >= on)
+
+
+class PracticeLocation(models.Model):
+    """Where a specialist sees patients. Latitude and longitude are indexed together, so a
+    search near a place reads a bounding box from the index, never the whole table."""
+
+    class Source(models.TextChoices):
+        PROGRAM = "program", "Entered by the program"
+        NPPES = "nppes", "NPPES"
+        CMS = "cms", "CMS Doctors and Clinicians"
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
+                                   related_name="locations")
+    # Each import replaces only its own rows; locations entered by people stay.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PROGRAM)
+    address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lon")]

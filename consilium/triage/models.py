@@ -21,6 +21,11 @@ class InsurancePlan(models.Model):
                   "(see consilium/triage/procedures.py), e.g. [\"knee_replacement\"].",
     )
     notes = models.TextField(blank=True, help_text="Shown to members as written.")
+    network = models.CharField(
+        max_length=60, blank=True,
+        help_text="The plan's provider network, as specialists list it in their profile.")
+    requires_network = models.BooleanField(
+        default=False, help_text="Second opinions must come from inside the network.")
 
     class Meta:
         ordering = ["name"]

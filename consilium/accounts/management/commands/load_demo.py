@@ -21,6 +21,7 @@ from consilium.consultations.actions import (
     do_offer_consultation,
 )
 from consilium.decisions.actions import do_record_decision
+from consilium.directory.builders import build_specialist
 from consilium.directory.models import Specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.triage.models import InsurancePlan
@@ -37,6 +38,30 @@ USERS = [
     ("physician", Role.PHYSICIAN, "Robert", "Chen"),
     ("admin", Role.ADMIN, "Sam", "Admin"),
 ]
+
+DEMO_ZIPS = {"Denver": "80218", "Chicago": "60611", "San Diego": "92103",
+             "Minneapolis": "55455", "Austin": "78701", "Boston": "02115", "Seattle": "98104",
+             "Houston": "77030", "New York": "10016", "Baltimore": "21287", "Cleveland": "44195",
+             "Rochester": "55905", "Nashville": "37232", "Philadelphia": "19104",
+             "Atlanta": "30322", "Portland": "97239", "Phoenix": "85054"}
+LANGUAGE_CODES = {"English": "en", "German": "de", "Arabic": "ar", "Japanese": "ja",
+                  "Italian": "it", "French": "fr", "Spanish": "es", "Vietnamese": "vi",
+                  "Swedish": "sv", "Polish": "pl", "Korean": "ko", "Mandarin": "zh",
+                  "Hindi": "hi", "Portuguese": "pt", "Russian": "ru", "Hebrew": "he"}
+# Conditions of focus by specialty (ICD-10-CM categories or ranges).
+FOCUS = {"207RX0202X": ["C50", "C18-C20"], "2086X0206X": ["C50"], "2085R0001X": ["C61"],
+         "207RH0003X": ["C81-C96"], "207RC0000X": ["I25", "I35"], "207RC0001X": ["I48"],
+         "207X00000X": ["M17"], "207XS0117X": ["M54", "M51"], "2084N0400X": ["G35", "G40"]}
+
+
+def _centre_type(institution: str) -> str:
+    for words, kind in (("Cancer", "cancer_centre"), ("Heart", "heart_institute"),
+                        ("Neuroscience", "neuroscience_institute"),
+                        ("Spine", "orthopaedic_centre"), ("Orthopaedic", "orthopaedic_centre")):
+        if words in institution:
+            return kind
+    return ""
+
 
 # (name, NUCC code, specialty, institution, hospital system, city, state, languages, user)
 SPECIALISTS = [
@@ -222,11 +247,14 @@ class Command(BaseCommand):
     def _specialists(self, users):
         result = {}
         for name, code, specialty, inst, system, city, state, langs, username in SPECIALISTS:
-            specialist, _ = Specialist.objects.get_or_create(name=name, defaults=dict(
-                taxonomy_code=code, specialty=specialty, institution=inst,
-                hospital_system=system, city=city, state=state, languages=langs,
-                user=users.get(username), turnaround_days=7,
-            ))
+            specialist = Specialist.objects.filter(name=name).first() or build_specialist(
+                name=name, taxonomy_code=code, specialty=specialty, institution=inst,
+                hospital_system=system, city=city, state=state, postal_code=DEMO_ZIPS[city],
+                languages=[LANGUAGE_CODES[lang] for lang in langs], user=users.get(username),
+                turnaround_days=5 + len(name) % 6, academic="University" in inst + system,
+                centre_type=_centre_type(inst), conditions_of_focus=FOCUS.get(code, []),
+                insurance_networks=["US-PPO"],
+            )
             result[username or name] = specialist
         return result
 

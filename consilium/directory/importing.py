@@ -1,0 +1,405 @@
+"""Import the directory from the real public files, streamed and idempotent.
+
+- NPPES NPI dissemination file (``npidata_pfile_*.csv``, 329 or 330 columns): individuals
+  only (entity type 1); name, credentials, the fifteen taxonomy columns with the primary
+  switch, and the practice location (with latitude/longitude from its ZIP code).
+- CMS "Doctors and Clinicians" national downloadable file: medical school, graduation year,
+  group practice and hospital affiliations, linked by NPI; its Medicare specialty becomes a
+  NUCC code through the CMS crosswalk.
+
+Rows are read one at a time and written in batches (one transaction each), so a national file
+of nine million rows needs no more memory than one batch. Re-importing updates, never
+duplicates: the NPI is the key. Fields the program keeps itself (availability, capacity,
+conditions of focus, networks, certifications) are never overwritten. A malformed row is
+refused with its line number and the reason; the rest imports.
+"""
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TextIO
+
+from django.db import transaction
+
+from consilium.terminology.models import NuccTaxonomy
+
+from . import geo
+from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
+
+BATCH = 2000
+MAX_REFUSALS_KEPT = 200  # each is counted; the first ones are listed with their reason
+CROSSWALK = Path(__file__).parent / "data" / "medicare_specialty_to_nucc.csv"
+# NPPES columns we read (by header name, so the 329- and 330-column layouts both work).
+NPI, ENTITY = "NPI", "Entity Type Code"
+LAST, FIRST = "Provider Last Name (Legal Name)", "Provider First Name"
+PREFIX, CREDENTIAL = "Provider Name Prefix Text", "Provider Credential Text"
+ADDRESS = "Provider First Line Business Practice Location Address"
+CITY = "Provider Business Practice Location Address City Name"
+STATE = "Provider Business Practice Location Address State Name"
+POSTAL = "Provider Business Practice Location Address Postal Code"
+COUNTRY = "Provider Business Practice Location Address Country Code (If outside U.S.)"
+DEACTIVATED, REACTIVATED = "NPI Deactivation Date", "NPI Reactivation Date"
+TAXONOMY_SLOTS = range(1, 16)
+NPPES_UPDATED = ("name", "name_key", "first_name", "last_name", "credentials",
+                 "taxonomy_code", "specialty", "city", "state")
+
+
+class NotThisFile(ValueError):
+    """The file is not the kind the importer reads (a column is missing)."""
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0  # rows that are not for us (organisations, deactivated NPIs)
+    refused: int = 0
+    refusals: list[tuple[int, str]] = field(default_factory=list)
+
+    def refuse(self, line: int, reason: str) -> None:
+        self.refused += 1
+        if len(self.refusals) < MAX_REFUSALS_KEPT:
+            self.refusals.append((line, reason))
+
+    def summary(self) -> str:
+        text = (f"Read {self.read} rows: {self.created} created, {self.updated} updated, "
+                f"{self.skipped} skipped, {self.refused} refused.")
+        lines = [f"  line {line}: {reason}" for line, reason in self.refusals]
+        if self.refused > len(self.refusals):
+            lines.append(f"  … and {self.refused - len(self.refusals)} more.")
+        return "\n".join([text, *lines])
+
+
+def valid_npi(npi: str) -> bool:
+    """Ten digits whose last is the Luhn check digit over "80840" and the first nine."""
+    if len(npi) != 10 or not npi.isdigit():
+        return False
+    total = 0
+    for position, digit in enumerate(reversed("80840" + npi)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+@cache
+def specialty_names() -> dict[str, str]:
+    return {t.code: t.name for t in NuccTaxonomy.objects.only(
+        "code", "classification", "specialization")}
+
+
+# ---------------------------------------------------------------------------- NPPES
+
+
+def import_nppes(source: TextIO) -> ImportReport:
+    report = ImportReport()
+    rows = csv.reader(source)
+    header = next(rows, None)
+    columns = _columns(header or [], [NPI, ENTITY, LAST, FIRST, CREDENTIAL, ADDRESS, CITY,
+                                      STATE, POSTAL, COUNTRY, DEACTIVATED, REACTIVATED,
+                                      *_taxonomy_columns()], "NPPES")
+    for batch in _batches(_nppes_rows(rows, columns, report)):
+        _store_nppes_batch(batch, report)
+    return report
+
+
+def _taxonomy_columns() -> list[str]:
+    names = []
+    for n in TAXONOMY_SLOTS:
+        names += [f"Healthcare Provider Taxonomy Code_{n}", f"Provider License Number_{n}",
+                  f"Provider License Number State Code_{n}",
+                  f"Healthcare Provider Primary Taxonomy Switch_{n}"]
+    return names
+
+
+def _columns(header: list[str], needed: list[str], kind: str) -> dict[str, int]:
+    index = {name.strip().lower(): i for i, name in enumerate(header)}
+    missing = [name for name in needed if name.lower() not in index]
+    if missing:
+        raise NotThisFile(f"This is not a {kind} file: the column “{missing[0]}” is missing.")
+    return {name: index[name.lower()] for name in needed}
+
+
+@dataclass
+class _Parsed:
+    line: int
+    specialist: Specialist
+    taxonomies: list[SpecialistTaxonomy]
+    location: PracticeLocation | None = None
+    institutions: list[Institution] = field(default_factory=list)
+
+
+def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator[_Parsed]:
+    names = specialty_names()
+    width = max(columns.values()) + 1
+    for line, row in enumerate(rows, start=2):
+        report.read += 1
+        if len(row) < width:
+            report.refuse(line, f"the row has {len(row)} columns, not {width} or more")
+            continue
+        get = lambda name, row=row: row[columns[name]].strip()  # noqa: E731
+        if get(ENTITY) != "1":  # organisations, or rows whose NPI was deactivated (blank)
+            report.skipped += 1
+            continue
+        if get(DEACTIVATED) and not get(REACTIVATED):
+            report.skipped += 1
+            continue
+        npi = get(NPI)
+        if not valid_npi(npi):
+            report.refuse(line, f"“{npi[:20]}” is not a valid NPI")
+            continue
+        if not get(LAST):
+            report.refuse(line, f"NPI {npi} has no last name")
+            continue
+        taxonomies, unknown = _taxonomies(get, names)
+        if not taxonomies:
+            report.refuse(line, f"NPI {npi} has no known taxonomy code"
+                          + (f" (“{unknown[0]}” is not a NUCC code)" if unknown else ""))
+            continue
+        primary = next(t for t in taxonomies if t.primary)
+        first, last = get(FIRST).title(), get(LAST).title()
+        specialist = Specialist(
+            npi=npi, first_name=first[:100], last_name=last[:100],
+            credentials=get(CREDENTIAL)[:60], name=_display_name(first, last, get(CREDENTIAL)),
+            name_key=name_key(first, last),
+            taxonomy_code=primary.code, specialty=names[primary.code][:200],
+            city=get(CITY).title()[:100], state=get(STATE)[:2].upper(),
+        )
+        postal = get(POSTAL)
+        country = (get(COUNTRY) or "US")[:2].upper()
+        point = geo.zip_point(postal) if country == "US" else None
+        location = PracticeLocation(
+            address=get(ADDRESS).title()[:200], city=specialist.city, state=specialist.state,
+            postal_code=postal[:10], country=country, source=PracticeLocation.Source.NPPES,
+            latitude=point[0] if point else None, longitude=point[1] if point else None,
+        )
+        yield _Parsed(line, specialist, taxonomies, location)
+
+
+def _taxonomies(get, names: dict[str, str]) -> tuple[list[SpecialistTaxonomy], list[str]]:
+    found, unknown, seen = [], [], set()
+    for n in TAXONOMY_SLOTS:
+        code = get(f"Healthcare Provider Taxonomy Code_{n}").upper()
+        if not code or code in seen:
+            continue
+        seen.add(code)
+        if code not in names:
+            unknown.append(code)
+            continue
+        found.append(SpecialistTaxonomy(
+            code=code, primary=get(f"Healthcare Provider Primary Taxonomy Switch_{n}") == "Y",
+            license_number=get(f"Provider License Number_{n}")[:20],
+            license_state=get(f"Provider License Number State Code_{n}")[:2],
+        ))
+    if found and not any(t.primary for t in found):
+        found[0].primary = True
+    elif sum(t.primary for t in found) > 1:  # keep the first marked primary
+        first = next(t for t in found if t.primary)
+        for t in found:
+            t.primary = t is first
+    return found, unknown
+
+
+def _display_name(first: str, last: str, credentials: str) -> str:
+    doctor = any(c in credentials.upper().replace(".", "") for c in ("MD", "DO"))
+    return f"{'Dr. ' if doctor else ''}{first} {last}".strip()[:200]
+
+
+def _batches(items: Iterable[_Parsed]) -> Iterator[list[_Parsed]]:
+    batch: list[_Parsed] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store_nppes_batch(batch: list[_Parsed], report: ImportReport) -> None:
+    # The same NPI twice in one batch: the later row wins, as it would across batches.
+    by_npi = {parsed.specialist.npi: parsed for parsed in batch}
+    with transaction.atomic():
+        existing = set(Specialist.objects.filter(npi__in=by_npi).values_list("npi", flat=True))
+        Specialist.objects.bulk_create(
+            [p.specialist for p in by_npi.values()], update_conflicts=True,
+            unique_fields=["npi"], update_fields=NPPES_UPDATED)
+        ids = dict(Specialist.objects.filter(npi__in=by_npi).values_list("npi", "id"))
+        SpecialistTaxonomy.objects.filter(specialist_id__in=ids.values()).delete()
+        PracticeLocation.objects.filter(specialist_id__in=ids.values(),
+                                        source=PracticeLocation.Source.NPPES).delete()
+        taxonomies, locations = [], []
+        for npi, parsed in by_npi.items():
+            for taxonomy in parsed.taxonomies:
+                taxonomy.specialist_id = ids[npi]
+                taxonomies.append(taxonomy)
+            if parsed.location:
+                parsed.location.specialist_id = ids[npi]
+                locations.append(parsed.location)
+        SpecialistTaxonomy.objects.bulk_create(taxonomies)
+        PracticeLocation.objects.bulk_create(locations)
+    report.created += len(by_npi) - len(existing)
+    report.updated += len(existing)
+
+
+# ------------------------------------------------------------- CMS Doctors and Clinicians
+
+DAC_COLUMNS = ["NPI", "lst_nm", "frst_nm", "Cred", "Med_sch", "Grd_yr", "pri_spec", "org_nm",
+               "cty", "st", "zip", "adr_ln_1",
+               *[f"hosp_afl_{n}" for n in range(1, 6)],
+               *[f"hosp_afl_lbn_{n}" for n in range(1, 6)]]
+DAC_UPDATED = ("medical_school", "graduation_year", "group_practice")
+
+
+# The CMS file and the crosswalk name a few specialties differently.
+SPECIALTY_ALIASES = {"FAMILYMEDICINE": "FAMILYPRACTICE"}
+
+
+def specialty_key(name: str) -> str:
+    """"Obstetrics & Gynecology", "OBSTETRICS/GYNECOLOGY" → "OBSTETRICSGYNECOLOGY"."""
+    name = name.upper().removeprefix("PHYSICIAN/")
+    words = re.sub(r"[^A-Z]+", " ", name).split()
+    key = "".join(w for w in words if w != "AND")
+    return SPECIALTY_ALIASES.get(key, key)
+
+
+@cache
+def medicare_to_nucc() -> dict[str, str]:
+    """Medicare specialty (by specialty_key) → its NUCC code (the first listed)."""
+    mapping: dict[str, str] = {}
+    with CROSSWALK.open(newline="", encoding="utf-8-sig") as rows:
+        for row in csv.DictReader(rows):
+            name = row["MEDICARE PROVIDER/SUPPLIER TYPE DESCRIPTION"]
+            mapping.setdefault(specialty_key(name), row["PROVIDER TAXONOMY CODE"].strip())
+    return mapping
+
+
+def import_dac(source: TextIO) -> ImportReport:
+    """Add what the CMS file knows to the specialists with the same NPI; create the ones the
+    directory does not have yet (their specialty through the crosswalk)."""
+    report = ImportReport()
+    rows = csv.reader(source)
+    header = [name.strip() for name in next(rows, None) or []]
+    columns = _columns(header, DAC_COLUMNS, "CMS Doctors and Clinicians")
+    telehealth = next((i for i, name in enumerate(header) if name.lower() == "telehlth"), None)
+    for batch in _batches(_dac_rows(rows, columns, telehealth, report)):
+        _store_dac_batch(batch, report)
+    return report
+
+
+def _dac_rows(rows, columns, telehealth, report: ImportReport) -> Iterator[_Parsed]:
+    names, crosswalk = specialty_names(), medicare_to_nucc()
+    width = max(columns.values()) + 1
+    for line, row in enumerate(rows, start=2):
+        report.read += 1
+        if len(row) < width:
+            report.refuse(line, f"the row has {len(row)} columns, not {width} or more")
+            continue
+        get = lambda name, row=row: row[columns[name]].strip()  # noqa: E731
+        npi = get("NPI")
+        if not valid_npi(npi):
+            report.refuse(line, f"“{npi[:20]}” is not a valid NPI")
+            continue
+        code = crosswalk.get(specialty_key(get("pri_spec")))
+        if code not in names:
+            report.refuse(line, f"NPI {npi}: the specialty “{get('pri_spec')[:60]}” has no "
+                                "NUCC code in the crosswalk")
+            continue
+        year = get("Grd_yr")
+        school = get("Med_sch")
+        first, last = get("frst_nm").title(), get("lst_nm").title()
+        specialist = Specialist(
+            npi=npi, first_name=first[:100], last_name=last[:100], credentials=get("Cred")[:60],
+            name=_display_name(first, last, get("Cred") or "MD"), taxonomy_code=code,
+            name_key=name_key(first, last),
+            specialty=names[code][:200], city=get("cty").title()[:100], state=get("st")[:2],
+            medical_school="" if school.upper() == "OTHER" else school.title()[:200],
+            graduation_year=int(year) if year.isdigit() and 1900 < int(year) < 2100 else None,
+            group_practice=get("org_nm").title()[:200],
+        )
+        if telehealth is not None and len(row) > telehealth:
+            specialist.telemedicine = row[telehealth].strip().upper() == "Y"
+        institutions = [
+            Institution(ccn=get(f"hosp_afl_{n}")[:10], name=get(f"hosp_afl_lbn_{n}").title()[:200],
+                        city=specialist.city, state=specialist.state)
+            for n in range(1, 6) if get(f"hosp_afl_{n}") and get(f"hosp_afl_lbn_{n}")
+        ]
+        point = geo.zip_point(get("zip"))
+        location = PracticeLocation(
+            address=get("adr_ln_1").title()[:200], city=specialist.city,
+            state=specialist.state, postal_code=get("zip")[:10],
+            source=PracticeLocation.Source.CMS,
+            latitude=point[0] if point else None, longitude=point[1] if point else None)
+        yield _Parsed(line, specialist, [SpecialistTaxonomy(code=code, primary=True)], location,
+                      institutions)
+
+
+def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> None:
+    # A clinician has a row per address and group: merge them per NPI.
+    merged: dict[str, _Parsed] = {}
+    locations: dict[str, list[PracticeLocation]] = {}
+    for parsed in batch:
+        npi = parsed.specialist.npi
+        locations.setdefault(npi, []).append(parsed.location)
+        if npi in merged:
+            merged[npi].institutions += parsed.institutions
+        else:
+            merged[npi] = parsed
+    with transaction.atomic():
+        found = {s.npi: s for s in Specialist.objects.filter(npi__in=merged)}
+        new = [p.specialist for npi, p in merged.items() if npi not in found]
+        Specialist.objects.bulk_create(new)
+        for npi, specialist in found.items():
+            incoming = merged[npi].specialist
+            for name in DAC_UPDATED:
+                setattr(specialist, name, getattr(incoming, name))
+        Specialist.objects.bulk_update(found.values(), DAC_UPDATED)
+        ids = dict(Specialist.objects.filter(npi__in=merged).values_list("npi", "id"))
+        SpecialistTaxonomy.objects.bulk_create(
+            [SpecialistTaxonomy(specialist_id=ids[npi], code=p.specialist.taxonomy_code,
+                                primary=True) for npi, p in merged.items() if npi not in found])
+        PracticeLocation.objects.filter(specialist_id__in=ids.values(),
+                                        source=PracticeLocation.Source.CMS).delete()
+        PracticeLocation.objects.bulk_create([
+            _with_owner(location, ids[npi]) for npi, places in locations.items()
+            for location in _distinct(places)])
+        _link_institutions(merged, ids)
+    report.created += len(new)
+    report.updated += len(found)
+
+
+def _with_owner(location: PracticeLocation, specialist_id: int) -> PracticeLocation:
+    location.specialist_id = specialist_id
+    return location
+
+
+def _distinct(places: list[PracticeLocation]) -> list[PracticeLocation]:
+    seen, kept = set(), []
+    for place in places:
+        key = (place.address, place.postal_code)
+        if key not in seen:
+            seen.add(key)
+            kept.append(place)
+    return kept
+
+
+def _link_institutions(merged: dict[str, _Parsed], ids: dict[str, int]) -> None:
+    """Hospitals by their CMS certification number: created once, linked to each clinician
+    (their system and academic status are the program's to set)."""
+    wanted = {i.ccn: i for p in merged.values() for i in p.institutions}
+    if not wanted:
+        return
+    Institution.objects.bulk_create(list(wanted.values()), ignore_conflicts=True)
+    by_ccn = dict(Institution.objects.filter(ccn__in=wanted).values_list("ccn", "id"))
+    through = Specialist.institutions.through
+    links = {(ids[npi], by_ccn[i.ccn]) for npi, p in merged.items() for i in p.institutions}
+    through.objects.bulk_create(
+        [through(specialist_id=s, institution_id=i) for s, i in links], ignore_conflicts=True)
+    # The primary institution shown in lists: the first affiliation, unless one is set.
+    first = {ids[npi]: p.institutions[0].name for npi, p in merged.items() if p.institutions}
+    for specialist in Specialist.objects.filter(id__in=first, institution=""):
+        specialist.institution = first[specialist.id]
+        specialist.save(update_fields=["institution"])
