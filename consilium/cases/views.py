@@ -7,10 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
-from consilium.consultations.actions import same_hospital_system
 from consilium.consultations.models import ACTIVE_STATUSES
 from consilium.decisions.forms import DecisionForm
-from consilium.directory.models import Specialist
+from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.opinions.access import signed_opinion_for_case
@@ -128,10 +127,7 @@ def case_detail(request, case_id):
         "can_add_records": can_add_records(case, user),
     }
     if context["can_offer"]:
-        context["specialists"] = [
-            s for s in Specialist.objects.filter(accepting_cases=True)
-            if not same_hospital_system(case, s)
-        ]
+        context["matches"] = match_case(case, limit=3)
     if is_owner:
         context["shares"] = list(
             case.shares.filter(revoked_at__isnull=True).select_related("grantee")

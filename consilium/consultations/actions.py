@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,12 +20,22 @@ OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
 
 
 def same_hospital_system(case: Case, specialist: Specialist) -> bool:
-    first = case.hospital_system.strip().casefold()
-    return bool(first) and first == specialist.hospital_system.strip().casefold()
+    """The specialist works in the first opinion's hospital system or facility (or in that
+    of an earlier second opinion on this case)."""
+    from consilium.directory.matching import systems_of, systems_to_avoid
+
+    return bool(systems_to_avoid(case) & systems_of(specialist))
+
+
+def may_offer(case: Case, user) -> bool:
+    """Coordinators offer cases; patients choose their specialist where the program lets
+    them (settings.PATIENTS_CHOOSE_SPECIALIST)."""
+    return user.role == Role.COORDINATOR or (
+        settings.PATIENTS_CHOOSE_SPECIALIST and case.patient_id == user.id)
 
 
 def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
-    if acting_user.role != Role.COORDINATOR:
+    if not may_offer(case, acting_user):
         raise NotAllowed("Only a coordinator can offer a case to a specialist.")
     specialist = Specialist.objects.filter(id=specialist_id).first() if str(
         specialist_id

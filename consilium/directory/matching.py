@@ -93,7 +93,7 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     candidates = _with_fitting_specialty(fitting)
     excluded["specialty"] = considered - len(candidates)
     today = date.today()
-    avoid = _systems_to_avoid(case)
+    avoid = systems_to_avoid(case)
     offered = set(Consultation.objects.filter(case=case).values_list("specialist_id",
                                                                       flat=True))
     plan = case.insurance_plan
@@ -135,7 +135,7 @@ def _first_failed_rule(specialist, today, avoid, offered, plan, point, nearby, s
                        case) -> str | None:
     if not any(c.is_current(today) for c in specialist.certifications.all()):
         return "certification"
-    if avoid & _systems_of(specialist):
+    if avoid & systems_of(specialist):
         return "same_system"
     if specialist.id in offered:
         return "already_offered"
@@ -150,18 +150,18 @@ def _first_failed_rule(specialist, today, avoid, offered, plan, point, nearby, s
     return None
 
 
-def _systems_to_avoid(case: Case) -> set[str]:
+def systems_to_avoid(case: Case) -> set[str]:
     """The first opinion's system and facility, and those of specialists who have already
     given an opinion on this case (a third opinion must differ from both)."""
     names = {case.hospital_system, case.institution}
     earlier = Specialist.objects.filter(consultations__case=case,
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions"):
-        names |= _systems_of(specialist)
+        names |= systems_of(specialist)
     return {_key(n) for n in names if n and n.strip()}
 
 
-def _systems_of(specialist: Specialist) -> set[str]:
+def systems_of(specialist: Specialist) -> set[str]:
     names = {specialist.hospital_system, specialist.institution}
     for institution in specialist.institutions.all():
         names |= {institution.name, institution.hospital_system}

@@ -176,8 +176,8 @@ def test_create_api_token_prints_a_working_token(client, users, capsys):
 def test_specialists_are_listed_and_filtered(api, users, specialists):
     everyone = api(users["patient"], "GET", "/specialists").json()
     assert everyone["count"] == 3
-    lakeshore = api(users["patient"], "GET", "/specialists?q=lakeshore").json()
-    assert [s["name"] for s in lakeshore["items"]] == ["Dr. Daniel Weiss"]
+    weiss = api(users["patient"], "GET", "/specialists?q=weiss").json()
+    assert [i["specialist"]["name"] for i in weiss["items"]] == ["Dr. Daniel Weiss"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/docs"])

@@ -1,0 +1,54 @@
+"""The coordinator's matching page: proposals with reasons, the rules' summary, the weights,
+offering from it, and the next proposal after a decline."""
+
+from consilium.consultations.actions import do_decline_consultation
+from consilium.consultations.models import Consultation
+
+
+def test_the_coordinator_sees_explained_proposals_and_offers(client, login, users, journey,
+                                                            django_assert_max_num_queries):
+    case, _ = journey("submitted")
+    login(users["coordinator"])
+    with django_assert_max_num_queries(30):
+        page = client.get(f"/cases/{case.id}/matches/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Dr. Helen Okafor" in text and "Dr. Daniel Weiss" in text
+    assert "Dr. Same System" not in text.split("Who was left out")[0]
+    assert "1 same hospital system or facility as an earlier opinion" in text
+    assert "Board-certified in Medical Oncology" in text and "Specialty fit" in text
+    detail = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Proposed specialists" in detail and "Offer the case" in detail
+    first = page.context["matches"].proposals[0].specialist
+    response = client.post(f"/cases/{case.id}/offer/", {"specialist_id": first.id})
+    assert response.status_code == 302
+    assert Consultation.objects.get(case=case).specialist == first
+    after = client.get(f"/cases/{case.id}/matches/")
+    assert after.context["can_offer"] is False and "Offer the case" not in after.content.decode()
+
+
+def test_after_a_decline_the_next_proposal_comes_first(client, login, users, journey):
+    case, consultation = journey("offered")
+    declined = consultation.specialist
+    do_decline_consultation(consultation, "Too busy this month",
+                            acting_user=users["specialist"])
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/matches/")
+    proposals = [p.specialist for p in page.context["matches"].proposals]
+    assert declined not in proposals and proposals[0].name == "Dr. Daniel Weiss"
+    assert page.context["can_offer"] is True
+
+
+def test_patients_see_proposals_only_where_the_program_lets_them_choose(
+        client, login, users, journey, settings):
+    case, _ = journey("submitted")
+    login(users["patient"])
+    assert client.get(f"/cases/{case.id}/matches/").status_code == 403
+    settings.PATIENTS_CHOOSE_SPECIALIST = True
+    page = client.get(f"/cases/{case.id}/matches/")
+    assert page.status_code == 200 and page.context["can_offer"] is True
+    choice = page.context["matches"].proposals[0].specialist
+    client.post(f"/cases/{case.id}/offer/", {"specialist_id": choice.id})
+    assert Consultation.objects.get(case=case).specialist == choice
+    login(users["patient2"])
+    assert client.get(f"/cases/{case.id}/matches/").status_code == 404
