@@ -76,6 +76,9 @@ urlpatterns = [
     path("uploads/<uuid:upload_id>/", resumable.upload, name="upload_part"),
     path("queue/", program.work_queue, name="work_queue"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
+    path("specialists/<int:specialist_id>/edit/", directory.edit_profile,
+         name="specialist_edit"),
+    path("account/availability/", directory.my_availability, name="my_availability"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -111,9 +111,47 @@ def _clean_first_opinion(data: dict, *, partial: bool) -> dict:
         elif any(len(q) > 2000 for q in questions):
             errors["questions"] = "Keep each question under 2000 characters."
         cleaned["questions"] = questions
+    _clean_matching_inputs(data, cleaned, errors)
     if errors:
         raise InvalidInput(errors)
     return cleaned
+
+
+def _clean_matching_inputs(data: dict, cleaned: dict, errors: dict[str, str]) -> None:
+    """Where the patient is, how far they would travel, their language and their plan."""
+    from consilium.directory import geo
+    from consilium.triage.models import InsurancePlan
+
+    if "patient_location" in data:
+        place = (data["patient_location"] or "").strip()
+        try:
+            if place:
+                geo.parse_place(place)
+        except geo.UnknownPlace:
+            errors["patient_location"] = "Give a US ZIP code, or latitude,longitude."
+        cleaned["patient_location"] = place
+    if "travel_km" in data:
+        try:
+            given = data["travel_km"]
+            cleaned["travel_km"] = 150 if given in (None, "") else int(given)
+            if not 1 <= cleaned["travel_km"] <= 5000:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["travel_km"] = "Give a distance between 1 and 5000 km."
+    if "patient_language" in data:
+        language = (data["patient_language"] or "").strip().lower()
+        if language and not re.fullmatch(r"[a-z]{2,3}", language):
+            errors["patient_language"] = "Give a two-letter language code, such as en or es."
+        cleaned["patient_language"] = language
+    if "insurance_plan_id" in data:
+        plan_id = data["insurance_plan_id"]
+        if plan_id in (None, ""):
+            cleaned["insurance_plan_id"] = None
+        elif not str(plan_id).isdigit() or not InsurancePlan.objects.filter(
+                id=plan_id).exists():
+            errors["insurance_plan_id"] = "Choose one of the listed plans."
+        else:
+            cleaned["insurance_plan_id"] = int(plan_id)
 
 
 def add_event(case: Case, kind: str, user, *, from_status="", to_status="", note="") -> Event:

@@ -38,6 +38,10 @@ class CaseOut(Schema):
     symptoms: str
     concerns: str
     goals: str
+    patient_location: str
+    travel_km: int
+    patient_language: str
+    insurance_plan_id: int | None
     questions: list[QuestionOut]
 
     @staticmethod
@@ -62,6 +66,10 @@ class CaseIn(Schema):
     symptoms: str = ""
     concerns: str = ""
     goals: str = ""
+    patient_location: str = ""
+    travel_km: int = 150
+    patient_language: str = "en"
+    insurance_plan_id: int | None = None
     questions: list[str] = []
 
 
@@ -77,6 +85,10 @@ class CasePatch(Schema):
     symptoms: str | None = None
     concerns: str | None = None
     goals: str | None = None
+    patient_location: str | None = None
+    travel_km: int | None = None
+    patient_language: str | None = None
+    insurance_plan_id: int | None = None
     questions: list[str] | None = None
 
 

@@ -47,6 +47,30 @@ class CaseForm(forms.Form):
         label="Your questions for the specialist", required=False, widget=SHORT_TEXT,
         help_text="One question per line. The specialist answers each one.",
     )
+    patient_location = forms.CharField(
+        label="Your ZIP code (optional)", required=False, max_length=40,
+        help_text="To find specialists you could visit. Video visits work from anywhere.",
+    )
+    travel_km = forms.IntegerField(
+        label="How far would you travel to see a specialist (km)?", required=False,
+        initial=150, min_value=1, max_value=5000,
+    )
+    patient_language = forms.ChoiceField(
+        label="Language you prefer to be seen in", required=False, initial="en",
+        choices=[("en", "English"), ("es", "Spanish"), ("zh", "Chinese"),
+                 ("vi", "Vietnamese"), ("ar", "Arabic"), ("fr", "French"), ("de", "German"),
+                 ("ko", "Korean"), ("ru", "Russian"), ("pt", "Portuguese"), ("ja", "Japanese"),
+                 ("it", "Italian"), ("pl", "Polish"), ("hi", "Hindi")],
+    )
+    insurance_plan_id = forms.ChoiceField(label="Your insurance plan (optional)",
+                                          required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from consilium.triage.models import InsurancePlan
+
+        self.fields["insurance_plan_id"].choices = [("", "Not listed or none")] + [
+            (str(p.id), p.name) for p in InsurancePlan.objects.order_by("name")]
 
     @classmethod
     def from_case(cls, case: Case) -> "CaseForm":

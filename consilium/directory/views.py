@@ -1,31 +1,58 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.actions import OFFERABLE_STATES, may_offer
 from consilium.consultations.models import ACTIVE_STATUSES
+from consilium.errors import InvalidInput, NotAllowed
+from consilium.forms import add_action_errors, form_status
 
+from .actions import (
+    do_add_certification,
+    do_update_availability,
+    do_update_profile,
+    may_edit_profile,
+)
+from .forms import AvailabilityForm, CertificationForm, ProfileForm
 from .matching import COMPONENT_NAMES, match_case, may_see_matches
 from .models import Specialist
+from .search import SpecialistQuery, search_specialists
 
 MATCHES_SHOWN = 20
+DIRECTORY_PAGE = 25
 
 
 @login_required
 def specialist_list(request):
-    query = request.GET.get("q", "").strip()
-    specialists = Specialist.objects.all()
-    if query:
-        specialists = specialists.filter(
-            Q(name__icontains=query) | Q(specialty__icontains=query)
-            | Q(institution__icontains=query) | Q(hospital_system__icontains=query)
-        )
-    page = Paginator(specialists, 25).get_page(request.GET.get("page"))
-    # The search box asks htmx for the results alone as the user types.
+    """The directory: by the start of a name, specialty, place; htmx refreshes the results
+    as the coordinator types."""
+    get = request.GET
+    query = SpecialistQuery(
+        q=get.get("q", "").strip(), specialty=get.get("specialty", "").strip(),
+        near=get.get("near", "").strip(), radius_km=_number(get.get("radius_km"), 100),
+        accepting=True if get.get("accepting") else None)
+    errors, items, page = {}, [], None
+    try:
+        count = search_specialists(query, limit=1).count
+        page = Paginator(range(count), DIRECTORY_PAGE).get_page(get.get("page"))
+        offset = (page.number - 1) * DIRECTORY_PAGE
+        items = search_specialists(query, limit=DIRECTORY_PAGE, offset=offset).items
+    except InvalidInput as error:
+        errors = error.errors
     template = "directory/_results.html" if request.htmx else "directory/list.html"
-    return render(request, template, {"page": page, "query": query})
+    return render(request, template, {
+        "page": page, "items": items, "query": query, "errors": errors,
+        "can_edit": may_edit_profile(request.user),
+    }, status=422 if errors else 200)
+
+
+def _number(text, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return -1  # refused with a message by the search
 
 
 @login_required
@@ -44,3 +71,58 @@ def case_matches(request, case_id):
         "can_offer": may_offer(case, request.user) and case.status in OFFERABLE_STATES
         and not case.consultations.filter(status__in=ACTIVE_STATUSES).exists(),
     })
+
+
+@login_required
+def edit_profile(request, specialist_id):
+    """A coordinator or administrator edits a specialist's profile and certifications."""
+    if not may_edit_profile(request.user):
+        raise NotAllowed("Only coordinators and administrators edit specialists' profiles.")
+    specialist = get_object_or_404(Specialist, pk=specialist_id)
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(specialist))
+    certification_form = CertificationForm(prefix="cert")
+    if request.method == "POST" and "cert-board" in request.POST:
+        form = ProfileForm(initial=ProfileForm.initial_for(specialist))
+        certification_form = CertificationForm(request.POST, prefix="cert")
+        if certification_form.is_valid():
+            try:
+                do_add_certification(specialist, certification_form.cleaned_data,
+                                     acting_user=request.user)
+            except InvalidInput as error:
+                add_action_errors(certification_form, error)
+            else:
+                messages.success(request, "The certification is recorded.")
+                return redirect("specialist_edit", specialist_id=specialist.id)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            do_update_profile(specialist, form.cleaned_data, acting_user=request.user)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, f"{specialist.name}'s profile is saved.")
+            return redirect("specialist_edit", specialist_id=specialist.id)
+    return render(request, "directory/edit.html", {
+        "specialist": specialist, "form": form, "certification_form": certification_form,
+        "certifications": specialist.certifications.all(),
+        "institutions": specialist.institutions.all(),
+    }, status=max(form_status(form), form_status(certification_form)))
+
+
+@login_required
+def my_availability(request):
+    """A specialist's own availability and conditions of focus."""
+    specialist = Specialist.objects.filter(user=request.user).first()
+    if specialist is None:
+        raise NotAllowed("Only specialists in the directory have availability to set.")
+    form = AvailabilityForm(request.POST or None,
+                            initial=AvailabilityForm.initial_for(specialist))
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_update_availability(specialist, form.cleaned_data, acting_user=request.user)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your availability is saved.")
+            return redirect("my_availability")
+    return render(request, "directory/availability.html",
+                  {"specialist": specialist, "form": form}, status=form_status(form))

@@ -1,0 +1,91 @@
+"""Editing the directory: coordinators and administrators edit profiles; a specialist edits
+their own availability and conditions of focus."""
+
+from consilium.audit.models import AuditEntry
+from consilium.directory.models import PracticeLocation
+
+
+def test_a_specialist_sets_their_own_availability_and_focus(client, login, users,
+                                                            specialists):
+    login(users["specialist"])
+    page = client.get("/account/availability/")
+    assert page.status_code == 200 and "My availability" in page.content.decode()
+    response = client.post("/account/availability/", {
+        "capacity": "3", "turnaround_days": "4", "telemedicine": "on",
+        "conditions_of_focus": "C50, C81-C96"})
+    assert response.status_code == 302
+    okafor = specialists["specialist"]
+    okafor.refresh_from_db()
+    assert (okafor.accepting_cases, okafor.capacity, okafor.turnaround_days) == (False, 3, 4)
+    assert okafor.conditions_of_focus == ["C50", "C81-C96"]
+    assert AuditEntry.objects.filter(action="specialist.availability").exists()
+
+
+def test_bad_availability_is_named_and_changes_nothing(client, login, users, specialists):
+    login(users["specialist"])
+    response = client.post("/account/availability/", {
+        "accepting_cases": "on", "capacity": "500", "turnaround_days": "4",
+        "conditions_of_focus": "C50, XYZ, C81-Q99.99"})
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "from 0 to 100" in text and "XYZ" in text and "C81-Q99.99" in text
+    specialists["specialist"].refresh_from_db()
+    assert specialists["specialist"].capacity == 5
+
+
+def test_only_specialists_have_availability(client, login, users):
+    login(users["patient"])
+    assert client.get("/account/availability/").status_code == 403
+
+
+def test_a_coordinator_edits_a_profile_and_records_a_certification(client, login, users,
+                                                                   specialists):
+    weiss = specialists["specialist2"]
+    login(users["coordinator"])
+    assert client.get(f"/specialists/{weiss.id}/edit/").status_code == 200
+    response = client.post(f"/specialists/{weiss.id}/edit/", {
+        "name": "Dr. Daniel Weiss", "credentials": "MD, PhD", "taxonomy_code": "207RH0003X",
+        "institution": "Lakeshore University Hospital", "hospital_system": "Lakeshore Health",
+        "city": "Chicago", "state": "IL", "postal_code": "60611", "languages": "en, de",
+        "insurance_networks": "GOLD", "accepting_cases": "on", "capacity": "6",
+        "turnaround_days": "5", "conditions_of_focus": "C91", "practising_since": "2005",
+        "de_specialist_title": "", "de_approved_by": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    weiss.refresh_from_db()
+    assert weiss.specialty == "Hematology & Oncology" and weiss.languages == ["en", "de"]
+    assert weiss.taxonomies.get(primary=True).code == "207RH0003X"
+    place = weiss.locations.get(source=PracticeLocation.Source.PROGRAM)
+    assert place.postal_code == "60611" and 41.8 < place.latitude < 42
+    client.post(f"/specialists/{weiss.id}/edit/", {
+        "cert-board": "American Board of Internal Medicine",
+        "cert-specialty": "Hematology", "cert-expires": "2031-12-31"})
+    assert weiss.certifications.filter(specialty="Hematology").exists()
+    assert AuditEntry.objects.filter(action="specialist.update").exists()
+    listing = client.get("/specialists/?q=weiss").content.decode()
+    assert f"/specialists/{weiss.id}/edit/" in listing
+
+
+def test_an_unknown_specialty_or_zip_is_named(client, login, users, specialists):
+    weiss = specialists["specialist2"]
+    login(users["coordinator"])
+    response = client.post(f"/specialists/{weiss.id}/edit/", {
+        "name": "Dr. Daniel Weiss", "taxonomy_code": "NOTACODE", "postal_code": "00000",
+        "capacity": "5", "turnaround_days": "5"})
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "NOTACODE" in text and "00000" in text
+
+
+def test_patients_and_specialists_cannot_edit_profiles(client, login, users, specialists):
+    for role in ("patient", "specialist"):
+        login(users[role])
+        assert client.get(
+            f"/specialists/{specialists['specialist2'].id}/edit/").status_code == 403
+
+
+def test_the_directory_page_searches_near_a_place(client, login, users, specialists):
+    login(users["coordinator"])
+    near = client.get("/specialists/?near=80202&radius_km=50").content.decode()
+    assert "Dr. Helen Okafor" in near and " km</td>" in near
+    bad = client.get("/specialists/?near=Atlantis")
+    assert bad.status_code == 422 and "Atlantis" in bad.content.decode()
