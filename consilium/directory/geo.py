@@ -9,6 +9,7 @@ from functools import cache
 import zipcodes
 
 EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # of latitude
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 

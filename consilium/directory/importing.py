@@ -22,7 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import TextIO
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from consilium.terminology.models import NuccTaxonomy
 
@@ -43,8 +44,6 @@ POSTAL = "Provider Business Practice Location Address Postal Code"
 COUNTRY = "Provider Business Practice Location Address Country Code (If outside U.S.)"
 DEACTIVATED, REACTIVATED = "NPI Deactivation Date", "NPI Reactivation Date"
 TAXONOMY_SLOTS = range(1, 16)
-NPPES_UPDATED = ("name", "name_key", "first_name", "last_name", "credentials",
-                 "taxonomy_code", "specialty", "city", "state")
 
 
 class NotThisFile(ValueError):
@@ -132,7 +131,26 @@ class _Parsed:
     institutions: list[Institution] = field(default_factory=list)
 
 
-def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator[_Parsed]:
+@dataclass
+class _Row:
+    """One NPPES provider as plain values (model instances cost too much at 9 million)."""
+
+    npi: str
+    first: str
+    last: str
+    credentials: str
+    code: str
+    specialty: str
+    city: str
+    state: str
+    taxonomies: list[tuple[str, bool, str, str]]  # code, primary, licence number, state
+    address: str
+    postal: str
+    country: str
+    point: tuple[float, float] | None
+
+
+def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator[_Row]:
     names = specialty_names()
     width = max(columns.values()) + 1
     for line, row in enumerate(rows, start=2):
@@ -159,27 +177,23 @@ def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator
             report.refuse(line, f"NPI {npi} has no known taxonomy code"
                           + (f" (“{unknown[0]}” is not a NUCC code)" if unknown else ""))
             continue
-        primary = next(t for t in taxonomies if t.primary)
-        first, last = get(FIRST).title(), get(LAST).title()
-        specialist = Specialist(
-            npi=npi, first_name=first[:100], last_name=last[:100],
-            credentials=get(CREDENTIAL)[:60], name=_display_name(first, last, get(CREDENTIAL)),
-            name_key=name_key(first, last),
-            taxonomy_code=primary.code, specialty=names[primary.code][:200],
-            city=get(CITY).title()[:100], state=get(STATE)[:2].upper(),
-        )
+        primary = next(t for t in taxonomies if t[1])
         postal = get(POSTAL)
         country = (get(COUNTRY) or "US")[:2].upper()
-        point = geo.zip_point(postal) if country == "US" else None
-        location = PracticeLocation(
-            address=get(ADDRESS).title()[:200], city=specialist.city, state=specialist.state,
-            postal_code=postal[:10], country=country, source=PracticeLocation.Source.NPPES,
-            latitude=point[0] if point else None, longitude=point[1] if point else None,
+        yield _Row(
+            npi=npi, first=get(FIRST).title()[:100], last=get(LAST).title()[:100],
+            credentials=get(CREDENTIAL)[:60], code=primary[0],
+            specialty=names[primary[0]][:200], city=get(CITY).title()[:100],
+            state=get(STATE)[:2].upper(), taxonomies=taxonomies,
+            address=get(ADDRESS).title()[:200], postal=postal[:10], country=country,
+            point=geo.zip_point(postal) if country == "US" else None,
         )
-        yield _Parsed(line, specialist, taxonomies, location)
 
 
-def _taxonomies(get, names: dict[str, str]) -> tuple[list[SpecialistTaxonomy], list[str]]:
+def _taxonomies(get, names: dict[str, str]
+                ) -> tuple[list[tuple[str, bool, str, str]], list[str]]:
+    """(code, primary, licence number, licence state) of each known taxonomy; the first
+    marked primary is the primary one (or the first listed, when none is marked)."""
     found, unknown, seen = [], [], set()
     for n in TAXONOMY_SLOTS:
         code = get(f"Healthcare Provider Taxonomy Code_{n}").upper()
@@ -189,18 +203,11 @@ def _taxonomies(get, names: dict[str, str]) -> tuple[list[SpecialistTaxonomy], l
         if code not in names:
             unknown.append(code)
             continue
-        found.append(SpecialistTaxonomy(
-            code=code, primary=get(f"Healthcare Provider Primary Taxonomy Switch_{n}") == "Y",
-            license_number=get(f"Provider License Number_{n}")[:20],
-            license_state=get(f"Provider License Number State Code_{n}")[:2],
-        ))
-    if found and not any(t.primary for t in found):
-        found[0].primary = True
-    elif sum(t.primary for t in found) > 1:  # keep the first marked primary
-        first = next(t for t in found if t.primary)
-        for t in found:
-            t.primary = t is first
-    return found, unknown
+        found.append([code, get(f"Healthcare Provider Primary Taxonomy Switch_{n}") == "Y",
+                      get(f"Provider License Number_{n}")[:20],
+                      get(f"Provider License Number State Code_{n}")[:2]])
+    first = next((t for t in found if t[1]), found[0] if found else None)
+    return [(t[0], t is first, t[2], t[3]) for t in found], unknown
 
 
 def _display_name(first: str, last: str, credentials: str) -> str:
@@ -208,8 +215,8 @@ def _display_name(first: str, last: str, credentials: str) -> str:
     return f"{'Dr. ' if doctor else ''}{first} {last}".strip()[:200]
 
 
-def _batches(items: Iterable[_Parsed]) -> Iterator[list[_Parsed]]:
-    batch: list[_Parsed] = []
+def _batches(items: Iterable) -> Iterator[list]:
+    batch: list = []
     for item in items:
         batch.append(item)
         if len(batch) >= BATCH:
@@ -219,30 +226,62 @@ def _batches(items: Iterable[_Parsed]) -> Iterator[list[_Parsed]]:
         yield batch
 
 
-def _store_nppes_batch(batch: list[_Parsed], report: ImportReport) -> None:
-    # The same NPI twice in one batch: the later row wins, as it would across batches.
-    by_npi = {parsed.specialist.npi: parsed for parsed in batch}
-    with transaction.atomic():
-        existing = set(Specialist.objects.filter(npi__in=by_npi).values_list("npi", flat=True))
-        Specialist.objects.bulk_create(
-            [p.specialist for p in by_npi.values()], update_conflicts=True,
-            unique_fields=["npi"], update_fields=NPPES_UPDATED)
-        ids = dict(Specialist.objects.filter(npi__in=by_npi).values_list("npi", "id"))
+def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> None:
+    """Upsert a batch with plain SQL (INSERT … ON CONFLICT, on SQLite and PostgreSQL alike):
+    the ORM's per-value work would cost more than everything else together."""
+    rows = {row.npi: row for row in batch}  # the same NPI twice: the later row wins
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        existing = set(Specialist.objects.filter(npi__in=rows).values_list("npi", flat=True))
+        cursor.executemany(_upsert_sql(), [
+            _specialist_values(row, now) for row in rows.values()])
+        ids = dict(Specialist.objects.filter(npi__in=rows).values_list("npi", "id"))
         SpecialistTaxonomy.objects.filter(specialist_id__in=ids.values()).delete()
         PracticeLocation.objects.filter(specialist_id__in=ids.values(),
                                         source=PracticeLocation.Source.NPPES).delete()
-        taxonomies, locations = [], []
-        for npi, parsed in by_npi.items():
-            for taxonomy in parsed.taxonomies:
-                taxonomy.specialist_id = ids[npi]
-                taxonomies.append(taxonomy)
-            if parsed.location:
-                parsed.location.specialist_id = ids[npi]
-                locations.append(parsed.location)
-        SpecialistTaxonomy.objects.bulk_create(taxonomies)
-        PracticeLocation.objects.bulk_create(locations)
-    report.created += len(by_npi) - len(existing)
+        cursor.executemany(
+            f"INSERT INTO {SpecialistTaxonomy._meta.db_table} (specialist_id, code, "
+            "\"primary\", license_number, license_state) VALUES (%s, %s, %s, %s, %s)",
+            [(ids[npi], *taxonomy) for npi, row in rows.items()
+             for taxonomy in row.taxonomies])
+        cursor.executemany(
+            f"INSERT INTO {PracticeLocation._meta.db_table} (specialist_id, source, address, "
+            "city, state, postal_code, country, latitude, longitude) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(ids[npi], PracticeLocation.Source.NPPES, row.address, row.city, row.state,
+              row.postal, row.country, *(row.point or (None, None)))
+             for npi, row in rows.items()])
+    report.created += len(rows) - len(existing)
     report.updated += len(existing)
+
+
+# Columns the NPPES file sets (and updates on re-import); every other column of a new row
+# gets its model default.
+NPPES_COLUMNS = ("npi", "name", "name_key", "first_name", "last_name", "credentials",
+                 "taxonomy_code", "specialty", "city", "state", "updated_at")
+
+
+@cache
+def _defaults() -> dict[str, object]:
+    """Model defaults of the columns NPPES leaves alone, ready for the database."""
+    fields = [f for f in Specialist._meta.concrete_fields
+              if f.column not in NPPES_COLUMNS and not f.primary_key]
+    return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+
+
+def _upsert_sql() -> str:
+    columns = [*NPPES_COLUMNS, *_defaults()]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in NPPES_COLUMNS if c != "npi")
+    return (f"INSERT INTO {Specialist._meta.db_table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (npi) DO UPDATE SET {updates}")
+
+
+def _specialist_values(row: _Row, now) -> tuple:
+    updated_at = Specialist._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    return (row.npi, _display_name(row.first, row.last, row.credentials),
+            name_key(row.first, row.last), row.first, row.last, row.credentials, row.code,
+            row.specialty, row.city, row.state, updated_at, *_defaults().values())
 
 
 # ------------------------------------------------------------- CMS Doctors and Clinicians

@@ -19,7 +19,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case as DbCase
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower, Trim
 
 from consilium.accounts.models import Role
 from consilium.cases.models import Case
@@ -29,7 +44,7 @@ from consilium.terminology.specialties import specialties_for_codes
 
 from . import geo
 from .models import BoardCertification, Institution, Specialist, SpecialistTaxonomy
-from .search import within
+from .search import locations_within
 
 OPEN_STATUSES = ("offered", "accepted")
 RULES = {
@@ -85,69 +100,153 @@ def may_see_matches(case: Case, user) -> None:
 
 
 def match_case(case: Case, *, limit: int = 10) -> Matches:
+    """The hard rules and the score run in the database; only the few specialists who can
+    still reach the top get their exact score (with distance) in Python."""
     weights = dict(settings.MATCH_WEIGHTS)
     fitting = specialties_for_codes(case.diagnosis_codes or [])
-    order = {t.code: rank for rank, t in enumerate(fitting)}
+    codes = [t.code for t in fitting]
     considered = Specialist.objects.count()
     excluded = dict.fromkeys(RULES, 0)
-    candidates = _with_fitting_specialty(fitting)
-    excluded["specialty"] = considered - len(candidates)
-    today = date.today()
-    avoid = systems_to_avoid(case)
-    offered = set(Consultation.objects.filter(case=case).values_list("specialist_id",
-                                                                      flat=True))
-    plan = case.insurance_plan
-    point = _patient_point(case)
-    nearby = within(point, case.travel_km) if point else {}
-    statutory_de = bool(plan and plan.statutory and plan.country == "DE")
-    proposals = []
-    for specialist in candidates:
-        rule = _first_failed_rule(specialist, today, avoid, offered, plan, point, nearby,
-                                  statutory_de, case)
-        if rule:
-            excluded[rule] += 1
-            continue
-        proposals.append(_score(specialist, case, order, nearby.get(specialist.id), weights))
-    proposals.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
-    return Matches(proposals[:limit], considered, excluded, weights,
-                   [t.name for t in fitting])
-
-
-def _with_fitting_specialty(fitting) -> list[Specialist]:
-    codes = [t.code for t in fitting]
     if not codes:
-        return []
-    ids = SpecialistTaxonomy.objects.filter(code__in=codes).values("specialist_id")
-    return list(
-        Specialist.objects.filter(id__in=ids)
-        .annotate(open_cases=Count("consultations", filter=Q(
-            consultations__status__in=OPEN_STATUSES)))
-        .prefetch_related(
-            Prefetch("taxonomies", queryset=SpecialistTaxonomy.objects.only(
-                "specialist_id", "code", "primary")),
-            Prefetch("certifications", queryset=BoardCertification.objects.all()),
-            Prefetch("institutions", queryset=Institution.objects.all()),
-        )
-    )
+        excluded["specialty"] = considered
+        return Matches([], considered, excluded, weights, [])
+    fit = Specialist.objects.filter(id__in=SpecialistTaxonomy.objects.filter(
+        code__in=codes).values("specialist_id")).annotate(
+        open_cases=_open_cases(), system_key=Lower(Trim("hospital_system")),
+        institution_key=Lower(Trim("institution")))
+    checked = fit.annotate(failed_rule=_failed_rule(case))
+    counts = dict(checked.order_by().values("failed_rule").annotate(n=Count("id"))
+                  .values_list("failed_rule", "n"))
+    excluded["specialty"] = considered - sum(counts.values())
+    excluded.update({rule: n for rule, n in counts.items() if rule})
+    passing = (checked.filter(failed_rule="")
+               .annotate(base=_base_score(case, codes, weights))
+               .order_by("-base", "name_key", "id"))
+    proposals = _best(passing, case, {c: r for r, c in enumerate(codes)}, weights, limit)
+    return Matches(proposals, considered, excluded, weights, [t.name for t in fitting])
 
 
-def _first_failed_rule(specialist, today, avoid, offered, plan, point, nearby, statutory_de,
-                       case) -> str | None:
-    if not any(c.is_current(today) for c in specialist.certifications.all()):
-        return "certification"
-    if avoid & systems_of(specialist):
-        return "same_system"
-    if specialist.id in offered:
-        return "already_offered"
-    if plan and plan.requires_network and plan.network not in specialist.insurance_networks:
-        return "network"
-    if not specialist.accepting_cases or specialist.open_cases >= specialist.capacity:
-        return "availability"
-    if point and specialist.id not in nearby and not specialist.telemedicine:
-        return "distance"
-    if statutory_de and not specialist.de_qualified:
-        return "de_qualification"
-    return None
+# How many candidates are scored exactly at a time, in order of their database score.
+SCAN = 40
+
+
+def _best(passing, case, order, weights, limit) -> list[Proposal]:
+    """The top ``limit`` by exact score. The database score lacks only the distance, which
+    adds at most its weight, so scanning stops once no later candidate can catch up."""
+    reach = weights.get("distance", 0) + 0.01  # (and rounding)
+    point = _patient_point(case)
+    best: list[Proposal] = []
+    offset = 0
+    while True:
+        rows = list(passing.values_list("id", "base")[offset: offset + SCAN])
+        if len(best) >= limit:
+            rows = [(i, base) for i, base in rows if base + reach >= best[limit - 1].score]
+        if not rows:
+            return best
+        loaded = _load([i for i, _ in rows])
+        for specialist_id, _ in rows:
+            specialist = loaded[specialist_id]
+            best.append(_score(specialist, case, order, _nearby(specialist, point, case),
+                               weights))
+        best.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
+        best = best[:limit]
+        offset += SCAN
+
+
+def _load(ids: list[int]) -> dict[int, Specialist]:
+    return Specialist.objects.annotate(open_cases=_open_cases()).prefetch_related(
+        Prefetch("taxonomies", queryset=SpecialistTaxonomy.objects.only(
+            "specialist_id", "code", "primary")),
+        Prefetch("certifications", queryset=BoardCertification.objects.all()),
+        Prefetch("institutions", queryset=Institution.objects.all()),
+        "locations",
+    ).in_bulk(ids)
+
+
+def _nearby(specialist, point, case) -> tuple[float, str] | None:
+    if point is None:
+        return None
+    distances = [geo.distance_km(point, (p.latitude, p.longitude))
+                 for p in specialist.locations.all() if p.latitude is not None]
+    nearest = min(distances, default=None)
+    return (nearest, "") if nearest is not None and nearest <= case.travel_km else None
+
+
+def _open_cases():
+    """Consultations the specialist has on hand (offered or accepted)."""
+    return Coalesce(Subquery(
+        Consultation.objects.filter(specialist=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by().values("specialist").annotate(n=Count("id")).values("n")[:1]), 0)
+
+
+def _failed_rule(case: Case):
+    """The first hard rule a specialist fails, as an SQL expression ("" when none)."""
+    today = date.today()
+    checks = [("certification", ~Exists(BoardCertification.objects.filter(
+        Q(expires__isnull=True) | Q(expires__gte=today), specialist=OuterRef("pk"),
+        status=BoardCertification.Status.ACTIVE)))]
+    avoid = sorted(systems_to_avoid(case))
+    if avoid:
+        links = Specialist.institutions.through.objects.filter(
+            specialist=OuterRef("pk")).annotate(
+            name=Lower(Trim("institution__name")),
+            system=Lower(Trim("institution__hospital_system")))
+        checks.append(("same_system", Q(system_key__in=avoid) | Q(institution_key__in=avoid)
+                       | Exists(links.filter(Q(name__in=avoid) | Q(system__in=avoid)))))
+    offered = list(Consultation.objects.filter(case=case).values_list("specialist_id",
+                                                                      flat=True))
+    if offered:
+        checks.append(("already_offered", Q(id__in=offered)))
+    plan = case.insurance_plan
+    if plan and plan.requires_network:
+        checks.append(("network", ~Q(insurance_networks__icontains=f'"{plan.network}"')))
+    checks.append(("availability", Q(accepting_cases=False) | Q(open_cases__gte=F("capacity"))))
+    point = _patient_point(case)
+    if point:
+        near = locations_within(point, case.travel_km).filter(specialist=OuterRef("pk"))
+        checks.append(("distance", Q(telemedicine=False) & ~Exists(near)))
+    if plan and plan.statutory and plan.country == "DE":
+        since = date.today().year - 5
+        qualified = (~Q(de_specialist_title="") & ~Q(de_approved_by="")
+                     & (Q(practising_since__lte=since) | Q(practising_since__isnull=True,
+                                                           graduation_year__lte=since)))
+        checks.append(("de_qualification", ~qualified))
+    return DbCase(*[When(condition, then=Value(rule)) for rule, condition in checks],
+                  default=Value(""), output_field=CharField())
+
+
+def _base_score(case: Case, codes: list[str], weights: dict[str, float]):
+    """Every weighted component but the distance, in SQL (the same values as _score)."""
+    def component(condition, weight):
+        return DbCase(When(condition, then=Value(float(weight))), default=Value(0.0),
+                      output_field=FloatField())
+
+    first_fit = Exists(SpecialistTaxonomy.objects.filter(specialist=OuterRef("pk"),
+                                                         code=codes[0]))
+    links = Specialist.institutions.through.objects.filter(specialist=OuterRef("pk"))
+    categories = {code.upper()[:3] for code in case.diagnosis_codes or []}
+    focus = Q(pk__in=[])
+    for category in categories:
+        focus |= Q(focus_categories__contains=f",{category},")
+    language = case.patient_language
+    turnaround = DbCase(
+        When(turnaround_days__lte=3, then=Value(1.0)),
+        When(turnaround_days__gte=15, then=Value(0.0)),
+        default=ExpressionWrapper((15.0 - F("turnaround_days")) / 12.0,
+                                  output_field=FloatField()), output_field=FloatField())
+    load = ExpressionWrapper(1.0 - F("open_cases") * 1.0 / F("capacity"),
+                             output_field=FloatField())
+    return ExpressionWrapper(
+        component(first_fit, weights["specialty_fit"])
+        + component(~first_fit, 0.6 * weights["specialty_fit"])
+        + component(focus, weights["condition_focus"])
+        + component(Exists(links.filter(institution__academic=True)), 0.5 * weights["centre"])
+        + component(Exists(links.exclude(institution__centre_type="")),
+                    0.5 * weights["centre"])
+        + turnaround * weights["turnaround"] + load * weights["load"]
+        + (component(Q(languages__icontains=f'"{language}"'), weights["language"])
+           if language else Value(0.0)),
+        output_field=FloatField())
 
 
 def systems_to_avoid(case: Case) -> set[str]:
@@ -200,14 +299,8 @@ def _score(specialist, case, order, nearby, weights) -> Proposal:
 
 
 def _in_focus(codes: list[str], specialist: Specialist) -> bool:
-    for focus in specialist.conditions_of_focus:
-        start, _, end = focus.upper().partition("-")
-        end = end or start
-        for code in codes:
-            code = code.upper()
-            if start <= code[:len(start)] and code[:len(end)] <= end:
-                return True
-    return False
+    """A diagnosis falls in a category the specialist focuses on (as the database checks)."""
+    return any(f",{code.upper()[:3]}," in specialist.focus_categories for code in codes)
 
 
 def _centre(specialist: Specialist) -> float:

@@ -56,6 +56,26 @@ def name_key(first: str, last: str, name: str = "") -> str:
     return name.removeprefix("Dr. ").strip().casefold()[:200]
 
 
+def focus_categories(focus: list[str]) -> str:
+    """",C50,C81,C82,…,": the ICD-10-CM categories that codes and ranges of focus cover."""
+    categories: list[str] = []
+    for item in focus:
+        start, _, end = item.upper().partition("-")
+        start, end = start[:3], (end or start)[:3]
+        if len(start) < 3 or len(end) < 3 or start > end:
+            continue
+        letter, number = start[0], int(start[1:]) if start[1:].isdigit() else None
+        if number is None or not end[1:].isdigit():
+            categories.append(start)
+            continue
+        while f"{letter}{number:02d}" <= end and len(categories) < 2000:
+            categories.append(f"{letter}{number:02d}")
+            number += 1
+            if number > 99:
+                letter, number = chr(ord(letter) + 1), 0
+    return f",{','.join(dict.fromkeys(categories))}," if categories else ""
+
+
 class Specialist(models.Model):
     """A consulting physician in the program's directory."""
 
@@ -81,8 +101,11 @@ class Specialist(models.Model):
     telemedicine = models.BooleanField(default=True)
     languages = models.JSONField(default=list, blank=True)  # ISO 639-1 codes: ["en", "es"]
     insurance_networks = models.JSONField(default=list, blank=True)  # InsurancePlan network ids
-    # ICD-10-CM codes or ranges the specialist focuses on: ["C50", "C81-C96"].
+    # ICD-10-CM codes or ranges the specialist focuses on: ["C50", "C81-C96"], and the same
+    # as the three-character categories they cover (",C50,C81,C82,…,"), which matching
+    # searches in the database.
     conditions_of_focus = models.JSONField(default=list, blank=True)
+    focus_categories = models.TextField(blank=True, editable=False)
     accepting_cases = models.BooleanField(default=True)
     capacity = models.PositiveSmallIntegerField(
         default=5, help_text="Open consultations the specialist takes at one time.")
@@ -108,6 +131,7 @@ class Specialist(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.first_name, self.last_name, self.name)
+        self.focus_categories = focus_categories(self.conditions_of_focus)
         super().save(*args, **kwargs)
 
     @property
@@ -156,8 +180,9 @@ class BoardCertification(models.Model):
 
 
 class PracticeLocation(models.Model):
-    """Where a specialist sees patients. Latitude and longitude are indexed together, so a
-    search near a place reads a bounding box from the index, never the whole table."""
+    """Where a specialist sees patients. Latitude, longitude and the specialist are indexed
+    together, so a search near a place reads a bounding box from the index alone (the
+    specialist's id included), never the whole table."""
 
     class Source(models.TextChoices):
         PROGRAM = "program", "Entered by the program"
@@ -177,4 +202,5 @@ class PracticeLocation(models.Model):
     longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lon")]
+        indexes = [models.Index(fields=["latitude", "longitude", "specialist"],
+                                name="location_lat_lon")]
