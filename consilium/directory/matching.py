@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower, Trim
+from django.db.models.functions import Coalesce, Lower, Sqrt, Trim
 
 from consilium.accounts.models import Role
 from consilium.cases.models import Case
@@ -43,8 +43,14 @@ from consilium.errors import NotAllowed
 from consilium.terminology.specialties import specialties_for_codes
 
 from . import geo
-from .models import BoardCertification, Institution, Specialist, SpecialistTaxonomy
-from .search import locations_within
+from .models import (
+    BoardCertification,
+    Institution,
+    PracticeLocation,
+    Specialist,
+    SpecialistTaxonomy,
+)
+from .search import locations_within, planar_sq
 
 OPEN_STATUSES = ("offered", "accepted")
 RULES = {
@@ -119,38 +125,43 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
                   .values_list("failed_rule", "n"))
     excluded["specialty"] = considered - sum(counts.values())
     excluded.update({rule: n for rule, n in counts.items() if rule})
-    passing = (checked.filter(failed_rule="")
-               .annotate(base=_base_score(case, codes, weights))
+    passing = checked.filter(failed_rule="")
+    point = _patient_point(case)
+    if point:
+        passing = passing.annotate(nearest=_nearest_sq(point))
+    passing = (passing.annotate(base=_base_score(case, codes, weights))
                .order_by("-base", "name_key", "id"))
     proposals = _best(passing, case, {c: r for r, c in enumerate(codes)}, weights, limit)
     return Matches(proposals, considered, excluded, weights, [t.name for t in fitting])
 
 
-# How many candidates are scored exactly at a time, in order of their database score.
-SCAN = 40
+# Candidates read per query, in order of their database score, and scored exactly per group.
+READ, SCAN = 2000, 40
 
 
 def _best(passing, case, order, weights, limit) -> list[Proposal]:
-    """The top ``limit`` by exact score. The database score lacks only the distance, which
-    adds at most its weight, so scanning stops once no later candidate can catch up."""
-    reach = weights.get("distance", 0) + 0.01  # (and rounding)
+    """The top ``limit`` by exact score. The database score differs from it only by rounding
+    and by the flat-earth distance, so scanning stops once no later candidate can catch up."""
     point = _patient_point(case)
+    reach = 0.02 * weights.get("distance", 0) + 0.01
     best: list[Proposal] = []
     offset = 0
     while True:
-        rows = list(passing.values_list("id", "base")[offset: offset + SCAN])
-        if len(best) >= limit:
-            rows = [(i, base) for i, base in rows if base + reach >= best[limit - 1].score]
-        if not rows:
+        rows = list(passing.values_list("id", "base")[offset: offset + READ])
+        for start in range(0, len(rows), SCAN):
+            group = rows[start: start + SCAN]
+            if len(best) >= limit:
+                group = [(i, base) for i, base in group if base + reach >= best[-1].score]
+                if not group:
+                    return best
+            loaded = _load([i for i, _ in group])
+            best += [_score(loaded[i], case, order, _nearby(loaded[i], point, case), weights)
+                     for i, _ in group]
+            best.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
+            best = best[:limit]
+        if len(rows) < READ:
             return best
-        loaded = _load([i for i, _ in rows])
-        for specialist_id, _ in rows:
-            specialist = loaded[specialist_id]
-            best.append(_score(specialist, case, order, _nearby(specialist, point, case),
-                               weights))
-        best.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
-        best = best[:limit]
-        offset += SCAN
+        offset += READ
 
 
 def _load(ids: list[int]) -> dict[int, Specialist]:
@@ -215,6 +226,26 @@ def _failed_rule(case: Case):
                   default=Value(""), output_field=CharField())
 
 
+def _nearest_sq(point: tuple[float, float]):
+    """The flat-earth squared distance (degrees) to the specialist's nearest practice."""
+    return Subquery(
+        PracticeLocation.objects.filter(specialist=OuterRef("pk"), latitude__isnull=False)
+        .annotate(planar=planar_sq(point)).order_by("planar").values("planar")[:1],
+        output_field=FloatField())
+
+
+def _distance_score(case: Case):
+    """1 at the patient's door, falling to 0 at their travel distance; 0 beyond it or when
+    their place is unknown. Reads the ``nearest`` annotation (_nearest_sq)."""
+    if _patient_point(case) is None:
+        return Value(0.0)
+    reach = case.travel_km / geo.KM_PER_DEGREE
+    return DbCase(
+        When(Q(nearest__lte=reach * reach), then=ExpressionWrapper(
+            1.0 - Sqrt(F("nearest")) / reach, output_field=FloatField())),
+        default=Value(0.0), output_field=FloatField())
+
+
 def _base_score(case: Case, codes: list[str], weights: dict[str, float]):
     """Every weighted component but the distance, in SQL (the same values as _score)."""
     def component(condition, weight):
@@ -244,6 +275,7 @@ def _base_score(case: Case, codes: list[str], weights: dict[str, float]):
         + component(Exists(links.exclude(institution__centre_type="")),
                     0.5 * weights["centre"])
         + turnaround * weights["turnaround"] + load * weights["load"]
+        + _distance_score(case) * weights["distance"]
         + (component(Q(languages__icontains=f'"{language}"'), weights["language"])
            if language else Value(0.0)),
         output_field=FloatField())

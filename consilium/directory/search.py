@@ -80,7 +80,7 @@ def search_specialists(query: SpecialistQuery, *, limit: int = 50, offset: int =
         page = list(specialists.order_by("name_key", "id")[offset: offset + limit])
         return SearchResult(count, [Found(s) for s in page])
     places = _among(locations_within(point, query.radius_km), specialists)
-    nearest = places.values("specialist_id").annotate(near=Min(_planar_sq(point)))
+    nearest = places.values("specialist_id").annotate(near=Min(planar_sq(point)))
     count = nearest.count()
     if query.sort == "distance":
         window = _nearest_first(point, query.radius_km, specialists, offset + limit)
@@ -98,7 +98,7 @@ def _nearest_first(point, radius_km, specialists, wanted: int) -> list[int]:
     only its nearest places (everything inside a ring is nearer than anything outside)."""
     for ring in (radius_km / 16, radius_km / 4, radius_km):
         ids = list(_among(locations_within(point, ring), specialists)
-                   .values("specialist_id").annotate(near=Min(_planar_sq(point)))
+                   .values("specialist_id").annotate(near=Min(planar_sq(point)))
                    .order_by("near", "specialist_id")
                    .values_list("specialist_id", flat=True)[:wanted])
         if len(ids) >= wanted or ring == radius_km:
@@ -113,7 +113,7 @@ def _among(places, specialists):
         else places
 
 
-def _planar_sq(point: tuple[float, float]):
+def planar_sq(point: tuple[float, float]):
     """Squared distance in degrees of latitude (equirectangular: exact enough within a few
     hundred km, and plain arithmetic that both databases compute from the index)."""
     lat, lon = point
@@ -128,7 +128,7 @@ def locations_within(point: tuple[float, float], radius_km: float):
     reach = (radius_km / geo.KM_PER_DEGREE) ** 2
     return PracticeLocation.objects.filter(
         latitude__gte=low_lat, latitude__lte=high_lat, longitude__gte=low_lon,
-        longitude__lte=high_lon).alias(planar=_planar_sq(point)).filter(planar__lte=reach)
+        longitude__lte=high_lon).alias(planar=planar_sq(point)).filter(planar__lte=reach)
 
 
 def _distance_to(point, specialist: Specialist) -> float | None:
