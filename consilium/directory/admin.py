@@ -1,10 +1,37 @@
 from django.contrib import admin
 
-from .models import Specialist
+from .models import BoardCertification, Institution, PracticeLocation, Specialist
+
+
+class CertificationInline(admin.TabularInline):
+    model = BoardCertification
+    extra = 0
+
+
+class LocationInline(admin.TabularInline):
+    model = PracticeLocation
+    extra = 0
+    fields = ("source", "address", "city", "state", "postal_code", "latitude", "longitude")
 
 
 @admin.register(Specialist)
 class SpecialistAdmin(admin.ModelAdmin):
-    list_display = ("name", "specialty", "institution", "hospital_system", "accepting_cases")
-    list_filter = ("accepting_cases", "telemedicine", "specialty")
-    search_fields = ("name", "npi", "institution", "hospital_system")
+    list_display = ("name", "npi", "specialty", "institution", "hospital_system",
+                    "accepting_cases")
+    list_filter = ("accepting_cases", "telemedicine")
+    search_fields = ("npi", "name_key")  # indexed: a million rows stay searchable
+    raw_id_fields = ("user", "institutions")
+    inlines = [CertificationInline, LocationInline]
+    show_full_result_count = False
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    """Which system a hospital belongs to, and whether it is academic or a specialty centre:
+    what matching uses for "a different hospital system" and "academic or specialty centre"."""
+
+    list_display = ("name", "ccn", "hospital_system", "academic", "centre_type", "city",
+                    "state")
+    list_editable = ("hospital_system", "academic", "centre_type")
+    list_filter = ("academic", "centre_type")
+    search_fields = ("name", "ccn", "hospital_system")

@@ -89,3 +89,21 @@ def test_the_directory_page_searches_near_a_place(client, login, users, speciali
     assert "Dr. Helen Okafor" in near and " km</td>" in near
     bad = client.get("/specialists/?near=Atlantis")
     assert bad.status_code == 422 and "Atlantis" in bad.content.decode()
+
+
+def test_administrators_set_hospital_systems_in_the_admin(client, login, users, specialists):
+    from consilium.directory.models import Institution
+
+    users["admin"].is_staff = users["admin"].is_superuser = True
+    users["admin"].save()
+    login(users["admin"])
+    assert client.get("/admin/directory/institution/").status_code == 200
+    weiss = specialists["specialist2"]
+    assert client.get(f"/admin/directory/specialist/{weiss.id}/change/").status_code == 200
+    assert client.get("/admin/directory/specialist/?q=weiss").status_code == 200
+    institution = weiss.institutions.get()
+    response = client.post(f"/admin/directory/institution/{institution.id}/change/", {
+        "name": institution.name, "ccn": "", "hospital_system": "Lakeshore Health",
+        "academic": "on", "centre_type": "cancer_centre", "city": "", "state": ""})
+    assert response.status_code == 302
+    assert Institution.objects.get(id=institution.id).academic
