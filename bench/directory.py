@@ -48,6 +48,7 @@ def enrich(connection) -> None:
                     academic=i % 10 == 0, centre_type="cancer_centre" if i % 20 == 1 else "")
         for i in range(2000)])
     first = Institution.objects.order_by("id").values_list("id", flat=True).first()
+    json = "::jsonb" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO directory_boardcertification (specialist_id, board, specialty, "
@@ -61,7 +62,8 @@ def enrich(connection) -> None:
             "UPDATE directory_specialist SET institution = 'Hospital ' || (id % 2000), "
             "hospital_system = 'Health System ' || ((id % 2000) % 400), "
             "telemedicine = (id % 5 < 2), turnaround_days = 3 + id % 10, "
-            "languages = CASE WHEN id % 7 = 0 THEN '[\"en\", \"es\"]' ELSE '[\"en\"]' END")
+            f"languages = CASE WHEN id % 7 = 0 THEN '[\"en\", \"es\"]'{json} "
+            f"ELSE '[\"en\"]'{json} END")
 
 
 def main() -> int:
@@ -96,10 +98,7 @@ def main() -> int:
           f"created, {report.refused} refused); import peak {rss_mb():.0f} MB", flush=True)
     enrich(connection)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
-        else:
-            cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")
 
     rng = random.Random(5)
     cities = ["10016", "60611", "77030", "90095", "02115", "98104", "30322", "80218",
