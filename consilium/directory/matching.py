@@ -174,13 +174,14 @@ def _load(ids: list[int]) -> dict[int, Specialist]:
     ).in_bulk(ids)
 
 
-def _nearby(specialist, point, case) -> tuple[float, str] | None:
+def _nearby(specialist, point, case) -> float | None:
+    """Kilometres to the nearest practice, if within the patient's travel distance."""
     if point is None:
         return None
     distances = [geo.distance_km(point, (p.latitude, p.longitude))
                  for p in specialist.locations.all() if p.latitude is not None]
     nearest = min(distances, default=None)
-    return (nearest, "") if nearest is not None and nearest <= case.travel_km else None
+    return nearest if nearest is not None and nearest <= case.travel_km else None
 
 
 def _open_cases():
@@ -319,7 +320,7 @@ def _score(specialist, case, order, nearby, weights) -> Proposal:
         "centre": _centre(specialist),
         "turnaround": max(0.0, min(1.0, (15 - specialist.turnaround_days) / 12)),
         "load": 1 - specialist.open_cases / max(specialist.capacity, 1),
-        "distance": (1 - nearby[0] / max(case.travel_km, 1)) if nearby else 0.0,
+        "distance": (1 - nearby / max(case.travel_km, 1)) if nearby is not None else 0.0,
         "language": 1.0 if case.patient_language
         and case.patient_language in specialist.languages else 0.0,
     }
@@ -327,7 +328,7 @@ def _score(specialist, case, order, nearby, weights) -> Proposal:
     score = round(sum(weights.get(k, 0) * v for k, v in components.items()), 3)
     return Proposal(specialist, score, components,
                     _reasons(specialist, case, components, nearby, best),
-                    round(nearby[0], 1) if nearby else None)
+                    round(nearby, 1) if nearby is not None else None)
 
 
 def _in_focus(codes: list[str], specialist: Specialist) -> bool:
@@ -359,8 +360,8 @@ def _reasons(specialist, case, components, nearby, best) -> list[str]:
     if any(i.academic for i in institutions):
         reasons.append("Academic or teaching hospital")
     reasons.append("Different hospital system from your first doctor")
-    if nearby:
-        reasons.append(f"{nearby[0]:.0f} km away")
+    if nearby is not None:
+        reasons.append(f"{nearby:.0f} km away")
     if specialist.telemedicine:
         reasons.append("Offers video visits")
     if components["language"]:

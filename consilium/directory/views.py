@@ -34,11 +34,15 @@ def specialist_list(request):
         near=get.get("near", "").strip(), radius_km=_number(get.get("radius_km"), 100),
         accepting=True if get.get("accepting") else None)
     errors, items, page = {}, [], None
+    wanted = int(get["page"]) if get.get("page", "").isdigit() else 1
     try:
-        count = search_specialists(query, limit=1).count
-        page = Paginator(range(count), DIRECTORY_PAGE).get_page(get.get("page"))
-        offset = (page.number - 1) * DIRECTORY_PAGE
-        items = search_specialists(query, limit=DIRECTORY_PAGE, offset=offset).items
+        result = search_specialists(query, limit=DIRECTORY_PAGE,
+                                    offset=(max(wanted, 1) - 1) * DIRECTORY_PAGE)
+        page = Paginator(range(result.count), DIRECTORY_PAGE).get_page(wanted)
+        if page.number != wanted:  # past the last page: show the last one
+            result = search_specialists(query, limit=DIRECTORY_PAGE,
+                                        offset=(page.number - 1) * DIRECTORY_PAGE)
+        items = result.items
     except InvalidInput as error:
         errors = error.errors
     template = "directory/_results.html" if request.htmx else "directory/list.html"

@@ -34,6 +34,20 @@ def access_series_by_id(user, case_id, series_id, *, action="series.view") -> Im
     return found
 
 
+def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, int]:
+    """Image ``index`` of a series (from 0, across multi-frame files): its record and the
+    frame within it. The series read and the image read are recorded."""
+    series = access_series_by_id(user, case_id, series_id, action="series.image")
+    images = series.records.order_by("instance_number", "name").values_list("id", "frames")
+    for record_id, frames in images:
+        if index < frames:
+            found = Record.objects.select_related("case").get(id=record_id)
+            audit(user, "record.view_image", found, case_id=series.case_id)
+            return found, index
+        index -= frames
+    raise Http404("No such image")
+
+
 def record_case_list_records(user, case, records) -> None:
     """Record that a page listed these records to ``user``."""
     record_many(user, "record.list", records, case_id_of=lambda _: case.id)

@@ -13,11 +13,16 @@ from consilium.errors import NotAllowed
 from consilium.forms import form_status
 
 from . import imaging, packet, release, storage
-from .access import access_record_by_id, access_series_by_id, record_case_list_records
+from .access import (
+    access_record_by_id,
+    access_series_by_id,
+    access_series_image,
+    record_case_list_records,
+)
 from .actions import Upload, can_add_records, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response
 from .export import deidentified_zip
-from .models import EntryCategory, ImagingSeries, Preview, RecordType
+from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
 
 RECORDS_PAGE = 50
 ENTRIES_PAGE = 100
@@ -78,20 +83,10 @@ def series_viewer(request, case_id, series_id):
 @login_required
 def series_image(request, case_id, series_id, index):
     """Image ``index`` (from 0, across multi-frame files) of a series, as a PNG."""
-    series = access_series_by_id(request.user, case_id, series_id, action="series.image")
-    images = series.records.order_by("instance_number", "name").values_list("id", "frames")
-    record_id = None
-    for candidate, frames in images:
-        if index < frames:
-            record_id = candidate
-            break
-        index -= frames
-    if record_id is None:
-        raise Http404("No such image")
-    found = access_record_by_id(request.user, case_id, record_id, action="record.view_image")
+    found, frame = access_series_image(request.user, case_id, series_id, index)
     with storage.plaintext_copy(found) as copy:
         try:
-            png = imaging.dicom_png(copy, frame=index if found.frames > 1 else None,
+            png = imaging.dicom_png(copy, frame=frame if found.frames > 1 else None,
                                     size=imaging.VIEWER)
         except imaging.NoPicture as problem:
             raise Http404(str(problem)) from None
@@ -108,7 +103,7 @@ def imaging_export(request, case_id, series_id=None):
     series = list(series)
     if not series:
         raise Http404("No images to export")
-    exported = [r for s in series for r in s.records.only("id")]
+    exported = list(Record.objects.filter(series__in=series).only("id"))
     record_many(request.user, "record.export_deidentified", exported,
                 case_id_of=lambda _: case.id)
     name = "deidentified-imaging.zip" if series_id is None else "deidentified-series.zip"
