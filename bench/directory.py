@@ -116,6 +116,9 @@ def main() -> int:
                                                    sort="distance"))
                 for c, z in zip(["C50.912", "I48.91", "G35", "M17.11", "C61", "C34.90"],
                                 cities[8:14], strict=True)]
+    queries += [("internal medicine+near", SpecialistQuery(specialty="207R00000X", near=z,
+                                                           radius_km=100))
+                for z in cities[:3]]
     Path("/proc/self/clear_refs").write_text("5")
     times: dict[str, list[float]] = {}
     for _ in range(ROUNDS):

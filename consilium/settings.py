@@ -149,7 +149,9 @@ TEMPLATES = [
 ]
 
 # SQLite by default (WAL, writes serialised with BEGIN IMMEDIATE so the audit hash chain
-# never forks); PostgreSQL when DATABASE_URL says so.
+# never forks; a 64 MB page cache per connection, so that the directory's indexes stay in
+# memory rather than being read page by page from the operating system); PostgreSQL when
+# DATABASE_URL says so.
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
@@ -161,7 +163,8 @@ else:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                 "PRAGMA cache_size=-65536;"),
             },
         }
     }

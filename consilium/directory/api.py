@@ -32,7 +32,8 @@ class FoundOut(Schema):
 
 
 class SpecialistPage(Schema):
-    count: int
+    count: int  # counted up to 1,000
+    count_exact: bool  # false: more than ``count`` fit; narrow the search to page them all
     items: list[FoundOut]
 
 
@@ -44,13 +45,14 @@ def list_specialists(request, q: str = "", specialty: str = "", condition: str =
     """Search the directory. ``q``: the start of a name (last name first, or as shown);
     ``specialty``: a NUCC code; ``condition``: an ICD-10-CM code (specialists in the
     specialties that fit it); ``near``: a US ZIP code or "latitude,longitude", with
-    ``radius_km``; ``sort``: ``relevance`` (by name) or ``distance``."""
+    ``radius_km``; ``sort``: ``relevance`` (by name; nearest first when ``near`` is given)
+    or ``distance``. ``count`` stops at 1,000 (``count_exact`` is then false)."""
     query = SpecialistQuery(q=q, specialty=specialty, condition=condition, near=near,
                             radius_km=radius_km, telemedicine=telemedicine,
                             language=language, insurance=insurance, accepting=accepting,
                             sort=sort)
     result = search_specialists(query, limit=max(1, min(limit, 200)), offset=max(0, offset))
-    return {"count": result.count, "items": result.items}
+    return {"count": result.count, "count_exact": result.exact, "items": result.items}
 
 
 class ComponentOut(Schema):

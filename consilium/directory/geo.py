@@ -1,6 +1,6 @@
 """Places and distances: US ZIP code centroids (the zipcodes package) and great-circle
-distance. A search "near" a place reads a bounding box of latitude and longitude from an index
-and then keeps what is truly within the radius."""
+distance. A search "near" a place reads the grid cells its bounding box covers from an index
+(cell, latitude, longitude), then keeps what is truly within the radius."""
 
 import math
 import re
@@ -58,3 +58,30 @@ def bounding_box(point: tuple[float, float], radius_km: float
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlon = min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+# The grid: cells a quarter degree on a side (28 km north to south), numbered row * 10,000 +
+# column. An index starting with the cell lets a box read only its own cells, where an index
+# on latitude alone would read the whole band of the country at that latitude.
+CELL_DEGREES = 0.25
+_COLUMNS = 10_000
+MAX_CELLS = 400  # a larger box reads its band of latitude instead
+
+
+def cell_of(latitude: float | None, longitude: float | None) -> int | None:
+    if latitude is None or longitude is None:
+        return None
+    return (math.floor((latitude + 90) / CELL_DEGREES) * _COLUMNS
+            + math.floor((longitude + 180) / CELL_DEGREES))
+
+
+def cells_covering(low_lat: float, high_lat: float, low_lon: float, high_lon: float
+                   ) -> list[int] | None:
+    """The cells a box touches, or None when there are more than MAX_CELLS."""
+    rows = range(math.floor((max(low_lat, -90) + 90) / CELL_DEGREES),
+                 math.floor((min(high_lat, 90) + 90) / CELL_DEGREES) + 1)
+    columns = range(math.floor((max(low_lon, -180) + 180) / CELL_DEGREES),
+                    math.floor((min(high_lon, 180) + 180) / CELL_DEGREES) + 1)
+    if len(rows) * len(columns) > MAX_CELLS:
+        return None
+    return [row * _COLUMNS + column for row in rows for column in columns]

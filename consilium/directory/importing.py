@@ -241,15 +241,17 @@ def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> None:
                                         source=PracticeLocation.Source.NPPES).delete()
         cursor.executemany(
             f"INSERT INTO {SpecialistTaxonomy._meta.db_table} (specialist_id, code, "
-            "\"primary\", license_number, license_state) VALUES (%s, %s, %s, %s, %s)",
-            [(ids[npi], *taxonomy) for npi, row in rows.items()
+            "\"primary\", license_number, license_state, name_key) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(ids[npi], *taxonomy, name_key(row.first, row.last)) for npi, row in rows.items()
              for taxonomy in row.taxonomies])
         cursor.executemany(
             f"INSERT INTO {PracticeLocation._meta.db_table} (specialist_id, source, address, "
-            "city, state, postal_code, country, latitude, longitude) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "city, state, postal_code, country, latitude, longitude, cell) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(ids[npi], PracticeLocation.Source.NPPES, row.address, row.city, row.state,
-              row.postal, row.country, *(row.point or (None, None)))
+              row.postal, row.country, *(row.point or (None, None)),
+              geo.cell_of(*(row.point or (None, None))))
              for npi, row in rows.items()])
     report.created += len(rows) - len(existing)
     report.updated += len(existing)
@@ -371,7 +373,8 @@ def _dac_rows(rows, columns, telehealth, report: ImportReport) -> Iterator[_Pars
             address=get("adr_ln_1").title()[:200], city=specialist.city,
             state=specialist.state, postal_code=get("zip")[:10],
             source=PracticeLocation.Source.CMS,
-            latitude=point[0] if point else None, longitude=point[1] if point else None)
+            latitude=point[0] if point else None, longitude=point[1] if point else None,
+            cell=geo.cell_of(*point) if point else None)
         yield _Parsed(line, specialist, [SpecialistTaxonomy(code=code, primary=True)], location,
                       institutions)
 
@@ -399,7 +402,8 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> None:
         ids = dict(Specialist.objects.filter(npi__in=merged).values_list("npi", "id"))
         SpecialistTaxonomy.objects.bulk_create(
             [SpecialistTaxonomy(specialist_id=ids[npi], code=p.specialist.taxonomy_code,
-                                primary=True) for npi, p in merged.items() if npi not in found])
+                                primary=True, name_key=p.specialist.name_key)
+             for npi, p in merged.items() if npi not in found])
         PracticeLocation.objects.filter(specialist_id__in=ids.values(),
                                         source=PracticeLocation.Source.CMS).delete()
         PracticeLocation.objects.bulk_create([

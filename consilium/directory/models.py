@@ -11,6 +11,8 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 
+from . import geo
+
 
 class CentreType(models.TextChoices):
     NONE = "", "—"
@@ -133,6 +135,7 @@ class Specialist(models.Model):
         self.name_key = name_key(self.first_name, self.last_name, self.name)
         self.focus_categories = focus_categories(self.conditions_of_focus)
         super().save(*args, **kwargs)
+        self.taxonomies.exclude(name_key=self.name_key).update(name_key=self.name_key)
 
     @property
     def years_in_practice(self) -> int | None:
@@ -147,18 +150,30 @@ class Specialist(models.Model):
 
 
 class SpecialistTaxonomy(models.Model):
-    """One specialty of a specialist (NUCC), as NPPES lists up to fifteen."""
+    """One specialty of a specialist (NUCC), as NPPES lists up to fifteen.
+
+    The specialist's name key is repeated here (Specialist.save keeps it), so that a search
+    by specialty reads its page in name order straight from the (code, name_key) index, as
+    deep into a specialty of 100,000 as it needs and no further."""
 
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
                                    related_name="taxonomies")
-    code = models.CharField(max_length=10, db_index=True)
+    code = models.CharField(max_length=10)
     primary = models.BooleanField(default=False)
     license_number = models.CharField(max_length=20, blank=True)
     license_state = models.CharField(max_length=2, blank=True)
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["specialist", "code"],
                                                name="one_taxonomy_each")]
+        indexes = [models.Index(fields=["code", "name_key", "specialist"],
+                                name="taxonomy_code_name")]
+
+    def save(self, *args, **kwargs):
+        if not self.name_key:
+            self.name_key = self.specialist.name_key
+        super().save(*args, **kwargs)
 
 
 class BoardCertification(models.Model):
@@ -180,17 +195,19 @@ class BoardCertification(models.Model):
 
 
 class PracticeLocation(models.Model):
-    """Where a specialist sees patients. Latitude, longitude and the specialist are indexed
-    together, so a search near a place reads a bounding box from the index alone (the
-    specialist's id included), never the whole table."""
+    """Where a specialist sees patients. The grid cell, latitude, longitude and specialist
+    are indexed together, so a search near a place reads the cells of its bounding box from
+    the index alone (the specialist's id included), never the whole table."""
 
     class Source(models.TextChoices):
         PROGRAM = "program", "Entered by the program"
         NPPES = "nppes", "NPPES"
         CMS = "cms", "CMS Doctors and Clinicians"
 
+    # Indexed with the coordinates below (a search within one specialty reads its
+    # specialists' places from that index alone).
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
-                                   related_name="locations")
+                                   related_name="locations", db_index=False)
     # Each import replaces only its own rows; locations entered by people stay.
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PROGRAM)
     address = models.CharField(max_length=200, blank=True)
@@ -200,7 +217,14 @@ class PracticeLocation(models.Model):
     country = models.CharField(max_length=2, default="US")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    cell = models.IntegerField(null=True, blank=True, editable=False)  # geo.cell_of
 
     class Meta:
-        indexes = [models.Index(fields=["latitude", "longitude", "specialist"],
-                                name="location_lat_lon")]
+        indexes = [models.Index(fields=["cell", "latitude", "longitude", "specialist"],
+                                name="location_cell"),
+                   models.Index(fields=["specialist", "latitude", "longitude"],
+                                name="location_specialist")]
+
+    def save(self, *args, **kwargs):
+        self.cell = geo.cell_of(self.latitude, self.longitude)
+        super().save(*args, **kwargs)

@@ -6,10 +6,18 @@ latitude/longitude of practice locations (then the exact distance). Unknown spec
 conditions and places raise InvalidInput naming them (HTTP 422).
 """
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import ExpressionWrapper, F, FloatField, Min, QuerySet
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    QuerySet,
+)
 
 from consilium.errors import InvalidInput
 from consilium.terminology.models import Icd10Code, NuccTaxonomy
@@ -33,7 +41,7 @@ class SpecialistQuery:
     language: str = ""
     insurance: str = ""
     accepting: bool | None = None
-    sort: str = "relevance"  # or "distance"
+    sort: str = "relevance"  # or "distance" (the same when a place is given)
 
 
 @dataclass
@@ -44,8 +52,17 @@ class Found:
 
 @dataclass
 class SearchResult:
-    count: int
+    count: int  # at most COUNT_CAP
     items: list[Found] = field(default_factory=list)
+    exact: bool = True  # False: more than ``count`` specialists fit
+
+
+# A search counts what it finds up to this many; beyond, the answer is "more than 1,000"
+# (an exact count over a specialty of 100,000 costs more than the page itself).
+COUNT_CAP = 1000
+# Below this many specialists in the asked-for specialties, a search near a place reads
+# their practices directly; above it, the practices near the place in growing rings.
+FEW = 20_000
 
 
 def specialty_codes_for(query: SpecialistQuery) -> list[str]:
@@ -71,46 +88,118 @@ def specialty_codes_for(query: SpecialistQuery) -> list[str]:
 
 def search_specialists(query: SpecialistQuery, *, limit: int = 50, offset: int = 0
                        ) -> SearchResult:
-    specialists = filtered(query)
+    """A page of specialists: in name order, or nearest first when the query gives a place
+    (near a place, the nearest are the most relevant)."""
+    codes = specialty_codes_for(query)
     point = _place(query)
+    if query.sort not in ("relevance", "distance"):
+        raise InvalidInput({"sort": "Sort by “relevance” or “distance”."})
+    if point is None and query.sort == "distance":
+        raise InvalidInput({"sort": "Sorting by distance needs “near”."})
+    wanted = offset + limit
     if point is None:
-        if query.sort == "distance":
-            raise InvalidInput({"sort": "Sorting by distance needs “near”."})
-        count = specialists.count()
-        page = list(specialists.order_by("name_key", "id")[offset: offset + limit])
-        return SearchResult(count, [Found(s) for s in page])
-    places = _among(locations_within(point, query.radius_km), specialists)
-    nearest = places.values("specialist_id").annotate(near=Min(planar_sq(point)))
-    count = nearest.count()
-    if query.sort == "distance":
-        window = _nearest_first(point, query.radius_km, specialists, offset + limit)
+        ids, count, exact = _by_name(query, codes, wanted)
     else:
-        window = list(nearest.order_by("specialist__name_key", "specialist_id")
-                      .values_list("specialist_id", flat=True)[:offset + limit])
-    window = window[offset:]
+        ids, count, exact = _by_distance(query, codes, point, wanted)
+    window = ids[offset:]
     found = Specialist.objects.prefetch_related("locations").in_bulk(window)
     return SearchResult(count, [Found(found[i], _distance_to(point, found[i]))
-                                for i in window])
+                                for i in window], exact)
 
 
-def _nearest_first(point, radius_km, specialists, wanted: int) -> list[int]:
-    """The ``wanted`` nearest specialists: rings of growing radius, so a dense city reads
-    only its nearest places (everything inside a ring is nearer than anything outside)."""
-    for ring in (radius_km / 16, radius_km / 4, radius_km):
-        ids = list(_among(locations_within(point, ring), specialists)
-                   .values("specialist_id").annotate(near=Min(planar_sq(point)))
-                   .order_by("near", "specialist_id")
-                   .values_list("specialist_id", flat=True)[:wanted])
-        if len(ids) >= wanted or ring == radius_km:
-            return ids
-    return []
+def _by_name(query, codes, wanted) -> tuple[list[int], int, bool]:
+    if not codes:
+        specialists = Specialist.objects.filter(**_filters(query))
+        ids = list(specialists.order_by("name_key", "id").values_list("id", flat=True)
+                   [:wanted])
+        return (ids, *_capped_count(specialists))
+    # Each specialty is read in name order from its own index range, and the ranges merged
+    # (a specialist in two of them appears once).
+    listings = [_listed(query, code) for code in codes]
+    merged = heapq.merge(*[
+        listing.order_by("name_key", "specialist_id")
+        .values_list("name_key", "specialist_id")[:wanted] for listing in listings])
+    ids = list(dict.fromkeys(specialist_id for _, specialist_id in merged))[:wanted]
+    return (ids, *_count_across(listings, codes, query))
 
 
-def _among(places, specialists):
-    """Only the specialists a query narrowed to (no join at all when it did not, so the
-    database reads the locations' place index rather than walking every specialist)."""
-    return places.filter(specialist__in=specialists) if specialists.query.has_filters() \
-        else places
+def _by_distance(query, codes, point, wanted) -> tuple[list[int], int, bool]:
+    if codes:
+        wanted_here = SpecialistTaxonomy.objects.filter(
+            code__in=codes, **_through_specialist(query)).values("specialist_id")
+        if wanted_here[:FEW + 1].count() <= FEW:
+            # A subspecialty, or a narrow search: read their own practices.
+            places = locations_within(point, query.radius_km).filter(
+                specialist_id__in=wanted_here)
+            return _nearest(places.values_list("specialist_id", "planar"), wanted)
+    return _nearest_in_rings(point, query, codes, wanted)
+
+
+def _nearest(rows, wanted) -> tuple[list[int], int, bool]:
+    """Every specialist among (specialist, squared distance) rows, nearest first."""
+    nearest: dict[int, float] = {}
+    for specialist_id, planar in rows:
+        nearest[specialist_id] = min(planar, nearest.get(specialist_id, planar))
+    ranked = sorted(nearest, key=lambda i: (nearest[i], i))
+    return ranked[:wanted], min(len(ranked), COUNT_CAP), len(ranked) <= COUNT_CAP
+
+
+# Practices read whole from one ring around the place; a denser ring is read nearest first.
+RING_READ = COUNT_CAP + 1
+
+
+def _nearest_in_rings(point, query, codes, wanted) -> tuple[list[int], int, bool]:
+    """Rings of doubling radius around the place, so a city reads only its nearest
+    practices. A ring is read whole while it is small (everything inside it is nearer than
+    anything outside); a ring too dense for that has its nearest read in order, and its
+    specialists are counted as "more than"."""
+    enough: list[int] = []  # the nearest, once a ring held as many as wanted
+    for ring in [query.radius_km / 2 ** n for n in range(7, -1, -1)]:
+        places = _narrowed(locations_within(point, ring), query, codes)
+        rows = list(places.values_list("specialist_id", "planar")[:RING_READ + 1])
+        if len(rows) > RING_READ:
+            if not enough:
+                ordered = places.order_by("planar", "specialist_id").values_list(
+                    "specialist_id", flat=True)[:wanted * 4]
+                enough = list(dict.fromkeys(ordered))[:wanted]
+                if len(enough) < wanted and ring < query.radius_km:
+                    enough = []  # dense, yet not enough here (a deep page): further out
+                    continue
+            return enough, min(len({i for i, _ in rows}), COUNT_CAP), False
+        ids, count, exact = _nearest(rows, wanted)
+        if ring == query.radius_km:
+            return ids, count, exact
+        enough = enough or (ids if len(ids) >= wanted else [])
+    return enough, len(enough), True
+
+
+def _capped_count(queryset) -> tuple[int, bool]:
+    found = queryset[:COUNT_CAP + 1].count()
+    return min(found, COUNT_CAP), found <= COUNT_CAP
+
+
+def _count_across(listings, codes, query) -> tuple[int, bool]:
+    """Specialists in any of the specialties: each counted up to the cap; when none reaches
+    it, the exact number of different specialists among them all."""
+    cap = COUNT_CAP
+    for listing in listings:
+        if listing[:cap + 1].count() > cap:
+            return cap, False
+    if len(listings) == 1:
+        return listings[0].count(), True
+    return SpecialistTaxonomy.objects.filter(
+        code__in=codes, **_through_specialist(query)).values("specialist_id") \
+        .distinct().count(), True
+
+
+def _narrowed(places, query, codes):
+    """Practices of the specialists the query asks for: each place's specialist checked
+    against the (specialist, code) index, and joined only when other filters need it, so
+    the database walks the place index outward from the point."""
+    if codes:
+        places = places.filter(Exists(SpecialistTaxonomy.objects.filter(
+            specialist_id=OuterRef("specialist_id"), code__in=codes)))
+    return places.filter(**{f"specialist__{k}": v for k, v in _filters(query).items()})
 
 
 def planar_sq(point: tuple[float, float]):
@@ -126,38 +215,48 @@ def planar_sq(point: tuple[float, float]):
 def locations_within(point: tuple[float, float], radius_km: float):
     low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, radius_km)
     reach = (radius_km / geo.KM_PER_DEGREE) ** 2
-    return PracticeLocation.objects.filter(
+    cells = geo.cells_covering(low_lat, high_lat, low_lon, high_lon)
+    places = PracticeLocation.objects.filter(cell__in=cells) if cells else \
+        PracticeLocation.objects.all()
+    return places.filter(
         latitude__gte=low_lat, latitude__lte=high_lat, longitude__gte=low_lon,
-        longitude__lte=high_lon).alias(planar=planar_sq(point)).filter(planar__lte=reach)
+        longitude__lte=high_lon).annotate(planar=planar_sq(point)).filter(planar__lte=reach)
 
 
 def _distance_to(point, specialist: Specialist) -> float | None:
+    if point is None:
+        return None
     distances = [geo.distance_km(point, (p.latitude, p.longitude))
                  for p in specialist.locations.all() if p.latitude is not None]
     return round(min(distances), 1) if distances else None
 
 
-def filtered(query: SpecialistQuery) -> QuerySet[Specialist]:
-    """Every filter but the place, applied in the database."""
-    specialists = Specialist.objects.all()
-    codes = specialty_codes_for(query)
-    if query.specialty or query.condition:
-        specialists = specialists.filter(id__in=SpecialistTaxonomy.objects.filter(
-            code__in=codes).values("specialist_id"))
+def _filters(query: SpecialistQuery) -> dict[str, object]:
+    """Every filter on the specialist's own row, as field lookups."""
+    lookups: dict[str, object] = {}
     words = query.q.strip().casefold()
     if words:
-        specialists = specialists.filter(name_key__gte=words, name_key__lt=words + "\uffff")
+        lookups |= {"name_key__gte": words, "name_key__lt": words + "\uffff"}
     if query.telemedicine is not None:
-        specialists = specialists.filter(telemedicine=query.telemedicine)
+        lookups["telemedicine"] = query.telemedicine
     if query.accepting is not None:
-        specialists = specialists.filter(accepting_cases=query.accepting)
+        lookups["accepting_cases"] = query.accepting
     if query.language:
-        specialists = specialists.filter(
-            languages__icontains=f'"{query.language.strip().lower()[:8]}"')
+        lookups["languages__icontains"] = f'"{query.language.strip().lower()[:8]}"'
     if query.insurance:
-        specialists = specialists.filter(
-            insurance_networks__icontains=f'"{query.insurance.strip()[:60]}"')
-    return specialists
+        lookups["insurance_networks__icontains"] = f'"{query.insurance.strip()[:60]}"'
+    return lookups
+
+
+def _through_specialist(query: SpecialistQuery) -> dict[str, object]:
+    """The same filters from a specialty row (its own copy of the name key, the rest
+    through the specialist)."""
+    return {key if key.startswith("name_key") else f"specialist__{key}": value
+            for key, value in _filters(query).items()}
+
+
+def _listed(query: SpecialistQuery, code: str):
+    return SpecialistTaxonomy.objects.filter(code=code, **_through_specialist(query))
 
 
 def _place(query: SpecialistQuery) -> tuple[float, float] | None:
@@ -174,11 +273,14 @@ def _place(query: SpecialistQuery) -> tuple[float, float] | None:
 def within(point: tuple[float, float], radius_km: float,
            specialists: QuerySet[Specialist] | None = None) -> dict[int, tuple[float, str]]:
     """Specialist id → (distance in km of their nearest practice within the radius, their
-    name key). The bounding box is read from the (latitude, longitude) index; only the
-    locations inside it get an exact distance."""
+    name key). The bounding box is read from the (cell, latitude, longitude) index; only
+    the locations inside it get an exact distance."""
     low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, radius_km)
-    box = PracticeLocation.objects.filter(latitude__gte=low_lat, latitude__lte=high_lat,
-                                          longitude__gte=low_lon, longitude__lte=high_lon)
+    cells = geo.cells_covering(low_lat, high_lat, low_lon, high_lon)
+    box = PracticeLocation.objects.filter(cell__in=cells) if cells else \
+        PracticeLocation.objects.all()
+    box = box.filter(latitude__gte=low_lat, latitude__lte=high_lat,
+                     longitude__gte=low_lon, longitude__lte=high_lon)
     if specialists is not None:
         box = box.filter(specialist__in=specialists)
     nearest: dict[int, tuple[float, str]] = {}

@@ -33,7 +33,7 @@ def specialist_list(request):
         q=get.get("q", "").strip(), specialty=get.get("specialty", "").strip(),
         near=get.get("near", "").strip(), radius_km=_number(get.get("radius_km"), 100),
         accepting=True if get.get("accepting") else None)
-    errors, items, page = {}, [], None
+    errors, items, page, exact = {}, [], None, True
     wanted = int(get["page"]) if get.get("page", "").isdigit() else 1
     try:
         result = search_specialists(query, limit=DIRECTORY_PAGE,
@@ -42,12 +42,12 @@ def specialist_list(request):
         if page.number != wanted:  # past the last page: show the last one
             result = search_specialists(query, limit=DIRECTORY_PAGE,
                                         offset=(page.number - 1) * DIRECTORY_PAGE)
-        items = result.items
+        items, exact = result.items, result.exact
     except InvalidInput as error:
         errors = error.errors
     template = "directory/_results.html" if request.htmx else "directory/list.html"
     return render(request, template, {
-        "page": page, "items": items, "query": query, "errors": errors,
+        "page": page, "items": items, "query": query, "errors": errors, "exact": exact,
         "can_edit": may_edit_profile(request.user),
     }, status=422 if errors else 200)
 

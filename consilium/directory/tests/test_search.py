@@ -2,10 +2,10 @@
 
 import pytest
 
-from consilium.directory import geo
+from consilium.directory import geo, search
 from consilium.directory.builders import build_specialist
 from consilium.directory.models import PracticeLocation
-from consilium.directory.search import within
+from consilium.directory.search import SpecialistQuery, search_specialists, within
 
 
 @pytest.fixture
@@ -97,5 +97,104 @@ def test_near_reads_a_bounding_box_not_every_location(directory, django_assert_n
         found = within(geo.parse_place("80218"), 50)
     assert set(found) == {directory["okafor"].id, directory["okamoto"].id}
     sql = queries.captured_queries[-1]["sql"]
-    assert '"latitude" >=' in sql and '"longitude" <=' in sql
+    assert '"latitude" >=' in sql and '"longitude" <=' in sql and '"cell" IN' in sql
     assert PracticeLocation.objects.count() == 4
+
+
+@pytest.fixture
+def crowd(db):
+    """Twelve medical oncologists and three cardiologists around Denver, at known places."""
+    places = ["80218", "80202", "80401", "80301", "80903", "80525", "80020", "80010",
+              "80134", "80501", "80601", "81001"]
+    people = [build_specialist(name=f"Dr. Onco {i:02d}", taxonomy_code="207RX0202X",
+                               specialty="Medical Oncology", postal_code=place,
+                               institution="Clinic", hospital_system="Health")
+              for i, place in enumerate(places)]
+    people += [build_specialist(name=f"Dr. Cardio {i}", taxonomy_code="207RC0000X",
+                                specialty="Cardiovascular Disease", postal_code="80218",
+                                institution="Clinic", hospital_system="Health")
+               for i in range(3)]
+    return people
+
+
+def _nearest_by_hand(point, radius_km, specialists):
+    distances = {s.id: geo.distance_km(point, geo.zip_point(s.locations.get().postal_code))
+                 for s in specialists}
+    return sorted((i for i, d in distances.items() if d <= radius_km),
+                  key=lambda i: (distances[i], i))
+
+
+@pytest.mark.parametrize("few, ring_read", [(20_000, 1001), (0, 1001), (0, 2)])
+def test_near_a_place_every_path_gives_the_nearest_in_order(crowd, monkeypatch, few,
+                                                             ring_read):
+    """Read through the specialists' own places (few), through rings read whole, or through
+    a ring too dense to read whole: the same specialists, nearest first."""
+    monkeypatch.setattr(search, "FEW", few)
+    monkeypatch.setattr(search, "RING_READ", ring_read)
+    point = geo.parse_place("80218")
+    oncologists = [s for s in crowd if s.taxonomy_code == "207RX0202X"]
+    expected = _nearest_by_hand(point, 120, oncologists)
+    result = search_specialists(SpecialistQuery(specialty="207RX0202X", near="80218",
+                                                radius_km=120), limit=5)
+    assert [f.specialist.id for f in result.items] == expected[:5]
+    if ring_read > 2:
+        assert (result.count, result.exact) == (len(expected), True)
+    else:  # the dense ring: "more than" what was read
+        assert not result.exact and result.count >= 2
+    everyone = search_specialists(SpecialistQuery(near="80218", radius_km=120), limit=20)
+    assert [f.specialist.id for f in everyone.items][:3] == \
+        _nearest_by_hand(point, 120, crowd)[:3]
+
+
+def test_counts_stop_at_the_cap(crowd, monkeypatch):
+    """Past COUNT_CAP a search says "more than", in name order all the same."""
+    monkeypatch.setattr(search, "COUNT_CAP", 10)
+    result = search_specialists(SpecialistQuery(specialty="207RX0202X"), limit=3)
+    assert (result.count, result.exact) == (10, False)
+    assert [f.specialist.name for f in result.items] == [
+        "Dr. Onco 00", "Dr. Onco 01", "Dr. Onco 02"]
+    cardio = search_specialists(SpecialistQuery(specialty="207RC0000X"))
+    assert (cardio.count, cardio.exact) == (3, True)
+    everyone = search_specialists(SpecialistQuery())
+    assert (everyone.count, everyone.exact) == (10, False)
+
+
+def test_a_condition_merges_its_specialties_in_name_order(crowd):
+    """Each specialty is read from its own index range; a specialist in two appears once."""
+    from consilium.directory.models import SpecialistTaxonomy
+
+    SpecialistTaxonomy.objects.create(specialist=crowd[0], code="2086X0206X")
+    build_specialist(name="Dr. Aaron Surgeon", taxonomy_code="2086X0206X",
+                     specialty="Surgical Oncology", postal_code="80218",
+                     institution="Clinic", hospital_system="Health")
+    result = search_specialists(SpecialistQuery(condition="C50.912"), limit=4)
+    assert [f.specialist.name for f in result.items] == [
+        "Dr. Onco 00", "Dr. Onco 01", "Dr. Onco 02", "Dr. Onco 03"]
+    assert (result.count, result.exact) == (13, True)
+    assert search_specialists(SpecialistQuery(condition="C50.912", q="surgeon")).count == 1
+
+
+def test_a_renamed_specialist_is_found_by_the_new_name_in_a_specialty(crowd):
+    specialist = crowd[0]
+    specialist.last_name, specialist.first_name = "Zhou", "Lin"
+    specialist.save()
+    found = search_specialists(SpecialistQuery(specialty="207RX0202X", q="zhou"))
+    assert [f.specialist.id for f in found.items] == [specialist.id]
+
+
+def test_grid_cells():
+    assert geo.cell_of(None, 1.0) is None
+    assert geo.cell_of(39.6, -104.99) == geo.cell_of(39.7, -104.98)
+    assert geo.cell_of(39.74, -104.99) != geo.cell_of(39.74, -105.3)
+    box = geo.bounding_box((39.74, -104.99), 50)
+    assert geo.cell_of(39.74, -104.99) in geo.cells_covering(*box)
+    assert geo.cells_covering(*geo.bounding_box((39.74, -104.99), 3000)) is None
+
+
+def test_the_directory_page_says_more_than(client, login, users, crowd, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 10)
+    login(users["coordinator"])
+    text = client.get("/specialists/").content.decode()
+    assert "More than 10 specialists" in text and "Narrow the search" in text
+    text = client.get("/specialists/?specialty=207RC0000X").content.decode()
+    assert "3 specialists" in text and "More than" not in text
