@@ -8,6 +8,7 @@ safe production ones: DEBUG off, secure cookies, HSTS, a strict Content-Security
 import base64
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -314,8 +315,17 @@ FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True)
 # The country the self-assessment assumes when none is given (ISO 3166 code).
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
-# Days a specialist has to deliver the opinion once they accept.
-DEFAULT_TURNAROUND_DAYS = env_int("TURNAROUND_DAYS", 7)
+# The service level (consultations/service_level.py): business days from complete records
+# to the written opinion, business days a specialist has to answer an offer, business days
+# before the due date that the reminder goes out, and the program's holidays (ISO dates,
+# "2026-12-25,2027-01-01"), which do not count as business days.
+SERVICE_LEVEL_DAYS = env_int("SERVICE_LEVEL_DAYS", 7)
+OFFER_ANSWER_DAYS = env_int("OFFER_ANSWER_DAYS", 2)
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
+try:
+    HOLIDAYS = frozenset(date.fromisoformat(day) for day in env_list("HOLIDAYS"))
+except ValueError as exc:
+    raise ImproperlyConfigured("CONSILIUM_HOLIDAYS must be ISO dates: 2026-12-25,…") from exc
 # Whether patients may see the proposed specialists and choose one themselves.
 PATIENTS_CHOOSE_SPECIALIST = env_bool("PATIENTS_CHOOSE_SPECIALIST")
 # How matching weighs what makes a specialist a good fit (components are 0 to 1; the page

@@ -161,7 +161,7 @@ def add_event(case: Case, kind: str, user, *, from_status="", to_status="", note
         from_status=from_status,
         to_status=to_status,
         actor=user,
-        actor_role=user.role,
+        actor_role=user.role if user else "system",  # None: the program's own deadlines
         note=note[:200],
     )
 
@@ -269,8 +269,11 @@ def do_withdraw_case(case: Case, *, acting_user) -> Case:
 def do_mark_records_complete(case: Case, *, acting_user) -> Case:
     if acting_user.role != Role.COORDINATOR:
         raise NotAllowed("Only a coordinator can mark the records complete.")
+    from consilium.consultations.actions import start_the_clock
+
     with transaction.atomic():
         move_case(case, Status.RECORDS_COMPLETE, acting_user)
+        start_the_clock(case)
     return case
 
 

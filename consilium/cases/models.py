@@ -131,6 +131,9 @@ class EventKind(models.TextChoices):
     OFFERED = "offered", "Offered to a specialist"
     ACCEPTED = "accepted", "Specialist accepted"
     DECLINED = "declined", "Specialist declined"
+    EXPIRED = "expired", "Offer expired unanswered"
+    REMINDED = "reminded", "Specialist reminded of the due date"
+    OVERDUE = "overdue", "Opinion overdue; coordinators told"
     OPINION_SIGNED = "opinion_signed", "Opinion signed"
     DECIDED = "decided", "Decision recorded"
 

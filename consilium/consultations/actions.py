@@ -1,6 +1,6 @@
-"""Offering a case to a specialist, and the specialist's answer."""
+"""Offering a case to a specialist, the specialist's answer, and the service level's clock."""
 
-from datetime import timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,10 +10,11 @@ from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
-from consilium.cases.models import Case, EventKind, Status
+from consilium.cases.models import Case, Event, EventKind, Status
 from consilium.directory.models import Specialist
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
+from . import service_level
 from .models import Consultation, ConsultationStatus
 
 OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
@@ -57,8 +58,12 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
             )
         try:
             with transaction.atomic():
+                today = timezone.localdate()
+                records_on = records_complete_on(current)
                 consultation = Consultation.objects.create(
-                    case=current, specialist=specialist, offered_by=acting_user
+                    case=current, specialist=specialist, offered_by=acting_user,
+                    answer_due=service_level.answer_due(today),
+                    due_date=service_level.opinion_due(records_on) if records_on else None,
                 )
         except IntegrityError:
             raise Conflict(
@@ -90,9 +95,25 @@ def _answer(consultation: Consultation, user, new_status: str, **fields) -> None
         setattr(consultation, name, value)
 
 
+def records_complete_on(case: Case) -> date | None:
+    """The day the coordinator marked the case's records complete, if they did."""
+    event = Event.objects.filter(case=case, kind=EventKind.STATUS,
+                                 to_status=Status.RECORDS_COMPLETE).order_by("at").first()
+    return timezone.localdate(event.at) if event else None
+
+
+def start_the_clock(case: Case) -> None:
+    """The records are complete: the open offer's opinion is due a service level from
+    today. Call inside the transaction that marks them complete."""
+    Consultation.objects.filter(case=case, status=ConsultationStatus.OFFERED).update(
+        due_date=service_level.opinion_due(timezone.localdate()))
+
+
 def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consultation:
     _require_own(consultation, acting_user)
-    due = timezone.localdate() + timedelta(days=consultation.specialist.turnaround_days)
+    # Accepted before the records were marked complete: they are taken as sent, and the
+    # clock starts now.
+    due = consultation.due_date or service_level.opinion_due(timezone.localdate())
     with transaction.atomic():
         case = Case.objects.select_for_update().get(id=consultation.case_id)
         _answer(consultation, acting_user, ConsultationStatus.ACCEPTED, due_date=due)

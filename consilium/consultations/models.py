@@ -14,6 +14,7 @@ class ConsultationStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
+    EXPIRED = "expired", "Expired unanswered"
 
 
 # A case has at most one consultation in these states at a time.
@@ -40,7 +41,13 @@ class Consultation(models.Model):
     )
     offered_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # The service level (service_level.py): the offer is answered by ``answer_due``; the
+    # opinion is due on ``due_date``, counted from the day the records were complete (none
+    # while they are not).
+    answer_due = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -196,7 +196,7 @@ def test_the_queue_shows_due_dates_and_flags_overdue_opinions(client, login, use
     _, consultation = journey("accepted")
     login(users["coordinator"])
     page = client.get("/queue/?status=specialist_assigned").content.decode()
-    assert "Dr. Helen Okafor, due" in page and "overdue" not in page
+    assert "Dr. Helen Okafor; opinion due" in page and "(overdue)" not in page
     consultation.due_date = date(2020, 1, 1)
     consultation.save()
     page = client.get("/queue/?status=specialist_assigned").content.decode()

@@ -1,0 +1,83 @@
+"""The service level's deadlines, checked by a background task (``manage.py
+check_deadlines``, run by cron or a timer every hour; each step happens once):
+
+- an offer not answered by its answer date expires, and the coordinators are told, so they
+  can offer the case to the next proposal (matching leaves out whoever was offered it);
+- a specialist is reminded REMINDER_DAYS_BEFORE business days before the opinion is due;
+- an overdue opinion is escalated to the coordinators (and the specialist told).
+
+Notices never carry health data: fixed wording and a link.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import Role
+from consilium.accounts.notify import notify_role, notify_users
+from consilium.audit.trail import record
+from consilium.cases.actions import add_event
+from consilium.cases.models import EventKind
+
+from . import service_level
+from .models import Consultation, ConsultationStatus
+
+
+@dataclass
+class Checked:
+    expired: int = 0
+    reminded: int = 0
+    escalated: int = 0
+
+
+def check_deadlines() -> Checked:
+    today = timezone.localdate()
+    checked = Checked()
+    late_offers = Consultation.objects.filter(status=ConsultationStatus.OFFERED,
+                                              answer_due__lt=today).select_related("case")
+    for consultation in late_offers:
+        with transaction.atomic():
+            expired = Consultation.objects.filter(
+                id=consultation.id, status=ConsultationStatus.OFFERED).update(
+                status=ConsultationStatus.EXPIRED, responded_at=timezone.now())
+            if expired:
+                add_event(consultation.case, EventKind.EXPIRED, None)
+                record(None, "consultation.expire", consultation,
+                       case_id=consultation.case_id)
+                checked.expired += 1
+    if checked.expired:
+        notify_role(Role.COORDINATOR, "An offer expired unanswered in Consilium")
+
+    accepted = Consultation.objects.filter(status=ConsultationStatus.ACCEPTED,
+                                           due_date__isnull=False)
+    soon = service_level.add_business_days(today, settings.REMINDER_DAYS_BEFORE)
+    for consultation in accepted.filter(reminded_at__isnull=True, due_date__lte=soon,
+                                        due_date__gte=today).select_related("case",
+                                                                            "specialist"):
+        if _mark(consultation, "reminded_at", EventKind.REMINDED, "consultation.remind"):
+            notify_users([consultation.specialist.user_id],
+                         "An opinion is due soon in Consilium")
+            checked.reminded += 1
+    for consultation in accepted.filter(escalated_at__isnull=True,
+                                        due_date__lt=today).select_related("case",
+                                                                           "specialist"):
+        if _mark(consultation, "escalated_at", EventKind.OVERDUE, "consultation.escalate"):
+            notify_users([consultation.specialist.user_id],
+                         "An opinion is overdue in Consilium")
+            checked.escalated += 1
+    if checked.escalated:
+        notify_role(Role.COORDINATOR, "An opinion is overdue in Consilium")
+    return checked
+
+
+def _mark(consultation: Consultation, field: str, kind: str, action: str) -> bool:
+    """Set the step's time once (a second run, or a second worker, does nothing)."""
+    with transaction.atomic():
+        marked = Consultation.objects.filter(id=consultation.id, **{f"{field}__isnull": True}
+                                             ).update(**{field: timezone.now()})
+        if marked:
+            add_event(consultation.case, kind, None)
+            record(None, action, consultation, case_id=consultation.case_id)
+    return bool(marked)
