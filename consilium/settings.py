@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "consilium.directory",
     "consilium.cases",
     "consilium.consultations",
+    "consilium.conversations",
     "consilium.opinions",
     "consilium.decisions",
     "consilium.program",
@@ -150,7 +151,7 @@ TEMPLATES = [
 ]
 
 # SQLite by default (WAL, writes serialised with BEGIN IMMEDIATE so the audit hash chain
-# never forks; a 64 MB page cache per connection, so that the directory's indexes stay in
+# never forks; a 32 MB page cache per connection, so that the directory's indexes stay in
 # memory rather than being read page by page from the operating system); PostgreSQL when
 # DATABASE_URL says so.
 _database_url = os.environ.get("DATABASE_URL")
@@ -165,7 +166,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                 "PRAGMA cache_size=-65536;"),
+                                 "PRAGMA cache_size=-32768;"),
             },
         }
     }

@@ -134,6 +134,8 @@ class EventKind(models.TextChoices):
     EXPIRED = "expired", "Offer expired unanswered"
     REMINDED = "reminded", "Specialist reminded of the due date"
     OVERDUE = "overdue", "Opinion overdue; coordinators told"
+    WAITING = "waiting", "Specialist waiting on the patient"
+    RESUMED = "resumed", "Patient answered; the clock runs again"
     OPINION_SIGNED = "opinion_signed", "Opinion signed"
     DECIDED = "decided", "Decision recorded"
 

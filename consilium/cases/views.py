@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
 from consilium.consultations.models import ACTIVE_STATUSES
+from consilium.conversations.actions import PARTICIPANTS, unread_count
 from consilium.decisions.forms import DecisionForm
 from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
@@ -125,6 +126,9 @@ def case_detail(request, case_id):
         "checklist": checklist_status(
             case.checklist, set(case.records.values_list("record_type", flat=True).distinct())),
         "can_add_records": can_add_records(case, user),
+        "converses": user.role in PARTICIPANTS,
+        "unread_messages": unread_count(case, user),
+        "service_level_days": settings.SERVICE_LEVEL_DAYS,
     }
     if context["can_offer"]:
         context["matches"] = match_case(case, limit=3)

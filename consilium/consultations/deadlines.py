@@ -4,7 +4,8 @@ check_deadlines``, run by cron or a timer every hour; each step happens once):
 - an offer not answered by its answer date expires, and the coordinators are told, so they
   can offer the case to the next proposal (matching leaves out whoever was offered it);
 - a specialist is reminded REMINDER_DAYS_BEFORE business days before the opinion is due;
-- an overdue opinion is escalated to the coordinators (and the specialist told).
+- an overdue opinion is escalated to the coordinators (and the specialist told);
+- none of this while the specialist waits on the patient's answer (the clock is stopped).
 
 Notices never carry health data: fixed wording and a link.
 """
@@ -50,8 +51,11 @@ def check_deadlines() -> Checked:
     if checked.expired:
         notify_role(Role.COORDINATOR, "An offer expired unanswered in Consilium")
 
+    # While the specialist waits on the patient, the clock is stopped: no reminder, no
+    # escalation (the due date moves when the patient answers).
     accepted = Consultation.objects.filter(status=ConsultationStatus.ACCEPTED,
-                                           due_date__isnull=False)
+                                           due_date__isnull=False,
+                                           waiting_on_patient_since__isnull=True)
     soon = service_level.add_business_days(today, settings.REMINDER_DAYS_BEFORE)
     for consultation in accepted.filter(reminded_at__isnull=True, due_date__lte=soon,
                                         due_date__gte=today).select_related("case",

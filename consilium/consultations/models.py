@@ -46,6 +46,9 @@ class Consultation(models.Model):
     # while they are not).
     answer_due = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    # A blocking question to the patient stops the clock; the answer restarts it and moves
+    # the due date by the business days waited (conversations/actions.py).
+    waiting_on_patient_since = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)

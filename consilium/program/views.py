@@ -23,12 +23,15 @@ def _deadline_views(today):
     """What needs the coordinator's eye, as (key, label, filter on cases)."""
     soon = add_business_days(today, settings.REMINDER_DAYS_BEFORE)
     accepted = Q(consultations__status=ConsultationStatus.ACCEPTED)
+    running = accepted & Q(consultations__waiting_on_patient_since__isnull=True)
     return [
-        ("overdue", "Overdue opinions", accepted & Q(consultations__due_date__lt=today)),
+        ("overdue", "Overdue opinions", running & Q(consultations__due_date__lt=today)),
         ("due_soon", "Opinions due soon",
-         accepted & Q(consultations__due_date__gte=today, consultations__due_date__lte=soon)),
+         running & Q(consultations__due_date__gte=today, consultations__due_date__lte=soon)),
         ("awaiting_answer", "Offers awaiting an answer",
          Q(consultations__status=ConsultationStatus.OFFERED)),
+        ("waiting_on_patient", "Waiting on the patient",
+         accepted & Q(consultations__waiting_on_patient_since__isnull=False)),
         ("waiting_on_records", "Waiting on records", Q(status=Status.SUBMITTED)),
     ]
 

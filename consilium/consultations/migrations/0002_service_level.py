@@ -23,6 +23,11 @@ class Migration(migrations.Migration):
             name='reminded_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='consultation',
+            name='waiting_on_patient_since',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.AlterField(
             model_name='consultation',
             name='status',

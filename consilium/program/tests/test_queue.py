@@ -26,7 +26,7 @@ def test_the_queue_shows_deadlines(client, login, users, journey):
         login(users["coordinator"])
         text = client.get("/queue/").content.decode()
         assert _counts(text) == {"overdue": "1", "due_soon": "0", "awaiting_answer": "1",
-                                 "waiting_on_records": "2"}
+                                 "waiting_on_patient": "0", "waiting_on_records": "2"}
         overdue = client.get("/queue/?view=overdue").content.decode()
         assert late.short_id in overdue and offered.short_id not in overdue
         assert "opinion due 2 Dec" in overdue and "(overdue)" in overdue
@@ -40,3 +40,19 @@ def test_the_queue_shows_deadlines(client, login, users, journey):
     login(users["coordinator"])
     empty = client.get("/queue/?view=overdue")
     assert "Nothing here right now" in empty.content.decode()
+
+
+def test_waiting_on_the_patient_stops_the_overdue_flag(client, login, users, journey):
+    from consilium.conversations.actions import do_send_message
+
+    with time_machine.travel(at("2026-11-23"), tick=False):
+        case, _ = journey("accepted")
+        do_send_message(case, {"body": "Which dose?", "blocking": True},
+                        acting_user=users["specialist"])
+    with time_machine.travel(at("2026-12-03"), tick=False):
+        login(users["coordinator"])
+        text = client.get("/queue/").content.decode()
+        assert _counts(text)["overdue"] == "0" and _counts(text)["waiting_on_patient"] == "1"
+        page = client.get("/queue/?view=waiting_on_patient").content.decode()
+        assert "waiting on the patient since 23 Nov (clock stopped)" in page
+        assert "(overdue)" not in page

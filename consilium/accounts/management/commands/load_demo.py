@@ -20,6 +20,7 @@ from consilium.consultations.actions import (
     do_decline_consultation,
     do_offer_consultation,
 )
+from consilium.conversations.actions import do_send_message
 from consilium.decisions.actions import do_record_decision
 from consilium.directory.builders import build_specialist
 from consilium.directory.models import Specialist
@@ -258,6 +259,17 @@ class Command(BaseCommand):
             result[username or name] = specialist
         return result
 
+    def _conversation(self, case, patient, specialist_user, coordinator):
+        """A thread with a question the specialist waits on, still unanswered."""
+        welcome = do_send_message(case, {"body": "Thank you for taking the case. The records "
+                                         "from both hospitals are attached to the case."},
+                                  acting_user=coordinator)
+        do_send_message(case, {"body": "Thank you, I have started reading.",
+                               "reply_to": str(welcome.id)}, acting_user=specialist_user)
+        do_send_message(case, {"body": "Have you had a PSA test since the biopsy? If so, "
+                               "please attach the result here.", "blocking": True},
+                        acting_user=specialist_user)
+
     def _case(self, users, specialists, patient_name, target, fields, questions):
         patient, coordinator = users[patient_name], users["coordinator"]
         case = case_actions.do_create_case({**fields, "questions": questions},
@@ -291,6 +303,8 @@ class Command(BaseCommand):
                                     "should review this.", acting_user=users["specialist2"])
         consultation = do_offer_consultation(case, specialist.id, acting_user=coordinator)
         do_accept_consultation(consultation, acting_user=specialist_user)
+        if target == "specialist_assigned":
+            self._conversation(case, patient, specialist_user, coordinator)
         if not past("in_review"):
             return
         answers = {q.id: "See the reasoning above; in short: yes, and we can discuss it."

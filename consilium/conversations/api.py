@@ -1,0 +1,95 @@
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Prefetch
+from ninja import Router, Schema, Status
+
+from consilium.audit.trail import record_many
+from consilium.cases.access import access_case_by_id
+from consilium.consultations.models import Consultation, ConsultationStatus
+
+from .actions import do_send_message, may_converse, read_mark, set_read
+from .models import Message
+
+router = Router(tags=["messages"])
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    name: str
+
+
+class MessageOut(Schema):
+    id: UUID
+    author_id: int
+    author: str
+    author_role: str
+    body: str
+    blocking: bool
+    answered_at: datetime | None
+    created_at: datetime
+    unread: bool
+    attachments: list[AttachmentOut]
+
+
+class ThreadOut(MessageOut):
+    replies: list[MessageOut]
+
+
+class ConversationOut(Schema):
+    unread: int
+    waiting_on_patient_since: datetime | None
+    threads: list[ThreadOut]
+
+
+class MessageIn(Schema):
+    body: str
+    reply_to: UUID | None = None
+    blocking: bool = False
+
+
+def _out(message: Message, user, since) -> dict:
+    return {
+        "id": message.id, "author_id": message.author_id, "author": message.author_label,
+        "author_role": message.author_role, "body": message.body,
+        "blocking": message.blocking, "answered_at": message.answered_at,
+        "created_at": message.created_at,
+        "unread": message.author_id != user.id and (since is None
+                                                    or message.created_at > since),
+        "attachments": [{"id": r.id, "name": r.name} for r in message.attachments.all()],
+    }
+
+
+@router.get("/{case_id}/messages", response=ConversationOut)
+def list_messages(request, case_id: str):
+    """Every thread of the case, oldest first, each with its replies; reading them marks
+    them read."""
+    case = access_case_by_id(request.user, case_id, action="case.messages")
+    may_converse(case, request.user)
+    replies = Message.objects.select_related("author").prefetch_related("attachments")
+    threads = list(Message.objects.filter(case=case, reply_to=None)
+                   .select_related("author")
+                   .prefetch_related("attachments", Prefetch("replies", replies)))
+    since = read_mark(case, request.user)
+    out = [{**_out(t, request.user, since),
+            "replies": [_out(r, request.user, since) for r in t.replies.all()]}
+           for t in threads]
+    record_many(request.user, "message.view",
+                [m for t in threads for m in (t, *t.replies.all())],
+                case_id_of=lambda m: case.id)
+    set_read(case, request.user)
+    waiting = Consultation.objects.filter(
+        case=case, status=ConsultationStatus.ACCEPTED).values_list(
+        "waiting_on_patient_since", flat=True).first()
+    unread = sum(m["unread"] for t in out for m in (t, *t["replies"]))
+    return {"unread": unread, "waiting_on_patient_since": waiting, "threads": out}
+
+
+@router.post("/{case_id}/messages", response={201: MessageOut})
+def send_message(request, case_id: str, payload: MessageIn):
+    """Write to the case's participants (``reply_to``: a message of the thread;
+    ``blocking``: the specialist waits on the patient's answer). Files are added as
+    records, on the page."""
+    case = access_case_by_id(request.user, case_id, action="case.messages")
+    message = do_send_message(case, payload.dict(), acting_user=request.user)
+    return Status(201, _out(message, request.user, message.created_at))

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record_many
+from consilium.cases.access import access_case_by_id
+from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.errors import InvalidInput
+from consilium.forms import add_action_errors, form_status
+from consilium.records.actions import Upload
+
+from .actions import PATIENT_SIDE, do_send_message, may_converse, read_mark, set_read
+from .forms import MessageForm
+from .models import Message
+
+THREADS_PAGE = 20
+
+
+@login_required
+def conversation(request, case_id):
+    """A case's message threads, newest first, and the form to write or reply."""
+    case = access_case_by_id(request.user, case_id, action="case.messages")
+    may_converse(case, request.user)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        files = [Upload(f.name, f, f.size) for f in request.FILES.getlist("files")]
+        try:
+            message = do_send_message(case, form.cleaned_data, acting_user=request.user,
+                                      files=files)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your message is sent.")
+            return redirect(f"{request.path}#message-{(message.reply_to_id or message.id)}")
+    read_until = read_mark(case, request.user)
+    replies = Message.objects.select_related("author").prefetch_related("attachments")
+    threads = (Message.objects.filter(case=case, reply_to=None).order_by("-created_at")
+               .select_related("author").prefetch_related("attachments",
+                                                          Prefetch("replies", replies)))
+    page = Paginator(threads, THREADS_PAGE).get_page(request.GET.get("page"))
+    shown = [m for t in page.object_list for m in (t, *t.replies.all())]
+    record_many(request.user, "message.view", shown, case_id_of=lambda m: case.id)
+    set_read(case, request.user)
+    waiting = Consultation.objects.filter(case=case, status=ConsultationStatus.ACCEPTED,
+                                          waiting_on_patient_since__isnull=False).first()
+    return render(request, "conversations/conversation.html", {
+        "case": case, "page": page, "form": form, "read_until": read_until,
+        "waiting": waiting, "is_specialist": request.user.role == Role.SPECIALIST,
+        "patient_side": request.user.role in PATIENT_SIDE,
+    }, status=form_status(form))
