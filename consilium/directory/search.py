@@ -174,7 +174,10 @@ def _nearest_in_rings(point, query, codes, wanted) -> tuple[list[int], int, bool
 
 
 def _capped_count(queryset) -> tuple[int, bool]:
-    found = queryset[:COUNT_CAP + 1].count()
+    """Counted up to the cap, from an index alone (only the ids are read)."""
+    if not queryset.query.values_select:
+        queryset = queryset.values("pk")
+    found = queryset.order_by()[:COUNT_CAP + 1].count()  # no ordering: no sort
     return min(found, COUNT_CAP), found <= COUNT_CAP
 
 
@@ -183,7 +186,7 @@ def _count_across(listings, codes, query) -> tuple[int, bool]:
     it, the exact number of different specialists among them all."""
     cap = COUNT_CAP
     for listing in listings:
-        if listing[:cap + 1].count() > cap:
+        if listing.values("specialist_id").order_by()[:cap + 1].count() > cap:
             return cap, False
     if len(listings) == 1:
         return listings[0].count(), True
