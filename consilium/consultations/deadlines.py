@@ -57,23 +57,27 @@ def check_deadlines() -> Checked:
                                            due_date__isnull=False,
                                            waiting_on_patient_since__isnull=True)
     soon = service_level.add_business_days(today, settings.REMINDER_DAYS_BEFORE)
-    for consultation in accepted.filter(reminded_at__isnull=True, due_date__lte=soon,
-                                        due_date__gte=today).select_related("case",
-                                                                            "specialist"):
-        if _mark(consultation, "reminded_at", EventKind.REMINDED, "consultation.remind"):
-            notify_users([consultation.specialist.user_id],
-                         "An opinion is due soon in Consilium")
-            checked.reminded += 1
-    for consultation in accepted.filter(escalated_at__isnull=True,
-                                        due_date__lt=today).select_related("case",
-                                                                           "specialist"):
-        if _mark(consultation, "escalated_at", EventKind.OVERDUE, "consultation.escalate"):
-            notify_users([consultation.specialist.user_id],
-                         "An opinion is overdue in Consilium")
-            checked.escalated += 1
+    checked.reminded = _step(
+        accepted.filter(reminded_at__isnull=True, due_date__lte=soon, due_date__gte=today),
+        "reminded_at", EventKind.REMINDED, "consultation.remind",
+        "An opinion is due soon in Consilium")
+    checked.escalated = _step(
+        accepted.filter(escalated_at__isnull=True, due_date__lt=today),
+        "escalated_at", EventKind.OVERDUE, "consultation.escalate",
+        "An opinion is overdue in Consilium")
     if checked.escalated:
         notify_role(Role.COORDINATOR, "An opinion is overdue in Consilium")
     return checked
+
+
+def _step(due, field: str, kind: str, action: str, subject: str) -> int:
+    """Take one step for each consultation in ``due`` and tell its specialist."""
+    done = 0
+    for consultation in due.select_related("case", "specialist"):
+        if _mark(consultation, field, kind, action):
+            notify_users([consultation.specialist.user_id], subject)
+            done += 1
+    return done
 
 
 def _mark(consultation: Consultation, field: str, kind: str, action: str) -> bool:

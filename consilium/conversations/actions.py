@@ -1,6 +1,8 @@
 """Writing messages: who may, threads, attachments, the clock of a blocking question,
 unread counts, and notices (fixed wording, never the message)."""
 
+import uuid
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
@@ -79,7 +81,6 @@ def _thread(case: Case, reply_to, errors: dict) -> Message | None:
 
 
 def _is_uuid(value) -> bool:
-    import uuid
     try:
         uuid.UUID(str(value))
     except ValueError:

@@ -1,14 +1,13 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Prefetch
 from ninja import Router, Schema, Status
 
-from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.models import Consultation, ConsultationStatus
 
-from .actions import do_send_message, may_converse, read_mark, set_read
+from .access import record_messages_read, threads_of
+from .actions import do_send_message, may_converse, read_mark
 from .models import Message
 
 router = Router(tags=["messages"])
@@ -66,18 +65,12 @@ def list_messages(request, case_id: str):
     them read."""
     case = access_case_by_id(request.user, case_id, action="case.messages")
     may_converse(case, request.user)
-    replies = Message.objects.select_related("author").prefetch_related("attachments")
-    threads = list(Message.objects.filter(case=case, reply_to=None)
-                   .select_related("author")
-                   .prefetch_related("attachments", Prefetch("replies", replies)))
+    threads = list(threads_of(case))
     since = read_mark(case, request.user)
     out = [{**_out(t, request.user, since),
             "replies": [_out(r, request.user, since) for r in t.replies.all()]}
            for t in threads]
-    record_many(request.user, "message.view",
-                [m for t in threads for m in (t, *t.replies.all())],
-                case_id_of=lambda m: case.id)
-    set_read(case, request.user)
+    record_messages_read(request.user, case, threads)
     waiting = Consultation.objects.filter(
         case=case, status=ConsultationStatus.ACCEPTED).values_list(
         "waiting_on_patient_since", flat=True).first()

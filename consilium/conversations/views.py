@@ -1,20 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.records.actions import Upload
 
-from .actions import PATIENT_SIDE, do_send_message, may_converse, read_mark, set_read
+from .access import record_messages_read, threads_of
+from .actions import PATIENT_SIDE, do_send_message, may_converse, read_mark
 from .forms import MessageForm
-from .models import Message
 
 THREADS_PAGE = 20
 
@@ -36,14 +34,9 @@ def conversation(request, case_id):
             messages.success(request, "Your message is sent.")
             return redirect(f"{request.path}#message-{(message.reply_to_id or message.id)}")
     read_until = read_mark(case, request.user)
-    replies = Message.objects.select_related("author").prefetch_related("attachments")
-    threads = (Message.objects.filter(case=case, reply_to=None).order_by("-created_at")
-               .select_related("author").prefetch_related("attachments",
-                                                          Prefetch("replies", replies)))
+    threads = threads_of(case).order_by("-created_at")
     page = Paginator(threads, THREADS_PAGE).get_page(request.GET.get("page"))
-    shown = [m for t in page.object_list for m in (t, *t.replies.all())]
-    record_many(request.user, "message.view", shown, case_id_of=lambda m: case.id)
-    set_read(case, request.user)
+    record_messages_read(request.user, case, page.object_list)
     waiting = Consultation.objects.filter(case=case, status=ConsultationStatus.ACCEPTED,
                                           waiting_on_patient_since__isnull=False).first()
     return render(request, "conversations/conversation.html", {

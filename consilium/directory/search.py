@@ -215,15 +215,22 @@ def planar_sq(point: tuple[float, float]):
     return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
 
 
-def locations_within(point: tuple[float, float], radius_km: float):
+def locations_in_box(point: tuple[float, float], radius_km: float):
+    """Practices in the bounding box of the circle, read through the grid cells it covers
+    (a box too large for that reads its band of latitude)."""
     low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, radius_km)
-    reach = (radius_km / geo.KM_PER_DEGREE) ** 2
     cells = geo.cells_covering(low_lat, high_lat, low_lon, high_lon)
     places = PracticeLocation.objects.filter(cell__in=cells) if cells else \
         PracticeLocation.objects.all()
-    return places.filter(
-        latitude__gte=low_lat, latitude__lte=high_lat, longitude__gte=low_lon,
-        longitude__lte=high_lon).annotate(planar=planar_sq(point)).filter(planar__lte=reach)
+    return places.filter(latitude__gte=low_lat, latitude__lte=high_lat,
+                         longitude__gte=low_lon, longitude__lte=high_lon)
+
+
+def locations_within(point: tuple[float, float], radius_km: float):
+    """Practices within the radius (flat-earth), each with its ``planar`` squared distance."""
+    reach = (radius_km / geo.KM_PER_DEGREE) ** 2
+    return locations_in_box(point, radius_km).annotate(planar=planar_sq(point)).filter(
+        planar__lte=reach)
 
 
 def _distance_to(point, specialist: Specialist) -> float | None:
@@ -278,12 +285,7 @@ def within(point: tuple[float, float], radius_km: float,
     """Specialist id → (distance in km of their nearest practice within the radius, their
     name key). The bounding box is read from the (cell, latitude, longitude) index; only
     the locations inside it get an exact distance."""
-    low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, radius_km)
-    cells = geo.cells_covering(low_lat, high_lat, low_lon, high_lon)
-    box = PracticeLocation.objects.filter(cell__in=cells) if cells else \
-        PracticeLocation.objects.all()
-    box = box.filter(latitude__gte=low_lat, latitude__lte=high_lat,
-                     longitude__gte=low_lon, longitude__lte=high_lon)
+    box = locations_in_box(point, radius_km)
     if specialists is not None:
         box = box.filter(specialist__in=specialists)
     nearest: dict[int, tuple[float, str]] = {}
