@@ -19,19 +19,32 @@ FIRST_OPINION = {
     "questions": ["Is breast-conserving surgery an option?", "How long is recovery?"],
 }
 
+PASSWORD = "correct horse battery"
 COMPLETE_OPINION = {
     "diagnosis_agreement": "agree",
     "treatment_agreement": "modify",
     "treatment_description": "Lumpectomy with radiation.",
     "reasoning": "Equal survival for breast-conserving therapy at this stage.",
+    "confidence": "high",
+    "plain_summary": "The diagnosis is right; a smaller operation works as well.",
+    "options": [{"title": "Lumpectomy and radiation", "recommended": True,
+                 "benefits": "Keeps the breast; same survival.",
+                 "harms": "Daily radiation for three to five weeks.",
+                 "living_with": "Back to most activities within two weeks."}],
 }
+
+
+def sign_request():
+    """A request to re-authenticate with, as the signing page sends (django-axes needs one)."""
+    from django.test import RequestFactory
+    return RequestFactory().post("/")
 
 
 @pytest.fixture
 def make_user(db):
     def make(username, role, **extra):
         return get_user_model().objects.create_user(
-            username=username, password="correct horse battery", role=role,
+            username=username, password=PASSWORD, role=role,
             email=f"{username}@example.org", **extra,
         )
     return make
@@ -84,11 +97,12 @@ def journey(users, specialists):
         if target >= 3:
             do_accept_consultation(consultation, acting_user=users["specialist"])
         if target >= 4:
-            answers = {q.id: "An answer." for q in case.questions.all()}
+            answers = {q.id: {"text": "An answer."} for q in case.questions.all()}
             do_save_opinion(consultation, {**COMPLETE_OPINION, "answers": answers},
-                            acting_user=users["specialist"])
+                            acting_user=users["specialist"], base_version=0)
         if target >= 5:
-            do_sign_opinion(consultation, acting_user=users["specialist"])
+            do_sign_opinion(consultation, acting_user=users["specialist"],
+                            request=sign_request(), secret=PASSWORD)
         case.refresh_from_db()
         return case, consultation
 

@@ -321,6 +321,8 @@ DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,
 # "2026-12-25,2027-01-01"), which do not count as business days.
 SERVICE_LEVEL_DAYS = env_int("SERVICE_LEVEL_DAYS", 7)
+# Questions a patient may ask the specialist after the opinion is delivered.
+FOLLOW_UP_QUESTIONS = env_int("FOLLOW_UP_QUESTIONS", 3)
 OFFER_ANSWER_DAYS = env_int("OFFER_ANSWER_DAYS", 2)
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
 try:

@@ -137,6 +137,8 @@ class EventKind(models.TextChoices):
     WAITING = "waiting", "Specialist waiting on the patient"
     RESUMED = "resumed", "Patient answered; the clock runs again"
     OPINION_SIGNED = "opinion_signed", "Opinion signed"
+    FOLLOW_UP_ASKED = "follow_up_asked", "Follow-up question asked"
+    ADDENDUM = "addendum", "Addendum signed"
     DECIDED = "decided", "Decision recorded"
 
 

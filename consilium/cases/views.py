@@ -13,7 +13,8 @@ from consilium.decisions.forms import DecisionForm
 from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
-from consilium.opinions.access import signed_opinion_for_case
+from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
+from consilium.opinions.views import opinion_context
 from consilium.records.access import record_case_list_records
 from consilium.records.actions import can_add_records
 from consilium.records.checklist import checklist_status
@@ -81,14 +82,11 @@ def case_detail(request, case_id):
     user = request.user
     consultations = list(case.consultations.select_related("specialist"))
     opinion = signed_opinion_for_case(user, case)
-    questions = list(case.questions.all())
+    questions = questions_with_answers(case, opinion)
     records = list(case.records.select_related("uploaded_by", "preview", "source")
                    .defer("text")[:LATEST_RECORDS])
     if records:
         record_case_list_records(user, case, records)
-    answers = {a.question_id: a.text for a in opinion.answers.all()} if opinion else {}
-    for question in questions:
-        question.answer_text = answers.get(question.id, "")
     is_owner = case.patient_id == user.id
     is_coordinator = user.role == Role.COORDINATOR
     context = {
@@ -101,6 +99,7 @@ def case_detail(request, case_id):
              and c.status in ("offered", "accepted")), None,
         ),
         "opinion": opinion,
+        **opinion_context(opinion, user),
         "decision": getattr(case, "decision", None) if case.status in (
             Status.DECIDED, Status.FOLLOWING_UP, Status.CLOSED) else None,
         "is_owner": is_owner,

@@ -1,10 +1,30 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
+from consilium.errors import Conflict, InvalidInput
 from consilium.opinions.access import access_opinion_by_consultation_id
-from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+from consilium.opinions.actions import (
+    StaleOpinion,
+    do_add_addendum,
+    do_ask_follow_up,
+    do_save_opinion,
+    do_sign_opinion,
+)
+from consilium.opinions.schemas import (
+    AddendumIn,
+    AddendumOut,
+    FollowUpIn,
+    FollowUpOut,
+    OpinionIn,
+    OpinionOut,
+    SignIn,
+    StaleOut,
+    addendum_out,
+    follow_up_out,
+    opinion_out,
+)
 
 from .access import access_consultation_by_id
 from .actions import do_accept_consultation, do_decline_consultation
@@ -43,62 +63,6 @@ class DeclineIn(Schema):
     reason: str
 
 
-class AnswerIn(Schema):
-    question_id: int
-    text: str
-
-
-class AnswerOut(Schema):
-    question_id: int
-    text: str
-
-
-class OpinionIn(Schema):
-    diagnosis_agreement: str | None = None
-    diagnosis_codes: list[str] | None = None
-    diagnosis_comment: str | None = None
-    treatment_agreement: str | None = None
-    treatment_description: str | None = None
-    further_tests: str | None = None
-    reasoning: str | None = None
-    answers: list[AnswerIn] | None = None
-
-
-class OpinionOut(Schema):
-    consultation_id: UUID
-    status: str
-    diagnosis_agreement: str
-    diagnosis_codes: list[str]
-    diagnosis_comment: str
-    treatment_agreement: str
-    treatment_description: str
-    further_tests: str
-    reasoning: str
-    answers: list[AnswerOut]
-    updated_at: datetime | None
-    signed_at: datetime | None
-
-
-def opinion_out(consultation, opinion) -> dict:
-    if opinion is None:
-        return {
-            "consultation_id": consultation.id, "status": "not_started",
-            "diagnosis_agreement": "", "diagnosis_codes": [], "diagnosis_comment": "",
-            "treatment_agreement": "", "treatment_description": "", "further_tests": "",
-            "reasoning": "", "answers": [], "updated_at": None, "signed_at": None,
-        }
-    return {
-        "consultation_id": consultation.id,
-        "status": "signed" if opinion.is_signed else "draft",
-        **{f: getattr(opinion, f) for f in (
-            "diagnosis_agreement", "diagnosis_codes", "diagnosis_comment",
-            "treatment_agreement", "treatment_description", "further_tests", "reasoning",
-            "updated_at", "signed_at",
-        )},
-        "answers": [{"question_id": a.question_id, "text": a.text} for a in opinion.answers.all()],
-    }
-
-
 @router.get("/{consultation_id}", response=ConsultationOut)
 def get_consultation(request, consultation_id: str):
     return consultation_out(access_consultation_by_id(request.user, consultation_id))
@@ -127,20 +91,61 @@ def get_opinion(request, consultation_id: str):
     return opinion_out(consultation, opinion)
 
 
-@router.put("/{consultation_id}/opinion", response=OpinionOut)
+@router.put("/{consultation_id}/opinion", response={200: OpinionOut, 409: StaleOut})
 def save_opinion(request, consultation_id: str, payload: OpinionIn):
-    """Save the draft opinion; fields left out keep their value."""
+    """Save the draft opinion; fields left out keep their value. ``version`` is the version
+    the edit is based on (0 for a new opinion): if the opinion has changed since, nothing is
+    saved and the answer is 409 with the stored version under ``current``."""
     consultation = access_consultation_by_id(request.user, consultation_id)
     data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
     if "answers" in data:
-        data["answers"] = {a["question_id"]: a["text"] for a in data["answers"] or []}
-    opinion = do_save_opinion(consultation, data, acting_user=request.user)
+        data["answers"] = {a["question_id"]: a for a in data["answers"] or []}
+    try:
+        opinion = do_save_opinion(consultation, data, acting_user=request.user,
+                                  base_version=version)
+    except StaleOpinion as stale:
+        current = opinion_out(consultation, stale.current)
+        return Status(409, {"detail": stale.message, "current": current})
     return opinion_out(consultation, opinion)
 
 
 @router.post("/{consultation_id}/opinion/sign", response=OpinionOut)
-def sign_opinion(request, consultation_id: str):
-    """Sign the opinion; it is locked and delivered to the patient."""
+def sign_opinion(request, consultation_id: str, payload: SignIn):
+    """Sign the opinion with your password or authenticator code; it is frozen, its SHA-256
+    recorded, and it is delivered to the patient."""
     consultation = access_consultation_by_id(request.user, consultation_id)
-    opinion = do_sign_opinion(consultation, acting_user=request.user)
+    opinion = do_sign_opinion(consultation, acting_user=request.user, request=request,
+                              secret=payload.password)
     return opinion_out(consultation, opinion)
+
+
+@router.post("/{consultation_id}/opinion/follow-ups", response={201: FollowUpOut})
+def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
+    """Ask the specialist a follow-up question (the patient or a caregiver, up to the
+    program's limit, once the opinion is delivered)."""
+    opinion = _signed(request.user, consultation_id)
+    question = do_ask_follow_up(opinion, payload.text, acting_user=request.user)
+    return Status(201, follow_up_out(question))
+
+
+@router.post("/{consultation_id}/opinion/addenda", response={201: AddendumOut})
+def add_addendum(request, consultation_id: str, payload: AddendumIn):
+    """Add a signed addendum to the signed opinion, optionally answering a follow-up
+    question (``answers``: its id). Needs your password or authenticator code."""
+    opinion = _signed(request.user, consultation_id)
+    question = None
+    if payload.answers is not None:
+        question = opinion.follow_up_questions.filter(id=payload.answers).first()
+        if question is None:
+            raise InvalidInput({"answers": "That question is not about this opinion."})
+    addendum = do_add_addendum(opinion, payload.body, acting_user=request.user,
+                               request=request, secret=payload.password, answers=question)
+    return Status(201, addendum_out(addendum))
+
+
+def _signed(user, consultation_id):
+    _, opinion = access_opinion_by_consultation_id(user, consultation_id)
+    if opinion is None or not opinion.is_signed:
+        raise Conflict("The opinion is not signed yet.")
+    return opinion

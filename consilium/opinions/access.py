@@ -8,15 +8,15 @@ from consilium.consultations.access import access_consultation_by_id
 
 from .models import Opinion
 
+# What the pages, reports and API show of an opinion, read in one query each.
+PARTS = ("answers", "options", "addenda__answers", "follow_up_questions__answer")
+
 
 def access_opinion_by_consultation_id(user, consultation_id) -> tuple:
     """Return (consultation, opinion or None); 404 if the user may not read it."""
     consultation = access_consultation_by_id(user, consultation_id)
-    opinion = (
-        Opinion.objects.filter(consultation=consultation)
-        .prefetch_related("answers")
-        .first()
-    )
+    opinion = Opinion.objects.filter(consultation=consultation).prefetch_related(
+        *PARTS).first()
     is_author = user.role == Role.SPECIALIST
     if not is_author and (opinion is None or not opinion.is_signed):
         raise Http404("No such opinion")
@@ -30,9 +30,18 @@ def signed_opinion_for_case(user, case):
     opinion = (
         Opinion.objects.filter(consultation__case=case, signed_at__isnull=False)
         .select_related("consultation__specialist")
-        .prefetch_related("answers")
+        .prefetch_related(*PARTS)
         .first()
     )
     if opinion is not None:
         record(user, "opinion.view", opinion, case_id=case.id)
     return opinion
+
+
+def questions_with_answers(case, opinion) -> list:
+    """The case's questions in order, each with ``.answer`` (the Answer, or None)."""
+    answers = {a.question_id: a for a in opinion.answers.all()} if opinion else {}
+    questions = list(case.questions.all())
+    for question in questions:
+        question.answer = answers.get(question.id)
+    return questions

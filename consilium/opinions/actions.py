@@ -1,56 +1,112 @@
-"""Writing, saving and signing the specialist's opinion."""
+"""Writing, saving and signing the specialist's opinion; addenda and follow-up questions.
 
+A draft carries a version number. A save names the version it was based on; if the opinion
+has moved on since (another tab, another editor), the save is refused with both versions
+(StaleOpinion, HTTP 409) and nothing is overwritten.
+
+Signing needs the specialist's password or authenticator code, freezes the content and
+stores the SHA-256 of its canonical JSON (``opinion_content``). After that, the specialist
+adds signed addenda; each addendum's hash covers the one before it.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_users
+from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, clean_icd10_codes, move_case
 from consilium.cases.models import Case, EventKind, Status
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
-from .models import Answer, DiagnosisAgreement, Opinion, TreatmentAgreement
+from .models import (
+    Addendum,
+    Answer,
+    Confidence,
+    DiagnosisAgreement,
+    FollowUpQuestion,
+    Opinion,
+    Option,
+    TreatmentAgreement,
+)
 
-TEXT_FIELDS = ("diagnosis_comment", "treatment_description", "further_tests", "reasoning")
+TEXT_FIELDS = ("diagnosis_comment", "treatment_description", "further_tests", "reasoning",
+               "follow_up", "trials", "plain_summary")
+OPTION_FIELDS = ("benefits", "harms", "living_with")
 TEXT_LIMIT = 20000
+MAX_OPTIONS = 8
+CHOICES = (("diagnosis_agreement", DiagnosisAgreement), ("treatment_agreement",
+           TreatmentAgreement), ("confidence", Confidence))
+# Cases in which the patient may still ask the specialist a follow-up question, and who asks.
+FOLLOW_UP_STATES = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
+FOLLOW_UP_ASKERS = (Role.PATIENT, Role.CAREGIVER)
 
 
-def _clean(data: dict, question_ids: set[int]) -> tuple[dict, dict[int, str]]:
+class StaleOpinion(Conflict):
+    """The save was based on an older version; ``current`` is the version now stored."""
+
+    def __init__(self, current: Opinion):
+        super().__init__("This opinion was changed in another tab or by another editor "
+                         f"since you opened it (now version {current.version}). Nothing was "
+                         "overwritten: compare both versions, then save again.")
+        self.current = current
+
+
+def _text(value, field: str, errors: dict, limit: int = TEXT_LIMIT) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        errors[field] = f"Keep this under {limit:,} characters."
+    return value
+
+
+def _clean(data: dict, question_ids: set[int]) -> tuple[dict, list | None, dict]:
+    """Return (fields, options or None when not given, {question id: (text, deferred)})."""
     errors: dict[str, str] = {}
-    cleaned: dict = {}
-    for field in TEXT_FIELDS:
-        if field in data:
-            cleaned[field] = (data[field] or "").strip()
-            if len(cleaned[field]) > TEXT_LIMIT:
-                errors[field] = f"Keep this under {TEXT_LIMIT} characters."
-    choices = (
-        ("diagnosis_agreement", DiagnosisAgreement),
-        ("treatment_agreement", TreatmentAgreement),
-    )
-    for field, values in choices:
+    cleaned = {f: _text(data[f], f, errors) for f in TEXT_FIELDS if f in data}
+    for field, values in CHOICES:
         if field in data:
             value = data[field] or ""
             if value and value not in values.values:
                 errors[field] = "Choose one of: " + ", ".join(values.values)
             cleaned[field] = value
     if "diagnosis_codes" in data:
-        cleaned["diagnosis_codes"] = clean_icd10_codes(
-            data["diagnosis_codes"], "diagnosis_codes", errors
-        )
-    answers: dict[int, str] = {}
-    for key, text in (data.get("answers") or {}).items():
-        try:
-            question_id = int(key)
-        except (TypeError, ValueError):
-            question_id = None
+        cleaned["diagnosis_codes"] = clean_icd10_codes(data["diagnosis_codes"],
+                                                       "diagnosis_codes", errors)
+    options = None
+    if data.get("options") is not None:
+        options = [_clean_option(o, n, errors) for n, o in enumerate(data["options"], 1)]
+        options = [o for o in options if any(o.values())]
+        if len(options) > MAX_OPTIONS:
+            errors["options"] = f"Give at most {MAX_OPTIONS} options."
+    answers: dict[int, tuple[str, bool]] = {}
+    for key, answer in (data.get("answers") or {}).items():
+        question_id = int(key) if str(key).isdigit() else None
         if question_id not in question_ids:
             errors["answers"] = "An answer refers to a question this case does not have."
             continue
-        answers[question_id] = (text or "").strip()
+        answers[question_id] = (_text(answer.get("text"), "answers", errors),
+                                bool(answer.get("deferred")))
     if errors:
         raise InvalidInput(errors)
-    return cleaned, answers
+    return cleaned, options, answers
+
+
+def _clean_option(option: dict, number: int, errors: dict) -> dict:
+    field = f"option_{number}"
+    cleaned = {"title": _text(option.get("title"), field, errors, 200)}
+    cleaned.update({f: _text(option.get(f), field, errors) for f in OPTION_FIELDS})
+    if any(cleaned.values()) and not cleaned["title"]:
+        errors[field] = f"Give option {number} a name."
+    cleaned["recommended"] = bool(option.get("recommended"))
+    if not any(v for k, v in cleaned.items() if k != "recommended"):
+        cleaned["recommended"] = False  # an empty row is dropped, whatever its tick
+    return cleaned
 
 
 def _load_for_writing(consultation: Consultation, user) -> Opinion:
@@ -65,20 +121,29 @@ def _load_for_writing(consultation: Consultation, user) -> Opinion:
     return opinion
 
 
-def do_save_opinion(consultation: Consultation, data: dict, *, acting_user) -> Opinion:
-    """Save a draft; the first save puts the case in review."""
+def do_save_opinion(consultation: Consultation, data: dict, *, acting_user,
+                    base_version: int) -> Opinion:
+    """Save a draft based on ``base_version`` (0 before the first save); the first save puts
+    the case in review."""
     question_ids = set(consultation.case.questions.values_list("id", flat=True))
-    cleaned, answers = _clean(data, question_ids)
+    cleaned, options, answers = _clean(data, question_ids)
     with transaction.atomic():
         opinion = _load_for_writing(consultation, acting_user)
+        opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
+        if opinion.version != base_version:
+            raise StaleOpinion(opinion)
         for field, value in cleaned.items():
             setattr(opinion, field, value)
+        opinion.version += 1
         opinion.updated_at = timezone.now()
         opinion.save()
-        for question_id, text in answers.items():
-            Answer.objects.update_or_create(
-                opinion=opinion, question_id=question_id, defaults={"text": text}
-            )
+        if options is not None:
+            opinion.options.all().delete()
+            Option.objects.bulk_create(Option(opinion=opinion, position=n, **o)
+                                       for n, o in enumerate(options, 1))
+        for question_id, (text, deferred) in answers.items():
+            Answer.objects.update_or_create(opinion=opinion, question_id=question_id,
+                                            defaults={"text": text, "deferred": deferred})
         case = Case.objects.select_for_update().get(id=consultation.case_id)
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)
@@ -87,39 +152,95 @@ def do_save_opinion(consultation: Consultation, data: dict, *, acting_user) -> O
 
 
 def missing_for_signing(opinion: Opinion, question_ids: list[int]) -> dict[str, str]:
+    """What must still be written before the opinion can be signed, by field."""
     errors = {}
     if not opinion.diagnosis_agreement:
         errors["diagnosis_agreement"] = "Say whether you agree with the diagnosis."
     if opinion.diagnosis_agreement in (DiagnosisAgreement.REFINE, DiagnosisAgreement.DISAGREE):
         if not opinion.diagnosis_comment:
             errors["diagnosis_comment"] = "Explain how your diagnosis differs."
+        if not opinion.diagnosis_codes:
+            errors["diagnosis_codes"] = "Give the ICD-10-CM code of your diagnosis."
     if not opinion.treatment_agreement:
         errors["treatment_agreement"] = "Say whether you agree with the proposed treatment."
     if opinion.treatment_agreement in (TreatmentAgreement.MODIFY, TreatmentAgreement.ALTERNATIVE):
         if not opinion.treatment_description:
             errors["treatment_description"] = "Describe the treatment you recommend."
+    options = list(opinion.options.all())
+    if not options:
+        errors["options"] = ("Describe at least one option, with its benefits, harms and "
+                             "what living with it is like.")
+    for option in options:
+        if not all(getattr(option, f) for f in OPTION_FIELDS):
+            errors[f"option_{option.position}"] = (
+                f"Give “{option.title}” its benefits, harms and what living with it is like.")
     if not opinion.reasoning:
         errors["reasoning"] = "Give your reasoning."
-    answered = {a.question_id for a in opinion.answers.all() if a.text}
-    if set(question_ids) - answered:
-        errors["answers"] = "Answer each of the patient's questions."
+    if not opinion.confidence:
+        errors["confidence"] = "Say how confident you are."
+    if not opinion.plain_summary:
+        errors["plain_summary"] = "Write a summary for the patient in plain language."
+    done = {a.question_id for a in opinion.answers.all() if a.text}
+    if set(question_ids) - done:
+        errors["answers"] = ("Answer each of the patient's questions, or defer it and say "
+                             "why.")
     return errors
 
 
-def do_sign_opinion(consultation: Consultation, *, acting_user) -> Opinion:
-    """Sign and lock the opinion; the case moves to opinion delivered."""
+def opinion_content(opinion: Opinion) -> dict:
+    """Everything the signature covers, as plain JSON values in a fixed shape."""
+    consultation = opinion.consultation
+    specialist = consultation.specialist
+    questions = {q.id: q for q in consultation.case.questions.all()}
+    return {
+        "case": str(consultation.case_id),
+        "consultation": str(consultation.id),
+        "specialist": {"name": specialist.name, "npi": specialist.npi},
+        "diagnosis": {"agreement": opinion.diagnosis_agreement,
+                      "codes": list(opinion.diagnosis_codes),
+                      "comment": opinion.diagnosis_comment},
+        "treatment": {"agreement": opinion.treatment_agreement,
+                      "description": opinion.treatment_description},
+        "options": [{"title": o.title, "recommended": o.recommended, "benefits": o.benefits,
+                     "harms": o.harms, "living_with": o.living_with}
+                    for o in opinion.options.all()],
+        "further_tests": opinion.further_tests,
+        "reasoning": opinion.reasoning,
+        "answers": [{"question": questions[a.question_id].text, "answer": a.text,
+                     "deferred": a.deferred}
+                    for a in sorted(opinion.answers.all(),
+                                    key=lambda a: questions[a.question_id].position)],
+        "follow_up": opinion.follow_up,
+        "trials": opinion.trials,
+        "confidence": opinion.confidence,
+        "plain_summary": opinion.plain_summary,
+        "signed_at": opinion.signed_at.isoformat() if opinion.signed_at else None,
+    }
+
+
+def sha256_of(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret: str
+                    ) -> Opinion:
+    """Sign and lock the opinion after re-authentication; the case moves to opinion
+    delivered and the patient is told."""
     with transaction.atomic():
         opinion = _load_for_writing(consultation, acting_user)
         question_ids = list(consultation.case.questions.values_list("id", flat=True))
         errors = missing_for_signing(opinion, question_ids)
         if errors:
             raise InvalidInput(errors)
-        now = timezone.now()
-        Opinion.objects.filter(pk=opinion.pk).update(signed_at=now, signed_by=acting_user)
-        opinion.signed_at, opinion.signed_by = now, acting_user
+        confirm_identity(request, acting_user, secret)
+        opinion.signed_at, opinion.signed_by = timezone.now(), acting_user
+        opinion.signed_content = opinion_content(opinion)
+        opinion.content_sha256 = sha256_of(opinion.signed_content)
+        opinion.save(update_fields=["signed_at", "signed_by", "signed_content",
+                                    "content_sha256"])
         Consultation.objects.filter(id=consultation.id).update(
-            status=ConsultationStatus.COMPLETED, completed_at=now
-        )
+            status=ConsultationStatus.COMPLETED, completed_at=opinion.signed_at)
         case = Case.objects.select_for_update().get(id=consultation.case_id)
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)
@@ -128,3 +249,84 @@ def do_sign_opinion(consultation: Consultation, *, acting_user) -> Opinion:
         record(acting_user, "opinion.sign", opinion, case_id=case.id)
     notify_users([case.patient_id], "Your second opinion is ready")
     return opinion
+
+
+def is_intact(opinion: Opinion) -> bool:
+    """The signed opinion as stored today still hashes to what was signed."""
+    return bool(opinion.content_sha256) and opinion.content_sha256 == sha256_of(
+        opinion_content(opinion)) == sha256_of(opinion.signed_content)
+
+
+def follow_ups_left(opinion: Opinion) -> int:
+    return max(0, settings.FOLLOW_UP_QUESTIONS - opinion.follow_up_questions.count())
+
+
+def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user) -> FollowUpQuestion:
+    """The patient (or a caregiver) asks the specialist one more question."""
+    case = opinion.consultation.case
+    if acting_user.role not in FOLLOW_UP_ASKERS:
+        raise NotAllowed("Follow-up questions come from the patient or their caregiver.")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": "Write your question."})
+    if len(text) > 4000:
+        raise InvalidInput({"text": "Keep a question under 4,000 characters."})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(id=case.id)
+        if not opinion.is_signed or case.status not in FOLLOW_UP_STATES:
+            raise Conflict("Follow-up questions can be asked once the opinion is delivered "
+                           "and while the case is open.")
+        if not follow_ups_left(opinion):
+            raise Conflict(f"You have asked all {settings.FOLLOW_UP_QUESTIONS} follow-up "
+                           "questions this program allows. Send the team a message instead.")
+        question = FollowUpQuestion.objects.create(opinion=opinion, asked_by=acting_user,
+                                                   text=text)
+        add_event(case, EventKind.FOLLOW_UP_ASKED, acting_user)
+        record(acting_user, "follow_up.create", question, case_id=case.id)
+    notify_users([opinion.consultation.specialist.user_id],
+                 "You have a new follow-up question in Consilium")
+    return question
+
+
+def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret: str,
+                    answers: FollowUpQuestion | None = None) -> Addendum:
+    """A signed addition to the signed opinion, optionally answering a follow-up question."""
+    if opinion.consultation.specialist.user_id != acting_user.id:
+        raise NotAllowed("Only the specialist who signed the opinion adds to it.")
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput({"body": "Write the addendum."})
+    if len(body) > TEXT_LIMIT:
+        raise InvalidInput({"body": f"Keep this under {TEXT_LIMIT:,} characters."})
+    if answers is not None and answers.opinion_id != opinion.pk:
+        raise InvalidInput({"answers": "That question is not about this opinion."})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(id=opinion.consultation.case_id)
+        if not opinion.is_signed:
+            raise Conflict("Sign the opinion first; until then, edit it.")
+        if answers is not None and Addendum.objects.filter(answers=answers).exists():
+            raise Conflict("That question already has an answer.")
+        confirm_identity(request, acting_user, secret)
+        last = opinion.addenda.order_by("-number").first()
+        addendum = Addendum(opinion=opinion, number=(last.number + 1) if last else 1,
+                            body=body, answers=answers, signed_by=acting_user,
+                            signed_at=timezone.now())
+        addendum.content_sha256 = sha256_of(addendum_content(addendum, last))
+        addendum.save()
+        add_event(case, EventKind.ADDENDUM, acting_user)
+        record(acting_user, "addendum.sign", addendum, case_id=case.id)
+    asker = [answers.asked_by_id] if answers is not None else []
+    notify_users(list({case.patient_id, *asker}), "There is an addition to your second opinion")
+    return addendum
+
+
+def addendum_content(addendum: Addendum, previous: Addendum | None) -> dict:
+    return {
+        "opinion_sha256": addendum.opinion.content_sha256,
+        "previous_sha256": previous.content_sha256 if previous else None,
+        "number": addendum.number,
+        "question": addendum.answers.text if addendum.answers else None,
+        "body": addendum.body,
+        "signed_by": addendum.signed_by.get_full_name() or addendum.signed_by.get_username(),
+        "signed_at": addendum.signed_at.isoformat(),
+    }

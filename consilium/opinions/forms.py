@@ -1,66 +1,154 @@
 from django import forms
 
-from .models import DiagnosisAgreement, Opinion, TreatmentAgreement
+from .actions import MAX_OPTIONS, OPTION_FIELDS
+from .models import Confidence, DiagnosisAgreement, Opinion, TreatmentAgreement
+
+TEXT_BOX = forms.Textarea(attrs={"rows": 3})
+OPTION_LABELS = {"title": "Name", "benefits": "Expected benefits", "harms": "Harms and risks",
+                 "living_with": "What living with it is like"}
 
 
 class OpinionForm(forms.Form):
+    """The structured opinion. Option rows and answers are added per opinion and question."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     diagnosis_agreement = forms.ChoiceField(
         label="The diagnosis", required=False, widget=forms.RadioSelect,
-        choices=DiagnosisAgreement.choices,
-    )
+        choices=DiagnosisAgreement.choices)
     diagnosis_codes = forms.CharField(
         label="Your diagnosis codes (ICD-10-CM)", required=False,
-        help_text="Separated by commas. Needed when you refine or disagree.",
-    )
+        help_text="Separated by commas. Needed when you refine or disagree.")
     diagnosis_comment = forms.CharField(label="About the diagnosis", required=False,
-                                        widget=forms.Textarea(attrs={"rows": 3}))
+                                        widget=TEXT_BOX)
     treatment_agreement = forms.ChoiceField(
         label="The proposed treatment", required=False, widget=forms.RadioSelect,
-        choices=TreatmentAgreement.choices,
-    )
-    treatment_description = forms.CharField(label="The treatment you recommend", required=False,
-                                            widget=forms.Textarea(attrs={"rows": 3}))
-    further_tests = forms.CharField(label="Further tests", required=False,
-                                    widget=forms.Textarea(attrs={"rows": 3}))
+        choices=TreatmentAgreement.choices)
+    treatment_description = forms.CharField(label="The treatment you recommend",
+                                            required=False, widget=TEXT_BOX)
+    further_tests = forms.CharField(label="Further tests", required=False, widget=TEXT_BOX)
     reasoning = forms.CharField(label="Your reasoning", required=False,
                                 widget=forms.Textarea(attrs={"rows": 6}))
-    confirm_sign = forms.BooleanField(
-        label="I have reviewed this opinion; sign it. It cannot be changed afterwards.",
-        required=False,
-    )
+    follow_up = forms.CharField(label="Follow-up recommendations", required=False,
+                                widget=TEXT_BOX)
+    trials = forms.CharField(
+        label="Relevant clinical trials", required=False, widget=TEXT_BOX,
+        help_text="Name, registry number (e.g. NCT…) and why it may fit; or leave empty.")
+    confidence = forms.ChoiceField(
+        label="Your confidence in this opinion", required=False, widget=forms.RadioSelect,
+        choices=Confidence.choices)
+    plain_summary = forms.CharField(
+        label="Summary for the patient", required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Plain words, no abbreviations: what you found and what you advise. "
+                  "This opens the patient's report.")
 
-    def __init__(self, *args, questions=(), **kwargs):
+    def __init__(self, *args, questions=(), option_rows=2, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
+        self.option_rows = max(1, min(option_rows, MAX_OPTIONS))
+        for n in range(1, self.option_rows + 1):
+            for name, label in OPTION_LABELS.items():
+                widget = forms.TextInput if name == "title" else TEXT_BOX
+                self.fields[f"option_{n}_{name}"] = forms.CharField(
+                    label=label, required=False, widget=widget)
+            self.fields[f"option_{n}_recommended"] = forms.BooleanField(
+                label="Recommended", required=False)
         for question in self.questions:
             self.fields[f"answer_{question.id}"] = forms.CharField(
                 label=f"Question {question.position}: {question.text}", required=False,
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
+                widget=TEXT_BOX)
+            self.fields[f"deferred_{question.id}"] = forms.BooleanField(
+                label="Defer this question (say why above, e.g. it needs a test first)",
+                required=False)
 
     @classmethod
     def initial_from(cls, opinion: Opinion | None) -> dict:
         if opinion is None:
-            return {}
-        initial = {name: getattr(opinion, name) for name in cls.base_fields
-                   if name != "confirm_sign"}
+            return {"version": 0}
+        initial = {name: getattr(opinion, name) for name in cls.base_fields}
         initial["diagnosis_codes"] = ", ".join(opinion.diagnosis_codes)
-        initial.update({f"answer_{a.question_id}": a.text for a in opinion.answers.all()})
+        for option in opinion.options.all():
+            for name in (*OPTION_LABELS, "recommended"):
+                initial[f"option_{option.position}_{name}"] = getattr(option, name)
+        for answer in opinion.answers.all():
+            initial[f"answer_{answer.question_id}"] = answer.text
+            initial[f"deferred_{answer.question_id}"] = answer.deferred
         return initial
 
+    def options(self):
+        """One list of bound fields per option row, for the template."""
+        return [[self[f"option_{n}_{name}"] for name in (*OPTION_LABELS, "recommended")]
+                for n in range(1, self.option_rows + 1)]
+
     def answer_fields(self):
-        return [self[f"answer_{q.id}"] for q in self.questions]
+        return [(self[f"answer_{q.id}"], self[f"deferred_{q.id}"]) for q in self.questions]
 
     def to_action_data(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.base_fields
-                if name != "confirm_sign"}
-        data["answers"] = {q.id: self.cleaned_data[f"answer_{q.id}"] for q in self.questions}
+        data = {name: self.cleaned_data[name] for name in self.base_fields if name != "version"}
+        data["options"] = [
+            {name: self.cleaned_data[f"option_{n}_{name}"]
+             for name in ("title", *OPTION_FIELDS, "recommended")}
+            for n in range(1, self.option_rows + 1)]
+        data["answers"] = {q.id: {"text": self.cleaned_data[f"answer_{q.id}"],
+                                  "deferred": self.cleaned_data[f"deferred_{q.id}"]}
+                           for q in self.questions}
         return data
+
+    def differences(self, saved: Opinion) -> list[tuple[str, str, str]]:
+        """(label, saved text, this form's text) for each field the two versions differ in."""
+        stored = self.initial_from(saved)
+        rows = []
+        for name, field in self.fields.items():
+            if name == "version":
+                continue
+            mine, theirs = self.cleaned_data.get(name), stored.get(name)
+            if (mine or "") != (theirs or ""):
+                rows.append((_label(name, field), _shown(theirs), _shown(mine)))
+        return rows
 
     def add_error_for(self, field: str, message: str) -> None:
         if field == "answers":
             for question in self.questions:
                 if not self.cleaned_data.get(f"answer_{question.id}"):
-                    self.add_error(f"answer_{question.id}", "Answer this question.")
+                    self.add_error(f"answer_{question.id}",
+                                   "Answer this question, or defer it and say why.")
             return
+        if field.startswith("option_") and f"{field}_title" in self.fields:
+            field = f"{field}_title"
+        if field == "options":
+            field = "option_1_title"
         self.add_error(field if field in self.fields else None, message)
+
+
+def _label(name: str, field) -> str:
+    if name.startswith("option_"):
+        return f"Option {name.split('_')[1]}: {field.label.lower()}"
+    return str(field.label)
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value or "")
+
+
+class SignForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I have reviewed this opinion. Sign it: it cannot be changed afterwards, only "
+              "added to.", error_messages={"required": "Tick this box to sign."})
+    password = forms.CharField(
+        label="Your password, or the code from your authenticator app",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False)
+
+
+class AddendumForm(forms.Form):
+    body = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 4}),
+                           max_length=20000)
+    password = forms.CharField(
+        label="Your password, or the code from your authenticator app",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False)
+
+
+class FollowUpForm(forms.Form):
+    text = forms.CharField(label="Your question", max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

@@ -18,8 +18,15 @@ class TreatmentAgreement(models.TextChoices):
     ALTERNATIVE = "alternative", "Alternative"
 
 
+class Confidence(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+
+
 class Opinion(models.Model):
-    """The specialist's written second opinion; signing locks it."""
+    """The specialist's written second opinion. Every save raises ``version`` (a save based on
+    an older version is refused); signing freezes the content and records its SHA-256."""
 
     consultation = models.OneToOneField(
         Consultation, on_delete=models.CASCADE, primary_key=True, related_name="opinion"
@@ -35,6 +42,11 @@ class Opinion(models.Model):
     treatment_description = models.TextField(blank=True)
     further_tests = models.TextField(blank=True)
     reasoning = models.TextField(blank=True)
+    follow_up = models.TextField(blank=True)  # follow-up recommendations
+    trials = models.TextField(blank=True)  # relevant clinical trials, free text
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    plain_summary = models.TextField(blank=True)  # for the patient, in plain language
+    version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -42,10 +54,31 @@ class Opinion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
+    signed_content = models.JSONField(null=True, blank=True)  # exactly what was hashed
+    content_sha256 = models.CharField(max_length=64, blank=True)
 
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+
+class Option(models.Model):
+    """A treatment option the specialist recommends or discusses; the decision aid reads the
+    benefits, harms and what living with it is like."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    recommended = models.BooleanField(default=False)
+    benefits = models.TextField(blank=True)
+    harms = models.TextField(blank=True)
+    living_with = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "position"], name="option_position")
+        ]
 
 
 class Answer(models.Model):
@@ -53,9 +86,45 @@ class Answer(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True)  # the answer, or why it is deferred
+    deferred = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["opinion", "question"], name="one_answer_per_question")
+        ]
+
+
+class FollowUpQuestion(models.Model):
+    """A question the patient asks after the opinion was delivered; an addendum answers it."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE,
+                                related_name="follow_up_questions")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    text = models.TextField()
+    asked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+
+class Addendum(models.Model):
+    """A signed addition to a signed opinion: a correction, or the answer to a follow-up
+    question. Its SHA-256 covers the previous one's, so the chain shows any change."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="addenda")
+    number = models.PositiveSmallIntegerField()
+    body = models.TextField()
+    answers = models.OneToOneField(FollowUpQuestion, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="answer")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    signed_at = models.DateTimeField()
+    content_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "number"], name="addendum_number")
         ]

@@ -1,47 +1,217 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from consilium.errors import InvalidInput
-from consilium.forms import form_status
+from consilium.errors import DomainError, InvalidInput
+from consilium.forms import add_action_errors, form_status
 
-from .access import access_opinion_by_consultation_id
-from .actions import do_save_opinion, do_sign_opinion
-from .forms import OpinionForm
+from .access import access_opinion_by_consultation_id, questions_with_answers
+from .actions import (
+    FOLLOW_UP_ASKERS,
+    FOLLOW_UP_STATES,
+    MAX_OPTIONS,
+    StaleOpinion,
+    do_add_addendum,
+    do_ask_follow_up,
+    do_save_opinion,
+    do_sign_opinion,
+    missing_for_signing,
+)
+from .forms import AddendumForm, FollowUpForm, OpinionForm, SignForm
+
+
+def _writable(request, consultation_id):
+    """(consultation, opinion or None) while the specialist may still edit; else None."""
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    if opinion is not None and opinion.is_signed or consultation.status != "accepted":
+        return None
+    return consultation, opinion
+
+
+def _rows(request, opinion) -> int:
+    """How many option rows the form shows: those posted, or the saved ones and one empty."""
+    posted = request.POST.get("option_rows", "")
+    if posted.isdigit():
+        return min(int(posted), MAX_OPTIONS)
+    return min(max(2, (opinion.options.count() + 1) if opinion else 2), MAX_OPTIONS)
 
 
 @login_required
 def edit(request, consultation_id):
-    """The specialist's opinion form: save a draft, or save and go on to sign."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    case = consultation.case
-    questions = list(case.questions.all())
-    if opinion is not None and opinion.is_signed or consultation.status != "accepted":
-        return redirect("case_detail", case_id=case.id)
+    """The specialist's opinion form. It saves itself as the specialist types (autosave);
+    "Review and sign" saves and opens the signing page."""
+    writable = _writable(request, consultation_id)
+    if writable is None:
+        return redirect("case_detail",
+                        case_id=access_opinion_by_consultation_id(
+                            request.user, consultation_id)[0].case_id)
+    consultation, opinion = writable
+    questions = list(consultation.case.questions.all())
+    rows = _rows(request, opinion)
+    conflict = None
     if request.method == "POST":
-        form = OpinionForm(request.POST, questions=questions)
-        signing = request.POST.get("intent") == "sign"
+        intent = request.POST.get("intent", "save")
+        form = OpinionForm(request.POST, questions=questions, option_rows=rows)
         if form.is_valid():
             try:
-                do_save_opinion(consultation, form.to_action_data(), acting_user=request.user)
-                if signing and not form.cleaned_data["confirm_sign"]:
-                    raise InvalidInput({"confirm_sign": "Tick this box to sign."})
-                if signing:
-                    do_sign_opinion(consultation, acting_user=request.user)
+                _save(request, consultation, form)
+            except StaleOpinion as stale:
+                conflict = _conflict(form, stale)
             except InvalidInput as error:
                 for field, message in error.errors.items():
                     form.add_error_for(field, message)
             else:
-                if signing:
-                    messages.success(request, "Your opinion is signed and delivered.")
-                    return redirect("case_detail", case_id=case.id)
+                if intent == "review":
+                    return redirect("opinion_sign", consultation_id=consultation.id)
                 messages.success(request, "Draft saved.")
+                if intent == "add_option":
+                    return redirect(f"{request.path}?rows={min(rows + 1, MAX_OPTIONS)}")
                 return redirect("opinion_edit", consultation_id=consultation.id)
     else:
-        form = OpinionForm(initial=OpinionForm.initial_from(opinion), questions=questions)
-    status = form_status(form)
-    return render(
-        request, "opinions/edit.html",
-        {"consultation": consultation, "case": case, "form": form, "opinion": opinion},
-        status=status,
-    )
+        if request.GET.get("rows", "").isdigit():
+            rows = max(rows, min(int(request.GET["rows"]), MAX_OPTIONS))
+        form = OpinionForm(initial=OpinionForm.initial_from(opinion), questions=questions,
+                           option_rows=rows)
+    context = {"consultation": consultation, "case": consultation.case, "form": form,
+               "opinion": opinion, "conflict": conflict, "max_options": MAX_OPTIONS}
+    status = 409 if conflict else form_status(form)
+    return render(request, "opinions/edit.html", context, status=status)
+
+
+def _save(request, consultation, form):
+    """Save on top of the version the form was based on, or on the version the specialist
+    saw in a conflict and chose to replace."""
+    seen = request.POST.get("seen_version", "")
+    base = int(seen) if seen.isdigit() and request.POST.get("intent") else \
+        form.cleaned_data["version"]
+    return do_save_opinion(consultation, form.to_action_data(), acting_user=request.user,
+                           base_version=base)
+
+
+def _conflict(form, stale: StaleOpinion) -> dict:
+    return {"message": stale.message, "version": stale.current.version,
+            "updated_at": stale.current.updated_at,
+            "differences": form.differences(stale.current)}
+
+
+@login_required
+@require_POST
+def autosave(request, consultation_id):
+    """htmx posts the form here a few seconds after typing stops; the answer is the status
+    line (and the new version, swapped into the form), or the two versions on a conflict."""
+    writable = _writable(request, consultation_id)
+    if writable is None:
+        return render(request, "opinions/_save_status.html",
+                      {"error": "This opinion can no longer be edited here. Reload the page."})
+    consultation, opinion = writable
+    questions = list(consultation.case.questions.all())
+    form = OpinionForm(request.POST, questions=questions, option_rows=_rows(request, opinion))
+    context = {}
+    if not form.is_valid():
+        context["error"] = "Not saved: check the marked fields, then save."
+    else:
+        try:
+            context["saved"] = do_save_opinion(
+                consultation, form.to_action_data(), acting_user=request.user,
+                base_version=form.cleaned_data["version"])
+        except StaleOpinion as stale:
+            context["conflict"] = _conflict(form, stale)
+        except InvalidInput as error:
+            context["error"] = "Not saved: " + " ".join(error.errors.values())
+    return render(request, "opinions/_save_status.html", context)
+
+
+@login_required
+def sign(request, consultation_id):
+    """Review the whole opinion as it will be delivered, then sign with a password or code."""
+    writable = _writable(request, consultation_id)
+    if writable is None or writable[1] is None:
+        consultation, _ = access_opinion_by_consultation_id(request.user, consultation_id)
+        return redirect("case_detail", case_id=consultation.case_id)
+    consultation, opinion = writable
+    question_ids = [q.id for q in consultation.case.questions.all()]
+    missing = missing_for_signing(opinion, question_ids)
+    form = SignForm(request.POST or None)
+    if request.method == "POST" and not missing and form.is_valid():
+        try:
+            do_sign_opinion(consultation, acting_user=request.user, request=request,
+                            secret=form.cleaned_data["password"])
+        except DomainError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your opinion is signed and delivered to the patient.")
+            return redirect("case_detail", case_id=consultation.case_id)
+    context = {"consultation": consultation, "case": consultation.case, "opinion": opinion,
+               "missing": list(missing.values()), "form": form,
+               "questions": questions_with_answers(consultation.case, opinion)}
+    return render(request, "opinions/sign.html", context, status=form_status(form))
+
+
+@login_required
+@require_POST
+def ask_follow_up(request, consultation_id):
+    _, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    if opinion is None or not opinion.is_signed:
+        raise Http404("No such opinion")
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, " ".join(getattr(error, "errors", {}).values())
+                           or error.message)
+        else:
+            messages.success(request, "Your question was sent to the specialist. You will get "
+                                      "a notice when they answer.")
+    else:
+        messages.error(request, "Write your question (up to 4,000 characters).")
+    return redirect(f"/cases/{opinion.consultation.case_id}/#follow-ups-heading")
+
+
+@login_required
+def add_addendum(request, consultation_id):
+    """The specialist adds a signed addendum, or answers a follow-up question with one."""
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    if opinion is None or not opinion.is_signed:
+        raise Http404("No such opinion")
+    question = None
+    answers = request.GET.get("answers") or request.POST.get("answers")
+    if answers:
+        question = opinion.follow_up_questions.filter(
+            id=answers if str(answers).isdigit() else 0).first()
+        if question is None:
+            raise Http404("No such question")
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_add_addendum(opinion, form.cleaned_data["body"], acting_user=request.user,
+                            request=request, secret=form.cleaned_data["password"],
+                            answers=question)
+        except DomainError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your addendum is signed and the patient was told.")
+            return redirect("case_detail", case_id=consultation.case_id)
+    context = {"consultation": consultation, "case": consultation.case, "opinion": opinion,
+               "question": question, "form": form}
+    return render(request, "opinions/addendum.html", context, status=form_status(form))
+
+
+def opinion_context(opinion, user) -> dict:
+    """What the case page needs around a signed opinion: follow-up questions and who may
+    ask or answer them."""
+    if opinion is None:
+        return {}
+    questions = list(opinion.follow_up_questions.all())
+    asks = user.role in FOLLOW_UP_ASKERS and opinion.consultation.case.status in FOLLOW_UP_STATES
+    left = max(0, settings.FOLLOW_UP_QUESTIONS - len(questions))
+    return {
+        "follow_ups": questions,
+        "follow_ups_left": left,
+        "follow_up_limit": settings.FOLLOW_UP_QUESTIONS,
+        "follow_up_form": FollowUpForm() if asks and left else None,
+        "is_opinion_author": opinion.consultation.specialist.user_id == user.id,
+    }

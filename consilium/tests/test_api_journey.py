@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from consilium.conftest import FIRST_OPINION
+from consilium.conftest import FIRST_OPINION, PASSWORD
 
 
 def test_the_journey_through_the_api(api, users, specialists):
@@ -44,29 +44,36 @@ def test_the_journey_through_the_api(api, users, specialists):
 
     path = f"/consultations/{consultation_id}/opinion"
     assert api(specialist, "GET", path).json()["status"] == "not_started"
-    draft = api(specialist, "PUT", path, {"diagnosis_agreement": "refine",
+    draft = api(specialist, "PUT", path, {"version": 0, "diagnosis_agreement": "refine",
                                           "diagnosis_codes": ["C50.412"]})
-    assert draft.json()["status"] == "draft"
+    assert draft.json()["status"] == "draft" and draft.json()["version"] == 1
     assert api(patient, "GET", f"/cases/{case_id}").json()["status"] == "in_review"
     assert api(patient, "GET", path).status_code == 404  # drafts stay with their author
 
-    incomplete = api(specialist, "POST", f"{path}/sign")
+    incomplete = api(specialist, "POST", f"{path}/sign", {"password": PASSWORD})
     assert incomplete.status_code == 422
     assert set(incomplete.json()["errors"]) == {
-        "diagnosis_comment", "treatment_agreement", "reasoning", "answers"
+        "diagnosis_comment", "treatment_agreement", "reasoning", "answers", "options",
+        "confidence", "plain_summary",
     }
 
     questions = api(specialist, "GET", f"/cases/{case_id}").json()["questions"]
     api(specialist, "PUT", path, {
+        "version": 1, "confidence": "moderate", "plain_summary": "A smaller operation will do.",
+        "options": [{"title": "Lumpectomy", "recommended": True, "benefits": "Keeps the breast.",
+                     "harms": "Radiation afterwards.", "living_with": "Back to work soon."}],
         "diagnosis_comment": "Upper-outer quadrant, not central.",
         "treatment_agreement": "alternative",
         "treatment_description": "Lumpectomy with radiation.",
         "reasoning": "Tumour size allows breast-conserving therapy.",
         "answers": [{"question_id": q["id"], "text": "Yes."} for q in questions],
     })
-    signed = api(specialist, "POST", f"{path}/sign")
+    wrong = api(specialist, "POST", f"{path}/sign", {"password": "not it"})
+    assert wrong.status_code == 422 and "password" in wrong.json()["errors"]
+    signed = api(specialist, "POST", f"{path}/sign", {"password": PASSWORD})
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
-    assert api(specialist, "PUT", path, {"reasoning": "changed"}).status_code == 409
+    assert len(signed.json()["content_sha256"]) == 64
+    assert api(specialist, "PUT", path, {"version": 2, "reasoning": "changed"}).status_code == 409
 
     opinion = api(patient, "GET", path).json()
     assert opinion["treatment_agreement"] == "alternative"

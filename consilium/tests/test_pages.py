@@ -6,7 +6,15 @@ import pytest
 from django.core import mail
 
 from consilium.cases.models import Case
-from consilium.conftest import COMPLETE_OPINION
+from consilium.conftest import COMPLETE_OPINION, PASSWORD
+
+
+def _as_form(opinion: dict) -> dict:
+    """The action's opinion data as the edit page posts it."""
+    form = {k: v for k, v in opinion.items() if k != "options"}
+    for n, option in enumerate(opinion["options"], 1):
+        form.update({f"option_{n}_{k}": v for k, v in option.items()})
+    return form
 
 
 def _form_page(client, url):
@@ -44,17 +52,24 @@ def test_the_journey_through_the_pages(client, login, users, specialists):
     assert "Accept the case" in page
     response = client.post(f"/consultations/{consultation.id}/accept/")
     assert response.url == f"/consultations/{consultation.id}/opinion/"
-    form = {**COMPLETE_OPINION, "diagnosis_codes": "M17.11", "intent": "save"}
+    form = {**_as_form(COMPLETE_OPINION), "diagnosis_codes": "M17.11", "intent": "save",
+            "version": 0, "option_rows": 2}
     client.post(response.url, form)
     case.refresh_from_db()
     assert case.status == "in_review"
-    unanswered = client.post(response.url, {**form, "intent": "sign", "confirm_sign": "on"})
-    assert unanswered.status_code == 422
-    assert "Answer this question." in unanswered.content.decode()
+    review = client.post(response.url, {**form, "version": 1, "intent": "review"})
+    sign_url = f"/consultations/{consultation.id}/opinion/sign/"
+    assert review.url == sign_url
+    unanswered = client.get(sign_url).content.decode()
+    assert "Answer each of the patient&#x27;s questions" in unanswered
+    assert "Sign and deliver" not in unanswered
     answers = {f"answer_{q.id}": "Yes." for q in case.questions.all()}
-    unconfirmed = client.post(response.url, {**form, **answers, "intent": "sign"})
+    client.post(response.url, {**form, **answers, "version": 2})
+    unconfirmed = client.post(sign_url, {"password": PASSWORD})
     assert unconfirmed.status_code == 422 and "Tick this box" in unconfirmed.content.decode()
-    signed = client.post(response.url, {**form, **answers, "intent": "sign", "confirm_sign": "on"})
+    wrong = client.post(sign_url, {"confirm": "on", "password": "guess"})
+    assert wrong.status_code == 422 and "not your password" in wrong.content.decode()
+    signed = client.post(sign_url, {"confirm": "on", "password": PASSWORD})
     assert signed.status_code == 302
     case.refresh_from_db()
     assert case.status == "opinion_delivered"

@@ -8,6 +8,7 @@ from django.http import Http404
 from consilium.audit.models import AuditEntry
 from consilium.cases import actions
 from consilium.cases.access import access_case_by_id, cases_visible_to
+from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.access import access_consultation_by_id
 from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
 from consilium.opinions.access import access_opinion_by_consultation_id
@@ -60,7 +61,8 @@ def test_draft_opinion_is_seen_only_by_its_author(shared_case, users, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_signed_opinion_is_seen_by_everyone_who_sees_the_case(shared_case, users, role):
     _, consultation = shared_case
-    do_sign_opinion(consultation, acting_user=users["specialist"])
+    do_sign_opinion(consultation, acting_user=users["specialist"], request=sign_request(),
+                    secret=PASSWORD)
     seen = _sees(access_opinion_by_consultation_id, users[role], consultation.id)
     assert seen is (role in SEES_CASE)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import RequestFactory
 
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notices_paused
@@ -28,6 +29,17 @@ from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.triage.models import InsurancePlan
 
 PASSWORD = "demo"
+DEMO_OPTIONS = [
+    {"title": "Smaller operation, then radiation", "recommended": True,
+     "benefits": "The same chance of cure as the larger operation; keeps more of the body.",
+     "harms": "Radiation on weekdays for three to five weeks; tiredness and skin soreness.",
+     "living_with": "Most people are back to normal activities within two weeks of surgery."},
+    {"title": "The larger operation first proposed",
+     "benefits": "Usually no radiation afterwards.",
+     "harms": "Longer recovery; a greater change to the body; reconstruction to consider.",
+     "living_with": "Four to six weeks before normal activities; a second operation if "
+                    "reconstruction is chosen."},
+]
 
 USERS = [
     ("patient", Role.PATIENT, "Maria", "Lopez"),
@@ -307,8 +319,8 @@ class Command(BaseCommand):
             self._conversation(case, patient, specialist_user, coordinator)
         if not past("in_review"):
             return
-        answers = {q.id: "See the reasoning above; in short: yes, and we can discuss it."
-                   for q in case.questions.all()}
+        answers = {q.id: {"text": "See the reasoning above; in short: yes, and we can "
+                                  "discuss it."} for q in case.questions.all()}
         do_save_opinion(consultation, {
             "diagnosis_agreement": "agree",
             "treatment_agreement": "modify" if target != "in_review" else "",
@@ -318,11 +330,17 @@ class Command(BaseCommand):
             "further_tests": "Repeat receptor testing on the biopsy tissue.",
             "reasoning": "The imaging and pathology support the diagnosis. The evidence shows "
                          "equal survival for the less extensive treatment in this situation.",
+            "confidence": "high",
+            "plain_summary": "Your diagnosis is right. A smaller operation followed by "
+                             "radiation works as well as the larger one and keeps more of you.",
+            "options": DEMO_OPTIONS,
+            "follow_up": "Review with your oncologist after the receptor results.",
             "answers": answers,
-        }, acting_user=specialist_user)
+        }, acting_user=specialist_user, base_version=0)
         if not past("opinion_delivered"):
             return
-        do_sign_opinion(consultation, acting_user=specialist_user)
+        do_sign_opinion(consultation, acting_user=specialist_user,
+                        request=RequestFactory().post("/"), secret=PASSWORD)
         if past("decided"):
             do_record_decision(case, "second_opinion", "The less invasive plan fits my goals.",
                                acting_user=patient)
