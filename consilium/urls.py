@@ -76,6 +76,8 @@ urlpatterns = [
          name="opinion_follow_up"),
     path("consultations/<uuid:consultation_id>/opinion/addenda/", opinions.add_addendum,
          name="opinion_addendum"),
+    path("consultations/<uuid:consultation_id>/opinion/<str:kind>.pdf", opinions.report,
+         name="opinion_report"),
     path("invitations/<str:token>/", cases.accept_invitation, name="accept_invitation"),
     path("terminology/icd10/suggestions/", terminology.icd10_suggestions,
          name="icd10_suggestions"),

@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from consilium.audit.trail import record
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import add_action_errors, form_status
 
+from . import reports
 from .access import access_opinion_by_consultation_id, questions_with_answers
 from .actions import (
     FOLLOW_UP_ASKERS,
@@ -198,6 +200,19 @@ def add_addendum(request, consultation_id):
     context = {"consultation": consultation, "case": consultation.case, "opinion": opinion,
                "question": question, "form": form}
     return render(request, "opinions/addendum.html", context, status=form_status(form))
+
+
+@login_required
+def report(request, consultation_id, kind):
+    """The patient summary or the physician report of a signed opinion, as a PDF."""
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    if kind not in reports.KINDS or opinion is None or not opinion.is_signed:
+        raise Http404("No such report")
+    record(request.user, f"opinion.{kind}_pdf", opinion, case_id=consultation.case_id)
+    name = "second-opinion-summary" if kind == "summary" else "second-opinion-report"
+    return HttpResponse(reports.render_report(opinion, kind), content_type="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'inline; filename="{name}-{consultation.case.short_id}.pdf"'})
 
 
 def opinion_context(opinion, user) -> dict:

@@ -236,3 +236,47 @@ def test_the_api_answers_409_with_the_stored_version(api, journey, users):
     assert stale.json()["current"]["version"] == 1
     assert api(users["specialist"], "PUT", path, {"reasoning": "No version."}
                ).status_code == 422
+
+
+@pytest.mark.parametrize("kind, title", [("summary", "Your second opinion"),
+                                         ("report", "Second-opinion report")])
+def test_the_reports_name_the_patient_on_every_page(client, login, journey, users, kind,
+                                                    title):
+    import io
+
+    from pypdf import PdfReader
+
+    case, consultation = journey("opinion_delivered")
+    opinion = Opinion.objects.get()
+    for n in range(6):  # long enough for several pages
+        do_add_addendum(opinion, f"Addendum text {n}. " + "More detail. " * 150,
+                        acting_user=users["specialist"], request=sign_request(),
+                        secret=PASSWORD)
+    login(users["patient"])
+    response = client.get(f"/consultations/{consultation.id}/opinion/{kind}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 2
+    name = users["patient"].get_full_name() or users["patient"].username
+    for number, text in enumerate(pages, 1):
+        assert name in text and case.short_id in text
+        assert f"Page {number} of {len(pages)}" in text
+    whole = " ".join(pages)
+    assert title in whole and COMPLETE_OPINION["plain_summary"] in whole
+    assert "Daily radiation for three to five weeks." in whole
+    if kind == "report":
+        assert opinion.content_sha256 in whole.replace("\n", "")
+        assert "C50.912 Malignant neoplasm of unspecified site of left female breast" \
+            in whole.replace("\n", " ")
+    assert AuditEntry.objects.filter(action=f"opinion.{kind}_pdf").count() == 1
+
+
+def test_reports_only_for_a_signed_opinion_and_those_who_see_it(client, login, journey,
+                                                                users):
+    _, consultation = journey("in_review")
+    login(users["specialist"])
+    url = f"/consultations/{consultation.id}/opinion/report.pdf"
+    assert client.get(url).status_code == 404  # a draft has no report
+    assert client.get(url.replace("report", "other")).status_code == 404
+    login(users["patient2"])
+    assert client.get(url).status_code == 404
