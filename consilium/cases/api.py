@@ -1,12 +1,18 @@
 from datetime import date, datetime
 from uuid import UUID
 
+import orjson
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from ninja import Router, Schema, Status
 
+from consilium.audit.trail import record
 from consilium.consultations.actions import do_offer_consultation
 from consilium.consultations.api import ConsultationOut, consultation_out
 from consilium.decisions.actions import do_record_decision
+from consilium.opinions import fhir
+from consilium.opinions.access import signed_opinion_for_case
+from consilium.opinions.reports import render_report
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -207,3 +213,35 @@ def record_decision(request, case_id: str, payload: DecisionIn):
     )
     return Status(201, decision)
 
+
+
+@router.get("/{case_id}/opinion.fhir.json", response={200: dict},
+            openapi_extra={"responses": {200: {"description": "A FHIR R4 document Bundle"}}})
+def opinion_fhir(request, case_id: str):
+    """The signed opinion as a FHIR R4 document Bundle (Composition, Patient, Practitioner,
+    PractitionerRole, Conditions, ServiceRequest, ClinicalImpression, and the physician
+    report PDF as a DocumentReference)."""
+    case = access_case_by_id(request.user, case_id)
+    opinion = signed_opinion_for_case(request.user, case)
+    if opinion is None:
+        raise Http404("No signed opinion")
+    record(request.user, "opinion.fhir", opinion, case_id=case.id)
+    bundle = fhir.opinion_document(opinion, render_report(opinion, "report"))
+    return _fhir_response(bundle)
+
+
+@router.get("/{case_id}/consultation.fhir.json", response={200: dict},
+            openapi_extra={"responses": {200: {"description": "A FHIR R4 collection Bundle"}}})
+def consultation_fhir(request, case_id: str):
+    """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due
+    date and execution period."""
+    case = access_case_by_id(request.user, case_id)
+    consultation = case.consultations.select_related("specialist").order_by(
+        "-offered_at").first()
+    if consultation is None:
+        raise Http404("No consultation")
+    return _fhir_response(fhir.consultation_bundle(consultation))
+
+
+def _fhir_response(bundle: dict) -> HttpResponse:
+    return HttpResponse(orjson.dumps(bundle), content_type="application/fhir+json")
