@@ -99,7 +99,7 @@ def case_detail(request, case_id):
              and c.status in ("offered", "accepted")), None,
         ),
         "opinion": opinion,
-        **opinion_context(opinion, user),
+        **opinion_context(opinion, user, case),
         "decision": getattr(case, "decision", None) if case.status in (
             Status.DECIDED, Status.FOLLOWING_UP, Status.CLOSED) else None,
         "is_owner": is_owner,

@@ -152,3 +152,20 @@ class AddendumForm(forms.Form):
 class FollowUpForm(forms.Form):
     text = forms.CharField(label="Your question", max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReportShareForm(forms.Form):
+    email = forms.EmailField(label="Your doctor's email address")
+    days = forms.TypedChoiceField(
+        label="The link works for", coerce=int, initial=14,
+        choices=[(7, "7 days"), (14, "14 days"), (30, "30 days"), (90, "90 days")])
+    consent = forms.BooleanField(
+        label="I agree to send my full second-opinion report to this doctor.",
+        error_messages={"required": "Tick the box to agree to send the report."})
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="The six-digit code from the email", regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the six digits from the email."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -128,3 +128,34 @@ class Addendum(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["opinion", "number"], name="addendum_number")
         ]
+
+
+class ReportShare(models.Model):
+    """The patient's consent to send the physician report to a treating physician.
+
+    The link's token and the one-time codes are stored only as SHA-256. A physician with an
+    account reads after signing in; anyone else after a code sent to the address. The link
+    ends at ``expires_at`` or when the patient withdraws it. Every view is in the audit trail.
+    """
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="shares")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    email = models.EmailField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    consented_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-consented_at"]
+
+    def is_active(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())

@@ -1,15 +1,19 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consilium.audit.trail import record
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import add_action_errors, form_status
 
-from . import reports
+from . import reports, sharing
 from .access import access_opinion_by_consultation_id, questions_with_answers
 from .actions import (
     FOLLOW_UP_ASKERS,
@@ -22,7 +26,14 @@ from .actions import (
     do_sign_opinion,
     missing_for_signing,
 )
-from .forms import AddendumForm, FollowUpForm, OpinionForm, SignForm
+from .forms import (
+    AddendumForm,
+    CodeForm,
+    FollowUpForm,
+    OpinionForm,
+    ReportShareForm,
+    SignForm,
+)
 
 
 def _writable(request, consultation_id):
@@ -215,13 +226,14 @@ def report(request, consultation_id, kind):
                                  f'inline; filename="{name}-{consultation.case.short_id}.pdf"'})
 
 
-def opinion_context(opinion, user) -> dict:
-    """What the case page needs around a signed opinion: follow-up questions and who may
-    ask or answer them."""
+def opinion_context(opinion, user, case) -> dict:
+    """What the case page needs around a signed opinion: follow-up questions, who may ask
+    or answer them, and the patient's links for their doctors."""
     if opinion is None:
         return {}
     questions = list(opinion.follow_up_questions.all())
-    asks = user.role in FOLLOW_UP_ASKERS and opinion.consultation.case.status in FOLLOW_UP_STATES
+    asks = user.role in FOLLOW_UP_ASKERS and case.status in FOLLOW_UP_STATES
+    is_patient = case.patient_id == user.id
     left = max(0, settings.FOLLOW_UP_QUESTIONS - len(questions))
     return {
         "follow_ups": questions,
@@ -229,4 +241,118 @@ def opinion_context(opinion, user) -> dict:
         "follow_up_limit": settings.FOLLOW_UP_QUESTIONS,
         "follow_up_form": FollowUpForm() if asks and left else None,
         "is_opinion_author": opinion.consultation.specialist.user_id == user.id,
+        "report_shares": list(opinion.shares.all()) if is_patient else [],
+        "report_share_form": ReportShareForm() if is_patient else None,
     }
+
+
+@login_required
+@require_POST
+def share_report(request, consultation_id):
+    """The patient sends the physician report to a doctor (with consent, for some days)."""
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    if opinion is None or not opinion.is_signed:
+        raise Http404("No such opinion")
+    form = ReportShareForm(request.POST)
+    if form.is_valid():
+        try:
+            sharing.do_share_report(opinion, form.cleaned_data["email"],
+                                    form.cleaned_data["days"], form.cleaned_data["consent"],
+                                    acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, " ".join(getattr(error, "errors", {}).values())
+                           or error.message)
+        else:
+            messages.success(request, "The link to your report was sent to your doctor.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"/cases/{consultation.case_id}/#report-shares-heading")
+
+
+@login_required
+def revoke_report_share(request, consultation_id, share_id):
+    """Confirm, then withdraw a doctor's link: it stops working at once."""
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
+    share = opinion.shares.filter(id=share_id).first() if opinion else None
+    if share is None or consultation.case.patient_id != request.user.id:
+        raise Http404("No such share")
+    if request.method == "POST":
+        sharing.do_revoke_report_share(share, acting_user=request.user)
+        messages.success(request, f"The link for {share.email} no longer works.")
+        return redirect(f"/cases/{consultation.case_id}/#report-shares-heading")
+    return render(request, "opinions/revoke_share.html",
+                  {"share": share, "case": consultation.case})
+
+
+def shared_report(request, token):
+    """A treating physician opens the link: sign in (account holders) or a one-time code."""
+    share = sharing.active_share(token)
+    if share is None:
+        return render(request, "opinions/share_gone.html", status=410)
+    reader = _share_reader(request, share)
+    if isinstance(reader, HttpResponse):
+        return reader
+    context = {"share": share, "case": share.opinion.consultation.case,
+               "specialist": share.opinion.consultation.specialist, "token": token}
+    if reader is not None:
+        return render(request, "opinions/shared_report.html", context)
+    form = CodeForm(request.POST if request.POST.get("action") == "check" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "send":
+        try:
+            sharing.do_send_code(share)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "We sent a code. It works for "
+                                      f"{sharing.CODE_MINUTES} minutes.")
+        return redirect(request.path)
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                sharing.do_check_code(share, form.cleaned_data["code"])
+            except DomainError as error:
+                add_action_errors(form, error)
+            else:
+                request.session[_session_key(share)] = (
+                    timezone.now() + timedelta(hours=sharing.VERIFIED_HOURS)).isoformat()
+                return redirect(request.path)
+        status = 422
+    masked = share.email[0] + "•••@" + share.email.split("@")[1]
+    return render(request, "opinions/share_code.html",
+                  {**context, "form": form, "masked_email": masked}, status=status)
+
+
+def shared_report_pdf(request, token):
+    share = sharing.active_share(token)
+    if share is None:
+        return render(request, "opinions/share_gone.html", status=410)
+    reader = _share_reader(request, share)
+    if reader is None:
+        return redirect("shared_report", token=token)
+    if isinstance(reader, HttpResponse):
+        return reader
+    sharing.record_view(share, reader)
+    return HttpResponse(reports.render_report(share.opinion, "report"),
+                        content_type="application/pdf",
+                        headers={"Content-Disposition": 'inline; filename="second-opinion-'
+                                 f'report-{share.opinion.consultation.case.short_id}.pdf"'})
+
+
+def _session_key(share) -> str:
+    return f"report_share:{share.pk}"
+
+
+def _share_reader(request, share):
+    """Who may read now: the signed-in recipient, an outside reader verified by code in this
+    session, None (not yet verified), or a response that sends them to sign in or refuses."""
+    if share.recipient_id is not None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.id != share.recipient_id:
+            return render(request, "403.html", status=403)
+        return request.user
+    until = request.session.get(_session_key(share), "")
+    if until and datetime.fromisoformat(until) > timezone.now():
+        return sharing.OutsideReader(share)
+    return None

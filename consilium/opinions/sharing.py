@@ -1,0 +1,135 @@
+"""Sending the physician report to a treating physician, with the patient's consent.
+
+The physician gets a link that works until it expires or the patient withdraws it. A
+physician with an account here reads after signing in; an outside physician after a
+six-digit code sent to the same address. Emails carry the link or the code, never health
+data. Every view of the report is a row in the audit trail.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from consilium.accounts.models import Role
+from consilium.accounts.tokens import hash_token, new_token
+from consilium.audit.trail import record
+from consilium.cases.actions import add_event
+from consilium.cases.models import EventKind
+from consilium.errors import Conflict, InvalidInput, NotAllowed
+
+from .models import Opinion, ReportShare
+from .tasks import send_report_code, send_report_link
+
+MAX_DAYS = 90
+CODE_MINUTES, CODE_ATTEMPTS, CODE_RESEND_SECONDS = 10, 5, 60
+VERIFIED_HOURS = 1  # how long a code opens the report in that browser
+
+
+@dataclass
+class OutsideReader:
+    """Who the audit trail names when an outside physician reads by code."""
+
+    share: ReportShare
+    is_authenticated: bool = False
+    role: str = "outside_physician"
+
+    @property
+    def username(self) -> str:
+        return f"report-share-{self.share.pk}"
+
+
+def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
+                    acting_user) -> ReportShare:
+    case = opinion.consultation.case
+    if case.patient_id != acting_user.id:
+        raise NotAllowed("Only the patient can send their report to a doctor.")
+    if not opinion.is_signed:
+        raise Conflict("The report can be shared once the opinion is signed.")
+    errors = {}
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter the doctor's email address."
+    if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        errors["days"] = f"Choose between 1 and {MAX_DAYS} days."
+    if not consent:
+        errors["consent"] = "Tick the box to agree to send the report."
+    if errors:
+        raise InvalidInput(errors)
+    raw, token_hash = new_token("rs_")
+    recipient = get_user_model().objects.filter(email__iexact=email, role=Role.PHYSICIAN,
+                                                is_active=True).first()
+    with transaction.atomic():
+        share = ReportShare.objects.create(
+            opinion=opinion, shared_by=acting_user, email=email, recipient=recipient,
+            token_hash=token_hash, expires_at=timezone.now() + timedelta(days=days))
+        add_event(case, EventKind.SHARED, acting_user, note="Report sent to a doctor")
+        record(acting_user, "report_share.create", share, case_id=case.id)
+    link = f"{settings.SITE_URL}/reports/{raw}/"
+    transaction.on_commit(lambda: send_report_link.enqueue(email, link, days))
+    return share
+
+
+def do_revoke_report_share(share: ReportShare, *, acting_user) -> None:
+    case = share.opinion.consultation.case
+    if case.patient_id != acting_user.id:
+        raise NotAllowed("Only the patient can withdraw a report they shared.")
+    with transaction.atomic():
+        updated = ReportShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        if updated:
+            add_event(case, EventKind.UNSHARED, acting_user, note="Report link withdrawn")
+            record(acting_user, "report_share.revoke", share, case_id=case.id)
+
+
+def active_share(raw_token: str) -> ReportShare | None:
+    share = ReportShare.objects.select_related(
+        "opinion__consultation__case__patient", "opinion__consultation__specialist").filter(
+        token_hash=hash_token(raw_token or "")).first()
+    return share if share is not None and share.is_active() else None
+
+
+def do_send_code(share: ReportShare) -> None:
+    """Email a fresh one-time code to the share's address (at most one a minute)."""
+    now = timezone.now()
+    sent_at = share.code_expires_at - timedelta(minutes=CODE_MINUTES) \
+        if share.code_expires_at else None
+    if sent_at and (now - sent_at).total_seconds() < CODE_RESEND_SECONDS:
+        raise Conflict("A code was sent less than a minute ago. Check your email, or wait a "
+                       "minute and ask again.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    ReportShare.objects.filter(pk=share.pk).update(
+        code_hash=hash_token(code), code_expires_at=now + timedelta(minutes=CODE_MINUTES),
+        code_attempts=0)
+    transaction.on_commit(lambda: send_report_code.enqueue(share.email, code, CODE_MINUTES))
+
+
+def do_check_code(share: ReportShare, code: str) -> None:
+    """Raise InvalidInput unless ``code`` is the share's current code; each miss counts."""
+    share.refresh_from_db()
+    usable = (share.code_hash and share.code_expires_at and share.code_expires_at
+              > timezone.now() and share.code_attempts < CODE_ATTEMPTS)
+    if not usable:
+        raise InvalidInput({"code": "This code has expired or was tried too often. Ask for "
+                                    "a new one."})
+    if not secrets.compare_digest(share.code_hash, hash_token((code or "").strip())):
+        ReportShare.objects.filter(pk=share.pk).update(code_attempts=F("code_attempts") + 1)
+        raise InvalidInput({"code": "That code is not right. Check the latest email."})
+    ReportShare.objects.filter(pk=share.pk).update(code_hash="", code_expires_at=None)
+
+
+def record_view(share: ReportShare, reader) -> None:
+    """Count and audit one view of the shared report."""
+    ReportShare.objects.filter(pk=share.pk).update(views=F("views") + 1,
+                                                   last_viewed_at=timezone.now())
+    record(reader, "opinion.report_shared_view", share.opinion,
+           case_id=share.opinion.consultation.case_id)
