@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "consilium.cases",
     "consilium.consultations",
     "consilium.conversations",
+    "consilium.appointments",
     "consilium.opinions",
     "consilium.decisions",
     "consilium.program",
@@ -321,6 +322,10 @@ DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,
 # "2026-12-25,2027-01-01"), which do not count as business days.
 SERVICE_LEVEL_DAYS = env_int("SERVICE_LEVEL_DAYS", 7)
+# The program's video service: "{room}" becomes each appointment's own opaque room name.
+# Empty means the program offers no video appointments. (Consilium has no video of its own.)
+VIDEO_URL_TEMPLATE = env("VIDEO_URL_TEMPLATE",
+                         "https://video.example.org/consilium-{room}" if DEBUG else "")
 # Questions a patient may ask the specialist after the opinion is delivered.
 FOLLOW_UP_QUESTIONS = env_int("FOLLOW_UP_QUESTIONS", 3)
 OFFER_ANSWER_DAYS = env_int("OFFER_ANSWER_DAYS", 2)

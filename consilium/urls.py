@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from consilium.accounts import views as accounts
 from consilium.api import api
+from consilium.appointments import views as appointments
 from consilium.cases import views as cases
 from consilium.consultations import views as consultations
 from consilium.conversations import views as conversations
@@ -82,6 +83,14 @@ urlpatterns = [
          name="report_share"),
     path("consultations/<uuid:consultation_id>/opinion/shares/<int:share_id>/withdraw/",
          opinions.revoke_report_share, name="report_share_revoke"),
+    path("consultations/<uuid:consultation_id>/appointments/new/", appointments.schedule,
+         name="appointment_new"),
+    path("appointments/<uuid:appointment_id>/edit/", appointments.reschedule,
+         name="appointment_edit"),
+    path("appointments/<uuid:appointment_id>/cancel/", appointments.cancel,
+         name="appointment_cancel"),
+    path("appointments/<uuid:appointment_id>/appointment.ics", appointments.calendar_file,
+         name="appointment_ics"),
     path("reports/<str:token>/", opinions.shared_report, name="shared_report"),
     path("reports/<str:token>/report.pdf", opinions.shared_report_pdf,
          name="shared_report_pdf"),

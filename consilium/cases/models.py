@@ -139,6 +139,9 @@ class EventKind(models.TextChoices):
     OPINION_SIGNED = "opinion_signed", "Opinion signed"
     FOLLOW_UP_ASKED = "follow_up_asked", "Follow-up question asked"
     ADDENDUM = "addendum", "Addendum signed"
+    APPOINTMENT = "appointment", "Appointment made"
+    RESCHEDULED = "rescheduled", "Appointment moved"
+    APPOINTMENT_CANCELLED = "appt_cancelled", "Appointment cancelled"
     DECIDED = "decided", "Decision recorded"
 
 

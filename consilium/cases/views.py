@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
+from consilium.appointments.access import appointments_of
+from consilium.appointments.actions import OPEN_FOR
 from consilium.consultations.models import ACTIVE_STATUSES
 from consilium.conversations.actions import PARTICIPANTS, unread_count
 from consilium.decisions.forms import DecisionForm
@@ -128,6 +130,9 @@ def case_detail(request, case_id):
         "converses": user.role in PARTICIPANTS,
         "unread_messages": unread_count(case, user),
         "service_level_days": settings.SERVICE_LEVEL_DAYS,
+        "appointments": appointments_of(case),
+        "arrange_on": next((c for c in consultations if c.status in OPEN_FOR and (
+            is_coordinator or c.specialist.user_id == user.id)), None),
     }
     if context["can_offer"]:
         context["matches"] = match_case(case, limit=3)

@@ -1,0 +1,49 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+
+from .actions import MINUTES
+from .models import Kind
+
+# The zones offered on the page; the API takes any IANA name.
+ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+         "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "Europe/London",
+         "Europe/Berlin", "Europe/Paris", "Asia/Tokyo", "Australia/Sydney", "UTC"]
+
+
+def zone_choices():
+    zones = ZONES if settings.TIME_ZONE in ZONES else [settings.TIME_ZONE, *ZONES]
+    return [(z, z.replace("_", " ")) for z in zones]
+
+
+class AppointmentForm(forms.Form):
+    kind = forms.ChoiceField(label="How", choices=Kind.choices, widget=forms.RadioSelect,
+                             initial=Kind.VIDEO)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices,
+                                  initial=settings.TIME_ZONE,
+                                  help_text="The time zone the patient is in.")
+    minutes = forms.TypedChoiceField(label="Length", coerce=int, initial=30,
+                                     choices=[(m, f"{m} minutes") for m in MINUTES])
+    place = forms.CharField(label="Address (in person only)", required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def to_action_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["starts_at"] = datetime.combine(data.pop("date"), data.pop("time"))
+        return data
+
+    @classmethod
+    def initial_from(cls, appointment) -> dict:
+        local = appointment.starts_at.astimezone(ZoneInfo(appointment.time_zone))
+        return {"kind": appointment.kind, "date": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "time_zone": appointment.time_zone, "minutes": appointment.minutes,
+                "place": appointment.place}
+
+    def add_error_for(self, field: str, message: str) -> None:
+        field = {"starts_at": "date"}.get(field, field)
+        self.add_error(field if field in self.fields else None, message)
