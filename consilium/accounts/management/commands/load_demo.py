@@ -4,16 +4,18 @@ All people and institutions are invented. Cases are built through the real actio
 timelines and the audit trail look as they would in use.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notices_paused
+from consilium.appointments.actions import do_schedule_appointment
 from consilium.cases import actions as case_actions
 from consilium.cases.models import Case
 from consilium.consultations.actions import (
@@ -317,6 +319,13 @@ class Command(BaseCommand):
         do_accept_consultation(consultation, acting_user=specialist_user)
         if target == "specialist_assigned":
             self._conversation(case, patient, specialist_user, coordinator)
+            next_week = timezone.localdate() + timedelta(days=7)
+            do_schedule_appointment(consultation, {
+                "kind": "video" if settings.VIDEO_URL_TEMPLATE else "in_person",
+                "starts_at": datetime.combine(next_week, time(10, 0)),
+                "time_zone": settings.TIME_ZONE, "minutes": 30,
+                "place": "Summit Cancer Institute, 1 Summit Way, Denver, CO"},
+                acting_user=coordinator)
         if not past("in_review"):
             return
         answers = {q.id: {"text": "See the reasoning above; in short: yes, and we can "
