@@ -13,6 +13,22 @@ from .calendar import invitation
 from .forms import AppointmentForm
 
 
+def _submitted(request, form, action, target) -> bool:
+    """Run ``action`` on a valid POSTed form; put its refusals on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        action(target, form.to_action_data(), acting_user=request.user)
+    except InvalidInput as error:
+        for field, message in error.errors.items():
+            form.add_error_for(field, message)
+    except DomainError as error:
+        add_action_errors(form, error)
+    else:
+        return True
+    return False
+
+
 def _back(case_id):
     return redirect(f"/cases/{case_id}/#appointments-heading")
 
@@ -23,19 +39,10 @@ def schedule(request, consultation_id):
     consultation = access_consultation_by_id(request.user, consultation_id)
     actions.may_arrange(consultation, request.user)
     form = AppointmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_schedule_appointment(consultation, form.to_action_data(),
-                                            acting_user=request.user)
-        except InvalidInput as error:
-            for field, message in error.errors.items():
-                form.add_error_for(field, message)
-        except DomainError as error:
-            add_action_errors(form, error)
-        else:
-            messages.success(request, "The appointment is made; everyone taking part was "
-                                      "sent a calendar invitation.")
-            return _back(consultation.case_id)
+    if _submitted(request, form, actions.do_schedule_appointment, consultation):
+        messages.success(request, "The appointment is made; everyone taking part was "
+                                  "sent a calendar invitation.")
+        return _back(consultation.case_id)
     return render(request, "appointments/form.html",
                   {"form": form, "case": consultation.case, "appointment": None},
                   status=form_status(form))
@@ -47,19 +54,10 @@ def reschedule(request, appointment_id):
     actions.may_arrange(appointment.consultation, request.user)
     form = AppointmentForm(request.POST or None,
                            initial=AppointmentForm.initial_from(appointment))
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_reschedule_appointment(appointment, form.to_action_data(),
-                                              acting_user=request.user)
-        except InvalidInput as error:
-            for field, message in error.errors.items():
-                form.add_error_for(field, message)
-        except DomainError as error:
-            add_action_errors(form, error)
-        else:
-            messages.success(request, "The appointment is moved; everyone was sent the new "
-                                      "time.")
-            return _back(appointment.consultation.case_id)
+    if _submitted(request, form, actions.do_reschedule_appointment, appointment):
+        messages.success(request, "The appointment is moved; everyone was sent the new "
+                                  "time.")
+        return _back(appointment.consultation.case_id)
     return render(request, "appointments/form.html",
                   {"form": form, "case": appointment.consultation.case,
                    "appointment": appointment}, status=form_status(form))

@@ -3,8 +3,8 @@ from uuid import UUID
 
 from ninja import Router, Schema, Status
 
-from consilium.errors import Conflict, InvalidInput
-from consilium.opinions.access import access_opinion_by_consultation_id
+from consilium.errors import InvalidInput
+from consilium.opinions.access import access_opinion_by_consultation_id, access_signed_opinion
 from consilium.opinions.actions import (
     StaleOpinion,
     do_add_addendum,
@@ -124,7 +124,7 @@ def sign_opinion(request, consultation_id: str, payload: SignIn):
 def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
     """Ask the specialist a follow-up question (the patient or a caregiver, up to the
     program's limit, once the opinion is delivered)."""
-    opinion = _signed(request.user, consultation_id)
+    _, opinion = access_signed_opinion(request.user, consultation_id)
     question = do_ask_follow_up(opinion, payload.text, acting_user=request.user)
     return Status(201, follow_up_out(question))
 
@@ -133,7 +133,7 @@ def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
 def add_addendum(request, consultation_id: str, payload: AddendumIn):
     """Add a signed addendum to the signed opinion, optionally answering a follow-up
     question (``answers``: its id). Needs your password or authenticator code."""
-    opinion = _signed(request.user, consultation_id)
+    _, opinion = access_signed_opinion(request.user, consultation_id)
     question = None
     if payload.answers is not None:
         question = opinion.follow_up_questions.filter(id=payload.answers).first()
@@ -143,9 +143,3 @@ def add_addendum(request, consultation_id: str, payload: AddendumIn):
                                request=request, secret=payload.password, answers=question)
     return Status(201, addendum_out(addendum))
 
-
-def _signed(user, consultation_id):
-    _, opinion = access_opinion_by_consultation_id(user, consultation_id)
-    if opinion is None or not opinion.is_signed:
-        raise Conflict("The opinion is not signed yet.")
-    return opinion

@@ -45,3 +45,11 @@ def questions_with_answers(case, opinion) -> list:
     for question in questions:
         question.answer = answers.get(question.id)
     return questions
+
+
+def access_signed_opinion(user, consultation_id) -> tuple:
+    """(consultation, opinion) for a signed opinion the user may read; 404 otherwise."""
+    consultation, opinion = access_opinion_by_consultation_id(user, consultation_id)
+    if opinion is None or not opinion.is_signed:
+        raise Http404("No signed opinion")
+    return consultation, opinion

@@ -14,7 +14,11 @@ from consilium.errors import DomainError, InvalidInput
 from consilium.forms import add_action_errors, form_status
 
 from . import reports, sharing
-from .access import access_opinion_by_consultation_id, questions_with_answers
+from .access import (
+    access_opinion_by_consultation_id,
+    access_signed_opinion,
+    questions_with_answers,
+)
 from .actions import (
     FOLLOW_UP_ASKERS,
     FOLLOW_UP_STATES,
@@ -166,16 +170,13 @@ def sign(request, consultation_id):
 @login_required
 @require_POST
 def ask_follow_up(request, consultation_id):
-    _, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if opinion is None or not opinion.is_signed:
-        raise Http404("No such opinion")
+    _, opinion = access_signed_opinion(request.user, consultation_id)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
             do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user)
         except DomainError as error:
-            messages.error(request, " ".join(getattr(error, "errors", {}).values())
-                           or error.message)
+            messages.error(request, _said(error))
         else:
             messages.success(request, "Your question was sent to the specialist. You will get "
                                       "a notice when they answer.")
@@ -187,9 +188,7 @@ def ask_follow_up(request, consultation_id):
 @login_required
 def add_addendum(request, consultation_id):
     """The specialist adds a signed addendum, or answers a follow-up question with one."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if opinion is None or not opinion.is_signed:
-        raise Http404("No such opinion")
+    consultation, opinion = access_signed_opinion(request.user, consultation_id)
     question = None
     answers = request.GET.get("answers") or request.POST.get("answers")
     if answers:
@@ -216,8 +215,8 @@ def add_addendum(request, consultation_id):
 @login_required
 def report(request, consultation_id, kind):
     """The patient summary or the physician report of a signed opinion, as a PDF."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if kind not in reports.KINDS or opinion is None or not opinion.is_signed:
+    consultation, opinion = access_signed_opinion(request.user, consultation_id)
+    if kind not in reports.KINDS:
         raise Http404("No such report")
     record(request.user, f"opinion.{kind}_pdf", opinion, case_id=consultation.case_id)
     name = "second-opinion-summary" if kind == "summary" else "second-opinion-report"
@@ -250,9 +249,7 @@ def opinion_context(opinion, user, case) -> dict:
 @require_POST
 def share_report(request, consultation_id):
     """The patient sends the physician report to a doctor (with consent, for some days)."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if opinion is None or not opinion.is_signed:
-        raise Http404("No such opinion")
+    consultation, opinion = access_signed_opinion(request.user, consultation_id)
     form = ReportShareForm(request.POST)
     if form.is_valid():
         try:
@@ -260,8 +257,7 @@ def share_report(request, consultation_id):
                                     form.cleaned_data["days"], form.cleaned_data["consent"],
                                     acting_user=request.user)
         except DomainError as error:
-            messages.error(request, " ".join(getattr(error, "errors", {}).values())
-                           or error.message)
+            messages.error(request, _said(error))
         else:
             messages.success(request, "The link to your report was sent to your doctor.")
     else:
@@ -356,3 +352,8 @@ def _share_reader(request, share):
     if until and datetime.fromisoformat(until) > timezone.now():
         return sharing.OutsideReader(share)
     return None
+
+
+def _said(error: DomainError) -> str:
+    """An action's refusal as one sentence for a flash message."""
+    return " ".join(getattr(error, "errors", {}).values()) or error.message
