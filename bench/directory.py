@@ -80,6 +80,7 @@ def main() -> int:
     from consilium.directory.generate import write_nppes
     from consilium.directory.importing import import_nppes
     from consilium.directory.matching import match_case
+    from consilium.directory.matchrows import rebuild_match_rows
     from consilium.directory.models import PracticeLocation
     from consilium.directory.search import SpecialistQuery, search_specialists, within
 
@@ -97,6 +98,9 @@ def main() -> int:
           f"imported in {imported:.0f} s ({count / imported:,.0f} rows/s; {report.created:,} "
           f"created, {report.refused} refused); import peak {rss_mb():.0f} MB", flush=True)
     enrich(connection)
+    start = time.perf_counter()
+    rows = rebuild_match_rows()  # enrich wrote with SQL, past the signals
+    print(f"{rows:,} matching rows rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

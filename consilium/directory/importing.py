@@ -28,6 +28,7 @@ from django.utils import timezone
 from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
+from .matchrows import refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 
 BATCH = 2000
@@ -253,6 +254,7 @@ def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> None:
               row.postal, row.country, *(row.point or (None, None)),
               geo.cell_of(*(row.point or (None, None))))
              for npi, row in rows.items()])
+        refresh_match_rows(ids.values())
     report.created += len(rows) - len(existing)
     report.updated += len(existing)
 
@@ -410,6 +412,7 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> None:
             _with_owner(location, ids[npi]) for npi, places in locations.items()
             for location in _distinct(places)])
         _link_institutions(merged, ids)
+        refresh_match_rows(ids.values())
     report.created += len(new)
     report.updated += len(found)
 
@@ -443,6 +446,7 @@ def _link_institutions(merged: dict[str, _Parsed], ids: dict[str, int]) -> None:
         [through(specialist_id=s, institution_id=i) for s, i in links], ignore_conflicts=True)
     # The primary institution shown in lists: the first affiliation, unless one is set.
     first = {ids[npi]: p.institutions[0].name for npi, p in merged.items() if p.institutions}
-    for specialist in Specialist.objects.filter(id__in=first, institution=""):
+    unset = list(Specialist.objects.filter(id__in=first, institution=""))
+    for specialist in unset:
         specialist.institution = first[specialist.id]
-        specialist.save(update_fields=["institution"])
+    Specialist.objects.bulk_update(unset, ["institution"])

@@ -15,26 +15,19 @@ Ranking: the weights (settings.MATCH_WEIGHTS, shown on the page) times component
 and 1; ties go by name, then id, so the order is always the same.
 """
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Case as DbCase
+from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
     OuterRef,
     Prefetch,
-    Q,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Lower, Sqrt, Trim
+from django.db.models.functions import Coalesce
 
 from consilium.accounts.models import Role
 from consilium.cases.models import Case
@@ -42,7 +35,8 @@ from consilium.consultations.models import Consultation
 from consilium.errors import NotAllowed
 from consilium.terminology.specialties import specialties_for_codes
 
-from . import geo
+from . import geo, matchsql
+from .matchrows import key
 from .models import (
     BoardCertification,
     Institution,
@@ -50,7 +44,6 @@ from .models import (
     Specialist,
     SpecialistTaxonomy,
 )
-from .search import locations_within, planar_sq
 
 OPEN_STATUSES = ("offered", "accepted")
 RULES = {
@@ -106,8 +99,11 @@ def may_see_matches(case: Case, user) -> None:
 
 
 def match_case(case: Case, *, limit: int = 10) -> Matches:
-    """The hard rules and the score run in the database; only the few specialists who can
-    still reach the top get their exact score (with distance) in Python."""
+    """The hard rules run in the database over the case's MatchRows (one narrow row per
+    specialist and specialty), and so does the score, but for two things it cannot know
+    from a row: the current load, and the nearest of several practices. The rows are read
+    in order of that score, which can only overestimate, and corrected until no later row
+    can reach the top."""
     weights = dict(settings.MATCH_WEIGHTS)
     fitting = specialties_for_codes(case.diagnosis_codes or [])
     codes = [t.code for t in fitting]
@@ -116,52 +112,91 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     if not codes:
         excluded["specialty"] = considered
         return Matches([], considered, excluded, weights, [])
-    fit = Specialist.objects.filter(id__in=SpecialistTaxonomy.objects.filter(
-        code__in=codes).values("specialist_id")).annotate(
-        open_cases=_open_cases(), system_key=Lower(Trim("hospital_system")),
-        institution_key=Lower(Trim("institution")))
-    checked = fit.annotate(failed_rule=_failed_rule(case))
-    counts = dict(checked.order_by().values("failed_rule").annotate(n=Count("id"))
-                  .values_list("failed_rule", "n"))
+    on_hand = _on_hand()
+    rules = _rules(case, codes, on_hand)
+    categories = sorted({code.upper()[:3] for code in case.diagnosis_codes or []})
+    counts = dict(_fetch(matchsql.counts_query(rules)))
     excluded["specialty"] = considered - sum(counts.values())
     excluded.update({rule: n for rule, n in counts.items() if rule})
-    passing = checked.filter(failed_rule="")
+    ranked = matchsql.ranked_query(rules, categories, (case.patient_language or "").casefold(),
+                                   weights)
+    top = _top(ranked, case, on_hand, weights, limit)
+    loaded = _load([specialist_id for _, _, specialist_id in top])
     point = _patient_point(case)
-    if point:
-        passing = passing.annotate(nearest=_nearest_sq(point))
-    passing = (passing.annotate(base=_base_score(case, codes, weights))
-               .order_by("-base", "name_key", "id"))
-    proposals = _best(passing, case, {c: r for r, c in enumerate(codes)}, weights, limit)
+    order = {c: r for r, c in enumerate(codes)}
+    proposals = [_score(loaded[i], case, order, _nearby(loaded[i], point, case), weights)
+                 for _, _, i in top]
+    proposals.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
     return Matches(proposals, considered, excluded, weights, [t.name for t in fitting])
 
 
-# Candidates read per query, in order of their database score, and scored exactly per group.
-READ, SCAN = 2000, 40
+READ = 200  # rows per query, in order of their bound (the top is usually in the first)
 
 
-def _best(passing, case, order, weights, limit) -> list[Proposal]:
-    """The top ``limit`` by exact score. The database score differs from it only by rounding
-    and by the flat-earth distance, so scanning stops once no later candidate can catch up."""
+def _rules(case: Case, codes: list[str], on_hand) -> matchsql.Rules:
+    plan = case.insurance_plan
     point = _patient_point(case)
-    reach = 0.02 * weights.get("distance", 0) + 0.01
-    best: list[Proposal] = []
+    return matchsql.Rules(
+        codes=codes, avoid=sorted(systems_to_avoid(case)),
+        offered=list(Consultation.objects.filter(case=case).values_list("specialist_id",
+                                                                        flat=True)),
+        full=[i for i, (open_now, capacity) in on_hand.items() if open_now >= capacity],
+        network=plan.network.replace("|", " ") if plan and plan.requires_network else None,
+        point=point, travel_km=case.travel_km,
+        de_statutory=bool(plan and plan.statutory and plan.country == "DE"))
+
+
+def _fetch(query: matchsql.Sql, *more) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query.text, [*query.params, *more])
+        return cursor.fetchall()
+
+
+def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[tuple[float, str, int]]:
+    """The best ``limit`` as (-score, name key, id), reading the ranked rows (specialist id,
+    name key, bound, places) a page at a time. A row's bound counts no open consultation
+    and, for someone with several practices, the best distance: take those off, and stop
+    at the first bound below the last of the top."""
+    point = _patient_point(case)
+    top: list[tuple[float, str, int]] = []
     offset = 0
     while True:
-        rows = list(passing.values_list("id", "base")[offset: offset + READ])
-        for start in range(0, len(rows), SCAN):
-            group = rows[start: start + SCAN]
-            if len(best) >= limit:
-                group = [(i, base) for i, base in group if base + reach >= best[-1].score]
-                if not group:
-                    return best
-            loaded = _load([i for i, _ in group])
-            best += [_score(loaded[i], case, order, _nearby(loaded[i], point, case), weights)
-                     for i, _ in group]
-            best.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
-            best = best[:limit]
+        rows = _fetch(ranked, READ, offset)
+        nearest = _nearest([i for i, _, _, places in rows if places > 1], point)
+        for specialist_id, name_key, bound, places in rows:
+            if len(top) == limit and -bound > top[-1][0]:
+                return top
+            score = bound
+            if specialist_id in on_hand:
+                open_now, capacity = on_hand[specialist_id]
+                score -= weights["load"] * open_now / max(capacity, 1)
+            if places > 1 and point:
+                score -= weights["distance"] * (1 - _distance_component(
+                    nearest.get(specialist_id), case))
+            bisect.insort(top, (-score, name_key, specialist_id))
+            del top[limit:]
         if len(rows) < READ:
-            return best
+            return top
         offset += READ
+
+
+def _nearest(ids: list[int], point) -> dict[int, float]:
+    """Kilometres to the nearest practice of each of these specialists."""
+    nearest: dict[int, float] = {}
+    if not ids or point is None:
+        return nearest
+    for specialist_id, *place in PracticeLocation.objects.filter(
+            specialist_id__in=ids, latitude__isnull=False, longitude__isnull=False
+    ).values_list("specialist_id", "latitude", "longitude"):
+        km = geo.distance_km(point, tuple(place))
+        nearest[specialist_id] = min(km, nearest.get(specialist_id, km))
+    return nearest
+
+
+def _distance_component(km: float | None, case: Case) -> float:
+    if km is None or km > case.travel_km:
+        return 0.0
+    return 1 - km / max(case.travel_km, 1)
 
 
 def _load(ids: list[int]) -> dict[int, Specialist]:
@@ -191,95 +226,13 @@ def _open_cases():
         .order_by().values("specialist").annotate(n=Count("id")).values("n")[:1]), 0)
 
 
-def _failed_rule(case: Case):
-    """The first hard rule a specialist fails, as an SQL expression ("" when none)."""
-    today = date.today()
-    checks = [("certification", ~Exists(BoardCertification.objects.filter(
-        Q(expires__isnull=True) | Q(expires__gte=today), specialist=OuterRef("pk"),
-        status=BoardCertification.Status.ACTIVE)))]
-    avoid = sorted(systems_to_avoid(case))
-    if avoid:
-        links = Specialist.institutions.through.objects.filter(
-            specialist=OuterRef("pk")).annotate(
-            name=Lower(Trim("institution__name")),
-            system=Lower(Trim("institution__hospital_system")))
-        checks.append(("same_system", Q(system_key__in=avoid) | Q(institution_key__in=avoid)
-                       | Exists(links.filter(Q(name__in=avoid) | Q(system__in=avoid)))))
-    offered = list(Consultation.objects.filter(case=case).values_list("specialist_id",
-                                                                      flat=True))
-    if offered:
-        checks.append(("already_offered", Q(id__in=offered)))
-    plan = case.insurance_plan
-    if plan and plan.requires_network:
-        checks.append(("network", ~Q(insurance_networks__icontains=f'"{plan.network}"')))
-    checks.append(("availability", Q(accepting_cases=False) | Q(open_cases__gte=F("capacity"))))
-    point = _patient_point(case)
-    if point:
-        near = locations_within(point, case.travel_km).filter(specialist=OuterRef("pk"))
-        checks.append(("distance", Q(telemedicine=False) & ~Exists(near)))
-    if plan and plan.statutory and plan.country == "DE":
-        since = date.today().year - 5
-        qualified = (~Q(de_specialist_title="") & ~Q(de_approved_by="")
-                     & (Q(practising_since__lte=since) | Q(practising_since__isnull=True,
-                                                           graduation_year__lte=since)))
-        checks.append(("de_qualification", ~qualified))
-    return DbCase(*[When(condition, then=Value(rule)) for rule, condition in checks],
-                  default=Value(""), output_field=CharField())
-
-
-def _nearest_sq(point: tuple[float, float]):
-    """The flat-earth squared distance (degrees) to the specialist's nearest practice."""
-    return Subquery(
-        PracticeLocation.objects.filter(specialist=OuterRef("pk"), latitude__isnull=False)
-        .annotate(planar=planar_sq(point)).order_by("planar").values("planar")[:1],
-        output_field=FloatField())
-
-
-def _distance_score(case: Case):
-    """1 at the patient's door, falling to 0 at their travel distance; 0 beyond it or when
-    their place is unknown. Reads the ``nearest`` annotation (_nearest_sq)."""
-    if _patient_point(case) is None:
-        return Value(0.0)
-    reach = case.travel_km / geo.KM_PER_DEGREE
-    return DbCase(
-        When(Q(nearest__lte=reach * reach), then=ExpressionWrapper(
-            1.0 - Sqrt(F("nearest")) / reach, output_field=FloatField())),
-        default=Value(0.0), output_field=FloatField())
-
-
-def _base_score(case: Case, codes: list[str], weights: dict[str, float]):
-    """Every weighted component but the distance, in SQL (the same values as _score)."""
-    def component(condition, weight):
-        return DbCase(When(condition, then=Value(float(weight))), default=Value(0.0),
-                      output_field=FloatField())
-
-    first_fit = Exists(SpecialistTaxonomy.objects.filter(specialist=OuterRef("pk"),
-                                                         code=codes[0]))
-    links = Specialist.institutions.through.objects.filter(specialist=OuterRef("pk"))
-    categories = {code.upper()[:3] for code in case.diagnosis_codes or []}
-    focus = Q(pk__in=[])
-    for category in categories:
-        focus |= Q(focus_categories__contains=f",{category},")
-    language = case.patient_language
-    turnaround = DbCase(
-        When(turnaround_days__lte=3, then=Value(1.0)),
-        When(turnaround_days__gte=15, then=Value(0.0)),
-        default=ExpressionWrapper((15.0 - F("turnaround_days")) / 12.0,
-                                  output_field=FloatField()), output_field=FloatField())
-    load = ExpressionWrapper(1.0 - F("open_cases") * 1.0 / F("capacity"),
-                             output_field=FloatField())
-    return ExpressionWrapper(
-        component(first_fit, weights["specialty_fit"])
-        + component(~first_fit, 0.6 * weights["specialty_fit"])
-        + component(focus, weights["condition_focus"])
-        + component(Exists(links.filter(institution__academic=True)), 0.5 * weights["centre"])
-        + component(Exists(links.exclude(institution__centre_type="")),
-                    0.5 * weights["centre"])
-        + turnaround * weights["turnaround"] + load * weights["load"]
-        + _distance_score(case) * weights["distance"]
-        + (component(Q(languages__icontains=f'"{language}"'), weights["language"])
-           if language else Value(0.0)),
-        output_field=FloatField())
+def _on_hand() -> dict[int, tuple[int, int]]:
+    """Open consultations and capacity of everyone with a consultation on hand (few)."""
+    open_now = dict(Consultation.objects.filter(status__in=OPEN_STATUSES).order_by()
+                    .values("specialist").annotate(n=Count("id"))
+                    .values_list("specialist", "n"))
+    return {i: (open_now[i], capacity) for i, capacity in Specialist.objects.filter(
+        id__in=open_now).values_list("id", "capacity")}
 
 
 def systems_to_avoid(case: Case) -> set[str]:
@@ -290,18 +243,14 @@ def systems_to_avoid(case: Case) -> set[str]:
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions"):
         names |= systems_of(specialist)
-    return {_key(n) for n in names if n and n.strip()}
+    return {key(n) for n in names if n and n.strip()}
 
 
 def systems_of(specialist: Specialist) -> set[str]:
     names = {specialist.hospital_system, specialist.institution}
     for institution in specialist.institutions.all():
         names |= {institution.name, institution.hospital_system}
-    return {_key(n) for n in names if n and n.strip()}
-
-
-def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
+    return {key(n) for n in names if n and n.strip()}
 
 
 def _patient_point(case: Case) -> tuple[float, float] | None:
@@ -320,7 +269,7 @@ def _score(specialist, case, order, nearby, weights) -> Proposal:
         "centre": _centre(specialist),
         "turnaround": max(0.0, min(1.0, (15 - specialist.turnaround_days) / 12)),
         "load": 1 - specialist.open_cases / max(specialist.capacity, 1),
-        "distance": (1 - nearby / max(case.travel_km, 1)) if nearby is not None else 0.0,
+        "distance": _distance_component(nearby, case),
         "language": 1.0 if case.patient_language
         and case.patient_language in specialist.languages else 0.0,
     }

@@ -228,3 +228,44 @@ class PracticeLocation(models.Model):
     def save(self, *args, **kwargs):
         self.cell = geo.cell_of(self.latitude, self.longitude)
         super().save(*args, **kwargs)
+
+
+class MatchRow(models.Model):
+    """One specialist under one of their specialties, with every fact the hard rules and the
+    score of matching read, side by side in one narrow row.
+
+    Derived, never edited: consilium.directory.matchrows rebuilds a specialist's rows whenever
+    the specialist, a specialty, a certification, an institution or a practice changes, and
+    rewrites the whole table in specialty order after an import. Matching a case then reads
+    the rows of its few specialties, which lie together on disk, instead of joining five
+    tables for each of 10,000–20,000 candidates."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=10)  # NUCC
+    # All the specialist's codes, "|code|code|": a case with several fitting specialties
+    # reads each specialist once, on the row of the first of them they have.
+    codes = models.TextField()
+    name_key = models.CharField(max_length=200)  # ties in the ranking go by name
+    # The last day of the longest current certification (date.max: without expiry); null
+    # when there is none.
+    certified_until = models.DateField(null=True)
+    accepting = models.BooleanField()
+    capacity = models.PositiveSmallIntegerField()
+    telemedicine = models.BooleanField()
+    turnaround_days = models.PositiveSmallIntegerField()
+    centre = models.FloatField()  # 0.5 academic + 0.5 specialty centre
+    # "|name|name|": lowercased hospital systems and institutions, the specialist's own and
+    # those of every institution they belong to.
+    systems = models.TextField()
+    languages = models.TextField()  # "|en|es|"
+    networks = models.TextField()  # "|network|network|"
+    focus = models.TextField()  # Specialist.focus_categories
+    places = models.PositiveSmallIntegerField()  # practices with coordinates
+    latitude = models.FloatField(null=True)  # of the practice, when there is exactly one
+    longitude = models.FloatField(null=True)
+    # Germany (§27b SGB V): a specialist title and approval, and the year practice began.
+    de_approved = models.BooleanField()
+    practising_since = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["code"], name="matchrow_code")]

@@ -11,6 +11,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect, sync_playwright
+from pypdf import PdfReader
 
 from consilium.cases.models import Case
 
@@ -157,6 +158,14 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     expect(comparison).to_be_visible()
     expect(patient.page.get_by_text("Yes, for a tumour of this size.")).to_be_visible()
     expect(patient.page.get_by_text("A smaller operation is as safe for you.")).to_be_visible()
+    # the patient opens both reports from the case page, with the browser's own session
+    for link, says in (("Summary for you (PDF)", "A smaller operation is as safe for you."),
+                       ("Full report for doctors (PDF)", "Lumpectomy with radiation.")):
+        href = patient.page.get_by_role("link", name=link).get_attribute("href")
+        pdf = patient.page.request.get(base + href)
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+        assert says in " ".join(text.split())
     patient.page.get_by_label("Follow the second opinion").check()
     patient.click("Record my decision")
     patient.click("Close the case")

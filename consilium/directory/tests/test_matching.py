@@ -8,7 +8,7 @@ import pytest
 from consilium.consultations.models import Consultation
 from consilium.directory.builders import build_specialist
 from consilium.directory.matching import match_case
-from consilium.directory.models import BoardCertification
+from consilium.directory.models import BoardCertification, SpecialistTaxonomy
 from consilium.triage.models import InsurancePlan
 
 
@@ -32,6 +32,13 @@ def add(name, **changes):
     return build_specialist(**fields)
 
 
+def change(thing, **fields):
+    """Edit and save one object, as a form does (matching's rows follow saves)."""
+    for name, value in fields.items():
+        setattr(thing, name, value)
+    thing.save()
+
+
 def proposed(case) -> list[str]:
     return [p.specialist.name for p in match_case(case, limit=50).proposals]
 
@@ -49,9 +56,9 @@ def test_only_specialties_that_fit_the_condition(case, specialists):
 def test_only_a_current_board_certification(case, specialists):
     uncertified = add("Dr. Not Certified", certified=False)
     expired = add("Dr. Expired")
-    expired.certifications.update(expires=date(2020, 1, 1))
+    change(expired.certifications.get(), expires=date(2020, 1, 1))
     revoked = add("Dr. Revoked")
-    revoked.certifications.update(status=BoardCertification.Status.REVOKED)
+    change(revoked.certifications.get(), status=BoardCertification.Status.REVOKED)
     names = proposed(case)
     assert not {uncertified.name, expired.name, revoked.name} & set(names)
     assert match_case(case).excluded["certification"] == 3
@@ -167,3 +174,17 @@ def test_matches_through_the_api(api, case, specialists, users, settings):
     settings.PATIENTS_CHOOSE_SPECIALIST = True
     assert api(users["patient"], "GET", f"/cases/{case.id}/matches").status_code == 200
     assert api(users["patient2"], "GET", f"/cases/{case.id}/matches").status_code == 404
+
+
+def test_a_specialist_with_two_fitting_specialties_counts_once_at_the_better(case, specialists):
+    both = add("Dr. Both", taxonomy_code="2086X0206X", specialty="Surgical Oncology")
+    SpecialistTaxonomy.objects.create(specialist=both, code="207RX0202X")
+    unfit = add("Dr. Both Uncertified", taxonomy_code="2086X0206X", certified=False)
+    SpecialistTaxonomy.objects.create(specialist=unfit, code="207RX0202X")
+    found = match_case(case, limit=50)
+    names = [p.specialist.name for p in found.proposals]
+    assert names.count("Dr. Both") == 1 and "Dr. Both Uncertified" not in names
+    (proposal,) = [p for p in found.proposals if p.specialist == both]
+    assert proposal.components["specialty_fit"] == 1.0  # medical oncology comes first
+    assert found.excluded["certification"] == 1
+    assert found.excluded_total + len(found.proposals) == found.considered

@@ -1,0 +1,199 @@
+"""Keeping MatchRow in step with the directory.
+
+Every change to a specialist, their specialties, certifications, institutions or practices
+rebuilds that specialist's rows (signals below, for changes made one object at a time; the
+importers call refresh_match_rows for their batches). rebuild_match_rows rewrites the whole
+table in specialty order, so that the rows matching reads for one specialty lie together on
+disk; it runs after an import and from ``manage.py rebuild_match_rows``.
+
+The functions take an app registry so that the migration creating the table can fill it
+with the models of its own time.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.apps import apps as global_apps
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+BATCH = 2000
+ACTIVE = "active"  # BoardCertification.Status.ACTIVE
+
+
+def key(name: str) -> str:
+    """How a hospital system or institution is compared: case and spacing do not count, and
+    the separator of MatchRow.systems cannot occur inside a name."""
+    return " ".join(name.casefold().replace("|", " ").split())
+
+
+def joined(items: Iterable[str]) -> str:
+    """ "|a|b|": a list searched for "|a|" in the database."""
+    items = [i for i in dict.fromkeys(items) if i]
+    return f"|{'|'.join(items)}|" if items else ""
+
+
+def refresh_match_rows(specialist_ids: Iterable[int], *, apps=global_apps) -> None:
+    """Rebuild the rows of these specialists (rows of the deleted ones simply go)."""
+    ids = list(dict.fromkeys(specialist_ids))
+    MatchRow = apps.get_model("directory", "MatchRow")
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        with transaction.atomic():
+            MatchRow.objects.filter(specialist_id__in=batch).delete()
+            _insert(_rows(apps, {"__in": batch}), MatchRow)
+
+
+def rebuild_match_rows(*, apps=global_apps) -> int:
+    """Rewrite every row, ordered by specialty; returns the number of rows."""
+    Specialist = apps.get_model("directory", "Specialist")
+    MatchRow = apps.get_model("directory", "MatchRow")
+    table = MatchRow._meta.db_table
+    columns = ", ".join(_columns(MatchRow))
+    ids = Specialist.objects.order_by("id").values_list("id", flat=True)
+    with transaction.atomic():
+        MatchRow.objects.all().delete()
+        last = 0
+        while batch := list(ids.filter(id__gt=last)[:BATCH]):
+            _insert(_rows(apps, {"__gte": batch[0], "__lte": batch[-1]}), MatchRow)
+            last = batch[-1]
+        # Copy them back in specialty order: the rows of one specialty then share pages.
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE match_rows_sorted AS SELECT {columns} "
+                           f"FROM {table} ORDER BY code, specialist_id")
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                           "FROM match_rows_sorted")
+            cursor.execute("DROP TABLE match_rows_sorted")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    return MatchRow.objects.count()
+
+
+# The columns in the order _rows gives them.
+FACTS = ("specialist_id", "code", "codes", "name_key", "certified_until", "accepting", "capacity",
+         "telemedicine", "turnaround_days", "centre", "systems", "languages", "networks",
+         "focus", "places", "latitude", "longitude", "de_approved", "practising_since")
+
+
+def _columns(MatchRow) -> list[str]:
+    return [connection.ops.quote_name(MatchRow._meta.get_field(name).column)
+            for name in FACTS]
+
+
+def _insert(rows: list[tuple], MatchRow) -> None:
+    """Plain SQL, as the importer writes: model instances would cost more than the rest."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {MatchRow._meta.db_table} ({', '.join(_columns(MatchRow))}) "
+            f"VALUES ({', '.join(['%s'] * len(FACTS))})", rows)
+
+
+def _rows(apps, which: dict) -> list[tuple]:
+    """The rows of the specialists whose id matches ``which`` ({"__in": ids} or
+    {"__gte": first, "__lte": last}), read as plain values, one query per table."""
+    Specialist = apps.get_model("directory", "Specialist")
+    model = {name: apps.get_model("directory", name) for name in (
+        "SpecialistTaxonomy", "BoardCertification", "PracticeLocation")}
+    mine = {f"specialist_id{suffix}": v for suffix, v in which.items()}
+    themselves = {f"id{suffix}": v for suffix, v in which.items()}
+    codes: dict[int, list[str]] = {}
+    for specialist_id, code in model["SpecialistTaxonomy"].objects.filter(**mine).values_list(
+            "specialist_id", "code").order_by("specialist_id", "code"):
+        codes.setdefault(specialist_id, []).append(code)
+    until: dict[int, date] = {}
+    for specialist_id, expires in model["BoardCertification"].objects.filter(
+            status=ACTIVE, **mine).values_list("specialist_id", "expires"):
+        until[specialist_id] = max(until.get(specialist_id, date.min), expires or date.max)
+    places: dict[int, list[tuple]] = {}
+    for specialist_id, *point in model["PracticeLocation"].objects.filter(
+            latitude__isnull=False, longitude__isnull=False, **mine).values_list(
+            "specialist_id", "latitude", "longitude"):
+        places.setdefault(specialist_id, []).append(point)
+    links: dict[int, list[tuple]] = {}
+    for specialist_id, *institution in Specialist.institutions.through.objects.filter(
+            **mine).values_list("specialist_id", "institution__name",
+                                "institution__hospital_system", "institution__academic",
+                                "institution__centre_type"):
+        links.setdefault(specialist_id, []).append(institution)
+    rows = []
+    for specialist in Specialist.objects.filter(**themselves).values(
+            "id", "name_key", "accepting_cases", "capacity", "telemedicine", "turnaround_days",
+            "hospital_system", "institution", "languages", "insurance_networks",
+            "focus_categories", "de_specialist_title", "de_approved_by", "practising_since",
+            "graduation_year").order_by("id"):
+        sid = specialist["id"]
+        if sid not in codes:
+            continue
+        facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []))
+        rows += [(sid, code, joined(codes[sid]), *facts) for code in codes[sid]]
+    return rows
+
+
+def _facts(specialist: dict, until: date | None, places: list, links: list) -> tuple:
+    names = [specialist["hospital_system"], specialist["institution"]]
+    for name, system, _, _ in links:
+        names += [name, system]
+    only = places[0] if len(places) == 1 else (None, None)
+    return (
+        specialist["name_key"], until, specialist["accepting_cases"], specialist["capacity"],
+        specialist["telemedicine"], specialist["turnaround_days"],
+        0.5 * any(academic for _, _, academic, _ in links)
+        + 0.5 * any(centre for _, _, _, centre in links),
+        joined(key(n) for n in names if n),
+        joined(str(code).casefold() for code in specialist["languages"] or []),
+        joined(str(n).replace("|", " ") for n in specialist["insurance_networks"] or []),
+        specialist["focus_categories"], len(places), *only,
+        bool(specialist["de_specialist_title"] and specialist["de_approved_by"]),
+        specialist["practising_since"] or specialist["graduation_year"],
+    )
+
+
+# One object saved or deleted at a time (forms, actions, the admin, tests): that specialist's
+# rows follow at once. Bulk writes (the importers) call refresh_match_rows themselves.
+
+def _specialist_of(instance) -> int | None:
+    return instance.id if instance._meta.model_name == "specialist" else instance.specialist_id
+
+
+@receiver(post_save, sender="directory.Specialist")
+@receiver(post_save, sender="directory.SpecialistTaxonomy")
+@receiver(post_save, sender="directory.BoardCertification")
+@receiver(post_save, sender="directory.PracticeLocation")
+@receiver(post_delete, sender="directory.SpecialistTaxonomy")
+@receiver(post_delete, sender="directory.BoardCertification")
+@receiver(post_delete, sender="directory.PracticeLocation")
+def _one_changed(sender, instance, raw=False, **kwargs):
+    if not raw:  # loaddata writes the rows of every table itself
+        refresh_match_rows([_specialist_of(instance)])
+
+
+@receiver(post_save, sender="directory.Institution")
+def _institution_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_match_rows(instance.specialists.values_list("id", flat=True))
+
+
+@receiver(pre_delete, sender="directory.Institution")
+def _institution_going(sender, instance, **kwargs):
+    instance._members = list(instance.specialists.values_list("id", flat=True))
+
+
+@receiver(post_delete, sender="directory.Institution")
+def _institution_gone(sender, instance, **kwargs):
+    refresh_match_rows(getattr(instance, "_members", []))
+
+
+@receiver(m2m_changed, sender="directory.Specialist_institutions")
+def _institutions_linked(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse and action == "pre_clear":  # an institution about to lose all its members
+        instance._members = list(instance.specialists.values_list("id", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            refresh_match_rows([instance.pk])
+        else:
+            refresh_match_rows(pk_set or getattr(instance, "_members", []))
