@@ -28,7 +28,7 @@ from django.utils import timezone
 from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
-from .matchrows import refresh_match_rows
+from .matchrows import rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 
 BATCH = 2000
@@ -45,6 +45,31 @@ POSTAL = "Provider Business Practice Location Address Postal Code"
 COUNTRY = "Provider Business Practice Location Address Country Code (If outside U.S.)"
 DEACTIVATED, REACTIVATED = "NPI Deactivation Date", "NPI Reactivation Date"
 TAXONOMY_SLOTS = range(1, 16)
+
+
+class Touched:
+    """The specialists an import wrote, for their matching rows: a small import rebuilds
+    theirs; past LARGE, the whole table is rewritten in specialty order instead (faster
+    than row by row, and the rows of each specialty lie together again)."""
+
+    LARGE = 10_000
+
+    def __init__(self):
+        self.ids: set[int] = set()
+        self.many = False
+
+    def add(self, ids: list[int]) -> None:
+        if not self.many:
+            self.ids.update(ids)
+            self.many = len(self.ids) > self.LARGE
+            if self.many:
+                self.ids.clear()
+
+    def update_match_rows(self) -> None:
+        if self.many:
+            rebuild_match_rows()
+        else:
+            refresh_match_rows(self.ids)
 
 
 class NotThisFile(ValueError):
@@ -94,15 +119,18 @@ def specialty_names() -> dict[str, str]:
 # ---------------------------------------------------------------------------- NPPES
 
 
-def import_nppes(source: TextIO) -> ImportReport:
+def import_nppes(source: TextIO, *, match_rows: bool = True) -> ImportReport:
     report = ImportReport()
     rows = csv.reader(source)
     header = next(rows, None)
     columns = _columns(header or [], [NPI, ENTITY, LAST, FIRST, CREDENTIAL, ADDRESS, CITY,
                                       STATE, POSTAL, COUNTRY, DEACTIVATED, REACTIVATED,
                                       *_taxonomy_columns()], "NPPES")
+    touched = Touched()
     for batch in _batches(_nppes_rows(rows, columns, report)):
-        _store_nppes_batch(batch, report)
+        touched.add(_store_nppes_batch(batch, report))
+    if match_rows:
+        touched.update_match_rows()
     return report
 
 
@@ -227,7 +255,7 @@ def _batches(items: Iterable) -> Iterator[list]:
         yield batch
 
 
-def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> None:
+def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> list[int]:
     """Upsert a batch with plain SQL (INSERT … ON CONFLICT, on SQLite and PostgreSQL alike):
     the ORM's per-value work would cost more than everything else together."""
     rows = {row.npi: row for row in batch}  # the same NPI twice: the later row wins
@@ -254,9 +282,9 @@ def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> None:
               row.postal, row.country, *(row.point or (None, None)),
               geo.cell_of(*(row.point or (None, None))))
              for npi, row in rows.items()])
-        refresh_match_rows(ids.values())
     report.created += len(rows) - len(existing)
     report.updated += len(existing)
+    return list(ids.values())
 
 
 # Columns the NPPES file sets (and updates on re-import); every other column of a new row
@@ -320,7 +348,7 @@ def medicare_to_nucc() -> dict[str, str]:
     return mapping
 
 
-def import_dac(source: TextIO) -> ImportReport:
+def import_dac(source: TextIO, *, match_rows: bool = True) -> ImportReport:
     """Add what the CMS file knows to the specialists with the same NPI; create the ones the
     directory does not have yet (their specialty through the crosswalk)."""
     report = ImportReport()
@@ -328,8 +356,11 @@ def import_dac(source: TextIO) -> ImportReport:
     header = [name.strip() for name in next(rows, None) or []]
     columns = _columns(header, DAC_COLUMNS, "CMS Doctors and Clinicians")
     telehealth = next((i for i, name in enumerate(header) if name.lower() == "telehlth"), None)
+    touched = Touched()
     for batch in _batches(_dac_rows(rows, columns, telehealth, report)):
-        _store_dac_batch(batch, report)
+        touched.add(_store_dac_batch(batch, report))
+    if match_rows:
+        touched.update_match_rows()
     return report
 
 
@@ -381,7 +412,7 @@ def _dac_rows(rows, columns, telehealth, report: ImportReport) -> Iterator[_Pars
                       institutions)
 
 
-def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> None:
+def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> list[int]:
     # A clinician has a row per address and group: merge them per NPI.
     merged: dict[str, _Parsed] = {}
     locations: dict[str, list[PracticeLocation]] = {}
@@ -412,9 +443,9 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> None:
             _with_owner(location, ids[npi]) for npi, places in locations.items()
             for location in _distinct(places)])
         _link_institutions(merged, ids)
-        refresh_match_rows(ids.values())
     report.created += len(new)
     report.updated += len(found)
+    return list(ids.values())
 
 
 def _with_owner(location: PracticeLocation, specialist_id: int) -> PracticeLocation:

@@ -7,7 +7,7 @@ import pytest
 
 from consilium.directory import geo
 from consilium.directory.builders import build_specialist
-from consilium.directory.importing import import_dac, import_nppes
+from consilium.directory.importing import Touched, import_dac, import_nppes
 from consilium.directory.matching import match_case
 from consilium.directory.matchrows import rebuild_match_rows
 from consilium.directory.models import (
@@ -123,6 +123,15 @@ def test_the_importers_keep_the_rows_of_their_batches_current(db):
         import_dac(source)
     assert everything() != before  # new clinicians, hospitals and places
     assert everything() == (rebuild_match_rows() and everything())
+
+
+def test_a_large_import_rewrites_the_rows_in_specialty_order(db, monkeypatch):
+    monkeypatch.setattr(Touched, "LARGE", 2)  # the nine sample rows count as large
+    import_nppes(sample_file())
+    codes = list(MatchRow.objects.order_by("id").values_list("code", flat=True))
+    assert len(codes) > 2 and codes == sorted(codes)
+    assert set(MatchRow.objects.values_list("specialist", flat=True)) == set(
+        Specialist.objects.filter(taxonomies__isnull=False).values_list("id", flat=True))
 
 
 def test_someone_with_several_practices_is_near_through_any_of_them(case, specialists):  # noqa: F811

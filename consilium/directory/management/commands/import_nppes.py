@@ -1,9 +1,6 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from consilium.directory.importing import NotThisFile, import_nppes
-
-LARGE = 10_000  # rows imported
 
 
 class Command(BaseCommand):
@@ -20,7 +17,3 @@ class Command(BaseCommand):
         except (OSError, NotThisFile) as problem:
             raise CommandError(str(problem)) from None
         self.stdout.write(report.summary())
-        if report.created + report.updated >= LARGE:
-            # Each batch kept its own rows current; after this many, lay the rows of each
-            # specialty together again for matching.
-            call_command("rebuild_match_rows", stdout=self.stdout)
