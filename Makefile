@@ -52,4 +52,5 @@ clean:
 # Benchmarks: figures go to docs/benchmarks.md by hand, with date and machine.
 bench: $(VENV)/.installed system-deps
 	@scripts/bench-run
-	@scripts/with-postgres scripts/bench-run
+	@PG_EXTRA_OPTIONS="-c shared_buffers=1GB -c effective_cache_size=8GB" \
+		scripts/with-postgres scripts/bench-run

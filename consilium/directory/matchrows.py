@@ -1,10 +1,10 @@
 """Keeping MatchRow in step with the directory.
 
 Every change to a specialist, their specialties, certifications, institutions or practices
-rebuilds that specialist's rows (signals below, for changes made one object at a time; the
-importers call refresh_match_rows for their batches). rebuild_match_rows rewrites the whole
-table in specialty order, so that the rows matching reads for one specialty lie together on
-disk; it runs after an import and from ``manage.py rebuild_match_rows``.
+rebuilds that specialist's rows: the signals below for changes made one object at a time,
+the importers at the end of an import (importing.Touched). rebuild_match_rows rewrites the
+whole table in specialty order, so that the rows matching reads for one specialty lie
+together on disk; it runs after a large import and from ``manage.py rebuild_match_rows``.
 
 The functions take an app registry so that the migration creating the table can fill it
 with the models of its own time.
