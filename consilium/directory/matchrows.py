@@ -118,7 +118,7 @@ def _rows(apps, which: dict) -> list[tuple]:
     for specialist_id, *institution in Specialist.institutions.through.objects.filter(
             **mine).values_list("specialist_id", "institution__name",
                                 "institution__hospital_system", "institution__academic",
-                                "institution__centre_type"):
+                                "institution__centre_type").order_by("institution_id"):
         links.setdefault(specialist_id, []).append(institution)
     rows = []
     for specialist in Specialist.objects.filter(**themselves).values(
