@@ -59,7 +59,9 @@ class Sql:
 
 
 def _number(value: float) -> str:
-    return repr(float(value))
+    """A float as SQL; on PostgreSQL typed, or it would be NUMERIC, slow arithmetic per row."""
+    text = repr(float(value))
+    return f"CAST({text} AS DOUBLE PRECISION)" if connection.vendor == "postgresql" else text
 
 
 def _planar(table: str, point: tuple[float, float]) -> str:
@@ -135,21 +137,22 @@ def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
         find = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
         focus = " OR ".join(f"{find}(r.focus, {sql.param(f',{c},')}) > 0" for c in categories)
         parts.append(f"(CASE WHEN {focus} THEN {_number(weights['condition_focus'])} "
-                     "ELSE 0.0 END)")
+                     f"ELSE {_number(0)} END)")
     parts.append(f"r.centre * {_number(weights['centre'])}")
-    parts.append("(CASE WHEN r.turnaround_days <= 3 THEN 1.0 WHEN r.turnaround_days >= 15 "
-                 f"THEN 0.0 ELSE (15.0 - r.turnaround_days) / 12.0 END) "
+    one, zero = _number(1), _number(0)
+    parts.append(f"(CASE WHEN r.turnaround_days <= 3 THEN {one} WHEN r.turnaround_days >= 15 "
+                 f"THEN {zero} ELSE ({_number(15)} - r.turnaround_days) / {_number(12)} END) "
                  f"* {_number(weights['turnaround'])}")
     parts.append(_number(weights["load"]))
     if rules.point:
         reach = travel_km / geo.KM_PER_DEGREE
         planar = _planar("r", rules.point)
-        parts.append(f"(CASE WHEN r.places > 1 THEN 1.0 WHEN r.places = 1 AND {planar} <= "
-                     f"{_number(reach * reach)} THEN 1.0 - SQRT({planar}) / {_number(reach)} "
-                     f"ELSE 0.0 END) * {_number(weights['distance'])}")
+        parts.append(f"(CASE WHEN r.places > 1 THEN {one} WHEN r.places = 1 AND {planar} <= "
+                     f"{_number(reach * reach)} THEN {one} - SQRT({planar}) / {_number(reach)} "
+                     f"ELSE {zero} END) * {_number(weights['distance'])}")
     if language:
         parts.append(f"(CASE WHEN {sql.listed('languages', language)} "
-                     f"THEN {_number(weights['language'])} ELSE 0.0 END)")
+                     f"THEN {_number(weights['language'])} ELSE {_number(0)} END)")
     return " + ".join(parts)
 
 
