@@ -23,11 +23,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
-    OuterRef,
     Prefetch,
-    Subquery,
 )
-from django.db.models.functions import Coalesce
 
 from consilium.accounts.models import Role
 from consilium.cases.models import Case
@@ -121,7 +118,7 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     ranked = matchsql.ranked_query(rules, categories, (case.patient_language or "").casefold(),
                                    weights)
     top = _top(ranked, case, on_hand, weights, limit)
-    loaded = _load([specialist_id for _, _, specialist_id in top])
+    loaded = _load([specialist_id for _, _, specialist_id in top], on_hand)
     point = _patient_point(case)
     order = {c: r for r, c in enumerate(codes)}
     proposals = [_score(loaded[i], case, order, _nearby(loaded[i], point, case), weights)
@@ -199,14 +196,17 @@ def _distance_component(km: float | None, case: Case) -> float:
     return 1 - km / max(case.travel_km, 1)
 
 
-def _load(ids: list[int]) -> dict[int, Specialist]:
-    return Specialist.objects.annotate(open_cases=_open_cases()).prefetch_related(
+def _load(ids: list[int], on_hand: dict[int, tuple[int, int]]) -> dict[int, Specialist]:
+    loaded = Specialist.objects.prefetch_related(
         Prefetch("taxonomies", queryset=SpecialistTaxonomy.objects.only(
             "specialist_id", "code", "primary")),
         Prefetch("certifications", queryset=BoardCertification.objects.all()),
         Prefetch("institutions", queryset=Institution.objects.all()),
         "locations",
     ).in_bulk(ids)
+    for specialist_id, specialist in loaded.items():
+        specialist.open_cases = on_hand.get(specialist_id, (0, 0))[0]
+    return loaded
 
 
 def _nearby(specialist, point, case) -> float | None:
@@ -217,13 +217,6 @@ def _nearby(specialist, point, case) -> float | None:
                  for p in specialist.locations.all() if p.latitude is not None]
     nearest = min(distances, default=None)
     return nearest if nearest is not None and nearest <= case.travel_km else None
-
-
-def _open_cases():
-    """Consultations the specialist has on hand (offered or accepted)."""
-    return Coalesce(Subquery(
-        Consultation.objects.filter(specialist=OuterRef("pk"), status__in=OPEN_STATUSES)
-        .order_by().values("specialist").annotate(n=Count("id")).values("n")[:1]), 0)
 
 
 def _on_hand() -> dict[int, tuple[int, int]]:

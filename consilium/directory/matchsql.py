@@ -51,11 +51,15 @@ class Sql:
 
     def listed(self, column: str, item: str) -> str:
         """A "|a|b|" list of MatchRow holds the item."""
-        find = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
-        return f"({find}(r.{column}, {self.param(f'|{item}|')}) > 0)"
+        return f"({_find()}(r.{column}, {self.param(f'|{item}|')}) > 0)"
 
     def among(self, column: str, values: list) -> str:
         return f"{column} IN ({', '.join(self.param(v) for v in values)})"
+
+
+def _find() -> str:
+    """The position of a substring (0 when absent), as each database names it."""
+    return "STRPOS" if connection.vendor == "postgresql" else "INSTR"
 
 
 def _number(value: float) -> str:
@@ -125,7 +129,7 @@ def failed_rule(sql: Sql, rules: Rules) -> str:
 
 
 def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
-          weights: dict[str, float], travel_km: float) -> str:
+          weights: dict[str, float]) -> str:
     """The weighted score as the database can know it from a row: every component but the
     load, counted as if no consultation were open, and the distance of someone with several
     practices, counted as 1 (matching takes both off). The one practice on a row is measured
@@ -134,8 +138,7 @@ def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
     parts = [f"(CASE WHEN r.code = {sql.param(rules.codes[0])} THEN {_number(fit)} "
              f"ELSE {_number(0.6 * fit)} END)"]
     if categories:
-        find = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
-        focus = " OR ".join(f"{find}(r.focus, {sql.param(f',{c},')}) > 0" for c in categories)
+        focus = " OR ".join(f"{_find()}(r.focus, {sql.param(f',{c},')}) > 0" for c in categories)
         parts.append(f"(CASE WHEN {focus} THEN {_number(weights['condition_focus'])} "
                      f"ELSE {_number(0)} END)")
     parts.append(f"r.centre * {_number(weights['centre'])}")
@@ -145,7 +148,7 @@ def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
                  f"* {_number(weights['turnaround'])}")
     parts.append(_number(weights["load"]))
     if rules.point:
-        reach = travel_km / geo.KM_PER_DEGREE
+        reach = rules.travel_km / geo.KM_PER_DEGREE
         planar = _planar("r", rules.point)
         parts.append(f"(CASE WHEN r.places > 1 THEN {one} WHEN r.places = 1 AND {planar} <= "
                      f"{_number(reach * reach)} THEN {one} - SQRT({planar}) / {_number(reach)} "
@@ -171,7 +174,7 @@ def ranked_query(rules: Rules, categories: list[str], language: str,
     """(specialist id, name key, bound, places) of those passing every rule, best bound
     first; two parameters to add: the page's size and offset."""
     sql = Sql()
-    score = bound(sql, rules, categories, language, weights, rules.travel_km)
+    score = bound(sql, rules, categories, language, weights)
     where = _where(sql, rules)
     rule = failed_rule(sql, rules)
     sql.text = (f"SELECT r.specialist_id, r.name_key, {score} AS bound, r.places "
