@@ -80,7 +80,7 @@ def main() -> int:
     from consilium.directory.generate import write_nppes
     from consilium.directory.importing import import_nppes
     from consilium.directory.matching import match_case
-    from consilium.directory.matchrows import rebuild_match_rows
+    from consilium.directory.matchrows import count_directory, rebuild_match_rows
     from consilium.directory.models import PracticeLocation
     from consilium.directory.search import SpecialistQuery, search_specialists, within
 
@@ -100,6 +100,7 @@ def main() -> int:
     enrich(connection)
     start = time.perf_counter()
     rows = rebuild_match_rows()  # enrich wrote with SQL, past the signals
+    count_directory()
     print(f"{rows:,} matching rows rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -28,7 +28,7 @@ from django.utils import timezone
 from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
-from .matchrows import rebuild_match_rows, refresh_match_rows
+from .matchrows import count_directory, rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 
 BATCH = 2000
@@ -70,6 +70,7 @@ class Touched:
             rebuild_match_rows()
         else:
             refresh_match_rows(self.ids)
+        count_directory()
 
 
 class NotThisFile(ValueError):

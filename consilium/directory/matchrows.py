@@ -5,6 +5,7 @@ rebuilds that specialist's rows: the signals below for changes made one object a
 the importers at the end of an import (importing.Touched). rebuild_match_rows rewrites the
 whole table in specialty order, so that the rows matching reads for one specialty lie
 together on disk; it runs after a large import and from ``manage.py rebuild_match_rows``.
+DirectorySize, the number of specialists, follows the same events.
 
 The functions take an app registry so that the migration creating the table can fill it
 with the models of its own time.
@@ -15,6 +16,7 @@ from datetime import date
 
 from django.apps import apps as global_apps
 from django.db import connection, transaction
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -70,6 +72,22 @@ def rebuild_match_rows(*, apps=global_apps) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
     return MatchRow.objects.count()
+
+
+def count_directory() -> int:
+    """Count the specialists again and keep the figure (after bulk writes)."""
+    from .models import DirectorySize, Specialist
+    specialists = Specialist.objects.count()
+    DirectorySize.objects.update_or_create(id=1, defaults={"specialists": specialists})
+    return specialists
+
+
+def directory_size() -> int:
+    """The number of specialists, from the kept figure; counted when there is none yet (a
+    new database, or one whose tables a test emptied)."""
+    from .models import DirectorySize
+    kept = DirectorySize.objects.filter(id=1).values_list("specialists", flat=True).first()
+    return count_directory() if kept is None else kept
 
 
 # The columns in the order _rows gives them.
@@ -170,6 +188,17 @@ def _specialist_of(instance) -> int | None:
 def _one_changed(sender, instance, raw=False, **kwargs):
     if not raw:  # loaddata writes the rows of every table itself
         refresh_match_rows([_specialist_of(instance)])
+
+
+@receiver(post_save, sender="directory.Specialist")
+@receiver(post_delete, sender="directory.Specialist")
+def _size_changed(sender, instance, raw=False, created=None, **kwargs):
+    """created is None for a deletion, True or False for a save."""
+    if raw or created is False:
+        return
+    from .models import DirectorySize
+    DirectorySize.objects.filter(id=1).update(
+        specialists=F("specialists") + (1 if created else -1))
 
 
 @receiver(post_save, sender="directory.Institution")

@@ -144,3 +144,22 @@ def test_someone_with_several_practices_is_near_through_any_of_them(case, specia
     assert "Dr. Boston" not in by_name
     assert by_name["Dr. Two Places"].distance_km < 10  # the Denver practice, not Boston
     assert found.excluded["distance"] == 1
+
+
+def test_the_directory_size_follows_saves_deletes_and_imports(oncologist):
+    from consilium.directory.matchrows import directory_size
+    from consilium.directory.models import DirectorySize
+
+    assert directory_size() == 1
+    other = build_specialist(name="Dr. Bo Lee", taxonomy_code="207RC0000X", specialty="Cardiology",
+                             institution="Heart Clinic", hospital_system="Plains Health")
+    other.save()  # a save of an existing specialist does not count twice
+    assert directory_size() == 2 == DirectorySize.objects.get().specialists
+    other.delete()
+    assert directory_size() == 1
+    report = import_nppes(sample_file())  # bulk writes, counted again at the end
+    assert directory_size() == 1 + report.created
+    Specialist.objects.filter(id=oncologist.id).delete()
+    assert directory_size() == report.created == Specialist.objects.count()
+    DirectorySize.objects.all().delete()  # as a test emptying the tables leaves it
+    assert directory_size() == report.created
