@@ -67,6 +67,7 @@ def unauthenticated(request, exc):
 def _add_routers():
     from consilium.accounts.api import router as accounts
     from consilium.cases.api import router as cases
+    from consilium.comparison.api import router as comparison
     from consilium.consultations.api import router as consultations
     from consilium.conversations.api import router as conversations
     from consilium.directory.api import matches_router
@@ -80,6 +81,7 @@ def _add_routers():
     api.add_router("/cases", records)
     api.add_router("/cases", matches_router)
     api.add_router("/cases", conversations)
+    api.add_router("/cases", comparison)
     api.add_router("/consultations", consultations)
     api.add_router("/specialists", directory)
     api.add_router("/terminology", terminology)

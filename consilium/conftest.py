@@ -23,6 +23,7 @@ PASSWORD = "correct horse battery"
 COMPLETE_OPINION = {
     "diagnosis_agreement": "agree",
     "treatment_agreement": "modify",
+    "treatment_category": "surgery",
     "treatment_description": "Lumpectomy with radiation.",
     "reasoning": "Equal survival for breast-conserving therapy at this stage.",
     "confidence": "high",

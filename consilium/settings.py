@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "consilium.conversations",
     "consilium.appointments",
     "consilium.opinions",
+    "consilium.comparison",
     "consilium.decisions",
     "consilium.program",
 ]

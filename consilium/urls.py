@@ -6,6 +6,7 @@ from consilium.accounts import views as accounts
 from consilium.api import api
 from consilium.appointments import views as appointments
 from consilium.cases import views as cases
+from consilium.comparison import views as comparison
 from consilium.consultations import views as consultations
 from consilium.conversations import views as conversations
 from consilium.decisions import views as decisions
@@ -63,6 +64,10 @@ urlpatterns = [
     path("cases/<uuid:case_id>/records/<uuid:record_id>/preview.png", records.record_preview,
          name="record_preview"),
     path("cases/<uuid:case_id>/messages/", conversations.conversation, name="case_messages"),
+    path("cases/<uuid:case_id>/comparison/", comparison.case_comparison,
+         name="case_comparison"),
+    path("cases/<uuid:case_id>/comparison/review/", comparison.review,
+         name="comparison_review"),
     path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),
     path("consultations/<uuid:consultation_id>/accept/", consultations.accept,
          name="consultation_accept"),

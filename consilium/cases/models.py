@@ -143,6 +143,8 @@ class EventKind(models.TextChoices):
     RESCHEDULED = "rescheduled", "Appointment moved"
     APPOINTMENT_CANCELLED = "appt_cancelled", "Appointment cancelled"
     DECIDED = "decided", "Decision recorded"
+    REVIEW_ASKED = "review_asked", "Comparison of the opinions sent for review"
+    COMPARISON_REVIEWED = "comparison_reviewed", "Comparison of the opinions reviewed"
 
 
 class Event(models.Model):

@@ -29,7 +29,7 @@ def signed_opinion_for_case(user, case):
     """The case's signed opinion, recorded as read, or None."""
     opinion = (
         Opinion.objects.filter(consultation__case=case, signed_at__isnull=False)
-        .select_related("consultation__specialist")
+        .select_related("consultation__specialist", "comparison")
         .prefetch_related(*PARTS)
         .first()
     )

@@ -21,7 +21,8 @@ from consilium.accounts.notify import notify_users
 from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, clean_icd10_codes, move_case
-from consilium.cases.models import Case, EventKind, Status
+from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
+from consilium.comparison.actions import do_record_comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
@@ -42,7 +43,8 @@ OPTION_FIELDS = ("benefits", "harms", "living_with")
 TEXT_LIMIT = 20000
 MAX_OPTIONS = 8
 CHOICES = (("diagnosis_agreement", DiagnosisAgreement), ("treatment_agreement",
-           TreatmentAgreement), ("confidence", Confidence))
+           TreatmentAgreement), ("treatment_category", TreatmentCategory),
+           ("confidence", Confidence))
 # Cases in which the patient may still ask the specialist a follow-up question, and who asks.
 FOLLOW_UP_STATES = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
 FOLLOW_UP_ASKERS = (Role.PATIENT, Role.CAREGIVER)
@@ -166,6 +168,8 @@ def missing_for_signing(opinion: Opinion, question_ids: list[int]) -> dict[str, 
     if opinion.treatment_agreement in (TreatmentAgreement.MODIFY, TreatmentAgreement.ALTERNATIVE):
         if not opinion.treatment_description:
             errors["treatment_description"] = "Describe the treatment you recommend."
+        if not opinion.treatment_category:
+            errors["treatment_category"] = "Say what kind of treatment you recommend."
     options = list(opinion.options.all())
     if not options:
         errors["options"] = ("Describe at least one option, with its benefits, harms and "
@@ -200,7 +204,11 @@ def opinion_content(opinion: Opinion) -> dict:
                       "codes": list(opinion.diagnosis_codes),
                       "comment": opinion.diagnosis_comment},
         "treatment": {"agreement": opinion.treatment_agreement,
-                      "description": opinion.treatment_description},
+                      "description": opinion.treatment_description,
+                      # Only when given: opinions signed before the field existed still
+                      # hash to what was signed.
+                      **({"category": opinion.treatment_category}
+                         if opinion.treatment_category else {})},
         "options": [{"title": o.title, "recommended": o.recommended, "benefits": o.benefits,
                      "harms": o.harms, "living_with": o.living_with}
                     for o in opinion.options.all()],
@@ -247,6 +255,7 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
         move_case(case, Status.OPINION_DELIVERED, acting_user)
         add_event(case, EventKind.OPINION_SIGNED, acting_user, note=consultation.specialist.name)
         record(acting_user, "opinion.sign", opinion, case_id=case.id)
+        do_record_comparison(opinion, acting_user=acting_user)
     notify_users([case.patient_id], "Your second opinion is ready")
     return opinion
 

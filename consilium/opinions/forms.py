@@ -1,5 +1,7 @@
 from django import forms
 
+from consilium.cases.models import TreatmentCategory
+
 from .actions import MAX_OPTIONS, OPTION_FIELDS
 from .models import Confidence, DiagnosisAgreement, Opinion, TreatmentAgreement
 
@@ -23,6 +25,10 @@ class OpinionForm(forms.Form):
     treatment_agreement = forms.ChoiceField(
         label="The proposed treatment", required=False, widget=forms.RadioSelect,
         choices=TreatmentAgreement.choices)
+    treatment_category = forms.ChoiceField(
+        label="The kind of treatment you recommend", required=False,
+        choices=[("", "The same as proposed"), *TreatmentCategory.choices],
+        help_text="Needed when you modify the treatment or recommend another.")
     treatment_description = forms.CharField(label="The treatment you recommend",
                                             required=False, widget=TEXT_BOX)
     further_tests = forms.CharField(label="Further tests", required=False, widget=TEXT_BOX)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from consilium.cases.models import Question
+from consilium.cases.models import Question, TreatmentCategory
 from consilium.consultations.models import Consultation
 
 
@@ -39,6 +39,10 @@ class Opinion(models.Model):
     treatment_agreement = models.CharField(
         max_length=12, choices=TreatmentAgreement.choices, blank=True
     )
+    # The kind of treatment recommended, in the first opinion's terms (the comparison reads
+    # it: another kind is a changed treatment); blank when the specialist agrees.
+    treatment_category = models.CharField(max_length=24, choices=TreatmentCategory.choices,
+                                          blank=True)
     treatment_description = models.TextField(blank=True)
     further_tests = models.TextField(blank=True)
     reasoning = models.TextField(blank=True)

@@ -34,6 +34,7 @@ class OpinionIn(Schema):
     diagnosis_codes: list[str] | None = None
     diagnosis_comment: str | None = None
     treatment_agreement: str | None = None
+    treatment_category: str | None = None
     treatment_description: str | None = None
     options: list[OptionIn] | None = None
     further_tests: str | None = None
@@ -68,6 +69,7 @@ class OpinionOut(Schema):
     diagnosis_codes: list[str]
     diagnosis_comment: str
     treatment_agreement: str
+    treatment_category: str
     treatment_description: str
     options: list[OptionOut]
     further_tests: str
@@ -104,8 +106,8 @@ class AddendumIn(Schema):
 
 
 TEXTS = ("diagnosis_agreement", "diagnosis_comment", "treatment_agreement",
-         "treatment_description", "further_tests", "reasoning", "follow_up", "trials",
-         "confidence", "plain_summary")
+         "treatment_category", "treatment_description", "further_tests", "reasoning",
+         "follow_up", "trials", "confidence", "plain_summary")
 
 
 def opinion_out(consultation, opinion) -> dict:

@@ -63,7 +63,7 @@ def test_the_journey_through_the_api(api, users, specialists):
         "options": [{"title": "Lumpectomy", "recommended": True, "benefits": "Keeps the breast.",
                      "harms": "Radiation afterwards.", "living_with": "Back to work soon."}],
         "diagnosis_comment": "Upper-outer quadrant, not central.",
-        "treatment_agreement": "alternative",
+        "treatment_agreement": "alternative", "treatment_category": "radiation",
         "treatment_description": "Lumpectomy with radiation.",
         "reasoning": "Tumour size allows breast-conserving therapy.",
         "answers": [{"question_id": q["id"], "text": "Yes."} for q in questions],

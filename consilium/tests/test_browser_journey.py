@@ -135,6 +135,7 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     specialist.page.get_by_label("Agree", exact=True).first.check()
     specialist.page.get_by_role("group", name="The proposed treatment").get_by_label(
         "Modify").check()
+    specialist.page.select_option("#id_treatment_category", "surgery")
     specialist.page.fill("#id_treatment_description", "Lumpectomy with radiation.")
     specialist.page.fill("#id_reasoning", "Breast-conserving therapy is as safe at this stage.")
     # the draft saves itself a few seconds after typing stops

@@ -333,6 +333,7 @@ class Command(BaseCommand):
         do_save_opinion(consultation, {
             "diagnosis_agreement": "agree",
             "treatment_agreement": "modify" if target != "in_review" else "",
+            "treatment_category": fields["treatment_category"] if target != "in_review" else "",
             "treatment_description": "Breast-conserving surgery with sentinel node biopsy, then "
                                      "radiation; chemotherapy depends on receptor status."
             if "Breast" in fields["diagnosis_text"] else "A less invasive first step.",

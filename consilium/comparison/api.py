@@ -1,0 +1,46 @@
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Router, Schema
+
+from consilium.cases.access import access_case_by_id
+
+from .reading import comparison_for_case
+
+router = Router(tags=["comparison"])
+
+
+class CodeOut(Schema):
+    code: str
+    title: str
+
+
+class ComparisonOut(Schema):
+    diagnosis_concordance: str
+    treatment_concordance: str
+    clinical_impact: str
+    reasons: list[str]
+    review_needed: bool
+    review_reasons: list[str]
+    reviewed: bool
+    third_opinion_suggested: bool
+    first_codes: list[CodeOut]
+    second_codes: list[CodeOut]
+
+
+@router.get("/{case_id}/comparison", response=ComparisonOut)
+def comparison(request, case_id: UUID):
+    """How the signed second opinion compares with the first: diagnosis (confirmed, refined,
+    distinctly different; Van Such 2017), treatment (same, modified, changed) and clinical
+    impact (none, minor, major; Meyer 2015), with the reasons. 404 until an opinion is
+    signed."""
+    case = access_case_by_id(request.user, case_id)
+    seen = comparison_for_case(request.user, case)
+    if seen is None:
+        raise Http404("No signed opinion on this case yet")
+    stored = seen.stored
+    return {**seen.found.as_dict(),
+            "review_needed": bool(stored and stored.needs_review),
+            "reviewed": bool(stored and stored.reviewed_at),
+            "first_codes": [{"code": c.code, "title": c.title} for c in seen.first_codes],
+            "second_codes": [{"code": c.code, "title": c.title} for c in seen.second_codes]}

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ComparisonConfig(AppConfig):
+    name = "consilium.comparison"

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from consilium.cases.models import Case
+from consilium.opinions.models import Opinion
+
+from .concordance import DiagnosisConcordance, Impact, TreatmentConcordance
+
+
+class Comparison(models.Model):
+    """How a signed opinion differs from the first, worked out when it is signed.
+
+    ``automatic_*`` keep what the rules found; ``diagnosis``, ``treatment`` and ``impact``
+    are what stands, the same unless a coordinator who reviewed it decided otherwise. The
+    program's figures count these rows."""
+
+    opinion = models.OneToOneField(Opinion, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="comparison")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comparisons")
+    automatic_diagnosis = models.CharField(max_length=24, choices=DiagnosisConcordance.choices)
+    automatic_treatment = models.CharField(max_length=12, choices=TreatmentConcordance.choices)
+    diagnosis = models.CharField(max_length=24, choices=DiagnosisConcordance.choices)
+    treatment = models.CharField(max_length=12, choices=TreatmentConcordance.choices)
+    impact = models.CharField(max_length=8, choices=Impact.choices)
+    reasons = models.JSONField(default=list)
+    # Where the specialist's own assessment and the rules disagree: why a coordinator should
+    # look. Empty when they agree.
+    review = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["computed_at"], name="comparison_computed")]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review) and self.reviewed_at is None
+
+    @property
+    def third_opinion_suggested(self) -> bool:
+        return self.impact == Impact.MAJOR

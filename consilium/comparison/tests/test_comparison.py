@@ -1,0 +1,114 @@
+"""Comparisons are kept when an opinion is signed, read through the case's access rules,
+and reviewed by a coordinator where the specialist and the rules disagree."""
+
+import pytest
+
+from consilium.audit.models import AuditEntry
+from consilium.cases.models import EventKind
+from consilium.comparison.models import Comparison
+from consilium.conftest import PASSWORD, sign_request
+from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+
+
+def sign_with(consultation, specialist_user, **changes):
+    opinion = consultation.opinion
+    do_save_opinion(consultation, changes, acting_user=specialist_user,
+                    base_version=opinion.version)
+    do_sign_opinion(consultation, acting_user=specialist_user, request=sign_request(),
+                    secret=PASSWORD)
+    return Comparison.objects.get(opinion=consultation.opinion)
+
+
+@pytest.fixture
+def disputed(journey, users):
+    """The specialist says they agree with the diagnosis but codes a different cancer, and
+    recommends radiation instead of surgery while saying they only modify it."""
+    case, consultation = journey("in_review")
+    comparison = sign_with(consultation, users["specialist"], diagnosis_agreement="agree",
+                           diagnosis_codes=["C56.9"], treatment_category="radiation")
+    case.refresh_from_db()
+    return case, comparison
+
+
+def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
+    case, _ = journey("in_review")
+    assert api(users["patient"], "GET", f"/cases/{case.id}/comparison").status_code == 404
+    case, consultation = journey("opinion_delivered")
+    stored = Comparison.objects.get(opinion__consultation=consultation)
+    assert (stored.diagnosis, stored.treatment, stored.impact, stored.review) == (
+        "confirmed", "modified", "minor", [])
+    answer = api(users["patient"], "GET", f"/cases/{case.id}/comparison")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body | {"reasons": None} == {
+        "diagnosis_concordance": "confirmed", "treatment_concordance": "modified",
+        "clinical_impact": "minor", "reasons": None, "review_needed": False,
+        "review_reasons": [], "reviewed": False, "third_opinion_suggested": False,
+        "first_codes": [{"code": "C50.912",
+                         "title": "Malignant neoplasm of unspecified site of left female breast"}],
+        "second_codes": []}
+    assert "Both recommend surgery; the second opinion modifies it." in body["reasons"]
+    assert AuditEntry.objects.filter(action="comparison.view", case_id=case.id).exists()
+    # someone the case is not shared with learns nothing, not even that it exists
+    assert api(users["patient2"], "GET", f"/cases/{case.id}/comparison").status_code == 404
+
+
+def test_a_disagreement_asks_the_coordinators_to_review(disputed, users, login, client):
+    case, comparison = disputed
+    assert (comparison.diagnosis, comparison.treatment, comparison.impact) == (
+        "distinctly_different", "changed", "major")
+    assert comparison.needs_review and len(comparison.review) == 2
+    assert case.events.filter(kind=EventKind.REVIEW_ASKED).count() == 1
+
+    login(users["patient"])
+    page = client.get(f"/cases/{case.id}/comparison/").content.decode()
+    assert "The opinions differ in a major way" in page and "Save the review" not in page
+    refused = client.post(f"/cases/{case.id}/comparison/review/",
+                          {"diagnosis": "confirmed", "treatment": "same"})
+    assert refused.status_code == 403
+    comparison.refresh_from_db()
+    assert comparison.reviewed_at is None and comparison.diagnosis == "distinctly_different"
+
+
+def test_a_coordinator_settles_the_reading_and_bad_input_changes_nothing(
+        disputed, users, login, client):
+    case, comparison = disputed
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/comparison/").content.decode()
+    assert "Review needed" in page and "The specialist judged the diagnosis confirmed" in page
+    bad = client.post(f"/cases/{case.id}/comparison/review/",
+                      {"diagnosis": "maybe", "treatment": "same"})
+    assert bad.status_code == 422
+    comparison.refresh_from_db()
+    assert comparison.reviewed_at is None
+    done = client.post(f"/cases/{case.id}/comparison/review/", {
+        "diagnosis": "distinctly_different", "treatment": "modified",
+        "note": "Radiation after a smaller operation: a modification."}, follow=True)
+    assert done.status_code == 200 and "The comparison is reviewed" in done.content.decode()
+    comparison.refresh_from_db()
+    assert (comparison.diagnosis, comparison.treatment, comparison.impact) == (
+        "distinctly_different", "modified", "major")
+    assert (comparison.automatic_treatment, comparison.reviewed_by) == (
+        "changed", users["coordinator"])
+    assert not comparison.needs_review
+    assert case.events.filter(kind=EventKind.COMPARISON_REVIEWED).count() == 1
+    assert AuditEntry.objects.filter(action="comparison.review", case_id=case.id).count() == 1
+
+
+def test_the_case_page_sums_up_and_links_to_the_comparison(journey, users, login, client):
+    case, _ = journey("opinion_delivered")
+    login(users["patient"])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "How the two opinions compare" in page and "Modified" in page
+    assert f"/cases/{case.id}/comparison/" in page
+    comparison = client.get(f"/cases/{case.id}/comparison/").content.decode()
+    assert "C50.912 Malignant neoplasm of unspecified site of left female breast" in comparison
+    assert "Lumpectomy with radiation." in comparison
+
+
+def test_before_an_opinion_is_signed_the_page_says_when_it_comes(journey, users, login, client):
+    case, _ = journey("accepted")
+    login(users["patient"])
+    page = client.get(f"/cases/{case.id}/comparison/")
+    assert page.status_code == 200
+    assert "appears here once the second opinion is signed" in page.content.decode()

@@ -1,0 +1,121 @@
+"""The concordance rules, one opinion pair per row, on the real ICD-10-CM tables."""
+
+import pytest
+
+from consilium.comparison.actions import codes
+from consilium.comparison.concordance import compare
+
+CONFIRMED, REFINED, DIFFERENT = "confirmed", "refined", "distinctly_different"
+
+# (first codes, second codes, expected diagnosis concordance, a phrase of the reasons)
+DIAGNOSES = [
+    # the same
+    (["C50.912"], ["C50.912"], CONFIRMED, "same diagnosis"),
+    (["C50.912", "E11.9"], ["E11.9", "C50.912"], CONFIRMED, "same diagnosis"),
+    (["M17.11"], ["M17.11"], CONFIRMED, "same diagnosis"),
+    # parent and child: more specific under the first
+    (["C50.91"], ["C50.912"], REFINED, "more precisely"),
+    (["C50"], ["C50.411"], REFINED, "more precisely"),
+    (["I25.11"], ["I25.110"], REFINED, "more precisely"),
+    # siblings in one three-character category (and a less specific code in it)
+    (["C50.912"], ["C50.412"], REFINED, "same category"),
+    (["I48.91"], ["I48.0"], REFINED, "same category"),
+    (["M17.11"], ["M17.0"], REFINED, "same category"),
+    (["C50.912"], ["C50.9"], REFINED, "same category"),
+    # symptoms and signs first, then a diagnosis
+    (["R10.31"], ["K35.80"], REFINED, "named a symptom"),
+    (["R10.9", "R11.2"], ["K35.80"], REFINED, "named a symptom"),
+    (["R10.9"], ["R10.31"], REFINED, "same category"),
+    (["C50.91", "R59.0"], ["C50.912"], REFINED, "named a symptom"),
+    # the same diagnosis with a finding added
+    (["C50.912"], ["C50.912", "C77.3"], REFINED, "adds a finding"),
+    (["C50.91"], ["C50.912", "C77.3"], REFINED, "adds a finding"),
+    # several codes each side, each with its counterpart
+    (["C50.912", "E11.9"], ["C50.412", "E11.65"], REFINED, "same category"),
+    # different category, block, chapter
+    (["C34.90"], ["C38.4"], DIFFERENT, "different category in the same block"),
+    (["I48.91"], ["I49.9"], DIFFERENT, "different category in the same block"),
+    (["C50.912"], ["C56.9"], DIFFERENT, "different block of the same chapter"),
+    (["C50.912"], ["N60.12"], DIFFERENT, "different chapter"),
+    (["C61"], ["N40.1"], DIFFERENT, "different chapter"),
+    # a symptom that is not explained, a diagnosis reduced to a symptom, a diagnosis dropped
+    (["R10.9"], ["R51.9"], DIFFERENT, "no counterpart"),
+    (["K35.80"], ["R10.31"], DIFFERENT, "no counterpart"),
+    (["C50.912", "E11.9"], ["C50.912"], DIFFERENT, "E11.9"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first,second,expected,phrase", DIAGNOSES)
+def test_diagnosis_concordance(first, second, expected, phrase):
+    found = compare(first_codes=codes(first), second_codes=codes(second),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="", treatment_agreement="agree")
+    assert found.diagnosis == expected
+    assert phrase in " ".join(found.reasons)
+    assert found.impact == {CONFIRMED: "none", REFINED: "minor", DIFFERENT: "major"}[expected]
+    assert found.third_opinion_suggested == (expected == DIFFERENT)
+
+
+def test_reasons_name_the_codes_with_their_titles(db):
+    found = compare(first_codes=codes(["R10.31"]), second_codes=codes(["K35.80"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="refine", treatment_agreement="agree")
+    assert ("The first opinion named a symptom, R10.31 (Right lower quadrant pain); the second "
+            "names the diagnosis: K35.80 (Unspecified acute appendicitis).") in found.reasons
+    assert found.review == []  # the specialist said "refine" too
+
+
+# (first kind, second kind, the specialist's own word, expected treatment, impact, review?)
+TREATMENTS = [
+    ("surgery", "surgery", "agree", "same", "none", False),
+    ("surgery", "", "agree", "same", "none", False),  # agreeing, no kind of their own
+    ("surgery", "surgery", "modify", "modified", "minor", False),
+    ("chemotherapy", "chemotherapy", "modify", "modified", "minor", False),
+    ("surgery", "radiation", "alternative", "changed", "major", False),
+    ("surgery", "watchful_waiting", "alternative", "changed", "major", False),
+    ("long_term_medication", "lifestyle_change", "alternative", "changed", "major", False),
+    ("surgery", "radiation", "agree", "changed", "major", True),  # says agree, kind differs
+    ("surgery", "surgery", "alternative", "same", "none", True),  # says another, kind same
+    ("radiation", "surgery", "modify", "changed", "major", True),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first,second,own,expected,impact,review", TREATMENTS)
+def test_treatment_concordance_and_impact(first, second, own, expected, impact, review):
+    found = compare(first_codes=codes(["C50.912"]), second_codes=codes(["C50.912"]),
+                    first_treatment=first, second_treatment=second,
+                    diagnosis_agreement="agree", treatment_agreement=own)
+    assert (found.treatment, found.impact, bool(found.review)) == (expected, impact, review)
+
+
+def test_a_refined_diagnosis_with_a_modified_treatment_is_a_minor_impact(db):
+    found = compare(first_codes=codes(["C50.91"]), second_codes=codes(["C50.912"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="refine", treatment_agreement="modify")
+    assert (found.diagnosis, found.treatment, found.impact) == (REFINED, "modified", "minor")
+    assert not found.third_opinion_suggested and found.review == []
+
+
+def test_the_specialist_and_the_codes_disagreeing_asks_for_review(db):
+    found = compare(first_codes=codes(["C50.912"]), second_codes=codes(["C56.9"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="agree", treatment_agreement="agree")
+    assert found.diagnosis == DIFFERENT
+    assert found.review == ["The specialist judged the diagnosis confirmed; by the codes it is "
+                            "distinctly different."]
+
+
+def test_without_codes_the_specialists_assessment_stands_and_says_so(db):
+    found = compare(first_codes=[], second_codes=codes(["C50.912"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="disagree", treatment_agreement="agree")
+    assert found.diagnosis == DIFFERENT and found.impact == "major"
+    assert "specialist's own assessment" in found.reasons[0]
+    agreeing = compare(first_codes=codes(["C50.912"]), second_codes=[],
+                       first_treatment="surgery", second_treatment="",
+                       diagnosis_agreement="agree", treatment_agreement="agree")
+    assert (agreeing.diagnosis, agreeing.treatment, agreeing.impact) == (
+        CONFIRMED, "same", "none")
+    assert agreeing.as_dict()["third_opinion_suggested"] is False
