@@ -68,6 +68,8 @@ urlpatterns = [
          name="case_comparison"),
     path("cases/<uuid:case_id>/comparison/review/", comparison.review,
          name="comparison_review"),
+    path("cases/<uuid:case_id>/third-opinion/", comparison.third_opinion,
+         name="third_opinion"),
     path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),
     path("consultations/<uuid:consultation_id>/accept/", consultations.accept,
          name="consultation_accept"),

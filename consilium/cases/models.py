@@ -84,6 +84,11 @@ class Case(models.Model):
     insurance_plan = models.ForeignKey("triage.InsurancePlan", null=True, blank=True,
                                        on_delete=models.SET_NULL, related_name="+")
 
+    # A third opinion is a case of its own, linked to the case whose opinions disagreed:
+    # it carries the records over and matching avoids the systems of both earlier opinions.
+    earlier_case = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="later_cases")
+
     # Records to gather, from the self-assessment: [{"key", "label"}]. Whether an item is
     # done is worked out from the records present (records.checklist).
     checklist = models.JSONField(default=list, blank=True)
@@ -145,6 +150,7 @@ class EventKind(models.TextChoices):
     DECIDED = "decided", "Decision recorded"
     REVIEW_ASKED = "review_asked", "Comparison of the opinions sent for review"
     COMPARISON_REVIEWED = "comparison_reviewed", "Comparison of the opinions reviewed"
+    THIRD_OPINION = "third_opinion", "Third opinion requested"
 
 
 class Event(models.Model):

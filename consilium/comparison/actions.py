@@ -1,5 +1,6 @@
 """Writing comparisons: worked out when an opinion is signed, reviewed by a coordinator
-where the specialist's own assessment and the rules disagree."""
+where the specialist's own assessment and the rules disagree; and the third opinion that a
+major difference suggests."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,10 +8,11 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role
 from consilium.audit.trail import record
-from consilium.cases.actions import add_event
-from consilium.cases.models import EventKind
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.cases.actions import add_event, move_case
+from consilium.cases.models import Case, EventKind, Question, Status
+from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.models import Opinion
+from consilium.records.actions import carry_over_records
 from consilium.terminology.models import Icd10Code
 
 from .concordance import (
@@ -88,3 +90,39 @@ def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: s
         add_event(current.case, EventKind.COMPARISON_REVIEWED, acting_user)
         record(acting_user, "comparison.review", current, case_id=current.case_id)
     return current
+
+
+# What a third opinion takes over from the case before it: the first opinion, the patient's
+# words, and what matching needs to know.
+CARRIED = ("diagnosis_text", "diagnosis_codes", "treatment_category", "treatment_description",
+           "diagnosing_physician", "institution", "hospital_system", "first_opinion_date",
+           "symptoms", "concerns", "goals", "patient_location", "travel_km",
+           "patient_language", "insurance_plan_id", "checklist")
+THIRD_OPINION_FROM = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
+
+
+def do_request_third_opinion(case: Case, *, acting_user) -> Case:
+    """Open a linked case for a third opinion: the first opinion, questions and records
+    carried over, submitted at once; matching then avoids the hospital systems of both
+    earlier opinions (directory.matching.systems_to_avoid follows the link)."""
+    if acting_user.id != case.patient_id and acting_user.role != Role.COORDINATOR:
+        raise NotAllowed("Only the patient or a coordinator can ask for a third opinion.")
+    with transaction.atomic():
+        current = Case.objects.select_for_update().get(id=case.id)
+        if current.status not in THIRD_OPINION_FROM:
+            raise Conflict("A third opinion can be asked for once the second opinion is "
+                           "delivered, and while the case is open.")
+        if current.later_cases.exclude(status=Status.WITHDRAWN).exists():
+            raise Conflict("A third opinion has already been asked for on this case.")
+        third = Case.objects.create(patient_id=current.patient_id, earlier_case=current,
+                                    **{f: getattr(current, f) for f in CARRIED})
+        Question.objects.bulk_create(Question(case=third, position=q.position, text=q.text)
+                                     for q in current.questions.all())
+        add_event(third, EventKind.CREATED, acting_user, to_status=Status.DRAFT,
+                  note="Third opinion")
+        move_case(third, Status.SUBMITTED, acting_user)
+        carry_over_records(current, third, acting_user=acting_user)
+        add_event(current, EventKind.THIRD_OPINION, acting_user)
+        record(acting_user, "case.create", third, case_id=third.id)
+    notify_role(Role.COORDINATOR, "A third opinion was asked for")
+    return third

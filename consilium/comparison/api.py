@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from consilium.cases.access import access_case_by_id
 
+from .actions import do_request_third_opinion
 from .reading import comparison_for_case
 
 router = Router(tags=["comparison"])
@@ -13,6 +14,14 @@ router = Router(tags=["comparison"])
 class CodeOut(Schema):
     code: str
     title: str
+
+
+class EarlierOut(Schema):
+    title: str
+    specialist: str
+    diagnosis_concordance: str
+    treatment_concordance: str
+    clinical_impact: str
 
 
 class ComparisonOut(Schema):
@@ -26,6 +35,7 @@ class ComparisonOut(Schema):
     third_opinion_suggested: bool
     first_codes: list[CodeOut]
     second_codes: list[CodeOut]
+    earlier_opinions: list[EarlierOut]
 
 
 @router.get("/{case_id}/comparison", response=ComparisonOut)
@@ -43,4 +53,24 @@ def comparison(request, case_id: UUID):
             "review_needed": bool(stored and stored.needs_review),
             "reviewed": bool(stored and stored.reviewed_at),
             "first_codes": [{"code": c.code, "title": c.title} for c in seen.first_codes],
-            "second_codes": [{"code": c.code, "title": c.title} for c in seen.second_codes]}
+            "second_codes": [{"code": c.code, "title": c.title} for c in seen.second_codes],
+            # A third opinion's case: the opinions of the cases it continues, oldest first.
+            "earlier_opinions": [
+                {"title": e.title, "specialist": e.opinion.consultation.specialist.name,
+                 "diagnosis_concordance": e.found.diagnosis,
+                 "treatment_concordance": e.found.treatment, "clinical_impact": e.found.impact}
+                for e in seen.earlier]}
+
+
+class ThirdOpinionOut(Schema):
+    case_id: UUID
+
+
+@router.post("/{case_id}/third-opinion", response={201: ThirdOpinionOut})
+def third_opinion(request, case_id: UUID):
+    """Open a linked case for a third opinion (the patient or a coordinator, once the
+    second opinion is delivered): first opinion, questions and records carried over;
+    matching avoids both earlier hospital systems. 409 if one was already asked for."""
+    case = access_case_by_id(request.user, case_id)
+    third = do_request_third_opinion(case, acting_user=request.user)
+    return 201, {"case_id": third.id}

@@ -1,8 +1,9 @@
 """Reading a case's comparison: through the access helpers, recorded in the audit trail."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from consilium.audit.trail import record
+from consilium.cases.access import cases_visible_to
 from consilium.opinions.access import signed_opinion_for_case
 from consilium.opinions.models import Opinion
 
@@ -10,19 +11,48 @@ from .actions import codes, concordance_of
 from .concordance import Code, Concordance
 from .models import Comparison
 
+ORDINALS = ["Second", "Third", "Fourth", "Fifth"]
+
 
 @dataclass
 class Seen:
+    """One signed opinion of a case and how it compares with the first."""
+
     opinion: Opinion
     found: Concordance
     stored: Comparison | None  # None for an opinion signed before comparisons were kept
     first_codes: list[Code]
     second_codes: list[Code]
+    # The signed opinions of the earlier cases this one continues (a third opinion), oldest
+    # first, as far as the reader may see them.
+    earlier: list["Seen"] = field(default_factory=list)
+    title: str = "Second opinion"
+
+    @property
+    def all(self) -> list["Seen"]:
+        return [*self.earlier, self]
 
 
-def comparison_for_case(user, case) -> Seen | None:
+def comparison_for_case(user, case) -> "Seen | None":
     """The comparison of the case's signed opinion with its first, or None before one is
     signed. The case must come from access_case_by_id (or cases_visible_to)."""
+    seen = _seen(user, case)
+    if seen is None:
+        return None
+    earlier, visible = case.earlier_case_id, cases_visible_to(user)
+    while earlier and len(seen.earlier) < len(ORDINALS) - 1:
+        before = visible.filter(id=earlier).first()
+        if before is None:
+            break
+        if (theirs := _seen(user, before)) is not None:
+            seen.earlier.insert(0, theirs)
+        earlier = before.earlier_case_id
+    for position, item in enumerate(seen.all):
+        item.title = f"{ORDINALS[position]} opinion"
+    return seen
+
+
+def _seen(user, case) -> "Seen | None":
     opinion = signed_opinion_for_case(user, case)
     if opinion is None:
         return None

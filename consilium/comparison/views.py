@@ -4,18 +4,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
-from consilium.cases.access import access_case_by_id
+from consilium.cases.access import access_case_by_id, cases_visible_to
+from consilium.cases.models import Status
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 
-from .actions import do_review_comparison
+from .actions import THIRD_OPINION_FROM, do_request_third_opinion, do_review_comparison
 from .forms import ReviewForm
 from .reading import comparison_for_case
 
 
 @login_required
 def case_comparison(request, case_id):
-    """The first and second opinions side by side, with how they differ and why."""
+    """The first and later opinions side by side, with how they differ and why."""
     case = access_case_by_id(request.user, case_id)
     return _page(request, case, ReviewForm())
 
@@ -41,13 +42,34 @@ def review(request, case_id):
     return _page(request, case, form, status=form_status(form))
 
 
+@login_required
+@require_POST
+def third_opinion(request, case_id):
+    case = access_case_by_id(request.user, case_id)
+    third = do_request_third_opinion(case, acting_user=request.user)
+    messages.success(request, "A third opinion is asked for. This new case carries over the "
+                              "first opinion, your questions and your records; a coordinator "
+                              "will match it with a specialist from another hospital system.")
+    return redirect("case_detail", case_id=third.id)
+
+
 def _page(request, case, form, status=200):
-    seen = comparison_for_case(request.user, case)
-    may_review = (request.user.role == Role.COORDINATOR and seen is not None
+    user = request.user
+    seen = comparison_for_case(user, case)
+    may_review = (user.role == Role.COORDINATOR and seen is not None
                   and seen.stored is not None and bool(seen.stored.review))
     if may_review:
         form.initial = {"diagnosis": seen.stored.diagnosis, "treatment": seen.stored.treatment,
                         "note": seen.stored.review_note}
+    later = (cases_visible_to(user).filter(earlier_case=case).exclude(status=Status.WITHDRAWN)
+             .first())
+    opinions = seen.all if seen else []
     return render(request, "comparison/page.html", {
         "case": case, "seen": seen, "review_form": form if may_review else None,
+        "third_opinion_case": later,
+        "may_ask_third": later is None and case.status in THIRD_OPINION_FROM and (
+            case.patient_id == user.id or user.role == Role.COORDINATOR),
+        "diagnosis_differs": any(s.found.diagnosis != "confirmed" for s in opinions),
+        "treatment_differs": any(s.found.treatment != "same" for s in opinions),
+        "tests_differ": any(s.opinion.further_tests for s in opinions),
     }, status=status)

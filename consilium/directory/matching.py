@@ -237,9 +237,14 @@ def _on_hand() -> dict[int, tuple[int, int]]:
 
 def systems_to_avoid(case: Case) -> set[str]:
     """The first opinion's system and facility, and those of specialists who have already
-    given an opinion on this case (a third opinion must differ from both)."""
-    names = {case.hospital_system, case.institution}
-    earlier = Specialist.objects.filter(consultations__case=case,
+    given an opinion on this case or on the earlier cases it continues (a third opinion
+    must differ from both)."""
+    chain = [case]
+    while chain[-1].earlier_case_id and len(chain) < 10:
+        chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id")
+                     .get(id=chain[-1].earlier_case_id))
+    names = {n for c in chain for n in (c.hospital_system, c.institution)}
+    earlier = Specialist.objects.filter(consultations__case__in=[c.id for c in chain],
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions"):
         names |= systems_of(specialist)

@@ -4,6 +4,7 @@ import binascii
 import io
 import stat
 import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -15,6 +16,7 @@ from django.db.models import F, Sum
 
 from consilium.accounts.models import Role
 from consilium.audit.trail import record as audit
+from consilium.audit.trail import record_many as audit_many
 from consilium.cases.models import Case
 from consilium.consultations.models import Consultation
 from consilium.errors import Conflict, InvalidInput, NotAllowed
@@ -256,3 +258,30 @@ def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Reco
         record.record_type, record.type_confirmed = record_type, True
         audit(acting_user, "record.retype", record, case_id=record.case_id)
     return record
+
+
+def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
+    """Copy the records of ``earlier`` into ``case`` (a third opinion), in the caller's
+    transaction. The copies point at the same encrypted files: nothing deletes a record's
+    file, so sharing it is safe and gigabytes of imaging are not written twice (a future
+    deletion of records must keep a file that another row still names). What reading makes
+    of a file (previews, clinical entries, documents inside a FHIR bundle) is made again
+    for the copies by the worker, as for an upload."""
+    series = {}
+    for old in ImagingSeries.objects.filter(case=earlier):
+        old_id = old.pk
+        old.pk, old.case, old.preview_record, old.preview_due = None, case, None, False
+        old.save()
+        series[old_id] = old.pk
+    copies = []
+    for old in Record.objects.filter(case=earlier, source__isnull=True).order_by("uploaded_at"):
+        old.id, old.case, old.series_id = uuid.uuid4(), case, series.get(old.series_id)
+        old.processing, old.processing_claimed_at, old.processing_note = "", None, ""
+        old._state.adding = True
+        old.save(force_insert=True)
+        queue_reading(old)
+        copies.append(old)
+    audit_many(acting_user, "record.create", copies, case_id_of=lambda _: case.id)
+    for series_id in series.values():
+        queue_series_preview(series_id)
+    return len(copies)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0006_alter_event_kind'),
+        ('cases', '0006_comparison_events'),
         ('opinions', '0004_opinion_treatment_category'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

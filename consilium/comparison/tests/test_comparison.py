@@ -1,33 +1,9 @@
 """Comparisons are kept when an opinion is signed, read through the case's access rules,
 and reviewed by a coordinator where the specialist and the rules disagree."""
 
-import pytest
-
 from consilium.audit.models import AuditEntry
 from consilium.cases.models import EventKind
 from consilium.comparison.models import Comparison
-from consilium.conftest import PASSWORD, sign_request
-from consilium.opinions.actions import do_save_opinion, do_sign_opinion
-
-
-def sign_with(consultation, specialist_user, **changes):
-    opinion = consultation.opinion
-    do_save_opinion(consultation, changes, acting_user=specialist_user,
-                    base_version=opinion.version)
-    do_sign_opinion(consultation, acting_user=specialist_user, request=sign_request(),
-                    secret=PASSWORD)
-    return Comparison.objects.get(opinion=consultation.opinion)
-
-
-@pytest.fixture
-def disputed(journey, users):
-    """The specialist says they agree with the diagnosis but codes a different cancer, and
-    recommends radiation instead of surgery while saying they only modify it."""
-    case, consultation = journey("in_review")
-    comparison = sign_with(consultation, users["specialist"], diagnosis_agreement="agree",
-                           diagnosis_codes=["C56.9"], treatment_category="radiation")
-    case.refresh_from_db()
-    return case, comparison
 
 
 def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
@@ -46,7 +22,7 @@ def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
         "review_reasons": [], "reviewed": False, "third_opinion_suggested": False,
         "first_codes": [{"code": "C50.912",
                          "title": "Malignant neoplasm of unspecified site of left female breast"}],
-        "second_codes": []}
+        "second_codes": [], "earlier_opinions": []}
     assert "Both recommend surgery; the second opinion modifies it." in body["reasons"]
     assert AuditEntry.objects.filter(action="comparison.view", case_id=case.id).exists()
     # someone the case is not shared with learns nothing, not even that it exists
