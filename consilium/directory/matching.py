@@ -112,18 +112,12 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     on_hand = _on_hand()
     rules = _rules(case, codes, on_hand)
     categories = sorted({code.upper()[:3] for code in case.diagnosis_codes or []})
-    language = (case.patient_language or "").casefold()
-    ranked = matchsql.ranked_query(rules, categories, language, weights)
-    if connection.vendor == "postgresql":
-        both = _fetch(matchsql.one_pass_query(rules, categories, language, weights, READ))
-        counts = {rule: n for rule, n, *_ in both if n is not None}
-        first = [row[2:] for row in both if row[1] is None]
-    else:
-        counts = dict(_fetch(matchsql.counts_query(rules)))
-        first = None
+    counts = dict(_fetch(matchsql.counts_query(rules)))
     excluded["specialty"] = considered - sum(counts.values())
     excluded.update({rule: n for rule, n in counts.items() if rule})
-    top = _top(ranked, case, on_hand, weights, limit, first)
+    ranked = matchsql.ranked_query(rules, categories, (case.patient_language or "").casefold(),
+                                   weights)
+    top = _top(ranked, case, on_hand, weights, limit)
     loaded = _load([specialist_id for _, _, specialist_id in top], on_hand)
     point = _patient_point(case)
     order = {c: r for r, c in enumerate(codes)}
@@ -155,17 +149,16 @@ def _fetch(query: matchsql.Sql, *more) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _top(ranked: matchsql.Sql, case, on_hand, weights, limit,
-         first: list[tuple] | None = None) -> list[tuple[float, str, int]]:
+def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[tuple[float, str, int]]:
     """The best ``limit`` as (-score, name key, id), reading the ranked rows (specialist id,
-    name key, bound, places) a page at a time (the first may have been read already). A
-    row's bound counts no open consultation and, for someone with several practices, the
-    best distance: take those off, and stop at the first bound below the last of the top."""
+    name key, bound, places) a page at a time. A row's bound counts no open consultation
+    and, for someone with several practices, the best distance: take those off, and stop
+    at the first bound below the last of the top."""
     point = _patient_point(case)
     top: list[tuple[float, str, int]] = []
     offset = 0
     while True:
-        rows = first if offset == 0 and first is not None else _fetch(ranked, READ, offset)
+        rows = _fetch(ranked, READ, offset)
         nearest = _nearest([i for i, _, _, places in rows if places > 1], point)
         for specialist_id, name_key, bound, places in rows:
             if len(top) == limit and -bound > top[-1][0]:

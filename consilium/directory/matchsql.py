@@ -9,10 +9,9 @@ exponent.
 
 Both read the rows of the case's specialties through the code index, each specialist once
 (``once``): one counts who fails which hard rule first, the other gives those who pass in
-order of their bound. On PostgreSQL, which evaluates the rules several times slower per
-row than SQLite, ``one_pass_query`` does both in one statement, over a materialised CTE
-kept in memory. (On SQLite such a CTE is a temporary table, and writing it cost more than
-reading the rows twice.)
+order of their bound. (One pass into a materialised CTE that both read was slower on
+both databases: on SQLite writing the temporary table, on PostgreSQL reading the
+materialised rows back, cost more than reading the rows twice; measured at a million.)
 """
 
 import math
@@ -182,30 +181,6 @@ def ranked_query(rules: Rules, categories: list[str], language: str,
     sql.text = (f"SELECT r.specialist_id, r.name_key, {score} AS bound, r.places "
                 f"FROM {MatchRow._meta.db_table} r WHERE {where} AND {rule} = '' "
                 "ORDER BY bound DESC, r.name_key, r.specialist_id LIMIT %s OFFSET %s")
-    return sql
-
-
-def one_pass_query(rules: Rules, categories: list[str], language: str,
-                   weights: dict[str, float], page: int) -> Sql:
-    """counts_query and the first ``page`` rows of ranked_query together, for PostgreSQL:
-    rows (rule, specialists, None, None, None, None) for the counts, then (None, None,
-    specialist id, name key, bound, places) in order of the bound."""
-    sql = Sql()
-    rule = failed_rule(sql, rules)
-    where = _where(sql, rules)
-    score = bound(sql, rules, categories, language, weights)
-    sql.text = (
-        f"WITH e AS MATERIALIZED (SELECT r.*, {rule} AS failed_rule "
-        f"FROM {MatchRow._meta.db_table} r WHERE {where}) "
-        "SELECT * FROM ("
-        "(SELECT failed_rule, COUNT(*) AS n, NULL::integer AS specialist_id, NULL::text AS "
-        "name_key, NULL::double precision AS bound, NULL::integer AS places "
-        "FROM e GROUP BY failed_rule) UNION ALL "
-        f"(SELECT NULL, NULL, r.specialist_id, r.name_key, {score} AS bound, r.places "
-        f"FROM e r WHERE r.failed_rule = '' ORDER BY bound DESC, r.name_key, r.specialist_id "
-        f"LIMIT {int(page)})) u "
-        # UNION ALL promises no order: sort the page again (a few hundred rows at most).
-        "ORDER BY u.bound DESC NULLS FIRST, u.name_key, u.specialist_id")
     return sql
 
 
