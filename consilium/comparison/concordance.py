@@ -80,6 +80,12 @@ class Concordance:
     def third_opinion_suggested(self) -> bool:
         return self.impact == Impact.MAJOR
 
+    @property
+    def labels(self) -> tuple[str, str, str]:
+        """Diagnosis, treatment and impact in words ("Distinctly different", …)."""
+        return (DiagnosisConcordance(self.diagnosis).label,
+                TreatmentConcordance(self.treatment).label, Impact(self.impact).label)
+
     def as_dict(self) -> dict:
         return {"diagnosis_concordance": self.diagnosis,
                 "treatment_concordance": self.treatment, "clinical_impact": self.impact,

@@ -22,3 +22,37 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+
+class DecisionRole(models.TextChoices):
+    """The Ottawa Personal Decision Guide's step 'choose your role'."""
+
+    ALONE = "alone", "I decide myself, after hearing the views of others"
+    SHARED = "shared", "I decide together with someone (a doctor, family)"
+    OTHERS = "others", "Someone else decides, after hearing my views"
+
+
+class Pressure(models.TextChoices):
+    NONE = "none", "No"
+    SOME = "some", "Some"
+    STRONG = "strong", "Yes, a lot"
+
+
+class DecisionAid(models.Model):
+    """The patient's work on the decision, step by step (Ottawa Personal Decision Guide):
+    timing and role, what matters to them and how much, how each option does on it, their
+    support, the SURE test, and next steps. Private to the patient's case; saved as they go.
+    Options and criteria are keyed as in decisions.aid (OPTION keys, CRITERIA keys and
+    "own1".."own3" for criteria of their own)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="decision_aid")
+    decide_by = models.DateField(null=True, blank=True)
+    role = models.CharField(max_length=10, choices=DecisionRole.choices, blank=True)
+    own_criteria = models.JSONField(default=list, blank=True)  # names, at most three
+    weights = models.JSONField(default=dict, blank=True)  # {criterion: 0..10}
+    ratings = models.JSONField(default=dict, blank=True)  # {option: {criterion: 0..10}}
+    support = models.TextField(blank=True)  # who helps them decide
+    pressure = models.CharField(max_length=8, choices=Pressure.choices, blank=True)
+    sure = models.JSONField(default=dict, blank=True)  # {SURE item: true/false}
+    next_steps = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
