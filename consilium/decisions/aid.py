@@ -78,7 +78,8 @@ def options_for(case, opinions) -> list[Option]:
 
 def criteria_of(aid) -> dict[str, str]:
     """The criteria in use: the common ones and the patient's own."""
-    own = {key: name for key, name in zip(OWN, aid.own_criteria if aid else []) if name}
+    own = {key: name for key, name in zip(OWN, aid.own_criteria if aid else [], strict=False)
+           if name}
     return {**CRITERIA, **own}
 
 
