@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "consilium.appointments",
     "consilium.opinions",
     "consilium.comparison",
+    "consilium.followup",
     "consilium.decisions",
     "consilium.program",
 ]
@@ -332,6 +333,10 @@ VIDEO_URL_TEMPLATE = env("VIDEO_URL_TEMPLATE",
                          "https://video.example.org/consilium-{room}" if DEBUG else "")
 # Questions a patient may ask the specialist after the opinion is delivered.
 FOLLOW_UP_QUESTIONS = env_int("FOLLOW_UP_QUESTIONS", 3)
+# The follow-up plan: days before a task is due that its reminder goes out, and the months
+# after the decision at which the patient is asked what they did and how it went.
+TASK_REMINDER_DAYS = env_int("TASK_REMINDER_DAYS", 2)
+OUTCOME_CHECK_MONTHS = [int(m) for m in env_list("OUTCOME_CHECK_MONTHS", "3,12")]
 OFFER_ANSWER_DAYS = env_int("OFFER_ANSWER_DAYS", 2)
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
 try:

@@ -11,6 +11,7 @@ from consilium.consultations import views as consultations
 from consilium.conversations import views as conversations
 from consilium.decisions import views as decisions
 from consilium.directory import views as directory
+from consilium.followup import views as followup
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import resumable
@@ -71,6 +72,13 @@ urlpatterns = [
     path("cases/<uuid:case_id>/third-opinion/", comparison.third_opinion,
          name="third_opinion"),
     path("cases/<uuid:case_id>/decide/", decisions.decision_aid, name="decision_aid"),
+    path("cases/<uuid:case_id>/plan/", followup.plan, name="follow_up_plan"),
+    path("cases/<uuid:case_id>/plan/tasks/", followup.add_task, name="follow_up_add"),
+    path("cases/<uuid:case_id>/plan/tasks/<int:task_id>/", followup.mark_task,
+         name="follow_up_mark"),
+    path("cases/<uuid:case_id>/plan/outcome/<int:check_id>/", followup.answer_outcome,
+         name="follow_up_outcome"),
+    path("cases/<uuid:case_id>/plan/plan.ics", followup.plan_calendar, name="follow_up_ics"),
     path("cases/<uuid:case_id>/decide/summary.pdf", decisions.decision_summary,
          name="decision_summary"),
     path("cases/<uuid:case_id>/decision/", decisions.record_decision, name="case_decision"),

@@ -15,6 +15,7 @@ from consilium.conversations.actions import PARTICIPANTS, unread_count
 from consilium.decisions.forms import DecisionForm
 from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
+from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
 from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
 from consilium.opinions.views import opinion_context
@@ -167,7 +168,9 @@ case_submit = _case_action(
     actions.do_submit_case, "Your case is submitted. A coordinator will review it."
 )
 case_mark_records = _case_action(actions.do_mark_records_complete, "Records marked complete.")
-case_follow_up = _case_action(actions.do_start_follow_up, "The case is now in follow-up.")
+case_follow_up = _case_action(
+    do_start_plan, "The case is now in follow-up. Its plan is made from the opinion's "
+                   "recommendations and your next steps: check the dates and add what is missing.")
 case_close = _case_action(actions.do_close_case, "The case is closed.")
 
 

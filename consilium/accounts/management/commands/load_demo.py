@@ -27,6 +27,7 @@ from consilium.conversations.actions import do_send_message
 from consilium.decisions.actions import do_record_decision
 from consilium.directory.builders import build_specialist
 from consilium.directory.models import Specialist
+from consilium.followup.actions import do_start_plan
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.triage.models import InsurancePlan
 
@@ -355,6 +356,6 @@ class Command(BaseCommand):
             do_record_decision(case, "second_opinion", "The less invasive plan fits my goals.",
                                acting_user=patient)
         if past("following_up"):
-            case_actions.do_start_follow_up(case, acting_user=patient)
+            do_start_plan(case, acting_user=patient)
         if past("closed"):
             case_actions.do_close_case(case, acting_user=patient)

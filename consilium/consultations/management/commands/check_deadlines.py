@@ -1,13 +1,18 @@
 from django.core.management.base import BaseCommand
 
 from consilium.consultations.deadlines import check_deadlines
+from consilium.followup.reminders import send_reminders
 
 
 class Command(BaseCommand):
     help = ("Expire unanswered offers, remind specialists before an opinion is due and "
-            "escalate overdue opinions. Run it every hour (cron or a systemd timer).")
+            "escalate overdue opinions, remind follow-up tasks and ask the outcome questions. "
+            "Run it every hour (cron or a systemd timer).")
 
     def handle(self, *args, **options):
         checked = check_deadlines()
         self.stdout.write(f"{checked.expired} offers expired, {checked.reminded} reminders, "
                           f"{checked.escalated} escalations.")
+        sent = send_reminders()
+        self.stdout.write(f"{sent.tasks} follow-up reminders, {sent.outcome_questions} "
+                          "outcome questions.")

@@ -1,0 +1,144 @@
+"""Writing the follow-up plan: made from the opinions and the decision when follow-up
+starts, changed by the patient and the coordinators, answered months later."""
+
+import re
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record
+from consilium.cases.actions import do_start_follow_up
+from consilium.cases.models import Case, Status
+from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.opinions.models import Opinion
+
+from .models import Followed, FollowUpTask, OutcomeCheck, Owner, Source, TaskKind
+
+TITLE_LIMIT = 300
+PLAN_STATES = (Status.DECIDED, Status.FOLLOWING_UP)
+# When the tasks made from an opinion fall due, unless someone changes them.
+FIRST_DUE = {TaskKind.TEST: 14, TaskKind.MONITORING: 30, TaskKind.OTHER: 7}
+
+
+def _may_plan(case: Case, user) -> None:
+    if user.id != case.patient_id and user.role != Role.COORDINATOR:
+        raise NotAllowed("Only the patient and the program's coordinators change the plan.")
+
+
+def _lines(text: str) -> list[str]:
+    """The recommendations of a free-text field, one per line or sentence list item."""
+    items = [re.sub(r"^[\s\-*•\d.)]+", "", line).strip() for line in (text or "").splitlines()]
+    return [item[:TITLE_LIMIT] for item in items if item]
+
+
+def do_start_plan(case: Case, *, acting_user) -> list[FollowUpTask]:
+    """Move the case to follow-up and make its plan: each further test and follow-up
+    recommendation of the signed opinions, and the patient's own next steps, become tasks;
+    outcome questions are set for the months after the decision."""
+    _may_plan(case, acting_user)
+    from consilium.decisions.models import DecisionAid
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        do_start_follow_up(case, acting_user=acting_user)
+        wanted: list[tuple[str, str, str, str]] = []
+        for opinion in Opinion.objects.filter(consultation__case=case,
+                                              signed_at__isnull=False):
+            wanted += [(t, TaskKind.TEST, Owner.TREATING_PHYSICIAN, Source.OPINION)
+                       for t in _lines(opinion.further_tests)]
+            wanted += [(t, TaskKind.MONITORING, Owner.PATIENT, Source.OPINION)
+                       for t in _lines(opinion.follow_up)]
+        aid = DecisionAid.objects.filter(case=case).first()
+        wanted += [(t, TaskKind.OTHER, Owner.PATIENT, Source.DECISION)
+                   for t in _lines(aid.next_steps if aid else "")]
+        tasks = FollowUpTask.objects.bulk_create(
+            FollowUpTask(case=case, title=title, kind=kind, owner=owner, source=source,
+                         due_date=today + timedelta(days=FIRST_DUE[kind]),
+                         created_by=acting_user)
+            for title, kind, owner, source in wanted)
+        decided = getattr(case, "decision", None)
+        start = timezone.localdate(decided.decided_at) if decided else today
+        for months in settings.OUTCOME_CHECK_MONTHS:
+            OutcomeCheck.objects.get_or_create(case=case, months=months, defaults={
+                "due_date": _add_months(start, months)})
+        record(acting_user, "follow_up_plan.create", case, case_id=case.id)
+    return tasks
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def do_add_task(case: Case, data: dict, *, acting_user) -> FollowUpTask:
+    _may_plan(case, acting_user)
+    errors = {}
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = "Say what is to be done."
+    elif len(title) > TITLE_LIMIT:
+        errors["title"] = f"Keep this under {TITLE_LIMIT} characters."
+    for name, choices in (("kind", TaskKind), ("owner", Owner)):
+        if data.get(name) not in choices.values:
+            errors[name] = "Choose one of the answers."
+    due = data.get("due_date")
+    if not isinstance(due, date):
+        try:
+            due = date.fromisoformat(str(due or ""))
+        except ValueError:
+            errors["due_date"] = "Give the date it is due, such as 2027-01-15."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        if Case.objects.select_for_update().get(id=case.id).status not in PLAN_STATES:
+            raise Conflict("The plan can be changed once the decision is made, and until the "
+                           "case is closed.")
+        task = FollowUpTask.objects.create(case=case, title=title, kind=data["kind"],
+                                           owner=data["owner"], due_date=due,
+                                           created_by=acting_user)
+        record(acting_user, "follow_up_task.create", task, case_id=case.id)
+    return task
+
+
+def do_mark_task(task: FollowUpTask, done: bool, *, acting_user) -> FollowUpTask:
+    """Done, or not done after all."""
+    _may_plan(task.case, acting_user)
+    with transaction.atomic():
+        current = FollowUpTask.objects.select_for_update().get(id=task.id)
+        current.done_at, current.done_by = (timezone.now(), acting_user) if done else (None, None)
+        current.save(update_fields=["done_at", "done_by"])
+        record(acting_user, "follow_up_task.done" if done else "follow_up_task.undone",
+               current, case_id=current.case_id)
+    return current
+
+
+def do_answer_outcome(check: OutcomeCheck, followed: str, outcome: str, *,
+                      acting_user) -> OutcomeCheck:
+    if acting_user.id != check.case.patient_id:
+        raise NotAllowed("Only the patient answers how it went.")
+    errors = {}
+    if followed not in Followed.values:
+        errors["followed"] = "Choose what you did."
+    outcome = (outcome or "").strip()
+    if len(outcome) > 5000:
+        errors["outcome"] = "Keep this under 5,000 characters."
+    if errors:
+        raise InvalidInput(errors)
+    if check.due_date > timezone.localdate():
+        raise Conflict(f"This question opens on {check.due_date:%-d %B %Y}.")
+    with transaction.atomic():
+        current = OutcomeCheck.objects.select_for_update().get(id=check.id)
+        current.followed, current.outcome = followed, outcome
+        current.answered_at = timezone.now()
+        current.save()
+        record(acting_user, "outcome_check.answer", current, case_id=current.case_id)
+    return current
