@@ -5,6 +5,7 @@ Every page visited is checked with axe-core: no serious or critical violations.
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -155,8 +156,8 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     expect(specialist.page.get_by_text("Your opinion is signed and delivered")).to_be_visible()
 
     patient.go(f"/cases/{case.id}/")
-    comparison = patient.page.get_by_role("heading", name="The two opinions side by side")
-    expect(comparison).to_be_visible()
+    expect(patient.page.get_by_role("heading", name="How the two opinions compare")
+           ).to_be_visible()
     expect(patient.page.get_by_text("Yes, for a tumour of this size.")).to_be_visible()
     expect(patient.page.get_by_text("A smaller operation is as safe for you.")).to_be_visible()
     # the patient opens both reports from the case page, with the browser's own session
@@ -167,14 +168,47 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
         assert says in " ".join(text.split())
-    patient.page.get_by_label("Follow the second opinion").check()
+
+    # compare → decide → plan
+    patient.click("Compare the opinions point by point", role="link")
+    expect(patient.page.get_by_role("heading", name="Point by point")).to_be_visible()
+    expect(patient.page.locator("ul.concordance")).to_contain_text("Modified")
+    patient.go(f"/cases/{case.id}/")
+    patient.click("Work through the decision step by step", role="link")
+    page = patient.page
+    page.get_by_label("I decide together with someone").check()
+    patient.click("Save timing and role")
+    page.fill("#weight_effectiveness", "10")
+    page.fill("#weight_recovery", "6")
+    page.get_by_label("Surgery: Works well").fill("9")
+    page.get_by_label("Surgery: Quick recovery").fill("3")
+    page.get_by_label("Lumpectomy and radiation: Works well").fill("9")
+    page.get_by_label("Lumpectomy and radiation: Quick recovery").fill("8")
+    patient.click("Save and show the chart")
+    expect(page.locator("svg.chart")).to_contain_text("86")  # (10*9 + 6*8) / 160
+    for question in ("Do you feel sure", "Do you know the benefits", "Are you clear",
+                     "Do you have enough support"):
+        page.get_by_role("group", name=question).get_by_label("Yes").check()
+    patient.click("Save support and answers")
+    expect(page.get_by_text("Your SURE score: 4 of 4.")).to_be_visible()
+    page.fill("#next_steps", "Book the breast surgeon")
+    patient.click("Save next steps")
+    page.get_by_label("Follow the second opinion").check()
     patient.click("Record my decision")
+    patient.click("Start follow-up")
+    patient.click("the follow-up plan", role="link")
+    expect(page.locator("td[data-label=What]", has_text="Book the breast surgeon")
+           ).to_be_visible()
+    page.get_by_role("button", name=re.compile("Done.*Book the breast surgeon")).click()
+    patient.check()
+    expect(page.get_by_role("heading", name="Done")).to_be_visible()
+    patient.go(f"/cases/{case.id}/")
     patient.click("Close the case")
     expect(patient.page.locator(".status")).to_have_text("Closed")
 
     case.refresh_from_db()
     assert case.status == "closed"
-    assert len(checked) >= 8, checked
+    assert len(checked) >= 11, checked
 
 
 def test_pages_fit_a_phone_screen(browser, live_server, journey, users):
@@ -185,7 +219,8 @@ def test_pages_fit_a_phone_screen(browser, live_server, journey, users):
     page.fill("#id_username", "patient")
     page.fill("#id_password", "correct horse battery")
     page.get_by_role("button", name="Sign in").click()
-    for path in ["/cases/", f"/cases/{case.id}/"]:
+    for path in ["/cases/", f"/cases/{case.id}/", f"/cases/{case.id}/comparison/",
+                 f"/cases/{case.id}/decide/"]:
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} scrolls sideways ({width}px)"
