@@ -121,6 +121,8 @@ urlpatterns = [
     path("uploads/", resumable.create, name="upload_create"),
     path("uploads/<uuid:upload_id>/", resumable.upload, name="upload_part"),
     path("queue/", program.work_queue, name="work_queue"),
+    path("figures/", program.figures, name="program_figures"),
+    path("figures.csv", program.figures_csv, name="program_figures_csv"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("specialists/<int:specialist_id>/edit/", directory.edit_profile,
          name="specialist_edit"),

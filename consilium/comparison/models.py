@@ -28,13 +28,23 @@ class Comparison(models.Model):
     # look. Empty when they agree.
     review = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # For the program's figures, fixed at signing: the specialist's specialty, business days
+    # from the start of the clock (records complete, or the specialist's acceptance) to the
+    # signature, and whether that was by the due date.
+    specialty = models.CharField(max_length=200, blank=True)
+    month = models.CharField(max_length=7, blank=True)  # "2026-11", when it was signed
+    turnaround_days = models.PositiveIntegerField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     review_note = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["computed_at"], name="comparison_computed")]
+        # The figures read every row through these, never the table (program/figures.py).
+        indexes = [models.Index(fields=["month", "specialty", "diagnosis", "treatment",
+                                        "impact", "on_time"], name="comparison_figures"),
+                   models.Index(fields=["turnaround_days"], name="comparison_turnaround")]
 
     @property
     def needs_review(self) -> bool:

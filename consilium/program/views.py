@@ -1,16 +1,22 @@
+import csv
+import io
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from consilium.accounts.models import Role
 from consilium.cases.access import cases_visible_to, record_case_list
 from consilium.cases.models import Status
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.consultations.service_level import add_business_days
+
+from .figures import bars_svg, program_figures
 
 # The states in which a case waits for the program staff, oldest first.
 QUEUE_STATES = [
@@ -73,3 +79,49 @@ def work_queue(request):
         "view": view[0] if view else "", "deadlines": deadlines,
         "tabs": tabs, "now": timezone.now(), "today": today,
     })
+
+
+def _staff_only(user) -> None:
+    if user.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise Http404
+
+
+@login_required
+def figures(request):
+    """The program's figures: cases by state, turnaround against the service level,
+    concordance, impact, third opinions, following the recommendation; by specialty and
+    month."""
+    _staff_only(request.user)
+    found = program_figures()
+    overall = found.overall
+    return render(request, "program/figures.html", {
+        "f": found,
+        "state_chart": mark_safe(bars_svg(  # built from escaped text only
+            "Cases by state", [(label, n) for label, n in found.cases_by_state])),
+        "concordance_chart": mark_safe(bars_svg("Diagnoses compared with the first opinion", [
+            ("Confirmed", overall.confirmed), ("Refined", overall.refined),
+            ("Distinctly different", overall.different)])),
+        "month_chart": mark_safe(bars_svg(
+            "Share of opinions with a major impact, by month (%)",
+            [(row.label, row.share("major") or 0) for row in found.by_month[-12:]], "%")),
+    })
+
+
+@login_required
+def figures_csv(request):
+    """The figures by specialty and by month, one row each, for a spreadsheet."""
+    _staff_only(request.user)
+    found = program_figures()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["group", "label", "opinions", "confirmed", "refined",
+                     "distinctly_different", "treatment_changed", "major_impact",
+                     "on_time", "with_due_date"])
+    for group, rows in (("all", [found.overall]), ("specialty", found.by_specialty),
+                        ("month", found.by_month)):
+        for row in rows:
+            writer.writerow([group, row.label, row.opinions, row.confirmed, row.refined,
+                             row.different, row.treatment_changed, row.major, row.in_time,
+                             row.timed])
+    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="consilium-figures.csv"'})
