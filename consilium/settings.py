@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "consilium.opinions",
     "consilium.comparison",
     "consilium.followup",
+    "consilium.journal",
     "consilium.decisions",
     "consilium.program",
 ]

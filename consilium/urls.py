@@ -12,6 +12,7 @@ from consilium.conversations import views as conversations
 from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.followup import views as followup
+from consilium.journal import views as journal
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import resumable
@@ -72,6 +73,8 @@ urlpatterns = [
     path("cases/<uuid:case_id>/third-opinion/", comparison.third_opinion,
          name="third_opinion"),
     path("cases/<uuid:case_id>/decide/", decisions.decision_aid, name="decision_aid"),
+    path("cases/<uuid:case_id>/journal/", journal.journal, name="journal"),
+    path("cases/<uuid:case_id>/journal.pdf", journal.journal_pdf, name="journal_pdf"),
     path("cases/<uuid:case_id>/plan/", followup.plan, name="follow_up_plan"),
     path("cases/<uuid:case_id>/plan/tasks/", followup.add_task, name="follow_up_add"),
     path("cases/<uuid:case_id>/plan/tasks/<int:task_id>/", followup.mark_task,

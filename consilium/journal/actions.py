@@ -1,0 +1,23 @@
+from django.db import transaction
+
+from consilium.audit.trail import record
+from consilium.cases.models import Case
+from consilium.errors import InvalidInput, NotAllowed
+
+from .models import JournalNote
+
+NOTE_LIMIT = 10_000
+
+
+def do_add_note(case: Case, text: str, *, acting_user) -> JournalNote:
+    if case.patient_id != acting_user.id:
+        raise NotAllowed("The journal is the patient's own.")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": "Write something first."})
+    if len(text) > NOTE_LIMIT:
+        raise InvalidInput({"text": f"Keep a note under {NOTE_LIMIT:,} characters."})
+    with transaction.atomic():
+        note = JournalNote.objects.create(case=case, author=acting_user, text=text)
+        record(acting_user, "journal_note.create", note, case_id=case.id)
+    return note
