@@ -39,7 +39,7 @@ def review(request, case_id):
             messages.success(request, "The comparison is reviewed; the program's figures use "
                                       "your reading.")
             return redirect("case_comparison", case_id=case.id)
-    return _page(request, case, form, status=form_status(form))
+    return _page(request, case, form, status=form_status(form), seen=seen)
 
 
 @login_required
@@ -53,9 +53,9 @@ def third_opinion(request, case_id):
     return redirect("case_detail", case_id=third.id)
 
 
-def _page(request, case, form, status=200):
+def _page(request, case, form, status=200, seen=None):
     user = request.user
-    seen = comparison_for_case(user, case)
+    seen = seen or comparison_for_case(user, case)
     may_review = (user.role == Role.COORDINATOR and seen is not None
                   and seen.stored is not None and bool(seen.stored.review))
     if may_review:

@@ -9,9 +9,8 @@ check knowledge, values, support and certainty; weigh the options; plan next ste
 
 from dataclasses import dataclass
 
-from django.utils.html import escape
-
 from consilium.cases.models import TreatmentCategory
+from consilium.charts import bar_chart
 
 # What matters, said so that a higher rating is always better for the patient.
 CRITERIA = {
@@ -106,28 +105,8 @@ def sure_score(aid) -> int | None:
 
 
 def chart_svg(options: list[Option], fit: dict[str, int | None]) -> str:
-    """A horizontal bar per option, drawn on the server (no script): its fit out of 100."""
-    rows = [(o, fit.get(o.key)) for o in options]
-    bar_x, width, row_h = 210, 300, 34
-    height = row_h * len(rows) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 560 {height}" '
-             f'role="img" aria-labelledby="fit-title" class="chart">'
-             '<title id="fit-title">How well each option fits what matters to you, '
-             'out of 100</title>']
-    for i, (option, value) in enumerate(rows):
-        y = 10 + i * row_h
-        title = option.title if len(option.title) <= 30 else option.title[:29] + "…"
-        parts.append(f'<text x="0" y="{y + 18}" font-size="13">{escape(title)}</text>')
-        parts.append(f'<rect x="{bar_x}" y="{y + 4}" width="{width}" height="20" '
-                     'fill="#e8edf3"/>')
-        if value is None:
-            parts.append(f'<text x="{bar_x + 6}" y="{y + 18}" font-size="12" '
-                         'fill="#4a5563">not rated yet</text>')
-            continue
-        parts.append(f'<rect x="{bar_x}" y="{y + 4}" width="{width * value / 100:.1f}" '
-                     'height="20" fill="#0b5cad"/>')
-        parts.append(f'<text x="{bar_x + width + 8}" y="{y + 18}" font-size="13">'
-                     f'{value}</text>')
-    parts.append(f'<text x="{bar_x}" y="{height - 4}" font-size="11" fill="#4a5563">'
-                 '0 = fits poorly, 100 = fits everything that matters to you</text></svg>')
-    return "".join(parts)
+    """A bar per option: its fit for this patient, out of 100."""
+    return bar_chart("How well each option fits what matters to you, out of 100",
+                     [(o.title, fit.get(o.key)) for o in options], maximum=100,
+                     missing="not rated yet",
+                     note="0 = fits poorly, 100 = fits everything that matters to you")

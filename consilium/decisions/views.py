@@ -4,7 +4,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from consilium.audit.trail import record
@@ -91,13 +90,13 @@ def _context(user, case) -> dict:
         "criteria": criteria, "weights": (work.weights if work else {}) or {},
         "rows": [(o, fit[o.key], [(c, ratings.get(o.key, {}).get(c)) for c in criteria])
                  for o in options],
-        "chart": mark_safe(aid.chart_svg(options, fit)),  # built from escaped text only
+        "chart": aid.chart_svg(options, fit),
         "sure_items": [(key, text, ((work.sure if work else {}) or {}).get(key))
                        for key, text in aid.SURE.items()],
         "sure_score": sure, "needs_support": sure is not None and sure <= 3,
         "own": list((work.own_criteria if work else []) or []) + [""] * 3,
         "roles": DecisionRole.choices, "pressures": Pressure.choices,
-        "editable": case.patient_id == user.id and case.status in AID_STATES and seen,
+        "editable": case.patient_id == user.id and case.status in AID_STATES and bool(seen),
         "decision": decision,
         "decision_form": DecisionForm() if case.patient_id == user.id
         and case.status == Status.OPINION_DELIVERED else None,

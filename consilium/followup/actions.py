@@ -1,6 +1,7 @@
 """Writing the follow-up plan: made from the opinions and the decision when follow-up
 starts, changed by the patient and the coordinators, answered months later."""
 
+import calendar
 import re
 from datetime import date, timedelta
 
@@ -69,14 +70,10 @@ def do_start_plan(case: Case, *, acting_user) -> list[FollowUpTask]:
 
 
 def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    """The same day so many months on, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def do_add_task(case: Case, data: dict, *, acting_user) -> FollowUpTask:

@@ -35,7 +35,7 @@ def send_reminders() -> Sent:
     sent = Sent()
     horizon = today + timedelta(days=settings.TASK_REMINDER_DAYS)
     with transaction.atomic():
-        due = list(FollowUpTask.objects.select_for_update().filter(
+        due = list(FollowUpTask.objects.select_for_update(of=("self",)).filter(
             done_at__isnull=True, reminded_on__isnull=True, due_date__lte=horizon,
             case__status__in=ACTIVE).select_related("case"))
         for task in due:
@@ -45,7 +45,7 @@ def send_reminders() -> Sent:
                 notify_users([task.case.patient_id], "A step of your follow-up plan is due soon")
         FollowUpTask.objects.filter(id__in=[t.id for t in due]).update(reminded_on=today)
         sent.tasks = len(due)
-        checks = list(OutcomeCheck.objects.select_for_update().filter(
+        checks = list(OutcomeCheck.objects.select_for_update(of=("self",)).filter(
             asked_at__isnull=True, due_date__lte=today).select_related("case"))
         for check in checks:
             notify_users([check.case.patient_id], "How are you doing? A short question about "

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils.html import escape
 
 from consilium.cases.models import Case, Status
 from consilium.comparison.concordance import DiagnosisConcordance, Impact, TreatmentConcordance
@@ -130,23 +129,3 @@ def percentile(histogram: list[tuple[int, int]], p: float) -> float | None:
         if seen >= rank:
             return value
     return histogram[-1][0]
-
-
-def bars_svg(title: str, bars: list[tuple[str, float]], unit: str = "") -> str:
-    """A horizontal bar chart drawn on the server (no script): a label, a bar, the value."""
-    largest = max((v for _, v in bars), default=0) or 1
-    row, left, width = 28, 190, 300
-    height = row * len(bars) + 8
-    ident = "chart-" + "".join(c for c in title.lower() if c.isalnum())[:24]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 580 {height}" role="img" '
-             f'aria-labelledby="{ident}" class="chart"><title id="{ident}">{escape(title)}'
-             '</title>']
-    for i, (label, value) in enumerate(bars):
-        y = 4 + i * row
-        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{escape(label[:28])}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{width * value / largest:.1f}" '
-                     'height="18" fill="#0b5cad"/>')
-        parts.append(f'<text x="{left + width * value / largest + 6:.1f}" y="{y + 16}" '
-                     f'font-size="13">{value:g}{escape(unit)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)

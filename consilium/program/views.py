@@ -8,15 +8,15 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from consilium.accounts.models import Role
 from consilium.cases.access import cases_visible_to, record_case_list
 from consilium.cases.models import Status
+from consilium.charts import bar_chart
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.consultations.service_level import add_business_days
 
-from .figures import bars_svg, program_figures
+from .figures import program_figures
 
 # The states in which a case waits for the program staff, oldest first.
 QUEUE_STATES = [
@@ -96,14 +96,14 @@ def figures(request):
     overall = found.overall
     return render(request, "program/figures.html", {
         "f": found,
-        "state_chart": mark_safe(bars_svg(  # built from escaped text only
-            "Cases by state", [(label, n) for label, n in found.cases_by_state])),
-        "concordance_chart": mark_safe(bars_svg("Diagnoses compared with the first opinion", [
+        "state_chart": bar_chart("Cases by state", found.cases_by_state),
+        "concordance_chart": bar_chart("Diagnoses compared with the first opinion", [
             ("Confirmed", overall.confirmed), ("Refined", overall.refined),
-            ("Distinctly different", overall.different)])),
-        "month_chart": mark_safe(bars_svg(
+            ("Distinctly different", overall.different)]),
+        "month_chart": bar_chart(
             "Share of opinions with a major impact, by month (%)",
-            [(row.label, row.share("major") or 0) for row in found.by_month[-12:]], "%")),
+            [(row.label, row.share("major") or 0) for row in found.by_month[-12:]],
+            maximum=100, unit="%"),
     })
 
 
