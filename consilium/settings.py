@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "consilium.comparison",
     "consilium.followup",
     "consilium.journal",
+    "consilium.stories",
     "consilium.decisions",
     "consilium.program",
 ]

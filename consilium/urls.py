@@ -17,6 +17,7 @@ from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import resumable
 from consilium.records import views as records
+from consilium.stories import views as stories
 from consilium.terminology import views as terminology
 from consilium.triage import views as triage
 
@@ -75,6 +76,13 @@ urlpatterns = [
     path("cases/<uuid:case_id>/decide/", decisions.decision_aid, name="decision_aid"),
     path("cases/<uuid:case_id>/journal/", journal.journal, name="journal"),
     path("cases/<uuid:case_id>/journal.pdf", journal.journal_pdf, name="journal_pdf"),
+    path("cases/<uuid:case_id>/story/", stories.story, name="case_story"),
+    path("cases/<uuid:case_id>/story/take-down/", stories.unpublish, name="case_story_unpublish"),
+    path("stories/", stories.public_list, name="public_stories"),
+    path("stories/review/", stories.review_list, name="story_review_list"),
+    path("stories/<uuid:story_id>/", stories.public_story, name="public_story"),
+    path("stories/<uuid:story_id>/review/", stories.review, name="story_review"),
+    path("stories/<uuid:story_id>/take-down/", stories.take_down, name="story_take_down"),
     path("cases/<uuid:case_id>/plan/", followup.plan, name="follow_up_plan"),
     path("cases/<uuid:case_id>/plan/tasks/", followup.add_task, name="follow_up_add"),
     path("cases/<uuid:case_id>/plan/tasks/<int:task_id>/", followup.mark_task,

@@ -220,11 +220,59 @@ def test_pages_fit_a_phone_screen(browser, live_server, journey, users):
     page.fill("#id_password", "correct horse battery")
     page.get_by_role("button", name="Sign in").click()
     for path in ["/cases/", f"/cases/{case.id}/", f"/cases/{case.id}/comparison/",
-                 f"/cases/{case.id}/decide/"]:
+                 f"/cases/{case.id}/decide/", f"/cases/{case.id}/story/", "/stories/"]:
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} scrolls sideways ({width}px)"
     context.close()
+
+
+def test_a_story_is_scrubbed_approved_published_and_taken_down(browser, live_server, journey,
+                                                               users):
+    case, _ = journey("opinion_delivered")
+    checked: set[str] = set()
+    patient = Visitor(browser, live_server.url, checked)
+    patient.sign_in("patient")
+    patient.go(f"/cases/{case.id}/journal/")
+    patient.page.fill("#id_text", "Drove to Denver with my sister Laura on 2 May.")
+    patient.click("Add to my journal")
+    patient.click("Share your story…", role="link")
+    page = patient.page
+    page.fill("#id_draft-title", "Why I asked again")
+    page.fill("#id_draft-text", "Dr. Okafor at Summit Health Hospital suggested a lumpectomy.")
+    page.get_by_label(re.compile("Drove to Denver")).check()
+    patient.click("Remove names and details")
+    expect(page.get_by_role("heading", name="What we removed")).to_be_visible()
+    story = page.locator("#id_text").input_value()
+    assert "Okafor" not in story and "Laura" not in story and "Denver" not in story
+    assert "lumpectomy" in story
+    page.get_by_label(re.compile("I agree that this story is published")).check()
+    patient.click("Send for approval")
+    expect(page.get_by_text("Waiting for approval")).to_be_visible()
+
+    admin = Visitor(browser, live_server.url, checked)
+    TOTPDevice.objects.create(user=users["admin"], name="phone", confirmed=True)
+    admin.sign_in("admin")
+    admin.pass_two_factor(users["admin"])
+    admin.click("Stories to approve", role="link")
+    expect(admin.page.get_by_role("heading", name="Why I asked again")).to_be_visible()
+    admin.click("Publish")
+    expect(admin.page.get_by_text("No stories are waiting")).to_be_visible()
+
+    reader = Visitor(browser, live_server.url, checked)
+    reader.go("/")
+    reader.page.get_by_role("navigation").get_by_role("link", name="Patients' stories").click()
+    reader.click("Why I asked again", role="link")
+    expect(reader.page.locator("article")).to_contain_text("suggested a lumpectomy")
+    expect(reader.page.locator("article")).not_to_contain_text("Okafor")
+
+    patient.go(f"/cases/{case.id}/story/")
+    patient.click("Take it down…", role="link")
+    patient.click("Take it down")
+    expect(page.get_by_text("Taken down", exact=True)).to_be_visible()
+    reader.go("/stories/")
+    expect(reader.page.get_by_text("No stories have been published yet")).to_be_visible()
+    assert len(checked) >= 7, checked
 
 
 def test_the_self_assessment_in_chromium(browser, live_server, users):

@@ -28,7 +28,9 @@ from consilium.decisions.actions import do_record_decision
 from consilium.directory.builders import build_specialist
 from consilium.directory.models import Specialist
 from consilium.followup.actions import do_start_plan
+from consilium.journal.actions import do_add_note
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+from consilium.stories.actions import do_draft_story, do_review_story, do_submit_story
 from consilium.triage.models import InsurancePlan
 
 PASSWORD = "demo"
@@ -359,3 +361,21 @@ class Command(BaseCommand):
             do_start_plan(case, acting_user=patient)
         if past("closed"):
             case_actions.do_close_case(case, acting_user=patient)
+            self._story(case, patient, users["admin"])
+
+    def _story(self, case, patient, admin):
+        """A journal note, and a story drawn from it that an administrator published."""
+        note = do_add_note(case, "Before the video visit I was sure surgery was the only way. "
+                                 "Afterwards I slept properly for the first time in weeks.",
+                           acting_user=patient)
+        story, _ = do_draft_story(
+            case, "Asking again changed my treatment",
+            f"My doctor at {case.institution or 'the hospital'} recommended this: "
+            f"{case.treatment_description.lower()} A friend told me to ask for a second opinion, "
+            "and I nearly didn't, because it felt like doubting my doctor. The specialist read "
+            "my scans and agreed with the diagnosis, but suggested a less invasive first step. "
+            "Seeing both opinions side by side made it clear what was the same and what was "
+            "different, and the decision guide helped me say what mattered to me.",
+            [note.id], acting_user=patient)
+        do_submit_story(story, story.title, story.text, True, acting_user=patient)
+        do_review_story(story, True, "", acting_user=admin)

@@ -1,0 +1,42 @@
+"""Reading stories: the patient's own (through the case), the administrators' queue, and the
+public page, which shows only published stories and records no reads (they name no one)."""
+
+from django.http import Http404
+
+from consilium.accounts.models import Role
+from consilium.audit.trail import record, record_many
+from consilium.cases.models import Case
+
+from .models import Story, StoryState
+
+
+def story_of_case(user, case: Case) -> Story | None:
+    """The patient's story for this case, if they started one; the patient's own page."""
+    if case.patient_id != user.id:
+        raise Http404("The story is the patient's own")
+    story = Story.objects.filter(case=case).first()
+    if story:
+        record(user, "story.view", story, case_id=case.id)
+    return story
+
+
+def stories_waiting(user):
+    """Stories sent for approval, oldest first, for administrators."""
+    if user.role != Role.ADMIN:
+        raise Http404
+    return Story.objects.filter(state=StoryState.SUBMITTED).order_by("submitted_at")
+
+
+def record_review_reads(user, stories) -> None:
+    record_many(user, "story.view", stories, case_id_of=lambda story: story.case_id)
+
+
+def published_stories():
+    return Story.objects.filter(state=StoryState.PUBLISHED).order_by("-published_at", "id")
+
+
+def published_story(story_id) -> Story:
+    story = published_stories().filter(id=story_id).first()
+    if story is None:
+        raise Http404("No such story")
+    return story

@@ -1,0 +1,156 @@
+"""Sharing a story: the patient drafts it (scrubbed), reads and edits it, sends it for
+approval; an administrator publishes it or says why not; the patient takes it down at any
+time. Each step is a row in the audit trail."""
+
+import zipcodes
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import Role
+from consilium.accounts.notify import notify_role, notify_users
+from consilium.audit.trail import record
+from consilium.cases.models import Case
+from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.journal.models import JournalNote
+
+from .models import Story, StoryState
+from .scrub import INSTITUTION, NAME, PLACE, Scrubbed, scrub
+
+TITLE_LIMIT = 120
+TEXT_LIMIT = 20_000
+EDITABLE = (StoryState.DRAFT, StoryState.DECLINED, StoryState.UNPUBLISHED)
+
+
+def known_details(case: Case) -> dict[str, list[str]]:
+    """What this case knows that could name the patient: people, institutions, the town."""
+    patient = case.patient
+    people = [patient.get_full_name(), patient.first_name, patient.last_name, patient.username,
+              case.diagnosing_physician]
+    people += [name for c in case.consultations.select_related("specialist")
+               for name in (c.specialist.name, c.specialist.last_name)]
+    people += [share.grantee.get_full_name() for share in case.shares.select_related("grantee")]
+    places = []
+    if case.patient_location.isdigit():
+        places += [row["city"] for row in zipcodes.matching(case.patient_location)[:1]]
+    return {NAME: [p for p in people if p], INSTITUTION: [case.institution, case.hospital_system],
+            PLACE: places}
+
+
+def _patient_only(case: Case, user) -> None:
+    if user.id != case.patient_id:
+        raise NotAllowed("Only the patient shares their story.")
+
+
+def _check(title: str, text: str) -> dict[str, str]:
+    errors = {}
+    if not title:
+        errors["title"] = "Give your story a title."
+    elif len(title) > TITLE_LIMIT:
+        errors["title"] = f"Keep the title under {TITLE_LIMIT} characters."
+    if not text:
+        errors["text"] = "Write your story, or pick entries from your journal."
+    elif len(text) > TEXT_LIMIT:
+        errors["text"] = f"Keep the story under {TEXT_LIMIT:,} characters."
+    return errors
+
+
+def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
+                   acting_user) -> tuple[Story, Scrubbed]:
+    """Put what the patient wrote and the journal entries they picked into a draft, with
+    every identifying detail removed; nothing is published yet."""
+    _patient_only(case, acting_user)
+    notes = list(JournalNote.objects.filter(case=case, id__in=[int(i) for i in note_ids
+                                                               if str(i).isdigit()]))
+    parts = [(text or "").strip()] + [note.text.strip() for note in notes]
+    title, text = (title or "").strip(), "\n\n".join(p for p in parts if p)
+    errors = _check(title, text)
+    if errors:
+        raise InvalidInput(errors)
+    known = known_details(case)
+    scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
+    with transaction.atomic():
+        story = Story.objects.select_for_update().filter(case=case).first()
+        if story and story.state not in EDITABLE:
+            raise Conflict("Take the story down first to change it.")
+        story = story or Story(case=case, author=acting_user)
+        story.title, story.text = scrubbed_title.text[:TITLE_LIMIT], scrubbed.text
+        story.unsure, story.state = scrubbed_title.unsure + scrubbed.unsure, StoryState.DRAFT
+        story.save()
+        record(acting_user, "story.draft", story, case_id=case.id)
+    return story, scrubbed
+
+
+def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
+                    acting_user) -> Story:
+    """Send the story, as the patient last edited it, to the administrators. The edited text
+    is scrubbed again: anything identifying typed back in sends the story back to the patient
+    with it removed, for another reading."""
+    _patient_only(story.case, acting_user)
+    title, text = (title or "").strip(), (text or "").strip()
+    errors = _check(title, text)
+    if not consent:
+        errors["consent"] = "Tick the box to agree to publishing, or keep it as a draft."
+    if errors:
+        raise InvalidInput(errors)
+    known = known_details(story.case)
+    scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
+    with transaction.atomic():
+        current = Story.objects.select_for_update().get(id=story.id)
+        if current.state not in EDITABLE:
+            raise Conflict("This story has already been sent.")
+        current.title, current.text = scrubbed_title.text[:TITLE_LIMIT], scrubbed.text
+        current.unsure = scrubbed_title.unsure + scrubbed.unsure
+        again = scrubbed_title.changed or scrubbed.changed
+        if not again:
+            current.state, current.submitted_at = StoryState.SUBMITTED, timezone.now()
+            current.review_note = ""
+        current.save()
+        record(acting_user, "story.draft" if again else "story.submit", current,
+               case_id=current.case_id)
+    if again:
+        raise InvalidInput({"text": "We removed more details from what you changed (marked in "
+                                    "brackets). Read it again, then send it."})
+    notify_role(Role.ADMIN, "A story is waiting for approval")
+    return current
+
+
+def do_review_story(story: Story, approve: bool, note: str, *, acting_user) -> Story:
+    """An administrator publishes the story, or sends it back saying why."""
+    if acting_user.role != Role.ADMIN:
+        raise NotAllowed("Administrators approve stories.")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise InvalidInput({"note": "Tell the patient what to change."})
+    if len(note) > 500:
+        raise InvalidInput({"note": "Keep the note under 500 characters."})
+    with transaction.atomic():
+        current = Story.objects.select_for_update().get(id=story.id)
+        if current.state != StoryState.SUBMITTED:
+            raise Conflict("This story is not waiting for approval.")
+        now = timezone.now()
+        current.reviewed_by, current.reviewed_at, current.review_note = acting_user, now, note
+        current.state = StoryState.PUBLISHED if approve else StoryState.DECLINED
+        current.published_at = now if approve else None
+        current.save()
+        record(acting_user, "story.publish" if approve else "story.decline", current,
+               case_id=current.case_id)
+    notify_users([current.author_id], "Your story was published" if approve
+                 else "Your story needs a change before it is published")
+    return current
+
+
+def do_unpublish_story(story: Story, *, acting_user) -> Story:
+    """Take the story off the public page (or out of the approval queue). The patient can
+    do this at any time; an administrator too."""
+    if acting_user.id != story.case.patient_id and acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only the patient and administrators take a story down.")
+    with transaction.atomic():
+        current = Story.objects.select_for_update().get(id=story.id)
+        if current.state not in (StoryState.SUBMITTED, StoryState.PUBLISHED):
+            raise Conflict("This story is not published or waiting.")
+        current.state, current.unpublished_at = StoryState.UNPUBLISHED, timezone.now()
+        current.save(update_fields=["state", "unpublished_at"])
+        record(acting_user, "story.unpublish", current, case_id=current.case_id)
+    if acting_user.id != current.author_id:
+        notify_users([current.author_id], "Your story was taken down")
+    return current

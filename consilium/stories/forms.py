@@ -1,0 +1,36 @@
+from django import forms
+
+from .actions import TEXT_LIMIT, TITLE_LIMIT
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label="A title", max_length=TITLE_LIMIT,
+                            help_text='Such as "Why I asked for a second opinion".')
+    text = forms.CharField(label="Your story", required=False, max_length=TEXT_LIMIT,
+                           widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text="What happened, what the second opinion changed, what "
+                                     "you would tell someone in your place.")
+    notes = forms.MultipleChoiceField(label="Entries from your journal to add", required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notes"].choices = [
+            (note.id, f"{note.written_at:%d %b %Y}: {note.text[:120]}") for note in notes]
+
+
+class SubmitForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=TITLE_LIMIT)
+    text = forms.CharField(label="Your story, as it will be published", max_length=TEXT_LIMIT,
+                           widget=forms.Textarea(attrs={"rows": 14}),
+                           help_text="Change anything you like. Words in brackets stand for "
+                                     "what we removed; we check again when you send it.")
+    consent = forms.BooleanField(
+        label="I agree that this story is published on the program's public page, without my "
+              "name. I can take it down at any time.", required=False)
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label="Note to the patient", required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Needed when you send it back: say what to change.")

@@ -1,0 +1,176 @@
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
+
+from consilium.cases.access import access_case_by_id
+from consilium.errors import Conflict, InvalidInput
+from consilium.journal.models import JournalNote
+
+from .access import (
+    published_stories,
+    published_story,
+    record_review_reads,
+    stories_waiting,
+    story_of_case,
+)
+from .actions import EDITABLE, do_draft_story, do_review_story, do_submit_story, do_unpublish_story
+from .forms import DraftForm, ReviewForm, SubmitForm
+from .models import Story, StoryState
+from .scrub import PLACEHOLDERS
+
+PAGE_SIZE = 10
+
+
+def marked(text: str, unsure=()) -> SafeString:
+    """The story as HTML: what was removed marked, words to check highlighted."""
+    html = escape(text)
+    html = PLACEHOLDERS.sub(lambda m: f'<mark class="removed">{m.group()}</mark>', html)
+    for word in unsure:
+        html = re.sub(rf"(?<![\w>]){re.escape(escape(word))}(?![\w<])",
+                      lambda m: f'<mark class="unsure">{m.group()}</mark>', html)
+    return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 (escaped above)
+
+
+def _page(request, case, story, *, draft_form=None, submit_form=None, removed=None,
+          status=200):
+    notes = JournalNote.objects.filter(case=case)
+    if story and story.state in EDITABLE and submit_form is None:
+        submit_form = SubmitForm(initial={"title": story.title, "text": story.text})
+    return render(request, "stories/story.html", {
+        "case": case, "story": story, "editable": not story or story.state in EDITABLE,
+        "draft_form": draft_form or DraftForm(notes=notes, prefix="draft"),
+        "submit_form": submit_form, "removed": removed,
+        "preview": marked(story.text, story.unsure) if story else "",
+    }, status=status)
+
+
+@login_required
+def story(request, case_id):
+    """The patient's page for sharing their story: write or pick, read the scrubbed text,
+    send it; see where it stands; take it down."""
+    case = access_case_by_id(request.user, case_id)
+    current = story_of_case(request.user, case)
+    if request.method != "POST":
+        return _page(request, case, current)
+    if request.POST.get("step") == "submit" and current:
+        form = SubmitForm(request.POST)
+        if form.is_valid():
+            try:
+                do_submit_story(current, form.cleaned_data["title"], form.cleaned_data["text"],
+                                form.cleaned_data["consent"], acting_user=request.user)
+            except InvalidInput as error:
+                current.refresh_from_db()
+                if "text" in error.errors and form.cleaned_data["consent"] \
+                        and current.text != form.cleaned_data["text"]:
+                    form = SubmitForm(initial={"title": current.title, "text": current.text})
+                    messages.warning(request, error.errors["text"])
+                    return _page(request, case, current, submit_form=form, status=422)
+                for name, message in error.errors.items():
+                    form.add_error(name, message)
+            except Conflict as error:
+                messages.error(request, str(error))
+                return redirect("case_story", case_id=case.id)
+            else:
+                messages.success(request, "Sent. An administrator reads it before it is "
+                                          "published; we will tell you.")
+                return redirect("case_story", case_id=case.id)
+        return _page(request, case, current, submit_form=form, status=422)
+    notes = JournalNote.objects.filter(case=case)
+    form = DraftForm(request.POST, notes=notes, prefix="draft")
+    if form.is_valid():
+        try:
+            current, scrubbed = do_draft_story(
+                case, form.cleaned_data["title"], form.cleaned_data["text"],
+                form.cleaned_data["notes"], acting_user=request.user)
+        except InvalidInput as error:
+            for name, message in error.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except Conflict as error:
+            messages.error(request, str(error))
+            return redirect("case_story", case_id=case.id)
+        else:
+            return _page(request, case, current, removed=scrubbed.removed)
+    return _page(request, case, current, draft_form=form, status=422)
+
+
+@login_required
+def unpublish(request, case_id):
+    """Ask first, then take the story down."""
+    case = access_case_by_id(request.user, case_id)
+    current = story_of_case(request.user, case)
+    if current is None or current.state not in (StoryState.SUBMITTED, StoryState.PUBLISHED):
+        raise Http404("Nothing to take down")
+    if request.method == "POST":
+        do_unpublish_story(current, acting_user=request.user)
+        messages.success(request, "Your story is no longer shown. You can change it and send "
+                                  "it again.")
+        return redirect("case_story", case_id=case.id)
+    return render(request, "stories/unpublish.html", {"case": case, "story": current})
+
+
+def public_list(request):
+    """The public page: published stories, newest first, for anyone."""
+    page = Paginator(published_stories().only("id", "title", "text", "published_at"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "stories/public_list.html", {"page": page})
+
+
+def public_story(request, story_id):
+    found = published_story(story_id)
+    return render(request, "stories/public_story.html", {
+        "story": found, "text": marked(found.text)})
+
+
+@login_required
+def review_list(request):
+    """Administrators: the stories waiting for approval, each to publish or send back."""
+    waiting = Paginator(stories_waiting(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    record_review_reads(request.user, waiting.object_list)
+    stories = [(s, marked(s.text, s.unsure), ReviewForm(prefix=str(s.id)))
+               for s in waiting.object_list]
+    return render(request, "stories/review.html", {"page": waiting, "stories": stories})
+
+
+@login_required
+@require_POST
+def review(request, story_id):
+    waiting = stories_waiting(request.user).filter(id=story_id).first()
+    if waiting is None:
+        raise Http404("No such story waiting")
+    form = ReviewForm(request.POST, prefix=str(waiting.id))
+    approve = request.POST.get("decision") == "publish"
+    try:
+        if not form.is_valid():
+            raise InvalidInput({"note": "Keep the note under 500 characters."})
+        do_review_story(waiting, approve, form.cleaned_data["note"], acting_user=request.user)
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, " ".join(error.errors.values()) if isinstance(
+            error, InvalidInput) else str(error))
+    else:
+        messages.success(request, "Published." if approve else "Sent back to the patient.")
+    return redirect("story_review_list")
+
+
+@login_required
+@require_POST
+def take_down(request, story_id):
+    """An administrator takes a published story off the public page."""
+    stories_waiting(request.user)  # administrators only
+    found = Story.objects.filter(id=story_id).first()
+    if found is None:
+        raise Http404("No such story")
+    try:
+        do_unpublish_story(found, acting_user=request.user)
+    except Conflict as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Taken down. The patient has been told.")
+    return redirect("public_stories")
