@@ -28,6 +28,7 @@ from django.utils import timezone
 from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
+from .bulk import delete_rows, insert_rows, upsert_rows
 from .matchrows import count_directory, rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 
@@ -257,32 +258,33 @@ def _batches(items: Iterable) -> Iterator[list]:
 
 
 def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> list[int]:
-    """Upsert a batch with plain SQL (INSERT … ON CONFLICT, on SQLite and PostgreSQL alike):
-    the ORM's per-value work would cost more than everything else together."""
+    """Upsert a batch with plain SQL (bulk.py): the ORM's per-value work would cost more than
+    everything else together."""
     rows = {row.npi: row for row in batch}  # the same NPI twice: the later row wins
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         existing = set(Specialist.objects.filter(npi__in=rows).values_list("npi", flat=True))
-        cursor.executemany(_upsert_sql(), [
-            _specialist_values(row, now) for row in rows.values()])
+        upsert_rows(cursor, Specialist._meta.db_table, [*NPPES_COLUMNS, *_defaults()],
+                    [_specialist_values(row, now) for row in rows.values()], key="npi",
+                    updated=[c for c in NPPES_COLUMNS if c != "npi"])
         ids = dict(Specialist.objects.filter(npi__in=rows).values_list("npi", "id"))
-        SpecialistTaxonomy.objects.filter(specialist_id__in=ids.values()).delete()
-        PracticeLocation.objects.filter(specialist_id__in=ids.values(),
-                                        source=PracticeLocation.Source.NPPES).delete()
-        cursor.executemany(
-            f"INSERT INTO {SpecialistTaxonomy._meta.db_table} (specialist_id, code, "
-            "\"primary\", license_number, license_state, name_key) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [(ids[npi], *taxonomy, name_key(row.first, row.last)) for npi, row in rows.items()
-             for taxonomy in row.taxonomies])
-        cursor.executemany(
-            f"INSERT INTO {PracticeLocation._meta.db_table} (specialist_id, source, address, "
-            "city, state, postal_code, country, latitude, longitude, cell) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(ids[npi], PracticeLocation.Source.NPPES, row.address, row.city, row.state,
-              row.postal, row.country, *(row.point or (None, None)),
-              geo.cell_of(*(row.point or (None, None))))
-             for npi, row in rows.items()])
+        delete_rows(cursor, SpecialistTaxonomy._meta.db_table, "specialist_id",
+                    [i for npi, i in ids.items() if npi in existing])
+        delete_rows(cursor, PracticeLocation._meta.db_table, "specialist_id",
+                    [i for npi, i in ids.items() if npi in existing],
+                    source=PracticeLocation.Source.NPPES)
+        insert_rows(cursor, SpecialistTaxonomy._meta.db_table,
+                    ["specialist_id", "code", '"primary"', "license_number", "license_state",
+                     "name_key"],
+                    [(ids[npi], *taxonomy, name_key(row.first, row.last))
+                     for npi, row in rows.items() for taxonomy in row.taxonomies])
+        insert_rows(cursor, PracticeLocation._meta.db_table,
+                    ["specialist_id", "source", "address", "city", "state", "postal_code",
+                     "country", "latitude", "longitude", "cell"],
+                    [(ids[npi], PracticeLocation.Source.NPPES, row.address, row.city, row.state,
+                      row.postal, row.country, *(row.point or (None, None)),
+                      geo.cell_of(*(row.point or (None, None))))
+                     for npi, row in rows.items()])
     report.created += len(rows) - len(existing)
     report.updated += len(existing)
     return list(ids.values())
@@ -300,14 +302,6 @@ def _defaults() -> dict[str, object]:
     fields = [f for f in Specialist._meta.concrete_fields
               if f.column not in NPPES_COLUMNS and not f.primary_key]
     return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-
-
-def _upsert_sql() -> str:
-    columns = [*NPPES_COLUMNS, *_defaults()]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in NPPES_COLUMNS if c != "npi")
-    return (f"INSERT INTO {Specialist._meta.db_table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"ON CONFLICT (npi) DO UPDATE SET {updates}")
 
 
 def _specialist_values(row: _Row, now) -> tuple:
@@ -438,8 +432,9 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> list[int]:
             [SpecialistTaxonomy(specialist_id=ids[npi], code=p.specialist.taxonomy_code,
                                 primary=True, name_key=p.specialist.name_key)
              for npi, p in merged.items() if npi not in found])
-        PracticeLocation.objects.filter(specialist_id__in=ids.values(),
-                                        source=PracticeLocation.Source.CMS).delete()
+        with connection.cursor() as cursor:
+            delete_rows(cursor, PracticeLocation._meta.db_table, "specialist_id",
+                        [ids[npi] for npi in found], source=PracticeLocation.Source.CMS)
         PracticeLocation.objects.bulk_create([
             _with_owner(location, ids[npi]) for npi, places in locations.items()
             for location in _distinct(places)])

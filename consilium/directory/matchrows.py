@@ -20,6 +20,8 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from .bulk import insert_rows
+
 BATCH = 2000
 ACTIVE = "active"  # BoardCertification.Status.ACTIVE
 
@@ -102,13 +104,11 @@ def _columns(MatchRow) -> list[str]:
 
 
 def _insert(rows: list[tuple], MatchRow) -> None:
-    """Plain SQL, as the importer writes: model instances would cost more than the rest."""
+    """Plain SQL, as the importer writes (bulk.py)."""
     if not rows:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {MatchRow._meta.db_table} ({', '.join(_columns(MatchRow))}) "
-            f"VALUES ({', '.join(['%s'] * len(FACTS))})", rows)
+        insert_rows(cursor, MatchRow._meta.db_table, _columns(MatchRow), rows)
 
 
 def _rows(apps, which: dict) -> list[tuple]:

@@ -10,6 +10,8 @@ import io
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consilium.directory.importing import (
     NotThisFile,
@@ -95,6 +97,19 @@ def test_nppes_import_twice_updates_and_never_duplicates(db):
     assert not wiebe.accepting_cases and wiebe.capacity == 2
     assert [t.code for t in wiebe.taxonomies.all()] == ["207RH0003X"]
     assert sorted(p.source for p in wiebe.locations.all()) == ["nppes", "program"]
+
+
+def test_a_re_import_costs_as_many_queries_for_one_row_as_for_all(db):
+    """Batches are written in a fixed number of statements: no query per row, and no
+    rebuild of the matching rows per deleted specialty or place (signals are bypassed, the
+    rows are rebuilt once per batch)."""
+    import_nppes(sample_file())
+    first = [nppes_row(SAMPLE[0], [(CODES[0], "Y"), ("208D00000X", "N")])]
+    with CaptureQueriesContext(connection) as one:
+        import_nppes(nppes_file(first))
+    with CaptureQueriesContext(connection) as every:
+        report = import_nppes(sample_file())
+    assert report.updated > 1 and len(every) == len(one)
 
 
 def test_a_malformed_row_is_refused_with_its_line_and_the_rest_imports(db):
