@@ -11,12 +11,15 @@ The functions take an app registry so that the migration creating the table can 
 with the models of its own time.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from django.apps import apps as global_apps
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -26,10 +29,18 @@ BATCH = 2000
 ACTIVE = "active"  # BoardCertification.Status.ACTIVE
 
 
+@lru_cache(maxsize=100_000)  # a rebuild meets the same few thousand names a million times
 def key(name: str) -> str:
     """How a hospital system or institution is compared: case and spacing do not count, and
     the separator of MatchRow.systems cannot occur inside a name."""
     return " ".join(name.casefold().replace("|", " ").split())
+
+
+@lru_cache(maxsize=10_000)
+def _listed(text: str | None) -> tuple:
+    """A JSON list column read as text (languages, networks: a handful of distinct values),
+    decoded once per distinct value."""
+    return tuple(json.loads(text)) if text else ()
 
 
 def joined(items: Iterable[str]) -> str:
@@ -139,11 +150,13 @@ def _rows(apps, which: dict) -> list[tuple]:
                                 "institution__centre_type").order_by("institution_id"):
         links.setdefault(specialist_id, []).append(institution)
     rows = []
+    as_text = {name: Cast(name, TextField()) for name in ("languages", "insurance_networks")}
     for specialist in Specialist.objects.filter(**themselves).values(
             "id", "name_key", "accepting_cases", "capacity", "telemedicine", "turnaround_days",
-            "hospital_system", "institution", "languages", "insurance_networks",
-            "focus_categories", "de_specialist_title", "de_approved_by", "practising_since",
-            "graduation_year").order_by("id"):
+            "hospital_system", "institution", "focus_categories", "de_specialist_title",
+            "de_approved_by", "practising_since", "graduation_year",
+            languages_text=as_text["languages"],
+            networks_text=as_text["insurance_networks"]).order_by("id"):
         sid = specialist["id"]
         if sid not in codes:
             continue
@@ -163,8 +176,8 @@ def _facts(specialist: dict, until: date | None, places: list, links: list) -> t
         0.5 * any(academic for _, _, academic, _ in links)
         + 0.5 * any(centre for _, _, _, centre in links),
         joined(key(n) for n in names if n),
-        joined(str(code).casefold() for code in specialist["languages"] or []),
-        joined(str(n).replace("|", " ") for n in specialist["insurance_networks"] or []),
+        joined(str(code).casefold() for code in _listed(specialist["languages_text"])),
+        joined(str(n).replace("|", " ") for n in _listed(specialist["networks_text"])),
         specialist["focus_categories"], len(places), *only,
         bool(specialist["de_specialist_title"] and specialist["de_approved_by"]),
         specialist["practising_since"] or specialist["graduation_year"],
