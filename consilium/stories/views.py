@@ -67,8 +67,9 @@ def story(request, case_id):
                                 form.cleaned_data["consent"], acting_user=request.user)
             except InvalidInput as error:
                 current.refresh_from_db()
-                if "text" in error.errors and form.cleaned_data["consent"] \
-                        and current.text != form.cleaned_data["text"]:
+                sent = (form.cleaned_data["title"].strip(), form.cleaned_data["text"].strip())
+                if form.cleaned_data["consent"] and (current.title, current.text) != sent:
+                    # Scrubbed again: show the new text, not what was sent.
                     form = SubmitForm(initial={"title": current.title, "text": current.text})
                     messages.warning(request, error.errors["text"])
                     return _page(request, case, current, submit_form=form, status=422)

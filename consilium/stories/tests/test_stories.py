@@ -79,6 +79,12 @@ def test_sending_needs_consent_and_a_clean_text(case, users, login, client, mail
     assert answer.status_code == 422 and "We removed more details" in answer.content.decode()
     story.refresh_from_db()
     assert story.state == StoryState.DRAFT and "Okafor" not in story.text
+    # So is a name typed into the title.
+    answer = client.post(f"/cases/{case.id}/story/", {
+        "step": "submit", "title": "Thank you, Dr. Okafor", "text": story.text, "consent": "on"})
+    assert answer.status_code == 422 and 'value="Thank you, Dr. [name]"' in answer.content.decode()
+    story.refresh_from_db()
+    assert story.state == StoryState.DRAFT and story.title == "Thank you, Dr. [name]"
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(client, case, story.text).status_code == 302
     story.refresh_from_db()
