@@ -6,18 +6,29 @@ from django.http import Http404
 from consilium.accounts.models import Role
 from consilium.audit.trail import record, record_many
 from consilium.cases.models import Case
+from consilium.journal.models import JournalNote
 
 from .models import Story, StoryState
 
 
 def story_of_case(user, case: Case) -> Story | None:
     """The patient's story for this case, if they started one; the patient's own page."""
-    if case.patient_id != user.id:
-        raise Http404("The story is the patient's own")
+    _patient_only(user, case)
     story = Story.objects.filter(case=case).first()
     if story:
         record(user, "story.view", story, case_id=case.id)
     return story
+
+
+def notes_to_pick(user, case: Case):
+    """The patient's journal notes, offered to put into the story."""
+    _patient_only(user, case)
+    return JournalNote.objects.filter(case=case)
+
+
+def _patient_only(user, case: Case) -> None:
+    if case.patient_id != user.id:
+        raise Http404("The story is the patient's own")
 
 
 def stories_waiting(user):
@@ -25,6 +36,17 @@ def stories_waiting(user):
     if user.role != Role.ADMIN:
         raise Http404
     return Story.objects.filter(state=StoryState.SUBMITTED).order_by("submitted_at")
+
+
+def administered_story(user, story_id, *, waiting: bool = False) -> Story:
+    """A story an administrator acts on (only those waiting for approval, if ``waiting``)."""
+    if user.role != Role.ADMIN:
+        raise Http404
+    stories = stories_waiting(user) if waiting else Story.objects.all()
+    story = stories.filter(id=story_id).first()
+    if story is None:
+        raise Http404("No such story")
+    return story
 
 
 def record_review_reads(user, stories) -> None:

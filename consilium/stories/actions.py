@@ -24,7 +24,7 @@ EDITABLE = (StoryState.DRAFT, StoryState.DECLINED, StoryState.UNPUBLISHED)
 def known_details(case: Case) -> dict[str, list[str]]:
     """What this case knows that could name the patient: people, institutions, the town."""
     patient = case.patient
-    people = [patient.get_full_name(), patient.first_name, patient.last_name, patient.username,
+    people = [patient.get_full_name(), patient.first_name, patient.last_name,
               case.diagnosing_physician]
     people += [name for c in case.consultations.select_related("specialist")
                for name in (c.specialist.name, c.specialist.last_name)]
@@ -74,7 +74,7 @@ def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
             raise Conflict("Take the story down first to change it.")
         story = story or Story(case=case, author=acting_user)
         story.title, story.text = scrubbed_title.text[:TITLE_LIMIT], scrubbed.text
-        story.unsure, story.state = scrubbed_title.unsure + scrubbed.unsure, StoryState.DRAFT
+        story.state = StoryState.DRAFT
         story.save()
         record(acting_user, "story.draft", story, case_id=case.id)
     return story, scrubbed
@@ -99,7 +99,6 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
         if current.state not in EDITABLE:
             raise Conflict("This story has already been sent.")
         current.title, current.text = scrubbed_title.text[:TITLE_LIMIT], scrubbed.text
-        current.unsure = scrubbed_title.unsure + scrubbed.unsure
         again = scrubbed_title.changed or scrubbed.changed
         if not again:
             current.state, current.submitted_at = StoryState.SUBMITTED, timezone.now()

@@ -31,9 +31,6 @@ class Story(models.Model):
                              default=StoryState.DRAFT)
     title = models.CharField(max_length=120)
     text = models.TextField()
-    # Words the scrubber could not explain, for the people who read the story before it is
-    # published (drug names, unusual places): [word, ...].
-    unsure = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

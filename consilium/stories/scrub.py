@@ -155,9 +155,10 @@ def _vocabulary() -> frozenset[str]:
     loaded = len(words) > len(EVERYDAY)
     for name in NuccTaxonomy.objects.values_list("display_name", flat=True):
         words.update(re.findall(r"[a-z]+", name.lower()))
+    vocabulary = frozenset(words)
     if loaded:
-        _VOCABULARY = frozenset(words)
-    return frozenset(words)
+        _VOCABULARY = vocabulary
+    return vocabulary
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +190,9 @@ def scrub(text: str, known: dict[str, list[str]] | None = None) -> Scrubbed:
     """The text with every identifying detail replaced by its kind in brackets ("[name]").
 
     ``known`` maps a kind to values this case knows (the patient's name, the first doctor,
-    the institution); they go first, matched whole and by their longer words.
+    the institution); they go first, matched whole and by their longer words. A value of one
+    word is matched as written ("Hope" the name, not "hope" the word); longer ones whatever
+    their case.
     """
     spans: list[tuple[int, int, str]] = []
     spans += _known_spans(text, known or {})
@@ -212,9 +215,10 @@ def _known_spans(text: str, known: dict[str, list[str]]) -> list[tuple[int, int,
             wanted = [re.escape(value)] + [
                 re.escape(word) for word in re.findall(r"[A-Za-z][\w'’-]{2,}", value)
                 if word.lower() not in vocabulary]
+            flags = re.IGNORECASE if " " in value else 0
             for pattern in wanted:
                 spans += [(m.start(), m.end(), kind)
-                          for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE)]
+                          for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, flags)]
     return spans
 
 
@@ -297,10 +301,10 @@ def _apply(text: str, spans: list[tuple[int, int, str]]) -> Scrubbed:
         position = end
     out.append(text[position:])
     result = "".join(out)
-    return Scrubbed(result, removed, _unsure(result))
+    return Scrubbed(result, removed, unsure_words(result))
 
 
-def _unsure(text: str) -> list[str]:
+def unsure_words(text: str) -> list[str]:
     """Capitalised words no rule explained: not sentence starts, not acronyms, not known
     words. People look at these before the story is published."""
     vocabulary = _vocabulary()
@@ -308,6 +312,6 @@ def _unsure(text: str) -> list[str]:
     for match in re.finditer(r"(?<![\w\[])[A-Z][a-z][\w'’-]*", text):
         word = match.group()
         if (word.lower() not in vocabulary and not _starts_sentence(text, match.start())
-                and not text[match.end():match.end() + 1] == "]"):
+                and text[match.end():match.end() + 1] != "]"):
             seen.setdefault(word)
     return list(seen)

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id
 from consilium.errors import Conflict, InvalidInput
-from consilium.journal.models import JournalNote
 
 from .access import (
+    administered_story,
+    notes_to_pick,
     published_stories,
     published_story,
     record_review_reads,
@@ -22,8 +23,8 @@ from .access import (
 )
 from .actions import EDITABLE, do_draft_story, do_review_story, do_submit_story, do_unpublish_story
 from .forms import DraftForm, ReviewForm, SubmitForm
-from .models import Story, StoryState
-from .scrub import PLACEHOLDERS
+from .models import StoryState
+from .scrub import PLACEHOLDERS, unsure_words
 
 PAGE_SIZE = 10
 
@@ -35,19 +36,20 @@ def marked(text: str, unsure=()) -> SafeString:
     for word in unsure:
         html = re.sub(rf"(?<![\w>]){re.escape(escape(word))}(?![\w<])",
                       lambda m: f'<mark class="unsure">{m.group()}</mark>', html)
-    return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 (escaped above)
+    return mark_safe(html.replace("\n", "<br>"))  # escaped above
 
 
 def _page(request, case, story, *, draft_form=None, submit_form=None, removed=None,
           status=200):
-    notes = JournalNote.objects.filter(case=case)
+    unsure = unsure_words(story.text) if story else []
     if story and story.state in EDITABLE and submit_form is None:
         submit_form = SubmitForm(initial={"title": story.title, "text": story.text})
     return render(request, "stories/story.html", {
         "case": case, "story": story, "editable": not story or story.state in EDITABLE,
-        "draft_form": draft_form or DraftForm(notes=notes, prefix="draft"),
-        "submit_form": submit_form, "removed": removed,
-        "preview": marked(story.text, story.unsure) if story else "",
+        "draft_form": draft_form or DraftForm(notes=notes_to_pick(request.user, case),
+                                              prefix="draft"),
+        "submit_form": submit_form, "removed": removed, "unsure": unsure,
+        "preview": marked(story.text, unsure) if story else "",
     }, status=status)
 
 
@@ -83,8 +85,7 @@ def story(request, case_id):
                                           "published; we will tell you.")
                 return redirect("case_story", case_id=case.id)
         return _page(request, case, current, submit_form=form, status=422)
-    notes = JournalNote.objects.filter(case=case)
-    form = DraftForm(request.POST, notes=notes, prefix="draft")
+    form = DraftForm(request.POST, notes=notes_to_pick(request.user, case), prefix="draft")
     if form.is_valid():
         try:
             current, scrubbed = do_draft_story(
@@ -135,7 +136,7 @@ def review_list(request):
     waiting = Paginator(stories_waiting(request.user), PAGE_SIZE).get_page(
         request.GET.get("page"))
     record_review_reads(request.user, waiting.object_list)
-    stories = [(s, marked(s.text, s.unsure), ReviewForm(prefix=str(s.id)))
+    stories = [(s, marked(s.text, unsure_words(s.text)), ReviewForm(prefix=str(s.id)))
                for s in waiting.object_list]
     return render(request, "stories/review.html", {"page": waiting, "stories": stories})
 
@@ -143,9 +144,7 @@ def review_list(request):
 @login_required
 @require_POST
 def review(request, story_id):
-    waiting = stories_waiting(request.user).filter(id=story_id).first()
-    if waiting is None:
-        raise Http404("No such story waiting")
+    waiting = administered_story(request.user, story_id, waiting=True)
     form = ReviewForm(request.POST, prefix=str(waiting.id))
     approve = request.POST.get("decision") == "publish"
     try:
@@ -164,10 +163,7 @@ def review(request, story_id):
 @require_POST
 def take_down(request, story_id):
     """An administrator takes a published story off the public page."""
-    stories_waiting(request.user)  # administrators only
-    found = Story.objects.filter(id=story_id).first()
-    if found is None:
-        raise Http404("No such story")
+    found = administered_story(request.user, story_id)
     try:
         do_unpublish_story(found, acting_user=request.user)
     except Conflict as error:

@@ -24,7 +24,6 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Waiting for approval'), ('published', 'Published'), ('declined', 'Not approved'), ('unpublished', 'Taken down')], default='draft', max_length=12)),
                 ('title', models.CharField(max_length=120)),
                 ('text', models.TextField()),
-                ('unsure', models.JSONField(blank=True, default=list)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('submitted_at', models.DateTimeField(blank=True, null=True)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),

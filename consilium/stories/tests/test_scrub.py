@@ -103,3 +103,10 @@ def test_words_it_cannot_explain_are_listed_not_removed():
     found = scrub("The oncologist switched me to Tagrisso after the Oncotype test.")
     assert "Tagrisso" in found.text and "Tagrisso" in found.unsure
     assert "The" not in found.unsure and not found.changed
+
+
+@pytest.mark.django_db
+def test_a_known_name_of_one_word_is_matched_as_written_not_as_a_word():
+    found = scrub("I hope the results help. Hope drove me; Will came too.",
+                  {NAME: ["Hope", "Will"]})
+    assert found.text == "I hope the results help. [name] drove me; [name] came too."
