@@ -21,10 +21,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import (
-    Count,
-    Prefetch,
-)
+from django.db.models import Count
 
 from consilium.accounts.models import Role
 from consilium.cases.models import Case
@@ -36,10 +33,8 @@ from . import geo, matchsql
 from .matchrows import directory_size, key
 from .models import (
     BoardCertification,
-    Institution,
     PracticeLocation,
     Specialist,
-    SpecialistTaxonomy,
 )
 
 OPEN_STATUSES = ("offered", "accepted")
@@ -112,17 +107,16 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     on_hand = _on_hand()
     rules = _rules(case, codes, on_hand)
     categories = sorted({code.upper()[:3] for code in case.diagnosis_codes or []})
-    counts = dict(_fetch(matchsql.counts_query(rules)))
-    excluded["specialty"] = considered - sum(counts.values())
-    excluded.update({rule: n for rule, n in counts.items() if rule})
+    passing, *failing = (n or 0 for n in _fetch(matchsql.counts_query(rules))[0])
+    excluded.update(zip(matchsql.RULES, failing, strict=True))
+    excluded["specialty"] = considered - passing - sum(failing)
     ranked = matchsql.ranked_query(rules, categories, (case.patient_language or "").casefold(),
                                    weights)
     top = _top(ranked, case, on_hand, weights, limit)
-    loaded = _load([specialist_id for _, _, specialist_id in top], on_hand)
-    point = _patient_point(case)
+    loaded = _load([candidate.specialist_id for candidate in top], on_hand)
     order = {c: r for r, c in enumerate(codes)}
-    proposals = [_score(loaded[i], case, order, _nearby(loaded[i], point, case), weights)
-                 for _, _, i in top]
+    proposals = [_score(loaded[c.specialist_id], case, order[c.code], c.nearby_km, weights)
+                 for c in top]
     proposals.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
     return Matches(proposals, considered, excluded, weights, [t.name for t in fitting])
 
@@ -149,28 +143,41 @@ def _fetch(query: matchsql.Sql, *more) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[tuple[float, str, int]]:
-    """The best ``limit`` as (-score, name key, id), reading the ranked rows (specialist id,
-    name key, bound, places) a page at a time. A row's bound counts no open consultation
+@dataclass(order=True)
+class Candidate:
+    """A specialist passing every rule, as the ranked rows give them: ordered best first."""
+
+    rank: float  # minus the score, corrected
+    name_key: str
+    specialist_id: int
+    code: str = field(compare=False)  # their first fitting specialty
+    nearby_km: float | None = field(compare=False)  # nearest practice, if within reach
+
+
+def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[Candidate]:
+    """The best ``limit``, reading the ranked rows (specialist id, name key, bound, places,
+    code, latitude, longitude) a page at a time. A row's bound counts no open consultation
     and, for someone with several practices, the best distance: take those off, and stop
     at the first bound below the last of the top."""
     point = _patient_point(case)
-    top: list[tuple[float, str, int]] = []
+    top: list[Candidate] = []
     offset = 0
     while True:
         rows = _fetch(ranked, READ, offset)
-        nearest = _nearest([i for i, _, _, places in rows if places > 1], point)
-        for specialist_id, name_key, bound, places in rows:
-            if len(top) == limit and -bound > top[-1][0]:
+        nearest = _nearest([row[0] for row in rows if row[3] > 1], point)
+        for specialist_id, name_key, bound, places, code, *place in rows:
+            if len(top) == limit and -bound > top[-1].rank:
                 return top
             score = bound
             if specialist_id in on_hand:
                 open_now, capacity = on_hand[specialist_id]
                 score -= weights["load"] * open_now / max(capacity, 1)
+            km = nearest.get(specialist_id) if places > 1 else (
+                geo.distance_km(point, place) if places == 1 and point else None)
             if places > 1 and point:
-                score -= weights["distance"] * (1 - _distance_component(
-                    nearest.get(specialist_id), case))
-            bisect.insort(top, (-score, name_key, specialist_id))
+                score -= weights["distance"] * (1 - _distance_component(km, case))
+            nearby = km if km is not None and km <= case.travel_km else None
+            bisect.insort(top, Candidate(-score, name_key, specialist_id, code, nearby))
             del top[limit:]
         if len(rows) < READ:
             return top
@@ -197,26 +204,22 @@ def _distance_component(km: float | None, case: Case) -> float:
 
 
 def _load(ids: list[int], on_hand: dict[int, tuple[int, int]]) -> dict[int, Specialist]:
-    loaded = Specialist.objects.prefetch_related(
-        Prefetch("taxonomies", queryset=SpecialistTaxonomy.objects.only(
-            "specialist_id", "code", "primary")),
-        Prefetch("certifications", queryset=BoardCertification.objects.all()),
-        Prefetch("institutions", queryset=Institution.objects.all()),
-        "locations",
-    ).in_bulk(ids)
+    """The proposed specialists with what their reasons read: certifications and
+    institutions, fetched in one query each (prefetch_related cost more in Python than the
+    queries took)."""
+    loaded = Specialist.objects.in_bulk(ids)
+    certifications: dict[int, list] = {i: [] for i in loaded}
+    for certification in BoardCertification.objects.filter(specialist_id__in=ids):
+        certifications[certification.specialist_id].append(certification)
+    institutions: dict[int, list] = {i: [] for i in loaded}
+    for link in Specialist.institutions.through.objects.filter(
+            specialist_id__in=ids).select_related("institution").order_by("institution_id"):
+        institutions[link.specialist_id].append(link.institution)
     for specialist_id, specialist in loaded.items():
         specialist.open_cases = on_hand.get(specialist_id, (0, 0))[0]
+        specialist.certification_list = certifications[specialist_id]
+        specialist.institution_list = institutions[specialist_id]
     return loaded
-
-
-def _nearby(specialist, point, case) -> float | None:
-    """Kilometres to the nearest practice, if within the patient's travel distance."""
-    if point is None:
-        return None
-    distances = [geo.distance_km(point, (p.latitude, p.longitude))
-                 for p in specialist.locations.all() if p.latitude is not None]
-    nearest = min(distances, default=None)
-    return nearest if nearest is not None and nearest <= case.travel_km else None
 
 
 def _on_hand() -> dict[int, tuple[int, int]]:
@@ -258,9 +261,8 @@ def _patient_point(case: Case) -> tuple[float, float] | None:
         return None
 
 
-def _score(specialist, case, order, nearby, weights) -> Proposal:
-    codes = [t.code for t in specialist.taxonomies.all()]
-    best = min((order[c] for c in codes if c in order), default=len(order))
+def _score(specialist, case, best, nearby, weights) -> Proposal:
+    """``best``: the position among the case's specialties of the specialist's first."""
     components = {
         "specialty_fit": 1.0 if best == 0 else 0.6,
         "condition_focus": 1.0 if _in_focus(case.diagnosis_codes, specialist) else 0.0,
@@ -284,14 +286,14 @@ def _in_focus(codes: list[str], specialist: Specialist) -> bool:
 
 
 def _centre(specialist: Specialist) -> float:
-    institutions = list(specialist.institutions.all())
+    institutions = specialist.institution_list
     academic = any(i.academic for i in institutions)
     centre = any(i.centre_type for i in institutions)
     return 0.5 * academic + 0.5 * centre
 
 
 def _reasons(specialist, case, components, nearby, best) -> list[str]:
-    certified = next((c for c in specialist.certifications.all()
+    certified = next((c for c in specialist.certification_list
                       if c.is_current(date.today())), None)
     reasons = [f"Board-certified in {certified.specialty}" if certified else "Certified"]
     reasons.append(f"{specialist.specialty}: "
@@ -299,7 +301,7 @@ def _reasons(specialist, case, components, nearby, best) -> list[str]:
                       else "a specialty that treats this condition"))
     if components["condition_focus"]:
         reasons.append(f"{case.diagnosis_text} is a condition of focus")
-    institutions = list(specialist.institutions.all())
+    institutions = specialist.institution_list
     for institution in institutions:
         if institution.centre_type:
             reasons.append(f"{institution.get_centre_type_display()} ({institution.name})")

@@ -7,11 +7,13 @@ whole table in specialty order, so that the rows matching reads for one specialt
 together on disk; it runs after a large import and from ``manage.py rebuild_match_rows``.
 DirectorySize, the number of specialists, follows the same events.
 
-The functions take an app registry so that the migration creating the table can fill it
-with the models of its own time.
+The functions take an app registry so that a migration can fill the table. They write the
+columns of today's model, so only the latest migration that changes MatchRow fills it (the
+fill of earlier ones does nothing: a database migrated from scratch gets its rows there).
 """
 
 import json
+import zlib
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
@@ -41,6 +43,19 @@ def _listed(text: str | None) -> tuple:
     """A JSON list column read as text (languages, networks: a handful of distinct values),
     decoded once per distinct value."""
     return tuple(json.loads(text)) if text else ()
+
+
+@lru_cache(maxsize=2_000)
+def code_bit(code: str) -> int:
+    """One of 63 bits for a NUCC code (a stable hash; different codes may share one)."""
+    return 1 << (zlib.crc32(code.encode()) % 63)
+
+
+def code_bits(codes: Iterable[str]) -> int:
+    bits = 0
+    for code in codes:
+        bits |= code_bit(code)
+    return bits
 
 
 def joined(items: Iterable[str]) -> str:
@@ -73,17 +88,23 @@ def rebuild_match_rows(*, apps=global_apps) -> int:
         while batch := list(ids.filter(id__gt=last)[:BATCH]):
             _insert(_rows(apps, {"__gte": batch[0], "__lte": batch[-1]}), MatchRow)
             last = batch[-1]
-        # Copy them back in specialty order: the rows of one specialty then share pages.
+        # Copy them back in the order of the index matching reads them through: the rows
+        # of one specialty then share pages, and on SQLite each row found in the index is
+        # the one after the last in the table (measured: reading a column of 8,000 rows
+        # took 0.9 ms instead of 4.8).
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE match_rows_sorted AS SELECT {columns} "
-                           f"FROM {table} ORDER BY code, specialist_id")
+                           f"FROM {table} ORDER BY {', '.join(SORTED)}")
             cursor.execute(f"DELETE FROM {table}")
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} "
                            "FROM match_rows_sorted")
             cursor.execute("DROP TABLE match_rows_sorted")
     if connection.vendor == "postgresql":
+        # VACUUM marks the new pages all-visible, so that the rows matching only counts are
+        # counted from the index alone; it cannot run inside a transaction (a migration).
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM ANALYZE'} "
+                           f"{table}")
     return MatchRow.objects.count()
 
 
@@ -103,10 +124,13 @@ def directory_size() -> int:
     return count_directory() if kept is None else kept
 
 
+# The order of the table after a rebuild: that of MatchRow's index.
+SORTED = ("code", "telemedicine", "latitude", "longitude", "other_code_bits", "specialist_id")
 # The columns in the order _rows gives them.
-FACTS = ("specialist_id", "code", "codes", "name_key", "certified_until", "accepting", "capacity",
-         "telemedicine", "turnaround_days", "centre", "systems", "languages", "networks",
-         "focus", "places", "latitude", "longitude", "de_approved", "practising_since")
+FACTS = ("specialist_id", "code", "codes", "other_code_bits", "name_key", "certified_until",
+         "accepting", "capacity", "telemedicine", "turnaround_days", "centre", "systems",
+         "languages", "networks", "focus", "places", "latitude", "longitude", "de_approved",
+         "practising_since")
 
 
 def _columns(MatchRow) -> list[str]:
@@ -161,7 +185,8 @@ def _rows(apps, which: dict) -> list[tuple]:
         if sid not in codes:
             continue
         facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []))
-        rows += [(sid, code, joined(codes[sid]), *facts) for code in codes[sid]]
+        rows += [(sid, code, joined(codes[sid]), code_bits(c for c in codes[sid] if c != code),
+                  *facts) for code in codes[sid]]
     return rows
 
 

@@ -7,11 +7,16 @@ text; numbers the code computed itself (coordinates, weights, bounds) are writte
 text with repr(), which for a float or an int can only give digits, a sign, a point and an
 exponent.
 
-Both read the rows of the case's specialties through the code index, each specialist once
-(``once``): one counts who fails which hard rule first, the other gives those who pass in
-order of their bound. (One pass into a materialised CTE that both read was slower on
-both databases: on SQLite writing the temporary table, on PostgreSQL reading the
-materialised rows back, cost more than reading the rows twice; measured at a million.)
+Both read the rows of the case's specialties through the (code, telemedicine, latitude,
+longitude, other_code_bits) index, each specialist once (``once``), in parts (``_parts``): one
+counts who fails which hard rule first, the other gives those who pass in order of their
+bound. When the patient has a place, those without video visits whose one practice lies
+outside the patient's box (at a million, ~60% of a case's rows) fail the distance rule
+whatever else holds: they are only counted, never checked rule by rule, and distance is
+the first rule checked. (One pass into a materialised CTE
+that both queries read was slower on both databases: on SQLite writing the temporary
+table, on PostgreSQL reading the materialised rows back, cost more than reading the rows
+twice; measured at a million.)
 """
 
 import math
@@ -21,7 +26,12 @@ from datetime import date
 from django.db import connection
 
 from . import geo
+from .matchrows import code_bits
 from .models import MatchRow, PracticeLocation
+
+# The hard rules a row can fail, in the order they are checked (matching.RULES words them).
+RULES = ("distance", "certification", "same_system", "already_offered", "network",
+         "availability", "de_qualification")
 
 
 @dataclass
@@ -87,21 +97,44 @@ def _in_box(table: str, point, radius_km: float) -> str:
 
 
 def once(sql: Sql, codes: list[str]) -> str:
-    """The row of the first fitting specialty the specialist has (a CASE, not ORs, so that
-    SQLite reads each specialty's rows in order from the code index)."""
+    """The row of the first fitting specialty the specialist has: any row whose specialist
+    has no earlier fitting code (told from the fingerprint alone for most), else the
+    first of their codes in the case's order."""
+    return f"({unshared(sql, codes)} OR {first_fitting(sql, codes)})"
+
+
+def unshared(sql: Sql, codes: list[str]) -> str:
+    """The fingerprint of the specialist's other codes shares no bit with the case's codes
+    before this row's: they have none of them (the index holds both columns)."""
+    whens = " ".join(f"WHEN {sql.param(code)} THEN {code_bits(codes[:position])!r}"
+                     for position, code in enumerate(codes) if position)
+    earlier = f"CASE r.code {whens} ELSE 0 END" if whens else "0"
+    return f"((r.other_code_bits & {earlier}) = 0)"
+
+
+def first_fitting(sql: Sql, codes: list[str]) -> str:
+    """The exact check, from the specialist's list of codes."""
     whens = []
     for position, code in enumerate(codes):
         when = f"WHEN r.code = {sql.param(code)}"
         for earlier in codes[:position]:
             when += f" AND NOT {sql.listed('codes', earlier)}"
         whens.append(f"{when} THEN 1")
-    return f"(CASE {' '.join(whens)} ELSE 0 END) = 1"
+    return f"((CASE {' '.join(whens)} ELSE 0 END) = 1)"
 
 
 def failed_rule(sql: Sql, rules: Rules) -> str:
     """The first hard rule a row fails ('' when none)."""
+    checks = []
+    if rules.point:  # first: the parts counted from the index fail it whatever else holds
+        table = PracticeLocation._meta.db_table
+        several = (f"EXISTS (SELECT 1 FROM {table} p WHERE p.specialist_id = r.specialist_id "
+                   f"AND {_in_box('p', rules.point, rules.travel_km)})")
+        near = (f"(r.places = 1 AND {_in_box('r', rules.point, rules.travel_km)}) "
+                f"OR (r.places > 1 AND {several})")
+        checks.append(("distance", f"r.telemedicine = FALSE AND NOT ({near})"))
     today = sql.param(date.today().isoformat())
-    checks = [("certification", f"r.certified_until IS NULL OR r.certified_until < {today}")]
+    checks.append(("certification", f"r.certified_until IS NULL OR r.certified_until < {today}"))
     if rules.avoid:
         checks.append(("same_system", " OR ".join(sql.listed("systems", name)
                                                   for name in rules.avoid)))
@@ -113,13 +146,6 @@ def failed_rule(sql: Sql, rules: Rules) -> str:
     if rules.full:
         availability += f" OR {sql.among('r.specialist_id', rules.full)}"
     checks.append(("availability", availability))
-    if rules.point:
-        table = PracticeLocation._meta.db_table
-        several = (f"EXISTS (SELECT 1 FROM {table} p WHERE p.specialist_id = r.specialist_id "
-                   f"AND {_in_box('p', rules.point, rules.travel_km)})")
-        near = (f"(r.places = 1 AND {_in_box('r', rules.point, rules.travel_km)}) "
-                f"OR (r.places > 1 AND {several})")
-        checks.append(("distance", f"NOT r.telemedicine AND NOT ({near})"))
     if rules.de_statutory:
         since = repr(int(date.today().year - 5))
         checks.append(("de_qualification", "NOT (r.de_approved AND r.practising_since IS NOT "
@@ -161,28 +187,75 @@ def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
 
 
 def counts_query(rules: Rules) -> Sql:
-    """(rule, specialists) for every first failed rule, '' for those who pass them all."""
+    """One row: how many specialists pass every rule, then how many fail each of RULES
+    first (conditional sums rather than a GROUP BY, which PostgreSQL sorted)."""
     sql = Sql()
-    rule = failed_rule(sql, rules)
-    where = _where(sql, rules)
-    sql.text = (f"SELECT {rule} AS failed_rule, COUNT(*) FROM {MatchRow._meta.db_table} r "
-                f"WHERE {where} GROUP BY 1")
+    parts = []
+    for part in _parts(rules):
+        if part.checked:
+            parts.append(f"SELECT {failed_rule(sql, rules)} AS failed_rule, 1 AS n "
+                         f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
+        else:
+            parts.append(f"SELECT 'distance' AS failed_rule, COUNT(*) AS n "
+                         f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
+    sums = ", ".join(f"SUM(CASE WHEN failed_rule = '{rule}' THEN n ELSE 0 END)"
+                     for rule in ("", *RULES))
+    # Neither database may merge the rows into the sums, or each sum would work out the
+    # rule again: a subquery with a LIMIT stays apart.
+    whole = "LIMIT ALL" if connection.vendor == "postgresql" else "LIMIT -1"
+    sql.text = f"SELECT {sums} FROM ({' UNION ALL '.join(parts)} {whole} OFFSET 0) AS c"
     return sql
 
 
 def ranked_query(rules: Rules, categories: list[str], language: str,
                  weights: dict[str, float]) -> Sql:
-    """(specialist id, name key, bound, places) of those passing every rule, best bound
-    first; two parameters to add: the page's size and offset."""
+    """(specialist id, name key, bound, places, code, latitude, longitude) of those
+    passing every rule, best bound first; two parameters to add: the page's size and
+    offset. The code is the first of theirs that fits; the place, their one practice."""
     sql = Sql()
-    score = bound(sql, rules, categories, language, weights)
-    where = _where(sql, rules)
-    rule = failed_rule(sql, rules)
-    sql.text = (f"SELECT r.specialist_id, r.name_key, {score} AS bound, r.places "
-                f"FROM {MatchRow._meta.db_table} r WHERE {where} AND {rule} = '' "
-                "ORDER BY bound DESC, r.name_key, r.specialist_id LIMIT %s OFFSET %s")
+    parts = []
+    for part in _parts(rules):
+        if part.checked:
+            score = bound(sql, rules, categories, language, weights)
+            where = _where(sql, rules, part)
+            parts.append(f"SELECT r.specialist_id, r.name_key, {score} AS bound, r.places, "
+                         "r.code, r.latitude, r.longitude "
+                         f"FROM {MatchRow._meta.db_table} r "
+                         f"WHERE {where} AND {failed_rule(sql, rules)} = ''")
+    sql.text = (f"SELECT specialist_id, name_key, bound, places, code, latitude, longitude FROM "
+                f"({' UNION ALL '.join(parts)}) AS c "
+                "ORDER BY bound DESC, name_key, specialist_id LIMIT %s OFFSET %s")
     return sql
 
 
-def _where(sql: Sql, rules: Rules) -> str:
-    return f"{sql.among('r.code', rules.codes)} AND {once(sql, rules.codes)}"
+@dataclass
+class Part:
+    """Some of a case's rows, read from one stretch of the candidates index."""
+
+    condition: str  # SQL with no parameters
+    checked: bool = True  # False: each fails the distance rule; only counted
+
+
+def _parts(rules: Rules) -> list[Part]:
+    """Without a place, one part. With one: those with video visits; those without, and
+    without a single practice with coordinates (none, or several: the rule looks at each);
+    those whose one practice is in the patient's box. The rest, without video visits and
+    with one practice outside the box, fail the distance rule: counted, not checked."""
+    if not rules.point:
+        return [Part("")]
+    low_lat, high_lat, low_lon, high_lon = (
+        _number(n) for n in geo.bounding_box(rules.point, rules.travel_km))
+    box = (f"r.latitude BETWEEN {low_lat} AND {high_lat} "
+           f"AND r.longitude BETWEEN {low_lon} AND {high_lon}")
+    return [
+        Part("r.telemedicine = TRUE"),
+        Part("r.telemedicine = FALSE AND r.latitude IS NULL"),
+        Part(f"r.telemedicine = FALSE AND {box}"),
+        Part(f"r.telemedicine = FALSE AND r.latitude IS NOT NULL AND NOT ({box})",
+             checked=False),
+    ]
+
+
+def _where(sql: Sql, rules: Rules, part: Part) -> str:
+    where = f"{sql.among('r.code', rules.codes)} AND {once(sql, rules.codes)}"
+    return f"{where} AND {part.condition}" if part.condition else where

@@ -245,6 +245,10 @@ class MatchRow(models.Model):
     # All the specialist's codes, "|code|code|": a case with several fitting specialties
     # reads each specialist once, on the row of the first of them they have.
     codes = models.TextField()
+    # A fingerprint of the specialist's other codes (matchrows.code_bit): 0 for someone with
+    # one specialty. Where it shares no bit with the case's earlier codes, the row is the
+    # specialist's first fitting one without reading ``codes``; only the rest are checked.
+    other_code_bits = models.BigIntegerField()
     name_key = models.CharField(max_length=200)  # ties in the ranking go by name
     # The last day of the longest current certification (date.max: without expiry); null
     # when there is none.
@@ -268,7 +272,11 @@ class MatchRow(models.Model):
     practising_since = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["code"], name="matchrow_code")]
+        # Matching reads a specialty's rows in parts through this index: those with video
+        # visits, and those without by their place, so that the many too far away are
+        # counted from the index alone, never read (matchsql).
+        indexes = [models.Index(fields=["code", "telemedicine", "latitude", "longitude",
+                                        "other_code_bits"], name="matchrow_candidates")]
 
 
 class DirectorySize(models.Model):

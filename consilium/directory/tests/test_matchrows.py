@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from consilium.directory import geo
+from consilium.directory import geo, matchrows
 from consilium.directory.builders import build_specialist
 from consilium.directory.importing import Touched, import_dac, import_nppes
 from consilium.directory.matching import match_case
@@ -163,3 +163,36 @@ def test_the_directory_size_follows_saves_deletes_and_imports(oncologist):
     assert directory_size() == report.created == Specialist.objects.count()
     DirectorySize.objects.all().delete()  # as a test emptying the tables leaves it
     assert directory_size() == report.created
+
+
+@pytest.mark.parametrize("one_bit", [False, True], ids=["fingerprint", "all-codes-on-one-bit"])
+def test_each_specialist_counts_once_whichever_part_of_the_index_reads_them(
+        case, specialists, monkeypatch, one_bit):  # noqa: F811
+    """Matching reads a case's rows in parts (video visits; no single practice; in the
+    patient's box; the rest only counted as too far) and tells who has two fitting
+    specialties from a fingerprint of codes, checking the list where bits are shared. With
+    every code on one bit, the list decides every time: the answer must be the same."""
+    if one_bit:
+        monkeypatch.setattr(matchrows, "code_bit", lambda code: 1)
+    boston = dict(postal_code="02115", city="Boston", state="MA")
+
+    def also(specialist, code):
+        SpecialistTaxonomy.objects.create(specialist=specialist, code=code)
+        return specialist
+
+    surgery = dict(taxonomy_code="2086X0206X", specialty="Surgical Oncology")
+    also(add("Dr. Boston Two", **boston), "2086X0206X")  # two fitting codes, far
+    also(add("Dr. Video Two", telemedicine=True, **boston), "2086X0206X")
+    also(add("Dr. Denver Two"), "2086X0206X")
+    also(add("Dr. Boston Surgeon", **surgery, **boston), "207RC0000X")  # one fits, far
+    also(add("Dr. Denver Surgeon", **surgery), "207RC0000X")
+    add("Dr. Far Uncertified", certified=False, **boston)  # too far is checked first
+    add("Dr. Kansas City", postal_code="64108", city="Kansas City", state="MO")  # due east
+    add("Dr. No Address", postal_code="")  # no practice with coordinates
+    found = match_case(case, limit=50)
+    names = [p.specialist.name for p in found.proposals]
+    assert sorted(names) == ["Dr. Daniel Weiss", "Dr. Denver Surgeon", "Dr. Denver Two",
+                             "Dr. Helen Okafor", "Dr. Video Two"]
+    assert {rule: n for rule, n in found.excluded.items() if n} == {
+        "same_system": 1, "distance": 5}
+    assert found.considered == 11 == len(names) + found.excluded_total
