@@ -11,11 +11,9 @@ import math
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
     QuerySet,
 )
 
@@ -25,7 +23,7 @@ from consilium.terminology.search import normalise_code
 from consilium.terminology.specialties import specialties_for_codes
 
 from . import geo
-from .models import PracticeLocation, Specialist, SpecialistTaxonomy
+from .models import MatchRow, PracticeLocation, Specialist, SpecialistTaxonomy
 
 MAX_RADIUS_KM = 5000
 
@@ -60,9 +58,6 @@ class SearchResult:
 # A search counts what it finds up to this many; beyond, the answer is "more than 1,000"
 # (an exact count over a specialty of 100,000 costs more than the page itself).
 COUNT_CAP = 1000
-# Below this many specialists in the asked-for specialties, a search near a place reads
-# their practices directly; above it, the practices near the place in growing rings.
-FEW = 20_000
 
 
 def specialty_codes_for(query: SpecialistQuery) -> list[str]:
@@ -125,14 +120,49 @@ def _by_name(query, codes, wanted) -> tuple[list[int], int, bool]:
 
 def _by_distance(query, codes, point, wanted) -> tuple[list[int], int, bool]:
     if codes:
-        wanted_here = SpecialistTaxonomy.objects.filter(
-            code__in=codes, **_through_specialist(query)).values("specialist_id")
-        if wanted_here[:FEW + 1].count() <= FEW:
-            # A subspecialty, or a narrow search: read their own practices.
-            places = locations_within(point, query.radius_km).filter(
-                specialist_id__in=wanted_here)
-            return _nearest(places.values_list("specialist_id", "planar"), wanted)
-    return _nearest_in_rings(point, query, codes, wanted)
+        return _nearest_in_specialties(query, codes, point, wanted)
+    return _nearest_in_rings(point, query, wanted)
+
+
+def _nearest_in_specialties(query, codes, point, wanted) -> tuple[list[int], int, bool]:
+    """Specialists of these specialties within the radius, nearest first. Read whole while
+    they are few; past COUNT_CAP, "more than", and the nearest read in order."""
+    places = _places_in_specialties(query, codes, point)
+    read = COUNT_CAP + 1
+    while True:
+        rows = list(places[:read])
+        if len(rows) < read:
+            return _nearest(rows, wanted)
+        if len({specialist_id for specialist_id, _ in rows}) > COUNT_CAP:
+            break
+        read *= 2  # the same specialists over and over (several specialties or places)
+    ordered = places.order_by("planar", "specialist_id")
+    read = wanted * 2
+    while True:
+        rows = list(ordered[:read])
+        nearest = list(dict.fromkeys(specialist_id for specialist_id, _ in rows))
+        if len(nearest) >= wanted or len(rows) < read:
+            return nearest[:wanted], COUNT_CAP, False
+        read *= 4
+
+
+def _places_in_specialties(query, codes, point):
+    """(specialist, squared distance) of every place within the radius of a specialist in
+    these specialties. Most have one practice, whose place their MatchRows hold: the
+    (code, telemedicine, latitude, longitude) index reads a specialty's box as one range
+    (through the practices and a join, PostgreSQL checked each practice in a city's box
+    for its specialties: 130 ms at a million). Those with several practices are read
+    through their practices."""
+    low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, query.radius_km)
+    reach = (query.radius_km / geo.KM_PER_DEGREE) ** 2
+    rows = MatchRow.objects.filter(code__in=codes, **_match_row_filters(query))
+    single = rows.filter(latitude__range=(low_lat, high_lat),
+                         longitude__range=(low_lon, high_lon)
+                         ).annotate(planar=planar_sq(point)).filter(planar__lte=reach)
+    several = locations_within(point, query.radius_km).filter(specialist_id__in=rows.filter(
+        latitude__isnull=True, places__gt=1).values("specialist_id"))  # a range of the index
+    return single.values_list("specialist_id", "planar").union(
+        several.values_list("specialist_id", "planar"), all=True)
 
 
 def _nearest(rows, wanted) -> tuple[list[int], int, bool]:
@@ -148,14 +178,14 @@ def _nearest(rows, wanted) -> tuple[list[int], int, bool]:
 RING_READ = COUNT_CAP + 1
 
 
-def _nearest_in_rings(point, query, codes, wanted) -> tuple[list[int], int, bool]:
+def _nearest_in_rings(point, query, wanted) -> tuple[list[int], int, bool]:
     """Rings of doubling radius around the place, so a city reads only its nearest
     practices. A ring is read whole while it is small (everything inside it is nearer than
     anything outside); a ring too dense for that has its nearest read in order, and its
     specialists are counted as "more than"."""
     enough: list[int] = []  # the nearest, once a ring held as many as wanted
     for ring in [query.radius_km / 2 ** n for n in range(7, -1, -1)]:
-        places = _narrowed(locations_within(point, ring), query, codes)
+        places = _narrowed(locations_within(point, ring), query)
         rows = list(places.values_list("specialist_id", "planar")[:RING_READ + 1])
         if len(rows) > RING_READ:
             if not enough:
@@ -195,13 +225,9 @@ def _count_across(listings, codes, query) -> tuple[int, bool]:
         .distinct().count(), True
 
 
-def _narrowed(places, query, codes):
-    """Practices of the specialists the query asks for: each place's specialist checked
-    against the (specialist, code) index, and joined only when other filters need it, so
-    the database walks the place index outward from the point."""
-    if codes:
-        places = places.filter(Exists(SpecialistTaxonomy.objects.filter(
-            specialist_id=OuterRef("specialist_id"), code__in=codes)))
+def _narrowed(places, query):
+    """Practices of the specialists the query asks for, joined to them only when other
+    filters need it, so that the database walks the place index outward from the point."""
     return places.filter(**{f"specialist__{k}": v for k, v in _filters(query).items()})
 
 
@@ -255,6 +281,26 @@ def _filters(query: SpecialistQuery) -> dict[str, object]:
         lookups["languages__icontains"] = f'"{query.language.strip().lower()[:8]}"'
     if query.insurance:
         lookups["insurance_networks__icontains"] = f'"{query.insurance.strip()[:60]}"'
+    return lookups
+
+
+def _match_row_filters(query: SpecialistQuery) -> dict[str, object]:
+    """The same filters on a MatchRow (its own copies of the name key, video visits,
+    accepting and languages; the networks through the specialist, compared as the
+    specialist's own filter compares them). Video visits either way unless asked, so that
+    the index reaches the latitude."""
+    lookups: dict[str, object] = {
+        "telemedicine__in": [False, True] if query.telemedicine is None
+        else [query.telemedicine]}
+    for key, value in _filters(query).items():
+        if key.startswith("name_key"):
+            lookups[key] = value
+        elif key == "accepting_cases":
+            lookups["accepting"] = value
+        elif key == "languages__icontains":
+            lookups["languages__contains"] = f"|{query.language.strip().lower()[:8]}|"
+        elif key != "telemedicine":
+            lookups[f"specialist__{key}"] = value
     return lookups
 
 

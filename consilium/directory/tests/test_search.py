@@ -66,6 +66,38 @@ def test_by_video_language_network_and_availability(api, users, directory):
     assert "Dr. Daniel Weiss" not in names(api(patient, "GET", "/specialists?accepting=true"))
 
 
+def test_a_condition_near_a_place_applies_every_filter(api, users, directory):
+    """A specialty or condition near a place reads the matching rows: the same filters."""
+    def near(extra=""):
+        return names(api(users["patient"], "GET",
+                         f"/specialists?condition=C50.912&near=80202&radius_km=3000{extra}"))
+    assert near() == ["Dr. Helen Okafor", "Dr. Ken Okamoto", "Dr. Aisha Rahman"]
+    assert near("&telemedicine=false") == ["Dr. Ken Okamoto"]
+    assert near("&telemedicine=true") == ["Dr. Helen Okafor", "Dr. Aisha Rahman"]
+    assert near("&language=AR") == ["Dr. Aisha Rahman"]
+    assert near("&insurance=gold") == ["Dr. Helen Okafor"]
+    assert near("&q=okam") == ["Dr. Ken Okamoto"]
+    directory["okafor"].accepting_cases = False
+    directory["okafor"].save()
+    assert near("&accepting=true") == ["Dr. Ken Okamoto", "Dr. Aisha Rahman"]
+
+
+def test_a_specialty_near_a_place_finds_the_nearest_of_several_practices(directory):
+    """Someone with several practices and two fitting specialties: found once, at the
+    distance of the nearest practice."""
+    from consilium.directory.models import SpecialistTaxonomy
+
+    rahman = directory["rahman"]  # Boston
+    SpecialistTaxonomy.objects.create(specialist=rahman, code="207RX0202X")
+    PracticeLocation.objects.create(specialist=rahman, postal_code="80203",
+                                    latitude=39.73, longitude=-104.98)
+    result = search_specialists(SpecialistQuery(condition="C50.912", near="80202",
+                                                radius_km=50), limit=10)
+    found = {f.specialist.name: f.distance_km for f in result.items}
+    assert sorted(found) == ["Dr. Aisha Rahman", "Dr. Helen Okafor", "Dr. Ken Okamoto"]
+    assert found["Dr. Aisha Rahman"] < 5 and (result.count, result.exact) == (3, True)
+
+
 def test_paged(api, users, directory):
     first = api(users["patient"], "GET", "/specialists?limit=2").json()
     second = api(users["patient"], "GET", "/specialists?limit=2&offset=2").json()
@@ -124,12 +156,13 @@ def _nearest_by_hand(point, radius_km, specialists):
                   key=lambda i: (distances[i], i))
 
 
-@pytest.mark.parametrize("few, ring_read", [(20_000, 1001), (0, 1001), (0, 2)])
-def test_near_a_place_every_path_gives_the_nearest_in_order(crowd, monkeypatch, few,
+@pytest.mark.parametrize("cap, ring_read", [(1000, 1001), (2, 1001), (1000, 2)])
+def test_near_a_place_every_path_gives_the_nearest_in_order(crowd, monkeypatch, cap,
                                                              ring_read):
-    """Read through the specialists' own places (few), through rings read whole, or through
-    a ring too dense to read whole: the same specialists, nearest first."""
-    monkeypatch.setattr(search, "FEW", few)
+    """A specialty near a place is read from the matching rows, whole or, past the cap,
+    nearest first; everyone near a place through rings read whole or through a ring too
+    dense to read whole: the same specialists, nearest first."""
+    monkeypatch.setattr(search, "COUNT_CAP", cap)
     monkeypatch.setattr(search, "RING_READ", ring_read)
     point = geo.parse_place("80218")
     oncologists = [s for s in crowd if s.taxonomy_code == "207RX0202X"]
@@ -137,10 +170,10 @@ def test_near_a_place_every_path_gives_the_nearest_in_order(crowd, monkeypatch, 
     result = search_specialists(SpecialistQuery(specialty="207RX0202X", near="80218",
                                                 radius_km=120), limit=5)
     assert [f.specialist.id for f in result.items] == expected[:5]
-    if ring_read > 2:
+    if cap > 2:
         assert (result.count, result.exact) == (len(expected), True)
-    else:  # the dense ring: "more than" what was read
-        assert not result.exact and result.count >= 2
+    else:  # past the cap: "more than"
+        assert (result.count, result.exact) == (2, False)
     everyone = search_specialists(SpecialistQuery(near="80218", radius_km=120), limit=20)
     assert [f.specialist.id for f in everyone.items][:3] == \
         _nearest_by_hand(point, 120, crowd)[:3]
