@@ -1,13 +1,16 @@
 """Proposing specialists for a case: hard rules first, then an explained, weighted score.
 
-Hard rules (a specialist failing one is left out, and counted under that rule):
+Hard rules, checked in this order (a specialist failing one is left out, and counted under
+the first they fail):
 1. a specialty that fits the case's condition (the condition-to-specialty table);
-2. a current board certification;
-3. never the first opinion's hospital system or facility, nor the system of anyone who has
+2. within the patient's travel distance, unless they offer video visits (checked early: most
+   of a case's specialists are too far away, and matchsql counts them without checking the
+   rest);
+3. a current board certification;
+4. never the first opinion's hospital system or facility, nor the system of anyone who has
    already given an opinion on the case (for a third opinion), nor anyone already offered it;
-4. inside the patient's plan network when the plan requires it;
-5. accepting cases and under capacity;
-6. within the patient's travel distance, unless they offer video visits;
+5. inside the patient's plan network when the plan requires it;
+6. accepting cases and under capacity;
 7. for the German statutory procedure (§27b SGB V), only approved second-opinion doctors,
    and never at the facility that would operate.
 
@@ -38,14 +41,14 @@ from .models import (
 )
 
 OPEN_STATUSES = ("offered", "accepted")
-RULES = {
+RULES = {  # in the order they are checked (matchsql.RULES), which the page shows
     "specialty": "no specialty that fits the condition",
+    "distance": "too far away and no video visits",
     "certification": "no current board certification on file",
     "same_system": "same hospital system or facility as an earlier opinion",
     "already_offered": "already offered this case",
     "network": "outside the patient's plan network",
     "availability": "not accepting cases or at capacity",
-    "distance": "too far away and no video visits",
     "de_qualification": "not approved for the statutory second-opinion procedure",
 }
 COMPONENT_NAMES = {

@@ -1,8 +1,9 @@
 """Searching the directory: by name, specialty, condition, place, language, network.
 
 Every filter narrows in the database through an index: the name as a range on ``name_key``,
-specialties through ``SpecialistTaxonomy.code``, places as a bounding box on the indexed
-latitude/longitude of practice locations (then the exact distance). Unknown specialties,
+specialties through ``SpecialistTaxonomy.code``, places as a bounding box on indexed
+latitudes and longitudes (then the exact distance): a specialty's through the matching rows,
+everyone's through the practice locations. Unknown specialties,
 conditions and places raise InvalidInput naming them (HTTP 422).
 """
 
@@ -149,10 +150,10 @@ def _nearest_in_specialties(query, codes, point, wanted) -> tuple[list[int], int
 def _places_in_specialties(query, codes, point):
     """(specialist, squared distance) of every place within the radius of a specialist in
     these specialties. Most have one practice, whose place their MatchRows hold: the
-    (code, telemedicine, latitude, longitude) index reads a specialty's box as one range
-    (through the practices and a join, PostgreSQL checked each practice in a city's box
-    for its specialties: 130 ms at a million). Those with several practices are read
-    through their practices."""
+    (code, telemedicine, latitude, longitude) index reads a specialty's box as one range.
+    (Read the other way, from the practices in a city's box, PostgreSQL checked each one's
+    specialties: 130 ms at a million.) Those with several practices are read through
+    their practices."""
     low_lat, high_lat, low_lon, high_lon = geo.bounding_box(point, query.radius_km)
     reach = (query.radius_km / geo.KM_PER_DEGREE) ** 2
     rows = MatchRow.objects.filter(code__in=codes, **_match_row_filters(query))

@@ -90,6 +90,11 @@ RULES: list[tuple[str, re.Pattern]] = [(kind, re.compile(pattern)) for kind, pat
     (NAME, r"\b(?:X{2,}|XYZ|ABCD?|Sample (?:Patient|Doctor|Name))\b"),
 ]]
 
+# The states, territories and military post codes the zipcodes package knows.
+ZIP_STATES = (
+    "AA AE AK AL AP AR AS AZ CA CO CT DC DE FL FM GA GU HI IA ID IL IN KS KY LA MA MD ME MH MI "
+    "MN MO MP MS MT NC ND NE NH NJ NM NV NY OH OK OR PA PR PW RI SC SD TN TX UT VA VI VT WA WI "
+    "WV WY").split()
 STATES = (
     "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia "
     "Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts "
@@ -166,7 +171,9 @@ def _places() -> frozenset[str]:
     """US towns (zipcodes), world cities (the time-zone database) and US states."""
     import zipcodes
 
-    names = {row["city"].title() for row in zipcodes.list_all()}
+    names = set()
+    for state in ZIP_STATES:  # a state at a time: the list of all codes stays in memory
+        names |= {row["city"].title() for row in zipcodes.filter_by(state=state)}
     names |= {zone.rsplit("/", 1)[-1].replace("_", " ") for zone in
               zoneinfo.available_timezones() if "/" in zone}
     return frozenset(names | set(STATES))

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from consilium.directory import geo, matchrows
+from consilium.directory import geo, matchrows, matchsql
 from consilium.directory.builders import build_specialist
 from consilium.directory.importing import Touched, import_dac, import_nppes
-from consilium.directory.matching import match_case
+from consilium.directory.matching import RULES, match_case
 from consilium.directory.matchrows import rebuild_match_rows
 from consilium.directory.models import (
     Institution,
@@ -196,3 +196,4 @@ def test_each_specialist_counts_once_whichever_part_of_the_index_reads_them(
     assert {rule: n for rule, n in found.excluded.items() if n} == {
         "same_system": 1, "distance": 5}
     assert found.considered == 11 == len(names) + found.excluded_total
+    assert list(RULES)[1:] == list(matchsql.RULES)  # the page lists them as checked
