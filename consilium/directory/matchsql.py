@@ -123,16 +123,10 @@ def first_fitting(sql: Sql, codes: list[str]) -> str:
     return f"((CASE {' '.join(whens)} ELSE 0 END) = 1)"
 
 
-def failed_rule(sql: Sql, rules: Rules) -> str:
-    """The first hard rule a row fails ('' when none)."""
-    checks = []
-    if rules.point:  # first: the parts counted from the index fail it whatever else holds
-        table = PracticeLocation._meta.db_table
-        several = (f"EXISTS (SELECT 1 FROM {table} p WHERE p.specialist_id = r.specialist_id "
-                   f"AND {_in_box('p', rules.point, rules.travel_km)})")
-        near = (f"(r.places = 1 AND {_in_box('r', rules.point, rules.travel_km)}) "
-                f"OR (r.places > 1 AND {several})")
-        checks.append(("distance", f"r.telemedicine = FALSE AND NOT ({near})"))
+def failed_rule(sql: Sql, rules: Rules, part: "Part") -> str:
+    """The number of the first hard rule a row of this part fails (rule_number; 0 when
+    none). Distance first: the parts only counted fail it whatever else holds."""
+    checks = [("distance", part.too_far)] if part.too_far else []
     today = sql.param(date.today().isoformat())
     checks.append(("certification", f"r.certified_until IS NULL OR r.certified_until < {today}"))
     if rules.avoid:
@@ -150,9 +144,14 @@ def failed_rule(sql: Sql, rules: Rules) -> str:
         since = repr(int(date.today().year - 5))
         checks.append(("de_qualification", "NOT (r.de_approved AND r.practising_since IS NOT "
                                             f"NULL AND r.practising_since <= {since})"))
-    # The rule names are this module's own words (letters and underscores), not input.
-    whens = " ".join(f"WHEN {condition} THEN '{rule}'" for rule, condition in checks)
-    return f"(CASE {whens} ELSE '' END)"
+    # A number, not the rule's name: comparing numbers is cheaper, row after row.
+    whens = " ".join(f"WHEN {condition} THEN {rule_number(rule)}" for rule, condition in checks)
+    return f"(CASE {whens} ELSE 0 END)"
+
+
+def rule_number(rule: str) -> int:
+    """How failed_rule names a rule: its place in RULES, from 1 (0: passes them all)."""
+    return RULES.index(rule) + 1
 
 
 def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
@@ -193,13 +192,13 @@ def counts_query(rules: Rules) -> Sql:
     parts = []
     for part in _parts(rules):
         if part.checked:
-            parts.append(f"SELECT {failed_rule(sql, rules)} AS failed_rule, 1 AS n "
+            parts.append(f"SELECT {failed_rule(sql, rules, part)} AS failed_rule, 1 AS n "
                          f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
         else:
-            parts.append(f"SELECT 'distance' AS failed_rule, COUNT(*) AS n "
+            parts.append(f"SELECT {rule_number('distance')} AS failed_rule, COUNT(*) AS n "
                          f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
-    sums = ", ".join(f"SUM(CASE WHEN failed_rule = '{rule}' THEN n ELSE 0 END)"
-                     for rule in ("", *RULES))
+    sums = ", ".join(f"SUM(CASE WHEN failed_rule = {number} THEN n ELSE 0 END)"
+                     for number in range(len(RULES) + 1))
     # Neither database may merge the rows into the sums, or each sum would work out the
     # rule again: a subquery with a LIMIT stays apart.
     whole = "LIMIT ALL" if connection.vendor == "postgresql" else "LIMIT -1"
@@ -221,7 +220,7 @@ def ranked_query(rules: Rules, categories: list[str], language: str,
             parts.append(f"SELECT r.specialist_id, r.name_key, {score} AS bound, r.places, "
                          "r.code, r.latitude, r.longitude "
                          f"FROM {MatchRow._meta.db_table} r "
-                         f"WHERE {where} AND {failed_rule(sql, rules)} = ''")
+                         f"WHERE {where} AND {failed_rule(sql, rules, part)} = 0")
     sql.text = (f"SELECT specialist_id, name_key, bound, places, code, latitude, longitude FROM "
                 f"({' UNION ALL '.join(parts)}) AS c "
                 "ORDER BY bound DESC, name_key, specialist_id LIMIT %s OFFSET %s")
@@ -234,23 +233,30 @@ class Part:
 
     condition: str  # SQL with no parameters
     checked: bool = True  # False: each fails the distance rule; only counted
+    too_far: str = ""  # SQL: a row of this part fails the distance rule (none can if empty)
 
 
 def _parts(rules: Rules) -> list[Part]:
-    """Without a place, one part. With one: those with video visits; those without, and
-    without a single practice with coordinates (none, or several: the rule looks at each);
-    those whose one practice is in the patient's box. The rest, without video visits and
-    with one practice outside the box, fail the distance rule: counted, not checked."""
+    """Without a place, one part. With one: those with video visits (never too far); those
+    without, and without a single practice with coordinates (none, or several: the rule
+    looks at each); those whose one practice is in the patient's box (the rule measures
+    it). The rest, without video visits and with one practice outside the box, fail the
+    distance rule: counted, not checked."""
     if not rules.point:
         return [Part("")]
     low_lat, high_lat, low_lon, high_lon = (
         _number(n) for n in geo.bounding_box(rules.point, rules.travel_km))
     box = (f"r.latitude BETWEEN {low_lat} AND {high_lat} "
            f"AND r.longitude BETWEEN {low_lon} AND {high_lon}")
+    reach = (rules.travel_km / geo.KM_PER_DEGREE) ** 2
+    practices = PracticeLocation._meta.db_table
     return [
         Part("r.telemedicine = TRUE"),
-        Part("r.telemedicine = FALSE AND r.latitude IS NULL"),
-        Part(f"r.telemedicine = FALSE AND {box}"),
+        Part("r.telemedicine = FALSE AND r.latitude IS NULL",
+             too_far=f"NOT EXISTS (SELECT 1 FROM {practices} p WHERE p.specialist_id = "
+                     f"r.specialist_id AND {_in_box('p', rules.point, rules.travel_km)})"),
+        Part(f"r.telemedicine = FALSE AND {box}",
+             too_far=f"{_planar('r', rules.point)} > {_number(reach)}"),
         Part(f"r.telemedicine = FALSE AND r.latitude IS NOT NULL AND NOT ({box})",
              checked=False),
     ]

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='matchrow',
-            index=models.Index(fields=['code', 'telemedicine', 'latitude', 'longitude', 'other_code_bits'], name='matchrow_candidates'),
+            index=models.Index(fields=['code', 'telemedicine', 'latitude', 'longitude', 'other_code_bits'], include=['codes'], name='matchrow_candidates'),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
