@@ -76,29 +76,28 @@ def refresh_match_rows(specialist_ids: Iterable[int], *, apps=global_apps) -> No
 
 
 def rebuild_match_rows(*, apps=global_apps) -> int:
-    """Rewrite every row, ordered by specialty; returns the number of rows."""
+    """Rewrite every row, in the order of the candidates index; returns the number of rows."""
     Specialist = apps.get_model("directory", "Specialist")
     MatchRow = apps.get_model("directory", "MatchRow")
     table = MatchRow._meta.db_table
     columns = ", ".join(_columns(MatchRow))
     ids = Specialist.objects.order_by("id").values_list("id", flat=True)
-    with transaction.atomic():
-        MatchRow.objects.all().delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Written first to a temporary table, without indexes, then copied in the order of
+        # the index matching reads them through: the rows of one specialty then share
+        # pages, and on SQLite each row found in the index is the one after the last in
+        # the table (measured: reading a column of 8,000 rows took 0.9 ms instead of 4.8).
+        cursor.execute(f"CREATE TEMPORARY TABLE match_rows_new AS SELECT {columns} "
+                       f"FROM {table} WHERE 1 = 0")
         last = 0
         while batch := list(ids.filter(id__gt=last)[:BATCH]):
-            _insert(_rows(apps, {"__gte": batch[0], "__lte": batch[-1]}), MatchRow)
+            _insert(_rows(apps, {"__gte": batch[0], "__lte": batch[-1]}), MatchRow,
+                    "match_rows_new")
             last = batch[-1]
-        # Copy them back in the order of the index matching reads them through: the rows
-        # of one specialty then share pages, and on SQLite each row found in the index is
-        # the one after the last in the table (measured: reading a column of 8,000 rows
-        # took 0.9 ms instead of 4.8).
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE match_rows_sorted AS SELECT {columns} "
-                           f"FROM {table} ORDER BY {', '.join(SORTED)}")
-            cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} "
-                           "FROM match_rows_sorted")
-            cursor.execute("DROP TABLE match_rows_sorted")
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                       f"FROM match_rows_new ORDER BY {', '.join(SORTED)}")
+        cursor.execute("DROP TABLE match_rows_new")
     if connection.vendor == "postgresql":
         # VACUUM marks the new pages all-visible, so that the rows matching only counts are
         # counted from the index alone; it cannot run inside a transaction (a migration).
@@ -138,12 +137,12 @@ def _columns(MatchRow) -> list[str]:
             for name in FACTS]
 
 
-def _insert(rows: list[tuple], MatchRow) -> None:
-    """Plain SQL, as the importer writes (bulk.py)."""
+def _insert(rows: list[tuple], MatchRow, table: str = "") -> None:
+    """Plain SQL, as the importer writes (bulk.py), into MatchRow's table or another."""
     if not rows:
         return
     with connection.cursor() as cursor:
-        insert_rows(cursor, MatchRow._meta.db_table, _columns(MatchRow), rows)
+        insert_rows(cursor, table or MatchRow._meta.db_table, _columns(MatchRow), rows)
 
 
 def _rows(apps, which: dict) -> list[tuple]:
