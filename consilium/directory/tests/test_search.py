@@ -230,4 +230,6 @@ def test_the_directory_page_says_more_than(client, login, users, crowd, monkeypa
     text = client.get("/specialists/").content.decode()
     assert "More than 10 specialists" in text and "Narrow the search" in text
     text = client.get("/specialists/?specialty=207RC0000X").content.decode()
-    assert "3 specialists" in text and "More than" not in text
+    assert "3 specialists." in text and "More than" not in text
+    text = client.get("/specialists/?specialty=207RC0000X&near=80218&radius_km=20").content
+    assert "3 specialists within 20 km, nearest first." in text.decode()
