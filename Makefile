@@ -49,8 +49,10 @@ lint: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) node_modules var
 
-# Benchmarks: figures go to docs/benchmarks.md by hand, with date and machine.
+# Benchmarks: each run writes what it measured to docs/benchmarks-latest.md (date, machine,
+# database); docs/benchmarks.md keeps the history, with what changed and why.
 bench: $(VENV)/.installed system-deps
+	@printf '# The latest `make bench`\n\nWritten by `make bench`; the history, with what changed and why, is in [benchmarks.md](benchmarks.md).\n' > docs/benchmarks-latest.md
 	@scripts/bench-run
 	@PG_EXTRA_OPTIONS="-c shared_buffers=1GB -c effective_cache_size=8GB" \
 		scripts/with-postgres scripts/bench-run
