@@ -53,6 +53,7 @@ clean:
 # database); docs/benchmarks.md keeps the history, with what changed and why.
 bench: $(VENV)/.installed system-deps
 	@printf '# The latest `make bench`\n\nWritten by `make bench`; the history, with what changed and why, is in [benchmarks.md](benchmarks.md).\n' > docs/benchmarks-latest.md
-	@scripts/bench-run
-	@PG_EXTRA_OPTIONS="-c shared_buffers=1GB -c effective_cache_size=8GB" \
-		scripts/with-postgres scripts/bench-run
+	@scripts/bench-run; sqlite=$$?; \
+	  PG_EXTRA_OPTIONS="-c shared_buffers=1GB -c effective_cache_size=8GB" \
+	    scripts/with-postgres scripts/bench-run; postgres=$$?; \
+	  exit $$((sqlite || postgres))
