@@ -64,7 +64,8 @@ def main() -> int:
         do_save_opinion(consultation, {
             "diagnosis_agreement": "refine", "diagnosis_codes": ["C50.412"],
             "diagnosis_comment": text, "treatment_agreement": "modify",
-            "treatment_category": "surgery", "treatment_description": text, "further_tests": text, "reasoning": text * 3,
+            "treatment_category": "surgery", "treatment_description": text,
+            "further_tests": text, "reasoning": text * 3,
             "follow_up": text, "trials": "NCT00000000: " + text, "confidence": "high",
             "plain_summary": text,
             "options": [{"title": "Lumpectomy and radiation", "recommended": True, **option},
