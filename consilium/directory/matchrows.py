@@ -3,8 +3,10 @@
 Every change to a specialist, their specialties, certifications, institutions or practices
 rebuilds that specialist's rows: the signals below for changes made one object at a time,
 the importers at the end of an import (importing.Touched). rebuild_match_rows rewrites the
-whole table in specialty order, so that the rows matching reads for one specialty lie
-together on disk; it runs after a large import and from ``manage.py rebuild_match_rows``.
+whole table in the order of the index matching reads it through (SORTED), so that the rows
+read together lie together on disk; it runs after a large import and from ``manage.py
+rebuild_match_rows``. Rows rebuilt one specialist at a time go to the end of the table:
+still right, a little slower to read until the next rebuild.
 DirectorySize, the number of specialists, follows the same events.
 
 The functions take an app registry so that a migration can fill the table. They write the
