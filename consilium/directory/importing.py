@@ -25,10 +25,10 @@ from typing import TextIO
 from django.db import connection, transaction
 from django.utils import timezone
 
+from consilium.bulk import delete_rows, insert_rows, upsert_rows
 from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
-from .bulk import delete_rows, insert_rows, upsert_rows
 from .matchrows import count_directory, rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 

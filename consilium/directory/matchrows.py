@@ -27,7 +27,7 @@ from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from .bulk import insert_rows
+from consilium.bulk import insert_rows
 
 BATCH = 2000
 ACTIVE = "active"  # BoardCertification.Status.ACTIVE

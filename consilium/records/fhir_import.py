@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from consilium.bulk import insert_rows
 
 from .models import ClinicalEntry, EntryCategory, Record
 
@@ -33,7 +35,6 @@ CODE_FIELDS = ("code", "medicationCodeableConcept", "vaccineCode", "type")
 WHEN_FIELDS = ("effectiveDateTime", "onsetDateTime", "performedDateTime", "authoredOn",
                "occurrenceDateTime", "recordedDate", "issued", "date", "birthDate")
 PERIOD_FIELDS = ("effectivePeriod", "performedPeriod", "onsetPeriod")
-BATCH = 2000
 # Attached documents kept as records of their own; other kinds are counted, not kept.
 ATTACHMENT_TYPES = {"text/plain": ".txt", "application/pdf": ".pdf"}
 MAX_ATTACHMENTS = 5000
@@ -122,10 +123,30 @@ def import_record(record: Record, data: bytes) -> ImportReport:
             report.skipped.append(f"{kind}/{str(resource.get('id', '?'))[:40]}: {problem}")
     with transaction.atomic():
         ClinicalEntry.objects.filter(record=record).delete()
-        ClinicalEntry.objects.bulk_create(entries, batch_size=BATCH)
+        _insert(entries)
     report.imported = len(entries)
     report.warnings += _patient_warnings(record, entries)
     return report
+
+
+COLUMNS = ("case_id", "record_id", "resource_type", "resource_id", "category", "display",
+           "codings", "status", "effective", "value", "value_text", "unit")
+
+
+def _insert(entries: list[ClinicalEntry]) -> None:
+    """Plain SQL: bulk_create spent longer preparing the values than parsing the file took
+    (measured on a 4 MB Synthea bundle)."""
+    if not entries:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    # The same case and record on every row: their ids (UUIDs) prepared once.
+    case_id, record_id = (ClinicalEntry._meta.get_field(name).get_db_prep_value(
+        getattr(entries[0], name), connection) for name in ("case_id", "record_id"))
+    rows = ((case_id, record_id, e.resource_type, e.resource_id, e.category, e.display,
+             orjson.dumps(e.codings).decode(), e.status, adapt(e.effective), e.value,
+             e.value_text, e.unit) for e in entries)
+    with connection.cursor() as cursor:
+        insert_rows(cursor, ClinicalEntry._meta.db_table, list(COLUMNS), rows)
 
 
 def _collect_attachments(resource: dict, entry: ClinicalEntry, report: ImportReport) -> None:

@@ -1,6 +1,7 @@
 """FHIR import with the real files in ../shared/data: Synthea, IPS and official examples."""
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -66,6 +67,11 @@ def test_a_synthea_bundle_keeps_conditions_with_every_coding_and_labs_with_units
                              for c in conditions[0]["code"]["coding"]]
     lab = entries.filter(category="lab", value__isnull=False).first()
     assert lab.unit and lab.effective
+    # Written in plain SQL: the time, with its offset, and the value come back as they were.
+    observed = next(e["resource"] for e in bundle["entry"]
+                    if e["resource"].get("id") == lab.resource_id)
+    assert lab.effective == datetime.fromisoformat(observed["effectiveDateTime"])
+    assert lab.value == observed["valueQuantity"]["value"]
     # The Synthea patient is not the case's patient: the import says so.
     assert "does not match the case's patient" in record.processing_note
 

@@ -1,6 +1,9 @@
-"""Writing many directory rows at once, in plain SQL (model instances would cost more than the
-rest of an import): COPY on PostgreSQL, where it is several times faster than INSERT through
-executemany; executemany on SQLite, where an insert is already a local function call."""
+"""Writing many rows at once, in plain SQL (the directory's importers, the matching rows, the
+entries of a FHIR record): building and compiling model instances would cost more than the
+rest of the work. COPY on PostgreSQL, where it is several times faster than INSERT through
+executemany; executemany on SQLite, where an insert is already a local function call.
+Values go as the driver takes them: JSON as text, datetimes through
+connection.ops.adapt_datetimefield_value."""
 
 from collections.abc import Iterable
 
