@@ -184,6 +184,11 @@ class _Row:
 def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator[_Row]:
     names = specialty_names()
     width = max(columns.values()) + 1
+    # Where each slot's code, switch, licence and state are: looked up once, not per row.
+    slots = [(columns[f"Healthcare Provider Taxonomy Code_{n}"],
+              columns[f"Healthcare Provider Primary Taxonomy Switch_{n}"],
+              columns[f"Provider License Number_{n}"],
+              columns[f"Provider License Number State Code_{n}"]) for n in TAXONOMY_SLOTS]
     for line, row in enumerate(rows, start=2):
         report.read += 1
         if len(row) < width:
@@ -203,7 +208,7 @@ def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator
         if not get(LAST):
             report.refuse(line, f"NPI {npi} has no last name")
             continue
-        taxonomies, unknown = _taxonomies(get, names)
+        taxonomies, unknown = _taxonomies(row, slots, names)
         if not taxonomies:
             report.refuse(line, f"NPI {npi} has no known taxonomy code"
                           + (f" (“{unknown[0]}” is not a NUCC code)" if unknown else ""))
@@ -221,22 +226,22 @@ def _nppes_rows(rows, columns: dict[str, int], report: ImportReport) -> Iterator
         )
 
 
-def _taxonomies(get, names: dict[str, str]
-                ) -> tuple[list[tuple[str, bool, str, str]], list[str]]:
+def _taxonomies(row: list[str], slots: list[tuple[int, int, int, int]],
+                names: dict[str, str]) -> tuple[list[tuple[str, bool, str, str]], list[str]]:
     """(code, primary, licence number, licence state) of each known taxonomy; the first
-    marked primary is the primary one (or the first listed, when none is marked)."""
+    marked primary is the primary one (or the first listed, when none is marked). ``slots``:
+    the columns of each of the 15 (code, primary switch, licence number, licence state)."""
     found, unknown, seen = [], [], set()
-    for n in TAXONOMY_SLOTS:
-        code = get(f"Healthcare Provider Taxonomy Code_{n}").upper()
+    for code_at, switch_at, licence_at, state_at in slots:
+        code = row[code_at].strip().upper()
         if not code or code in seen:
             continue
         seen.add(code)
         if code not in names:
             unknown.append(code)
             continue
-        found.append([code, get(f"Healthcare Provider Primary Taxonomy Switch_{n}") == "Y",
-                      get(f"Provider License Number_{n}")[:20],
-                      get(f"Provider License Number State Code_{n}")[:2]])
+        found.append([code, row[switch_at].strip() == "Y", row[licence_at].strip()[:20],
+                      row[state_at].strip()[:2]])
     first = next((t for t in found if t[1]), found[0] if found else None)
     return [(t[0], t is first, t[2], t[3]) for t in found], unknown
 
@@ -261,13 +266,14 @@ def _store_nppes_batch(batch: list[_Row], report: ImportReport) -> list[int]:
     """Upsert a batch with plain SQL (bulk.py): the ORM's per-value work would cost more than
     everything else together."""
     rows = {row.npi: row for row in batch}  # the same NPI twice: the later row wins
-    now = timezone.now()
+    updated_at = Specialist._meta.get_field("updated_at").get_db_prep_save(timezone.now(),
+                                                                          connection)
     with transaction.atomic(), connection.cursor() as cursor:
-        existing = set(Specialist.objects.filter(npi__in=rows).values_list("npi", flat=True))
+        existing = set(_ids_of(cursor, rows))
         upsert_rows(cursor, Specialist._meta.db_table, [*NPPES_COLUMNS, *_defaults()],
-                    [_specialist_values(row, now) for row in rows.values()], key="npi",
+                    [_specialist_values(row, updated_at) for row in rows.values()], key="npi",
                     updated=[c for c in NPPES_COLUMNS if c != "npi"])
-        ids = dict(Specialist.objects.filter(npi__in=rows).values_list("npi", "id"))
+        ids = _ids_of(cursor, rows)
         delete_rows(cursor, SpecialistTaxonomy._meta.db_table, "specialist_id",
                     [i for npi, i in ids.items() if npi in existing])
         delete_rows(cursor, PracticeLocation._meta.db_table, "specialist_id",
@@ -304,8 +310,16 @@ def _defaults() -> dict[str, object]:
     return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields}
 
 
-def _specialist_values(row: _Row, now) -> tuple:
-    updated_at = Specialist._meta.get_field("updated_at").get_db_prep_save(now, connection)
+def _ids_of(cursor, npis: Iterable[str]) -> dict[str, int]:
+    """NPI → id of the specialists with these NPIs (plain SQL: the ORM's work on a list of
+    2,000 values cost more than the query)."""
+    npis = list(npis)
+    cursor.execute(f"SELECT npi, id FROM {Specialist._meta.db_table} "
+                   f"WHERE npi IN ({', '.join(['%s'] * len(npis))})", npis)
+    return dict(cursor.fetchall())
+
+
+def _specialist_values(row: _Row, updated_at) -> tuple:
     return (row.npi, _display_name(row.first, row.last, row.credentials),
             name_key(row.first, row.last), row.first, row.last, row.credentials, row.code,
             row.specialty, row.city, row.state, updated_at, *_defaults().values())

@@ -41,10 +41,18 @@ def key(name: str) -> str:
 
 
 @lru_cache(maxsize=10_000)
-def _listed(text: str | None) -> tuple:
-    """A JSON list column read as text (languages, networks: a handful of distinct values),
-    decoded once per distinct value."""
-    return tuple(json.loads(text)) if text else ()
+def _joined_json(text: str | None, kind: str) -> str:
+    """A JSON list column read as text (languages, networks: a handful of distinct values)
+    as MatchRow holds it, worked out once per distinct value."""
+    items = json.loads(text) if text else ()
+    if kind == "languages":
+        return joined(str(code).casefold() for code in items)
+    return joined(str(network).replace("|", " ") for network in items)
+
+
+@lru_cache(maxsize=100_000)  # the same few combinations of codes, systems, names, again and again
+def _joined_once(items: tuple) -> str:
+    return joined(items)
 
 
 @lru_cache(maxsize=2_000)
@@ -176,37 +184,41 @@ def _rows(apps, which: dict) -> list[tuple]:
         links.setdefault(specialist_id, []).append(institution)
     rows = []
     as_text = {name: Cast(name, TextField()) for name in ("languages", "insurance_networks")}
-    for specialist in Specialist.objects.filter(**themselves).values(
-            "id", "name_key", "accepting_cases", "capacity", "telemedicine", "turnaround_days",
-            "hospital_system", "institution", "focus_categories", "de_specialist_title",
-            "de_approved_by", "practising_since", "graduation_year",
-            languages_text=as_text["languages"],
-            networks_text=as_text["insurance_networks"]).order_by("id"):
-        sid = specialist["id"]
+    for specialist in Specialist.objects.filter(**themselves).annotate(
+            languages_text=as_text["languages"], networks_text=as_text["insurance_networks"]
+    ).values_list(*SPECIALIST_FACTS).order_by("id"):  # tuples: dicts cost more, a million times
+        sid = specialist[0]
         if sid not in codes:
             continue
         facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []))
-        rows += [(sid, code, joined(codes[sid]), code_bits(c for c in codes[sid] if c != code),
-                  *facts) for code in codes[sid]]
+        mine = _joined_once(tuple(codes[sid]))
+        rows += [(sid, code, mine, code_bits(c for c in codes[sid] if c != code), *facts)
+                 for code in codes[sid]]
     return rows
 
 
-def _facts(specialist: dict, until: date | None, places: list, links: list) -> tuple:
-    names = [specialist["hospital_system"], specialist["institution"]]
-    for name, system, _, _ in links:
-        names += [name, system]
+# What _facts reads of a specialist, in this order.
+SPECIALIST_FACTS = ("id", "name_key", "accepting_cases", "capacity", "telemedicine",
+                    "turnaround_days", "hospital_system", "institution", "focus_categories",
+                    "de_specialist_title", "de_approved_by", "practising_since",
+                    "graduation_year", "languages_text", "networks_text")
+
+
+def _facts(specialist: tuple, until: date | None, places: list, links: list) -> tuple:
+    (_, name_key, accepting, capacity, telemedicine, turnaround, system, institution, focus,
+     de_title, de_approved_by, practising_since, graduated, languages, networks) = specialist
+    names = [system, institution]
+    for name, linked_system, _, _ in links:
+        names += [name, linked_system]
     only = places[0] if len(places) == 1 else (None, None)
     return (
-        specialist["name_key"], until, specialist["accepting_cases"], specialist["capacity"],
-        specialist["telemedicine"], specialist["turnaround_days"],
+        name_key, until, accepting, capacity, telemedicine, turnaround,
         0.5 * any(academic for _, _, academic, _ in links)
         + 0.5 * any(centre for _, _, _, centre in links),
-        joined(key(n) for n in names if n),
-        joined(str(code).casefold() for code in _listed(specialist["languages_text"])),
-        joined(str(n).replace("|", " ") for n in _listed(specialist["networks_text"])),
-        specialist["focus_categories"], len(places), *only,
-        bool(specialist["de_specialist_title"] and specialist["de_approved_by"]),
-        specialist["practising_since"] or specialist["graduation_year"],
+        _joined_once(tuple(key(n) for n in names if n)),
+        _joined_json(languages, "languages"), _joined_json(networks, "networks"),
+        focus, len(places), *only, bool(de_title and de_approved_by),
+        practising_since or graduated,
     )
 
 

@@ -186,23 +186,26 @@ def bound(sql: Sql, rules: Rules, categories: list[str], language: str,
 
 
 def counts_query(rules: Rules) -> Sql:
-    """One row: how many specialists pass every rule, then how many fail each of RULES
-    first (conditional sums rather than a GROUP BY, which PostgreSQL sorted)."""
+    """One row: how many specialists pass every rule, how many fail each of RULES first,
+    and how many of those only counted are too far (the caller adds them to distance).
+    The checked rows are counted with COUNT FILTER: cheaper, row after row, than a GROUP
+    BY, which PostgreSQL sorted, or than conditional sums."""
     sql = Sql()
-    parts = []
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE failed_rule = {number})"
+                       for number in range(len(RULES) + 1))
+    too_far = "0"  # built before the checked parts: the parameters go in the text's order
     for part in _parts(rules):
-        if part.checked:
-            parts.append(f"SELECT {failed_rule(sql, rules, part)} AS failed_rule, 1 AS n "
-                         f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
-        else:
-            parts.append(f"SELECT {rule_number('distance')} AS failed_rule, COUNT(*) AS n "
-                         f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}")
-    sums = ", ".join(f"SUM(CASE WHEN failed_rule = {number} THEN n ELSE 0 END)"
-                     for number in range(len(RULES) + 1))
-    # Neither database may merge the rows into the sums, or each sum would work out the
-    # rule again: a subquery with a LIMIT stays apart.
+        if not part.checked:
+            too_far = (f"(SELECT COUNT(*) FROM {MatchRow._meta.db_table} r "
+                       f"WHERE {_where(sql, rules, part)})")
+    checked = [f"SELECT {failed_rule(sql, rules, part)} AS failed_rule "
+               f"FROM {MatchRow._meta.db_table} r WHERE {_where(sql, rules, part)}"
+               for part in _parts(rules) if part.checked]
+    # Neither database may merge the rows into the counts, or each count would work out
+    # the rule again: a subquery with a LIMIT stays apart.
     whole = "LIMIT ALL" if connection.vendor == "postgresql" else "LIMIT -1"
-    sql.text = f"SELECT {sums} FROM ({' UNION ALL '.join(parts)} {whole} OFFSET 0) AS c"
+    sql.text = (f"SELECT {counts}, {too_far} "
+                f"FROM ({' UNION ALL '.join(checked)} {whole} OFFSET 0) AS c")
     return sql
 
 

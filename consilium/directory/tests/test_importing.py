@@ -39,6 +39,7 @@ def nppes_row(sample: list[str], taxonomies=(), **changes) -> list[str]:
         row[HEADER.index(f"Healthcare Provider Taxonomy Code_{n}")] = code
         row[HEADER.index(f"Healthcare Provider Primary Taxonomy Switch_{n}")] = primary
         row[HEADER.index(f"Provider License Number_{n}")] = f"L{n}"
+        row[HEADER.index(f"Provider License Number State Code_{n}")] = "NE"
     for column, value in changes.items():
         row[HEADER.index(column)] = value
     return row
@@ -73,8 +74,9 @@ def test_nppes_import_creates_individuals_with_specialties_and_places(db):
     assert (wiebe.name, wiebe.credentials, wiebe.city, wiebe.state) == (
         "Dr. David Wiebe", "M.D.", "Kearney", "NE")
     assert wiebe.taxonomy_code == "207RX0202X" and wiebe.specialty == "Medical Oncology"
-    assert {(t.code, t.primary) for t in wiebe.taxonomies.all()} == {
-        ("207RX0202X", True), ("208D00000X", False)}
+    assert {(t.code, t.primary, t.license_number, t.license_state)
+            for t in wiebe.taxonomies.all()} == {
+        ("207RX0202X", True, "L1", "NE"), ("208D00000X", False, "L2", "NE")}
     place = wiebe.locations.get()
     assert place.postal_code == "688472944" and place.source == "nppes"
     assert 40.6 < place.latitude < 40.8 and -99.2 < place.longitude < -98.9  # Kearney, NE

@@ -215,6 +215,21 @@ def test_a_renamed_specialist_is_found_by_the_new_name_in_a_specialty(crowd):
     assert [f.specialist.id for f in found.items] == [specialist.id]
 
 
+def test_a_zip_code_is_placed_as_zipcodes_places_it_one_code_at_a_time():
+    """zip_point reads a three-digit area at a time; every code of the package, and a few
+    that are not codes, come out as zipcodes.matching gives them."""
+    import zipcodes
+
+    for place in zipcodes.list_all():
+        code = place["zip_code"]
+        expected = (float(place["lat"]), float(place["long"])) if place["lat"] else None
+        assert geo.zip_point(code) == expected, code
+        assert geo.zip_point(f" {code}-1234") == expected, code
+    assert not zipcodes.matching("00000") and not zipcodes.matching("99999")
+    for not_a_code in ("00000", "99999", "1001", "1001a", "", "ABCDE"):
+        assert geo.zip_point(not_a_code) is None
+
+
 def test_grid_cells():
     assert geo.cell_of(None, 1.0) is None
     assert geo.cell_of(39.6, -104.99) == geo.cell_of(39.7, -104.98)
