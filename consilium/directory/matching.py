@@ -228,11 +228,9 @@ def _load(ids: list[int], on_hand: dict[int, tuple[int, int]]) -> dict[int, Spec
 
 def _on_hand() -> dict[int, tuple[int, int]]:
     """Open consultations and capacity of everyone with a consultation on hand (few)."""
-    open_now = dict(Consultation.objects.filter(status__in=OPEN_STATUSES).order_by()
-                    .values("specialist").annotate(n=Count("id"))
-                    .values_list("specialist", "n"))
-    return {i: (open_now[i], capacity) for i, capacity in Specialist.objects.filter(
-        id__in=open_now).values_list("id", "capacity")}
+    return {specialist_id: (open_now, capacity) for specialist_id, capacity, open_now in
+            Consultation.objects.filter(status__in=OPEN_STATUSES).order_by()
+            .values_list("specialist_id", "specialist__capacity").annotate(n=Count("id"))}
 
 
 def systems_to_avoid(case: Case) -> set[str]:

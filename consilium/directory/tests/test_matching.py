@@ -112,7 +112,9 @@ def test_accepting_and_under_capacity(case, specialists, users):
     assert paused.name not in names and full.name not in names
     full.capacity = 2
     full.save()
-    assert full.name in proposed(case)
+    (half,) = [p for p in match_case(case, limit=50).proposals if p.specialist == full]
+    assert half.components["load"] == 0.5  # one of two places in use
+    assert "1 of 2 consultation places in use" in half.reasons
 
 
 def test_within_the_travel_distance_unless_video_visits(case, specialists):
