@@ -16,7 +16,7 @@ from consilium.cases.models import Case, EventKind
 from consilium.consultations import service_level
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput, NotAllowed
-from consilium.records.actions import Upload, do_add_records
+from consilium.records.actions import Upload, do_add_records, forget_stored
 
 from .models import MAX_BODY, Message, ReadMark
 
@@ -53,18 +53,24 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] 
         raise InvalidInput(errors)
     if not case.is_open:
         raise Conflict("This case is closed; its messages can be read but not added to.")
-    with transaction.atomic():
-        message = Message.objects.create(case=case, author=acting_user,
-                                         author_role=acting_user.role, reply_to=thread,
-                                         body=body, blocking=blocking)
-        if files:
-            message.attachments.set(_stored(case, files, acting_user))
-        if blocking:
-            _stop_the_clock(consultation, acting_user)
-        if thread is not None and thread.blocking and acting_user.role in PATIENT_SIDE:
-            _answered(thread, consultation, acting_user)
-        _read_up_to(case, acting_user, message.created_at)
-        record(acting_user, "message.create", message, case_id=case.id)
+    outcomes = []
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(case=case, author=acting_user,
+                                             author_role=acting_user.role, reply_to=thread,
+                                             body=body, blocking=blocking)
+            if files:
+                outcomes = do_add_records(case, list(files), acting_user=acting_user)
+                message.attachments.set(_attached(outcomes))
+            if blocking:
+                _stop_the_clock(consultation, acting_user)
+            if thread is not None and thread.blocking and acting_user.role in PATIENT_SIDE:
+                _answered(thread, consultation, acting_user)
+            _read_up_to(case, acting_user, message.created_at)
+            record(acting_user, "message.create", message, case_id=case.id)
+    except BaseException:
+        forget_stored(outcomes)  # the message is not sent: neither are its files
+        raise
     notify_users(_others(case, acting_user), "You have a new message in Consilium")
     return message
 
@@ -88,9 +94,9 @@ def _is_uuid(value) -> bool:
     return True
 
 
-def _stored(case: Case, files: list[Upload], user) -> list:
-    """Each file becomes a record of the case; one refused file refuses the message."""
-    outcomes = do_add_records(case, list(files), acting_user=user)
+def _attached(outcomes) -> list:
+    """Each file became a record of the case (or was one already); one refused file
+    refuses the message."""
     refused = [o for o in outcomes if o.status == "refused"]
     if refused:
         raise InvalidInput({"files": "; ".join(f"{o.name}: {o.message}" for o in refused)})

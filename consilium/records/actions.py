@@ -92,6 +92,15 @@ def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Ou
     return outcomes
 
 
+def forget_stored(outcomes: list[Outcome]) -> None:
+    """Delete the files of the records these outcomes stored, when the transaction that
+    created the records is rolled back (a message refused for another of its files): the
+    rows go with the rollback, their encrypted files would stay."""
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            storage.delete(outcome.record.storage_name)
+
+
 def _check(case: Case, upload: Upload):
     if upload.size > settings.RECORDS_MAX_FILE_BYTES:
         raise Refused(f"The file is larger than {_gb(settings.RECORDS_MAX_FILE_BYTES)}.")

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consilium.audit.models import AuditEntry
@@ -90,6 +91,24 @@ def test_attachments_become_records(journey, users, settings):
         do_send_message(case, {"body": "A program"}, acting_user=users["patient"], files=[bad])
     assert "run.exe" in refused.value.errors["files"]
     assert Message.objects.count() == 1 and case.records.count() == 1
+
+
+def test_a_refused_message_leaves_none_of_its_files_behind(journey, users):
+    """A good file stored before a refused one is taken away with the message; a file the
+    case already held stays."""
+    case, _ = journey("submitted")
+    letter = b"Referral letter: please see the patient."
+    do_send_message(case, {"body": "The letter."}, acting_user=users["patient"],
+                    files=[Upload("letter.txt", io.BytesIO(letter), len(letter))])
+    before = set(default_storage.listdir("records")[1])
+    good = Upload("scan-report.txt", io.BytesIO(b"CT report: no change since March."), 33)
+    again = Upload("letter-again.txt", io.BytesIO(letter), len(letter))  # already held
+    bad = Upload("run.exe", io.BytesIO(b"MZ\x90\x00" + b"\x00" * 60), 64)
+    with pytest.raises(InvalidInput):
+        do_send_message(case, {"body": "Three files"}, acting_user=users["patient"],
+                        files=[good, again, bad])
+    assert Message.objects.count() == 1 and case.records.count() == 1
+    assert set(default_storage.listdir("records")[1]) == before
 
 
 def test_notices_reach_everyone_else(journey, users, settings,
