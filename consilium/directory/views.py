@@ -26,12 +26,13 @@ DIRECTORY_PAGE = 25
 
 @login_required
 def specialist_list(request):
-    """The directory: by the start of a name, specialty, place; htmx refreshes the results
-    as the coordinator types."""
+    """The directory: by the start of a name, specialty, condition, place; htmx refreshes
+    the results as the coordinator types."""
     get = request.GET
     query = SpecialistQuery(
         q=get.get("q", "").strip(), specialty=get.get("specialty", "").strip(),
-        near=get.get("near", "").strip(), radius_km=_number(get.get("radius_km"), 100),
+        condition=get.get("condition", "").strip(), near=get.get("near", "").strip(),
+        radius_km=_number(get.get("radius_km"), 100),
         accepting=True if get.get("accepting") else None)
     errors, items, page, exact = {}, [], None, True
     wanted = int(get["page"]) if get.get("page", "").isdigit() else 1

@@ -248,3 +248,15 @@ def test_the_directory_page_says_more_than(client, login, users, crowd, monkeypa
     assert "3 specialists." in text and "More than" not in text
     text = client.get("/specialists/?specialty=207RC0000X&near=80218&radius_km=20").content
     assert "3 specialists within 20 km, nearest first." in text.decode()
+
+
+def test_the_directory_page_searches_by_condition(client, login, users, directory):
+    login(users["coordinator"])
+    text = client.get("/specialists/?condition=C50.912&near=80218&radius_km=100").content
+    text = text.decode()
+    # Breast cancer near Denver: the two oncologists there, not the cardiologist in Chicago.
+    assert "Dr. Helen Okafor" in text and "Dr. Ken Okamoto" in text
+    assert "Dr. Daniel Weiss" not in text and "Dr. Aisha Rahman" not in text
+    assert 'value="C50.912"' in text  # kept in the form
+    refused = client.get("/specialists/?condition=NOPE")
+    assert refused.status_code == 422 and "NOPE" in refused.content.decode()
