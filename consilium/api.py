@@ -6,9 +6,9 @@ Every error answers ``{"detail": "...", "errors": {"field": "message"}}`` (``err
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from consilium.accounts.models import ApiToken
 from consilium.errors import DomainError, InvalidInput
@@ -24,11 +24,24 @@ class BearerToken(HttpBearer):
         return user
 
 
+class VerifiedSession(SessionAuth):
+    """The pages' session (the interactive docs use it), once any second factor is confirmed."""
+
+    def authenticate(self, request, key):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if user.needs_two_factor and not user.is_verified():
+            raise HttpError(403, "Confirm the code from your authenticator app before using "
+                                 "the API.")
+        return user
+
+
 api = NinjaAPI(
     title="Consilium API",
     version="1",
     description="Medical second opinions: cases, consultations, opinions and decisions.",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), VerifiedSession()],
     urls_namespace="api",
     docs_url="/docs",
 )

@@ -76,6 +76,8 @@ def two_factor(request):
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+            # A new session key for the stronger sign-in (django-otp keeps the old one).
+            request.session.cycle_key()
             otp_login(request, device)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
