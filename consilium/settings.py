@@ -203,13 +203,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Account lockout (django-axes): five failures for a username from one address lock it.
+# Behind a TLS proxy (CONSILIUM_BEHIND_PROXY) the client's address is the PROXY_COUNT-th
+# entry from the right of X-Forwarded-For (consilium/proxy.py); otherwise the peer's.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+PROXY_COUNT = env_int("PROXY_COUNT", 1)
+if PROXY_COUNT < 1:
+    raise ImproperlyConfigured("CONSILIUM_PROXY_COUNT is the number of proxies in front, 1 or more")
+# Account lockout (django-axes): five failures for a username from one client address lock
+# it there; after LOGIN_DELAY_AFTER failures from anywhere each further attempt waits 1, 2,
+# 4 … LOGIN_DELAY_MAX_SECONDS seconds, except from addresses it signed in from before
+# (consilium/accounts/lockout.py).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "consilium.proxy.client_address"
+AXES_HANDLER = "consilium.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "consilium.accounts.lockout.lockout_response"
+LOGIN_DELAY_AFTER = env_int("LOGIN_DELAY_AFTER", 10)
+LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 60)
 
 OTP_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
 # Roles that must confirm a one-time code after their password.
@@ -272,7 +286,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "consilium@localhost")
 
 # Security headers: safe by default, relaxed only for local development over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # The preload directive alone enrols nothing; it lets a deployer submit the domain.

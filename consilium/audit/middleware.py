@@ -1,3 +1,5 @@
+from consilium.proxy import client_address
+
 from .context import client_ip
 
 
@@ -8,7 +10,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = client_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = client_ip.set(client_address(request))
         try:
             return self.get_response(request)
         finally:

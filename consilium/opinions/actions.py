@@ -235,13 +235,14 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
                     ) -> Opinion:
     """Sign and lock the opinion after re-authentication; the case moves to opinion
     delivered and the patient is told."""
+    # Outside the transaction: its rollback would take the counted failure with it.
+    confirm_identity(request, acting_user, secret)
     with transaction.atomic():
         opinion = _load_for_writing(consultation, acting_user)
         question_ids = list(consultation.case.questions.values_list("id", flat=True))
         errors = missing_for_signing(opinion, question_ids)
         if errors:
             raise InvalidInput(errors)
-        confirm_identity(request, acting_user, secret)
         opinion.signed_at, opinion.signed_by = timezone.now(), acting_user
         opinion.signed_content = opinion_content(opinion)
         opinion.content_sha256 = sha256_of(opinion.signed_content)
@@ -309,13 +310,13 @@ def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret
         raise InvalidInput({"body": f"Keep this under {TEXT_LIMIT:,} characters."})
     if answers is not None and answers.opinion_id != opinion.pk:
         raise InvalidInput({"answers": "That question is not about this opinion."})
+    confirm_identity(request, acting_user, secret)  # before the transaction, as in signing
     with transaction.atomic():
         case = Case.objects.select_for_update().get(id=opinion.consultation.case_id)
         if not opinion.is_signed:
             raise Conflict("Sign the opinion first; until then, edit it.")
         if answers is not None and Addendum.objects.filter(answers=answers).exists():
             raise Conflict("That question already has an answer.")
-        confirm_identity(request, acting_user, secret)
         last = opinion.addenda.order_by("-number").first()
         addendum = Addendum(opinion=opinion, number=(last.number + 1) if last else 1,
                             body=body, answers=answers, signed_by=acting_user,
