@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 
 from consilium.cases.access import access_case_by_id
+from consilium.errors import InvalidInput
 
 from .matching import COMPONENT_NAMES, RULES, match_case, may_see_matches
 from .search import SpecialistQuery, search_specialists
@@ -37,21 +38,57 @@ class SpecialistPage(Schema):
     items: list[FoundOut]
 
 
+class SpecialistSearchIn(Schema):
+    """What ``POST /specialists/search`` reads from its body: the filters of the listing and
+    ``condition``, which is health data and so never travels in a URL."""
+
+    q: str = ""
+    specialty: str = ""
+    condition: str = ""
+    near: str = ""
+    radius_km: float = 100
+    telemedicine: bool | None = None
+    language: str = ""
+    insurance: str = ""
+    accepting: bool | None = None
+    sort: str = "relevance"
+    limit: int = 50
+    offset: int = 0
+
+
 @router.get("", response=SpecialistPage)
-def list_specialists(request, q: str = "", specialty: str = "", condition: str = "",
-                     near: str = "", radius_km: float = 100, telemedicine: bool | None = None,
+def list_specialists(request, q: str = "", specialty: str = "", near: str = "",
+                     radius_km: float = 100, telemedicine: bool | None = None,
                      language: str = "", insurance: str = "", accepting: bool | None = None,
                      sort: str = "relevance", limit: int = 50, offset: int = 0):
-    """Search the directory. ``q``: the start of a name (last name first, or as shown);
-    ``specialty``: a NUCC code; ``condition``: an ICD-10-CM code (specialists in the
-    specialties that fit it); ``near``: a US ZIP code or "latitude,longitude", with
+    """List the directory. ``q``: the start of a name (last name first, or as shown);
+    ``specialty``: a NUCC code; ``near``: a US ZIP code or "latitude,longitude", with
     ``radius_km``; ``sort``: ``relevance`` (by name; nearest first when ``near`` is given)
-    or ``distance``. ``count`` stops at 1,000 (``count_exact`` is then false)."""
-    query = SpecialistQuery(q=q, specialty=specialty, condition=condition, near=near,
-                            radius_km=radius_km, telemedicine=telemedicine,
-                            language=language, insurance=insurance, accepting=accepting,
-                            sort=sort)
-    result = search_specialists(query, limit=max(1, min(limit, 200)), offset=max(0, offset))
+    or ``distance``. ``count`` stops at 1,000 (``count_exact`` is then false). To search by
+    a condition, use ``POST /specialists/search``: a ``condition`` here is refused (422),
+    since a diagnosis must not reach access logs and browser history through a URL."""
+    if "condition" in request.GET:
+        raise InvalidInput({"condition": "A condition is health data: send it in the body "
+                                         "of POST /api/v1/specialists/search."})
+    return _search(SpecialistSearchIn(
+        q=q, specialty=specialty, near=near, radius_km=radius_km, telemedicine=telemedicine,
+        language=language, insurance=insurance, accepting=accepting, sort=sort, limit=limit,
+        offset=offset))
+
+
+@router.post("/search", response=SpecialistPage)
+def search_specialists_posted(request, payload: SpecialistSearchIn):
+    """Search the directory with the filters in the body, ``condition`` (an ICD-10-CM code:
+    specialists in the specialties that fit it) among them; the other fields mean what they
+    mean on ``GET /specialists``. Nothing is stored; it is a read sent as POST so that the
+    condition stays out of URLs."""
+    return _search(payload)
+
+
+def _search(wanted: SpecialistSearchIn) -> dict:
+    query = SpecialistQuery(**wanted.model_dump(exclude={"limit", "offset"}))
+    result = search_specialists(query, limit=max(1, min(wanted.limit, 200)),
+                                offset=max(0, wanted.offset))
     return {"count": result.count, "count_exact": result.exact, "items": result.items}
 
 

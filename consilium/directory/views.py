@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.actions import OFFERABLE_STATES, may_offer
@@ -22,20 +23,26 @@ from .search import SpecialistQuery, search_specialists
 
 MATCHES_SHOWN = 20
 DIRECTORY_PAGE = 25
+SEARCH_FIELDS = {"q", "specialty", "condition", "near", "radius_km", "accepting"}
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def specialist_list(request):
     """The directory: by the start of a name, specialty, condition, place; htmx refreshes
-    the results as the coordinator types."""
-    get = request.GET
+    the results as the coordinator types. The search is posted (page number included): a
+    condition, beside a patient's ZIP code, is health data and stays out of URLs."""
+    if request.method == "GET" and SEARCH_FIELDS & set(request.GET):
+        return redirect("specialist_list")  # an old address: drop the search
+    posted = request.POST
     query = SpecialistQuery(
-        q=get.get("q", "").strip(), specialty=get.get("specialty", "").strip(),
-        condition=get.get("condition", "").strip(), near=get.get("near", "").strip(),
-        radius_km=_number(get.get("radius_km"), 100),
-        accepting=True if get.get("accepting") else None)
+        q=posted.get("q", "").strip(), specialty=posted.get("specialty", "").strip(),
+        condition=posted.get("condition", "").strip(), near=posted.get("near", "").strip(),
+        radius_km=_number(posted.get("radius_km"), 100),
+        accepting=True if posted.get("accepting") else None)
     errors, items, page, exact = {}, [], None, True
-    wanted = int(get["page"]) if get.get("page", "").isdigit() else 1
+    number = (posted if request.method == "POST" else request.GET).get("page", "")
+    wanted = int(number) if number.isdigit() else 1
     try:
         result = search_specialists(query, limit=DIRECTORY_PAGE,
                                     offset=(max(wanted, 1) - 1) * DIRECTORY_PAGE)

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
@@ -39,17 +39,22 @@ PRIVATE_CACHE = "private, max-age=3600"
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def record_list(request, case_id):
-    """All of a case's records: search their names and text, filter by type, page."""
+    """All of a case's records: search their names and text, filter by type, page. The search
+    is posted (page number included): what is typed is health data and stays out of URLs."""
     case = access_case_by_id(request.user, case_id, action="case.records")
-    query = request.GET.get("q", "").strip()[:200]
-    record_type = request.GET.get("type", "")
+    if request.method == "GET" and ("q" in request.GET or "type" in request.GET):
+        return redirect("case_records", case_id=case.id)  # an old address: drop the search
+    search = request.POST if request.method == "POST" else request.GET  # GET: the page only
+    query = request.POST.get("q", "").strip()[:200]
+    record_type = request.POST.get("type", "")
     records = case.records.select_related("uploaded_by", "preview", "source").defer("text")
     if query:
         records = records.filter(Q(name__icontains=query) | Q(text__icontains=query))
     if record_type in RecordType.values:
         records = records.filter(record_type=record_type)
-    page = Paginator(records, RECORDS_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(records, RECORDS_PAGE).get_page(search.get("page"))
     record_case_list_records(request.user, case, page.object_list)
     series = list(case.imaging_series.select_related("preview_record__preview"))
     return render(request, "records/list.html", {

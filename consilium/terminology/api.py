@@ -1,8 +1,10 @@
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from .search import search_icd10
 
 router = Router(tags=["terminology"])
+MOVED = ("Search words are health data and are not read from a URL: send them in the body "
+         "of POST /api/v1/terminology/icd10/search.")
 
 
 class Icd10Out(Schema):
@@ -14,7 +16,24 @@ class Icd10Out(Schema):
     is_leaf: bool
 
 
-@router.get("/icd10", response=list[Icd10Out], auth=None)
-def icd10(request, q: str = "", limit: int = 20):
-    """Search ICD-10-CM by words ("breast cancer") or by code ("C50.91"); public."""
-    return search_icd10(q, limit)
+class Icd10SearchIn(Schema):
+    q: str = Field("", max_length=200, description='words ("breast cancer") or a code')
+    limit: int = 20
+
+
+class GoneOut(Schema):
+    detail: str
+
+
+@router.post("/icd10/search", response=list[Icd10Out], auth=None)
+def icd10_search(request, payload: Icd10SearchIn):
+    """Search ICD-10-CM by words ("breast cancer") or by code ("C50.91"); public. A read sent
+    as POST: what a patient types about their diagnosis stays out of URLs and access logs."""
+    return search_icd10(payload.q, payload.limit)
+
+
+@router.get("/icd10", response={410: GoneOut}, auth=None, deprecated=True)
+def icd10(request):
+    """Removed: the search moved to ``POST /terminology/icd10/search``, its words in the body.
+    Answers 410 whatever the query string holds, and reads none of it."""
+    return Status(410, {"detail": MOVED})

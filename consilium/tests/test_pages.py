@@ -197,12 +197,12 @@ def test_notices_carry_no_health_data(users, journey, django_capture_on_commit_c
 def test_the_directory_search_answers_htmx_with_the_results_alone(client, login, users,
                                                                   specialists):
     login(users["coordinator"])
-    full = client.get("/specialists/?q=weiss").content.decode()
+    full = client.post("/specialists/", {"q": "weiss"}).content.decode()
     assert "<html" in full and "Dr. Daniel Weiss" in full and "Dr. Helen Okafor" not in full
-    partial = client.get("/specialists/?q=okafor", headers={"HX-Request": "true"})
+    partial = client.post("/specialists/", {"q": "okafor"}, headers={"HX-Request": "true"})
     body = partial.content.decode()
     assert "<html" not in body and "Dr. Helen Okafor" in body
-    empty = client.get("/specialists/?q=nobody", headers={"HX-Request": "true"})
+    empty = client.post("/specialists/", {"q": "nobody"}, headers={"HX-Request": "true"})
     assert "No specialist matches" in empty.content.decode()
 
 

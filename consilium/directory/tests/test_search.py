@@ -1,4 +1,4 @@
-"""Searching the directory through GET /api/v1/specialists."""
+"""Searching the directory: GET /api/v1/specialists, POST /api/v1/specialists/search."""
 
 import pytest
 
@@ -41,10 +41,11 @@ def test_by_the_start_of_a_name(api, users, directory):
 def test_by_specialty_and_by_condition(api, users, directory):
     assert names(api(users["patient"], "GET", "/specialists?specialty=207RC0000X")) == [
         "Dr. Daniel Weiss"]
-    breast = names(api(users["patient"], "GET", "/specialists?condition=C50.912"))
+    breast = names(api(users["patient"], "POST", "/specialists/search",
+                       {"condition": "C50.912"}))
     assert set(breast) == {"Dr. Helen Okafor", "Dr. Ken Okamoto", "Dr. Aisha Rahman"}
-    both = names(api(users["patient"], "GET",
-                     "/specialists?condition=C50.912&specialty=2086X0206X"))
+    both = names(api(users["patient"], "POST", "/specialists/search",
+                     {"condition": "C50.912", "specialty": "2086X0206X"}))
     assert both == ["Dr. Aisha Rahman"]
 
 
@@ -68,18 +69,18 @@ def test_by_video_language_network_and_availability(api, users, directory):
 
 def test_a_condition_near_a_place_applies_every_filter(api, users, directory):
     """A specialty or condition near a place reads the matching rows: the same filters."""
-    def near(extra=""):
-        return names(api(users["patient"], "GET",
-                         f"/specialists?condition=C50.912&near=80202&radius_km=3000{extra}"))
+    def near(**extra):
+        return names(api(users["patient"], "POST", "/specialists/search", {
+            "condition": "C50.912", "near": "80202", "radius_km": 3000, **extra}))
     assert near() == ["Dr. Helen Okafor", "Dr. Ken Okamoto", "Dr. Aisha Rahman"]
-    assert near("&telemedicine=false") == ["Dr. Ken Okamoto"]
-    assert near("&telemedicine=true") == ["Dr. Helen Okafor", "Dr. Aisha Rahman"]
-    assert near("&language=AR") == ["Dr. Aisha Rahman"]
-    assert near("&insurance=gold") == ["Dr. Helen Okafor"]
-    assert near("&q=okam") == ["Dr. Ken Okamoto"]
+    assert near(telemedicine=False) == ["Dr. Ken Okamoto"]
+    assert near(telemedicine=True) == ["Dr. Helen Okafor", "Dr. Aisha Rahman"]
+    assert near(language="AR") == ["Dr. Aisha Rahman"]
+    assert near(insurance="gold") == ["Dr. Helen Okafor"]
+    assert near(q="okam") == ["Dr. Ken Okamoto"]
     directory["okafor"].accepting_cases = False
     directory["okafor"].save()
-    assert near("&accepting=true") == ["Dr. Ken Okamoto", "Dr. Aisha Rahman"]
+    assert near(accepting=True) == ["Dr. Ken Okamoto", "Dr. Aisha Rahman"]
 
 
 def test_a_specialty_near_a_place_finds_the_nearest_of_several_practices(directory):
@@ -107,7 +108,6 @@ def test_paged(api, users, directory):
 
 @pytest.mark.parametrize("query, field, words", [
     ("specialty=999999999X", "specialty", "999999999X"),
-    ("condition=Q99.999", "condition", "Q99.999"),
     ("near=00000", "near", "00000"),
     ("near=somewhere", "near", "somewhere"),
     ("near=80218&radius_km=0", "radius_km", "between"),
@@ -117,6 +117,19 @@ def test_bad_input_is_named(api, users, directory, query, field, words):
     response = api(users["patient"], "GET", f"/specialists?{query}")
     assert response.status_code == 422
     assert words in response.json()["errors"][field]
+
+
+def test_a_bad_condition_is_named(api, users, directory):
+    response = api(users["patient"], "POST", "/specialists/search", {"condition": "Q99.999"})
+    assert response.status_code == 422
+    assert "Q99.999" in response.json()["errors"]["condition"]
+
+
+def test_a_condition_is_not_read_from_a_url(api, users, directory):
+    """A diagnosis in the query string is refused, with the way to send it, and unread."""
+    response = api(users["patient"], "GET", "/specialists?condition=C50.912")
+    assert response.status_code == 422 and "items" not in response.json()
+    assert "POST /api/v1/specialists/search" in response.json()["errors"]["condition"]
 
 
 def test_near_reads_a_bounding_box_not_every_location(directory, django_assert_num_queries):
@@ -244,19 +257,21 @@ def test_the_directory_page_says_more_than(client, login, users, crowd, monkeypa
     login(users["coordinator"])
     text = client.get("/specialists/").content.decode()
     assert "More than 10 specialists" in text and "Narrow the search" in text
-    text = client.get("/specialists/?specialty=207RC0000X").content.decode()
+    text = client.post("/specialists/", {"specialty": "207RC0000X"}).content.decode()
     assert "3 specialists." in text and "More than" not in text
-    text = client.get("/specialists/?specialty=207RC0000X&near=80218&radius_km=20").content
+    text = client.post("/specialists/", {"specialty": "207RC0000X", "near": "80218",
+                                       "radius_km": "20"}).content
     assert "3 specialists within 20 km, nearest first." in text.decode()
 
 
 def test_the_directory_page_searches_by_condition(client, login, users, directory):
     login(users["coordinator"])
-    text = client.get("/specialists/?condition=C50.912&near=80218&radius_km=100").content
+    text = client.post("/specialists/", {"condition": "C50.912", "near": "80218",
+                                       "radius_km": "100"}).content
     text = text.decode()
     # Breast cancer near Denver: the two oncologists there, not the cardiologist in Chicago.
     assert "Dr. Helen Okafor" in text and "Dr. Ken Okamoto" in text
     assert "Dr. Daniel Weiss" not in text and "Dr. Aisha Rahman" not in text
     assert 'value="C50.912"' in text  # kept in the form
-    refused = client.get("/specialists/?condition=NOPE")
+    refused = client.post("/specialists/", {"condition": "NOPE"})
     assert refused.status_code == 422 and "NOPE" in refused.content.decode()

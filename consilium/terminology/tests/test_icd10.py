@@ -59,18 +59,37 @@ def test_normalise_code():
 
 
 def test_the_api_is_public_and_limited(client):
-    response = client.get("/api/v1/terminology/icd10", {"q": "breast cancer", "limit": 3})
+    def search(body):
+        return client.post("/api/v1/terminology/icd10/search", body,
+                           content_type="application/json")
+    response = search({"q": "breast cancer", "limit": 3})
     assert response.status_code == 200
     body = response.json()
     assert len(body) == 3 and body[0]["code"] == "C50"
     assert set(body[0]) == {"code", "description", "kind", "chapter", "block", "is_leaf"}
-    assert len(client.get("/api/v1/terminology/icd10", {"q": "C", "limit": 500}).json()) <= 100
+    assert len(search({"q": "C", "limit": 500}).json()) <= 100
+    assert search({"q": "x" * 201}).status_code == 422
+
+
+def test_the_api_reads_no_search_words_from_a_url(client):
+    """The words a patient types are health data: a GET with them is refused, unread."""
+    response = client.get("/api/v1/terminology/icd10", {"q": "breast cancer"})
+    assert response.status_code == 410
+    assert "POST /api/v1/terminology/icd10/search" in response.json()["detail"]
+    assert "C50" not in response.content.decode()
 
 
 def test_suggestions_for_a_field(client):
-    page = client.get("/terminology/icd10/suggestions/",
-                      {"q": "breast cancer", "target": "id_diagnosis_codes"})
+    page = client.post("/terminology/icd10/suggestions/",
+                       {"q": "breast cancer", "target": "id_diagnosis_codes"})
     body = page.content.decode()
     assert 'data-icd10-code="C50"' in body and 'data-target="id_diagnosis_codes"' in body
-    assert "No code matches" in client.get("/terminology/icd10/suggestions/",
-                                           {"q": "xyzzy"}).content.decode()
+    assert "No code matches" in client.post("/terminology/icd10/suggestions/",
+                                            {"q": "xyzzy"}).content.decode()
+
+
+def test_suggestions_are_not_searched_from_a_url(client):
+    """The picker posts the words; a GET with them in the query string searches nothing."""
+    response = client.get("/terminology/icd10/suggestions/",
+                          {"q": "breast cancer", "target": "id_diagnosis_codes"})
+    assert response.status_code == 405 and b"C50" not in response.content
