@@ -2,11 +2,13 @@
 
 Every DICOM image is de-identified (dicom.deidentify, consistent within the case) as the zip
 is written, so neither the original nor the whole zip is ever held in memory. Folder names
-say only the study and series number and the modality. A README lists the series whose
-pixels carry burned-in text, which de-identification cannot remove.
+say only the study and series number and the modality, in letters and digits alone (a header
+value is never a path). A README lists the series whose pixels may carry burned-in text,
+which de-identification cannot remove.
 """
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 
@@ -41,32 +43,41 @@ def deidentified_zip(series: Iterable[ImagingSeries], case_id) -> Iterator[bytes
         studies: dict[str, int] = {}
         for number, one in enumerate(series, start=1):
             study = studies.setdefault(one.study_uid, len(studies) + 1)
-            folder = f"study-{study}/series-{number}-{one.modality or 'images'}"
-            if one.burned_in_annotation:
-                warnings.append(folder)
+            folder = f"study-{study}/series-{number}-{_safe(one.modality) or 'images'}"
+            burned_in = one.burned_in_annotation
             images = one.records.order_by("instance_number", "name")
             for index, record in enumerate(images, start=1):
                 copy = io.BytesIO()
                 with storage.plaintext_copy(record) as original:
-                    dicom.deidentify(original, copy, case_id=case_id)
+                    burned_in |= dicom.deidentify(original, copy, case_id=case_id)
                 archive.writestr(f"{folder}/image-{index:05d}.dcm", copy.getvalue())
                 yield pipe.take()
+            if burned_in:
+                warnings.append(folder)
         archive.writestr("README.txt", _readme(warnings))
     yield pipe.take()
+
+
+def _safe(text: str) -> str:
+    """A header value as part of a file name: capital letters and digits only."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper())[:16]
 
 
 def _readme(warnings: list[str]) -> str:
     lines = [
         "De-identified imaging from Consilium.",
         "",
-        "Names, identifiers, addresses, institutions, physicians and device serial numbers",
-        "were removed or replaced, dates shifted and UIDs replaced consistently (DICOM PS3.15",
-        "Basic Application Level Confidentiality Profile); private tags were removed.",
+        "Every image was de-identified by the DICOM PS3.15 Basic Application Level",
+        "Confidentiality Profile (Table E.1-1): names, identifiers, addresses, institutions,",
+        "physicians, devices and descriptions were removed or replaced, UIDs replaced and",
+        "dates shifted consistently (Retain Longitudinal Temporal Information with Modified",
+        "Dates); private tags were removed. The pixels were not changed.",
         "",
     ]
     if warnings:
-        lines += ["WARNING: these series have text burned into the pixels, which may identify",
-                  "the patient. Check the images before sharing them:", ""]
+        lines += ["WARNING: these series may have text burned into the pixels (flagged so, or",
+                  "ultrasound, fluoroscopy, endoscopy, photographs or screen captures), which",
+                  "may identify the patient. Check the images before sharing them:", ""]
         lines += [f"  {folder}" for folder in warnings]
     else:
         lines.append("No series is flagged as having text burned into its pixels.")
