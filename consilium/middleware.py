@@ -1,6 +1,26 @@
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from consilium.errors import DomainError
+
+# Paths whose answers may hold health data (or a link to it) even for someone not signed in.
+HEALTH_DATA_PATHS = ("/api/", "/cases/", "/consultations/", "/appointments/", "/reports/",
+                     "/uploads/", "/invitations/", "/account/", "/admin/")
+
+
+class NoStoreMiddleware:
+    """Keep health data out of browser and proxy caches: ``no-store`` on every answer to a
+    signed-in user or on a health-data path, over whatever caching a view asked for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith(HEALTH_DATA_PATHS) or (user and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
 
 
 class DomainErrorMiddleware:

@@ -128,7 +128,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "consilium.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "consilium.accounts.middleware.SignOutWhenIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "consilium.audit.middleware.AuditContextMiddleware",
@@ -296,7 +298,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends this long after signing in however busy (accounts.middleware), and sooner
+# after its role's idle time: 30 minutes for staff, who work on shared hospital computers;
+# 60 for patients and caregivers, on their own devices, reading a long opinion or decision
+# aid, or writing a journal note, where being signed out midway costs most.
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+PATIENT_SESSION_IDLE_MINUTES = env_int("PATIENT_SESSION_IDLE_MINUTES", 60)
+PATIENT_SESSION_ROLES = {"patient", "caregiver"}
+# Personal API tokens: the days a new token lasts unless its owner chooses fewer or more,
+# and the most they may choose.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 X_FRAME_OPTIONS = "DENY"
 
 CONTENT_SECURITY_POLICY = {

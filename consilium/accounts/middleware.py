@@ -1,8 +1,13 @@
+import time
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 # Paths a signed-in staff member may reach before confirming their one-time code. The API
 # refuses such a session itself (consilium.api.VerifiedSession), in its own error format.
@@ -34,3 +39,55 @@ class RequireTwoFactorMiddleware:
                                     status=403, content_type="text/plain")
             return redirect(reverse("two_factor") + "?" + urlencode({"next": request.path}))
         return self.get_response(request)
+
+
+# Session keys: when the session was last used (refreshed at most once a minute, so that a
+# busy page does not write the session on every request) and when its user signed in.
+LAST_SEEN = "consilium_last_seen"
+SIGNED_IN_AT = "consilium_signed_in_at"
+
+
+def idle_minutes(user) -> int:
+    """Patients and caregivers get a longer idle time than staff (settings say why)."""
+    if user.role in settings.PATIENT_SESSION_ROLES:
+        return settings.PATIENT_SESSION_IDLE_MINUTES
+    return settings.SESSION_IDLE_MINUTES
+
+
+class SignOutWhenIdleMiddleware:
+    """Sign a user out after their role's idle time, and at the latest SESSION_COOKIE_AGE after
+    signing in however busy: a session left open on a ward's computer ends by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            last_seen = session.get(LAST_SEEN, now)
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            minutes = idle_minutes(user)
+            if now - last_seen > minutes * 60:
+                return self._signed_out(request, f"You were signed out after {minutes} minutes "
+                                                 "without activity. Please sign in again.")
+            if now - signed_in_at > settings.SESSION_COOKIE_AGE:
+                hours = settings.SESSION_COOKIE_AGE // 3600
+                return self._signed_out(request, f"You were signed out {hours} hours after "
+                                                 "signing in. Please sign in again.")
+            if now - session.get(LAST_SEEN, 0) >= 60:
+                session[LAST_SEEN] = now
+        return self.get_response(request)
+
+    def _signed_out(self, request, message):
+        logout(request)
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # the API answers 401 unless a token came too
+        if request.path.startswith(_SCRIPT_PREFIXES):
+            return HttpResponse(message, status=401, content_type="text/plain")
+        messages.info(request, message)
+        target = reverse(settings.LOGIN_URL) + "?" + urlencode({"next": request.path})
+        if request.headers.get("HX-Request") == "true":  # django-htmx runs after this
+            return HttpResponseClientRedirect(target)
+        return redirect(target)

@@ -1,6 +1,12 @@
+import time
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.signals import user_logged_in
 from django.db import models
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .tokens import hash_token, new_token
@@ -32,7 +38,7 @@ class User(AbstractUser):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True)
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class ApiToken(models.Model):
@@ -46,6 +52,7 @@ class ApiToken(models.Model):
     hint = models.CharField(max_length=12)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -54,9 +61,13 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user: User, name: str, days: int | None = None) -> tuple["ApiToken", str]:
+        """Make a token lasting ``days`` (the program's default if not given)."""
+        days = days or settings.API_TOKEN_DAYS
         raw, key_hash = new_token(cls.PREFIX)
-        token = cls.objects.create(user=user, name=name, key_hash=key_hash, hint=raw[:10])
+        now = timezone.now()
+        token = cls.objects.create(user=user, name=name, key_hash=key_hash, hint=raw[:10],
+                                   created_at=now, expires_at=now + timedelta(days=days))
         return token, raw
 
     @classmethod
@@ -73,3 +84,42 @@ class ApiToken(models.Model):
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user
+
+
+@receiver(pre_save, sender=User)
+def _notice_new_password(sender, instance, update_fields=None, **kwargs):
+    """Mark a user whose stored password hash changes by any path (their own change, a reset
+    link, an administrator, ``changepassword``), except Django re-hashing the same password
+    with stronger parameters at sign-in (which saves only the password, without set_password's
+    raw value)."""
+    instance._password_replaced = False
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    rehash = instance._password is None and update_fields is not None \
+        and set(update_fields) == {"password"}
+    if rehash:
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._password_replaced = stored is not None and stored != instance.password
+
+
+@receiver(post_save, sender=User)
+def _revoke_tokens_with_old_password(sender, instance, **kwargs):
+    """A new password ends every API token made under the old one."""
+    if getattr(instance, "_password_replaced", False):
+        from consilium.audit.trail import record_many
+
+        instance._password_replaced = False
+        tokens = list(ApiToken.objects.filter(user=instance, revoked_at__isnull=True))
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=timezone.now())
+        record_many(None, "api_token.revoke_with_password", tokens)
+
+
+@receiver(user_logged_in)
+def _start_session_clock(sender, request, user, **kwargs):
+    """The idle and absolute session limits (accounts.middleware) count from this sign-in."""
+    from .middleware import LAST_SEEN, SIGNED_IN_AT
+
+    if hasattr(request, "session"):
+        now = int(time.time())
+        request.session[LAST_SEEN] = request.session[SIGNED_IN_AT] = now

@@ -1,7 +1,9 @@
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import MaxValueValidator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +30,16 @@ def home(request):
 class TokenForm(forms.Form):
     name = forms.CharField(label="What is this token for?", max_length=80,
                            help_text="For example “hospital integration”.")
+    days = forms.IntegerField(label="Days until it stops working", min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        most = settings.API_TOKEN_MAX_DAYS
+        self.fields["days"].initial = min(settings.API_TOKEN_DAYS, most)
+        self.fields["days"].max_value = most
+        self.fields["days"].validators.append(MaxValueValidator(most))
+        self.fields["days"].widget.attrs["max"] = most
+        self.fields["days"].help_text = f"At most {most}. Make a new token when it ends."
 
 
 @login_required
@@ -35,11 +47,13 @@ def account(request):
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
+        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"],
+                                      form.cleaned_data["days"])
         form = TokenForm()
     tokens = request.user.api_tokens.active()
     return render(request, "accounts/account.html",
-                  {"form": form, "tokens": tokens, "new_token": new_token})
+                  {"form": form, "tokens": tokens, "new_token": new_token},
+                  status=form_status(form))
 
 
 @login_required

@@ -34,8 +34,8 @@ HISTORY_CATEGORIES = {
     EntryCategory.PROCEDURE: "Procedures", EntryCategory.REPORT: "Diagnostic reports",
     EntryCategory.IMMUNIZATION: "Immunizations", EntryCategory.DOCUMENT: "Documents",
 }
-# Pictures are health data: the browser may keep them for the session, nothing in between.
-PRIVATE_CACHE = "private, max-age=3600"
+# Pictures are health data: no cache keeps them (the viewer's script holds those it shows).
+NO_STORE = "no-store"
 
 
 @login_required
@@ -136,7 +136,7 @@ def health_history(request, case_id):
 
 def _png_response(png: bytes) -> HttpResponse:
     response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = PRIVATE_CACHE
+    response["Cache-Control"] = NO_STORE
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

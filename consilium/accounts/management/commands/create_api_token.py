@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,10 +11,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="command line")
+        parser.add_argument("--days", type=int, default=None,
+                            help="days until it stops working (default CONSILIUM_API_TOKEN_DAYS)")
 
-    def handle(self, *args, username, name, **options):
+    def handle(self, *args, username, name, days, **options):
+        if days is not None and not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+            raise CommandError(f"--days must be from 1 to {settings.API_TOKEN_MAX_DAYS}.")
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {username!r}.")
-        _, raw = ApiToken.issue(user, name)
+        _, raw = ApiToken.issue(user, name, days)
         self.stdout.write(raw)
