@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from consilium.audit.trail import record
+from consilium.audit.trail import record, record_refused
 from consilium.cases.access import cases_visible_to
 
 from .models import Appointment
@@ -13,6 +13,7 @@ def access_appointment_by_id(user, appointment_id) -> Appointment:
         "consultation__case", "consultation__specialist", "created_by").filter(
         id=appointment_id, consultation__case__in=cases_visible_to(user)).first()
     if appointment is None:
+        record_refused(user, "appointment.view", Appointment, appointment_id)
         raise Http404("No such appointment")
     record(user, "appointment.view", appointment, case_id=appointment.consultation.case_id)
     return appointment

@@ -1,10 +1,14 @@
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
 from django.db import models
 
 GENESIS_HASH = "0" * 64
+# How a row's hash was made: plain SHA-256 (rows written before the key, verified as before
+# and only at the start of the trail), or HMAC-SHA256 with settings.AUDIT_KEY.
+PLAIN, KEYED = 1, 2
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -18,8 +22,9 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One read or write of health data: who, in which role, what, when, from where.
 
-    Each row carries a SHA-256 over its own content and the previous row's hash, so altering
-    or removing a row breaks the chain (see ``manage.py verify_audit``).
+    Each row carries an HMAC-SHA256, keyed outside the database, over its own content, its
+    place in the trail and the previous row's hash, so altering or removing a row breaks the
+    chain and re-chaining needs the key (see ``manage.py verify_audit``).
     """
 
     at = models.DateTimeField()
@@ -35,6 +40,9 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    scheme = models.PositiveSmallIntegerField(default=KEYED)
+    # The row's place in the trail, from 1 (keyed rows only); anchors name rows by it.
+    seq = models.PositiveBigIntegerField(null=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -51,7 +59,13 @@ class AuditEntry(models.Model):
         raise TypeError("The audit trail is append-only")
 
     def compute_hash(self) -> str:
-        content = {
+        if self.scheme == PLAIN:
+            return hashlib.sha256(_canonical(self._content())).hexdigest()
+        payload = _canonical({**self._content(), "seq": self.seq})
+        return hmac.new(settings.AUDIT_KEY.encode(), payload, hashlib.sha256).hexdigest()
+
+    def _content(self) -> dict:
+        return {
             "at": self.at.isoformat(),
             "actor": self.actor_id,
             "actor_username": self.actor_username,
@@ -63,8 +77,10 @@ class AuditEntry(models.Model):
             "ip_address": self.ip_address,
             "prev_hash": self.prev_hash,
         }
-        payload = json.dumps(content, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _canonical(content: dict) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
 
 class AuditHead(models.Model):

@@ -3,7 +3,7 @@
 A patient sees their own cases; a caregiver or treating physician the cases a patient shared
 with them; a coordinator every case of the program; a specialist the cases offered to or
 accepted by them. Unknown and forbidden raise the same ``Http404``, so IDs leak nothing.
-Every successful read is written to the audit trail.
+Every successful read is written to the audit trail, and every refusal as ``….refused``.
 """
 
 import uuid
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record, record_many
+from consilium.audit.trail import record, record_many, record_refused
 
 from .models import Case, Share
 
@@ -51,13 +51,22 @@ def _parse_id(case_id) -> uuid.UUID:
 
 def access_case_by_id(user, case_id, *, action: str = "case.view", for_update=False) -> Case:
     """Load a case the user may see and record the read; 404 for unknown and forbidden alike."""
+    case = load_visible_case(user, case_id, action=action, for_update=for_update)
+    record(user, action, case, case_id=case.id)
+    return case
+
+
+def load_visible_case(user, case_id, *, action: str = "case.view", for_update=False) -> Case:
+    """The case, without recording a read (the caller records it once its own checks pass);
+    a refusal is recorded here, as ``<action>.refused``."""
+    key = _parse_id(case_id)
     queryset = cases_visible_to(user).select_related("patient")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    case = queryset.filter(id=_parse_id(case_id)).first()
+    case = queryset.filter(id=key).first()
     if case is None:
+        record_refused(user, action, Case, key, case_id=key)
         raise Http404("No such case")
-    record(user, action, case, case_id=case.id)
     return case
 
 

@@ -5,14 +5,22 @@ import uuid
 from django.http import Http404
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record
+from consilium.audit.trail import record, record_refused
 from consilium.cases.access import cases_visible_to
 
 from .models import Consultation
 
 
 def access_consultation_by_id(user, consultation_id, *, action="consultation.view"):
-    """Load a consultation the user may see; a specialist sees only their own."""
+    """Load a consultation the user may see and record the read; a specialist sees only
+    their own."""
+    consultation = load_visible_consultation(user, consultation_id, action=action)
+    record(user, action, consultation, case_id=consultation.case_id)
+    return consultation
+
+
+def load_visible_consultation(user, consultation_id, *, action="consultation.view"):
+    """The consultation, without recording a read; a refusal is recorded here."""
     try:
         key = uuid.UUID(str(consultation_id))
     except ValueError:
@@ -24,6 +32,6 @@ def access_consultation_by_id(user, consultation_id, *, action="consultation.vie
         queryset = queryset.filter(specialist__user=user)
     consultation = queryset.first()
     if consultation is None:
+        record_refused(user, action, Consultation, key)
         raise Http404("No such consultation")
-    record(user, action, consultation, case_id=consultation.case_id)
     return consultation

@@ -3,8 +3,8 @@
 from django.http import Http404
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record
-from consilium.consultations.access import access_consultation_by_id
+from consilium.audit.trail import record, record_refused
+from consilium.consultations.access import load_visible_consultation
 
 from .models import Opinion
 
@@ -12,14 +12,18 @@ from .models import Opinion
 PARTS = ("answers", "options", "addenda__answers", "follow_up_questions__answer")
 
 
-def access_opinion_by_consultation_id(user, consultation_id) -> tuple:
-    """Return (consultation, opinion or None); 404 if the user may not read it."""
-    consultation = access_consultation_by_id(user, consultation_id)
+def access_opinion_by_consultation_id(user, consultation_id, *, signed_only=False) -> tuple:
+    """Return (consultation, opinion or None); 404 if the user may not read it. The reads
+    are recorded once every check passed."""
+    consultation = load_visible_consultation(user, consultation_id, action="opinion.view")
     opinion = Opinion.objects.filter(consultation=consultation).prefetch_related(
         *PARTS).first()
-    is_author = user.role == Role.SPECIALIST
+    is_author = user.role == Role.SPECIALIST and not signed_only
     if not is_author and (opinion is None or not opinion.is_signed):
+        record_refused(user, "opinion.view", type(consultation), consultation.pk,
+                       case_id=consultation.case_id)
         raise Http404("No such opinion")
+    record(user, "consultation.view", consultation, case_id=consultation.case_id)
     if opinion is not None:
         record(user, "opinion.view", opinion, case_id=consultation.case_id)
     return consultation, opinion
@@ -49,7 +53,4 @@ def questions_with_answers(case, opinion) -> list:
 
 def access_signed_opinion(user, consultation_id) -> tuple:
     """(consultation, opinion) for a signed opinion the user may read; 404 otherwise."""
-    consultation, opinion = access_opinion_by_consultation_id(user, consultation_id)
-    if opinion is None or not opinion.is_signed:
-        raise Http404("No signed opinion")
-    return consultation, opinion
+    return access_opinion_by_consultation_id(user, consultation_id, signed_only=True)

@@ -5,46 +5,60 @@ import uuid
 from django.http import Http404
 
 from consilium.audit.trail import record as audit
-from consilium.audit.trail import record_many
-from consilium.cases.access import access_case_by_id
+from consilium.audit.trail import record_many, record_refused
+from consilium.cases.access import load_visible_case
 
 from .models import ImagingSeries, Record
 
 
 def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Record:
-    case = access_case_by_id(user, case_id)
+    """A record of a case the user may see; the case and record reads are recorded once
+    both are found, a refusal as ``<action>.refused``."""
+    case = load_visible_case(user, case_id, action=action)
     try:
         key = uuid.UUID(str(record_id))
     except ValueError:
         raise Http404("No such record") from None
     found = Record.objects.select_related("case").filter(case=case, id=key).first()
     if found is None:
+        record_refused(user, action, Record, key, case_id=case.id)
         raise Http404("No such record")
+    audit(user, "case.view", case, case_id=case.id)
     audit(user, action, found, case_id=case.id)
+    return found
+
+
+def _visible_series(user, case_id, series_id, action) -> ImagingSeries:
+    case = load_visible_case(user, case_id, action=action)
+    found = ImagingSeries.objects.select_related("case").filter(case=case, pk=series_id).first()
+    if found is None:
+        record_refused(user, action, ImagingSeries, series_id, case_id=case.id)
+        raise Http404("No such series")
     return found
 
 
 def access_series_by_id(user, case_id, series_id, *, action="series.view") -> ImagingSeries:
     """An imaging series of a case the user may see; the read is recorded."""
-    case = access_case_by_id(user, case_id)
-    found = ImagingSeries.objects.select_related("case").filter(case=case, pk=series_id).first()
-    if found is None:
-        raise Http404("No such series")
-    audit(user, action, found, case_id=case.id)
+    found = _visible_series(user, case_id, series_id, action)
+    audit(user, "case.view", found.case, case_id=found.case_id)
+    audit(user, action, found, case_id=found.case_id)
     return found
 
 
 def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, int]:
     """Image ``index`` of a series (from 0, across multi-frame files): its record and the
-    frame within it. The series read and the image read are recorded."""
-    series = access_series_by_id(user, case_id, series_id, action="series.image")
+    frame within it. The case, series and image reads are recorded once the image is found."""
+    series = _visible_series(user, case_id, series_id, "series.image")
     images = series.records.order_by("instance_number", "name").values_list("id", "frames")
     for record_id, frames in images:
         if index < frames:
             found = Record.objects.select_related("case").get(id=record_id)
+            audit(user, "case.view", series.case, case_id=series.case_id)
+            audit(user, "series.image", series, case_id=series.case_id)
             audit(user, "record.view_image", found, case_id=series.case_id)
             return found, index
         index -= frames
+    record_refused(user, "series.image", ImagingSeries, series.pk, case_id=series.case_id)
     raise Http404("No such image")
 
 

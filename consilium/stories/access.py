@@ -4,7 +4,7 @@ public page, which shows only published stories and records no reads (they name 
 from django.http import Http404
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record, record_many
+from consilium.audit.trail import record, record_many, record_refused
 from consilium.cases.models import Case
 from consilium.journal.models import JournalNote
 
@@ -28,6 +28,7 @@ def notes_to_pick(user, case: Case):
 
 def _patient_only(user, case: Case) -> None:
     if case.patient_id != user.id:
+        record_refused(user, "story.view", Case, case.id, case_id=case.id)
         raise Http404("The story is the patient's own")
 
 
@@ -41,10 +42,12 @@ def stories_waiting(user):
 def administered_story(user, story_id, *, waiting: bool = False) -> Story:
     """A story an administrator acts on (only those waiting for approval, if ``waiting``)."""
     if user.role != Role.ADMIN:
+        record_refused(user, "story.administer", Story, story_id)
         raise Http404
     stories = stories_waiting(user) if waiting else Story.objects.all()
     story = stories.filter(id=story_id).first()
     if story is None:
+        record_refused(user, "story.administer", Story, story_id)
         raise Http404("No such story")
     return story
 

@@ -1,6 +1,11 @@
 """Test settings: the production settings with three changes, each for speed or plain HTTP."""
 
-from consilium.settings import *  # noqa: F403
+import os
+
+# Production refuses to start without an audit key; the tests use a fixed one.
+os.environ.setdefault("CONSILIUM_AUDIT_KEY", "test-audit-key-not-for-production-0123456789")
+
+from consilium.settings import *  # noqa: E402, F403
 
 # The test client and the live server speak plain HTTP.
 SECURE_SSL_REDIRECT = False

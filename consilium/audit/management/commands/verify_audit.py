@@ -1,14 +1,31 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from consilium.audit.trail import verify
+from consilium.audit.trail import anchor_head, verify_anchor, verify_chain
 
 
 class Command(BaseCommand):
-    help = "Check the audit trail's hash chain; exit non-zero at the first altered or missing row."
+    help = ("Check the audit trail's keyed hash chain and the anchor outside the database; "
+            "exit non-zero at the first altered or missing row.")
 
-    def handle(self, *args, **options):
-        checked, broken, problem = verify()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--anchor-now", action="store_true",
+            help="when the chain is intact and the anchor only lacks the newest rows (or does "
+                 "not exist yet), write the current head to it")
+
+    def handle(self, *args, anchor_now, **options):
+        checked, broken, problem = verify_chain()
         if problem:
             where = f"row {broken.pk}" if broken else "the end of the trail"
             raise CommandError(f"Audit trail broken at {where}: {problem} ({checked} rows intact)")
-        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {checked} rows."))
+        problem, only_behind = verify_anchor(checked)
+        if problem and anchor_now and only_behind and settings.AUDIT_ANCHOR:
+            count, _ = anchor_head()
+            self.stdout.write(f"Anchored the head (row {count}) in {settings.AUDIT_ANCHOR}.")
+            problem, _ = verify_anchor(checked)
+        if problem:
+            raise CommandError(f"Audit anchor does not match the trail: {problem}")
+        anchored = (f"anchored in {settings.AUDIT_ANCHOR}" if settings.AUDIT_ANCHOR
+                    else "not anchored (CONSILIUM_AUDIT_ANCHOR is unset)")
+        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {checked} rows, {anchored}."))
