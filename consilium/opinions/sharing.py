@@ -114,17 +114,23 @@ def do_send_code(share: ReportShare) -> None:
 
 
 def do_check_code(share: ReportShare, code: str) -> None:
-    """Raise InvalidInput unless ``code`` is the share's current code; each miss counts."""
-    share.refresh_from_db()
-    usable = (share.code_hash and share.code_expires_at and share.code_expires_at
-              > timezone.now() and share.code_attempts < CODE_ATTEMPTS)
-    if not usable:
+    """Raise InvalidInput unless ``code`` is the share's current code; every try counts."""
+    guess = hash_token((code or "").strip())
+    with transaction.atomic():
+        # The try is taken before comparing, by one conditional UPDATE that holds the row
+        # until commit, so parallel guesses cannot all see tries left.
+        taken = ReportShare.objects.filter(
+            pk=share.pk, code_attempts__lt=CODE_ATTEMPTS, code_expires_at__gt=timezone.now(),
+        ).exclude(code_hash="").update(code_attempts=F("code_attempts") + 1)
+        current = ReportShare.objects.values_list("code_hash", flat=True).get(pk=share.pk)
+        right = bool(taken) and secrets.compare_digest(current, guess)
+        if right:
+            ReportShare.objects.filter(pk=share.pk).update(code_hash="", code_expires_at=None)
+    if not taken:
         raise InvalidInput({"code": "This code has expired or was tried too often. Ask for "
                                     "a new one."})
-    if not secrets.compare_digest(share.code_hash, hash_token((code or "").strip())):
-        ReportShare.objects.filter(pk=share.pk).update(code_attempts=F("code_attempts") + 1)
+    if not right:
         raise InvalidInput({"code": "That code is not right. Check the latest email."})
-    ReportShare.objects.filter(pk=share.pk).update(code_hash="", code_expires_at=None)
 
 
 def record_view(share: ReportShare, reader) -> None:
