@@ -116,3 +116,19 @@ def test_wrong_passwords_at_signing_count_from_the_clients_address(behind_proxy,
     locked = client.post(url, {"confirm": "on", "password": PASSWORD}, REMOTE_ADDR=PROXY,
                          HTTP_X_FORWARDED_FOR=CLIENT_A)
     assert locked.status_code == 429 and not Opinion.objects.get().is_signed
+
+
+def test_the_proxy_settings_come_from_the_environment(tmp_path):
+    from consilium.tests.test_settings import manage
+
+    code = ("from django.test import RequestFactory; from consilium.proxy import client_address; "
+            "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.2', "
+            "HTTP_X_FORWARDED_FOR='192.0.2.9, 203.0.113.5, 10.0.0.3'); print(client_address(r))")
+    behind = manage("shell", "-c", code, tmp_path=tmp_path,
+                    env={"CONSILIUM_BEHIND_PROXY": "1", "CONSILIUM_PROXY_COUNT": "2"})
+    assert behind.stdout.split("\n")[-2] == CLIENT_A, behind.stderr
+    direct = manage("shell", "-c", code, tmp_path=tmp_path)
+    assert direct.stdout.split("\n")[-2] == "10.0.0.2", direct.stderr
+    refused = manage("check", tmp_path=tmp_path, env={"CONSILIUM_BEHIND_PROXY": "1",
+                                                      "CONSILIUM_PROXY_COUNT": "0"})
+    assert refused.returncode != 0 and "CONSILIUM_PROXY_COUNT" in refused.stderr
