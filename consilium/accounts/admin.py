@@ -1,12 +1,83 @@
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import actions
 from .models import User
+
+# Who is changing a password: the admin's password form is built without the request.
+_acting_admin: ContextVar = ContextVar("acting_admin")
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The administration's password form, saving through the audited action."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data.get("set_usable_password", True)
+        actions.do_set_password_by_admin(
+            self.user, self.cleaned_data["password1"] if usable else None,
+            acting_user=_acting_admin.get())
+        return self.user
 
 
 @admin.register(User)
 class ConsiliumUserAdmin(UserAdmin):
+    """Users, with every role change and password reset written to the audit trail; nobody
+    changes their own role here."""
+
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = UserAdmin.fieldsets + (("Role", {"fields": ("role",)}),)
     add_fieldsets = UserAdmin.add_fieldsets + (("Role", {"fields": ("role",)}),)
+    change_password_form = AuditedPasswordChangeForm
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, "role")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            actions.do_add_user(obj, acting_user=request.user)
+            return
+        new_role = obj.role
+        if "role" in form.changed_data:
+            obj.role = form.initial["role"]
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if new_role != obj.role:
+                actions.do_change_role(obj, new_role, acting_user=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _acting_admin.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting_admin.reset(token)
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """Authenticator devices: adding, changing and removing one are audited actions."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            actions.do_change_device(obj, acting_user=request.user)
+        else:
+            actions.do_add_device(obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        actions.do_remove_device(obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            actions.do_remove_device(device, acting_user=request.user)

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.validators import MaxValueValidator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -13,7 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.forms import form_status
 
-from .models import ApiToken, Role
+from .actions import do_add_device, do_issue_api_token, do_revoke_api_token
+from .models import Role
 
 
 def home(request):
@@ -47,8 +47,9 @@ def account(request):
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"],
-                                      form.cleaned_data["days"])
+        _, new_token = do_issue_api_token(request.user, form.cleaned_data["name"],
+                                          acting_user=request.user,
+                                          days=form.cleaned_data["days"])
         form = TokenForm()
     tokens = request.user.api_tokens.active()
     return render(request, "accounts/account.html",
@@ -59,10 +60,8 @@ def account(request):
 @login_required
 @require_POST
 def revoke_token(request, token_id):
-    revoked = request.user.api_tokens.active().filter(id=token_id).update(
-        revoked_at=timezone.now()
-    )
-    if revoked:
+    token = request.user.api_tokens.active().filter(id=token_id).first()
+    if token and do_revoke_api_token(token, acting_user=request.user):
         messages.success(request, "The token is revoked and can no longer be used.")
     return redirect("account")
 
@@ -89,7 +88,7 @@ def two_factor(request):
         if device.verify_token(form.cleaned_data["code"].strip()):
             if setting_up:
                 device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                do_add_device(device, acting_user=user)
             # A new session key for the stronger sign-in (django-otp keeps the old one).
             request.session.cycle_key()
             otp_login(request, device)

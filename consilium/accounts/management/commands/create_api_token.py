@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from consilium.accounts.models import ApiToken
+from consilium.accounts.actions import do_issue_api_token
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {username!r}.")
-        _, raw = ApiToken.issue(user, name, days)
+        _, raw = do_issue_api_token(user, name, acting_user=None, days=days)
         self.stdout.write(raw)

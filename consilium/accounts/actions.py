@@ -1,0 +1,81 @@
+"""Changes to who may do what: roles, passwords set by an administrator, API tokens and
+authenticator devices. Each is an audit row, so a grant of access leaves a trace."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.audit.trail import record
+from consilium.errors import InvalidInput, NotAllowed
+
+from .models import ApiToken, Role, User
+
+
+def do_add_user(user: User, *, acting_user) -> User:
+    """Save a user an administrator made; the row names the role it starts with."""
+    with transaction.atomic():
+        user.save()
+        record(acting_user, f"user.add.{user.role}", user)
+    return user
+
+
+def do_change_role(user: User, role: str, *, acting_user) -> None:
+    """Give ``user`` another role; nobody changes their own (an administrator could
+    otherwise make itself a coordinator and read every case)."""
+    if role not in Role.values:
+        raise InvalidInput({"role": "Choose one of the roles."})
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise NotAllowed("You cannot change your own role; ask another administrator.")
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk).exclude(role=role).update(role=role)
+        if changed:
+            record(acting_user, f"user.role.{role}", user)
+    user.role = role
+
+
+def do_set_password_by_admin(user: User, password: str | None, *, acting_user) -> None:
+    """Set (or, with None, disable) another user's password from the administration."""
+    with transaction.atomic():
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        record(acting_user, "user.password_reset", user)
+
+
+def do_issue_api_token(user: User, name: str, *, acting_user, **options):
+    """Issue a personal API token; returns (token, the raw token shown once)."""
+    with transaction.atomic():
+        token, raw = ApiToken.issue(user, name, **options)
+        record(acting_user, "api_token.issue", token)
+    return token, raw
+
+
+def do_revoke_api_token(token: ApiToken, *, acting_user) -> bool:
+    """Revoke a token still active; False if it already was not."""
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        if revoked:
+            record(acting_user, "api_token.revoke", token)
+    return bool(revoked)
+
+
+def do_add_device(device, *, acting_user) -> None:
+    """Confirm an authenticator device (sign-in set-up, or the administration)."""
+    with transaction.atomic():
+        device.save()
+        record(acting_user, "device.add", device)
+
+
+def do_change_device(device, *, acting_user) -> None:
+    """Save an administrator's change to a device (its key, its owner, confirmed or not)."""
+    with transaction.atomic():
+        device.save()
+        record(acting_user, "device.change", device)
+
+
+def do_remove_device(device, *, acting_user) -> None:
+    with transaction.atomic():
+        record(acting_user, "device.remove", device)
+        device.delete()

@@ -1,0 +1,124 @@
+"""Who may do what changes only through audited actions; an administrator cannot give itself
+another role (issue 17, finding 5). Through the real admin and account pages."""
+
+import pytest
+from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consilium.accounts.actions import do_change_role
+from consilium.accounts.models import ApiToken, Role
+from consilium.audit.models import AuditEntry
+from consilium.audit.trail import verify
+from consilium.errors import NotAllowed
+
+
+@pytest.fixture
+def admin_client(users, login):
+    admin = users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    return login(admin)
+
+
+def _change_form(user, **changes) -> dict:
+    """What the admin's change form posts for ``user``, with ``changes``."""
+    data = {
+        "username": user.username, "first_name": user.first_name,
+        "last_name": user.last_name, "email": user.email, "role": user.role,
+        "is_active": user.is_active, "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "last_login_0": "", "last_login_1": "", **changes,
+    }
+    return {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+
+
+def _rows(action_prefix, **where):
+    return list(AuditEntry.objects.filter(action__startswith=action_prefix, **where)
+                .values_list("action", "actor__username", "object_type", "object_id"))
+
+
+def test_an_administrator_cannot_change_its_own_role(admin_client, users):
+    admin = users["admin"]
+    url = f"/admin/accounts/user/{admin.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert 'name="role"' not in page.content.decode()  # shown, not editable
+    response = admin_client.post(url, _change_form(admin, role=Role.COORDINATOR))
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMIN
+    assert _rows("user.role") == []
+    with pytest.raises(NotAllowed):
+        do_change_role(admin, Role.COORDINATOR, acting_user=admin)
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMIN
+
+
+def test_changing_anothers_role_is_an_audit_row(admin_client, users):
+    patient = users["patient"]
+    url = f"/admin/accounts/user/{patient.pk}/change/"
+    assert 'name="role"' in admin_client.get(url).content.decode()
+    response = admin_client.post(url, _change_form(patient, role=Role.COORDINATOR))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.role == Role.COORDINATOR
+    assert _rows("user.role") == [("user.role.coordinator", "admin", "user", str(patient.pk))]
+    # Saving again without a change writes no further row.
+    patient.refresh_from_db()
+    admin_client.post(url, _change_form(patient))
+    assert len(_rows("user.role")) == 1
+    assert verify()[2] == ""
+
+
+def test_a_password_reset_by_an_administrator_is_an_audit_row(admin_client, users):
+    physician = users["physician"]
+    response = admin_client.post(f"/admin/accounts/user/{physician.pk}/password/", {
+        "usable_password": "true", "password1": "a new long passphrase 42",
+        "password2": "a new long passphrase 42"})
+    assert response.status_code == 302
+    physician.refresh_from_db()
+    assert physician.check_password("a new long passphrase 42")
+    assert _rows("user.password") == [
+        ("user.password_reset", "admin", "user", str(physician.pk))]
+
+
+def test_adding_a_user_names_its_role(admin_client):
+    response = admin_client.post("/admin/accounts/user/add/", {
+        "username": "newcoordinator", "usable_password": "true",
+        "password1": "another long passphrase 7", "password2": "another long passphrase 7",
+        "role": Role.COORDINATOR})
+    assert response.status_code == 302
+    assert [r[:3] for r in _rows("user.add")] == [("user.add.coordinator", "admin", "user")]
+
+
+def test_removing_anothers_authenticator_in_the_admin_is_an_audit_row(admin_client, users):
+    device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
+    response = admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/",
+                                 {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert _rows("device.") == [("device.remove", "admin", "totpdevice", str(device.pk))]
+
+
+def test_issuing_and_revoking_a_token_on_the_account_page_are_audit_rows(users, login):
+    client = login(users["patient"])
+    response = client.post("/account/", {"name": "hospital integration", "days": 30})
+    assert response.status_code == 200
+    token = ApiToken.objects.get(user=users["patient"])
+    assert _rows("api_token.") == [("api_token.issue", "patient", "apitoken", str(token.pk))]
+    client.post(f"/account/tokens/{token.pk}/revoke/")
+    client.post(f"/account/tokens/{token.pk}/revoke/")  # a second time changes nothing
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert _rows("api_token.revoke") == [
+        ("api_token.revoke", "patient", "apitoken", str(token.pk))]
+
+
+def test_a_token_from_the_command_line_is_an_audit_row(users, capsys):
+    call_command("create_api_token", "coordinator")
+    token = ApiToken.objects.get(user=users["coordinator"])
+    assert capsys.readouterr().out.startswith(ApiToken.PREFIX)
+    entry = AuditEntry.objects.get(action="api_token.issue")
+    assert (entry.actor_id, entry.actor_role, entry.object_id) == (None, "system", str(token.pk))
