@@ -6,6 +6,7 @@ safe production ones: DEBUG off, secure cookies, HSTS, a strict Content-Security
 """
 
 import base64
+import contextlib
 import os
 import secrets
 from datetime import date
@@ -50,7 +51,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only: the database, record files and keys live here. An existing folder is tightened;
+# if it cannot be (another owner), check --deploy says so (consilium/records/checks.py).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+with contextlib.suppress(PermissionError):
+    VAR_DIR.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -68,20 +73,44 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 
 
-def _master_keys() -> list[str]:
+MAKE_MASTER_KEY = ("python3 -c 'import base64, secrets; "
+                   "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'")
+
+
+def _no_master_key(old_key: Path) -> ImproperlyConfigured:
+    """Why production will not start without a configured master key, and how to make one."""
+    if old_key.exists():
+        return ImproperlyConfigured(
+            f"CONSILIUM_MASTER_KEY is not set, and {old_key} holds the master key an earlier "
+            "install generated beside the data it encrypts. Move it out of CONSILIUM_VAR_DIR "
+            "(e.g. to /etc/consilium/master_key, readable only by Consilium's user) and set "
+            "CONSILIUM_MASTER_KEY_FILE to its new path; the stored files need that key.")
+    return ImproperlyConfigured(
+        "CONSILIUM_MASTER_KEY (or CONSILIUM_MASTER_KEY_FILE, a file holding it) must be set "
+        "when DEBUG is off: Consilium will not generate the record-encryption key beside the "
+        "data. Make one, keep it outside CONSILIUM_VAR_DIR and back it up apart from the data: "
+        f"{MAKE_MASTER_KEY} > /etc/consilium/master_key && chmod 600 /etc/consilium/master_key")
+
+
+def _master_keys() -> tuple[list[str], Path | None]:
     """Record-encryption master keys (base64url, 32 bytes): the current one first, then old
-    ones still needed until ``manage.py rotate_keys`` has rewrapped every file key."""
+    ones still needed until ``manage.py rotate_keys`` has rewrapped every file key; and the
+    file the current one was read from, if any. Generated into var/ only in DEBUG."""
     current = env("MASTER_KEY")
+    named = os.environ.get("CONSILIUM_MASTER_KEY_FILE")
+    key_file = Path(named) if named else None
     if not current:
         key_file = VAR_DIR / "master_key"
+        if not DEBUG:
+            raise _no_master_key(key_file)
         if not key_file.exists():
             key_file.touch(mode=0o600)
             key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         current = key_file.read_text().strip()
-    return [current, *env_list("OLD_MASTER_KEYS")]
+    return [current, *env_list("OLD_MASTER_KEYS")], key_file
 
 
-RECORDS_MASTER_KEYS = _master_keys()
+RECORDS_MASTER_KEYS, RECORDS_MASTER_KEY_FILE = _master_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -166,7 +195,8 @@ if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
     # PostgreSQL's JIT compiles a query when its estimated cost is high; for matching's
     # queries (many short rows) compiling costs more than it saves (p50 158 to 108 ms at 1M).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {
@@ -278,7 +308,11 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The console backend prints every message, links and codes included: only for development.
+# With DEBUG off it is SMTP, and the console and file backends are refused at start-up
+# (consilium/accounts/checks.py).
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                    else "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -352,7 +386,9 @@ RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
-Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True)
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
+with contextlib.suppress(PermissionError):
+    Path(FILE_UPLOAD_TEMP_DIR).chmod(0o700)
 # The country the self-assessment assumes when none is given (ISO 3166 code).
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
 # The service level (consultations/service_level.py): business days from complete records

@@ -4,6 +4,9 @@ import os
 
 # Production refuses to start without an audit key; the tests use a fixed one.
 os.environ.setdefault("CONSILIUM_AUDIT_KEY", "test-audit-key-not-for-production-0123456789")
+# Production refuses to start without a record-encryption master key: a fixed, test-only one.
+TEST_MASTER_KEY = "A" * 43
+os.environ.setdefault("CONSILIUM_MASTER_KEY", TEST_MASTER_KEY)
 
 from consilium.settings import *  # noqa: E402, F403
 
