@@ -160,9 +160,9 @@ def _apply_profile(ds: Dataset) -> None:
     """Table E.1-1 on one dataset and, inside the sequences it keeps, on every item."""
     shifted_times = {e.keyword.replace("Date", "Time") for e in ds if e.VR == "DA" and e.value}
     for element in list(ds):
-        code = _action(element.tag)
         if element.tag.is_private:
             continue  # removed afterwards, at every depth
+        code = _action(element.tag)
         if code is None:
             if element.VR == "SQ":
                 for item in element.value:
