@@ -40,7 +40,14 @@ class VerifiedSession(SessionAuth):
 api = NinjaAPI(
     title="Consilium API",
     version="1",
-    description="Medical second opinions: cases, consultations, opinions and decisions.",
+    description=(
+        "Medical second opinions: cases, consultations, opinions and decisions.\n\n"
+        "Health data never travels in a URL (access logs and browser history keep URLs): "
+        "searches by words or by condition are POSTs with the search in the body "
+        "(`POST /terminology/icd10/search`, `POST /specialists/search`). The query "
+        "parameters that remain carry no health data: pages, case states, a specialist's "
+        "name, a specialty code, a place. No standard (such as FHIR search) requires one "
+        "here, so none is kept as an exception."),
     auth=[BearerToken(), VerifiedSession()],
     urls_namespace="api",
     docs_url="/docs",

@@ -57,7 +57,7 @@ def specialist_list(request):
     return render(request, template, {
         "page": page, "items": items, "query": query, "errors": errors, "exact": exact,
         "can_edit": may_edit_profile(request.user),
-    }, status=422 if errors else 200)
+    }, status=422 if errors and not request.htmx else 200)  # htmx swaps only a 2xx
 
 
 def _number(text, default: float) -> float:

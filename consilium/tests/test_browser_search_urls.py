@@ -19,8 +19,8 @@ pytestmark = pytest.mark.browser
 class Watched(Visitor):
     """A Visitor that keeps every request URL, Referer and address the tab ever shows."""
 
-    def __init__(self, browser, base_url, checked, *, javascript=True):
-        self.context = browser.new_context(bypass_csp=True, java_script_enabled=javascript)
+    def __init__(self, chromium, base_url, checked, *, javascript=True):
+        self.context = chromium.new_context(bypass_csp=True, java_script_enabled=javascript)
         self.page = self.context.new_page()
         self.base, self.checked, self.javascript = base_url, checked, javascript
         self.seen: list[str] = []
@@ -105,5 +105,9 @@ def test_the_directory_condition_posts_and_pages_in_the_body(
     coordinator.click("Next")
     expect(coordinator.page.get_by_text("Page 2 of 2")).to_be_visible()
     expect(coordinator.page.get_by_role("cell", name="Dr. Same System")).to_be_visible()
+    coordinator.page.get_by_label("Condition code").fill("Q99.999")
+    coordinator.click("Search")  # refused: the message replaces the results, with htmx too
+    expect(coordinator.page.get_by_role("alert")).to_contain_text("Q99.999")
+    expect(coordinator.page.get_by_role("cell", name="Dr. Same System")).to_have_count(0)
     coordinator.check()
-    coordinator.assert_never_in_a_url("C50.912", "C50", "80218")
+    coordinator.assert_never_in_a_url("C50.912", "C50", "80218", "Q99.999")

@@ -43,7 +43,7 @@ def test_the_records_search_is_posted_and_pages_in_the_body(client, login, users
     assert f'value="{TYPED.lower()}"' in text  # kept in the form, which posts
     assert re.search(r'<form method="post" action="[^"?]+" class="filters" role="search"', text)
     assert 'form="records-search" name="page" value="2"' in text
-    assert "?q=" not in text and "page=" not in text
+    assert "?q=" not in text and "page=" not in text and "{#" not in text
     second = client.post(url, {"q": TYPED.lower(), "page": "2"})
     assert len(second.context["page"].object_list) == 5
     assert "No file matches" in client.post(url, {"q": "zebra"}).content.decode()
@@ -71,6 +71,8 @@ def test_the_directory_search_is_posted_with_htmx_and_without(client, login, use
     assert 'form="specialist-search" name="page" value="2"' in text
     body = partial.content.decode()
     assert "<html" not in body and "Page 2 of 3" in body and "HX-Push-Url" not in partial
+    refused = client.post("/specialists/", {"condition": "NOPE"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()  # swapped
 
 
 def test_the_icd10_picker_posts_the_words(client, login, users):
@@ -111,7 +113,9 @@ def test_no_template_puts_typed_text_in_a_url():
 
 
 def test_the_openapi_description_says_where_search_words_go(client):
-    spec = client.get("/api/v1/openapi.json").json()["paths"]
+    openapi = client.get("/api/v1/openapi.json").json()
+    assert "POST /specialists/search" in openapi["info"]["description"]
+    spec = openapi["paths"]
     assert "post" in spec["/api/v1/terminology/icd10/search"]
     assert spec["/api/v1/terminology/icd10"]["get"]["deprecated"] is True
     assert "post" in spec["/api/v1/specialists/search"]
