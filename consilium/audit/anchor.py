@@ -53,10 +53,10 @@ def write(count: int, head_hash: str) -> None:
         log.error("Could not write the audit anchor %s: %s", path, exc.strerror)
 
 
-def read() -> Iterator[Anchor]:
+def read(path: str) -> Iterator[Anchor]:
     """The anchored heads in file order; raises BadAnchorLine for a line Consilium did not
     write (bad HMAC) or one cut short."""
-    with open(settings.AUDIT_ANCHOR, "rb") as lines:
+    with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
             parts = raw.decode("ascii", "replace").split()
             if not raw.endswith(b"\n") or len(parts) != 3 or not parts[0].isdigit():

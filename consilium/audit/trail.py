@@ -97,39 +97,50 @@ def verify_chain() -> tuple[int, AuditEntry | None, str]:
     return checked, None, ""
 
 
-def verify_anchor(checked: int) -> tuple[str, bool]:
-    """Check the anchor against the trail's ``checked`` rows: every anchored hash still in its
-    place, none past the end. Return (what is wrong or "", whether it is only that the anchor
-    lacks the newest rows)."""
-    path = settings.AUDIT_ANCHOR
-    if not path:
+def verify_anchor(checked: int, paths: list[str] | None = None) -> tuple[str, bool]:
+    """Check the anchor (or the files collected from each web machine's, together) against
+    the trail's ``checked`` rows: every anchored hash still in its place, none past the end.
+    Return (what is wrong or "", whether it is only that the anchor lacks the newest rows)."""
+    paths = paths or ([settings.AUDIT_ANCHOR] if settings.AUDIT_ANCHOR else [])
+    if not paths:
         return "", False
     top = gone = 0
-    try:
-        anchors = anchor.read()
-        while batch := [a for _, a in zip(range(1000), anchors, strict=False)]:
-            places = dict(AuditEntry.objects.filter(hash__in={a.hash for a in batch})
-                          .values_list("hash", "seq"))
-            for a in batch:
-                # Looked up now, so heads appended since the walk are found too.
-                if places.get(a.hash) == a.count:
-                    top = max(top, a.count)
-                elif a.count > checked:
-                    gone = max(gone, a.count)
-                else:
-                    return (f"line {a.line} of the anchor names row {a.count} with a hash the "
-                            "trail does not hold there: the trail was rewritten"), False
-    except FileNotFoundError:
-        pass
-    except anchor.BadAnchorLine as exc:
-        return str(exc), False
+    for path in paths:
+        try:
+            top, gone = _check_anchor_file(path, checked, top, gone)
+        except FileNotFoundError:
+            pass
+        except (anchor.BadAnchorLine, Rewritten) as exc:
+            return f"{path}: {exc}", False
     if gone:
         return (f"the anchor names row {gone}, but the trail has {checked}: rows at its end "
                 "were removed"), False
     if top < checked:
-        return (f"the newest {checked - top} rows are not in the anchor {path}: its last lines "
-                "were removed, or the server stopped before writing them"), True
+        return (f"the newest {checked - top} rows are not in the anchor {', '.join(paths)}: "
+                "its last lines were removed, or the server stopped before writing them"), True
     return "", False
+
+
+class Rewritten(Exception):
+    """An anchored hash is not in the trail at its count."""
+
+
+def _check_anchor_file(path: str, checked: int, top: int, gone: int) -> tuple[int, int]:
+    """(highest anchored count found in the trail, highest one past its end), so far."""
+    anchors = anchor.read(path)
+    while batch := [a for _, a in zip(range(1000), anchors, strict=False)]:
+        places = dict(AuditEntry.objects.filter(hash__in={a.hash for a in batch})
+                      .values_list("hash", "seq"))
+        for a in batch:
+            # Looked up now, so heads appended since the walk are found too.
+            if places.get(a.hash) == a.count:
+                top = max(top, a.count)
+            elif a.count > checked:
+                gone = max(gone, a.count)
+            else:
+                raise Rewritten(f"line {a.line} of the anchor names row {a.count} with a "
+                                "hash the trail does not hold there: it was rewritten")
+    return top, gone
 
 
 def anchor_head() -> tuple[int, str]:

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from consilium.audit.models import GENESIS_HASH, KEYED, PLAIN, AuditEntry, AuditHead
-from consilium.audit.trail import record_many, verify, verify_chain
+from consilium.audit.trail import record_many, verify, verify_anchor, verify_chain
 
 READERS = ("patient", "patient2", "coordinator")
 
@@ -131,7 +131,7 @@ def test_even_with_the_key_the_anchor_catches_a_rechained_trail(trail, users, se
     _rechain(lambda payload: hmac.new(key, payload, hashlib.sha256).hexdigest())
     assert verify_chain() == (80, None, "")
     _, _, problem = verify()
-    assert "the trail was rewritten" in problem
+    assert "hash the trail does not hold there: it was rewritten" in problem
 
 
 def test_an_anchor_missing_its_last_lines_is_reported(trail, capsys):
@@ -154,6 +154,19 @@ def test_an_anchor_cut_mid_line_or_with_a_forged_line_is_reported(trail):
     count, head_hash = 200, "f" * 64
     trail.write_bytes(whole + f"{count} {head_hash} {'0' * 64}\n".encode())
     assert "line 61 of the anchor was not written with the audit key" in verify()[2]
+
+
+def test_the_anchors_of_several_web_machines_are_checked_together(trail, tmp_path, capsys):
+    lines = trail.read_text().splitlines(keepends=True)
+    one, other = tmp_path / "web1.log", tmp_path / "web2.log"
+    one.write_text("".join(lines[0::2]))
+    other.write_text("".join(lines[1::2]))
+    assert verify_anchor(120, [str(one), str(other)]) == ("", False)
+    call_command("verify_audit", "--anchor", str(one), "--anchor", str(other))
+    assert f"anchored in {one}, {other}" in capsys.readouterr().out
+    assert verify_anchor(120, [str(one)])[1]  # the other machine's newest line is missing
+    _cut_the_end(50)
+    assert "rows at its end were removed" in verify_anchor(70, [str(one), str(other)])[0]
 
 
 def test_a_missing_anchor_file_is_reported(trail):

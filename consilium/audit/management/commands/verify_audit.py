@@ -13,19 +13,24 @@ class Command(BaseCommand):
             "--anchor-now", action="store_true",
             help="when the chain is intact and the anchor only lacks the newest rows (or does "
                  "not exist yet), write the current head to it")
+        parser.add_argument(
+            "--anchor", action="append", dest="anchors", metavar="FILE",
+            help="check these anchor files together instead of CONSILIUM_AUDIT_ANCHOR (the "
+                 "copies collected from each web machine); may be repeated")
 
-    def handle(self, *args, anchor_now, **options):
+    def handle(self, *args, anchor_now, anchors, **options):
         checked, broken, problem = verify_chain()
         if problem:
             where = f"row {broken.pk}" if broken else "the end of the trail"
             raise CommandError(f"Audit trail broken at {where}: {problem} ({checked} rows intact)")
-        problem, only_behind = verify_anchor(checked)
+        problem, only_behind = verify_anchor(checked, anchors)
         if problem and anchor_now and only_behind and settings.AUDIT_ANCHOR:
             count, _ = anchor_head()
             self.stdout.write(f"Anchored the head (row {count}) in {settings.AUDIT_ANCHOR}.")
-            problem, _ = verify_anchor(checked)
+            problem, _ = verify_anchor(checked, anchors)
         if problem:
             raise CommandError(f"Audit anchor does not match the trail: {problem}")
-        anchored = (f"anchored in {settings.AUDIT_ANCHOR}" if settings.AUDIT_ANCHOR
+        where = ", ".join(anchors or ([settings.AUDIT_ANCHOR] if settings.AUDIT_ANCHOR else []))
+        anchored = (f"anchored in {where}" if where
                     else "not anchored (CONSILIUM_AUDIT_ANCHOR is unset)")
         self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {checked} rows, {anchored}."))
