@@ -369,7 +369,10 @@ LOGGING = {
     # WeasyPrint reports each rendering step at INFO; only its problems matter.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
                 # pydicom and dicognito may quote header values (names, dates) in warnings.
-                "pydicom": {"level": "ERROR"}},
+                "pydicom": {"level": "ERROR"},
+                # Django's own config mails each 500 to ADMINS with the request's POST data
+                # (health data); its errors go to the console above instead, and nowhere else.
+                "django": {"handlers": []}},
 }
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")

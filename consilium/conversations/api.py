@@ -3,6 +3,7 @@ from uuid import UUID
 
 from ninja import Router, Schema, Status
 
+from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.models import Consultation, ConsultationStatus
 
@@ -59,7 +60,7 @@ def _out(message: Message, user, since) -> dict:
     }
 
 
-@router.get("/{case_id}/messages", response=ConversationOut)
+@router.get("/{case_id}/messages", response={200: ConversationOut, **errors(404)})
 def list_messages(request, case_id: str):
     """Every thread of the case, oldest first, each with its replies; reading them marks
     them read."""
@@ -78,7 +79,7 @@ def list_messages(request, case_id: str):
     return {"unread": unread, "waiting_on_patient_since": waiting, "threads": out}
 
 
-@router.post("/{case_id}/messages", response={201: MessageOut})
+@router.post("/{case_id}/messages", response={201: MessageOut, **errors(400, 404, 409, 422)})
 def send_message(request, case_id: str, payload: MessageIn):
     """Write to the case's participants (``reply_to``: a message of the thread;
     ``blocking``: the specialist waits on the patient's answer). Files are added as

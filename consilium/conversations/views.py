@@ -24,7 +24,7 @@ def conversation(request, case_id):
     may_converse(case, request.user)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        files = [Upload(f.name, f, f.size) for f in request.FILES.getlist("files")]
+        files = [Upload.of(f) for f in request.FILES.getlist("files")]
         try:
             message = do_send_message(case, form.cleaned_data, acting_user=request.user,
                                       files=files)

@@ -1,5 +1,6 @@
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from consilium.api_schemas import PageIn, errors
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 
@@ -38,7 +39,7 @@ class SpecialistPage(Schema):
     items: list[FoundOut]
 
 
-class SpecialistSearchIn(Schema):
+class SpecialistSearchIn(PageIn):
     """What ``POST /specialists/search`` reads from its body: the filters of the listing and
     ``condition``, which is health data and so never travels in a URL."""
 
@@ -52,15 +53,13 @@ class SpecialistSearchIn(Schema):
     insurance: str = ""
     accepting: bool | None = None
     sort: str = "relevance"
-    limit: int = 50
-    offset: int = 0
 
 
-@router.get("", response=SpecialistPage)
-def list_specialists(request, q: str = "", specialty: str = "", near: str = "",
-                     radius_km: float = 100, telemedicine: bool | None = None,
+@router.get("", response={200: SpecialistPage, **errors(422)})
+def list_specialists(request, page: Query[PageIn], q: str = "", specialty: str = "",
+                     near: str = "", radius_km: float = 100, telemedicine: bool | None = None,
                      language: str = "", insurance: str = "", accepting: bool | None = None,
-                     sort: str = "relevance", limit: int = 50, offset: int = 0):
+                     sort: str = "relevance"):
     """List the directory. ``q``: the start of a name (last name first, or as shown);
     ``specialty``: a NUCC code; ``near``: a US ZIP code or "latitude,longitude", with
     ``radius_km``; ``sort``: ``relevance`` (by name; nearest first when ``near`` is given)
@@ -72,11 +71,11 @@ def list_specialists(request, q: str = "", specialty: str = "", near: str = "",
                                          "of POST /api/v1/specialists/search."})
     return _search(SpecialistSearchIn(
         q=q, specialty=specialty, near=near, radius_km=radius_km, telemedicine=telemedicine,
-        language=language, insurance=insurance, accepting=accepting, sort=sort, limit=limit,
-        offset=offset))
+        language=language, insurance=insurance, accepting=accepting, sort=sort,
+        limit=page.limit, offset=page.offset))
 
 
-@router.post("/search", response=SpecialistPage)
+@router.post("/search", response={200: SpecialistPage, **errors(400, 422)})
 def search_specialists_posted(request, payload: SpecialistSearchIn):
     """Search the directory with the filters in the body, ``condition`` (an ICD-10-CM code:
     specialists in the specialties that fit it) among them; the other fields mean what they
@@ -87,8 +86,7 @@ def search_specialists_posted(request, payload: SpecialistSearchIn):
 
 def _search(wanted: SpecialistSearchIn) -> dict:
     query = SpecialistQuery(**wanted.model_dump(exclude={"limit", "offset"}))
-    result = search_specialists(query, limit=max(1, min(wanted.limit, 200)),
-                                offset=max(0, wanted.offset))
+    result = search_specialists(query, limit=wanted.limit, offset=wanted.offset)
     return {"count": result.count, "count_exact": result.exact, "items": result.items}
 
 
@@ -122,7 +120,7 @@ class MatchesOut(Schema):
     fitting_specialties: list[str]
 
 
-@matches_router.get("/{case_id}/matches", response=MatchesOut)
+@matches_router.get("/{case_id}/matches", response={200: MatchesOut, **errors(404, 422)})
 def case_matches(request, case_id: str, limit: int = 10):
     """Ranked proposals for the case: each with its score, its named components and a
     sentence per reason, and how many specialists each hard rule left out."""

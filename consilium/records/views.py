@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
-from consilium.errors import NotAllowed
+from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import form_status
 
 from . import imaging, packet, release, storage
@@ -150,8 +150,11 @@ def upload(request, case_id):
     if not files:
         messages.error(request, "Choose at least one file.")
         return redirect("case_detail", case_id=case.id)
-    outcomes = do_add_records(case, [Upload(f.name, f.file, f.size) for f in files],
-                              acting_user=request.user)
+    try:
+        outcomes = do_add_records(case, [Upload.of(f) for f in files], acting_user=request.user)
+    except InvalidInput as refused:  # hostile input: nothing was stored
+        return render(request, "error.html", {"message": " ".join(refused.errors.values()),
+                                              "status": 422}, status=422)
     stored = sum(o.status == "stored" for o in outcomes)
     if stored:
         messages.success(request, f"{stored} file{'s' if stored != 1 else ''} added.")

@@ -200,3 +200,14 @@ def test_check_deploy_fails_without_an_audit_anchor(tmp_path):
     result = manage("check", "--deploy", tmp_path=tmp_path)
     assert result.returncode != 0
     assert "(audit.E001) CONSILIUM_AUDIT_ANCHOR is not set" in result.stderr
+
+
+def test_a_server_error_is_not_mailed_with_its_request():
+    """Django's default config would mail each 500, POST data included, to ADMINS."""
+    import logging
+
+    from django.utils.log import AdminEmailHandler
+
+    for name in ["django", "django.request", "django.security", ""]:
+        handlers = logging.getLogger(name).handlers
+        assert not [h for h in handlers if isinstance(h, AdminEmailHandler)], name
