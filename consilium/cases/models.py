@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from consilium.fields import EncryptedTextField
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -59,21 +61,21 @@ class Case(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     # The first opinion.
-    diagnosis_text = models.CharField("diagnosis", max_length=300)
+    diagnosis_text = EncryptedTextField("diagnosis")
     diagnosis_codes = models.JSONField("ICD-10-CM codes", default=list, blank=True)
     treatment_category = models.CharField(
         "proposed treatment", max_length=24, choices=TreatmentCategory.choices
     )
-    treatment_description = models.TextField("treatment details", blank=True)
+    treatment_description = EncryptedTextField("treatment details", blank=True)
     diagnosing_physician = models.CharField(max_length=200, blank=True)
     institution = models.CharField(max_length=200, blank=True)
     hospital_system = models.CharField(max_length=200, blank=True)
     first_opinion_date = models.DateField(null=True, blank=True)
 
     # The patient's own words.
-    symptoms = models.TextField(blank=True)
-    concerns = models.TextField(blank=True)
-    goals = models.TextField(blank=True)
+    symptoms = EncryptedTextField(blank=True)
+    concerns = EncryptedTextField(blank=True)
+    goals = EncryptedTextField(blank=True)
 
     # What matching needs to know about the patient: where they are (a US ZIP code or
     # "latitude,longitude"), how far they would travel, the language they prefer to be
@@ -117,7 +119,7 @@ class Question(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()
-    text = models.TextField()
+    text = EncryptedTextField()
 
     class Meta:
         ordering = ["position"]

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 from consilium.opinions.models import Opinion
 
 from .concordance import DiagnosisConcordance, Impact, TreatmentConcordance
@@ -38,7 +39,7 @@ class Comparison(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    review_note = models.TextField(blank=True)
+    review_note = EncryptedTextField(blank=True)
 
     class Meta:
         # The figures read every row through these, never the table (program/figures.py).

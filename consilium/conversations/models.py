@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 from consilium.records.models import Record
 
 MAX_BODY = 10_000
@@ -23,7 +24,7 @@ class Message(models.Model):
     # Replies point at the thread's first message (threads are one level deep).
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="replies")
-    body = models.TextField()
+    body = EncryptedTextField()
     # A specialist's question that work on the opinion waits for: the consultation's clock
     # stops until the patient or a caregiver replies (``answered_at``).
     blocking = models.BooleanField(default=False)

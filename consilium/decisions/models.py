@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 
 
 class Choice(models.TextChoices):
@@ -17,7 +18,7 @@ class Decision(models.Model):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="decision")
     choice = models.CharField(max_length=20, choices=Choice.choices)
-    explanation = models.TextField(blank=True)
+    explanation = EncryptedTextField(blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -51,8 +52,8 @@ class DecisionAid(models.Model):
     own_criteria = models.JSONField(default=list, blank=True)  # names, at most three
     weights = models.JSONField(default=dict, blank=True)  # {criterion: 0..10}
     ratings = models.JSONField(default=dict, blank=True)  # {option: {criterion: 0..10}}
-    support = models.TextField(blank=True)  # who helps them decide
+    support = EncryptedTextField(blank=True)  # who helps them decide
     pressure = models.CharField(max_length=8, choices=Pressure.choices, blank=True)
     sure = models.JSONField(default=dict, blank=True)  # {SURE item: true/false}
-    next_steps = models.TextField(blank=True)
+    next_steps = EncryptedTextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 
 
 class TaskKind(models.TextChoices):
@@ -30,7 +31,7 @@ class FollowUpTask(models.Model):
     and who sees to it. Reminded once, a few days before it is due (reminders.py)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_up_tasks")
-    title = models.CharField(max_length=300)
+    title = EncryptedTextField()
     kind = models.CharField(max_length=12, choices=TaskKind.choices, default=TaskKind.OTHER)
     owner = models.CharField(max_length=20, choices=Owner.choices, default=Owner.PATIENT)
     due_date = models.DateField()
@@ -70,7 +71,7 @@ class OutcomeCheck(models.Model):
     asked_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     followed = models.CharField(max_length=8, choices=Followed.choices, blank=True)
-    outcome = models.TextField(blank=True)  # in the patient's words
+    outcome = EncryptedTextField(blank=True)  # in the patient's words
 
     class Meta:
         ordering = ["months"]

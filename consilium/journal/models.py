@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 
 
 class JournalNote(models.Model):
@@ -14,7 +15,7 @@ class JournalNote(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
-    text = models.TextField()
+    text = EncryptedTextField()
 
     class Meta:
         ordering = ["written_at", "id"]

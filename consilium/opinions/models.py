@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from consilium.cases.models import Question, TreatmentCategory
 from consilium.consultations.models import Consultation
+from consilium.fields import EncryptedJSONField, EncryptedTextField
 
 
 class DiagnosisAgreement(models.TextChoices):
@@ -35,7 +36,7 @@ class Opinion(models.Model):
         max_length=10, choices=DiagnosisAgreement.choices, blank=True
     )
     diagnosis_codes = models.JSONField(default=list, blank=True)
-    diagnosis_comment = models.TextField(blank=True)
+    diagnosis_comment = EncryptedTextField(blank=True)
     treatment_agreement = models.CharField(
         max_length=12, choices=TreatmentAgreement.choices, blank=True
     )
@@ -43,13 +44,13 @@ class Opinion(models.Model):
     # it: another kind is a changed treatment); blank when the specialist agrees.
     treatment_category = models.CharField(max_length=24, choices=TreatmentCategory.choices,
                                           blank=True)
-    treatment_description = models.TextField(blank=True)
-    further_tests = models.TextField(blank=True)
-    reasoning = models.TextField(blank=True)
-    follow_up = models.TextField(blank=True)  # follow-up recommendations
-    trials = models.TextField(blank=True)  # relevant clinical trials, free text
+    treatment_description = EncryptedTextField(blank=True)
+    further_tests = EncryptedTextField(blank=True)
+    reasoning = EncryptedTextField(blank=True)
+    follow_up = EncryptedTextField(blank=True)  # follow-up recommendations
+    trials = EncryptedTextField(blank=True)  # relevant clinical trials, free text
     confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
-    plain_summary = models.TextField(blank=True)  # for the patient, in plain language
+    plain_summary = EncryptedTextField(blank=True)  # for the patient, in plain language
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -58,7 +59,7 @@ class Opinion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
-    signed_content = models.JSONField(null=True, blank=True)  # exactly what was hashed
+    signed_content = EncryptedJSONField(null=True, blank=True)  # exactly what was hashed
     content_sha256 = models.CharField(max_length=64, blank=True)
 
     @property
@@ -72,11 +73,11 @@ class Option(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="options")
     position = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
+    title = EncryptedTextField()
     recommended = models.BooleanField(default=False)
-    benefits = models.TextField(blank=True)
-    harms = models.TextField(blank=True)
-    living_with = models.TextField(blank=True)
+    benefits = EncryptedTextField(blank=True)
+    harms = EncryptedTextField(blank=True)
+    living_with = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -90,7 +91,7 @@ class Answer(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    text = models.TextField(blank=True)  # the answer, or why it is deferred
+    text = EncryptedTextField(blank=True)  # the answer, or why it is deferred
     deferred = models.BooleanField(default=False)
 
     class Meta:
@@ -106,7 +107,7 @@ class FollowUpQuestion(models.Model):
                                 related_name="follow_up_questions")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="+")
-    text = models.TextField()
+    text = EncryptedTextField()
     asked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -119,7 +120,7 @@ class Addendum(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="addenda")
     number = models.PositiveSmallIntegerField()
-    body = models.TextField()
+    body = EncryptedTextField()
     answers = models.OneToOneField(FollowUpQuestion, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="answer")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -36,8 +36,13 @@ class Tampered(Exception):
 
 def _master_keys() -> dict[str, bytes]:
     """Key id → master key; the first is the one new files are wrapped with."""
+    return master_keys(settings.RECORDS_MASTER_KEYS)
+
+
+def master_keys(encoded_keys) -> dict[str, bytes]:
+    """Key id → master key, for the base64url keys given (in their order)."""
     keys = {}
-    for encoded in settings.RECORDS_MASTER_KEYS:
+    for encoded in encoded_keys:
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         if len(key) != 32:
             raise ValueError("A master key must be 32 bytes, base64url-encoded.")

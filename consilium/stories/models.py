@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 
 
 class StoryState(models.TextChoices):
@@ -29,14 +30,14 @@ class Story(models.Model):
                                related_name="+")
     state = models.CharField(max_length=12, choices=StoryState.choices,
                              default=StoryState.DRAFT)
-    title = models.CharField(max_length=120)
-    text = models.TextField()
+    title = EncryptedTextField()
+    text = EncryptedTextField()
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(max_length=500, blank=True)
+    review_note = EncryptedTextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     unpublished_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,20 +1,27 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from consilium import fields
 from consilium.records import crypto
 from consilium.records.models import Preview, Record
 
 
 class Command(BaseCommand):
     help = ("Rewrap every file key (records and their pictures) with the current master key "
-            "(CONSILIUM_MASTER_KEY). Keep the old keys in CONSILIUM_OLD_MASTER_KEYS until this "
-            "has run; the files themselves are not re-encrypted.")
+            "(CONSILIUM_MASTER_KEY) and encrypt again every encrypted column still sealed with "
+            "an older one. Keep the old keys in CONSILIUM_OLD_MASTER_KEYS until this has run; "
+            "the files themselves are not re-encrypted.")
 
     def handle(self, *args, **options):
         current = crypto.current_key_id()
         rewrapped = sum(self.rewrap(model, current) for model in (Record, Preview))
         self.stdout.write(self.style.SUCCESS(
             f"Rewrapped {rewrapped} file keys with master key {current}."
+        ))
+        resealed = sum(fields.reseal_column(model, name)
+                       for model, name in fields.encrypted_columns())
+        self.stdout.write(self.style.SUCCESS(
+            f"Encrypted {resealed} column values again with master key {current}."
         ))
 
     def rewrap(self, model, current: str) -> int:

@@ -1,0 +1,194 @@
+"""Free-text health data is ciphertext in the database (issue 17, finding 7): read with a
+plain SQL cursor, no column holds what the patient, the specialist or the coordinator wrote;
+the pages still show it; an altered or moved value fails loudly; rotate_keys seals it again."""
+
+import base64
+import io
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from consilium import fields
+from consilium.comparison.actions import do_review_comparison
+from consilium.conftest import PASSWORD, sign_request
+from consilium.conversations.actions import do_send_message
+from consilium.conversations.models import Message
+from consilium.decisions.actions import do_record_decision, do_save_decision_aid
+from consilium.followup.actions import do_answer_outcome, do_start_plan
+from consilium.followup.models import OutcomeCheck
+from consilium.journal.actions import do_add_note
+from consilium.journal.models import JournalNote
+from consilium.opinions.actions import do_add_addendum, do_ask_follow_up, is_intact
+from consilium.opinions.models import Opinion
+from consilium.records.crypto import Tampered
+from consilium.stories.actions import do_draft_story
+from consilium.stories.models import Story
+
+MARK = "zebrafinch"
+# What the shared fixtures write: the first opinion, the questions, the signed opinion.
+WRITTEN = ["Breast cancer, left breast", "Mastectomy", "Is breast-conserving surgery",
+           "Lumpectomy with radiation", "Equal survival", "Keeps the breast",
+           "Daily radiation", "An answer.", "a smaller operation", MARK]
+NOT_OURS = {"terminology", "directory", "auth", "contenttypes", "sessions", "admin", "axes",
+            "otp_totp", "otp_static", "django_tasks_database"}
+
+
+@pytest.fixture
+def written(journey, users):
+    """A case with every kind of free text written through the actions."""
+    patient, specialist = users["patient"], users["specialist"]
+    case, consultation = journey("opinion_delivered")
+    opinion = Opinion.objects.get(consultation=consultation)
+    do_send_message(case, {"body": f"{MARK} message"}, acting_user=patient)
+    note = do_add_note(case, f"{MARK} journal note", acting_user=patient)
+    do_draft_story(case, f"{MARK} title", f"{MARK} story", [note.id], acting_user=patient)
+    question = do_ask_follow_up(opinion, f"{MARK} follow-up?", acting_user=patient)
+    do_add_addendum(opinion, f"{MARK} addendum", acting_user=specialist,
+                    request=sign_request(), secret=PASSWORD, answers=question)
+    do_review_comparison(opinion.comparison, diagnosis="confirmed", treatment="modified",
+                         note=f"{MARK} review", acting_user=users["coordinator"])
+    do_save_decision_aid(case, {"support": f"{MARK} support", "next_steps": f"{MARK} step"},
+                         acting_user=patient)
+    do_record_decision(case, "second_opinion", f"{MARK} because", acting_user=patient)
+    do_start_plan(case, acting_user=patient)
+    check = OutcomeCheck.objects.filter(case=case).first()
+    OutcomeCheck.objects.filter(id=check.id).update(
+        due_date=timezone.localdate() - timedelta(days=1))
+    check.refresh_from_db()
+    do_answer_outcome(check, "second", f"{MARK} outcome", acting_user=patient)
+    return case
+
+
+def raw_column(model, name: str) -> list:
+    quote = connection.ops.quote_name
+    column = model._meta.get_field(name).column
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)}")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def set_raw(model, name: str, pk, value) -> None:
+    quote = connection.ops.quote_name
+    column = model._meta.get_field(name).column
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s "
+                       f"WHERE {quote(model._meta.pk.column)} = %s",
+                       [value, model._meta.pk.get_db_prep_value(pk, connection)])
+
+
+def test_every_encrypted_column_holds_only_ciphertext(written):
+    columns = fields.encrypted_columns()
+    assert {f"{m._meta.label}.{n}" for m, n in columns} >= {
+        "conversations.Message.body", "journal.JournalNote.text", "stories.Story.text",
+        "cases.Case.diagnosis_text", "cases.Question.text", "opinions.Opinion.reasoning",
+        "opinions.Opinion.signed_content", "opinions.Addendum.body",
+        "followup.OutcomeCheck.outcome", "decisions.Decision.explanation"}
+    for model, name in columns:
+        stored = raw_column(model, name)
+        assert stored, f"the scenario writes no {model.__name__}.{name}"
+        assert all(v is None or v.startswith(fields.current_prefix()) for v in stored), \
+            f"{model.__name__}.{name}"
+
+
+def test_what_was_written_appears_nowhere_in_the_database(written):
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.app_label in NOT_OURS or not model._meta.managed:
+                continue
+            cursor.execute(f"SELECT * FROM {quote(model._meta.db_table)}")
+            for row in cursor.fetchall():
+                text = " ".join(str(value) for value in row)
+                found = [w for w in WRITTEN if w.lower() in text.lower()]
+                assert not found, f"{model._meta.label} holds {found} in clear"
+
+
+def test_pages_and_the_api_show_the_plain_text(written, users, login, client, api):
+    login(users["patient"])
+    assert f"{MARK} message" in client.get(f"/cases/{written.id}/messages/").content.decode()
+    assert f"{MARK} journal note" in client.get(f"/cases/{written.id}/journal/").content.decode()
+    assert f"{MARK} story" in client.get(f"/cases/{written.id}/story/").content.decode()
+    assert f"{MARK} addendum" in client.get(f"/cases/{written.id}/").content.decode()
+    case = api(users["patient"], "GET", f"/cases/{written.id}").json()
+    assert case["diagnosis_text"] == "Breast cancer, left breast"
+    opinion = Opinion.objects.get(consultation__case=written)
+    assert is_intact(opinion)  # the signature's hash covers the decrypted text
+    assert opinion.signed_content["reasoning"].startswith("Equal survival")
+
+
+def test_an_altered_value_fails_loudly(written, users, login, client):
+    message = Message.objects.get(case=written)
+    stored = raw_column(Message, "body")[0]
+    head, _, payload = stored.rpartition(":")
+    sealed = bytearray(base64.b64decode(payload))
+    sealed[len(sealed) // 2] ^= 1  # one bit of the ciphertext
+    flipped = f"{head}:{base64.b64encode(bytes(sealed)).decode()}"
+    set_raw(Message, "body", message.pk, flipped)
+    login(users["patient"])
+    with pytest.raises(Tampered):
+        client.get(f"/cases/{written.id}/messages/")
+    with pytest.raises(Tampered):
+        Message.objects.get(pk=message.pk)
+
+
+def test_a_value_moved_to_another_column_or_left_plain_does_not_open(written):
+    story = Story.objects.get(case=written)
+    # A private journal note pasted into the story, which is public once published.
+    set_raw(Story, "text", story.pk, raw_column(JournalNote, "text")[0])
+    with pytest.raises(Tampered, match="stories_story.text"):
+        Story.objects.get(pk=story.pk)
+    set_raw(Story, "text", story.pk, "written in clear")
+    with pytest.raises(Tampered, match="not encrypted"):
+        Story.objects.get(pk=story.pk)
+
+
+def test_queries_cannot_look_inside(written):
+    with pytest.raises(FieldError):
+        Message.objects.filter(body=f"{MARK} message").count()
+    with pytest.raises(FieldError):
+        JournalNote.objects.filter(text__icontains=MARK).count()
+    assert Message.objects.filter(body__isnull=False).count() == 1
+
+
+def test_rotate_keys_seals_every_value_again(written, settings):
+    before = {(m, n): raw_column(m, n) for m, n in fields.encrypted_columns()}
+    new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    settings.RECORDS_MASTER_KEYS = [new_key, *settings.RECORDS_MASTER_KEYS]
+    assert Message.objects.get().body == f"{MARK} message"  # still opens with the old key
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out)
+    count = sum(len([v for v in values if v is not None]) for values in before.values())
+    assert f"Encrypted {count} column values again" in out.getvalue()
+    for model, name in before:
+        assert all(v is None or v.startswith(fields.current_prefix())
+                   for v in raw_column(model, name))
+    settings.RECORDS_MASTER_KEYS = [new_key]  # the old master key is gone
+    assert Message.objects.get().body == f"{MARK} message"
+    assert Story.objects.get().text.startswith(f"{MARK} story")
+    assert is_intact(Opinion.objects.get(consultation__case=written))
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out)
+    assert "Encrypted 0 column values again" in out.getvalue()
+
+
+def test_the_migration_step_seals_plain_rows_and_opens_them_when_reversed(written):
+    note = JournalNote.objects.get()
+    opinion = Opinion.objects.get(consultation__case=written)
+    signed = opinion.signed_content
+    set_raw(JournalNote, "text", note.pk, "left in clear")
+    set_raw(Opinion, "signed_content", opinion.pk, '{"reasoning": "left in clear"}')
+    assert fields.encrypt_column(JournalNote, "text") == 1
+    assert fields.encrypt_column(Opinion, "signed_content") == 1
+    assert fields.encrypt_column(JournalNote, "text") == 0  # nothing left to seal
+    assert raw_column(JournalNote, "text")[0].startswith(fields.current_prefix())
+    assert JournalNote.objects.get().text == "left in clear"
+    assert Opinion.objects.get(pk=opinion.pk).signed_content == {"reasoning": "left in clear"}
+    assert fields.decrypt_column(JournalNote, "text") == 1
+    assert raw_column(JournalNote, "text") == ["left in clear"]
+    assert signed  # the fixture's signed content was read back whole before
