@@ -5,12 +5,14 @@ Every error answers ``{"detail": "...", "errors": {"field": "message"}}`` (``err
 """
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from consilium.accounts.models import ApiToken
+from consilium.api_schemas import StrictParser
 from consilium.errors import DomainError, InvalidInput
 
 
@@ -51,6 +53,7 @@ api = NinjaAPI(
     auth=[BearerToken(), VerifiedSession()],
     urls_namespace="api",
     docs_url="/docs",
+    parser=StrictParser(),  # hostile input (NUL, 65-bit numbers, deep nesting) is a 422
 )
 
 
@@ -71,6 +74,22 @@ def validation_error(request, exc: NinjaValidationError):
     return api.create_response(
         request, {"detail": "Please correct the marked fields.", "errors": errors}, status=422
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own errors; a body the parser refused keeps the parser's reason (422)."""
+    if isinstance(exc.__cause__, InvalidInput):
+        return domain_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_upload(request, exc):
+    """Django refuses a multipart part whose headers pass 1 KB (a file name that long)."""
+    body = {"detail": "The upload could not be read: a file's name is far too long, or the "
+                      "request is damaged. Rename the file and send it again."}
+    return api.create_response(request, body, status=400)
 
 
 @api.exception_handler(Http404)

@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from consilium.api_schemas import errors
+
 router = Router(tags=["account"])
 
 
@@ -11,7 +13,7 @@ class MeOut(Schema):
     specialist_id: int | None
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **errors()})
 def me(request):
     """The caller's identity and role."""
     user = request.user

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from consilium.accounts.models import Role
 from consilium.audit.trail import record, record_many, record_refused
+from consilium.errors import DomainError
 
 from .models import Case, Share
 
@@ -49,9 +50,20 @@ def _parse_id(case_id) -> uuid.UUID:
         raise Http404("No such case") from None
 
 
-def access_case_by_id(user, case_id, *, action: str = "case.view", for_update=False) -> Case:
-    """Load a case the user may see and record the read; 404 for unknown and forbidden alike."""
+def access_case_by_id(user, case_id, *, action: str = "case.view", for_update=False,
+                      check=None) -> Case:
+    """Load a case the user may see and record the read; 404 for unknown and forbidden alike.
+
+    ``check(case, user)`` is the page's own rule (e.g. only coordinators see matches): when it
+    raises, the refusal is recorded instead of a read.
+    """
     case = load_visible_case(user, case_id, action=action, for_update=for_update)
+    if check is not None:
+        try:
+            check(case, user)
+        except DomainError:
+            record_refused(user, action, Case, case.id, case_id=case.id)
+            raise
     record(user, action, case, case_id=case.id)
     return case
 

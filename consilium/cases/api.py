@@ -4,8 +4,9 @@ from uuid import UUID
 import orjson
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
+from consilium.api_schemas import PageIn, errors
 from consilium.audit.trail import record
 from consilium.consultations.actions import do_offer_consultation
 from consilium.consultations.api import ConsultationOut, consultation_out
@@ -128,75 +129,76 @@ def _with_questions(queryset):
     return queryset.prefetch_related(Prefetch("questions", queryset=Question.objects.all()))
 
 
-@router.get("", response=CasePage)
-def list_cases(request, status: str = "", limit: int = 50, offset: int = 0):
+@router.get("", response={200: CasePage, **errors(422)})
+def list_cases(request, page: Query[PageIn], status: str = ""):
     """The cases the caller may see, newest first."""
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
     cases = cases_visible_to(request.user)
     if status:
         cases = cases.filter(status=status)
-    page = list(_with_questions(cases)[offset: offset + limit])
+    page = list(_with_questions(cases)[page.offset: page.offset + page.limit])
     record_case_list(request.user, page)
     return {"count": cases.count(), "items": page}
 
 
-@router.post("", response={201: CaseOut})
+@router.post("", response={201: CaseOut, **errors(400, 422)})
 def create_case(request, payload: CaseIn):
     """Start a case (patients) as a draft."""
     case = actions.do_create_case(payload.dict(), acting_user=request.user)
     return Status(201, case)
 
 
-@router.get("/{case_id}", response=CaseOut)
+@router.get("/{case_id}", response={200: CaseOut, **errors(404)})
 def get_case(request, case_id: str):
     return access_case_by_id(request.user, case_id)
 
 
-@router.patch("/{case_id}", response=CaseOut)
+@router.patch("/{case_id}", response={200: CaseOut, **errors(400, 404, 409, 422)})
 def update_case(request, case_id: str, payload: CasePatch):
     """Change the first opinion while the case is a draft or just submitted."""
     case = access_case_by_id(request.user, case_id)
     return actions.do_update_case(case, payload.dict(exclude_unset=True), acting_user=request.user)
 
 
-@router.post("/{case_id}/submit", response=CaseOut)
+@router.post("/{case_id}/submit", response={200: CaseOut, **errors(404, 409, 422)})
 def submit_case(request, case_id: str):
     case = access_case_by_id(request.user, case_id)
     return actions.do_submit_case(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/withdraw", response=CaseOut)
+@router.post("/{case_id}/withdraw", response={200: CaseOut, **errors(404, 409)})
 def withdraw_case(request, case_id: str):
     case = access_case_by_id(request.user, case_id)
     return actions.do_withdraw_case(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/records-complete", response=CaseOut)
+@router.post("/{case_id}/records-complete", response={200: CaseOut, **errors(404, 409)})
 def mark_records_complete(request, case_id: str):
     case = access_case_by_id(request.user, case_id)
     return actions.do_mark_records_complete(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/close", response=CaseOut)
+@router.post("/{case_id}/close", response={200: CaseOut, **errors(404, 409)})
 def close_case(request, case_id: str):
     case = access_case_by_id(request.user, case_id)
     return actions.do_close_case(case, acting_user=request.user)
 
 
-@router.get("/{case_id}/events", response=list[EventOut])
+@router.get("/{case_id}/events", response={200: list[EventOut], **errors(404)})
 def list_events(request, case_id: str):
     """The case's history, oldest first."""
     case = access_case_by_id(request.user, case_id, action="case.history")
     return list(case.events.all())
 
 
-@router.get("/{case_id}/consultations", response=list[ConsultationOut])
+@router.get("/{case_id}/consultations",
+            response={200: list[ConsultationOut], **errors(404)})
 def list_consultations(request, case_id: str):
     case = access_case_by_id(request.user, case_id)
     return [consultation_out(c) for c in case.consultations.select_related("specialist")]
 
 
-@router.post("/{case_id}/consultations", response={201: ConsultationOut})
+@router.post("/{case_id}/consultations",
+             response={201: ConsultationOut, **errors(400, 404, 409, 422)})
 def offer_consultation(request, case_id: str, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
     case = access_case_by_id(request.user, case_id)
@@ -204,7 +206,7 @@ def offer_consultation(request, case_id: str, payload: OfferIn):
     return Status(201, consultation_out(consultation))
 
 
-@router.post("/{case_id}/decision", response={201: DecisionOut})
+@router.post("/{case_id}/decision", response={201: DecisionOut, **errors(400, 404, 409, 422)})
 def record_decision(request, case_id: str, payload: DecisionIn):
     """Record the patient's decision after the opinion was delivered."""
     case = access_case_by_id(request.user, case_id)
@@ -215,7 +217,7 @@ def record_decision(request, case_id: str, payload: DecisionIn):
 
 
 
-@router.get("/{case_id}/opinion.fhir.json", response={200: dict},
+@router.get("/{case_id}/opinion.fhir.json", response={200: dict, **errors(404)},
             openapi_extra={"responses": {200: {"description": "A FHIR R4 document Bundle"}}})
 def opinion_fhir(request, case_id: str):
     """The signed opinion as a FHIR R4 document Bundle (Composition, Patient, Practitioner,
@@ -230,7 +232,7 @@ def opinion_fhir(request, case_id: str):
     return _fhir_response(bundle)
 
 
-@router.get("/{case_id}/consultation.fhir.json", response={200: dict},
+@router.get("/{case_id}/consultation.fhir.json", response={200: dict, **errors(404)},
             openapi_extra={"responses": {200: {"description": "A FHIR R4 collection Bundle"}}})
 def consultation_fhir(request, case_id: str):
     """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due

@@ -3,6 +3,7 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Schema
 
+from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
 
 from .actions import do_request_third_opinion
@@ -38,7 +39,7 @@ class ComparisonOut(Schema):
     earlier_opinions: list[EarlierOut]
 
 
-@router.get("/{case_id}/comparison", response=ComparisonOut)
+@router.get("/{case_id}/comparison", response={200: ComparisonOut, **errors(404, 422)})
 def comparison(request, case_id: UUID):
     """How the signed second opinion compares with the first: diagnosis (confirmed, refined,
     distinctly different; Van Such 2017), treatment (same, modified, changed) and clinical
@@ -66,7 +67,8 @@ class ThirdOpinionOut(Schema):
     case_id: UUID
 
 
-@router.post("/{case_id}/third-opinion", response={201: ThirdOpinionOut})
+@router.post("/{case_id}/third-opinion",
+             response={201: ThirdOpinionOut, **errors(404, 409, 422)})
 def third_opinion(request, case_id: UUID):
     """Open a linked case for a third opinion (the patient or a coordinator, once the
     second opinion is delivered): first opinion, questions and records carried over;

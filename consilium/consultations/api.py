@@ -3,6 +3,7 @@ from uuid import UUID
 
 from ninja import Router, Schema, Status
 
+from consilium.api_schemas import errors
 from consilium.errors import InvalidInput
 from consilium.opinions.access import access_opinion_by_consultation_id, access_signed_opinion
 from consilium.opinions.actions import (
@@ -63,19 +64,20 @@ class DeclineIn(Schema):
     reason: str
 
 
-@router.get("/{consultation_id}", response=ConsultationOut)
+@router.get("/{consultation_id}", response={200: ConsultationOut, **errors(404)})
 def get_consultation(request, consultation_id: str):
     return consultation_out(access_consultation_by_id(request.user, consultation_id))
 
 
-@router.post("/{consultation_id}/accept", response=ConsultationOut)
+@router.post("/{consultation_id}/accept", response={200: ConsultationOut, **errors(404, 409)})
 def accept(request, consultation_id: str):
     """Accept the offered case (the specialist it was offered to)."""
     consultation = access_consultation_by_id(request.user, consultation_id)
     return consultation_out(do_accept_consultation(consultation, acting_user=request.user))
 
 
-@router.post("/{consultation_id}/decline", response=ConsultationOut)
+@router.post("/{consultation_id}/decline",
+             response={200: ConsultationOut, **errors(400, 404, 409, 422)})
 def decline(request, consultation_id: str, payload: DeclineIn):
     """Decline the offered case with a reason, so the coordinator can offer it to another."""
     consultation = access_consultation_by_id(request.user, consultation_id)
@@ -84,14 +86,15 @@ def decline(request, consultation_id: str, payload: DeclineIn):
     )
 
 
-@router.get("/{consultation_id}/opinion", response=OpinionOut)
+@router.get("/{consultation_id}/opinion", response={200: OpinionOut, **errors(404)})
 def get_opinion(request, consultation_id: str):
     """The opinion: its author sees drafts; others see it once signed."""
     consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
     return opinion_out(consultation, opinion)
 
 
-@router.put("/{consultation_id}/opinion", response={200: OpinionOut, 409: StaleOut})
+@router.put("/{consultation_id}/opinion",
+            response={**errors(400, 404, 422), 200: OpinionOut, 409: StaleOut})
 def save_opinion(request, consultation_id: str, payload: OpinionIn):
     """Save the draft opinion; fields left out keep their value. ``version`` is the version
     the edit is based on (0 for a new opinion): if the opinion has changed since, nothing is
@@ -110,7 +113,8 @@ def save_opinion(request, consultation_id: str, payload: OpinionIn):
     return opinion_out(consultation, opinion)
 
 
-@router.post("/{consultation_id}/opinion/sign", response=OpinionOut)
+@router.post("/{consultation_id}/opinion/sign",
+             response={200: OpinionOut, **errors(400, 404, 409, 422, 429)})
 def sign_opinion(request, consultation_id: str, payload: SignIn):
     """Sign the opinion with your password or authenticator code; it is frozen, its SHA-256
     recorded, and it is delivered to the patient."""
@@ -120,7 +124,8 @@ def sign_opinion(request, consultation_id: str, payload: SignIn):
     return opinion_out(consultation, opinion)
 
 
-@router.post("/{consultation_id}/opinion/follow-ups", response={201: FollowUpOut})
+@router.post("/{consultation_id}/opinion/follow-ups",
+             response={201: FollowUpOut, **errors(400, 404, 409, 422)})
 def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
     """Ask the specialist a follow-up question (the patient or a caregiver, up to the
     program's limit, once the opinion is delivered)."""
@@ -129,7 +134,8 @@ def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
     return Status(201, follow_up_out(question))
 
 
-@router.post("/{consultation_id}/opinion/addenda", response={201: AddendumOut})
+@router.post("/{consultation_id}/opinion/addenda",
+             response={201: AddendumOut, **errors(400, 404, 409, 422, 429)})
 def add_addendum(request, consultation_id: str, payload: AddendumIn):
     """Add a signed addendum to the signed opinion, optionally answering a follow-up
     question (``answers``: its id). Needs your password or authenticator code."""

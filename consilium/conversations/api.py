@@ -64,8 +64,7 @@ def _out(message: Message, user, since) -> dict:
 def list_messages(request, case_id: str):
     """Every thread of the case, oldest first, each with its replies; reading them marks
     them read."""
-    case = access_case_by_id(request.user, case_id, action="case.messages")
-    may_converse(case, request.user)
+    case = access_case_by_id(request.user, case_id, action="case.messages", check=may_converse)
     threads = list(threads_of(case))
     since = read_mark(case, request.user)
     out = [{**_out(t, request.user, since),
@@ -84,6 +83,6 @@ def send_message(request, case_id: str, payload: MessageIn):
     """Write to the case's participants (``reply_to``: a message of the thread;
     ``blocking``: the specialist waits on the patient's answer). Files are added as
     records, on the page."""
-    case = access_case_by_id(request.user, case_id, action="case.messages")
+    case = access_case_by_id(request.user, case_id, action="case.messages", check=may_converse)
     message = do_send_message(case, payload.dict(), acting_user=request.user)
     return Status(201, _out(message, request.user, message.created_at))

@@ -20,8 +20,7 @@ THREADS_PAGE = 20
 @login_required
 def conversation(request, case_id):
     """A case's message threads, newest first, and the form to write or reply."""
-    case = access_case_by_id(request.user, case_id, action="case.messages")
-    may_converse(case, request.user)
+    case = access_case_by_id(request.user, case_id, action="case.messages", check=may_converse)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         files = [Upload.of(f) for f in request.FILES.getlist("files")]

@@ -124,8 +124,8 @@ class MatchesOut(Schema):
 def case_matches(request, case_id: str, limit: int = 10):
     """Ranked proposals for the case: each with its score, its named components and a
     sentence per reason, and how many specialists each hard rule left out."""
-    case = access_case_by_id(request.user, case_id, action="case.matches")
-    may_see_matches(case, request.user)
+    case = access_case_by_id(request.user, case_id, action="case.matches",
+                             check=may_see_matches)
     matches = match_case(case, limit=max(1, min(limit, 50)))
     return {
         "proposals": [{

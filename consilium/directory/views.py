@@ -70,8 +70,8 @@ def _number(text, default: float) -> float:
 @login_required
 def case_matches(request, case_id):
     """The proposals for a case, their scores and reasons, and who the rules left out."""
-    case = access_case_by_id(request.user, case_id, action="case.matches")
-    may_see_matches(case, request.user)
+    case = access_case_by_id(request.user, case_id, action="case.matches",
+                             check=may_see_matches)
     matches = match_case(case, limit=MATCHES_SHOWN)
     weights = [(COMPONENT_NAMES[k], v) for k, v in matches.weights.items()]
     for proposal in matches.proposals:

@@ -4,6 +4,7 @@ import binascii
 import io
 import stat
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -24,10 +25,11 @@ from consilium.errors import Conflict, InvalidInput, NotAllowed
 from . import dicom, storage
 from .classify import classify
 from .models import ImagingSeries, Record, RecordType
-from .sniff import Refused, sniff
+from .sniff import Hostile, Refused, sniff
 from .tasks import MAX_TEXT_CHARS, queue_reading, queue_series_preview
 
 MAX_ZIP_MEMBERS = 5000
+MAX_NAME = 255  # Record.name's max_length
 # A member this much bigger than its compressed size, and big, is treated as a zip bomb.
 MAX_RATIO, RATIO_FLOOR = 100, 10 * 1024**2
 SKIPPED = ("__MACOSX/", ".DS_Store", "Thumbs.db")
@@ -38,6 +40,25 @@ class Upload:
     name: str
     file: BinaryIO
     size: int
+
+    @classmethod
+    def of(cls, uploaded) -> "Upload":
+        """A file a request carried, under its full name (Django's is cut at 255 characters:
+        consilium.records.upload_handlers keeps the whole one, so stored_name can refuse it)."""
+        return cls(getattr(uploaded, "full_name", uploaded.name), uploaded.file, uploaded.size)
+
+
+def stored_name(name: str) -> str:
+    """The name a file is kept under (NFC), or InvalidInput: a name too long to keep whole,
+    or one holding control characters (PostgreSQL refuses NUL in text)."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if len(name) > MAX_NAME:
+        raise InvalidInput({"files": f"A file's name is longer than {MAX_NAME} characters; "
+                                     "rename the file and send it again."})
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        raise InvalidInput({"files": "A file's name holds control characters; rename the "
+                                     "file and send it again."})
+    return name
 
 
 @dataclass
@@ -70,26 +91,50 @@ def can_add_records(case: Case, user) -> bool:
 
 
 def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Outcome]:
-    """Store every acceptable file (zips unpacked); report each file's outcome in order."""
+    """Store every acceptable file (zips unpacked); report each file's outcome in order.
+
+    Every file (each member of a zip too) is checked before any is stored: hostile input (a
+    name that cannot be kept, JSON nested to exhaust a parser) refuses the whole upload with
+    InvalidInput and nothing is stored. Other refusals are one file's outcome."""
     may_add_records(case, acting_user)
-    outcomes: list[Outcome] = []
     for upload in uploads:
-        try:
-            kind = _check(case, upload)
-            if kind.key == "zip":
-                for member in _unpack(case, upload):
-                    if isinstance(member, Outcome):  # refused while unpacking
-                        outcomes.append(member)
-                        continue
-                    try:
-                        outcomes.append(_store_one(case, member, acting_user))
-                    finally:
-                        member.file.close()
-            else:
-                outcomes.append(_store_one(case, upload, acting_user, kind))
-        except Refused as refusal:
-            outcomes.append(Outcome(upload.name, "refused", str(refusal)))
-    return outcomes
+        upload.name = stored_name(upload.name)
+    checked: list[Upload | Outcome] = []
+    try:
+        for upload in uploads:
+            checked += _checked(case, upload)
+        # Each is checked again as it is stored: the case fills up as files are added.
+        return [item if isinstance(item, Outcome) else _store_one(case, item, acting_user)
+                for item in checked]
+    finally:
+        for item in checked:
+            if isinstance(item, Upload) and not any(item is upload for upload in uploads):
+                item.file.close()  # a zip member's temporary file
+
+
+def _checked(case: Case, upload: Upload) -> list[Upload | Outcome]:
+    """The file, or a zip's members, each checked: what may be stored and what is refused.
+    Hostile input raises InvalidInput for the whole upload."""
+    members: list[Upload | Outcome] = []
+    try:
+        if _check(case, upload).key != "zip":
+            return [upload]
+        members = _unpack(case, upload)
+        for number, member in enumerate(members):
+            if isinstance(member, Upload):
+                try:
+                    _check(case, member)
+                except Refused as refusal:
+                    member.file.close()
+                    members[number] = Outcome(member.name, "refused", str(refusal))
+        return members
+    except Hostile as hostile:
+        for member in members:
+            if isinstance(member, Upload):
+                member.file.close()
+        raise InvalidInput({"files": f"{upload.name}: {hostile}"}) from None
+    except Refused as refusal:
+        return [Outcome(upload.name, "refused", str(refusal))]
 
 
 def forget_stored(outcomes: list[Outcome]) -> None:
@@ -103,10 +148,11 @@ def forget_stored(outcomes: list[Outcome]) -> None:
 
 def _check(case: Case, upload: Upload):
     if upload.size > settings.RECORDS_MAX_FILE_BYTES:
-        raise Refused(f"The file is larger than {_gb(settings.RECORDS_MAX_FILE_BYTES)}.")
+        raise Refused(f"The file is larger than {size_text(settings.RECORDS_MAX_FILE_BYTES)}.")
     used = case.records.aggregate(total=Sum("size"))["total"] or 0
     if used + upload.size > settings.RECORDS_MAX_CASE_BYTES:
-        raise Refused(f"The case would hold more than {_gb(settings.RECORDS_MAX_CASE_BYTES)}.")
+        limit = size_text(settings.RECORDS_MAX_CASE_BYTES)
+        raise Refused(f"The case would hold more than {limit}.")
     return sniff(upload.file, upload.size)
 
 
@@ -221,7 +267,8 @@ def _unpack(case: Case, upload: Upload) -> list[Upload | Outcome]:
             raise Refused("The zip expands to far more than its size (a zip bomb); refused.")
     total = sum(m.file_size for m in members)
     if total > settings.RECORDS_MAX_CASE_BYTES:
-        raise Refused(f"The zip would unpack to more than {_gb(settings.RECORDS_MAX_CASE_BYTES)}.")
+        limit = size_text(settings.RECORDS_MAX_CASE_BYTES)
+        raise Refused(f"The zip would unpack to more than {limit}.")
     unpacked: list[Upload | Outcome] = []
     for member in members:
         name = f"{upload.name}/{member.filename}"
@@ -253,7 +300,8 @@ def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> BinaryIO:
     return target
 
 
-def _gb(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size as people read it: "20 GB", "512 MB"."""
     return f"{size / 1024**3:g} GB" if size >= 1024**3 else f"{size / 1024**2:g} MB"
 
 

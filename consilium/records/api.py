@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 
@@ -16,6 +17,9 @@ from .access import access_record_by_id
 from .actions import Upload, do_add_records
 
 router = Router(tags=["records"])
+# A file answer: documented by hand, since it is not a schema.
+FILE = {"responses": {200: {"description": "The file",
+                           "content": {"application/octet-stream": {}}}}}
 
 
 class RecordOut(Schema):
@@ -43,31 +47,34 @@ class OutcomeOut(Schema):
     record: RecordOut | None
 
 
-@router.get("/{case_id}/records", response=list[RecordOut])
+@router.get("/{case_id}/records", response={200: list[RecordOut], **errors(404)})
 def list_records(request, case_id: str):
     case = access_case_by_id(request.user, case_id, action="record.list")
     return list(case.records.defer("text"))
 
 
-@router.post("/{case_id}/records", response=list[OutcomeOut])
+@router.post("/{case_id}/records",
+             response={200: list[OutcomeOut], **errors(400, 404, 409, 413, 422)})
 def add_records(request, case_id: str, files: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload one or many files (multipart field ``files``). Each is accepted or refused on
     its own; a zip is unpacked. Answers one outcome per file, in order."""
     case = access_case_by_id(request.user, case_id)
     if not files:
         raise InvalidInput({"files": "Attach at least one file."})
-    uploads = [Upload(f.name, f.file, f.size) for f in files]
+    uploads = [Upload.of(f) for f in files]
     return do_add_records(case, uploads, acting_user=request.user)
 
 
-@router.get("/{case_id}/records/{record_id}/content")
+@router.get("/{case_id}/records/{record_id}/content", response=errors(404),
+            openapi_extra=FILE)
 def record_content(request, case_id: str, record_id: str):
     """The file itself, decrypted as it streams and checked against its SHA-256."""
     found = access_record_by_id(request.user, case_id, record_id, action="record.download")
     return download_response(found)
 
 
-@router.get("/{case_id}/records/{record_id}/deidentified")
+@router.get("/{case_id}/records/{record_id}/deidentified", response=errors(404, 422),
+            openapi_extra=FILE)
 def record_deidentified(request, case_id: str, record_id: str):
     """A de-identified copy of a DICOM image (PS3.15 Basic Profile): what may leave."""
     found = access_record_by_id(request.user, case_id, record_id,

@@ -4,28 +4,34 @@ creation extension), spoken by tus-js-client in the browser (see static/upload.j
 POST /uploads/ creates an upload (metadata: the file's name and the case); HEAD tells how
 many bytes arrived; PATCH appends bytes at that offset. When the last byte arrives the file
 goes through the same action as any upload (check, encrypt, store) and the part file is
-deleted. Only the person who started an upload can see or continue it.
+deleted. Only the person who started an upload can see or continue it, and only while they
+may still add records to its case: every part and the final assembly check again (a share
+revoked meanwhile ends the upload). An upload may not declare more than the case has room for.
 """
 
 import base64
 import binascii
 import fcntl
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from consilium.cases.access import access_case_by_id
+from consilium.errors import DomainError, InvalidInput
 
-from .actions import Upload, do_add_records, may_add_records
+from .actions import Upload, do_add_records, may_add_records, size_text, stored_name
 from .models import PendingUpload
 
 TUS_VERSION = "1.0.0"
 CHUNK = 1024 * 1024
+BYTES = re.compile(r"[0-9]{1,20}")  # ASCII digits only: int() also takes " 1_0", "١٠"
 
 
 def part_path(pending: PendingUpload) -> Path:
@@ -69,13 +75,20 @@ def create(request):
     meta = _metadata(request.headers.get("Upload-Metadata", ""))
     case = access_case_by_id(request.user, meta.get("case", ""))
     may_add_records(case, request.user)
-    try:
-        length = int(request.headers.get("Upload-Length", ""))
-    except ValueError:
-        return _refuse(400, "Upload-Length is missing.")
+    declared = request.headers.get("Upload-Length", "")
+    if not BYTES.fullmatch(declared):
+        return _refuse(400, "Upload-Length must be the file's size in bytes.")
+    length = int(declared)
     if length > settings.RECORDS_MAX_FILE_BYTES:
         return _refuse(413, "The file is larger than this program accepts.")
-    name = (meta.get("filename") or "upload")[-255:]
+    room = room_left(case)
+    if length > room:
+        return _refuse(413, f"The case has room for {size_text(max(room, 0))} more (with the "
+                            "uploads under way); this file is larger.")
+    try:
+        name = stored_name(meta.get("filename") or "upload")
+    except InvalidInput as refused:
+        return _refuse(400, refused.errors["files"])
     pending = PendingUpload.objects.create(case=case, user=request.user, name=name,
                                            length=length)
     part_path(pending).touch()
@@ -102,9 +115,30 @@ def upload(request, upload_id):
     return _append(request, pending)
 
 
+def room_left(case) -> int:
+    """Bytes the case may still take: its limit, less its records and the uploads under way."""
+    held = case.records.aggregate(total=Sum("size"))["total"] or 0
+    pending = PendingUpload.objects.filter(case=case).aggregate(total=Sum("length"))["total"]
+    return settings.RECORDS_MAX_CASE_BYTES - held - (pending or 0)
+
+
+def _may_continue(request, pending: PendingUpload):
+    """The case, if the uploader may still add records to it; else the upload is dropped
+    (a share revoked, the case closed) and the refusal raised."""
+    try:
+        case = access_case_by_id(request.user, pending.case_id, action="record.upload")
+        may_add_records(case, request.user)
+    except (Http404, DomainError):
+        part_path(pending).unlink(missing_ok=True)
+        PendingUpload.objects.filter(id=pending.id).delete()
+        raise
+    return case
+
+
 def _append(request, pending: PendingUpload) -> HttpResponse:
     if request.content_type != "application/offset+octet-stream":
         return _refuse(415, "PATCH needs Content-Type application/offset+octet-stream.")
+    _may_continue(request, pending)
     path = part_path(pending)
     with path.open("r+b") as part:
         # One writer at a time per upload (two tabs may continue the same file).
@@ -133,9 +167,10 @@ def _append(request, pending: PendingUpload) -> HttpResponse:
 
 def _finish(request, pending: PendingUpload) -> None:
     """The last byte arrived: store it like any upload, then forget the part file."""
+    case = _may_continue(request, pending)
     path = part_path(pending)
     with path.open("rb") as part:
-        outcomes = do_add_records(pending.case, [Upload(pending.name, part, pending.length)],
+        outcomes = do_add_records(case, [Upload(pending.name, part, pending.length)],
                                   acting_user=request.user)
     with transaction.atomic():
         pending.delete()

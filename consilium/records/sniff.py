@@ -1,13 +1,20 @@
 """What a file really is, from its bytes rather than its name; and what we refuse."""
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import BinaryIO
 
 
 class Refused(Exception):
     """The file is not accepted; the message says why in plain words."""
+
+
+class Hostile(Exception):
+    """The file is made to harm a reader (JSON nested to exhaust a parser): the whole upload
+    it came in is refused, not only this file."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,11 @@ ZIP = Kind("zip", "Zip archive", "application/zip")
 
 HEAD = 4096
 TEXT_SAMPLE = 64 * 1024
+# FHIR resources nest a few dozen levels at most (a QuestionnaireResponse's items the
+# deepest); Python's json gives up near 1,000 with a RecursionError, orjson at 1,024.
+MAX_JSON_DEPTH = 100
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 def sniff(source: BinaryIO, size: int) -> Kind:
@@ -99,6 +111,9 @@ def _check_text(source: BinaryIO, head: bytes) -> Kind:
             raise Refused("The text is not UTF-8 and cannot be read.") from None
         text = sample[: error.start].decode("utf-8")
     stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")) and _json_depth(stripped) > MAX_JSON_DEPTH:
+        raise Hostile(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; no health "
+                      "record is, so it was not read.")
     if stripped.startswith("{"):
         first_line = stripped.split("\n", 1)[0]
         if '"resourceType"' in first_line and _is_json_object(first_line):
@@ -108,6 +123,13 @@ def _check_text(source: BinaryIO, head: bytes) -> Kind:
         if '"resourceType"' in stripped[:2000]:
             return FHIR_JSON
     return TEXT
+
+
+def _json_depth(text: str) -> int:
+    """How deeply the (start of the) JSON nests arrays and objects, strings left out."""
+    brackets = NOT_A_BRACKET.sub("", JSON_STRING.sub("", text))
+    steps = (1 if bracket in "[{" else -1 for bracket in brackets)
+    return max(accumulate(steps, initial=0))
 
 
 def _is_json_object(line: str) -> bool:

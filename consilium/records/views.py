@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
 from consilium.forms import form_status
 
 from . import imaging, packet, release, storage
@@ -199,9 +199,8 @@ class ReleaseForm(forms.Form):
 @login_required
 def release_request(request, case_id):
     """A form, then the signed-to-be PDF asking the first provider for the records."""
-    case = access_case_by_id(request.user, case_id, action="case.release_request")
-    if case.patient_id != request.user.id:
-        raise NotAllowed("Only the patient can authorize the release of their records.")
+    case = access_case_by_id(request.user, case_id, action="case.release_request",
+                             check=release.may_request_release)
     defaults = release.default_request(case)
     form = ReleaseForm(request.POST or None, initial=vars(defaults))
     if request.method == "POST" and form.is_valid():

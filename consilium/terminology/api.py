@@ -1,5 +1,7 @@
 from ninja import Field, Router, Schema, Status
 
+from consilium.api_schemas import public_errors
+
 from .search import search_icd10
 
 router = Router(tags=["terminology"])
@@ -25,7 +27,8 @@ class GoneOut(Schema):
     detail: str
 
 
-@router.post("/icd10/search", response=list[Icd10Out], auth=None)
+@router.post("/icd10/search", response={200: list[Icd10Out], **public_errors(400, 422)},
+             auth=None)
 def icd10_search(request, payload: Icd10SearchIn):
     """Search ICD-10-CM by words ("breast cancer") or by code ("C50.91"); public. A read sent
     as POST: what a patient types about their diagnosis stays out of URLs and access logs."""

@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from consilium.api_schemas import public_errors
+
 from .assessment import assess
 
 router = Router(tags=["triage"])
@@ -73,7 +75,7 @@ class TriageOut(Schema):
     procedures: list[Procedure]
 
 
-@router.post("", response=TriageOut, auth=None)
+@router.post("", response={200: TriageOut, **public_errors(400, 422)}, auth=None)
 def triage(request, payload: TriageIn | None = None):
     """Should I get a second opinion? A public self-assessment; nothing is stored."""
     return assess(payload.dict() if payload else {})

@@ -1,0 +1,328 @@
+"""The access matrix: every page and every API operation, as every role, leaks nothing.
+
+Each URL pattern of the project and each operation of the OpenAPI spec is called as anonymous,
+the patient, the other patient, a caregiver and treating physician with and without the
+patient's share, the coordinator, the assigned and the other specialist, and an administrator,
+against one case that has everything (records, imaging, messages, an opinion, a plan, a story,
+an appointment, a shared report). Who may read each is written in READERS below; everyone else
+must be refused (sign-in, 401, 403, 404 or 405) without any of the case's words in the answer,
+and their writes must change nothing. A URL or operation missing from the table fails, so a new
+one cannot land without its access rule.
+"""
+
+import base64
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from consilium.accounts.models import ApiToken
+from consilium.api import api as ninja_api
+from consilium.appointments.actions import do_schedule_appointment
+from consilium.audit.models import AuditEntry
+from consilium.cases import actions as case_actions
+from consilium.conftest import PASSWORD
+from consilium.conversations.actions import do_send_message
+from consilium.decisions.actions import do_record_decision
+from consilium.followup.actions import do_add_task, do_start_plan
+from consilium.followup.models import FollowUpTask, OutcomeCheck
+from consilium.journal.actions import do_add_note
+from consilium.opinions.sharing import do_share_report
+from consilium.records.actions import Upload, do_add_records
+from consilium.records.models import ImagingSeries, PendingUpload, Record
+from consilium.stories.actions import do_draft_story
+
+ROLES = ["anonymous", "patient", "patient2", "caregiver", "caregiver2", "physician",
+         "physician2", "coordinator", "specialist", "specialist2", "admin"]
+SIGNED_IN = set(ROLES) - {"anonymous"}
+# Who may see the case: its patient, those it is shared with, the coordinator, its specialist.
+CASE = {"patient", "caregiver", "physician", "coordinator", "specialist"}
+PATIENT = {"patient"}
+# Words that only the case holds: none may appear in an answer to someone who may not see it.
+SECRETS = ["Quintanilla", "Breast cancer", "Mastectomy", "zebra-journal", "zebra-message",
+           "zebra-story"]
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "dicom-samples"
+CT = SAMPLES / "cornerstonejs-dicomParser" / "CT1_UNC.explicit_little_endian.dcm"
+
+
+@pytest.fixture
+def world(journey, users, specialists, settings):
+    """One case with something of every kind, and the IDs to fill every URL with."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    patient = users["patient"]
+    patient.first_name, patient.last_name = "Mariela", "Quintanilla"
+    patient.save()
+    case, consultation = journey("opinion_delivered")
+    case_actions.do_share_case(case, "caregiver", acting_user=patient)
+    case_actions.do_share_case(case, "physician", role="physician", acting_user=patient)
+    with CT.open("rb") as scan:
+        do_add_records(case, [Upload("scan.dcm", scan, CT.stat().st_size)], acting_user=patient)
+    record = Record.objects.filter(case=case).first()
+    series = ImagingSeries.objects.filter(case=case).first()
+    do_add_note(case, "zebra-journal: a note of mine", acting_user=patient)
+    do_send_message(case, {"body": "zebra-message for the team"}, acting_user=patient)
+    story, _ = do_draft_story(case, "My story", "zebra-story: it helped to ask.",
+                              acting_user=patient)
+    appointment = do_schedule_appointment(consultation, {
+        "kind": "in_person", "place": "12 Main St",
+        "starts_at": (timezone.now() + timedelta(days=7)).replace(tzinfo=None, microsecond=0),
+        "time_zone": "America/Denver", "minutes": 30}, acting_user=users["specialist"])
+    report_share = do_share_report(consultation.opinion, "outside@example.org", 7, True,
+                                   acting_user=patient)
+    do_record_decision(case, "second_opinion", "It keeps the breast.",
+                       acting_user=patient)
+    case.refresh_from_db()
+    do_start_plan(case, acting_user=patient)
+    do_add_task(case, {"title": "Mammogram", "kind": "monitoring", "owner": "patient",
+                       "due_date": str(timezone.localdate() + timedelta(days=30))},
+                acting_user=patient)
+    upload = PendingUpload.objects.create(case=case, user=patient, name="big.pdf",
+                                          length=10_000)
+    token = ApiToken.issue(patient, "integration")[0]
+    return {
+        "case": case,
+        "ids": {
+            "case_id": case.id, "consultation_id": consultation.id, "record_id": record.id,
+            "series_id": series.id, "index": 0, "share_id": case.shares.first().id,
+            "task_id": FollowUpTask.objects.filter(case=case).first().id,
+            "check_id": OutcomeCheck.objects.filter(case=case).first().id,
+            "story_id": story.id, "appointment_id": appointment.id, "upload_id": upload.id,
+            "token_id": token.id, "specialist_id": specialists["specialist"].id,
+            "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
+        },
+        "report_share": report_share,
+    }
+
+
+def page_patterns():
+    """Every URL pattern outside the API and the Django admin, as (name, route)."""
+    found = []
+
+    def walk(resolver, prefix):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if route.startswith(("api/", "admin/")):
+                    continue
+                walk(pattern, route)
+            elif isinstance(pattern, URLPattern):
+                found.append((pattern.name, route))
+
+    walk(get_resolver(), "")
+    return sorted(set(found))
+
+
+def fill(route: str, ids: dict) -> str:
+    """Replace each ``<converter:name>`` or ``{name}`` in a route with the world's ID."""
+    def value(match):
+        return str(ids[match.group(1)])
+    route = re.sub(r"<(?:\w+:)?(\w+)>", value, route)
+    return "/" + re.sub(r"\{(\w+)\}", value, route).lstrip("/")
+
+
+def api_operations():
+    """Every operation of the OpenAPI spec, as (operationId, method, path)."""
+    spec = ninja_api.get_openapi_schema()
+    return sorted((op["operationId"], method.upper(), path)
+                  for path, methods in spec["paths"].items()
+                  for method, op in methods.items())
+
+
+
+ANYONE = set(ROLES)
+STAFF_OF_CASE = {"coordinator", "specialist"}
+# Who may use each page (by URL name). Everyone else is refused, reading or writing.
+PAGES = {
+    **dict.fromkeys([
+        "home", "login", "logout", "password_reset", "password_reset_done",
+        "password_reset_confirm", "password_reset_complete", "assess", "assess_start",
+        "assess_continue", "icd10_suggestions", "public_stories", "public_story",
+        # The link's token is the credential; the one here is made up, so all are refused.
+        "shared_report", "shared_report_pdf", "accept_invitation",
+    ], ANYONE),
+    **dict.fromkeys([
+        "account", "two_factor", "password_change", "password_change_done", "case_list",
+        "specialist_list",
+    ], SIGNED_IN),
+    "case_new": {"patient", "patient2"},
+    "my_availability": {"specialist", "specialist2"},
+    "specialist_edit": {"coordinator", "admin"},
+    "work_queue": {"coordinator"},
+    "program_figures": {"coordinator", "admin"},
+    "program_figures_csv": {"coordinator", "admin"},
+    **dict.fromkeys(["story_review_list", "story_review", "story_take_down"], {"admin"}),
+    **dict.fromkeys([
+        "case_detail", "case_edit", "case_records", "record_download", "record_deidentified",
+        "record_preview", "record_set_type", "record_upload", "health_history",
+        "imaging_export", "series_viewer", "series_image", "series_export", "case_packet",
+        "case_comparison", "decision_aid", "decision_summary", "follow_up_plan",
+        "follow_up_ics", "follow_up_add", "follow_up_mark", "follow_up_outcome",
+        "appointment_ics", "case_withdraw", "case_submit", "case_close", "case_follow_up",
+        "case_mark_records", "third_opinion", "comparison_review", "case_decision",
+        "consultation_accept", "consultation_decline", "opinion_edit", "opinion_autosave",
+        "opinion_sign", "opinion_follow_up", "opinion_addendum", "opinion_report",
+        "upload_create", "upload_part",
+    ], CASE),
+    "case_messages": CASE - {"physician"},
+    **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
+    **dict.fromkeys(["appointment_new", "appointment_edit", "appointment_cancel"],
+                    STAFF_OF_CASE),
+    **dict.fromkeys([
+        "journal", "journal_pdf", "case_story", "case_story_unpublish", "release_request",
+        "report_share", "report_share_revoke", "case_share", "case_unshare",
+        "revoke_token",  # the patient's own token
+    ], PATIENT),
+}
+# Who may call each API operation (by the name of its function).
+OPERATIONS = {
+    **dict.fromkeys(["icd10", "icd10_search", "triage"], ANYONE),
+    **dict.fromkeys(["me", "list_cases", "create_case", "list_specialists",
+                     "search_specialists_posted"], SIGNED_IN),
+    **dict.fromkeys([
+        "get_case", "update_case", "submit_case", "withdraw_case", "mark_records_complete",
+        "close_case", "list_events", "list_consultations", "record_decision", "opinion_fhir",
+        "consultation_fhir", "list_records", "add_records", "record_content",
+        "record_deidentified", "send_message", "comparison", "third_opinion",
+        "get_consultation", "accept", "decline", "get_opinion", "save_opinion",
+        "sign_opinion", "ask_follow_up", "add_addendum",
+    ], CASE),
+    "list_messages": CASE - {"physician"},
+    **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
+}
+# A body that would be accepted from someone allowed, so that a refusal is the access rule's
+# and not a missing field's.
+BODIES = {
+    "update_case": {"diagnosis_text": "changed"},
+    "offer_consultation": {"specialist_id": "{specialist2_id}"},
+    "record_decision": {"choice": "second_opinion"},
+    "send_message": {"body": "hello"},
+    "decline": {"reason": "No capacity"},
+    "sign_opinion": {"password": PASSWORD},
+    "ask_follow_up": {"text": "What about radiation?"},
+    "add_addendum": {"body": "An addendum.", "password": PASSWORD},
+    "save_opinion": {"version": 1, "reasoning": "Changed."},
+    "create_case": {"diagnosis_text": "Breast cancer", "treatment_category": "surgery"},
+}
+PAGE_BODIES = {
+    "case_share": {"who": "caregiver2@example.org"},
+    "case_decision": {"choice": "second_opinion"},
+    "case_messages": {"body": "hello"},
+    "journal": {"text": "a note"},
+    "follow_up_add": {"title": "x", "kind": "test", "owner": "patient",
+                      "due_date": "2030-01-01"},
+    "case_offer": {"specialist_id": "{specialist2_id}"},
+    "consultation_decline": {"reason": "No capacity"},
+    "report_share": {"email": "doctor@example.org", "days": 7, "consent": "on"},
+}
+REFUSED = {302, 401, 403, 404, 405, 410}
+# The methods each page is tried with (tus uploads speak HEAD and PATCH), and their headers.
+PAGE_METHODS = {"upload_part": ("HEAD", "PATCH")}
+
+
+def _tus_headers(ids: dict) -> dict:
+    def b64(text):
+        return base64.b64encode(str(text).encode()).decode()
+    return {"Tus-Resumable": "1.0.0", "Upload-Length": "10", "Upload-Offset": "0",
+            "Upload-Metadata": f"case {b64(ids['case_id'])},filename {b64('a.pdf')}"}
+
+
+def operation_name(operation_id: str) -> str:
+    return operation_id.split("_api_", 1)[1]
+
+
+def test_every_page_and_operation_has_an_access_rule():
+    assert sorted(name for name, _ in page_patterns() if name not in PAGES) == []
+    names = [operation_name(op) for op, _, _ in api_operations()]
+    assert sorted(name for name in names if name not in OPERATIONS) == []
+
+
+def _rows():
+    """How many rows each of Consilium's own tables holds (the audit trail apart)."""
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()
+            if model.__module__.startswith("consilium.") and model._meta.app_label != "audit"
+            and model._meta.managed}
+
+
+class _Undo(Exception):
+    pass
+
+
+def _refused(client, method, url, data, secrets, **extra) -> tuple[int, list, dict, list]:
+    """Send a request in a savepoint that is rolled back; return what it did."""
+    last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    before = _rows()
+    try:
+        with transaction.atomic():
+            response = client.generic(method, url, data, **extra)
+            body = (b"".join(response.streaming_content) if response.streaming
+                    else response.content)
+            leaked = [word for word in secrets if word.encode() in body]
+            after = _rows()
+            changed = {k: after[k] - before[k] for k in after if after[k] != before[k]}
+            writes = [action for action in AuditEntry.objects.filter(id__gt=last)
+                      .values_list("action", flat=True)
+                      if not action.endswith((".refused", "view", ".list"))]
+            outcome = (response.status_code, leaked, changed, writes)
+            raise _Undo
+    except _Undo:
+        return outcome
+
+
+def _fill_body(body: dict, ids: dict) -> dict:
+    return {key: (int(str(value).format(**ids)) if str(value).startswith("{") else value)
+            for key, value in body.items()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_or_operation_leaks_to_someone_it_is_not_for(world, users, specialists, login,
+                                                              token_for, role):
+    ids = {**world["ids"], "specialist2_id": specialists["specialist2"].id}
+    client = Client()
+    headers = {}
+    if role != "anonymous":
+        login(users[role], client)
+        headers = {"Authorization": f"Bearer {token_for(users[role])}"}
+    problems = []
+    tus = _tus_headers(ids)
+    # The patient's own name is on every page they see.
+    secrets = [word for word in SECRETS if role != "patient" or word != "Quintanilla"]
+    for name, route in page_patterns():
+        if role in PAGES.get(name, ()):
+            continue
+        url = fill(route, ids)
+        body = urlencode(_fill_body(PAGE_BODIES.get(name, {}), ids))
+        for method in PAGE_METHODS.get(name, ("GET", "POST")):
+            if method == "PATCH":
+                data, kind = b"0123456789", "application/offset+octet-stream"
+            else:
+                data, kind = (body if method == "POST" else ""), "application/x-www-form-urlencoded"
+            status, leaked, changed, writes = _refused(client, method, url, data, secrets,
+                                                       content_type=kind, headers=tus)
+            if status not in REFUSED or leaked or changed or writes:
+                problems.append(f"{method} {url} ({name}): {status} {leaked} {changed} {writes}")
+    api_client = Client()
+    for operation_id, method, path in api_operations():
+        name = operation_name(operation_id)
+        if role in OPERATIONS.get(name, ()):
+            continue
+        url = fill(path, ids)
+        body, kind = json.dumps(_fill_body(BODIES.get(name, {}), ids)), "application/json"
+        if name == "add_records":
+            body = encode_multipart(BOUNDARY, {"files": SimpleUploadedFile("a.txt", b"notes")})
+            kind = MULTIPART_CONTENT
+        status, leaked, changed, writes = _refused(api_client, method, url, body, secrets,
+                                                   content_type=kind, headers=headers)
+        if status not in REFUSED or leaked or changed or writes:
+            problems.append(f"API {method} {url} ({name}): {status} {leaked} {changed} {writes}")
+    assert problems == []
