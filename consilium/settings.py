@@ -387,6 +387,9 @@ RECORDS_MAX_FILE_BYTES = env_int("RECORDS_MAX_FILE_BYTES", 4 * 1024**3)
 RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
 # Uploads bigger than this go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
+# Django's two handlers, keeping a file's full name so one too long is refused, not cut.
+FILE_UPLOAD_HANDLERS = ["consilium.records.upload_handlers.MemoryUploads",
+                        "consilium.records.upload_handlers.TemporaryUploads"]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
