@@ -29,7 +29,7 @@ from .models import (
     Status,
     TreatmentCategory,
 )
-from .tasks import send_invitation
+from .tasks import queue_invitation
 
 # ICD-10-CM: a letter (not U), two characters, then optionally a dot and up to four more.
 ICD10CM_CODE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -344,9 +344,7 @@ def _invite(case: Case, email: str, role: str, acting_user) -> Invitation:
         add_event(case, EventKind.INVITED, acting_user, note=invitation.get_role_display())
         record(acting_user, "case.invite", invitation, case_id=case.id)
     link = f"{settings.SITE_URL}/invitations/{raw}/"
-    transaction.on_commit(
-        lambda: send_invitation.enqueue(email, link, invitation.get_role_display())
-    )
+    transaction.on_commit(lambda: queue_invitation(invitation, link))
     return invitation
 
 

@@ -26,7 +26,7 @@ from consilium.cases.models import EventKind
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
 from .models import Opinion, ReportShare
-from .tasks import send_report_code, send_report_link
+from .tasks import queue_report_code, queue_report_link
 
 MAX_DAYS = 90
 CODE_MINUTES, CODE_ATTEMPTS, CODE_RESEND_SECONDS = 10, 5, 60
@@ -75,7 +75,7 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
         add_event(case, EventKind.SHARED, acting_user, note="Report sent to a doctor")
         record(acting_user, "report_share.create", share, case_id=case.id)
     link = f"{settings.SITE_URL}/reports/{raw}/"
-    transaction.on_commit(lambda: send_report_link.enqueue(email, link, days))
+    transaction.on_commit(lambda: queue_report_link(share, link, days))
     return share
 
 
@@ -110,7 +110,7 @@ def do_send_code(share: ReportShare) -> None:
     ReportShare.objects.filter(pk=share.pk).update(
         code_hash=hash_token(code), code_expires_at=now + timedelta(minutes=CODE_MINUTES),
         code_attempts=0)
-    transaction.on_commit(lambda: send_report_code.enqueue(share.email, code, CODE_MINUTES))
+    transaction.on_commit(lambda: queue_report_code(share, code, CODE_MINUTES))
 
 
 def do_check_code(share: ReportShare, code: str) -> None:

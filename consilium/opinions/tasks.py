@@ -2,6 +2,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django_tasks import task
 
+from consilium.fields import seal, unseal
+
+from .models import ReportShare
+
+# The link and the code travel sealed: the task's row in the database, kept after it ran,
+# holds only ciphertext under a key that is not in the database.
+LINK = "task:opinions.send_report_link.link"
+CODE = "task:opinions.send_report_code.code"
+
 LINK_BODY = """Hello,
 
 A patient has sent you a document through {program}, with their consent. Open it with
@@ -22,16 +31,28 @@ If you did not ask for it, ignore this email.
 """
 
 
+def queue_report_link(share: ReportShare, link: str, days: int) -> None:
+    send_report_link.enqueue(share.pk, seal(link, LINK), days)
+
+
+def queue_report_code(share: ReportShare, code: str, minutes: int) -> None:
+    send_report_code.enqueue(share.pk, seal(code, CODE), minutes)
+
+
 @task()
-def send_report_link(email: str, link: str, days: int) -> int:
+def send_report_link(share_id: int, sealed_link: str, days: int) -> int:
     """The link to a shared report; it names neither the patient nor anything medical."""
-    body = LINK_BODY.format(program=settings.PROGRAM_NAME, link=link, days=days)
+    share = ReportShare.objects.get(pk=share_id)
+    body = LINK_BODY.format(program=settings.PROGRAM_NAME, link=unseal(sealed_link, LINK),
+                            days=days)
     return send_mail(f"A document for you in {settings.PROGRAM_NAME}", body,
-                     settings.DEFAULT_FROM_EMAIL, [email])
+                     settings.DEFAULT_FROM_EMAIL, [share.email])
 
 
 @task()
-def send_report_code(email: str, code: str, minutes: int) -> int:
-    body = CODE_BODY.format(program=settings.PROGRAM_NAME, code=code, minutes=minutes)
+def send_report_code(share_id: int, sealed_code: str, minutes: int) -> int:
+    share = ReportShare.objects.get(pk=share_id)
+    body = CODE_BODY.format(program=settings.PROGRAM_NAME, code=unseal(sealed_code, CODE),
+                            minutes=minutes)
     return send_mail(f"Your {settings.PROGRAM_NAME} code", body,
-                     settings.DEFAULT_FROM_EMAIL, [email])
+                     settings.DEFAULT_FROM_EMAIL, [share.email])
