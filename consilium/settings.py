@@ -111,6 +111,33 @@ def _master_keys() -> tuple[list[str], Path | None]:
 
 
 RECORDS_MASTER_KEYS, RECORDS_MASTER_KEY_FILE = _master_keys()
+
+
+def _audit_key() -> str:
+    """The audit trail's HMAC key: kept out of the database, so that whoever can write the
+    database cannot re-chain the trail. Generated into var/ only in DEBUG."""
+    configured = env("AUDIT_KEY")
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfigured("CONSILIUM_AUDIT_KEY must be at least 32 characters")
+        return configured
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CONSILIUM_AUDIT_KEY (or CONSILIUM_AUDIT_KEY_FILE) must be set when DEBUG is off: "
+            "it keys the audit trail's hash chain and must not be stored in the database. "
+            "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+    key_file = VAR_DIR / "audit_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return key_file.read_text().strip()
+
+
+AUDIT_KEY = _audit_key()
+# An append-only file outside the database where each append writes the trail's count and
+# head hash (consilium/audit/anchor.py); check --deploy insists on it in production.
+AUDIT_ANCHOR = env("AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.log") if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -258,6 +285,8 @@ LOGIN_DELAY_AFTER = env_int("LOGIN_DELAY_AFTER", 10)
 LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 60)
 
 OTP_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
+# The admin never shows an authenticator's secret or its QR code (see accounts/admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Roles that must confirm a one-time code after their password.
 TWO_FACTOR_ROLES = {"coordinator", "specialist", "admin"}
 

@@ -39,7 +39,9 @@ class ConsiliumUserAdmin(UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and obj.pk == request.user.pk:
-            return (*fields, "role")
+            # Nobody raises their own access: role, powers and groups are for another admin.
+            return (*fields, "role", "is_active", "is_staff", "is_superuser", "groups",
+                    "user_permissions")
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -67,7 +69,16 @@ admin.site.unregister(TOTPDevice)
 
 @admin.register(TOTPDevice)
 class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):
-    """Authenticator devices: adding, changing and removing one are audited actions."""
+    """Authenticator devices: an administrator sees them and removes one (the member then
+    sets up a new one at sign-in), audited. Adding or editing one here would let the
+    administrator know the member's secret, so neither is offered, and the secret is never
+    shown (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -93,6 +93,33 @@ def test_adding_a_user_names_its_role(admin_client):
     assert [r[:3] for r in _rows("user.add")] == [("user.add.coordinator", "admin", "user")]
 
 
+def test_an_administrator_cannot_raise_its_own_powers_or_deactivate_itself(admin_client,
+                                                                           users):
+    admin = users["admin"]
+    page = admin_client.get(f"/admin/accounts/user/{admin.pk}/change/").content.decode()
+    for field in ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"):
+        assert f'name="{field}"' not in page, field
+    admin_client.post(f"/admin/accounts/user/{admin.pk}/change/",
+                      _change_form(admin, is_active=False))
+    admin.refresh_from_db()
+    assert admin.is_active
+
+
+def test_the_admin_never_shows_or_sets_anothers_authenticator_secret(admin_client, users):
+    device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
+    base = "/admin/otp_totp/totpdevice"
+    for url in (f"{base}/{device.pk}/config/", f"{base}/{device.pk}/qrcode/", f"{base}/add/"):
+        assert admin_client.get(url).status_code == 403, url
+    page = admin_client.get(f"{base}/{device.pk}/change/")
+    assert page.status_code == 200  # seen, to be removed; not editable
+    assert device.key not in page.content.decode()
+    assert 'name="key"' not in page.content.decode()
+    response = admin_client.post(f"{base}/{device.pk}/change/", {"name": "mine", "key": "00"})
+    assert response.status_code == 403
+    device.refresh_from_db()
+    assert device.name == "phone"
+
+
 def test_removing_anothers_authenticator_in_the_admin_is_an_audit_row(admin_client, users):
     device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
     response = admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/",
