@@ -156,6 +156,9 @@ class ReportShare(models.Model):
     code_hash = models.CharField(max_length=64, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_attempts = models.PositiveSmallIntegerField(default=0)
+    # Codes sent for this link in all: capped, so that asking again cannot renew the tries
+    # without end (sharing.CODES_PER_LINK).
+    codes_sent = models.PositiveSmallIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
 

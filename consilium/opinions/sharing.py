@@ -30,6 +30,9 @@ from .tasks import queue_report_code, queue_report_link
 
 MAX_DAYS = 90
 CODE_MINUTES, CODE_ATTEMPTS, CODE_RESEND_SECONDS = 10, 5, 60
+# At most this many codes for one link, so at most 50 guesses at a six-digit code in its
+# whole life (a chance of 1 in 20,000); then the patient sends the report again.
+CODES_PER_LINK = 10
 VERIFIED_HOURS = 1  # how long a code opens the report in that browser
 
 
@@ -107,9 +110,12 @@ def do_send_code(share: ReportShare) -> None:
         raise Conflict("A code was sent less than a minute ago. Check your email, or wait a "
                        "minute and ask again.")
     code = f"{secrets.randbelow(10**6):06d}"
-    ReportShare.objects.filter(pk=share.pk).update(
+    sent = ReportShare.objects.filter(pk=share.pk, codes_sent__lt=CODES_PER_LINK).update(
         code_hash=hash_token(code), code_expires_at=now + timedelta(minutes=CODE_MINUTES),
-        code_attempts=0)
+        code_attempts=0, codes_sent=F("codes_sent") + 1)
+    if not sent:
+        raise Conflict("This link has had all the codes it can have. Ask the patient to "
+                       "send you the report again.")
     transaction.on_commit(lambda: queue_report_code(share, code, CODE_MINUTES))
 
 

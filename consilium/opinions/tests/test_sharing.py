@@ -11,9 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from consilium.audit.models import AuditEntry
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.models import Opinion, ReportShare
-from consilium.opinions.sharing import do_share_report
+from consilium.opinions.sharing import do_send_code, do_share_report
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -93,6 +93,22 @@ def test_codes_run_out_after_five_misses(client, login, users, delivered,
         client.post(path, {"action": "check", "code": wrong})
     refused = client.post(path, {"action": "check", "code": code})
     assert refused.status_code == 422 and "tried too often" in refused.content.decode()
+
+
+def test_a_link_has_ten_codes_in_all_so_guesses_cannot_be_renewed_without_end(
+        client, users, delivered, django_capture_on_commit_callbacks):
+    _, consultation, opinion = delivered
+    share = do_share_report(opinion, "dr.out@clinic.test", 14, True,
+                            acting_user=users["patient"])
+    for minute in range(10):
+        with time_machine.travel(timezone.now() + timedelta(minutes=2 * minute)):
+            do_send_code(share)
+            share.refresh_from_db()
+    with time_machine.travel(timezone.now() + timedelta(minutes=30)), \
+            pytest.raises(Conflict, match="send you the report again"):
+        do_send_code(share)
+    share.refresh_from_db()
+    assert share.codes_sent == 10
 
 
 def test_a_doctor_with_an_account_signs_in_and_no_one_else_reads(
