@@ -153,6 +153,11 @@ def encrypt_existing(app_label: str, columns: dict[str, tuple[str, ...]]):
             model = apps.get_model(app_label, model_name)
             for name in names:
                 step(model, name, schema_editor.connection.alias)
+        if schema_editor.connection.vendor == "postgresql":
+            # Check the foreign keys of the rows just updated now: PostgreSQL refuses to alter
+            # a table with checks pending, as the reverse does next.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     return migrations.RunPython(lambda apps, editor: each(apps, editor, encrypt_column),
                                 lambda apps, editor: each(apps, editor, decrypt_column))
