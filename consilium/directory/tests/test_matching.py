@@ -104,7 +104,7 @@ def test_inside_the_plan_network_when_the_plan_requires_it(case, specialists):
 def test_accepting_and_under_capacity(case, specialists, users):
     paused = add("Dr. Paused", accepting_cases=False)
     full = add("Dr. Full", capacity=1)
-    other, _ = type(case).objects.get_or_create(
+    other = type(case).objects.create(
         patient=case.patient, diagnosis_text="Other", treatment_category="other")
     Consultation.objects.create(case=other, specialist=full, status="accepted",
                                 offered_by=users["coordinator"])
