@@ -393,7 +393,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every record passes RedactLinks: the paths of invitation, reset and report links
+    # (which Django logs for each 4xx answer) are logged without their tokens.
+    "filters": {"redact_links": {"()": "consilium.logs.RedactLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_links"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # WeasyPrint reports each rendering step at INFO; only its problems matter.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
@@ -401,7 +404,9 @@ LOGGING = {
                 "pydicom": {"level": "ERROR"},
                 # Django's own config mails each 500 to ADMINS with the request's POST data
                 # (health data); its errors go to the console above instead, and nowhere else.
-                "django": {"handlers": []}},
+                "django": {"handlers": []},
+                # runserver's request lines, through the same filter.
+                "django.server": {"handlers": ["console"], "propagate": False}},
 }
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")

@@ -1,3 +1,5 @@
+import io
+import logging
 import re
 
 import pytest
@@ -67,3 +69,22 @@ def test_a_bad_email_is_refused(journey, users):
     with pytest.raises(actions.InvalidInput):
         actions.do_share_case(case, "not@an email", acting_user=users["patient"])
     assert not Invitation.objects.exists()
+
+
+def test_a_refused_invitation_form_logs_its_path_without_the_token(client, invite):
+    """Django logs each 4xx with its path; the link's token must not reach the log."""
+    _, _, token = invite
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    log = io.StringIO()
+    previous = handler.setStream(log)
+    try:
+        weak = client.post(f"/invitations/{token}/", {"username": "sister", "password": "1"})
+        gone = client.get("/reports/rs_not-a-live-token/")
+        reset = client.get("/reset/MQ/bad-reset-token/")
+    finally:
+        handler.setStream(previous)
+    assert weak.status_code == 422 and gone.status_code in (404, 410)
+    assert reset.status_code in (200, 302)
+    written = log.getvalue()
+    assert "/invitations/…/" in written and "/reports/…/" in written
+    assert token not in written and "rs_not-a-live-token" not in written
