@@ -71,6 +71,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# A key generated into var/ sits beside the data; check --deploy refuses it (records/checks.py).
+SECRET_KEY_GENERATED = not env("SECRET_KEY")
 
 
 MAKE_MASTER_KEY = ("python3 -c 'import base64, secrets; "

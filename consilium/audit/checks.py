@@ -31,15 +31,15 @@ def check_audit_anchor(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             hint="Set it to an append-only file outside CONSILIUM_VAR_DIR (chattr +a, or a path "
                  "a log shipper copies off the machine).", id="audit.E001"))
     elif any(_inside(Path(anchor), folder) for folder in _database_folders()):
-        messages.append(checks.Warning(
+        messages.append(checks.Error(
             f"The audit anchor {anchor} is in the database's folder: whoever can rewrite the "
             "database file can rewrite the anchor too.",
             hint="Put it elsewhere, append-only (chattr +a) or shipped off the machine.",
-            id="audit.W002"))
+            id="audit.E002"))
     key_file = os.environ.get("CONSILIUM_AUDIT_KEY_FILE")
     if key_file and any(_inside(Path(key_file), folder) for folder in _database_folders()):
-        messages.append(checks.Warning(
+        messages.append(checks.Error(
             f"The audit key {key_file} is in the database's folder: whoever copies the folder "
             "can re-chain the audit trail.",
-            hint="Move it elsewhere (e.g. /etc/consilium/audit_key).", id="audit.W003"))
+            hint="Move it elsewhere (e.g. /etc/consilium/audit_key).", id="audit.E003"))
     return messages

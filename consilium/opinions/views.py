@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from consilium.audit.trail import record
 from consilium.errors import DomainError, InvalidInput
-from consilium.forms import add_action_errors, form_status
+from consilium.forms import LARGEST_ID, add_action_errors, form_status, object_id, whole_number
 
 from . import reports, sharing
 from .access import (
@@ -50,9 +50,9 @@ def _writable(request, consultation_id):
 
 def _rows(request, opinion) -> int:
     """How many option rows the form shows: those posted, or the saved ones and one empty."""
-    posted = request.POST.get("option_rows", "")
-    if posted.isdigit():
-        return min(int(posted), MAX_OPTIONS)
+    posted = whole_number(request.POST.get("option_rows"), maximum=MAX_OPTIONS)
+    if posted is not None:
+        return posted
     return min(max(2, (opinion.options.count() + 1) if opinion else 2), MAX_OPTIONS)
 
 
@@ -88,8 +88,9 @@ def edit(request, consultation_id):
                     return redirect(f"{request.path}?rows={min(rows + 1, MAX_OPTIONS)}")
                 return redirect("opinion_edit", consultation_id=consultation.id)
     else:
-        if request.GET.get("rows", "").isdigit():
-            rows = max(rows, min(int(request.GET["rows"]), MAX_OPTIONS))
+        asked = whole_number(request.GET.get("rows"), maximum=MAX_OPTIONS)
+        if asked is not None:
+            rows = max(rows, asked)
         form = OpinionForm(initial=OpinionForm.initial_from(opinion), questions=questions,
                            option_rows=rows)
     context = {"consultation": consultation, "case": consultation.case, "form": form,
@@ -101,8 +102,8 @@ def edit(request, consultation_id):
 def _save(request, consultation, form):
     """Save on top of the version the form was based on, or on the version the specialist
     saw in a conflict and chose to replace."""
-    seen = request.POST.get("seen_version", "")
-    base = int(seen) if seen.isdigit() and request.POST.get("intent") else \
+    seen = whole_number(request.POST.get("seen_version"), maximum=LARGEST_ID)
+    base = seen if seen is not None and request.POST.get("intent") else \
         form.cleaned_data["version"]
     return do_save_opinion(consultation, form.to_action_data(), acting_user=request.user,
                            base_version=base)
@@ -192,8 +193,7 @@ def add_addendum(request, consultation_id):
     question = None
     answers = request.GET.get("answers") or request.POST.get("answers")
     if answers:
-        question = opinion.follow_up_questions.filter(
-            id=answers if str(answers).isdigit() else 0).first()
+        question = opinion.follow_up_questions.filter(id=object_id(answers) or 0).first()
         if question is None:
             raise Http404("No such question")
     form = AddendumForm(request.POST or None)

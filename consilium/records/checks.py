@@ -72,4 +72,11 @@ def check_data_at_rest(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         errors.append(checks.Error(
             f"The master key file {key_file} (mode {mode}) can be read by other users.",
             hint=f"chmod 600 {key_file}", id="storage.E004"))
+    if settings.SECRET_KEY_GENERATED:
+        errors.append(checks.Error(
+            "Django's secret key was generated into CONSILIUM_VAR_DIR, beside the data: whoever "
+            "copies the folder can forge sessions and reset links and undo the imaging "
+            "pseudonyms.",
+            hint="Set CONSILIUM_SECRET_KEY or CONSILIUM_SECRET_KEY_FILE (outside var/).",
+            id="storage.E005"))
     return errors

@@ -196,6 +196,12 @@ def test_debug_generates_an_owner_only_audit_key_and_anchors_in_var(tmp_path):
     assert stat.S_IMODE((tmp_path / "audit_key").stat().st_mode) == 0o600
 
 
+def test_check_deploy_fails_on_a_generated_secret_key(tmp_path):
+    result = manage("check", "--deploy", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "(storage.E005) Django's secret key was generated" in result.stderr
+
+
 def test_check_deploy_fails_without_an_audit_anchor(tmp_path):
     result = manage("check", "--deploy", tmp_path=tmp_path)
     assert result.returncode != 0

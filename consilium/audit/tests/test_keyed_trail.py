@@ -225,6 +225,6 @@ def test_check_deploy_wants_an_anchor_outside_the_database_folder(settings, tmp_
     settings.AUDIT_ANCHOR = ""
     assert [m.id for m in check_audit_anchor()] == ["audit.E001"]
     settings.AUDIT_ANCHOR = str(settings.VAR_DIR / "audit-anchor.log")
-    assert [m.id for m in check_audit_anchor()] == ["audit.W002"]
+    assert [m.id for m in check_audit_anchor()] == ["audit.E002"]
     settings.AUDIT_ANCHOR = str(tmp_path / "elsewhere.log")
     assert check_audit_anchor() == []
