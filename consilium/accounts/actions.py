@@ -32,6 +32,18 @@ def do_change_role(user: User, role: str, *, acting_user) -> None:
     user.role = role
 
 
+# Fields of an account whose change can open another person's data (an email change followed
+# by a reset link takes the account over): each change is its own audit row.
+ACCESS_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
+
+
+def record_account_changes(user: User, changed: list[str], *, acting_user) -> None:
+    """Audit each access-relevant field an administrator changed on ``user``."""
+    for name in ACCESS_FIELDS:
+        if name in changed:
+            record(acting_user, f"user.change.{name}", user)
+
+
 def do_set_password_by_admin(user: User, password: str | None, *, acting_user) -> None:
     """Set (or, with None, disable) another user's password from the administration."""
     with transaction.atomic():

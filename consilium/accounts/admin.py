@@ -53,6 +53,7 @@ class ConsiliumUserAdmin(UserAdmin):
             obj.role = form.initial["role"]
         with transaction.atomic():
             super().save_model(request, obj, form, change)
+            actions.record_account_changes(obj, form.changed_data, acting_user=request.user)
             if new_role != obj.role:
                 actions.do_change_role(obj, new_role, acting_user=request.user)
 

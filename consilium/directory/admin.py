@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
+
+from consilium.audit.trail import record
 
 from .models import BoardCertification, Institution, PracticeLocation, Specialist
 
@@ -23,6 +26,14 @@ class SpecialistAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "institutions")
     inlines = [CertificationInline, LocationInline]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        """Linking a profile to an account gives that account the profile's consultations:
+        an audit row, like a role change."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if "user" in form.changed_data:
+                record(request.user, "specialist.account_linked", obj)
 
 
 @admin.register(Institution)

@@ -149,3 +149,35 @@ def test_a_token_from_the_command_line_is_an_audit_row(users, capsys):
     assert capsys.readouterr().out.startswith(ApiToken.PREFIX)
     entry = AuditEntry.objects.get(action="api_token.issue")
     assert (entry.actor_id, entry.actor_role, entry.object_id) == (None, "system", str(token.pk))
+
+
+def test_an_email_change_and_linking_a_specialist_profile_are_audit_rows(
+        admin_client, users, specialists, make_user):
+    coordinator = users["coordinator"]
+    response = admin_client.post(f"/admin/accounts/user/{coordinator.pk}/change/",
+                                 _change_form(coordinator, email="new@example.org"))
+    assert response.status_code == 302
+    assert _rows("user.change") == [
+        ("user.change.email", "admin", "user", str(coordinator.pk))]
+    profile = specialists["same_system"]
+    page = admin_client.get(f"/admin/directory/specialist/{profile.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = {k: v for k, v in data.items() if v is not False}
+    newcomer = make_user("specialist3", Role.SPECIALIST)
+    data.update({"user": newcomer.pk, **_inline_management(page)})
+    response = admin_client.post(f"/admin/directory/specialist/{profile.pk}/change/", data)
+    assert response.status_code == 302, (response.context["adminform"].form.errors,
+                                         response.context["errors"])
+    assert _rows("specialist.") == [
+        ("specialist.account_linked", "admin", "specialist", str(profile.pk))]
+
+
+def _inline_management(page) -> dict:
+    """The management forms of the change page's inlines, with no rows changed."""
+    data = {}
+    for formset in page.context["inline_admin_formsets"]:
+        prefix = formset.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0",
+                     f"{prefix}-INITIAL_FORMS": "0"})
+    return data
