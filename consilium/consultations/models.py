@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from consilium.cases.models import Case
 from consilium.directory.models import Specialist
+from consilium.fields import EncryptedTextField
 
 
 class ConsultationStatus(models.TextChoices):
@@ -51,7 +52,7 @@ class Consultation(models.Model):
     waiting_on_patient_since = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = EncryptedTextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.fields import EncryptedTextField
 
 
 class RecordType(models.TextChoices):
@@ -106,10 +107,12 @@ class ImagingSeries(models.Model):
     study_uid = models.CharField(max_length=64)
     series_uid = models.CharField(max_length=64)
     modality = models.CharField(max_length=16, blank=True)
-    body_part = models.CharField(max_length=64, blank=True)
+    # Free text from the DICOM header, encrypted: descriptions have been found to name the
+    # patient. Length is bounded where the header is read (dicom.py, actions._series_for).
+    body_part = EncryptedTextField(blank=True)
     study_date = models.DateField(null=True, blank=True)
-    study_description = models.CharField(max_length=200, blank=True)
-    series_description = models.CharField(max_length=200, blank=True)
+    study_description = EncryptedTextField(blank=True)
+    series_description = EncryptedTextField(blank=True)
     series_number = models.IntegerField(null=True, blank=True)
     images = models.PositiveIntegerField(default=0)
     burned_in_annotation = models.BooleanField(

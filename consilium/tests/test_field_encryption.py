@@ -7,6 +7,7 @@ import io
 import secrets
 from datetime import timedelta
 
+import pydicom
 import pytest
 from django.apps import apps
 from django.core.exceptions import FieldError
@@ -17,6 +18,7 @@ from django.utils import timezone
 from consilium import fields
 from consilium.comparison.actions import do_review_comparison
 from consilium.conftest import PASSWORD, sign_request
+from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
 from consilium.conversations.actions import do_send_message
 from consilium.conversations.models import Message
 from consilium.decisions.actions import do_record_decision, do_save_decision_aid
@@ -26,7 +28,10 @@ from consilium.journal.actions import do_add_note
 from consilium.journal.models import JournalNote
 from consilium.opinions.actions import do_add_addendum, do_ask_follow_up, is_intact
 from consilium.opinions.models import Opinion
+from consilium.records.actions import Upload, do_add_records
 from consilium.records.crypto import Tampered
+from consilium.records.models import ImagingSeries
+from consilium.records.tests.test_dicom import SAMPLES
 from consilium.stories.actions import do_draft_story
 from consilium.stories.models import Story
 
@@ -35,14 +40,32 @@ MARK = "zebrafinch"
 WRITTEN = ["Breast cancer, left breast", "Mastectomy", "Is breast-conserving surgery",
            "Lumpectomy with radiation", "Equal survival", "Keeps the breast",
            "Daily radiation", "An answer.", "a smaller operation", MARK]
+CT = SAMPLES / "cornerstonejs-dicomParser" / "CT1_UNC.explicit_little_endian.dcm"
 NOT_OURS = {"terminology", "directory", "auth", "contenttypes", "sessions", "admin", "axes",
             "otp_totp", "otp_static", "django_tasks_database"}
 
 
+def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:
+    """Another case: a DICOM image whose free-text header names the patient (as the security
+    review found), and a specialist who declines it giving a reason."""
+    case, _ = journey("submitted", patient="patient2")
+    ds = pydicom.dcmread(CT)
+    ds.StudyDescription, ds.SeriesDescription = f"{MARK} study", f"{MARK} series"
+    ds.BodyPartExamined = MARK.upper()
+    ds.save_as(tmp_path / "ct.dcm")
+    with (tmp_path / "ct.dcm").open("rb") as image:
+        upload = Upload("ct.dcm", image, (tmp_path / "ct.dcm").stat().st_size)
+        assert do_add_records(case, [upload], acting_user=users["patient2"])[0].status == "stored"
+    consultation = do_offer_consultation(case, specialists["specialist2"].id,
+                                         acting_user=users["coordinator"])
+    do_decline_consultation(consultation, f"{MARK} reason", acting_user=users["specialist2"])
+
+
 @pytest.fixture
-def written(journey, users):
+def written(journey, users, specialists, tmp_path):
     """A case with every kind of free text written through the actions."""
     patient, specialist = users["patient"], users["specialist"]
+    imaging_and_a_decline(journey, users, specialists, tmp_path)
     case, consultation = journey("opinion_delivered")
     opinion = Opinion.objects.get(consultation=consultation)
     do_send_message(case, {"body": f"{MARK} message"}, acting_user=patient)
@@ -88,7 +111,9 @@ def test_every_encrypted_column_holds_only_ciphertext(written):
         "conversations.Message.body", "journal.JournalNote.text", "stories.Story.text",
         "cases.Case.diagnosis_text", "cases.Question.text", "opinions.Opinion.reasoning",
         "opinions.Opinion.signed_content", "opinions.Addendum.body",
-        "followup.OutcomeCheck.outcome", "decisions.Decision.explanation"}
+        "followup.OutcomeCheck.outcome", "decisions.Decision.explanation",
+        "records.ImagingSeries.study_description", "records.ImagingSeries.series_description",
+        "records.ImagingSeries.body_part", "consultations.Consultation.decline_reason"}
     for model, name in columns:
         stored = raw_column(model, name)
         assert stored, f"the scenario writes no {model.__name__}.{name}"
@@ -120,6 +145,15 @@ def test_pages_and_the_api_show_the_plain_text(written, users, login, client, ap
     opinion = Opinion.objects.get(consultation__case=written)
     assert is_intact(opinion)  # the signature's hash covers the decrypted text
     assert opinion.signed_content["reasoning"].startswith("Equal survival")
+
+
+def test_imaging_headers_and_a_decline_reason_show_in_plain_text(written, users, login, client):
+    series = ImagingSeries.objects.get()
+    login(users["patient2"])
+    page = client.get(f"/cases/{series.case_id}/records/").content.decode()
+    assert f"{MARK} study" in page and f"{MARK} series" in page and MARK.upper() in page
+    login(users["coordinator"])
+    assert f"{MARK} reason" in client.get(f"/cases/{series.case_id}/").content.decode()
 
 
 def test_an_altered_value_fails_loudly(written, users, login, client):
