@@ -15,6 +15,7 @@ from consilium.accounts.models import Role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.forms import object_id
 from consilium.terminology.models import Icd10Code
 
 from .models import (
@@ -147,11 +148,10 @@ def _clean_matching_inputs(data: dict, cleaned: dict, errors: dict[str, str]) ->
         plan_id = data["insurance_plan_id"]
         if plan_id in (None, ""):
             cleaned["insurance_plan_id"] = None
-        elif not str(plan_id).isdigit() or not InsurancePlan.objects.filter(
-                id=plan_id).exists():
+        elif not InsurancePlan.objects.filter(id=object_id(plan_id) or 0).exists():
             errors["insurance_plan_id"] = "Choose one of the listed plans."
         else:
-            cleaned["insurance_plan_id"] = int(plan_id)
+            cleaned["insurance_plan_id"] = object_id(plan_id)
 
 
 def add_event(case: Case, kind: str, user, *, from_status="", to_status="", note="") -> Event:

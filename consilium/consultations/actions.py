@@ -13,6 +13,7 @@ from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, Event, EventKind, Status
 from consilium.directory.models import Specialist
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.forms import object_id
 
 from . import service_level
 from .models import Consultation, ConsultationStatus
@@ -38,9 +39,7 @@ def may_offer(case: Case, user) -> bool:
 def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
     if not may_offer(case, acting_user):
         raise NotAllowed("Only a coordinator can offer a case to a specialist.")
-    specialist = Specialist.objects.filter(id=specialist_id).first() if str(
-        specialist_id
-    ).isdigit() else None
+    specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
     if specialist is None:
         raise InvalidInput({"specialist_id": "Choose a specialist from the directory."})
     if not specialist.accepting_cases:

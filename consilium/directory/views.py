@@ -8,7 +8,7 @@ from consilium.cases.access import access_case_by_id
 from consilium.consultations.actions import OFFERABLE_STATES, may_offer
 from consilium.consultations.models import ACTIVE_STATUSES
 from consilium.errors import InvalidInput, NotAllowed
-from consilium.forms import add_action_errors, form_status
+from consilium.forms import add_action_errors, form_status, page_number
 
 from .actions import (
     do_add_certification,
@@ -41,11 +41,10 @@ def specialist_list(request):
         radius_km=_number(posted.get("radius_km"), 100),
         accepting=True if posted.get("accepting") else None)
     errors, items, page, exact = {}, [], None, True
-    number = (posted if request.method == "POST" else request.GET).get("page", "")
-    wanted = int(number) if number.isdigit() else 1
+    wanted = page_number((posted if request.method == "POST" else request.GET).get("page"))
     try:
         result = search_specialists(query, limit=DIRECTORY_PAGE,
-                                    offset=(max(wanted, 1) - 1) * DIRECTORY_PAGE)
+                                    offset=(wanted - 1) * DIRECTORY_PAGE)
         page = Paginator(range(result.count), DIRECTORY_PAGE).get_page(wanted)
         if page.number != wanted:  # past the last page: show the last one
             result = search_specialists(query, limit=DIRECTORY_PAGE,

@@ -25,6 +25,7 @@ from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
 from consilium.comparison.actions import do_record_comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.forms import object_id
 
 from .models import (
     Addendum,
@@ -88,7 +89,7 @@ def _clean(data: dict, question_ids: set[int]) -> tuple[dict, list | None, dict]
             errors["options"] = f"Give at most {MAX_OPTIONS} options."
     answers: dict[int, tuple[str, bool]] = {}
     for key, answer in (data.get("answers") or {}).items():
-        question_id = int(key) if str(key).isdigit() else None
+        question_id = object_id(key)
         if question_id not in question_ids:
             errors["answers"] = "An answer refers to a question this case does not have."
             continue

@@ -11,6 +11,7 @@ from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.models import Case
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.forms import object_id
 from consilium.journal.models import JournalNote
 
 from .models import Story, StoryState
@@ -59,8 +60,8 @@ def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
     """Put what the patient wrote and the journal entries they picked into a draft, with
     every identifying detail removed; nothing is published yet."""
     _patient_only(case, acting_user)
-    notes = list(JournalNote.objects.filter(case=case, id__in=[int(i) for i in note_ids
-                                                               if str(i).isdigit()]))
+    picked = [object_id(i) for i in note_ids]
+    notes = list(JournalNote.objects.filter(case=case, id__in=[i for i in picked if i]))
     parts = [(text or "").strip()] + [note.text.strip() for note in notes]
     title, text = (title or "").strip(), "\n\n".join(p for p in parts if p)
     errors = _check(title, text)

@@ -212,3 +212,49 @@ def test_a_closed_case_takes_no_last_part(client, login, users, case, settings):
     answer = tus_patch(client, location, 0, PDF)
     assert answer.status_code == 409
     assert not Record.objects.exists() and not PendingUpload.objects.exists()
+
+
+# Numbers typed into pages: str.isdigit() also passes "²" and "١", and int() refuses a
+# 5,000-digit string; 25 digits overflow the database. None of them may be a 500.
+HOSTILE_NUMBERS = ["²", "١٢", "9" * 5000, "9" * 25, "-1", "0", " 2", ""]
+
+
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+def test_a_hostile_directory_page_shows_the_first_page(client, login, users, specialists,
+                                                       number):
+    login(users["coordinator"])
+    posted = client.post("/specialists/", {"page": number})
+    assert posted.status_code == 200 and posted.context["page"].number == 1
+    assert client.get("/specialists/", {"page": number}).status_code == 200
+
+
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+def test_hostile_row_counts_and_versions_on_the_opinion_editor(client, login, users, journey,
+                                                              number):
+    _, consultation = journey("accepted")
+    login(users["specialist"])
+    url = f"/consultations/{consultation.id}/opinion/"
+    assert client.get(url, {"rows": number}).status_code == 200
+    typed = {"version": 0, "option_rows": number, "reasoning": "Typed."}
+    assert client.post(url + "autosave/", typed).status_code == 200
+    saved = client.post(url, {**typed, "intent": "save", "seen_version": number})
+    assert saved.status_code in (302, 409)
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000, "9" * 25])
+def test_a_hostile_follow_up_number_on_the_addendum_page_is_not_found(client, login, users,
+                                                                      journey, number):
+    _, consultation = journey("opinion_delivered")
+    login(users["specialist"])
+    url = f"/consultations/{consultation.id}/opinion/addenda/"
+    assert client.get(url, {"answers": number}).status_code == 404
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000, "9" * 25])
+def test_a_hostile_specialist_number_is_refused_when_offering(client, login, users, case,
+                                                              number):
+    login(users["coordinator"])
+    answer = client.post(f"/cases/{case.id}/offer/", {"specialist_id": number}, follow=True)
+    assert answer.status_code == 200
+    assert "Choose a specialist from the directory." in answer.content.decode()
+    assert not case.consultations.exists()

@@ -9,6 +9,7 @@ import re
 from django.conf import settings
 
 from consilium.errors import InvalidInput
+from consilium.forms import object_id
 from consilium.terminology.models import Icd10Code, NuccTaxonomy
 from consilium.terminology.specialties import specialties_for_codes
 
@@ -70,8 +71,7 @@ def clean(data: dict) -> rules.Facts:
 
     plan_id = data.get("insurance_plan")
     if plan_id not in (None, ""):
-        is_id = str(plan_id).isdigit()
-        facts.plan = InsurancePlan.objects.filter(pk=plan_id).first() if is_id else None
+        facts.plan = InsurancePlan.objects.filter(pk=object_id(plan_id) or 0).first()
         if facts.plan is None:
             errors["insurance_plan"] = f"Unknown insurance plan {plan_id!r}."
 
