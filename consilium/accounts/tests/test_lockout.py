@@ -132,3 +132,27 @@ def test_the_proxy_settings_come_from_the_environment(tmp_path):
     refused = manage("check", tmp_path=tmp_path, env={"CONSILIUM_BEHIND_PROXY": "1",
                                                       "CONSILIUM_PROXY_COUNT": "0"})
     assert refused.returncode != 0 and "CONSILIUM_PROXY_COUNT" in refused.stderr
+
+
+@pytest.mark.parametrize("entry, address", [
+    (f"{CLIENT_A}:5555", CLIENT_A), ("[2001:db8::1]:443", "2001:db8::1"),
+    ("[2001:db8::1]", "2001:db8::1"), ("2001:db8::1", "2001:db8::1"),
+])
+def test_a_port_the_proxy_appends_is_cut_off(behind_proxy, users, entry, address):
+    _sign_in("patient", "wrong password", f"192.0.2.1, {entry}")
+    assert AccessAttempt.objects.get().ip_address == address
+
+
+def test_failures_from_one_client_with_ports_lock_out_only_that_client(behind_proxy, users):
+    for n in range(behind_proxy.AXES_FAILURE_LIMIT):
+        _sign_in("patient", "wrong password", f"{CLIENT_A}:{5000 + n}")
+    assert _sign_in("patient", PASSWORD, f"{CLIENT_A}:6000").status_code == 429
+    assert _sign_in("patient", PASSWORD, f"{CLIENT_B}:6001").status_code == 302
+
+
+@pytest.mark.parametrize("entry", ["unknown", "203.0.113.5:http", "[2001:db8::1]:99999x"])
+def test_an_entry_the_proxy_wrote_that_is_no_address_is_the_proxys_and_logged(
+        behind_proxy, users, caplog, entry):
+    _sign_in("patient", "wrong password", f"{CLIENT_A}, {entry}")
+    assert AccessAttempt.objects.get().ip_address == PROXY  # never the client-written entry
+    assert "is not an address" in caplog.text
