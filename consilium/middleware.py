@@ -3,9 +3,11 @@ from django.utils.cache import add_never_cache_headers
 
 from consilium.errors import DomainError
 
-# Paths whose answers may hold health data (or a link to it) even for someone not signed in.
+# Paths whose answers may hold health data (or a link to it) even for someone not signed in;
+# a visitor's self-assessment and diagnosis-code suggestions echo what they typed.
 HEALTH_DATA_PATHS = ("/api/", "/cases/", "/consultations/", "/appointments/", "/reports/",
-                     "/uploads/", "/invitations/", "/account/", "/admin/")
+                     "/uploads/", "/invitations/", "/account/", "/admin/", "/assess/",
+                     "/terminology/")
 
 
 class NoStoreMiddleware:

@@ -66,9 +66,20 @@ def test_health_data_is_never_kept_in_a_cache(client, login, users, journey, tok
 
 
 def test_public_pages_keep_their_caching(client, db):
-    for path in ("/", "/assess/", "/stories/"):
+    for path in ("/", "/stories/"):
         response = client.get(path)
         assert response.status_code == 200 and not _no_store(response), path
+
+
+def test_what_a_visitor_typed_about_their_health_is_never_cached(db):
+    visitor = Client()
+    assessed = visitor.post("/assess/", {
+        "diagnosis_text": "breast cancer", "diagnosis_codes": "C50.912",
+        "proposed_treatment": "surgery", "country": "US"})
+    assert assessed.status_code == 200 and "breast cancer" in assessed.content.decode()
+    assert _no_store(assessed) and _no_store(visitor.get("/assess/"))
+    suggested = visitor.post("/terminology/icd10/suggestions/", {"q": "breast", "target": "x"})
+    assert suggested.status_code == 200 and _no_store(suggested)
 
 
 # Idle sessions.
