@@ -29,6 +29,10 @@ def _submitted(request, form, action, target) -> bool:
     return False
 
 
+def _may_arrange(appointment, user) -> None:
+    actions.may_arrange(appointment.consultation, user)
+
+
 def _back(case_id):
     return redirect(f"/cases/{case_id}/#appointments-heading")
 
@@ -36,8 +40,8 @@ def _back(case_id):
 @login_required
 def schedule(request, consultation_id):
     """The coordinator or the specialist makes an appointment; everyone gets an invitation."""
-    consultation = access_consultation_by_id(request.user, consultation_id)
-    actions.may_arrange(consultation, request.user)
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=actions.may_arrange)
     form = AppointmentForm(request.POST or None)
     if _submitted(request, form, actions.do_schedule_appointment, consultation):
         messages.success(request, "The appointment is made; everyone taking part was "
@@ -50,8 +54,7 @@ def schedule(request, consultation_id):
 
 @login_required
 def reschedule(request, appointment_id):
-    appointment = access_appointment_by_id(request.user, appointment_id)
-    actions.may_arrange(appointment.consultation, request.user)
+    appointment = access_appointment_by_id(request.user, appointment_id, check=_may_arrange)
     form = AppointmentForm(request.POST or None,
                            initial=AppointmentForm.initial_from(appointment))
     if _submitted(request, form, actions.do_reschedule_appointment, appointment):
@@ -66,8 +69,7 @@ def reschedule(request, appointment_id):
 @login_required
 def cancel(request, appointment_id):
     """Confirm, then cancel: everyone's calendar gets the cancellation."""
-    appointment = access_appointment_by_id(request.user, appointment_id)
-    actions.may_arrange(appointment.consultation, request.user)
+    appointment = access_appointment_by_id(request.user, appointment_id, check=_may_arrange)
     if request.method == "POST":
         actions.do_cancel_appointment(appointment, acting_user=request.user)
         messages.success(request, "The appointment is cancelled; everyone was told.")

@@ -55,13 +55,13 @@ def access_case_by_id(user, case_id, *, action: str = "case.view", for_update=Fa
     """Load a case the user may see and record the read; 404 for unknown and forbidden alike.
 
     ``check(case, user)`` is the page's own rule (e.g. only coordinators see matches): when it
-    raises, the refusal is recorded instead of a read.
+    raises a DomainError or Http404, the refusal is recorded instead of a read.
     """
     case = load_visible_case(user, case_id, action=action, for_update=for_update)
     if check is not None:
         try:
             check(case, user)
-        except DomainError:
+        except (DomainError, Http404):
             record_refused(user, action, Case, case.id, case_id=case.id)
             raise
     record(user, action, case, case_id=case.id)
@@ -89,3 +89,9 @@ def record_case_list(user, cases) -> None:
 
 def is_case_owner(user, case: Case) -> bool:
     return case.patient_id == user.id
+
+
+def patients_own(case: Case, user) -> None:
+    """A ``check`` for the patient's own pages (journal, story): 404 to everyone else."""
+    if not is_case_owner(user, case):
+        raise Http404("No such case")

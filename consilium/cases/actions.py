@@ -200,6 +200,11 @@ def _require_owner(case: Case, user, what: str) -> None:
         raise NotAllowed(f"Only the patient can {what}.")
 
 
+def may_share(case: Case, user) -> None:
+    """Raise unless ``user`` decides who sees ``case`` (a ``check`` for the sharing pages)."""
+    _require_owner(case, user, "decide who sees the case")
+
+
 def _require_owner_or_coordinator(case: Case, user, what: str) -> None:
     if case.patient_id != user.id and user.role != Role.COORDINATOR:
         raise NotAllowed(f"Only the patient or a coordinator can {what}.")

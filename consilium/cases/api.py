@@ -8,11 +8,12 @@ from ninja import Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
 from consilium.audit.trail import record
-from consilium.consultations.actions import do_offer_consultation
+from consilium.consultations.actions import do_offer_consultation, require_offer
 from consilium.consultations.api import ConsultationOut, consultation_out
 from consilium.decisions.actions import do_record_decision
 from consilium.opinions import fhir
 from consilium.opinions.access import signed_opinion_for_case
+from consilium.opinions.models import Opinion
 from consilium.opinions.reports import render_report
 
 from . import actions
@@ -201,7 +202,7 @@ def list_consultations(request, case_id: str):
              response={201: ConsultationOut, **errors(400, 404, 409, 422)})
 def offer_consultation(request, case_id: str, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=require_offer)
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
     return Status(201, consultation_out(consultation))
 
@@ -223,10 +224,8 @@ def opinion_fhir(request, case_id: str):
     """The signed opinion as a FHIR R4 document Bundle (Composition, Patient, Practitioner,
     PractitionerRole, Conditions, ServiceRequest, ClinicalImpression, and the physician
     report PDF as a DocumentReference)."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=_has_signed_opinion)
     opinion = signed_opinion_for_case(request.user, case)
-    if opinion is None:
-        raise Http404("No signed opinion")
     record(request.user, "opinion.fhir", opinion, case_id=case.id)
     bundle = fhir.opinion_document(opinion, render_report(opinion, "report"))
     return _fhir_response(bundle)
@@ -237,12 +236,20 @@ def opinion_fhir(request, case_id: str):
 def consultation_fhir(request, case_id: str):
     """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due
     date and execution period."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=_has_consultation)
     consultation = case.consultations.select_related("specialist").order_by(
         "-offered_at").first()
-    if consultation is None:
-        raise Http404("No consultation")
     return _fhir_response(fhir.consultation_bundle(consultation))
+
+
+def _has_signed_opinion(case, user) -> None:
+    if not Opinion.objects.filter(consultation__case=case, signed_at__isnull=False).exists():
+        raise Http404("No signed opinion")
+
+
+def _has_consultation(case, user) -> None:
+    if not case.consultations.exists():
+        raise Http404("No consultation")
 
 
 def _fhir_response(bundle: dict) -> HttpResponse:

@@ -188,7 +188,7 @@ def case_withdraw(request, case_id):
 @login_required
 @require_POST
 def case_share(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=actions.may_share)
     form = ShareForm(request.POST)
     if form.is_valid():
         try:
@@ -211,7 +211,7 @@ def case_share(request, case_id):
 @login_required
 @require_POST
 def case_unshare(request, case_id, share_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=actions.may_share)
     actions.do_revoke_share(case, share_id, acting_user=request.user)
     messages.success(request, "That person can no longer see this case.")
     return redirect("case_detail", case_id=case.id)

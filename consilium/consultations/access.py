@@ -7,14 +7,27 @@ from django.http import Http404
 from consilium.accounts.models import Role
 from consilium.audit.trail import record, record_refused
 from consilium.cases.access import cases_visible_to
+from consilium.errors import DomainError
 
 from .models import Consultation
 
 
-def access_consultation_by_id(user, consultation_id, *, action="consultation.view"):
+def access_consultation_by_id(user, consultation_id, *, action="consultation.view",
+                              check=None):
     """Load a consultation the user may see and record the read; a specialist sees only
-    their own."""
+    their own.
+
+    ``check(consultation, user)`` is the page's own rule: when it raises a DomainError or
+    Http404, the refusal is recorded instead of a read.
+    """
     consultation = load_visible_consultation(user, consultation_id, action=action)
+    if check is not None:
+        try:
+            check(consultation, user)
+        except (DomainError, Http404):
+            record_refused(user, action, Consultation, consultation.pk,
+                           case_id=consultation.case_id)
+            raise
     record(user, action, consultation, case_id=consultation.case_id)
     return consultation
 

@@ -36,9 +36,14 @@ def may_offer(case: Case, user) -> bool:
         settings.PATIENTS_CHOOSE_SPECIALIST and case.patient_id == user.id)
 
 
-def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
-    if not may_offer(case, acting_user):
+def require_offer(case: Case, user) -> None:
+    """Raise unless ``user`` may offer ``case`` (a ``check`` for the offering pages too)."""
+    if not may_offer(case, user):
         raise NotAllowed("Only a coordinator can offer a case to a specialist.")
+
+
+def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
+    require_offer(case, acting_user)
     specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
     if specialist is None:
         raise InvalidInput({"specialist_id": "Choose a specialist from the directory."})

@@ -8,14 +8,19 @@ from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 
 from .access import access_consultation_by_id
-from .actions import do_accept_consultation, do_decline_consultation, do_offer_consultation
+from .actions import (
+    do_accept_consultation,
+    do_decline_consultation,
+    do_offer_consultation,
+    require_offer,
+)
 from .forms import DeclineForm
 
 
 @login_required
 @require_POST
 def offer(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=require_offer)
     try:
         consultation = do_offer_consultation(
             case, request.POST.get("specialist_id", ""), acting_user=request.user

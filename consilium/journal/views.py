@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consilium.audit.trail import record
-from consilium.cases.access import access_case_by_id
+from consilium.cases.access import access_case_by_id, patients_own
 from consilium.errors import InvalidInput
 
 from .actions import do_add_note
@@ -39,7 +39,7 @@ def _journal(user, case) -> list[Item]:
 
 @login_required
 def journal(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=patients_own)
     form = NoteForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -60,7 +60,7 @@ def journal(request, case_id):
 def journal_pdf(request, case_id):
     from weasyprint import HTML  # imported here: loading Pango costs time at start-up
 
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=patients_own)
     html = render_to_string("journal/journal_pdf.html", {
         "case": case, "items": _journal(request.user, case), "printed": timezone.localtime()})
     return HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf", headers={

@@ -5,6 +5,7 @@ from django.http import Http404
 from consilium.accounts.models import Role
 from consilium.audit.trail import record, record_refused
 from consilium.consultations.access import load_visible_consultation
+from consilium.errors import DomainError
 
 from .models import Opinion
 
@@ -12,9 +13,11 @@ from .models import Opinion
 PARTS = ("answers", "options", "addenda__answers", "follow_up_questions__answer")
 
 
-def access_opinion_by_consultation_id(user, consultation_id, *, signed_only=False) -> tuple:
+def access_opinion_by_consultation_id(user, consultation_id, *, signed_only=False,
+                                      check=None) -> tuple:
     """Return (consultation, opinion or None); 404 if the user may not read it. The reads
-    are recorded once every check passed."""
+    are recorded once every check passed, ``check(consultation, user)`` (the page's own rule,
+    raising a DomainError or Http404) last."""
     consultation = load_visible_consultation(user, consultation_id, action="opinion.view")
     opinion = Opinion.objects.filter(consultation=consultation).prefetch_related(
         *PARTS).first()
@@ -23,6 +26,13 @@ def access_opinion_by_consultation_id(user, consultation_id, *, signed_only=Fals
         record_refused(user, "opinion.view", type(consultation), consultation.pk,
                        case_id=consultation.case_id)
         raise Http404("No such opinion")
+    if check is not None:
+        try:
+            check(consultation, user)
+        except (DomainError, Http404):
+            record_refused(user, "opinion.view", type(consultation), consultation.pk,
+                           case_id=consultation.case_id)
+            raise
     record(user, "consultation.view", consultation, case_id=consultation.case_id)
     if opinion is not None:
         record(user, "opinion.view", opinion, case_id=consultation.case_id)
@@ -51,6 +61,7 @@ def questions_with_answers(case, opinion) -> list:
     return questions
 
 
-def access_signed_opinion(user, consultation_id) -> tuple:
+def access_signed_opinion(user, consultation_id, *, check=None) -> tuple:
     """(consultation, opinion) for a signed opinion the user may read; 404 otherwise."""
-    return access_opinion_by_consultation_id(user, consultation_id, signed_only=True)
+    return access_opinion_by_consultation_id(user, consultation_id, signed_only=True,
+                                             check=check)

@@ -49,11 +49,16 @@ class OutsideReader:
         return f"report-share-{self.share.pk}"
 
 
+def may_share_report(consultation, user) -> None:
+    """Raise unless ``user`` may send this report on (a ``check`` for the sharing page)."""
+    if consultation.case.patient_id != user.id:
+        raise NotAllowed("Only the patient can send their report to a doctor.")
+
+
 def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
                     acting_user) -> ReportShare:
     case = opinion.consultation.case
-    if case.patient_id != acting_user.id:
-        raise NotAllowed("Only the patient can send their report to a doctor.")
+    may_share_report(opinion.consultation, acting_user)
     if not opinion.is_signed:
         raise Conflict("The report can be shared once the opinion is signed.")
     errors = {}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consilium.audit.trail import record
+from consilium.cases.access import patients_own
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import LARGEST_ID, add_action_errors, form_status, object_id, whole_number
 
@@ -38,6 +39,7 @@ from .forms import (
     ReportShareForm,
     SignForm,
 )
+from .models import ReportShare
 
 
 def _writable(request, consultation_id):
@@ -249,7 +251,8 @@ def opinion_context(opinion, user, case) -> dict:
 @require_POST
 def share_report(request, consultation_id):
     """The patient sends the physician report to a doctor (with consent, for some days)."""
-    consultation, opinion = access_signed_opinion(request.user, consultation_id)
+    consultation, opinion = access_signed_opinion(request.user, consultation_id,
+                                                  check=sharing.may_share_report)
     form = ReportShareForm(request.POST)
     if form.is_valid():
         try:
@@ -268,10 +271,15 @@ def share_report(request, consultation_id):
 @login_required
 def revoke_report_share(request, consultation_id, share_id):
     """Confirm, then withdraw a doctor's link: it stops working at once."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    share = opinion.shares.filter(id=share_id).first() if opinion else None
-    if share is None or consultation.case.patient_id != request.user.id:
-        raise Http404("No such share")
+    def own_share(consultation, user):
+        patients_own(consultation.case, user)
+        if not ReportShare.objects.filter(opinion__consultation=consultation,
+                                          id=share_id).exists():
+            raise Http404("No such share")
+
+    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id,
+                                                              check=own_share)
+    share = opinion.shares.get(id=share_id)
     if request.method == "POST":
         sharing.do_revoke_report_share(share, acting_user=request.user)
         messages.success(request, f"The link for {share.email} no longer works.")

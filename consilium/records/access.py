@@ -7,13 +7,16 @@ from django.http import Http404
 from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many, record_refused
 from consilium.cases.access import load_visible_case
+from consilium.errors import DomainError
 
 from .models import ImagingSeries, Record
 
 
-def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Record:
+def access_record_by_id(user, case_id, record_id, *, action="record.view",
+                        check=None) -> Record:
     """A record of a case the user may see; the case and record reads are recorded once
-    both are found, a refusal as ``<action>.refused``."""
+    both are found and ``check(record, user)`` (the page's own rule, raising a DomainError
+    or Http404) passed, a refusal as ``<action>.refused``."""
     case = load_visible_case(user, case_id, action=action)
     try:
         key = uuid.UUID(str(record_id))
@@ -23,6 +26,12 @@ def access_record_by_id(user, case_id, record_id, *, action="record.view") -> Re
     if found is None:
         record_refused(user, action, Record, key, case_id=case.id)
         raise Http404("No such record")
+    if check is not None:
+        try:
+            check(found, user)
+        except (DomainError, Http404):
+            record_refused(user, action, Record, key, case_id=case.id)
+            raise
     audit(user, "case.view", case, case_id=case.id)
     audit(user, action, found, case_id=case.id)
     return found

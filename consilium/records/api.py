@@ -78,13 +78,18 @@ def record_content(request, case_id: str, record_id: str):
 def record_deidentified(request, case_id: str, record_id: str):
     """A de-identified copy of a DICOM image (PS3.15 Basic Profile): what may leave."""
     found = access_record_by_id(request.user, case_id, record_id,
-                                action="record.export_deidentified")
+                                action="record.export_deidentified", check=only_dicom)
     return deidentified_response(found)
 
 
-def deidentified_response(found) -> FileResponse:
+def only_dicom(found, user) -> None:
+    """A ``check``: only DICOM images have a de-identified copy (422 for other files)."""
     if found.kind != "dicom":
         raise InvalidInput({"record_id": "Only DICOM images have a de-identified copy."})
+
+
+def deidentified_response(found) -> FileResponse:
+    only_dicom(found, None)
     copy = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
     with storage.plaintext_copy(found) as original:
         dicom.deidentify(original, copy, case_id=found.case_id)

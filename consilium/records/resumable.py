@@ -73,8 +73,7 @@ def create(request):
     if request.headers.get("Tus-Resumable") != TUS_VERSION:
         return _refuse(412, "Only tus 1.0.0 is spoken here.")
     meta = _metadata(request.headers.get("Upload-Metadata", ""))
-    case = access_case_by_id(request.user, meta.get("case", ""))
-    may_add_records(case, request.user)
+    case = access_case_by_id(request.user, meta.get("case", ""), check=may_add_records)
     declared = request.headers.get("Upload-Length", "")
     if not BYTES.fullmatch(declared):
         return _refuse(400, "Upload-Length must be the file's size in bytes.")
@@ -126,8 +125,8 @@ def _may_continue(request, pending: PendingUpload):
     """The case, if the uploader may still add records to it; else the upload is dropped
     (a share revoked, the case closed) and the refusal raised."""
     try:
-        case = access_case_by_id(request.user, pending.case_id, action="record.upload")
-        may_add_records(case, request.user)
+        case = access_case_by_id(request.user, pending.case_id, action="record.upload",
+                                 check=may_add_records)
     except (Http404, DomainError):
         part_path(pending).unlink(missing_ok=True)
         PendingUpload.objects.filter(id=pending.id).delete()

@@ -20,7 +20,7 @@ from .access import (
     record_case_list_records,
 )
 from .actions import Upload, can_add_records, do_add_records, do_set_record_type
-from .api import deidentified_response, download_response
+from .api import deidentified_response, download_response, only_dicom
 from .export import deidentified_zip
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
 
@@ -68,11 +68,14 @@ def record_list(request, case_id):
 @login_required
 def record_preview(request, case_id, record_id):
     """A record's small picture (PDF first page, photo, a series' middle image)."""
-    found = access_record_by_id(request.user, case_id, record_id, action="record.preview")
-    preview = Preview.objects.filter(record=found).first()
-    if preview is None:
+    found = access_record_by_id(request.user, case_id, record_id, action="record.preview",
+                                check=_has_preview)
+    return _png_response(b"".join(storage.open_plaintext(Preview.objects.get(record=found))))
+
+
+def _has_preview(found, user) -> None:
+    if not Preview.objects.filter(record=found).exists():
         raise Http404("No picture of this record")
-    return _png_response(b"".join(storage.open_plaintext(preview)))
 
 
 @login_required
@@ -183,7 +186,7 @@ def set_type(request, case_id, record_id):
 @login_required
 def deidentified(request, case_id, record_id):
     found = access_record_by_id(request.user, case_id, record_id,
-                                action="record.export_deidentified")
+                                action="record.export_deidentified", check=only_dicom)
     return deidentified_response(found)
 
 

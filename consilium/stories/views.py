@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from consilium.cases.access import access_case_by_id
+from consilium.cases.access import access_case_by_id, patients_own
 from consilium.errors import Conflict, InvalidInput
 
 from .access import (
@@ -23,10 +23,11 @@ from .access import (
 )
 from .actions import EDITABLE, do_draft_story, do_review_story, do_submit_story, do_unpublish_story
 from .forms import DraftForm, ReviewForm, SubmitForm
-from .models import StoryState
+from .models import Story, StoryState
 from .scrub import PLACEHOLDERS, unsure_words
 
 PAGE_SIZE = 10
+TAKE_DOWN = (StoryState.SUBMITTED, StoryState.PUBLISHED)
 
 
 def marked(text: str, unsure=()) -> SafeString:
@@ -57,7 +58,7 @@ def _page(request, case, story, *, draft_form=None, submit_form=None, removed=No
 def story(request, case_id):
     """The patient's page for sharing their story: write or pick, read the scrubbed text,
     send it; see where it stands; take it down."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=patients_own)
     current = story_of_case(request.user, case)
     if request.method != "POST":
         return _page(request, case, current)
@@ -102,13 +103,18 @@ def story(request, case_id):
     return _page(request, case, current, draft_form=form, status=422)
 
 
+def _shown(case, user) -> None:
+    """Only the patient takes down their story, and only one sent or published."""
+    patients_own(case, user)
+    if not Story.objects.filter(case=case, state__in=TAKE_DOWN).exists():
+        raise Http404("Nothing to take down")
+
+
 @login_required
 def unpublish(request, case_id):
     """Ask first, then take the story down."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=_shown)
     current = story_of_case(request.user, case)
-    if current is None or current.state not in (StoryState.SUBMITTED, StoryState.PUBLISHED):
-        raise Http404("Nothing to take down")
     if request.method == "POST":
         do_unpublish_story(current, acting_user=request.user)
         messages.success(request, "Your story is no longer shown. You can change it and send "
