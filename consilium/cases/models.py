@@ -153,6 +153,9 @@ class EventKind(models.TextChoices):
     REVIEW_ASKED = "review_asked", "Comparison of the opinions sent for review"
     COMPARISON_REVIEWED = "comparison_reviewed", "Comparison of the opinions reviewed"
     THIRD_OPINION = "third_opinion", "Third opinion requested"
+    OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn by the coordinator"
+    RELEASED = "released", "Specialist handed the case back"
+    DECISION_CHANGED = "decision_changed", "Decision changed"
 
 
 class Event(models.Model):
