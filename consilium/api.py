@@ -109,8 +109,11 @@ def _add_routers():
     from consilium.comparison.api import router as comparison
     from consilium.consultations.api import router as consultations
     from consilium.conversations.api import router as conversations
+    from consilium.decisions.api import router as decisions
     from consilium.directory.api import matches_router
     from consilium.directory.api import router as directory
+    from consilium.opinions.api import case_router as case_opinions
+    from consilium.opinions.api import router as opinions
     from consilium.records.api import router as records
     from consilium.terminology.api import router as terminology
     from consilium.triage.api import router as triage
@@ -121,7 +124,10 @@ def _add_routers():
     api.add_router("/cases", matches_router)
     api.add_router("/cases", conversations)
     api.add_router("/cases", comparison)
+    api.add_router("/cases", case_opinions)
+    api.add_router("/cases", decisions)
     api.add_router("/consultations", consultations)
+    api.add_router("/consultations", opinions)
     api.add_router("/specialists", directory)
     api.add_router("/terminology", terminology)
     api.add_router("/triage", triage)

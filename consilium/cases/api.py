@@ -1,20 +1,12 @@
 from datetime import date, datetime
 from uuid import UUID
 
-import orjson
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
-from consilium.audit.trail import record
 from consilium.consultations.actions import do_offer_consultation, require_offer
 from consilium.consultations.api import ConsultationOut, consultation_out
-from consilium.decisions.actions import do_record_decision
-from consilium.opinions import fhir
-from consilium.opinions.access import signed_opinion_for_case
-from consilium.opinions.models import Opinion
-from consilium.opinions.reports import render_report
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -115,17 +107,6 @@ class OfferIn(Schema):
     specialist_id: int
 
 
-class DecisionIn(Schema):
-    choice: str
-    explanation: str = ""
-
-
-class DecisionOut(Schema):
-    choice: str
-    explanation: str
-    decided_at: datetime
-
-
 def _with_questions(queryset):
     return queryset.prefetch_related(Prefetch("questions", queryset=Question.objects.all()))
 
@@ -205,52 +186,3 @@ def offer_consultation(request, case_id: str, payload: OfferIn):
     case = access_case_by_id(request.user, case_id, check=require_offer)
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
     return Status(201, consultation_out(consultation))
-
-
-@router.post("/{case_id}/decision", response={201: DecisionOut, **errors(400, 404, 409, 422)})
-def record_decision(request, case_id: str, payload: DecisionIn):
-    """Record the patient's decision after the opinion was delivered."""
-    case = access_case_by_id(request.user, case_id)
-    decision = do_record_decision(
-        case, payload.choice, payload.explanation, acting_user=request.user
-    )
-    return Status(201, decision)
-
-
-
-@router.get("/{case_id}/opinion.fhir.json", response={200: dict, **errors(404)},
-            openapi_extra={"responses": {200: {"description": "A FHIR R4 document Bundle"}}})
-def opinion_fhir(request, case_id: str):
-    """The signed opinion as a FHIR R4 document Bundle (Composition, Patient, Practitioner,
-    PractitionerRole, Conditions, ServiceRequest, ClinicalImpression, and the physician
-    report PDF as a DocumentReference)."""
-    case = access_case_by_id(request.user, case_id, check=_has_signed_opinion)
-    opinion = signed_opinion_for_case(request.user, case)
-    record(request.user, "opinion.fhir", opinion, case_id=case.id)
-    bundle = fhir.opinion_document(opinion, render_report(opinion, "report"))
-    return _fhir_response(bundle)
-
-
-@router.get("/{case_id}/consultation.fhir.json", response={200: dict, **errors(404)},
-            openapi_extra={"responses": {200: {"description": "A FHIR R4 collection Bundle"}}})
-def consultation_fhir(request, case_id: str):
-    """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due
-    date and execution period."""
-    case = access_case_by_id(request.user, case_id, check=_has_consultation)
-    consultation = case.consultations.select_related("specialist").order_by(
-        "-offered_at").first()
-    return _fhir_response(fhir.consultation_bundle(consultation))
-
-
-def _has_signed_opinion(case, user) -> None:
-    if not Opinion.objects.filter(consultation__case=case, signed_at__isnull=False).exists():
-        raise Http404("No signed opinion")
-
-
-def _has_consultation(case, user) -> None:
-    if not case.consultations.exists():
-        raise Http404("No consultation")
-
-
-def _fhir_response(bundle: dict) -> HttpResponse:
-    return HttpResponse(orjson.dumps(bundle), content_type="application/fhir+json")
