@@ -14,6 +14,7 @@ from ninja.security import HttpBearer, SessionAuth
 from consilium.accounts.models import ApiToken
 from consilium.api_schemas import StrictParser
 from consilium.errors import DomainError, InvalidInput
+from consilium.schemas import field_name, reworded
 
 
 class BearerToken(HttpBearer):
@@ -68,9 +69,8 @@ def domain_error(request, exc: DomainError):
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
     errors = {}
-    for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload")]
-        errors[".".join(location) or "body"] = error.get("msg", "Invalid value")
+    for error in exc.errors:  # in the words the actions use (consilium/schemas.py)
+        errors.setdefault(field_name(error.get("loc", [])), reworded(error))
     return api.create_response(
         request, {"detail": "Please correct the marked fields.", "errors": errors}, status=422
     )

@@ -17,7 +17,24 @@ def add_action_errors(form: forms.Form, error: DomainError) -> None:
     """Show an action's per-field messages on the form (unknown fields, and refusals that
     name no field, at the top)."""
     for field, message in (getattr(error, "errors", None) or {None: error.message}).items():
+        field = field.split(".")[0] if field else None  # questions.2: the questions field
         form.add_error(field if field in form.fields else None, message)
+
+
+class SchemaChoiceField(forms.ChoiceField):
+    """A choice the page shows, checked by the action's schema (consilium/schemas.py), so a
+    value outside the list gets the same message on the page as in the API."""
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+
+class SchemaMultipleChoiceField(forms.MultipleChoiceField):
+    """Several choices the page shows, checked by the action's schema."""
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
 def whole_number(value, *, maximum: int) -> int | None:

@@ -4,17 +4,19 @@ from consilium.cases.actions import do_create_case
 from consilium.terminology.models import Icd10Code
 
 from .assessment import clean, evaluate
+from .schemas import AssessmentIn
 
 # The assessment's treatment values that a case does not have.
 CASE_TREATMENT = {"none": "other", "": "other"}
 
 
-def do_start_case_from_assessment(data: dict, *, acting_user):
+def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user):
     """Create a draft case with the diagnosis, treatment, questions and records checklist."""
-    facts = clean(data)
+    answers = AssessmentIn.read(data)
+    facts = clean(answers)
     result = evaluate(facts)
     codes = facts.codes
-    text = (data.get("diagnosis_text") or "").strip()
+    text = answers.diagnosis_text
     if not text and codes:
         text = Icd10Code.objects.get(code=codes[0]).description
     treatment = facts.treatment
@@ -23,7 +25,7 @@ def do_start_case_from_assessment(data: dict, *, acting_user):
             "diagnosis_text": text or "Diagnosis to be added",
             "diagnosis_codes": codes,
             "treatment_category": CASE_TREATMENT.get(treatment, treatment),
-            "treatment_description": (data.get("procedure") or "").strip(),
+            "treatment_description": answers.procedure,
             "questions": result["questions"],
         },
         checklist=result["records_checklist"],

@@ -3,18 +3,9 @@ from ninja import Router, Schema
 from consilium.api_schemas import public_errors
 
 from .assessment import assess
+from .schemas import AssessmentIn
 
 router = Router(tags=["triage"])
-
-
-class TriageIn(Schema):
-    diagnosis_codes: list[str] = []
-    diagnosis_text: str = ""
-    proposed_treatment: str = ""
-    procedure: str = ""
-    country: str = ""
-    insurance_plan: int | None = None
-    situation: dict[str, bool] | list[str] = {}
 
 
 class Reason(Schema):
@@ -76,6 +67,6 @@ class TriageOut(Schema):
 
 
 @router.post("", response={200: TriageOut, **public_errors(400, 422)}, auth=None)
-def triage(request, payload: TriageIn | None = None):
+def triage(request, payload: AssessmentIn | None = None):
     """Should I get a second opinion? A public self-assessment; nothing is stored."""
-    return assess(payload.dict() if payload else {})
+    return assess(payload or {})

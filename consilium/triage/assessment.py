@@ -1,98 +1,59 @@
 """Apply the rules of `rules.py` to one person's answers.
 
-`assess(data)` checks the input (raising InvalidInput that names every bad value) and returns
-the answer as a plain dict, the same for the page and the API.
+`assess(data)` checks the input against `schemas.AssessmentIn` (raising InvalidInput that
+names every bad value) and returns the answer as a plain dict, the same for the page and the
+API.
 """
 
-import re
-
-from django.conf import settings
-
-from consilium.errors import InvalidInput
-from consilium.forms import object_id
-from consilium.terminology.models import Icd10Code, NuccTaxonomy
+from consilium.terminology.models import NuccTaxonomy
 from consilium.terminology.specialties import specialties_for_codes
 
 from . import rules
 from .models import InsurancePlan
 from .procedures import recognise
-
-COUNTRY = re.compile(r"^[A-Z]{2}$")
+from .schemas import AssessmentIn
 
 
 def _in_ranges(category: str, ranges) -> list[str]:
     return [label for start, end, label in ranges if start <= category <= end]
 
 
-def clean(data: dict) -> rules.Facts:
-    """Turn raw input into Facts, or raise InvalidInput naming every bad value."""
-    errors: dict[str, str] = {}
-    facts = rules.Facts()
-
-    codes = data.get("diagnosis_codes") or []
-    if isinstance(codes, str):
-        codes = [c for c in re.split(r"[\s,;]+", codes) if c]
-    wanted = [str(c).strip().upper() for c in codes]
-    known = set(Icd10Code.objects.filter(code__in=wanted)
-                .exclude(kind__in=["chapter", "block"]).values_list("code", flat=True))
-    unknown = [c for c in wanted if c not in known]
-    if unknown:
-        errors["diagnosis_codes"] = "Not an ICD-10-CM code: " + ", ".join(unknown[:10])
-    facts.codes = list(dict.fromkeys(c for c in wanted if c in known))
-
-    text = (data.get("diagnosis_text") or "").strip()
-    procedure = (data.get("procedure") or "").strip()
-    for name, value in (("diagnosis_text", text), ("procedure", procedure)):
-        if len(value) > 300:
-            errors[name] = "Keep this under 300 characters."
-
-    treatment = data.get("proposed_treatment") or ""
-    if treatment and treatment not in rules.TREATMENTS:
-        errors["proposed_treatment"] = (
-            f"Unknown treatment {treatment!r}; use one of: " + ", ".join(rules.TREATMENTS)
-        )
-    facts.treatment = treatment
-
-    # Flags come as {"flag": true, ...} or as a list of the names that are true.
-    situation = data.get("situation") or {}
-    if isinstance(situation, dict):
-        names, flags = set(situation), {k for k, v in situation.items() if v}
-    else:
-        names = flags = {str(k) for k in situation}
-    unknown_flags = sorted(names - set(rules.SITUATIONS))
-    if unknown_flags:
-        errors["situation"] = "Unknown situation: " + ", ".join(unknown_flags)
-    facts.situation = flags & set(rules.SITUATIONS)
-
-    country = (data.get("country") or settings.DEFAULT_COUNTRY).strip().upper()
-    if not COUNTRY.match(country):
-        errors["country"] = f"Give the country as a two-letter ISO code, not {country!r}."
-    facts.country = country
-
-    plan_id = data.get("insurance_plan")
-    if plan_id not in (None, ""):
-        facts.plan = InsurancePlan.objects.filter(pk=object_id(plan_id) or 0).first()
-        if facts.plan is None:
-            errors["insurance_plan"] = f"Unknown insurance plan {plan_id!r}."
-
-    if errors:
-        raise InvalidInput(errors)
-
-    categories = [c[:3] for c in facts.codes]
+def clean(data: "dict | AssessmentIn") -> rules.Facts:
+    """Turn the answers into Facts, or raise InvalidInput naming every bad value (the rules
+    are the schema's, consilium/triage/schemas.py)."""
+    answers = AssessmentIn.read(data)
+    facts = rules.Facts(
+        codes=answers.diagnosis_codes,
+        treatment=answers.proposed_treatment or "",
+        situation=set(answers.situation),
+        country=answers.country,
+        plan=_plan(answers.insurance_plan),
+        procedures=recognise(answers.procedure),
+        knows_diagnosis=bool(answers.diagnosis_codes or answers.diagnosis_text),
+    )
+    categories = [code[:3] for code in facts.codes]
     facts.serious = list(dict.fromkeys(
         label for cat in categories for label in _in_ranges(cat, rules.SERIOUS)
     ))
-    facts.kinds = {kind for cat in categories for kind in _in_ranges(cat, rules.KINDS_BY_CODE)}
-    facts.procedures = recognise(procedure)
-    facts.kinds |= {p.kind for p in facts.procedures if p.kind}
-    if treatment in ("surgery", "invasive_procedure") or facts.procedures:
-        facts.kinds.add("surgery")
-    if facts.has("chronic_condition") or treatment == "long_term_medication":
-        facts.kinds.add("chronic")
-    if facts.has("rare_condition"):
-        facts.kinds.add("rare")
-    facts.knows_diagnosis = bool(facts.codes or text)
+    facts.kinds = _kinds(facts, categories)
     return facts
+
+
+def _plan(plan_id: int | None) -> InsurancePlan | None:
+    return InsurancePlan.objects.filter(pk=plan_id).first() if plan_id else None
+
+
+def _kinds(facts: rules.Facts, categories: list[str]) -> set[str]:
+    """The kinds of case (surgery, chronic, rare, …) that decide the checklist and questions."""
+    kinds = {kind for cat in categories for kind in _in_ranges(cat, rules.KINDS_BY_CODE)}
+    kinds |= {p.kind for p in facts.procedures if p.kind}
+    if facts.treatment in ("surgery", "invasive_procedure") or facts.procedures:
+        kinds.add("surgery")
+    if facts.has("chronic_condition") or facts.treatment == "long_term_medication":
+        kinds.add("chronic")
+    if facts.has("rare_condition"):
+        kinds.add("rare")
+    return kinds
 
 
 def recommend(facts: rules.Facts, applied: list[rules.Rule]) -> str:
@@ -106,7 +67,7 @@ def recommend(facts: rules.Facts, applied: list[rules.Rule]) -> str:
     return next((name for limit, name in rules.THRESHOLDS if score >= limit), "not_needed")
 
 
-def assess(data: dict) -> dict:
+def assess(data: "dict | AssessmentIn") -> dict:
     return evaluate(clean(data))
 
 

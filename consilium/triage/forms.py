@@ -1,5 +1,7 @@
 from django import forms
 
+from consilium.forms import SchemaChoiceField, SchemaMultipleChoiceField
+
 from .models import InsurancePlan
 from .rules import SITUATIONS
 
@@ -21,7 +23,8 @@ COUNTRY_CHOICES = [("US", "United States"), ("DE", "Germany"), ("GB", "United Ki
 class AssessForm(forms.Form):
     """The self-assessment. Every field is optional: the answer says what it could not weigh.
 
-    The assessment itself checks the values, so the page and the API give the same messages.
+    The fields only show the questions: the values are checked by the schema
+    (schemas.AssessmentIn), so the page and the API give the same messages.
     """
 
     diagnosis_text = forms.CharField(
@@ -32,7 +35,7 @@ class AssessForm(forms.Form):
         label="Diagnosis codes (optional)", required=False,
         help_text="If your papers show ICD-10-CM codes (like C50.912), add them here.",
     )
-    proposed_treatment = forms.ChoiceField(
+    proposed_treatment = SchemaChoiceField(
         label="What did the doctor propose?", choices=TREATMENT_CHOICES, required=False,
         widget=forms.RadioSelect,
     )
@@ -41,19 +44,19 @@ class AssessForm(forms.Form):
         help_text="For example “knee replacement” or “Knieprothese”. A procedure code works "
                   "too.",
     )
-    situation = forms.MultipleChoiceField(
+    situation = SchemaMultipleChoiceField(
         label="Which of these are true for you?", required=False,
         choices=list(SITUATIONS.items()), widget=forms.CheckboxSelectMultiple,
     )
-    country = forms.ChoiceField(label="Where do you live?", choices=COUNTRY_CHOICES,
+    country = SchemaChoiceField(label="Where do you live?", choices=COUNTRY_CHOICES,
                                 required=False)
-    insurance_plan = forms.ModelChoiceField(
-        label="Your insurance plan (optional)", queryset=InsurancePlan.objects.all(),
-        required=False, empty_label="I don't know or it is not listed",
-    )
+    insurance_plan = SchemaChoiceField(label="Your insurance plan (optional)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["insurance_plan"].choices = [("", "I don't know or it is not listed")] + [
+            (str(plan.pk), plan.name) for plan in InsurancePlan.objects.all()]
 
     def to_assessment_input(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["diagnosis_codes"] = data["diagnosis_codes"]  # a string; split by the assessment
-        data["insurance_plan"] = data["insurance_plan"].pk if data["insurance_plan"] else None
-        return data
+        """The answers for AssessmentIn (codes stay one string: the schema splits them)."""
+        return dict(self.cleaned_data)

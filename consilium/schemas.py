@@ -1,0 +1,111 @@
+"""Declared input: one schema per action, the same for the page, the API and commands.
+
+An action reads its input with ``SomeIn.read(data)``: ``data`` is a dict (from a page's form,
+a command, a test) or the schema itself (the API's payload, already checked by django-ninja).
+A bad value raises ``InvalidInput({field: message})``, the message in our words: a field says
+what its failures read with ``says(...)``, checks of our own raise ``refuse(...)``, and
+pydantic's own constraints are reworded by ``REWORDED``. Because the schema is the API's
+payload, the OpenAPI spec shows each choice as an enum and each limit as a maximum.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, Self
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field, StringConstraints, ValidationError, WrapValidator
+from pydantic_core import PydanticCustomError
+
+from consilium.errors import InvalidInput
+from consilium.forms import LARGEST_ID, object_id
+
+# pydantic's built-in refusals, in the words our pages use (ctx fills the braces).
+REWORDED = {
+    "string_too_long": "Keep this under {max_length:,} characters.",
+    "too_long": "Give at most {max_length} of these.",
+}
+SHOWN = 40  # how much of a refused value a message repeats
+
+
+def refuse(message: str) -> NoReturn:
+    """Refuse the value being validated with ``message`` (inside a validator)."""
+    raise PydanticCustomError("invalid", "{message}", {"message": message})
+
+
+def shown(value: Any) -> str:
+    """A refused value as a message quotes it, cut short (a megabyte is no message)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+
+
+def says(message: str | Callable[[Any], str], *, on: tuple[str, ...] = ()) -> WrapValidator:
+    """Any failure of the field (or only failures of the pydantic error types ``on``) reads
+    ``message``; a callable gets the value sent. The JSON schema stays the inner type's."""
+
+    def reword(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if on and any(e["type"] not in on for e in error.errors()):
+                raise
+            refuse(message(value) if callable(message) else message)
+
+    return WrapValidator(reword)
+
+
+def blank_as(default: Any) -> BeforeValidator:
+    """None and "" (an empty form field, JSON null) mean ``default``."""
+    return BeforeValidator(lambda value: default if value is None or value == "" else value)
+
+
+def Text(limit: int) -> Any:  # noqa: N802 (a type, read like one)
+    """Free text: stripped, at most ``limit`` characters; null reads as "". (Constraints come
+    right after the type in ``Annotated``, or pydantic checks them apart, in other words.)"""
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=limit), blank_as("")]
+
+
+def _as_object_id(value):
+    number = object_id(value)
+    if number is None:
+        refuse("Not a known number.")
+    return number
+
+
+# A row's key: plain digits or a whole number, 1 to the largest key (no booleans, no "²").
+ObjectId = Annotated[int, Field(ge=1, le=LARGEST_ID), BeforeValidator(_as_object_id)]
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """A message per field (the first of each), keyed as the API keys them."""
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        messages.setdefault(field_name(item["loc"]), reworded(item))
+    return messages
+
+
+def field_name(location) -> str:
+    """``questions.2`` for the third question; ``body`` for the whole input."""
+    return ".".join(str(part) for part in location if part not in ("body", "payload")) or "body"
+
+
+def reworded(item: dict) -> str:
+    """One pydantic error in our words."""
+    template = REWORDED.get(item["type"])
+    return template.format(**item.get("ctx", {})) if template else item["msg"]
+
+
+class InputSchema(Schema):
+    """An action's declared input (unknown fields are ignored, as everywhere in the API)."""
+
+    @classmethod
+    def read(cls, data: "dict | InputSchema") -> Self:
+        """``data`` checked against the schema, or InvalidInput naming each bad field."""
+        if isinstance(data, cls):
+            return data
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise InvalidInput(field_errors(error)) from None
+
+    def given(self) -> dict:
+        """The fields the client sent (a change names only what changes)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
