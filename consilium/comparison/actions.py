@@ -49,6 +49,7 @@ def concordance_of(opinion: Opinion) -> Concordance:
                    treatment_agreement=opinion.treatment_agreement)
 
 
+@transaction.atomic  # its own transaction when called alone; a savepoint in signing
 def do_record_comparison(opinion: Opinion, *, acting_user) -> Comparison:
     """Store the comparison of an opinion being signed (inside the signing transaction);
     coordinators are asked to review it when the specialist and the rules disagree."""

@@ -115,9 +115,13 @@ def do_send_code(share: ReportShare) -> None:
         raise Conflict("A code was sent less than a minute ago. Check your email, or wait a "
                        "minute and ask again.")
     code = f"{secrets.randbelow(10**6):06d}"
-    sent = ReportShare.objects.filter(pk=share.pk, codes_sent__lt=CODES_PER_LINK).update(
-        code_hash=hash_token(code), code_expires_at=now + timedelta(minutes=CODE_MINUTES),
-        code_attempts=0, codes_sent=F("codes_sent") + 1)
+    with transaction.atomic():
+        sent = ReportShare.objects.filter(pk=share.pk, codes_sent__lt=CODES_PER_LINK).update(
+            code_hash=hash_token(code), code_expires_at=now + timedelta(minutes=CODE_MINUTES),
+            code_attempts=0, codes_sent=F("codes_sent") + 1)
+        if sent:
+            record(OutsideReader(share), "report_share.code_sent", share,
+                   case_id=share.opinion.consultation.case_id)
     if not sent:
         raise Conflict("This link has had all the codes it can have. Ask the patient to "
                        "send you the report again.")
@@ -137,6 +141,9 @@ def do_check_code(share: ReportShare, code: str) -> None:
         right = bool(taken) and secrets.compare_digest(current, guess)
         if right:
             ReportShare.objects.filter(pk=share.pk).update(code_hash="", code_expires_at=None)
+        # Every try is on the trail, right or wrong (a guessing run shows as a run of rows).
+        record(OutsideReader(share), "report_share.code_tried", share,
+               case_id=share.opinion.consultation.case_id)
     if not taken:
         raise InvalidInput({"code": "This code has expired or was tried too often. Ask for "
                                     "a new one."})

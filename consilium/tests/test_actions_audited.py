@@ -1,0 +1,687 @@
+"""Every action (a ``do_*`` function) writes its audit row, and its case Event when it changes
+a case, in the same transaction as its other writes.
+
+Like Zulip's audit-log tests, the actions are listed: ``ACTIONS`` names each one with a small
+scenario on real objects, the audit action it must write and the Event kinds it must add (or
+why it adds none). The actions themselves are found by reading the source, so a new ``do_*``
+function without its line here fails ``test_every_action_has_a_scenario``.
+
+"Same transaction" is seen in the SQL: every INSERT, UPDATE and DELETE the action sends is
+noted with the savepoints open at that moment, and all of them must lie inside one block the
+action opened (so a failure after the change rolls the audit row and the event back with it,
+and the other way round).
+"""
+
+import ast
+import importlib
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from consilium.accounts.models import ApiToken, Role
+from consilium.audit.models import AuditEntry
+from consilium.cases.models import Event
+from consilium.conftest import FIRST_OPINION, PASSWORD, sign_request
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def discovered_actions() -> dict[str, object]:
+    """Every top-level ``do_*`` function in the package outside tests and migrations, by its
+    dotted name below ``consilium`` ("cases.actions.do_close_case")."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if "tests" in parts or "migrations" in parts or parts[-1] == "conftest":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        names = [node.name for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name.startswith("do_")]
+        if names:
+            module = importlib.import_module("consilium." + ".".join(parts))
+            for name in names:
+                found[".".join((*parts, name))] = getattr(module, name)
+    return found
+
+
+@dataclass
+class Action:
+    audit: str                    # the audit row's action
+    events: tuple[str, ...] = ()  # the case Event kinds it adds (at least these)
+    no_event: str = ""            # why it adds none, when it adds none
+    setup: object = None          # world -> a function that takes the action once
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str, audit: str, *events: str, no_event: str = ""):
+    assert bool(events) != bool(no_event), f"{name}: events, or the reason there are none"
+
+    def register(setup):
+        ACTIONS[name] = Action(audit, events, no_event, setup)
+        return setup
+    return register
+
+
+NOT_A_CASE = "an account or directory change, not a step of a case: the audit row is its trail"
+
+
+class World:
+    """The conftest's users, specialists and journeys, and a few shortcuts over them."""
+
+    def __init__(self, users, specialists, journey, settings):
+        self.users, self.specialists, self.journey = users, specialists, journey
+        settings.VIDEO_URL_TEMPLATE = "https://video.example.org/room-{room}"
+
+    def __getitem__(self, name):
+        return self.users[name]
+
+    def delivered(self):
+        """A case whose signed opinion the patient has; (case, consultation)."""
+        return self.journey("opinion_delivered")
+
+    def decided(self):
+        from consilium.decisions.actions import do_record_decision
+
+        case, consultation = self.delivered()
+        do_record_decision(case, "second_opinion", "", acting_user=self["patient"])
+        case.refresh_from_db()
+        return case, consultation
+
+    def following_up(self):
+        from consilium.followup.actions import do_start_plan
+
+        case, consultation = self.decided()
+        do_start_plan(case, acting_user=self["patient"])
+        case.refresh_from_db()
+        return case, consultation
+
+    def report_share(self):
+        from consilium.opinions.sharing import do_share_report
+
+        _, consultation = self.delivered()
+        return do_share_report(consultation.opinion, "dr.out@clinic.test", 14, True,
+                               acting_user=self["patient"])
+
+    def appointment(self):
+        from consilium.appointments.actions import do_schedule_appointment
+
+        _, consultation = self.journey("accepted")
+        return do_schedule_appointment(consultation, appointment_at(9),
+                                       acting_user=self["coordinator"])
+
+    def story(self):
+        from consilium.stories.actions import do_draft_story
+
+        case, _ = self.delivered()
+        story, _ = do_draft_story(case, "My story", "A lumpectomy worked for me.",
+                                  acting_user=self["patient"])
+        return story
+
+    def sent_story(self):
+        from consilium.stories.actions import do_submit_story
+
+        story = self.story()
+        return do_submit_story(story, story.title, story.text, True,
+                               acting_user=self["patient"])
+
+
+def appointment_at(hour: int) -> dict:
+    denver = ZoneInfo("America/Denver")
+    day = timezone.now().astimezone(denver).date() + timedelta(days=7)
+    return {"kind": "video", "starts_at": datetime(day.year, day.month, day.day, hour, 30),
+            "time_zone": "America/Denver", "minutes": 30}
+
+
+# --- cases ------------------------------------------------------------------------------
+
+@action("cases.actions.do_create_case", "case.create", "created")
+def _create_case(w):
+    from consilium.cases.actions import do_create_case
+    return lambda: do_create_case(dict(FIRST_OPINION), acting_user=w["patient"])
+
+
+@action("cases.actions.do_update_case", "case.update", "edited")
+def _update_case(w):
+    from consilium.cases.actions import do_update_case
+    case, _ = w.journey("draft")
+    return lambda: do_update_case(case, {"treatment_description": "Mastectomy, then tamoxifen"},
+                                  acting_user=w["patient"])
+
+
+@action("cases.actions.do_submit_case", "case.submitted", "status")
+def _submit_case(w):
+    from consilium.cases.actions import do_submit_case
+    case, _ = w.journey("draft")
+    return lambda: do_submit_case(case, acting_user=w["patient"])
+
+
+@action("cases.actions.do_withdraw_case", "case.withdrawn", "status")
+def _withdraw_case(w):
+    from consilium.cases.actions import do_withdraw_case
+    case, _ = w.journey("offered")
+    return lambda: do_withdraw_case(case, acting_user=w["patient"])
+
+
+@action("cases.actions.do_mark_records_complete", "case.records_complete", "status")
+def _records_complete(w):
+    from consilium.cases.actions import do_mark_records_complete
+    case, _ = w.journey("submitted")
+    return lambda: do_mark_records_complete(case, acting_user=w["coordinator"])
+
+
+@action("cases.actions.do_start_follow_up", "case.following_up", "status")
+def _start_follow_up(w):
+    from consilium.cases.actions import do_start_follow_up
+    case, _ = w.decided()
+    return lambda: do_start_follow_up(case, acting_user=w["patient"])
+
+
+@action("cases.actions.do_close_case", "case.closed", "status")
+def _close_case(w):
+    from consilium.cases.actions import do_close_case
+    case, _ = w.decided()
+    return lambda: do_close_case(case, acting_user=w["patient"])
+
+
+@action("cases.actions.do_share_case", "case.share", "shared")
+def _share_case(w):
+    from consilium.cases.actions import do_share_case
+    case, _ = w.journey("submitted")
+    return lambda: do_share_case(case, "caregiver", acting_user=w["patient"])
+
+
+@action("cases.actions.do_accept_invitation", "case.share.accept", "shared")
+def _accept_invitation(w):
+    from consilium.accounts.tokens import new_token
+    from consilium.cases.actions import do_accept_invitation
+    from consilium.cases.models import Invitation
+    case, _ = w.journey("submitted")
+    raw, key_hash = new_token("inv_")
+    Invitation.objects.create(case=case, email="sister@example.net", role="caregiver",
+                              key_hash=key_hash, invited_by=w["patient"],
+                              expires_at=timezone.now() + timedelta(days=7))
+    return lambda: do_accept_invitation(raw, {"username": "sister", "password": PASSWORD})
+
+
+@action("cases.actions.do_revoke_share", "case.unshare", "unshared")
+def _revoke_share(w):
+    from consilium.cases.actions import do_revoke_share, do_share_case
+    case, _ = w.journey("submitted")
+    share = do_share_case(case, "caregiver", acting_user=w["patient"])
+    return lambda: do_revoke_share(case, share.id, acting_user=w["patient"])
+
+
+# --- consultations ----------------------------------------------------------------------
+
+@action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")
+def _offer(w):
+    from consilium.consultations.actions import do_offer_consultation
+    case, _ = w.journey("submitted")
+    return lambda: do_offer_consultation(case, w.specialists["specialist"].id,
+                                         acting_user=w["coordinator"])
+
+
+@action("consultations.actions.do_accept_consultation", "consultation.accept",
+        "status", "accepted")
+def _accept(w):
+    from consilium.consultations.actions import do_accept_consultation
+    _, consultation = w.journey("offered")
+    return lambda: do_accept_consultation(consultation, acting_user=w["specialist"])
+
+
+@action("consultations.actions.do_decline_consultation", "consultation.decline", "declined")
+def _decline(w):
+    from consilium.consultations.actions import do_decline_consultation
+    _, consultation = w.journey("offered")
+    return lambda: do_decline_consultation(consultation, "Away that month.",
+                                           acting_user=w["specialist"])
+
+
+# --- records, journal, messages ---------------------------------------------------------
+
+RECORDS_NO_EVENT = ("records are listed on the case with their own dates and who added "
+                    "them; an event per file would bury the case's steps")
+
+
+@action("records.actions.do_add_records", "record.create", no_event=RECORDS_NO_EVENT)
+def _add_records(w):
+    from consilium.records.actions import Upload, do_add_records
+    case, _ = w.journey("submitted")
+    text = b"Clinic note: lump in the left breast."
+    return lambda: do_add_records(case, [Upload("note.txt", io.BytesIO(text), len(text))],
+                                  acting_user=w["patient"])
+
+
+@action("records.actions.do_set_record_type", "record.retype", no_event=RECORDS_NO_EVENT)
+def _set_record_type(w):
+    from consilium.records.actions import Upload, do_add_records, do_set_record_type
+    case, _ = w.journey("submitted")
+    text = b"Clinic note: lump in the left breast."
+    do_add_records(case, [Upload("note.txt", io.BytesIO(text), len(text))],
+                   acting_user=w["patient"])
+    record = case.records.get()
+    return lambda: do_set_record_type(record, "pathology_report", acting_user=w["patient"])
+
+
+@action("journal.actions.do_add_note", "journal_note.create",
+        no_event="the journal is the patient's alone; an event would show others that it "
+                 "was written in")
+def _journal_note(w):
+    from consilium.journal.actions import do_add_note
+    case, _ = w.journey("submitted")
+    return lambda: do_add_note(case, "Slept badly before the scan.", acting_user=w["patient"])
+
+
+@action("conversations.actions.do_send_message", "message.create",
+        no_event="a message is its own entry in the case's thread (a question the specialist "
+                 "waits on adds the waiting event)")
+def _send_message(w):
+    from consilium.conversations.actions import do_send_message
+    case, _ = w.journey("accepted")
+    return lambda: do_send_message(case, {"body": "When will the opinion be ready?"},
+                                   acting_user=w["patient"])
+
+
+# --- opinions ---------------------------------------------------------------------------
+
+@action("opinions.actions.do_save_opinion", "opinion.save", "status")
+def _save_opinion(w):
+    from consilium.conftest import COMPLETE_OPINION
+    from consilium.opinions.actions import do_save_opinion
+    _, consultation = w.journey("accepted")
+    return lambda: do_save_opinion(consultation, dict(COMPLETE_OPINION),
+                                   acting_user=w["specialist"], base_version=0)
+
+
+@action("opinions.actions.do_sign_opinion", "opinion.sign", "status", "opinion_signed")
+def _sign_opinion(w):
+    from consilium.opinions.actions import do_sign_opinion
+    _, consultation = w.journey("in_review")
+    return lambda: do_sign_opinion(consultation, acting_user=w["specialist"],
+                                   request=sign_request(), secret=PASSWORD)
+
+
+@action("opinions.actions.do_ask_follow_up", "follow_up.create", "follow_up_asked")
+def _ask_follow_up(w):
+    from consilium.opinions.actions import do_ask_follow_up
+    _, consultation = w.delivered()
+    return lambda: do_ask_follow_up(consultation.opinion, "Does radiation affect my heart?",
+                                    acting_user=w["patient"])
+
+
+@action("opinions.actions.do_add_addendum", "addendum.sign", "addendum")
+def _add_addendum(w):
+    from consilium.opinions.actions import do_add_addendum
+    _, consultation = w.delivered()
+    return lambda: do_add_addendum(consultation.opinion, "The margins were clear.",
+                                   acting_user=w["specialist"], request=sign_request(),
+                                   secret=PASSWORD)
+
+
+@action("opinions.sharing.do_share_report", "report_share.create", "shared")
+def _share_report(w):
+    from consilium.opinions.sharing import do_share_report
+    _, consultation = w.delivered()
+    return lambda: do_share_report(consultation.opinion, "dr.out@clinic.test", 14, True,
+                                   acting_user=w["patient"])
+
+
+@action("opinions.sharing.do_revoke_report_share", "report_share.revoke", "unshared")
+def _revoke_report_share(w):
+    from consilium.opinions.sharing import do_revoke_report_share
+    share = w.report_share()
+    return lambda: do_revoke_report_share(share, acting_user=w["patient"])
+
+
+CODE_NO_EVENT = ("a code is a step of opening a shared link, not of the case; the share's "
+                 "own events are made and withdrawn with the link")
+
+
+@action("opinions.sharing.do_send_code", "report_share.code_sent", no_event=CODE_NO_EVENT)
+def _send_code(w):
+    from consilium.opinions.sharing import do_send_code
+    share = w.report_share()
+    return lambda: do_send_code(share)
+
+
+@action("opinions.sharing.do_check_code", "report_share.code_tried", no_event=CODE_NO_EVENT)
+def _check_code(w):
+    from consilium.accounts.tokens import hash_token
+    from consilium.opinions.models import ReportShare
+    from consilium.opinions.sharing import do_check_code
+    share = w.report_share()
+    ReportShare.objects.filter(pk=share.pk).update(
+        code_hash=hash_token("123456"), code_expires_at=timezone.now() + timedelta(minutes=9))
+    return lambda: do_check_code(share, "123456")
+
+
+# --- comparison, decisions, follow-up ---------------------------------------------------
+
+@action("comparison.actions.do_record_comparison", "comparison.create",
+        no_event="an opinion that agrees with the first asks no one to review it (one that "
+                 "differs adds review_asked, see test_comparison)")
+def _record_comparison(w):
+    from consilium.comparison.actions import do_record_comparison
+    from consilium.comparison.models import Comparison
+    _, consultation = w.delivered()
+    Comparison.objects.filter(opinion=consultation.opinion).delete()  # made again, alone
+    return lambda: do_record_comparison(consultation.opinion, acting_user=w["specialist"])
+
+
+@action("comparison.actions.do_review_comparison", "comparison.review", "comparison_reviewed")
+def _review_comparison(w):
+    from consilium.comparison.actions import do_review_comparison
+    from consilium.comparison.tests.conftest import sign_with
+    _, consultation = w.journey("in_review")
+    # The specialist says they agree yet codes another cancer: a comparison to review.
+    comparison = sign_with(consultation, w["specialist"], diagnosis_agreement="agree",
+                           diagnosis_codes=["C56.9"], treatment_category="radiation")
+    return lambda: do_review_comparison(comparison, diagnosis="confirmed", treatment="same",
+                                        note="Read again.", acting_user=w["coordinator"])
+
+
+@action("comparison.actions.do_request_third_opinion", "case.create",
+        "created", "status", "third_opinion")
+def _third_opinion(w):
+    from consilium.comparison.actions import do_request_third_opinion
+    case, _ = w.delivered()
+    return lambda: do_request_third_opinion(case, acting_user=w["patient"])
+
+
+@action("decisions.actions.do_record_decision", "decision.create", "status", "decided")
+def _record_decision(w):
+    from consilium.decisions.actions import do_record_decision
+    case, _ = w.delivered()
+    return lambda: do_record_decision(case, "second_opinion", "It keeps the breast.",
+                                      acting_user=w["patient"])
+
+
+@action("decisions.actions.do_save_decision_aid", "decision_aid.save",
+        no_event="the patient's working notes towards a decision, saved as they type; the "
+                 "decision itself is the event")
+def _save_decision_aid(w):
+    from consilium.decisions.actions import do_save_decision_aid
+    case, _ = w.delivered()
+    return lambda: do_save_decision_aid(case, {"role": "shared"}, acting_user=w["patient"])
+
+
+PLAN_NO_EVENT = ("the plan's steps are their own list on the case; starting the plan is the "
+                 "case's event")
+
+
+@action("followup.actions.do_start_plan", "follow_up_plan.create", "status")
+def _start_plan(w):
+    from consilium.followup.actions import do_start_plan
+    case, _ = w.decided()
+    return lambda: do_start_plan(case, acting_user=w["patient"])
+
+
+@action("followup.actions.do_add_task", "follow_up_task.create", no_event=PLAN_NO_EVENT)
+def _add_task(w):
+    from consilium.followup.actions import do_add_task
+    case, _ = w.following_up()
+    return lambda: do_add_task(case, {"title": "Book the surgeon", "kind": "appointment",
+                                      "owner": "patient", "due_date": "2030-01-15"},
+                               acting_user=w["patient"])
+
+
+@action("followup.actions.do_mark_task", "follow_up_task.done", no_event=PLAN_NO_EVENT)
+def _mark_task(w):
+    from consilium.followup.actions import do_add_task, do_mark_task
+    case, _ = w.following_up()
+    task = do_add_task(case, {"title": "Book the surgeon", "kind": "appointment",
+                              "owner": "patient", "due_date": "2030-01-15"},
+                       acting_user=w["patient"])
+    return lambda: do_mark_task(task, True, acting_user=w["patient"])
+
+
+@action("followup.actions.do_answer_outcome", "outcome_check.answer", no_event=PLAN_NO_EVENT)
+def _answer_outcome(w):
+    from consilium.followup.actions import do_answer_outcome
+    from consilium.followup.models import OutcomeCheck
+    case, _ = w.following_up()
+    check = OutcomeCheck.objects.filter(case=case).first()
+    check.due_date = timezone.localdate()  # the question is asked today
+    check.save()
+    return lambda: do_answer_outcome(check, "second", "Recovering well.",
+                                     acting_user=w["patient"])
+
+
+# --- appointments -----------------------------------------------------------------------
+
+@action("appointments.actions.do_schedule_appointment", "appointment.create", "appointment")
+def _schedule(w):
+    from consilium.appointments.actions import do_schedule_appointment
+    _, consultation = w.journey("accepted")
+    return lambda: do_schedule_appointment(consultation, appointment_at(9),
+                                           acting_user=w["coordinator"])
+
+
+@action("appointments.actions.do_reschedule_appointment", "appointment.update", "rescheduled")
+def _reschedule(w):
+    from consilium.appointments.actions import do_reschedule_appointment
+    appointment = w.appointment()
+    return lambda: do_reschedule_appointment(appointment, appointment_at(14),
+                                             acting_user=w["coordinator"])
+
+
+@action("appointments.actions.do_cancel_appointment", "appointment.cancel",
+        "appt_cancelled")
+def _cancel(w):
+    from consilium.appointments.actions import do_cancel_appointment
+    appointment = w.appointment()
+    return lambda: do_cancel_appointment(appointment, acting_user=w["coordinator"])
+
+
+# --- stories ----------------------------------------------------------------------------
+
+STORY_NO_EVENT = ("a story is the patient's writing for others, published apart from the "
+                  "case; its own status is its history")
+
+
+@action("stories.actions.do_draft_story", "story.draft", no_event=STORY_NO_EVENT)
+def _draft_story(w):
+    from consilium.stories.actions import do_draft_story
+    case, _ = w.delivered()
+    return lambda: do_draft_story(case, "My story", "A lumpectomy worked for me.",
+                                  acting_user=w["patient"])
+
+
+@action("stories.actions.do_submit_story", "story.submit", no_event=STORY_NO_EVENT)
+def _submit_story(w):
+    from consilium.stories.actions import do_submit_story
+    story = w.story()
+    return lambda: do_submit_story(story, story.title, story.text, True,
+                                   acting_user=w["patient"])
+
+
+@action("stories.actions.do_review_story", "story.publish", no_event=STORY_NO_EVENT)
+def _review_story(w):
+    from consilium.stories.actions import do_review_story
+    story = w.sent_story()
+    return lambda: do_review_story(story, True, "", acting_user=w["admin"])
+
+
+@action("stories.actions.do_unpublish_story", "story.unpublish", no_event=STORY_NO_EVENT)
+def _unpublish_story(w):
+    from consilium.stories.actions import do_review_story, do_unpublish_story
+    story = do_review_story(w.sent_story(), True, "", acting_user=w["admin"])
+    return lambda: do_unpublish_story(story, acting_user=w["patient"])
+
+
+# --- triage -----------------------------------------------------------------------------
+
+@action("triage.actions.do_start_case_from_assessment", "case.create", "created")
+def _start_from_assessment(w):
+    from consilium.triage.actions import do_start_case_from_assessment
+    answers = {"diagnosis_codes": "C50.912", "proposed_treatment": "surgery",
+               "procedure": "mastectomy", "country": "US"}
+    return lambda: do_start_case_from_assessment(answers, acting_user=w["patient"])
+
+
+# --- directory --------------------------------------------------------------------------
+
+@action("directory.actions.do_update_availability", "specialist.availability",
+        no_event=NOT_A_CASE)
+def _availability(w):
+    from consilium.directory.actions import do_update_availability
+    specialist = w.specialists["specialist"]
+    return lambda: do_update_availability(specialist, {"capacity": 4},
+                                          acting_user=w["specialist"])
+
+
+@action("directory.actions.do_update_profile", "specialist.update", no_event=NOT_A_CASE)
+def _profile(w):
+    from consilium.directory.actions import do_update_profile
+    specialist = w.specialists["specialist"]
+    return lambda: do_update_profile(specialist, {"credentials": "MD, PhD",
+                                                  "postal_code": "80218"},
+                                     acting_user=w["coordinator"])
+
+
+@action("directory.actions.do_add_certification", "specialist.certify", no_event=NOT_A_CASE)
+def _certify(w):
+    from consilium.directory.actions import do_add_certification
+    specialist = w.specialists["specialist"]
+    return lambda: do_add_certification(
+        specialist, {"board": "ABIM", "specialty": "Medical Oncology", "expires": "2031-01-01"},
+        acting_user=w["coordinator"])
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+@action("accounts.actions.do_add_user", "user.add.patient", no_event=NOT_A_CASE)
+def _add_user(w):
+    from consilium.accounts.actions import do_add_user
+    user = get_user_model()(username="newcomer", role=Role.PATIENT)
+    return lambda: do_add_user(user, acting_user=w["admin"])
+
+
+@action("accounts.actions.do_change_role", "user.role.coordinator", no_event=NOT_A_CASE)
+def _change_role(w):
+    from consilium.accounts.actions import do_change_role
+    return lambda: do_change_role(w["patient2"], Role.COORDINATOR, acting_user=w["admin"])
+
+
+@action("accounts.actions.do_set_password_by_admin", "user.password_reset",
+        no_event=NOT_A_CASE)
+def _set_password(w):
+    from consilium.accounts.actions import do_set_password_by_admin
+    return lambda: do_set_password_by_admin(w["patient2"], "another long passphrase",
+                                            acting_user=w["admin"])
+
+
+@action("accounts.actions.do_issue_api_token", "api_token.issue", no_event=NOT_A_CASE)
+def _issue_token(w):
+    from consilium.accounts.actions import do_issue_api_token
+    return lambda: do_issue_api_token(w["patient"], "phone", acting_user=w["patient"])
+
+
+@action("accounts.actions.do_revoke_api_token", "api_token.revoke", no_event=NOT_A_CASE)
+def _revoke_token(w):
+    from consilium.accounts.actions import do_revoke_api_token
+    token, _ = ApiToken.issue(w["patient"], "phone")
+    return lambda: do_revoke_api_token(token, acting_user=w["patient"])
+
+
+def _device(w, **extra):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    return TOTPDevice(user=w["coordinator"], name="phone", confirmed=True, **extra)
+
+
+@action("accounts.actions.do_add_device", "device.add", no_event=NOT_A_CASE)
+def _add_device(w):
+    from consilium.accounts.actions import do_add_device
+    device = _device(w)
+    return lambda: do_add_device(device, acting_user=w["coordinator"])
+
+
+@action("accounts.actions.do_change_device", "device.change", no_event=NOT_A_CASE)
+def _change_device(w):
+    from consilium.accounts.actions import do_change_device
+    device = _device(w)
+    device.save()
+    device.name = "new phone"
+    return lambda: do_change_device(device, acting_user=w["admin"])
+
+
+@action("accounts.actions.do_remove_device", "device.remove", no_event=NOT_A_CASE)
+def _remove_device(w):
+    from consilium.accounts.actions import do_remove_device
+    device = _device(w)
+    device.save()
+    return lambda: do_remove_device(device, acting_user=w["admin"])
+
+
+# --- the tests --------------------------------------------------------------------------
+
+def test_every_action_has_a_scenario():
+    found = set(discovered_actions())
+    assert sorted(found - set(ACTIONS)) == [], (
+        "New actions: give each a line in ACTIONS (a scenario, its audit row, its events)")
+    assert sorted(set(ACTIONS) - found) == [], "ACTIONS names actions that no longer exist"
+
+
+class Writes:
+    """Notes each INSERT, UPDATE and DELETE with its table and the savepoints open then."""
+
+    def __init__(self):
+        self.seen: list[tuple[str, tuple]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        verb = sql.lstrip().split(None, 1)[0].upper()
+        if verb in ("INSERT", "UPDATE", "DELETE"):
+            self.seen.append((sql, params, tuple(connection.savepoint_ids)))
+        return execute(sql, params, many, context)
+
+    def of_the_action(self, audit: str):
+        """The writes that are the action's: all but the audit rows of reads it makes on the
+        way (an access helper records each read in a transaction of its own)."""
+        for sql, params, open_ in self.seen:
+            trail = '"audit_audit' in sql
+            if not trail or (sql.startswith("INSERT") and audit in map(str, params or ())):
+                yield sql, open_
+
+
+@pytest.fixture
+def world(users, specialists, journey, settings):
+    return World(users, specialists, journey, settings)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_the_action_writes_its_audit_row_and_event_in_one_transaction(name, world):
+    expected = ACTIONS[name]
+    take = expected.setup(world)
+    last_audit = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_event = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    depth = len(connection.savepoint_ids)
+    writes = Writes()
+    with connection.execute_wrapper(writes):
+        take()
+
+    rows = list(AuditEntry.objects.filter(id__gt=last_audit))
+    events = list(Event.objects.filter(id__gt=last_event))
+    assert expected.audit in [row.action for row in rows], [row.action for row in rows]
+    kinds = {event.kind for event in events}
+    if expected.events:
+        assert set(expected.events) <= kinds, kinds
+        cases = {event.case_id for event in events}
+        assert {row.case_id for row in rows if row.action == expected.audit} <= cases
+    else:
+        assert kinds == set(), f"{name} adds events {kinds}; name them in ACTIONS"
+
+    own = list(writes.of_the_action(expected.audit))
+    assert any(sql.startswith('INSERT INTO "audit_auditentry"') for sql, _ in own)
+    outside = [sql for sql, open_ in own if len(open_) <= depth]
+    assert outside == [], "writes outside the action's transaction"
+    blocks = {open_[depth] for _, open_ in own}
+    assert len(blocks) == 1, f"{len(blocks)} transactions: each commits apart"
