@@ -80,6 +80,20 @@ def do_add_device(device, *, acting_user) -> None:
         record(acting_user, "device.add", device)
 
 
+def do_prepare_device(user: User, *, acting_user):
+    """The unconfirmed authenticator a user sets up at their first sign-in (its secret is in
+    the QR code shown); made once, kept until a code from it confirms it (do_add_device)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app",
+                                               confirmed=False)
+            record(acting_user, "device.prepare", device)
+    return device
+
+
 def do_change_device(device, *, acting_user) -> None:
     """Save an administrator's change to a device (its key, its owner, confirmed or not)."""
     with transaction.atomic():

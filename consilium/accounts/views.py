@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.forms import form_status
 
-from .actions import do_add_device, do_issue_api_token, do_revoke_api_token
+from .actions import do_add_device, do_issue_api_token, do_prepare_device, do_revoke_api_token
 from .models import Role
 
 
@@ -81,8 +81,7 @@ def two_factor(request):
     device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
     setting_up = device is None
     if setting_up:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or \
-            TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = do_prepare_device(user, acting_user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"].strip()):

@@ -24,7 +24,7 @@ from consilium.errors import Conflict, InvalidInput, NotAllowed
 
 from . import dicom, storage
 from .classify import classify
-from .models import ImagingSeries, Record, RecordType
+from .models import ImagingSeries, PendingUpload, Record, RecordType
 from .sniff import Hostile, Refused, sniff
 from .tasks import MAX_TEXT_CHARS, queue_reading, queue_series_preview
 
@@ -342,3 +342,22 @@ def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
     for series_id in series.values():
         queue_series_preview(series_id)
     return len(copies)
+
+
+def do_start_upload(case: Case, name: str, length: int, *, acting_user) -> PendingUpload:
+    """Open a resumable upload to the case (resumable.py): its bytes wait in a part file until
+    the last one arrives, then do_add_records makes the record and do_end_upload closes it."""
+    may_add_records(case, acting_user)
+    with transaction.atomic():
+        pending = PendingUpload.objects.create(case=case, user=acting_user, name=name,
+                                               length=length)
+        audit(acting_user, "upload.start", pending, case_id=case.id)
+    return pending
+
+
+def do_end_upload(pending: PendingUpload, *, acting_user) -> None:
+    """Close an upload: finished, cancelled by the uploader, or no longer allowed (a share
+    revoked, the case closed). Closing one already closed (by another tab) does nothing."""
+    with transaction.atomic():
+        if PendingUpload.objects.filter(id=pending.id).delete()[0]:
+            audit(acting_user, "upload.end", pending, case_id=pending.case_id)

@@ -18,7 +18,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
@@ -26,7 +25,15 @@ from django.views.decorators.http import require_http_methods
 from consilium.cases.access import access_case_by_id
 from consilium.errors import DomainError, InvalidInput
 
-from .actions import Upload, do_add_records, may_add_records, size_text, stored_name
+from .actions import (
+    Upload,
+    do_add_records,
+    do_end_upload,
+    do_start_upload,
+    may_add_records,
+    size_text,
+    stored_name,
+)
 from .models import PendingUpload
 
 TUS_VERSION = "1.0.0"
@@ -88,8 +95,7 @@ def create(request):
         name = stored_name(meta.get("filename") or "upload")
     except InvalidInput as refused:
         return _refuse(400, refused.errors["files"])
-    pending = PendingUpload.objects.create(case=case, user=request.user, name=name,
-                                           length=length)
+    pending = do_start_upload(case, name, length, acting_user=request.user)
     part_path(pending).touch()
     response = _tus(HttpResponse(status=201))
     response["Location"] = f"/uploads/{pending.id}/"
@@ -109,7 +115,7 @@ def upload(request, upload_id):
         return response
     if request.method == "DELETE":
         part_path(pending).unlink(missing_ok=True)
-        pending.delete()
+        do_end_upload(pending, acting_user=request.user)
         return _tus(HttpResponse(status=204))
     return _append(request, pending)
 
@@ -129,7 +135,7 @@ def _may_continue(request, pending: PendingUpload):
                                  check=may_add_records)
     except (Http404, DomainError):
         part_path(pending).unlink(missing_ok=True)
-        PendingUpload.objects.filter(id=pending.id).delete()
+        do_end_upload(pending, acting_user=request.user)
         raise
     return case
 
@@ -171,8 +177,7 @@ def _finish(request, pending: PendingUpload) -> None:
     with path.open("rb") as part:
         outcomes = do_add_records(case, [Upload(pending.name, part, pending.length)],
                                   acting_user=request.user)
-    with transaction.atomic():
-        pending.delete()
+    do_end_upload(pending, acting_user=request.user)
     path.unlink(missing_ok=True)
     # The page lists what was added; only what needs attention becomes a message (a folder
     # of hundreds of images would otherwise bury it).

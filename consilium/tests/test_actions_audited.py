@@ -272,6 +272,25 @@ def _set_record_type(w):
     return lambda: do_set_record_type(record, "pathology_report", acting_user=w["patient"])
 
 
+UPLOAD_NO_EVENT = ("an upload under way is not a record yet; the record it becomes is on "
+                   "the case")
+
+
+@action("records.actions.do_start_upload", "upload.start", no_event=UPLOAD_NO_EVENT)
+def _start_upload(w):
+    from consilium.records.actions import do_start_upload
+    case, _ = w.journey("submitted")
+    return lambda: do_start_upload(case, "scan.pdf", 1000, acting_user=w["patient"])
+
+
+@action("records.actions.do_end_upload", "upload.end", no_event=UPLOAD_NO_EVENT)
+def _end_upload(w):
+    from consilium.records.actions import do_end_upload, do_start_upload
+    case, _ = w.journey("submitted")
+    pending = do_start_upload(case, "scan.pdf", 1000, acting_user=w["patient"])
+    return lambda: do_end_upload(pending, acting_user=w["patient"])
+
+
 @action("journal.actions.do_add_note", "journal_note.create",
         no_event="the journal is the patient's alone; an event would show others that it "
                  "was written in")
@@ -593,6 +612,12 @@ def _revoke_token(w):
     return lambda: do_revoke_api_token(token, acting_user=w["patient"])
 
 
+@action("accounts.actions.do_prepare_device", "device.prepare", no_event=NOT_A_CASE)
+def _prepare_device(w):
+    from consilium.accounts.actions import do_prepare_device
+    return lambda: do_prepare_device(w["coordinator"], acting_user=w["coordinator"])
+
+
 def _device(w, **extra):
     from django_otp.plugins.otp_totp.models import TOTPDevice
     return TOTPDevice(user=w["coordinator"], name="phone", confirmed=True, **extra)
@@ -685,3 +710,89 @@ def test_the_action_writes_its_audit_row_and_event_in_one_transaction(name, worl
     assert outside == [], "writes outside the action's transaction"
     blocks = {open_[depth] for _, open_ in own}
     assert len(blocks) == 1, f"{len(blocks)} transactions: each commits apart"
+
+
+# --- nothing but actions writes ---------------------------------------------------------
+
+# Calls that write a model (or the trail, or a case's history) when made in a view, an API
+# function or a template tag: that work belongs in an action, which checks, audits and keeps
+# it in one transaction. ``update`` is counted on a query set only (a dict has one too).
+WRITES = {"save", "delete", "create", "get_or_create", "update_or_create", "bulk_create",
+          "bulk_update"}
+QUERY_SETS = {"objects", "_default_manager", "filter", "exclude", "all", "select_for_update",
+              "active"}
+ACTION_HELPERS = {"add_event", "move_case", "record", "record_many"}
+
+# "module:function:call" -> why it may stay. Audited reads are recorded where the file is
+# sent (access helpers record the other reads); nothing else is allowed.
+READ = "an audited read, recorded as the page or file is sent"
+ALLOWED = {
+    "decisions.views:decision_summary:record": READ + " (the decision summary PDF)",
+    "followup.views:_plan:record": READ + " (the follow-up plan)",
+    "journal.views:_journal:record": READ + " (the patient's journal)",
+    "opinions.api:opinion_fhir:record": READ + " (the FHIR document)",
+    "opinions.views:report:record": READ + " (a report PDF)",
+    "records.views:imaging_export:record_many": READ + " (each record of the imaging export)",
+    "records.resumable:_append:update": "the bytes received so far, noted at each PATCH of a "
+                                        "resumable upload, whose start and end are actions "
+                                        "(do_start_upload, do_end_upload)",
+}
+
+
+def page_modules() -> list[Path]:
+    """The views, API and template-tag modules, and every module urls.py routes to."""
+    found = {*PACKAGE.glob("*/views.py"), *PACKAGE.glob("*/api.py"), PACKAGE / "api.py",
+             *PACKAGE.glob("*/templatetags/*.py")}
+    for node in ast.walk(ast.parse((PACKAGE / "urls.py").read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("consilium"):
+            folder = PACKAGE.joinpath(*node.module.split(".")[1:])
+            found.update(folder / f"{alias.name}.py" for alias in node.names
+                         if (folder / f"{alias.name}.py").exists())
+    return sorted(found)
+
+
+def _is_query_set(node) -> bool:
+    while isinstance(node, ast.Call | ast.Attribute):
+        if isinstance(node, ast.Attribute) and node.attr in QUERY_SETS:
+            return True
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return False
+
+
+def _write_called(func) -> str:
+    """The name of the write this call makes, or ""."""
+    if isinstance(func, ast.Name):
+        return func.id if func.id in ACTION_HELPERS else ""
+    if not isinstance(func, ast.Attribute):
+        return ""
+    if func.attr in ACTION_HELPERS | WRITES or (func.attr == "update"
+                                                and _is_query_set(func.value)):
+        return func.attr
+    return ""
+
+
+def direct_writes(path: Path) -> list[str]:
+    """``module:function:call`` (and the line) for each write call in the module."""
+    module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    found = []
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) \
+                else function
+            if isinstance(child, ast.Call) and (name := _write_called(child.func)):
+                found.append((f"{module}:{function}:{name}", child.lineno))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text()), "<module>")
+    return found
+
+
+def test_views_api_and_template_tags_write_only_through_actions():
+    seen = {}
+    for path in page_modules():
+        for key, line in direct_writes(path):
+            seen.setdefault(key, line)
+    wrong = sorted(f"{key} (line {line})" for key, line in seen.items() if key not in ALLOWED)
+    assert wrong == [], "Writes outside actions: move each into a do_* action"
+    assert sorted(set(ALLOWED) - set(seen)) == [], "ALLOWED names writes that are gone"
