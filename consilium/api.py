@@ -6,6 +6,7 @@ Every error answers ``{"detail": "...", "errors": {"field": "message"}}`` (``err
 
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -95,6 +96,15 @@ def unreadable_upload(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def page_not_found(request, exception):
+    """The site's 404 (``handler404``): a path that matches no URL, a malformed ID among them
+    (consilium/paths.py), answers as an operation's unknown ID does under /api/, and with the
+    404 page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 @api.exception_handler(AuthenticationError)

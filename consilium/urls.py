@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from consilium import paths  # noqa: F401  (registers the <id:...> converter used below)
 from consilium.accounts import views as accounts
 from consilium.api import api
 from consilium.appointments import views as appointments
@@ -21,12 +22,16 @@ from consilium.stories import views as stories
 from consilium.terminology import views as terminology
 from consilium.triage import views as triage
 
+# A path that matches nothing (a malformed ID too: consilium/paths.py) answers the API's JSON
+# 404 under /api/, the 404 page elsewhere.
+handler404 = "consilium.api.page_not_found"
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("account/", accounts.account, name="account"),
-    path("account/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
+    path("account/tokens/<id:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
@@ -39,7 +44,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/follow-up/", cases.case_follow_up, name="case_follow_up"),
     path("cases/<uuid:case_id>/close/", cases.case_close, name="case_close"),
     path("cases/<uuid:case_id>/share/", cases.case_share, name="case_share"),
-    path("cases/<uuid:case_id>/share/<int:share_id>/revoke/", cases.case_unshare,
+    path("cases/<uuid:case_id>/share/<id:share_id>/revoke/", cases.case_unshare,
          name="case_unshare"),
     path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
     path("cases/<uuid:case_id>/matches/", directory.case_matches, name="case_matches"),
@@ -49,11 +54,11 @@ urlpatterns = [
          name="health_history"),
     path("cases/<uuid:case_id>/imaging/deidentified.zip", records.imaging_export,
          name="imaging_export"),
-    path("cases/<uuid:case_id>/imaging/<int:series_id>/", records.series_viewer,
+    path("cases/<uuid:case_id>/imaging/<id:series_id>/", records.series_viewer,
          name="series_viewer"),
-    path("cases/<uuid:case_id>/imaging/<int:series_id>/images/<int:index>.png",
+    path("cases/<uuid:case_id>/imaging/<id:series_id>/images/<id:index>.png",
          records.series_image, name="series_image"),
-    path("cases/<uuid:case_id>/imaging/<int:series_id>/deidentified.zip",
+    path("cases/<uuid:case_id>/imaging/<id:series_id>/deidentified.zip",
          records.imaging_export, name="series_export"),
     path("cases/<uuid:case_id>/release-request/", records.release_request,
          name="release_request"),
@@ -85,9 +90,9 @@ urlpatterns = [
     path("stories/<uuid:story_id>/take-down/", stories.take_down, name="story_take_down"),
     path("cases/<uuid:case_id>/plan/", followup.plan, name="follow_up_plan"),
     path("cases/<uuid:case_id>/plan/tasks/", followup.add_task, name="follow_up_add"),
-    path("cases/<uuid:case_id>/plan/tasks/<int:task_id>/", followup.mark_task,
+    path("cases/<uuid:case_id>/plan/tasks/<id:task_id>/", followup.mark_task,
          name="follow_up_mark"),
-    path("cases/<uuid:case_id>/plan/outcome/<int:check_id>/", followup.answer_outcome,
+    path("cases/<uuid:case_id>/plan/outcome/<id:check_id>/", followup.answer_outcome,
          name="follow_up_outcome"),
     path("cases/<uuid:case_id>/plan/plan.ics", followup.plan_calendar, name="follow_up_ics"),
     path("cases/<uuid:case_id>/decide/summary.pdf", decisions.decision_summary,
@@ -110,7 +115,7 @@ urlpatterns = [
          name="opinion_report"),
     path("consultations/<uuid:consultation_id>/opinion/shares/", opinions.share_report,
          name="report_share"),
-    path("consultations/<uuid:consultation_id>/opinion/shares/<int:share_id>/withdraw/",
+    path("consultations/<uuid:consultation_id>/opinion/shares/<id:share_id>/withdraw/",
          opinions.revoke_report_share, name="report_share_revoke"),
     path("consultations/<uuid:consultation_id>/appointments/new/", appointments.schedule,
          name="appointment_new"),
@@ -135,7 +140,7 @@ urlpatterns = [
     path("figures/", program.figures, name="program_figures"),
     path("figures.csv", program.figures_csv, name="program_figures_csv"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
-    path("specialists/<int:specialist_id>/edit/", directory.edit_profile,
+    path("specialists/<id:specialist_id>/edit/", directory.edit_profile,
          name="specialist_edit"),
     path("account/availability/", directory.my_availability, name="my_availability"),
     path("admin/", admin.site.urls),

@@ -129,59 +129,59 @@ def create_case(request, payload: CaseIn):
     return Status(201, case)
 
 
-@router.get("/{case_id}", response={200: CaseOut, **errors(404)})
-def get_case(request, case_id: str):
+@router.get("/{uuid:case_id}", response={200: CaseOut, **errors(404)})
+def get_case(request, case_id: UUID):
     return access_case_by_id(request.user, case_id)
 
 
-@router.patch("/{case_id}", response={200: CaseOut, **errors(400, 404, 409, 422)})
-def update_case(request, case_id: str, payload: CasePatch):
+@router.patch("/{uuid:case_id}", response={200: CaseOut, **errors(400, 404, 409, 422)})
+def update_case(request, case_id: UUID, payload: CasePatch):
     """Change the first opinion while the case is a draft or just submitted."""
     case = access_case_by_id(request.user, case_id)
     return actions.do_update_case(case, payload.dict(exclude_unset=True), acting_user=request.user)
 
 
-@router.post("/{case_id}/submit", response={200: CaseOut, **errors(404, 409, 422)})
-def submit_case(request, case_id: str):
+@router.post("/{uuid:case_id}/submit", response={200: CaseOut, **errors(404, 409, 422)})
+def submit_case(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return actions.do_submit_case(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/withdraw", response={200: CaseOut, **errors(404, 409)})
-def withdraw_case(request, case_id: str):
+@router.post("/{uuid:case_id}/withdraw", response={200: CaseOut, **errors(404, 409)})
+def withdraw_case(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return actions.do_withdraw_case(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/records-complete", response={200: CaseOut, **errors(404, 409)})
-def mark_records_complete(request, case_id: str):
+@router.post("/{uuid:case_id}/records-complete", response={200: CaseOut, **errors(404, 409)})
+def mark_records_complete(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return actions.do_mark_records_complete(case, acting_user=request.user)
 
 
-@router.post("/{case_id}/close", response={200: CaseOut, **errors(404, 409)})
-def close_case(request, case_id: str):
+@router.post("/{uuid:case_id}/close", response={200: CaseOut, **errors(404, 409)})
+def close_case(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return actions.do_close_case(case, acting_user=request.user)
 
 
-@router.get("/{case_id}/events", response={200: list[EventOut], **errors(404)})
-def list_events(request, case_id: str):
+@router.get("/{uuid:case_id}/events", response={200: list[EventOut], **errors(404)})
+def list_events(request, case_id: UUID):
     """The case's history, oldest first."""
     case = access_case_by_id(request.user, case_id, action="case.history")
     return list(case.events.all())
 
 
-@router.get("/{case_id}/consultations",
+@router.get("/{uuid:case_id}/consultations",
             response={200: list[ConsultationOut], **errors(404)})
-def list_consultations(request, case_id: str):
+def list_consultations(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return [consultation_out(c) for c in case.consultations.select_related("specialist")]
 
 
-@router.post("/{case_id}/consultations",
+@router.post("/{uuid:case_id}/consultations",
              response={201: ConsultationOut, **errors(400, 404, 409, 422)})
-def offer_consultation(request, case_id: str, payload: OfferIn):
+def offer_consultation(request, case_id: UUID, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
     case = access_case_by_id(request.user, case_id, check=require_offer)
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)

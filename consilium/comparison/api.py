@@ -39,7 +39,7 @@ class ComparisonOut(Schema):
     earlier_opinions: list[EarlierOut]
 
 
-@router.get("/{case_id}/comparison", response={200: ComparisonOut, **errors(404, 422)})
+@router.get("/{uuid:case_id}/comparison", response={200: ComparisonOut, **errors(404, 422)})
 def comparison(request, case_id: UUID):
     """How the signed second opinion compares with the first: diagnosis (confirmed, refined,
     distinctly different; Van Such 2017), treatment (same, modified, changed) and clinical
@@ -67,7 +67,7 @@ class ThirdOpinionOut(Schema):
     case_id: UUID
 
 
-@router.post("/{case_id}/third-opinion",
+@router.post("/{uuid:case_id}/third-opinion",
              response={201: ThirdOpinionOut, **errors(404, 409, 422)})
 def third_opinion(request, case_id: UUID):
     """Open a linked case for a third opinion (the patient or a coordinator, once the

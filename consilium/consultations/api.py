@@ -42,21 +42,21 @@ class DeclineIn(Schema):
     reason: str
 
 
-@router.get("/{consultation_id}", response={200: ConsultationOut, **errors(404)})
-def get_consultation(request, consultation_id: str):
+@router.get("/{uuid:consultation_id}", response={200: ConsultationOut, **errors(404)})
+def get_consultation(request, consultation_id: UUID):
     return consultation_out(access_consultation_by_id(request.user, consultation_id))
 
 
-@router.post("/{consultation_id}/accept", response={200: ConsultationOut, **errors(404, 409)})
-def accept(request, consultation_id: str):
+@router.post("/{uuid:consultation_id}/accept", response={200: ConsultationOut, **errors(404, 409)})
+def accept(request, consultation_id: UUID):
     """Accept the offered case (the specialist it was offered to)."""
     consultation = access_consultation_by_id(request.user, consultation_id)
     return consultation_out(do_accept_consultation(consultation, acting_user=request.user))
 
 
-@router.post("/{consultation_id}/decline",
+@router.post("/{uuid:consultation_id}/decline",
              response={200: ConsultationOut, **errors(400, 404, 409, 422)})
-def decline(request, consultation_id: str, payload: DeclineIn):
+def decline(request, consultation_id: UUID, payload: DeclineIn):
     """Decline the offered case with a reason, so the coordinator can offer it to another."""
     consultation = access_consultation_by_id(request.user, consultation_id)
     return consultation_out(

@@ -60,8 +60,8 @@ def _out(message: Message, user, since) -> dict:
     }
 
 
-@router.get("/{case_id}/messages", response={200: ConversationOut, **errors(404)})
-def list_messages(request, case_id: str):
+@router.get("/{uuid:case_id}/messages", response={200: ConversationOut, **errors(404)})
+def list_messages(request, case_id: UUID):
     """Every thread of the case, oldest first, each with its replies; reading them marks
     them read."""
     case = access_case_by_id(request.user, case_id, action="case.messages", check=may_converse)
@@ -78,8 +78,8 @@ def list_messages(request, case_id: str):
     return {"unread": unread, "waiting_on_patient_since": waiting, "threads": out}
 
 
-@router.post("/{case_id}/messages", response={201: MessageOut, **errors(400, 404, 409, 422)})
-def send_message(request, case_id: str, payload: MessageIn):
+@router.post("/{uuid:case_id}/messages", response={201: MessageOut, **errors(400, 404, 409, 422)})
+def send_message(request, case_id: UUID, payload: MessageIn):
     """Write to the case's participants (``reply_to``: a message of the thread;
     ``blocking``: the specialist waits on the patient's answer). Files are added as
     records, on the page."""

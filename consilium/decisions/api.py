@@ -1,6 +1,7 @@
 """The patient's decision in the JSON API (under /cases/{id}/decision)."""
 
 from datetime import datetime
+from uuid import UUID
 
 from ninja import Router, Schema, Status
 
@@ -23,8 +24,8 @@ class DecisionOut(Schema):
     decided_at: datetime
 
 
-@router.post("/{case_id}/decision", response={201: DecisionOut, **errors(400, 404, 409, 422)})
-def record_decision(request, case_id: str, payload: DecisionIn):
+@router.post("/{uuid:case_id}/decision", response={201: DecisionOut, **errors(400, 404, 409, 422)})
+def record_decision(request, case_id: UUID, payload: DecisionIn):
     """Record the patient's decision after the opinion was delivered."""
     case = access_case_by_id(request.user, case_id)
     decision = do_record_decision(

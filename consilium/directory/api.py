@@ -1,3 +1,5 @@
+from uuid import UUID
+
 from ninja import Query, Router, Schema
 
 from consilium.api_schemas import PageIn, errors
@@ -120,8 +122,8 @@ class MatchesOut(Schema):
     fitting_specialties: list[str]
 
 
-@matches_router.get("/{case_id}/matches", response={200: MatchesOut, **errors(404, 422)})
-def case_matches(request, case_id: str, limit: int = 10):
+@matches_router.get("/{uuid:case_id}/matches", response={200: MatchesOut, **errors(404, 422)})
+def case_matches(request, case_id: UUID, limit: int = 10):
     """Ranked proposals for the case: each with its score, its named components and a
     sentence per reason, and how many specialists each hard rule left out."""
     case = access_case_by_id(request.user, case_id, action="case.matches",

@@ -2,6 +2,8 @@
 addenda (under /consultations/{id}/opinion), and the FHIR exports of a case's opinion and
 consultation (under /cases/{id}/)."""
 
+from uuid import UUID
+
 import orjson
 from django.http import Http404, HttpResponse
 from ninja import Router, Status
@@ -45,16 +47,16 @@ router = Router(tags=["opinions"])  # mounted at /consultations
 case_router = Router(tags=["opinions"])  # mounted at /cases
 
 
-@router.get("/{consultation_id}/opinion", response={200: OpinionOut, **errors(404)})
-def get_opinion(request, consultation_id: str):
+@router.get("/{uuid:consultation_id}/opinion", response={200: OpinionOut, **errors(404)})
+def get_opinion(request, consultation_id: UUID):
     """The opinion: its author sees drafts; others see it once signed."""
     consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
     return opinion_out(consultation, opinion)
 
 
-@router.put("/{consultation_id}/opinion",
+@router.put("/{uuid:consultation_id}/opinion",
             response={**errors(400, 404, 422), 200: OpinionOut, 409: StaleOut})
-def save_opinion(request, consultation_id: str, payload: OpinionIn):
+def save_opinion(request, consultation_id: UUID, payload: OpinionIn):
     """Save the draft opinion; fields left out keep their value. ``version`` is the version
     the edit is based on (0 for a new opinion): if the opinion has changed since, nothing is
     saved and the answer is 409 with the stored version under ``current``."""
@@ -72,9 +74,9 @@ def save_opinion(request, consultation_id: str, payload: OpinionIn):
     return opinion_out(consultation, opinion)
 
 
-@router.post("/{consultation_id}/opinion/sign",
+@router.post("/{uuid:consultation_id}/opinion/sign",
              response={200: OpinionOut, **errors(400, 404, 409, 422, 429)})
-def sign_opinion(request, consultation_id: str, payload: SignIn):
+def sign_opinion(request, consultation_id: UUID, payload: SignIn):
     """Sign the opinion with your password or authenticator code; it is frozen, its SHA-256
     recorded, and it is delivered to the patient."""
     consultation = access_consultation_by_id(request.user, consultation_id)
@@ -83,9 +85,9 @@ def sign_opinion(request, consultation_id: str, payload: SignIn):
     return opinion_out(consultation, opinion)
 
 
-@router.post("/{consultation_id}/opinion/follow-ups",
+@router.post("/{uuid:consultation_id}/opinion/follow-ups",
              response={201: FollowUpOut, **errors(400, 404, 409, 422)})
-def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
+def ask_follow_up(request, consultation_id: UUID, payload: FollowUpIn):
     """Ask the specialist a follow-up question (the patient or a caregiver, up to the
     program's limit, once the opinion is delivered)."""
     _, opinion = access_signed_opinion(request.user, consultation_id)
@@ -93,9 +95,9 @@ def ask_follow_up(request, consultation_id: str, payload: FollowUpIn):
     return Status(201, follow_up_out(question))
 
 
-@router.post("/{consultation_id}/opinion/addenda",
+@router.post("/{uuid:consultation_id}/opinion/addenda",
              response={201: AddendumOut, **errors(400, 404, 409, 422, 429)})
-def add_addendum(request, consultation_id: str, payload: AddendumIn):
+def add_addendum(request, consultation_id: UUID, payload: AddendumIn):
     """Add a signed addendum to the signed opinion, optionally answering a follow-up
     question (``answers``: its id). Needs your password or authenticator code."""
     _, opinion = access_signed_opinion(request.user, consultation_id)
@@ -109,9 +111,9 @@ def add_addendum(request, consultation_id: str, payload: AddendumIn):
     return Status(201, addendum_out(addendum))
 
 
-@case_router.get("/{case_id}/opinion.fhir.json", response={200: dict, **errors(404)},
+@case_router.get("/{uuid:case_id}/opinion.fhir.json", response={200: dict, **errors(404)},
                  openapi_extra={"responses": {200: {"description": "A FHIR R4 document Bundle"}}})
-def opinion_fhir(request, case_id: str):
+def opinion_fhir(request, case_id: UUID):
     """The signed opinion as a FHIR R4 document Bundle (Composition, Patient, Practitioner,
     PractitionerRole, Conditions, ServiceRequest, ClinicalImpression, and the physician
     report PDF as a DocumentReference)."""
@@ -122,9 +124,9 @@ def opinion_fhir(request, case_id: str):
     return _fhir_response(bundle)
 
 
-@case_router.get("/{case_id}/consultation.fhir.json", response={200: dict, **errors(404)},
+@case_router.get("/{uuid:case_id}/consultation.fhir.json", response={200: dict, **errors(404)},
                  openapi_extra={"responses": {200: {"description": "A FHIR R4 collection Bundle"}}})
-def consultation_fhir(request, case_id: str):
+def consultation_fhir(request, case_id: UUID):
     """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due
     date and execution period."""
     case = access_case_by_id(request.user, case_id, check=_has_consultation)

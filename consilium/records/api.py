@@ -47,15 +47,15 @@ class OutcomeOut(Schema):
     record: RecordOut | None
 
 
-@router.get("/{case_id}/records", response={200: list[RecordOut], **errors(404)})
-def list_records(request, case_id: str):
+@router.get("/{uuid:case_id}/records", response={200: list[RecordOut], **errors(404)})
+def list_records(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id, action="record.list")
     return list(case.records.defer("text"))
 
 
-@router.post("/{case_id}/records",
+@router.post("/{uuid:case_id}/records",
              response={200: list[OutcomeOut], **errors(400, 404, 409, 413, 422)})
-def add_records(request, case_id: str, files: list[UploadedFile] = File(...)):  # noqa: B008
+def add_records(request, case_id: UUID, files: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload one or many files (multipart field ``files``). Each is accepted or refused on
     its own; a zip is unpacked. Answers one outcome per file, in order."""
     case = access_case_by_id(request.user, case_id)
@@ -65,17 +65,17 @@ def add_records(request, case_id: str, files: list[UploadedFile] = File(...)):  
     return do_add_records(case, uploads, acting_user=request.user)
 
 
-@router.get("/{case_id}/records/{record_id}/content", response=errors(404),
+@router.get("/{uuid:case_id}/records/{uuid:record_id}/content", response=errors(404),
             openapi_extra=FILE)
-def record_content(request, case_id: str, record_id: str):
+def record_content(request, case_id: UUID, record_id: UUID):
     """The file itself, decrypted as it streams and checked against its SHA-256."""
     found = access_record_by_id(request.user, case_id, record_id, action="record.download")
     return download_response(found)
 
 
-@router.get("/{case_id}/records/{record_id}/deidentified", response=errors(404, 422),
+@router.get("/{uuid:case_id}/records/{uuid:record_id}/deidentified", response=errors(404, 422),
             openapi_extra=FILE)
-def record_deidentified(request, case_id: str, record_id: str):
+def record_deidentified(request, case_id: UUID, record_id: UUID):
     """A de-identified copy of a DICOM image (PS3.15 Basic Profile): what may leave."""
     found = access_record_by_id(request.user, case_id, record_id,
                                 action="record.export_deidentified", check=only_dicom)
