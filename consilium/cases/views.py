@@ -11,7 +11,8 @@ from consilium.accounts.models import Role
 from consilium.appointments.access import appointments_of
 from consilium.appointments.actions import OPEN_FOR
 from consilium.consultations.models import ACTIVE_STATUSES
-from consilium.conversations.actions import PARTICIPANTS, unread_count
+from consilium.conversations.access import unread_count
+from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.forms import DecisionForm
 from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
@@ -133,7 +134,7 @@ def case_detail(request, case_id):
         "checklist": checklist_status(
             case.checklist, set(records_by_type)),
         "can_add_records": can_add_records(case, user),
-        "converses": user.role in PARTICIPANTS,
+        "converses": message_policy.may(user, case, "read"),
         "unread_messages": unread_count(case, user),
         "service_level_days": settings.SERVICE_LEVEL_DAYS,
         "appointments": appointments_of(case),

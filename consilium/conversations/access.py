@@ -1,20 +1,45 @@
-"""Reading a case's messages: the threads, and the read written to the audit trail and the
-reader's read mark. The case itself comes from cases.access (which records that read)."""
+"""Reading a case's messages: which of them a user sees, the threads, unread counts, and the
+read written to the audit trail and the reader's read mark. The case itself comes from
+cases.access (which records that read).
+
+A care-team note (``Audience.STAFF``) is left out of every query here for anyone the policy
+does not let read such notes, so the page, the API and the unread count cannot show one."""
 
 from django.db.models import Prefetch
 
 from consilium.audit.trail import record_many
 from consilium.cases.models import Case
 
-from .actions import set_read
-from .models import Message
+from .actions import read_mark, set_read
+from .models import Audience, Message
+from .policy import policy
 
 
-def threads_of(case: Case):
-    """The case's first messages, each with its replies, authors and attachments."""
-    replies = Message.objects.select_related("author").prefetch_related("attachments")
-    return (Message.objects.filter(case=case, reply_to=None).select_related("author")
+def messages_for(user, case: Case):
+    """The case's messages ``user`` may read (all of them, or those to everyone)."""
+    messages = Message.objects.filter(case=case)
+    if not policy.may(user, case, "read_staff_notes"):
+        messages = messages.filter(audience=Audience.CASE)
+    return messages
+
+
+def threads_of(case: Case, user):
+    """The case's first messages ``user`` sees, each with its replies, authors and
+    attachments."""
+    visible = messages_for(user, case)
+    replies = visible.select_related("author").prefetch_related("attachments")
+    return (visible.filter(reply_to=None).select_related("author")
             .prefetch_related("attachments", Prefetch("replies", replies)))
+
+
+def unread_count(case: Case, user) -> int:
+    """Messages ``user`` sees, by others, newer than their read mark (a care-team note never
+    counts for someone who cannot read it)."""
+    if not policy.may(user, case, "read"):
+        return 0
+    since = read_mark(case, user)
+    messages = messages_for(user, case).exclude(author=user)
+    return (messages.filter(created_at__gt=since) if since else messages).count()
 
 
 def record_messages_read(user, case: Case, threads) -> None:

@@ -1,5 +1,6 @@
-"""Writing messages: who may, threads, attachments, the clock of a blocking question,
-unread counts, and notices (fixed wording, never the message)."""
+"""Writing messages: to whom (everyone on the case, or the care team only), threads,
+attachments, the clock of a blocking question, read marks, and notices (fixed wording, never
+the message). Who may write what is the policy's (policy.py)."""
 
 import uuid
 
@@ -11,79 +12,100 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_users
 from consilium.audit.trail import record
+from consilium.cases.access import SPECIALIST_VISIBLE
 from consilium.cases.actions import add_event
 from consilium.cases.models import Case, EventKind
 from consilium.consultations import service_level
 from consilium.consultations.models import Consultation, ConsultationStatus
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
 from consilium.records.actions import Upload, do_add_records, forget_stored
 
-from .models import MAX_BODY, Message, ReadMark
+from .models import MAX_BODY, Audience, Message, ReadMark
+from .policy import policy
 
-# Who takes part in a case's messages (a treating physician reads the report, not these).
-PARTICIPANTS = (Role.PATIENT, Role.CAREGIVER, Role.COORDINATOR, Role.SPECIALIST)
-PATIENT_SIDE = (Role.PATIENT, Role.CAREGIVER)
-
-
-def may_converse(case: Case, user) -> None:
-    """Raise unless ``user`` (who can already see the case) takes part in its messages."""
-    if user.role not in PARTICIPANTS:
-        raise NotAllowed("Messages are between the patient, the coordinators and the "
-                         "specialist.")
+READ_ACTION = {Audience.CASE: "read", Audience.STAFF: "read_staff_notes"}
 
 
 def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] = ()
                     ) -> Message:
-    may_converse(case, acting_user)
-    body = (data.get("body") or "").strip()
+    """Write to everyone on the case (``audience`` "case", the default) or to the care team
+    only ("staff"). A reply goes to its thread's audience; a question work waits on
+    (``blocking``) is a new message to everyone, since the patient answers it."""
+    policy.check(acting_user, case, "read")
     errors = {}
+    requested = _requested_audience(data.get("audience"), errors)
+    body = (data.get("body") or "").strip()
     if not body:
         errors["body"] = "Write the message."
     elif len(body) > MAX_BODY:
         errors["body"] = f"Keep a message under {MAX_BODY:,} characters."
-    thread = _thread(case, data.get("reply_to"), errors)
+    thread = _thread(case, data.get("reply_to"), acting_user, errors)
+    audience = thread.audience if thread is not None else requested
+    if thread is not None and requested == Audience.STAFF and audience == Audience.CASE:
+        errors["audience"] = ("A reply goes to everyone its thread went to. For the care "
+                              "team only, start a new note.")
     blocking = bool(data.get("blocking"))
-    consultation = _accepted(case)
-    if blocking and (acting_user.role != Role.SPECIALIST or thread is not None):
-        errors["blocking"] = "Only the specialist marks a new question as one they wait for."
-    elif blocking and (consultation is None or consultation.specialist.user_id
-                       != acting_user.id):
-        errors["blocking"] = "Accept the case before asking a question that work waits on."
+    if blocking and thread is not None:
+        errors["blocking"] = "Ask a question you wait for as a new message, not a reply."
+    elif blocking and audience == Audience.STAFF:
+        errors["blocking"] = ("A care-team note cannot wait on the patient: they do not see "
+                              "it. Write the question to everyone on the case.")
+    if files and audience == Audience.STAFF:
+        errors["files"] = ("Files become records of the case, which the patient sees: add "
+                           "them to the records, or send them to everyone on the case.")
     if errors:
         raise InvalidInput(errors)
-    if not case.is_open:
-        raise Conflict("This case is closed; its messages can be read but not added to.")
     outcomes = []
     try:
         with transaction.atomic():
+            case = Case.objects.select_for_update().get(id=case.id)  # not closed meanwhile
+            policy.check(acting_user, case, "post_staff_note" if audience == Audience.STAFF
+                         else "post")
+            if blocking:
+                policy.check(acting_user, case, "ask_blocking")
+            consultation = _accepted(case)
             message = Message.objects.create(case=case, author=acting_user,
                                              author_role=acting_user.role, reply_to=thread,
-                                             body=body, blocking=blocking)
+                                             body=body, blocking=blocking, audience=audience)
             if files:
                 outcomes = do_add_records(case, list(files), acting_user=acting_user)
                 message.attachments.set(_attached(outcomes))
             if blocking:
                 _stop_the_clock(consultation, acting_user)
-            if thread is not None and thread.blocking and acting_user.role in PATIENT_SIDE:
+            if thread is not None and thread.blocking and policy.may(acting_user, case,
+                                                                     "answer"):
                 _answered(thread, consultation, acting_user)
             _read_up_to(case, acting_user, message.created_at)
             record(acting_user, "message.create", message, case_id=case.id)
     except BaseException:
         forget_stored(outcomes)  # the message is not sent: neither are its files
         raise
-    notify_users(_others(case, acting_user), "You have a new message in Consilium")
+    notify_users(_readers(case, audience, acting_user), "You have a new message in Consilium")
     return message
 
 
-def _thread(case: Case, reply_to, errors: dict) -> Message | None:
+def _requested_audience(value, errors: dict) -> str:
+    if value is None:
+        return Audience.CASE
+    if value not in Audience.values:
+        errors["audience"] = "Choose everyone on the case or the care team only."
+        return Audience.CASE
+    return Audience(value)
+
+
+def _thread(case: Case, reply_to, user, errors: dict) -> Message | None:
+    """The thread replied to; a care-team note is no thread for someone who cannot read it
+    (the same answer as a message of another case, so its existence is not told)."""
     if not reply_to:
         return None
     thread = Message.objects.filter(case=case, id=str(reply_to)).first() \
         if _is_uuid(reply_to) else None
-    if thread is None:
+    if thread is not None:
+        thread = thread.reply_to or thread  # a reply to a reply joins the same thread
+    if thread is None or not policy.may(user, case, READ_ACTION[thread.audience]):
         errors["reply_to"] = "That message is not part of this case."
         return None
-    return thread.reply_to or thread  # a reply to a reply joins the same thread
+    return thread
 
 
 def _is_uuid(value) -> bool:
@@ -138,15 +160,17 @@ def _answered(thread: Message, consultation: Consultation | None, user) -> None:
     add_event(current.case, EventKind.RESUMED, user)
 
 
-def _others(case: Case, user) -> list[int]:
-    """Everyone else taking part: patient, caregivers, the specialist, coordinators."""
-    users = get_user_model().objects.filter(is_active=True).filter(
+def _readers(case: Case, audience: str, user) -> list[int]:
+    """Everyone else who may read a message to ``audience`` (the policy decides, among the
+    patient, those the case is shared with, coordinators and its specialists)."""
+    candidates = get_user_model().objects.filter(is_active=True).exclude(id=user.id).filter(
         Q(id=case.patient_id)
-        | Q(role=Role.CAREGIVER, shares__case=case, shares__revoked_at__isnull=True)
+        | Q(shares__case=case, shares__revoked_at__isnull=True)
         | Q(role=Role.COORDINATOR)
         | Q(specialist__consultations__case=case,
-            specialist__consultations__status__in=["offered", "accepted", "completed"]))
-    return [i for i in users.values_list("id", flat=True).distinct() if i != user.id]
+            specialist__consultations__status__in=SPECIALIST_VISIBLE)).distinct()
+    return [reader.id for reader in candidates
+            if policy.may(reader, case, READ_ACTION[audience])]
 
 
 def _read_up_to(case: Case, user, moment) -> None:
@@ -161,12 +185,3 @@ def read_mark(case: Case, user):
     """Up to when ``user`` has read the case's messages (None: never opened them)."""
     return ReadMark.objects.filter(case=case, user=user).values_list(
         "read_at", flat=True).first()
-
-
-def unread_count(case: Case, user) -> int:
-    """Messages by others newer than the user's read mark."""
-    if user.role not in PARTICIPANTS:
-        return 0
-    since = read_mark(case, user)
-    messages = Message.objects.filter(case=case).exclude(author=user)
-    return (messages.filter(created_at__gt=since) if since else messages).count()

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import MAX_BODY
+from .models import MAX_BODY, Audience
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -20,9 +20,20 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+AUDIENCE_CHOICES = [
+    (Audience.CASE, "Everyone on the case"),
+    (Audience.STAFF, "Care team only — the patient will not see this"),
+]
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=MAX_BODY)
+    # Shown to the care team only; a reply, or a form without the choice, goes to everyone
+    # its thread went to (the action decides).
+    audience = forms.ChoiceField(label="Who reads this", choices=AUDIENCE_CHOICES,
+                                 widget=forms.RadioSelect, required=False,
+                                 initial=Audience.CASE)
     reply_to = forms.UUIDField(required=False, widget=forms.HiddenInput)
     blocking = forms.BooleanField(
         required=False, label="I need the answer before I can go on",
@@ -30,3 +41,6 @@ class MessageForm(forms.Form):
                   "moves by the business days waited.")
     files = MultipleFileField(required=False, label="Attach files",
                               help_text="They become records of the case.")
+
+    def clean_audience(self):
+        return self.cleaned_data["audience"] or Audience.CASE

@@ -15,6 +15,14 @@ from consilium.records.models import Record
 MAX_BODY = 10_000
 
 
+class Audience(models.TextChoices):
+    """Who reads a message. A care-team note is for the coordinators and the assigned
+    specialist only: the patient's side and a shared physician never see it."""
+
+    CASE = "case", "Everyone on the case"
+    STAFF = "staff", "Care team only"
+
+
 class Message(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
@@ -25,6 +33,7 @@ class Message(models.Model):
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="replies")
     body = EncryptedTextField()
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.CASE)
     # A specialist's question that work on the opinion waits for: the consultation's clock
     # stops until the patient or a caregiver replies (``answered_at``).
     blocking = models.BooleanField(default=False)

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from consilium.accounts.models import Role
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import InvalidInput
@@ -11,16 +10,19 @@ from consilium.forms import add_action_errors, form_status
 from consilium.records.actions import Upload
 
 from .access import record_messages_read, threads_of
-from .actions import PATIENT_SIDE, do_send_message, may_converse, read_mark
+from .actions import do_send_message, read_mark
 from .forms import MessageForm
+from .policy import policy
 
 THREADS_PAGE = 20
 
 
 @login_required
 def conversation(request, case_id):
-    """A case's message threads, newest first, and the form to write or reply."""
-    case = access_case_by_id(request.user, case_id, action="case.messages", check=may_converse)
+    """A case's message threads the user may read, newest first, and the form to write or
+    reply (the care team also chooses who reads a new message)."""
+    case = access_case_by_id(request.user, case_id, action="case.messages",
+                             check=policy.checker("read"))
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         files = [Upload.of(f) for f in request.FILES.getlist("files")]
@@ -33,13 +35,12 @@ def conversation(request, case_id):
             messages.success(request, "Your message is sent.")
             return redirect(f"{request.path}#message-{(message.reply_to_id or message.id)}")
     read_until = read_mark(case, request.user)
-    threads = threads_of(case).order_by("-created_at")
+    threads = threads_of(case, request.user).order_by("-created_at")
     page = Paginator(threads, THREADS_PAGE).get_page(request.GET.get("page"))
     record_messages_read(request.user, case, page.object_list)
     waiting = Consultation.objects.filter(case=case, status=ConsultationStatus.ACCEPTED,
                                           waiting_on_patient_since__isnull=False).first()
     return render(request, "conversations/conversation.html", {
         "case": case, "page": page, "form": form, "read_until": read_until,
-        "waiting": waiting, "is_specialist": request.user.role == Role.SPECIALIST,
-        "patient_side": request.user.role in PATIENT_SIDE,
+        "waiting": waiting, "allowed": policy.allowed(request.user, case),
     }, status=form_status(form))

@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consilium.audit.models import AuditEntry
 from consilium.cases.models import Event, EventKind
-from consilium.conversations.actions import do_send_message, unread_count
+from consilium.conversations.access import unread_count
+from consilium.conversations.actions import do_send_message
 from consilium.conversations.models import Message
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.records.actions import Upload
@@ -45,11 +46,12 @@ def test_who_takes_part(journey, users):
     with pytest.raises(NotAllowed):
         do_send_message(case, {"body": "Hello"}, acting_user=users["physician"])
     for bad, field in [({"body": "  "}, "body"), ({"body": "x" * 10_001}, "body"),
-                       ({"body": "Hi", "reply_to": "not-an-id"}, "reply_to"),
-                       ({"body": "Hi", "blocking": True}, "blocking")]:
+                       ({"body": "Hi", "reply_to": "not-an-id"}, "reply_to")]:
         with pytest.raises(InvalidInput) as refused:
             do_send_message(case, bad, acting_user=users["patient"])
         assert field in refused.value.errors
+    with pytest.raises(NotAllowed, match="Only the specialist"):
+        do_send_message(case, {"body": "Hi", "blocking": True}, acting_user=users["patient"])
     assert not Message.objects.exists()
 
 
