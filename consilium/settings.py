@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "consilium.journal",
     "consilium.stories",
     "consilium.decisions",
+    "consilium.submissions",
     "consilium.program",
 ]
 

@@ -13,7 +13,7 @@ from consilium.appointments.actions import OPEN_FOR
 from consilium.consultations.models import ACTIVE_STATUSES
 from consilium.conversations.access import unread_count
 from consilium.conversations.policy import policy as message_policy
-from consilium.decisions.forms import DecisionForm
+from consilium.decisions.views import decision_context
 from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
@@ -109,8 +109,7 @@ def case_detail(request, case_id):
         ),
         "opinion": opinion,
         **opinion_context(opinion, user, case),
-        "decision": getattr(case, "decision", None) if case.status in (
-            Status.DECIDED, Status.FOLLOWING_UP, Status.CLOSED) else None,
+        **decision_context(user, case),
         "is_owner": is_owner,
         "is_coordinator": is_coordinator,
         "can_edit": is_owner and case.status in EDITABLE_STATES,
@@ -120,10 +119,8 @@ def case_detail(request, case_id):
         "can_offer": is_coordinator
         and case.status in (Status.SUBMITTED, Status.RECORDS_COMPLETE)
         and not any(c.status in ACTIVE_STATUSES for c in consultations),
-        "can_decide": is_owner and case.status == Status.OPINION_DELIVERED,
         "can_follow_up": (is_owner or is_coordinator) and case.status == Status.DECIDED,
         "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
-        "decision_form": DecisionForm(),
         "records": records,
         "record_count": sum(records_by_type.values()),
         "imaging_series_count": case.imaging_series.count(),

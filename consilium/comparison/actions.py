@@ -12,9 +12,10 @@ from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Question, Status
 from consilium.consultations.actions import records_complete_on
 from consilium.consultations.service_level import business_days_between
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
 from consilium.opinions.models import Opinion
 from consilium.records.actions import carry_over_records
+from consilium.submissions.once import Once
 from consilium.terminology.models import Icd10Code
 
 from .concordance import (
@@ -26,6 +27,7 @@ from .concordance import (
     compare,
 )
 from .models import Comparison
+from .policy import policy
 
 NOTE_LIMIT = 2000
 
@@ -86,8 +88,7 @@ def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: s
                          note: str, acting_user) -> Comparison:
     """A coordinator settles the concordance that stands (the automatic one, the
     specialist's, or their own reading); the impact follows from it."""
-    if acting_user.role != Role.COORDINATOR:
-        raise NotAllowed("Only the program's coordinators review comparisons.")
+    policy.check(acting_user, comparison.case, "review")
     errors = {}
     if diagnosis not in DiagnosisConcordance.values:
         errors["diagnosis"] = "Choose confirmed, refined or distinctly different."
@@ -116,22 +117,19 @@ CARRIED = ("diagnosis_text", "diagnosis_codes", "treatment_category", "treatment
            "diagnosing_physician", "institution", "hospital_system", "first_opinion_date",
            "symptoms", "concerns", "goals", "patient_location", "travel_km",
            "patient_language", "insurance_plan_id", "checklist")
-THIRD_OPINION_FROM = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
-
-
-def do_request_third_opinion(case: Case, *, acting_user) -> Case:
+def do_request_third_opinion(case: Case, *, acting_user, key: str = "") -> Case:
     """Open a linked case for a third opinion: the first opinion, questions and records
     carried over, submitted at once; matching then avoids the hospital systems of both
-    earlier opinions (directory.matching.systems_to_avoid follows the link)."""
-    if acting_user.id != case.patient_id and acting_user.role != Role.COORDINATOR:
-        raise NotAllowed("Only the patient or a coordinator can ask for a third opinion.")
+    earlier opinions (directory.matching.systems_to_avoid follows the link). ``key``: the
+    request's one-time key (the same key again returns the first third-opinion case)."""
+    once = Once(acting_user, key, Case)
+    if (done := once.done()) is not None:
+        return done
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
-        if current.status not in THIRD_OPINION_FROM:
-            raise Conflict("A third opinion can be asked for once the second opinion is "
-                           "delivered, and while the case is open.")
-        if current.later_cases.exclude(status=Status.WITHDRAWN).exists():
-            raise Conflict("A third opinion has already been asked for on this case.")
+        if (done := once.earlier()) is not None:
+            return done
+        policy.check(acting_user, current, "third_opinion")
         third = Case.objects.create(patient_id=current.patient_id, earlier_case=current,
                                     **{f: getattr(current, f) for f in CARRIED})
         Question.objects.bulk_create(Question(case=third, position=q.position, text=q.text)
@@ -142,5 +140,6 @@ def do_request_third_opinion(case: Case, *, acting_user) -> Case:
         carry_over_records(current, third, acting_user=acting_user)
         add_event(current, EventKind.THIRD_OPINION, acting_user)
         record(acting_user, "case.create", third, case_id=third.id)
+        once.made(third)
     notify_role(Role.COORDINATOR, "A third opinion was asked for")
     return third

@@ -1,12 +1,14 @@
 from uuid import UUID
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
+from consilium.submissions.once import key_of
 
 from .actions import do_request_third_opinion
+from .policy import policy
 from .reading import comparison_for_case
 
 router = Router(tags=["comparison"])
@@ -37,6 +39,7 @@ class ComparisonOut(Schema):
     first_codes: list[CodeOut]
     second_codes: list[CodeOut]
     earlier_opinions: list[EarlierOut]
+    allowed_actions: list[str]  # review, third_opinion: what the caller may do now
 
 
 @router.get("/{uuid:case_id}/comparison", response={200: ComparisonOut, **errors(404, 422)})
@@ -60,7 +63,8 @@ def comparison(request, case_id: UUID):
                 {"title": e.title, "specialist": e.opinion.consultation.specialist.name,
                  "diagnosis_concordance": e.found.diagnosis,
                  "treatment_concordance": e.found.treatment, "clinical_impact": e.found.impact}
-                for e in seen.earlier]}
+                for e in seen.earlier],
+            "allowed_actions": sorted(policy.allowed(request.user, case))}
 
 
 class ThirdOpinionOut(Schema):
@@ -72,7 +76,8 @@ class ThirdOpinionOut(Schema):
 def third_opinion(request, case_id: UUID):
     """Open a linked case for a third opinion (the patient or a coordinator, once the
     second opinion is delivered): first opinion, questions and records carried over;
-    matching avoids both earlier hospital systems. 409 if one was already asked for."""
+    matching avoids both earlier hospital systems. 409 if one was already asked for; with
+    an ``Idempotency-Key`` header, a repeat of the request answers 201 with the same case."""
     case = access_case_by_id(request.user, case_id)
-    third = do_request_third_opinion(case, acting_user=request.user)
-    return 201, {"case_id": third.id}
+    third = do_request_third_opinion(case, acting_user=request.user, key=key_of(request))
+    return Status(201, {"case_id": third.id})

@@ -3,14 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from consilium.accounts.models import Role
 from consilium.cases.access import access_case_by_id, cases_visible_to
 from consilium.cases.models import Status
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import key_of
 
-from .actions import THIRD_OPINION_FROM, do_request_third_opinion, do_review_comparison
+from .actions import do_request_third_opinion, do_review_comparison
 from .forms import ReviewForm
+from .policy import policy
 from .reading import comparison_for_case
 
 
@@ -46,7 +47,7 @@ def review(request, case_id):
 @require_POST
 def third_opinion(request, case_id):
     case = access_case_by_id(request.user, case_id)
-    third = do_request_third_opinion(case, acting_user=request.user)
+    third = do_request_third_opinion(case, acting_user=request.user, key=key_of(request))
     messages.success(request, "A third opinion is asked for. This new case carries over the "
                               "first opinion, your questions and your records; a coordinator "
                               "will match it with a specialist from another hospital system.")
@@ -56,8 +57,8 @@ def third_opinion(request, case_id):
 def _page(request, case, form, status=200, seen=None):
     user = request.user
     seen = seen or comparison_for_case(user, case)
-    may_review = (user.role == Role.COORDINATOR and seen is not None
-                  and seen.stored is not None and bool(seen.stored.review))
+    allowed = policy.allowed(user, case)
+    may_review = "review" in allowed and seen is not None and seen.stored is not None
     if may_review:
         form.initial = {"diagnosis": seen.stored.diagnosis, "treatment": seen.stored.treatment,
                         "note": seen.stored.review_note}
@@ -66,9 +67,8 @@ def _page(request, case, form, status=200, seen=None):
     opinions = seen.all if seen else []
     return render(request, "comparison/page.html", {
         "case": case, "seen": seen, "review_form": form if may_review else None,
+        "allowed": allowed,
         "third_opinion_case": later,
-        "may_ask_third": later is None and case.status in THIRD_OPINION_FROM and (
-            case.patient_id == user.id or user.role == Role.COORDINATOR),
         "diagnosis_differs": any(s.found.diagnosis != "confirmed" for s in opinions),
         "treatment_differs": any(s.found.treatment != "same" for s in opinions),
         "tests_differ": any(s.opinion.further_tests for s in opinions),

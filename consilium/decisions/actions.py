@@ -6,33 +6,69 @@ from django.utils import timezone
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
+from consilium.submissions.once import Once
 
 from . import aid
-from .models import Choice, Decision, DecisionAid, DecisionRole, Pressure
+from .access import options_of_case
+from .models import Choice, Decision, DecisionAid, DecisionRole, EarlierDecision, Pressure
+from .policy import decision_of, policy
 
 
-def do_record_decision(case: Case, choice: str, explanation: str, *, acting_user) -> Decision:
-    """Record what the patient decided after reading both opinions."""
-    if case.patient_id != acting_user.id:
-        raise NotAllowed("Only the patient can record the decision.")
+def do_record_decision(case: Case, choice: str, explanation: str, *, acting_user,
+                       key: str = "") -> Decision:
+    """Record what the patient decided after reading both opinions, or change what they
+    decided: the patient may change it until the case is closed. A change keeps the choice
+    it replaces (``EarlierDecision``) and is an event; the same choice and words again change
+    nothing. ``key``: the request's one-time key (a second request with it returns the
+    first's decision). ``decision.changes`` tells a first decision (0) from a change."""
+    once = Once(acting_user, key, Decision)
+    if (done := once.done()) is not None:
+        return done
     errors = {}
     if choice not in Choice.values:
         errors["choice"] = "Choose what you decided."
     explanation = (explanation or "").strip()
     if len(explanation) > 5000:
         errors["explanation"] = "Keep this under 5000 characters."
-    if errors:
-        raise InvalidInput(errors)
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
-        move_case(current, Status.DECIDED, acting_user)
-        decision = Decision.objects.create(
-            case=current, choice=choice, explanation=explanation, decided_by=acting_user
-        )
-        add_event(current, EventKind.DECIDED, acting_user)
-        record(acting_user, "decision.create", decision, case_id=current.id)
+        decision = decision_of(current)
+        policy.check(acting_user, current, "decide" if decision is None else "change_decision")
+        if errors:
+            raise InvalidInput(errors)
+        if (done := once.earlier()) is not None:
+            return done
+        if decision is None:
+            decision = _first_decision(current, choice, explanation, acting_user)
+        elif (decision.choice, decision.explanation) != (choice, explanation):
+            decision = _change_decision(current, decision, choice, explanation, acting_user)
+        once.made(decision)
     case.status = current.status
+    return decision
+
+
+def _first_decision(case: Case, choice: str, explanation: str, user) -> Decision:
+    move_case(case, Status.DECIDED, user)
+    decision = Decision.objects.create(case=case, choice=choice, explanation=explanation,
+                                       decided_by=user)
+    add_event(case, EventKind.DECIDED, user)
+    record(user, "decision.create", decision, case_id=case.id)
+    return decision
+
+
+def _change_decision(case: Case, decision: Decision, choice: str, explanation: str,
+                     user) -> Decision:
+    EarlierDecision.objects.create(case=case, choice=decision.choice,
+                                   explanation=decision.explanation,
+                                   decided_at=decision.decided_at,
+                                   decided_by_id=decision.decided_by_id)
+    decision.choice, decision.explanation = choice, explanation
+    decision.decided_at, decision.decided_by = timezone.now(), user
+    decision.changes += 1
+    decision.save()
+    add_event(case, EventKind.DECISION_CHANGED, user)
+    record(user, "decision.change", decision, case_id=case.id)
     return decision
 
 
@@ -44,9 +80,7 @@ def do_save_decision_aid(case: Case, data: dict, *, acting_user) -> DecisionAid:
     keys: decide_by (ISO date or ""), role, own_criteria (up to three names), weights
     ({criterion: 0..10}), ratings ({option: {criterion: 0..10}}), support, pressure, sure
     ({item: bool}), next_steps. Unknown options and criteria are refused."""
-    if case.patient_id != acting_user.id:
-        raise NotAllowed("Only the patient works on their decision aid.")
-    from .access import options_of_case
+    policy.check(acting_user, case, "save_aid")
 
     options = {o.key for o in options_of_case(acting_user, case)}
     errors: dict[str, str] = {}

@@ -14,7 +14,9 @@ class Choice(models.TextChoices):
 
 
 class Decision(models.Model):
-    """What the patient decided after reading both opinions."""
+    """What the patient decided after reading both opinions: the choice that stands now.
+    The patient may change it until the case is closed; each choice it replaced is kept as an
+    ``EarlierDecision``. ``decided_at`` is when the current choice was made."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="decision")
     choice = models.CharField(max_length=20, choices=Choice.choices)
@@ -23,6 +25,27 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    changes = models.PositiveSmallIntegerField(default=0)  # how often it was changed
+
+    @property
+    def was_changed(self) -> bool:
+        return self.changes > 0
+
+
+class EarlierDecision(models.Model):
+    """A choice the patient made and later changed: the decision's history, oldest first."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="earlier_decisions")
+    choice = models.CharField(max_length=20, choices=Choice.choices)
+    explanation = EncryptedTextField(blank=True)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
 
 
 class DecisionRole(models.TextChoices):

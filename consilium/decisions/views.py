@@ -4,42 +4,56 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from consilium.audit.trail import record
 from consilium.cases.access import access_case_by_id
-from consilium.cases.models import Status
 from consilium.comparison.reading import comparison_for_case
 from consilium.errors import InvalidInput
-from consilium.forms import add_action_errors
+from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import key_of
 
 from . import aid
 from .access import aid_of_case
 from .actions import do_record_decision, do_save_decision_aid
 from .forms import DecisionForm
-from .models import DecisionRole, Pressure
-
-# Where the patient may still work on the decision (after it is recorded, too: plans change).
-AID_STATES = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
+from .models import Choice, DecisionRole, Pressure
+from .policy import decision_of, policy
 
 
 @login_required
-@require_POST
 def record_decision(request, case_id):
+    """Record the decision, or change it until the case is closed: the form, then a page
+    that says what will be recorded and that it can be changed, then the action."""
     case = access_case_by_id(request.user, case_id)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            do_record_decision(
-                case, form.cleaned_data["choice"], form.cleaned_data["explanation"],
-                acting_user=request.user,
-            )
-        except InvalidInput as error:
-            add_action_errors(form, error)
-        else:
-            messages.success(request, "Your decision is recorded and shared with your care team.")
-            return redirect("case_detail", case_id=case.id)
-    return render(request, "decisions/form.html", {"case": case, "form": form}, status=422)
+    allowed = policy.allowed(request.user, case)
+    action = "change_decision" if decision_of(case) is not None else "decide"
+    if action not in allowed:
+        policy.check(request.user, case, action)  # raises the refusal the page shows
+    decision = decision_of(case)
+    form = DecisionForm(request.POST or None, initial=(
+        {"choice": decision.choice, "explanation": decision.explanation} if decision else None))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and request.POST.get("confirmed"):
+            try:
+                do_record_decision(case, form.cleaned_data["choice"],
+                                   form.cleaned_data["explanation"], acting_user=request.user,
+                                   key=key_of(request))
+            except InvalidInput as error:
+                add_action_errors(form, error)
+            else:
+                messages.success(request, "Your decision is recorded and shared with your "
+                                          "care team. You can change it until the case is "
+                                          "closed.")
+                return redirect("case_detail", case_id=case.id)
+        if form.is_valid():
+            return render(request, "decisions/confirm.html", {
+                "case": case, "form": form, "decision": decision,
+                "choice_label": Choice(form.cleaned_data["choice"]).label})
+        status = form_status(form)
+    return render(request, "decisions/form.html", {
+        "case": case, "form": form, "decision": decision, "allowed": allowed,
+        "earlier": list(case.earlier_decisions.all())}, status=status)
 
 
 @login_required
@@ -76,6 +90,19 @@ def decision_summary(request, case_id):
         "Content-Disposition": f'inline; filename="decision-{case.short_id}.pdf"'})
 
 
+def decision_context(user, case) -> dict:
+    """What the case page shows of the decision: the current one and the choices it
+    replaced, what the user may do (``decision_allowed``), and the form to record it."""
+    allowed = policy.allowed(user, case)
+    decision = decision_of(case)
+    return {
+        "decision": decision,
+        "earlier_decisions": list(case.earlier_decisions.all()) if decision else [],
+        "decision_allowed": allowed,
+        "decision_form": DecisionForm() if "decide" in allowed else None,
+    }
+
+
 def _context(user, case) -> dict:
     seen = comparison_for_case(user, case)
     work = aid_of_case(user, case)
@@ -84,7 +111,6 @@ def _context(user, case) -> dict:
     fit = aid.scores(work, options)
     ratings = (work.ratings if work else {}) or {}
     sure = aid.sure_score(work)
-    decision = getattr(case, "decision", None)
     return {
         "case": case, "seen": seen, "work": work, "options": options,
         "criteria": criteria, "weights": (work.weights if work else {}) or {},
@@ -96,10 +122,8 @@ def _context(user, case) -> dict:
         "sure_score": sure, "needs_support": sure is not None and sure <= 3,
         "own": list((work.own_criteria if work else []) or []) + [""] * 3,
         "roles": DecisionRole.choices, "pressures": Pressure.choices,
-        "editable": case.patient_id == user.id and case.status in AID_STATES and bool(seen),
-        "decision": decision,
-        "decision_form": DecisionForm() if case.patient_id == user.id
-        and case.status == Status.OPINION_DELIVERED else None,
+        "editable": "save_aid" in policy.allowed(user, case) and bool(seen),
+        **decision_context(user, case),
         "scale": list(aid.SCALE),
     }
 

@@ -12,11 +12,9 @@ adds signed addenda; each addendum's hash covers the one before it.
 import hashlib
 import json
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_users
 from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
@@ -24,8 +22,9 @@ from consilium.cases.actions import add_event, clean_icd10_codes, move_case
 from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
 from consilium.comparison.actions import do_record_comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
+from consilium.submissions.once import Once
 
 from .models import (
     Addendum,
@@ -37,6 +36,7 @@ from .models import (
     Option,
     TreatmentAgreement,
 )
+from .policy import opinion_of, policy
 
 TEXT_FIELDS = ("diagnosis_comment", "treatment_description", "further_tests", "reasoning",
                "follow_up", "trials", "plain_summary")
@@ -46,9 +46,6 @@ MAX_OPTIONS = 8
 CHOICES = (("diagnosis_agreement", DiagnosisAgreement), ("treatment_agreement",
            TreatmentAgreement), ("treatment_category", TreatmentCategory),
            ("confidence", Confidence))
-# Cases in which the patient may still ask the specialist a follow-up question, and who asks.
-FOLLOW_UP_STATES = (Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP)
-FOLLOW_UP_ASKERS = (Role.PATIENT, Role.CAREGIVER)
 
 
 class StaleOpinion(Conflict):
@@ -112,15 +109,15 @@ def _clean_option(option: dict, number: int, errors: dict) -> dict:
     return cleaned
 
 
-def _load_for_writing(consultation: Consultation, user) -> Opinion:
-    if consultation.specialist.user_id != user.id:
-        raise NotAllowed("Only the specialist who accepted the case can write its opinion.")
-    current = Consultation.objects.select_for_update().get(id=consultation.id)
-    if current.status != ConsultationStatus.ACCEPTED:
-        raise Conflict("The opinion can be written only while the consultation is accepted.")
-    opinion, _ = Opinion.objects.get_or_create(consultation=current)
-    if opinion.is_signed:
-        raise Conflict("The opinion is signed and can no longer be changed.")
+def _load_for_writing(consultation: Consultation, user, action: str = "edit") -> Opinion:
+    """The opinion, made on the first save, once the policy allows ``action`` on it with the
+    consultation locked."""
+    current = Consultation.objects.select_for_update().select_related("specialist", "case").get(
+        id=consultation.id)
+    opinion = opinion_of(current)
+    policy.check(user, opinion, action)
+    if opinion._state.adding:
+        opinion.save()
     return opinion
 
 
@@ -239,7 +236,7 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
     # Outside the transaction: its rollback would take the counted failure with it.
     confirm_identity(request, acting_user, secret)
     with transaction.atomic():
-        opinion = _load_for_writing(consultation, acting_user)
+        opinion = _load_for_writing(consultation, acting_user, "sign")
         question_ids = list(consultation.case.questions.values_list("id", flat=True))
         errors = missing_for_signing(opinion, question_ids)
         if errors:
@@ -268,30 +265,27 @@ def is_intact(opinion: Opinion) -> bool:
         opinion_content(opinion)) == sha256_of(opinion.signed_content)
 
 
-def follow_ups_left(opinion: Opinion) -> int:
-    return max(0, settings.FOLLOW_UP_QUESTIONS - opinion.follow_up_questions.count())
-
-
-def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user) -> FollowUpQuestion:
-    """The patient (or a caregiver) asks the specialist one more question."""
-    case = opinion.consultation.case
-    if acting_user.role not in FOLLOW_UP_ASKERS:
-        raise NotAllowed("Follow-up questions come from the patient or their caregiver.")
+def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""
+                     ) -> FollowUpQuestion:
+    """The patient (or a caregiver) asks the specialist one more question. ``key``: the
+    request's one-time key (the same key again returns the first question)."""
+    once = Once(acting_user, key, FollowUpQuestion)
+    if (done := once.done()) is not None:
+        return done
+    policy.check(acting_user, opinion, "ask_follow_up")
     text = (text or "").strip()
     if not text:
         raise InvalidInput({"text": "Write your question."})
     if len(text) > 4000:
         raise InvalidInput({"text": "Keep a question under 4,000 characters."})
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(id=case.id)
-        if not opinion.is_signed or case.status not in FOLLOW_UP_STATES:
-            raise Conflict("Follow-up questions can be asked once the opinion is delivered "
-                           "and while the case is open.")
-        if not follow_ups_left(opinion):
-            raise Conflict(f"You have asked all {settings.FOLLOW_UP_QUESTIONS} follow-up "
-                           "questions this program allows. Send the team a message instead.")
+        case, opinion = _lock_case_of(opinion)
+        if (done := once.earlier()) is not None:
+            return done
+        policy.check(acting_user, opinion, "ask_follow_up")
         question = FollowUpQuestion.objects.create(opinion=opinion, asked_by=acting_user,
                                                    text=text)
+        once.made(question)
         add_event(case, EventKind.FOLLOW_UP_ASKED, acting_user)
         record(acting_user, "follow_up.create", question, case_id=case.id)
     notify_users([opinion.consultation.specialist.user_id],
@@ -299,31 +293,47 @@ def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user) -> FollowUpQue
     return question
 
 
+def _lock_case_of(opinion: Opinion) -> tuple[Case, Opinion]:
+    """Lock the opinion's case and read the opinion afresh (its follow-up questions and
+    addenda as they are now), for the policy's check under the lock."""
+    case = Case.objects.select_for_update().get(id=opinion.consultation.case_id)
+    fresh = Opinion.objects.select_related("consultation__specialist").get(pk=opinion.pk)
+    fresh.consultation.case = case
+    return case, fresh
+
+
 def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret: str,
-                    answers: FollowUpQuestion | None = None) -> Addendum:
-    """A signed addition to the signed opinion, optionally answering a follow-up question."""
-    if opinion.consultation.specialist.user_id != acting_user.id:
-        raise NotAllowed("Only the specialist who signed the opinion adds to it.")
+                    answers: FollowUpQuestion | None = None, key: str = "") -> Addendum:
+    """A signed addition to the signed opinion, optionally answering a follow-up question.
+    ``key``: the request's one-time key; a second request with it (a double click, a retried
+    POST) returns the first addendum instead of signing another."""
+    once = Once(acting_user, key, Addendum)
+    if (done := once.done()) is not None:
+        return done
+    action, context = ("answer_follow_up", {"question": answers}) if answers is not None \
+        else ("add_addendum", {})
+    # Checked before the password too, so that a refused user's try is not counted.
+    policy.check(acting_user, opinion, action, **context)
     body = (body or "").strip()
     if not body:
         raise InvalidInput({"body": "Write the addendum."})
     if len(body) > TEXT_LIMIT:
         raise InvalidInput({"body": f"Keep this under {TEXT_LIMIT:,} characters."})
-    if answers is not None and answers.opinion_id != opinion.pk:
-        raise InvalidInput({"answers": "That question is not about this opinion."})
     confirm_identity(request, acting_user, secret)  # before the transaction, as in signing
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(id=opinion.consultation.case_id)
-        if not opinion.is_signed:
-            raise Conflict("Sign the opinion first; until then, edit it.")
-        if answers is not None and Addendum.objects.filter(answers=answers).exists():
-            raise Conflict("That question already has an answer.")
+        case, opinion = _lock_case_of(opinion)
+        if (done := once.earlier()) is not None:
+            return done
+        if answers is not None:  # read afresh: answered since the first check?
+            answers = context["question"] = FollowUpQuestion.objects.get(pk=answers.pk)
+        policy.check(acting_user, opinion, action, **context)
         last = opinion.addenda.order_by("-number").first()
         addendum = Addendum(opinion=opinion, number=(last.number + 1) if last else 1,
                             body=body, answers=answers, signed_by=acting_user,
                             signed_at=timezone.now())
         addendum.content_sha256 = sha256_of(addendum_content(addendum, last))
         addendum.save()
+        once.made(addendum)
         add_event(case, EventKind.ADDENDUM, acting_user)
         record(acting_user, "addendum.sign", addendum, case_id=case.id)
     asker = [answers.asked_by_id] if answers is not None else []

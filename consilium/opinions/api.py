@@ -13,6 +13,7 @@ from consilium.audit.trail import record
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.access import access_consultation_by_id
 from consilium.errors import InvalidInput
+from consilium.submissions.once import key_of
 
 from . import fhir
 from .access import (
@@ -51,7 +52,7 @@ case_router = Router(tags=["opinions"])  # mounted at /cases
 def get_opinion(request, consultation_id: UUID):
     """The opinion: its author sees drafts; others see it once signed."""
     consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    return opinion_out(consultation, opinion)
+    return opinion_out(consultation, opinion, request.user)
 
 
 @router.put("/{uuid:consultation_id}/opinion",
@@ -69,9 +70,9 @@ def save_opinion(request, consultation_id: UUID, payload: OpinionIn):
         opinion = do_save_opinion(consultation, data, acting_user=request.user,
                                   base_version=version)
     except StaleOpinion as stale:
-        current = opinion_out(consultation, stale.current)
+        current = opinion_out(consultation, stale.current, request.user)
         return Status(409, {"detail": stale.message, "current": current})
-    return opinion_out(consultation, opinion)
+    return opinion_out(consultation, opinion, request.user)
 
 
 @router.post("/{uuid:consultation_id}/opinion/sign",
@@ -82,16 +83,18 @@ def sign_opinion(request, consultation_id: UUID, payload: SignIn):
     consultation = access_consultation_by_id(request.user, consultation_id)
     opinion = do_sign_opinion(consultation, acting_user=request.user, request=request,
                               secret=payload.password)
-    return opinion_out(consultation, opinion)
+    return opinion_out(consultation, opinion, request.user)
 
 
 @router.post("/{uuid:consultation_id}/opinion/follow-ups",
              response={201: FollowUpOut, **errors(400, 404, 409, 422)})
 def ask_follow_up(request, consultation_id: UUID, payload: FollowUpIn):
     """Ask the specialist a follow-up question (the patient or a caregiver, up to the
-    program's limit, once the opinion is delivered)."""
+    program's limit, once the opinion is delivered). With an ``Idempotency-Key`` header, a
+    repeat of the request answers with the first question instead of asking again."""
     _, opinion = access_signed_opinion(request.user, consultation_id)
-    question = do_ask_follow_up(opinion, payload.text, acting_user=request.user)
+    question = do_ask_follow_up(opinion, payload.text, acting_user=request.user,
+                                key=key_of(request))
     return Status(201, follow_up_out(question))
 
 
@@ -99,7 +102,9 @@ def ask_follow_up(request, consultation_id: UUID, payload: FollowUpIn):
              response={201: AddendumOut, **errors(400, 404, 409, 422, 429)})
 def add_addendum(request, consultation_id: UUID, payload: AddendumIn):
     """Add a signed addendum to the signed opinion, optionally answering a follow-up
-    question (``answers``: its id). Needs your password or authenticator code."""
+    question (``answers``: its id). Needs your password or authenticator code. With an
+    ``Idempotency-Key`` header, a repeat of the request (a retry after a lost answer) answers
+    with the first addendum instead of signing another."""
     _, opinion = access_signed_opinion(request.user, consultation_id)
     question = None
     if payload.answers is not None:
@@ -107,7 +112,8 @@ def add_addendum(request, consultation_id: UUID, payload: AddendumIn):
         if question is None:
             raise InvalidInput({"answers": "That question is not about this opinion."})
     addendum = do_add_addendum(opinion, payload.body, acting_user=request.user,
-                               request=request, secret=payload.password, answers=question)
+                               request=request, secret=payload.password, answers=question,
+                               key=key_of(request))
     return Status(201, addendum_out(addendum))
 
 

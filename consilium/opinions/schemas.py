@@ -5,6 +5,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from .policy import opinion_of, policy
+
 
 class AnswerIn(Schema):
     question_id: int
@@ -84,6 +86,7 @@ class OpinionOut(Schema):
     content_sha256: str
     addenda: list[AddendumOut]
     follow_up_questions: list[FollowUpOut]
+    allowed_actions: list[str]  # the opinion policy's actions the caller may take now
 
 
 class StaleOut(Schema):
@@ -110,12 +113,13 @@ TEXTS = ("diagnosis_agreement", "diagnosis_comment", "treatment_agreement",
          "follow_up", "trials", "confidence", "plain_summary")
 
 
-def opinion_out(consultation, opinion) -> dict:
+def opinion_out(consultation, opinion, user) -> dict:
+    allowed = sorted(policy.allowed(user, opinion or opinion_of(consultation)))
     if opinion is None:
         return {"consultation_id": consultation.id, "status": "not_started", "version": 0,
                 **dict.fromkeys(TEXTS, ""), "diagnosis_codes": [], "options": [],
                 "answers": [], "updated_at": None, "signed_at": None, "content_sha256": "",
-                "addenda": [], "follow_up_questions": []}
+                "addenda": [], "follow_up_questions": [], "allowed_actions": allowed}
     return {
         "consultation_id": consultation.id,
         "status": "signed" if opinion.is_signed else "draft",
@@ -131,6 +135,7 @@ def opinion_out(consultation, opinion) -> dict:
         "content_sha256": opinion.content_sha256,
         "addenda": [addendum_out(a) for a in opinion.addenda.all()],
         "follow_up_questions": [follow_up_out(q) for q in opinion.follow_up_questions.all()],
+        "allowed_actions": allowed,
     }
 
 

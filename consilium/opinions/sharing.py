@@ -23,9 +23,11 @@ from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event
 from consilium.cases.models import EventKind
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput
+from consilium.submissions.once import Once
 
 from .models import Opinion, ReportShare
+from .policy import policy
 from .tasks import queue_report_code, queue_report_link
 
 MAX_DAYS = 90
@@ -49,18 +51,15 @@ class OutsideReader:
         return f"report-share-{self.share.pk}"
 
 
-def may_share_report(consultation, user) -> None:
-    """Raise unless ``user`` may send this report on (a ``check`` for the sharing page)."""
-    if consultation.case.patient_id != user.id:
-        raise NotAllowed("Only the patient can send their report to a doctor.")
-
-
 def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
-                    acting_user) -> ReportShare:
+                    acting_user, key: str = "") -> ReportShare:
+    """Send the physician report to a doctor. ``key``: the request's one-time key (the same
+    key again returns the first share and sends nothing more)."""
+    once = Once(acting_user, key, ReportShare)
+    if (done := once.done()) is not None:
+        return done
     case = opinion.consultation.case
-    may_share_report(opinion.consultation, acting_user)
-    if not opinion.is_signed:
-        raise Conflict("The report can be shared once the opinion is signed.")
+    policy.check(acting_user, opinion, "share_report")
     errors = {}
     email = (email or "").strip()
     try:
@@ -77,9 +76,12 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
     recipient = get_user_model().objects.filter(email__iexact=email, role=Role.PHYSICIAN,
                                                 is_active=True).first()
     with transaction.atomic():
+        if (done := once.earlier()) is not None:
+            return done
         share = ReportShare.objects.create(
             opinion=opinion, shared_by=acting_user, email=email, recipient=recipient,
             token_hash=token_hash, expires_at=timezone.now() + timedelta(days=days))
+        once.made(share)
         add_event(case, EventKind.SHARED, acting_user, note="Report sent to a doctor")
         record(acting_user, "report_share.create", share, case_id=case.id)
     link = f"{settings.SITE_URL}/reports/{raw}/"
@@ -89,8 +91,7 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
 
 def do_revoke_report_share(share: ReportShare, *, acting_user) -> None:
     case = share.opinion.consultation.case
-    if case.patient_id != acting_user.id:
-        raise NotAllowed("Only the patient can withdraw a report they shared.")
+    policy.check(acting_user, share.opinion, "revoke_share")
     with transaction.atomic():
         updated = ReportShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now())

@@ -13,6 +13,7 @@ from consilium.audit.trail import record
 from consilium.cases.access import patients_own
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import LARGEST_ID, add_action_errors, form_status, object_id, whole_number
+from consilium.submissions.once import key_of
 
 from . import reports, sharing
 from .access import (
@@ -21,8 +22,6 @@ from .access import (
     questions_with_answers,
 )
 from .actions import (
-    FOLLOW_UP_ASKERS,
-    FOLLOW_UP_STATES,
     MAX_OPTIONS,
     StaleOpinion,
     do_add_addendum,
@@ -40,12 +39,13 @@ from .forms import (
     SignForm,
 )
 from .models import ReportShare
+from .policy import follow_ups_left, on_consultation, opinion_of, policy
 
 
 def _writable(request, consultation_id):
     """(consultation, opinion or None) while the specialist may still edit; else None."""
     consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if opinion is not None and opinion.is_signed or consultation.status != "accepted":
+    if not policy.may(request.user, opinion or opinion_of(consultation), "edit"):
         return None
     return consultation, opinion
 
@@ -177,7 +177,8 @@ def ask_follow_up(request, consultation_id):
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user)
+            do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user,
+                             key=key_of(request))
         except DomainError as error:
             messages.error(request, _said(error))
         else:
@@ -203,7 +204,7 @@ def add_addendum(request, consultation_id):
         try:
             do_add_addendum(opinion, form.cleaned_data["body"], acting_user=request.user,
                             request=request, secret=form.cleaned_data["password"],
-                            answers=question)
+                            answers=question, key=key_of(request))
         except DomainError as error:
             add_action_errors(form, error)
         else:
@@ -217,7 +218,8 @@ def add_addendum(request, consultation_id):
 @login_required
 def report(request, consultation_id, kind):
     """The patient summary or the physician report of a signed opinion, as a PDF."""
-    consultation, opinion = access_signed_opinion(request.user, consultation_id)
+    consultation, opinion = access_signed_opinion(request.user, consultation_id,
+                                                  check=on_consultation("read_report"))
     if kind not in reports.KINDS:
         raise Http404("No such report")
     record(request.user, f"opinion.{kind}_pdf", opinion, case_id=consultation.case_id)
@@ -228,22 +230,22 @@ def report(request, consultation_id, kind):
 
 
 def opinion_context(opinion, user, case) -> dict:
-    """What the case page needs around a signed opinion: follow-up questions, who may ask
-    or answer them, and the patient's links for their doctors."""
+    """What the case page needs around a signed opinion: follow-up questions, what the user
+    may do with the opinion (``opinion_allowed``, the opinion policy's set), and the
+    patient's links for their doctors."""
     if opinion is None:
-        return {}
-    questions = list(opinion.follow_up_questions.all())
-    asks = user.role in FOLLOW_UP_ASKERS and case.status in FOLLOW_UP_STATES
-    is_patient = case.patient_id == user.id
-    left = max(0, settings.FOLLOW_UP_QUESTIONS - len(questions))
+        return {"opinion_allowed": frozenset()}
+    opinion.consultation.case = case  # the policy reads the case's state; no query
+    allowed = policy.allowed(user, opinion)
+    shares = "share_report" in allowed
     return {
-        "follow_ups": questions,
-        "follow_ups_left": left,
+        "opinion_allowed": allowed,
+        "follow_ups": list(opinion.follow_up_questions.all()),
+        "follow_ups_left": follow_ups_left(opinion),
         "follow_up_limit": settings.FOLLOW_UP_QUESTIONS,
-        "follow_up_form": FollowUpForm() if asks and left else None,
-        "is_opinion_author": opinion.consultation.specialist.user_id == user.id,
-        "report_shares": list(opinion.shares.all()) if is_patient else [],
-        "report_share_form": ReportShareForm() if is_patient else None,
+        "follow_up_form": FollowUpForm() if "ask_follow_up" in allowed else None,
+        "report_shares": list(opinion.shares.all()) if shares else [],
+        "report_share_form": ReportShareForm() if shares else None,
     }
 
 
@@ -252,13 +254,13 @@ def opinion_context(opinion, user, case) -> dict:
 def share_report(request, consultation_id):
     """The patient sends the physician report to a doctor (with consent, for some days)."""
     consultation, opinion = access_signed_opinion(request.user, consultation_id,
-                                                  check=sharing.may_share_report)
+                                                  check=on_consultation("share_report"))
     form = ReportShareForm(request.POST)
     if form.is_valid():
         try:
             sharing.do_share_report(opinion, form.cleaned_data["email"],
                                     form.cleaned_data["days"], form.cleaned_data["consent"],
-                                    acting_user=request.user)
+                                    acting_user=request.user, key=key_of(request))
         except DomainError as error:
             messages.error(request, _said(error))
         else:
@@ -273,6 +275,7 @@ def revoke_report_share(request, consultation_id, share_id):
     """Confirm, then withdraw a doctor's link: it stops working at once."""
     def own_share(consultation, user):
         patients_own(consultation.case, user)
+        on_consultation("revoke_share")(consultation, user)
         if not ReportShare.objects.filter(opinion__consultation=consultation,
                                           id=share_id).exists():
             raise Http404("No such share")

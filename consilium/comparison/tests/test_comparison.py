@@ -22,7 +22,7 @@ def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
         "review_reasons": [], "reviewed": False, "third_opinion_suggested": False,
         "first_codes": [{"code": "C50.912",
                          "title": "Malignant neoplasm of unspecified site of left female breast"}],
-        "second_codes": [], "earlier_opinions": []}
+        "second_codes": [], "earlier_opinions": [], "allowed_actions": ["third_opinion"]}
     assert "Both recommend surgery; the second opinion modifies it." in body["reasons"]
     assert AuditEntry.objects.filter(action="comparison.view", case_id=case.id).exists()
     # someone the case is not shared with learns nothing, not even that it exists
