@@ -20,6 +20,7 @@ from consilium.cases.actions import add_event
 from consilium.cases.models import EventKind
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.submissions.once import Once
 
 from .models import Appointment, Kind
 from .tasks import send_invitations
@@ -89,16 +90,24 @@ def _clean(data: dict) -> dict:
             "place": place if kind == Kind.IN_PERSON else ""}
 
 
-def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_user
-                            ) -> Appointment:
+def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_user,
+                            key: str = "") -> Appointment:
+    """Make an appointment and send everyone the invitation. ``key``: the request's
+    one-time key (the same key again returns the first appointment, sent once)."""
+    once = Once(acting_user, key, Appointment)
+    if (done := once.done()) is not None:
+        return done
     may_arrange(consultation, acting_user)
     fields = _clean(data)
     if consultation.status not in OPEN_FOR:
         raise Conflict("Appointments can be made once the specialist has accepted the case.")
     with transaction.atomic():
+        if (done := once.earlier()) is not None:
+            return done
         appointment = Appointment.objects.create(
             consultation=consultation, created_by=acting_user,
             room=secrets.token_urlsafe(12), **fields)
+        once.made(appointment)
         add_event(consultation.case, EventKind.APPOINTMENT, acting_user)
         record(acting_user, "appointment.create", appointment,
                case_id=consultation.case_id)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from consilium.consultations.access import access_consultation_by_id
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import key_of
 
 from . import actions
 from .access import access_appointment_by_id
@@ -13,12 +14,12 @@ from .calendar import invitation
 from .forms import AppointmentForm
 
 
-def _submitted(request, form, action, target) -> bool:
+def _submitted(request, form, action, target, **keyed) -> bool:
     """Run ``action`` on a valid POSTed form; put its refusals on the form."""
     if request.method != "POST" or not form.is_valid():
         return False
     try:
-        action(target, form.to_action_data(), acting_user=request.user)
+        action(target, form.to_action_data(), acting_user=request.user, **keyed)
     except InvalidInput as error:
         for field, message in error.errors.items():
             form.add_error_for(field, message)
@@ -43,7 +44,8 @@ def schedule(request, consultation_id):
     consultation = access_consultation_by_id(request.user, consultation_id,
                                              check=actions.may_arrange)
     form = AppointmentForm(request.POST or None)
-    if _submitted(request, form, actions.do_schedule_appointment, consultation):
+    if _submitted(request, form, actions.do_schedule_appointment, consultation,
+                  key=key_of(request)):
         messages.success(request, "The appointment is made; everyone taking part was "
                                   "sent a calendar invitation.")
         return _back(consultation.case_id)

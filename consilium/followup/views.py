@@ -11,6 +11,7 @@ from consilium.audit.trail import record
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors
+from consilium.submissions.once import key_of
 
 from .actions import PLAN_STATES, do_add_task, do_answer_outcome, do_mark_task
 from .calendar import plan_ics
@@ -53,7 +54,8 @@ def add_task(request, case_id):
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
-            do_add_task(case, form.cleaned_data, acting_user=request.user)
+            do_add_task(case, form.cleaned_data, acting_user=request.user,
+                        key=key_of(request))
         except InvalidInput as error:
             add_action_errors(form, error)
         else:

@@ -3,13 +3,19 @@ from django.db import transaction
 from consilium.audit.trail import record
 from consilium.cases.models import Case
 from consilium.errors import InvalidInput, NotAllowed
+from consilium.submissions.once import Once
 
 from .models import JournalNote
 
 NOTE_LIMIT = 10_000
 
 
-def do_add_note(case: Case, text: str, *, acting_user) -> JournalNote:
+def do_add_note(case: Case, text: str, *, acting_user, key: str = "") -> JournalNote:
+    """Add a note to the patient's journal. ``key``: the request's one-time key (the same
+    key again returns the first note)."""
+    once = Once(acting_user, key, JournalNote)
+    if (done := once.done()) is not None:
+        return done
     if case.patient_id != acting_user.id:
         raise NotAllowed("The journal is the patient's own.")
     text = (text or "").strip()
@@ -18,6 +24,9 @@ def do_add_note(case: Case, text: str, *, acting_user) -> JournalNote:
     if len(text) > NOTE_LIMIT:
         raise InvalidInput({"text": f"Keep a note under {NOTE_LIMIT:,} characters."})
     with transaction.atomic():
+        if (done := once.earlier()) is not None:
+            return done
         note = JournalNote.objects.create(case=case, author=acting_user, text=text)
+        once.made(note)
         record(acting_user, "journal_note.create", note, case_id=case.id)
     return note

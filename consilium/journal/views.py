@@ -11,6 +11,7 @@ from django.utils import timezone
 from consilium.audit.trail import record
 from consilium.cases.access import access_case_by_id, patients_own
 from consilium.errors import InvalidInput
+from consilium.submissions.once import key_of
 
 from .actions import do_add_note
 from .forms import NoteForm
@@ -45,7 +46,8 @@ def journal(request, case_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                do_add_note(case, form.cleaned_data["text"], acting_user=request.user)
+                do_add_note(case, form.cleaned_data["text"], acting_user=request.user,
+                            key=key_of(request))
             except InvalidInput as error:
                 form.add_error("text", error.errors["text"])
             else:
