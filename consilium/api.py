@@ -114,6 +114,8 @@ def unauthenticated(request, exc):
 
 
 def _add_routers():
+    # Imported here only to keep these short names (cases, records, …) out of the module: no
+    # router's module imports this one.
     from consilium.accounts.api import router as accounts
     from consilium.cases.api import router as cases
     from consilium.comparison.api import router as comparison

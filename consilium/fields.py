@@ -25,8 +25,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Cast
 
-from consilium.records import crypto
-from consilium.records.crypto import Tampered
+from consilium import crypto
+from consilium.crypto import Tampered
 
 VERSION = "cf1"
 PURPOSE = b"consilium field encryption v1"

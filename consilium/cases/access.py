@@ -34,12 +34,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
     if role == Role.COORDINATOR:
         return Case.objects.all()
     if role == Role.SPECIALIST:
-        from consilium.consultations.models import Consultation
-
-        offered = Consultation.objects.filter(
-            specialist__user=user, status__in=SPECIALIST_VISIBLE
-        )
-        return Case.objects.filter(id__in=offered.values("case_id"))
+        # Through the consultations' relation to the case: cases sit below consultations
+        # (.importlinter). A subquery, not a join, so the rows stay distinct and lockable.
+        offered = Case.objects.filter(consultations__specialist__user=user,
+                                      consultations__status__in=SPECIALIST_VISIBLE)
+        return Case.objects.filter(id__in=offered.values("id"))
     return Case.objects.none()
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from consilium.cases.models import TreatmentCategory
+
 
 class DiagnosisConcordance(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
@@ -170,7 +172,6 @@ def treatment_concordance(first_kind: str, second_kind: str, specialist: str
 
 
 def _kind_label(kind: str) -> str:
-    from consilium.cases.models import TreatmentCategory
     return TreatmentCategory(kind).label.lower() if kind in TreatmentCategory.values else kind
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from consilium.accounts.models import Role
 from consilium.cases.models import Case
 from consilium.fields import EncryptedTextField
 from consilium.records.models import Record
@@ -47,7 +48,6 @@ class Message(models.Model):
 
     @property
     def author_label(self) -> str:
-        from consilium.accounts.models import Role
 
         name = self.author.get_full_name() or self.author.username
         return f"{name} ({Role(self.author_role).label.lower()})"

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from . import crypto
+from consilium import crypto
 
 # Prefix of the temporary encrypted copies; clear_stale_uploads removes forgotten ones.
 SEAL_PREFIX = "seal-"

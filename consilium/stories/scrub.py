@@ -26,6 +26,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from consilium.terminology.models import Icd10Code, NuccTaxonomy
+
 NAME, DATE, PLACE, INSTITUTION, IDENTIFIER, CONTACT, AGE = (
     "name", "date", "place", "institution", "identifier", "contact", "age over 89")
 
@@ -151,7 +153,6 @@ def _vocabulary() -> frozenset[str]:
     global _VOCABULARY
     if _VOCABULARY is not None:
         return _VOCABULARY
-    from consilium.terminology.models import Icd10Code, NuccTaxonomy
 
     words = set(EVERYDAY)
     titles = Icd10Code.objects.values_list("description", flat=True)

@@ -21,6 +21,7 @@ from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
 from consilium.conversations.actions import do_send_message
 from consilium.conversations.models import Message
+from consilium.crypto import Tampered
 from consilium.decisions.actions import do_record_decision, do_save_decision_aid
 from consilium.followup.actions import do_answer_outcome, do_start_plan
 from consilium.followup.models import OutcomeCheck
@@ -29,7 +30,6 @@ from consilium.journal.models import JournalNote
 from consilium.opinions.actions import do_add_addendum, do_ask_follow_up, is_intact
 from consilium.opinions.models import Opinion
 from consilium.records.actions import Upload, do_add_records
-from consilium.records.crypto import Tampered
 from consilium.records.models import ImagingSeries
 from consilium.records.tests.test_dicom import SAMPLES
 from consilium.stories.actions import do_draft_story

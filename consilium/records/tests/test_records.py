@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
-from consilium.records import crypto, storage
+from consilium import crypto
+from consilium.records import storage
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import Record
 

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from consilium import fields
-from consilium.records import crypto
+from consilium import crypto, fields
 from consilium.records.models import Preview, Record
 
 
