@@ -48,7 +48,6 @@ class Message(models.Model):
 
     @property
     def author_label(self) -> str:
-
         name = self.author.get_full_name() or self.author.username
         return f"{name} ({Role(self.author_role).label.lower()})"
 

@@ -16,6 +16,7 @@ from consilium.cases.models import Case, Status
 from consilium.decisions.models import DecisionAid
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.models import Opinion
+from consilium.submissions.once import Once
 
 from .models import Followed, FollowUpTask, OutcomeCheck, Owner, Source, TaskKind
 
@@ -76,7 +77,12 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def do_add_task(case: Case, data: dict, *, acting_user) -> FollowUpTask:
+def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> FollowUpTask:
+    """Add a task to the plan. ``key``: the request's one-time key (the same key again
+    returns the first task)."""
+    once = Once(acting_user, key, FollowUpTask)
+    if (done := once.done()) is not None:
+        return done
     _may_plan(case, acting_user)
     errors = {}
     title = (data.get("title") or "").strip()
@@ -99,9 +105,12 @@ def do_add_task(case: Case, data: dict, *, acting_user) -> FollowUpTask:
         if Case.objects.select_for_update().get(id=case.id).status not in PLAN_STATES:
             raise Conflict("The plan can be changed once the decision is made, and until the "
                            "case is closed.")
+        if (done := once.earlier()) is not None:
+            return done
         task = FollowUpTask.objects.create(case=case, title=title, kind=data["kind"],
                                            owner=data["owner"], due_date=due,
                                            created_by=acting_user)
+        once.made(task)
         record(acting_user, "follow_up_task.create", task, case_id=case.id)
     return task
 
