@@ -11,8 +11,16 @@ payload, the OpenAPI spec shows each choice as an enum and each limit as a maxim
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, Self
 
+from django.db.models import TextChoices
 from ninja import Schema
-from pydantic import BeforeValidator, Field, StringConstraints, ValidationError, WrapValidator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WrapValidator,
+    create_model,
+)
 from pydantic_core import PydanticCustomError
 
 from consilium.errors import InvalidInput
@@ -63,6 +71,12 @@ def Text(limit: int) -> Any:  # noqa: N802 (a type, read like one)
     return Annotated[str, StringConstraints(strip_whitespace=True, max_length=limit), blank_as("")]
 
 
+def Choice(choices: type[TextChoices]) -> Any:  # noqa: N802 (a type, read like one)
+    """One of a model's choices (an enum in the spec), or none: "" and null read as None."""
+    return Annotated[choices | None, blank_as(None),
+                     says("Choose one of: " + ", ".join(choices.values))]
+
+
 def _as_object_id(value):
     number = object_id(value)
     if number is None:
@@ -109,3 +123,14 @@ class InputSchema(Schema):
     def given(self) -> dict:
         """The fields the client sent (a change names only what changes)."""
         return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+def every_field_optional(schema: type[InputSchema], name: str, doc: str) -> type[InputSchema]:
+    """``schema`` for a change: each field may be left out (and keeps its value), and what is
+    sent is checked by the same rules (``given()`` says what was sent)."""
+    fields = {
+        field: (Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation,
+                Field(None, description=info.description))
+        for field, info in schema.model_fields.items()
+    }
+    return create_model(name, __base__=InputSchema, __doc__=doc, **fields)

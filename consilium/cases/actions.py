@@ -1,7 +1,6 @@
 """Every change to a case goes through these functions: one transaction, an event, an audit row."""
 
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,8 +14,6 @@ from consilium.accounts.models import Role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
-from consilium.forms import object_id
-from consilium.terminology.models import Icd10Code
 
 from .models import (
     EDITABLE_STATES,
@@ -28,130 +25,17 @@ from .models import (
     Share,
     ShareRole,
     Status,
-    TreatmentCategory,
 )
+from .schemas import CaseIn, CasePatch
 from .tasks import queue_invitation
 
-# ICD-10-CM: a letter (not U), two characters, then optionally a dot and up to four more.
-ICD10CM_CODE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
-MAX_QUESTIONS = 20
 
-FIRST_OPINION_TEXT_FIELDS = {
-    "diagnosis_text": 300,
-    "treatment_description": 5000,
-    "diagnosing_physician": 200,
-    "institution": 200,
-    "hospital_system": 200,
-    "symptoms": 5000,
-    "concerns": 5000,
-    "goals": 5000,
-}
-
-
-def clean_icd10_codes(codes, field: str, errors: dict[str, str]) -> list[str]:
-    """Normalise ICD-10-CM codes; put a message naming each malformed or unknown one in
-    ``errors``."""
-    if codes is None:
-        return []
-    if isinstance(codes, str):
-        codes = [part for part in re.split(r"[\s,;]+", codes) if part]
-    cleaned, bad = [], []
-    for code in codes:
-        code = str(code).strip().upper()
-        if ICD10CM_CODE.match(code):
-            if code not in cleaned:
-                cleaned.append(code)
-        else:
-            bad.append(code)
-    known = set(
-        Icd10Code.objects.filter(code__in=cleaned).exclude(kind__in=["chapter", "block"])
-        .values_list("code", flat=True)
-    )
-    bad += [code for code in cleaned if code not in known]
-    if bad:
-        errors[field] = "Not an ICD-10-CM code: " + ", ".join(bad[:5])
-    return [code for code in cleaned if code in known]
-
-
-def _clean_first_opinion(data: dict, *, partial: bool) -> dict:
-    """Check the first-opinion fields; raise InvalidInput naming every bad field."""
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    for field, limit in FIRST_OPINION_TEXT_FIELDS.items():
-        if field in data:
-            value = (data[field] or "").strip()
-            if len(value) > limit:
-                errors[field] = f"Keep this under {limit} characters."
-            cleaned[field] = value
-    if not partial or "diagnosis_text" in data:
-        if not cleaned.get("diagnosis_text"):
-            errors["diagnosis_text"] = "Say what the first doctor diagnosed, in your own words."
-    if not partial or "treatment_category" in data:
-        category = data.get("treatment_category") or ""
-        if category not in TreatmentCategory.values:
-            errors["treatment_category"] = "Choose the kind of treatment that was proposed."
-        cleaned["treatment_category"] = category
-    if "diagnosis_codes" in data:
-        cleaned["diagnosis_codes"] = clean_icd10_codes(
-            data["diagnosis_codes"], "diagnosis_codes", errors
-        )
-    if "first_opinion_date" in data:
-        when = data["first_opinion_date"]
-        if isinstance(when, str):
-            try:
-                when = date.fromisoformat(when) if when else None
-            except ValueError:
-                errors["first_opinion_date"] = "Give the date as YYYY-MM-DD."
-        if isinstance(when, date) and when > timezone.localdate():
-            errors["first_opinion_date"] = "The first opinion cannot be in the future."
-        cleaned["first_opinion_date"] = when if isinstance(when, date) else None
-    if "questions" in data:
-        questions = [q.strip() for q in (data["questions"] or []) if q and q.strip()]
-        if len(questions) > MAX_QUESTIONS:
-            errors["questions"] = f"Ask at most {MAX_QUESTIONS} questions."
-        elif any(len(q) > 2000 for q in questions):
-            errors["questions"] = "Keep each question under 2000 characters."
-        cleaned["questions"] = questions
-    _clean_matching_inputs(data, cleaned, errors)
-    if errors:
-        raise InvalidInput(errors)
-    return cleaned
-
-
-def _clean_matching_inputs(data: dict, cleaned: dict, errors: dict[str, str]) -> None:
-    """Where the patient is, how far they would travel, their language and their plan."""
-    from consilium.directory import geo
-    from consilium.triage.models import InsurancePlan
-
-    if "patient_location" in data:
-        place = (data["patient_location"] or "").strip()
-        try:
-            if place:
-                geo.parse_place(place)
-        except geo.UnknownPlace:
-            errors["patient_location"] = "Give a US ZIP code, or latitude,longitude."
-        cleaned["patient_location"] = place
-    if "travel_km" in data:
-        try:
-            given = data["travel_km"]
-            cleaned["travel_km"] = 150 if given in (None, "") else int(given)
-            if not 1 <= cleaned["travel_km"] <= 5000:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors["travel_km"] = "Give a distance between 1 and 5000 km."
-    if "patient_language" in data:
-        language = (data["patient_language"] or "").strip().lower()
-        if language and not re.fullmatch(r"[a-z]{2,3}", language):
-            errors["patient_language"] = "Give a two-letter language code, such as en or es."
-        cleaned["patient_language"] = language
-    if "insurance_plan_id" in data:
-        plan_id = data["insurance_plan_id"]
-        if plan_id in (None, ""):
-            cleaned["insurance_plan_id"] = None
-        elif not InsurancePlan.objects.filter(id=object_id(plan_id) or 0).exists():
-            errors["insurance_plan_id"] = "Choose one of the listed plans."
-        else:
-            cleaned["insurance_plan_id"] = object_id(plan_id)
+def _clean_first_opinion(data: "dict | CaseIn | CasePatch", *, partial: bool) -> dict:
+    """The first-opinion fields by the rules of cases/schemas.py, or InvalidInput naming every
+    bad one: all of them for a new case, those sent for a change."""
+    if partial:
+        return CasePatch.read(data).given()
+    return dict(CaseIn.read(data))
 
 
 def add_event(case: Case, kind: str, user, *, from_status="", to_status="", note="") -> Event:

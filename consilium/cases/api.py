@@ -11,6 +11,7 @@ from consilium.consultations.api import ConsultationOut, consultation_out
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
 from .models import Question
+from .schemas import CaseIn, CasePatch
 
 router = Router(tags=["cases"])
 
@@ -54,44 +55,6 @@ class CasePage(Schema):
     items: list[CaseOut]
 
 
-class CaseIn(Schema):
-    diagnosis_text: str
-    treatment_category: str
-    diagnosis_codes: list[str] = []
-    treatment_description: str = ""
-    diagnosing_physician: str = ""
-    institution: str = ""
-    hospital_system: str = ""
-    first_opinion_date: date | None = None
-    symptoms: str = ""
-    concerns: str = ""
-    goals: str = ""
-    patient_location: str = ""
-    travel_km: int = 150
-    patient_language: str = "en"
-    insurance_plan_id: int | None = None
-    questions: list[str] = []
-
-
-class CasePatch(Schema):
-    diagnosis_text: str | None = None
-    treatment_category: str | None = None
-    diagnosis_codes: list[str] | None = None
-    treatment_description: str | None = None
-    diagnosing_physician: str | None = None
-    institution: str | None = None
-    hospital_system: str | None = None
-    first_opinion_date: date | None = None
-    symptoms: str | None = None
-    concerns: str | None = None
-    goals: str | None = None
-    patient_location: str | None = None
-    travel_km: int | None = None
-    patient_language: str | None = None
-    insurance_plan_id: int | None = None
-    questions: list[str] | None = None
-
-
 class EventOut(Schema):
     id: int
     kind: str
@@ -125,7 +88,7 @@ def list_cases(request, page: Query[PageIn], status: str = ""):
 @router.post("", response={201: CaseOut, **errors(400, 422)})
 def create_case(request, payload: CaseIn):
     """Start a case (patients) as a draft."""
-    case = actions.do_create_case(payload.dict(), acting_user=request.user)
+    case = actions.do_create_case(payload, acting_user=request.user)
     return Status(201, case)
 
 
@@ -138,7 +101,7 @@ def get_case(request, case_id: UUID):
 def update_case(request, case_id: UUID, payload: CasePatch):
     """Change the first opinion while the case is a draft or just submitted."""
     case = access_case_by_id(request.user, case_id)
-    return actions.do_update_case(case, payload.dict(exclude_unset=True), acting_user=request.user)
+    return actions.do_update_case(case, payload, acting_user=request.user)
 
 
 @router.post("/{uuid:case_id}/submit", response={200: CaseOut, **errors(404, 409, 422)})

@@ -1,5 +1,7 @@
 from django import forms
 
+from consilium.forms import SchemaChoiceField
+
 from .models import Case, ShareRole, TreatmentCategory
 
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -8,8 +10,8 @@ SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 class CaseForm(forms.Form):
     """The first opinion, as the patient tells it.
 
-    Fields are optional here on purpose: the action checks them, so the page and the API give
-    the same messages.
+    The fields only show the questions: the values are checked by the action against
+    schemas.CaseIn, so the page and the API give the same messages.
     """
 
     diagnosis_text = forms.CharField(
@@ -20,7 +22,7 @@ class CaseForm(forms.Form):
         label="Diagnosis codes (optional)", required=False,
         help_text="ICD-10-CM codes from your records, separated by commas, e.g. C50.912.",
     )
-    treatment_category = forms.ChoiceField(
+    treatment_category = SchemaChoiceField(
         label="What treatment was proposed?", required=False,
         choices=[("", "Choose…")] + list(TreatmentCategory.choices),
     )
@@ -28,14 +30,13 @@ class CaseForm(forms.Form):
         label="Details of the proposed treatment", required=False, widget=SHORT_TEXT,
     )
     diagnosing_physician = forms.CharField(label="Doctor who gave the first opinion",
-                                           required=False, max_length=200)
-    institution = forms.CharField(label="Their hospital or practice", required=False,
-                                  max_length=200)
+                                           required=False)
+    institution = forms.CharField(label="Their hospital or practice", required=False)
     hospital_system = forms.CharField(
-        label="Hospital system", required=False, max_length=200,
+        label="Hospital system", required=False,
         help_text="The second opinion will come from a different system.",
     )
-    first_opinion_date = forms.DateField(
+    first_opinion_date = forms.CharField(
         label="Date of the first opinion", required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -48,21 +49,21 @@ class CaseForm(forms.Form):
         help_text="One question per line. The specialist answers each one.",
     )
     patient_location = forms.CharField(
-        label="Your ZIP code (optional)", required=False, max_length=40,
+        label="Your ZIP code (optional)", required=False,
         help_text="To find specialists you could visit. Video visits work from anywhere.",
     )
-    travel_km = forms.IntegerField(
+    travel_km = forms.CharField(
         label="How far would you travel to see a specialist (km)?", required=False,
-        initial=150, min_value=1, max_value=5000,
+        initial=150, widget=forms.NumberInput(attrs={"min": 1, "max": 5000}),
     )
-    patient_language = forms.ChoiceField(
+    patient_language = SchemaChoiceField(
         label="Language you prefer to be seen in", required=False, initial="en",
         choices=[("en", "English"), ("es", "Spanish"), ("zh", "Chinese"),
                  ("vi", "Vietnamese"), ("ar", "Arabic"), ("fr", "French"), ("de", "German"),
                  ("ko", "Korean"), ("ru", "Russian"), ("pt", "Portuguese"), ("ja", "Japanese"),
                  ("it", "Italian"), ("pl", "Polish"), ("hi", "Hindi")],
     )
-    insurance_plan_id = forms.ChoiceField(label="Your insurance plan (optional)",
+    insurance_plan_id = SchemaChoiceField(label="Your insurance plan (optional)",
                                           required=False)
 
     def __init__(self, *args, **kwargs):

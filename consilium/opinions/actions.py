@@ -18,13 +18,14 @@ from django.utils import timezone
 from consilium.accounts.notify import notify_users
 from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
-from consilium.cases.actions import add_event, clean_icd10_codes, move_case
+from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
 from consilium.comparison.actions import do_record_comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 from consilium.submissions.once import Once
+from consilium.terminology.schemas import read_codes
 
 from .models import (
     Addendum,
@@ -76,8 +77,8 @@ def _clean(data: dict, question_ids: set[int]) -> tuple[dict, list | None, dict]
                 errors[field] = "Choose one of: " + ", ".join(values.values)
             cleaned[field] = value
     if "diagnosis_codes" in data:
-        cleaned["diagnosis_codes"] = clean_icd10_codes(data["diagnosis_codes"],
-                                                       "diagnosis_codes", errors)
+        cleaned["diagnosis_codes"] = read_codes(data["diagnosis_codes"], "diagnosis_codes",
+                                                errors)
     options = None
     if data.get("options") is not None:
         options = [_clean_option(o, n, errors) for n, o in enumerate(data["options"], 1)]

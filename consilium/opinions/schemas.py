@@ -5,6 +5,10 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from consilium.cases.models import TreatmentCategory
+from consilium.schemas import Choice
+
+from .models import Confidence, DiagnosisAgreement, TreatmentAgreement
 from .policy import opinion_of, policy
 
 
@@ -32,11 +36,11 @@ class OptionOut(OptionIn):
 
 class OpinionIn(Schema):
     version: int = Field(..., ge=0, description="The version this edit is based on; 0 if new.")
-    diagnosis_agreement: str | None = None
+    diagnosis_agreement: Choice(DiagnosisAgreement) = None
     diagnosis_codes: list[str] | None = None
     diagnosis_comment: str | None = None
-    treatment_agreement: str | None = None
-    treatment_category: str | None = None
+    treatment_agreement: Choice(TreatmentAgreement) = None
+    treatment_category: Choice(TreatmentCategory) = None
     treatment_description: str | None = None
     options: list[OptionIn] | None = None
     further_tests: str | None = None
@@ -44,7 +48,7 @@ class OpinionIn(Schema):
     answers: list[AnswerIn] | None = None
     follow_up: str | None = None
     trials: str | None = None
-    confidence: str | None = None
+    confidence: Choice(Confidence) = None
     plain_summary: str | None = None
 
 

@@ -48,3 +48,77 @@ def test_hostile_assessment_answers_are_refused(client, body, field):
 def test_unknown_assessment_fields_are_ignored(client):
     answer = client.post("/api/v1/triage", {"colour": "blue"}, content_type="application/json")
     assert answer.status_code == 200
+
+
+GOOD_CASE = {"diagnosis_text": "Breast cancer", "treatment_category": "surgery"}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("diagnosis_text", "   ", "Say what the first doctor diagnosed, in your own words."),
+    ("treatment_category", "magic", "Choose the kind of treatment that was proposed."),
+    ("diagnosis_codes", "C50.912, banana", "Not an ICD-10-CM code: BANANA"),
+    ("first_opinion_date", "2024-13-45", "Give the date as YYYY-MM-DD."),
+    ("first_opinion_date", "2999-01-01", "The first opinion cannot be in the future."),
+    ("institution", "x" * 201, "Keep this under 200 characters."),
+    ("travel_km", "0", "Give a distance between 1 and 5000 km."),
+    ("travel_km", "far", "Give a distance between 1 and 5000 km."),
+    ("patient_language", "english", "Give a two-letter language code, such as en or es."),
+    ("patient_location", "Atlantis", "Give a US ZIP code, or latitude,longitude."),
+    ("insurance_plan_id", "999", "Choose one of the listed plans."),
+])
+def test_a_new_case_refuses_alike_on_the_page_and_the_api(client, login, api, users, field,
+                                                          value, message):
+    from consilium.cases.models import Case
+
+    login(users["patient"])
+    page = client.post("/cases/new/", {**GOOD_CASE, field: value})
+    assert page.status_code == 422 and on_page(message, page)
+    sent = value.split(", ") if field == "diagnosis_codes" else value
+    answer = api(users["patient"], "POST", "/cases", {**GOOD_CASE, field: sent})
+    assert answer.status_code == 422 and answer.json()["errors"] == {field: message}
+    assert not Case.objects.exists()
+
+
+def test_a_change_to_the_first_opinion_refuses_alike_and_changes_nothing(client, login, api,
+                                                                        users, journey):
+    case, _ = journey("draft")
+    login(users["patient"])
+    page = client.post(f"/cases/{case.id}/edit/", {**GOOD_CASE, "treatment_category": "magic",
+                                                   "questions": "\n".join(["Why?"] * 21)})
+    assert page.status_code == 422
+    answer = api(users["patient"], "PATCH", f"/cases/{case.id}",
+                 {"treatment_category": "magic", "questions": ["Why?"] * 21})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {
+        "treatment_category": "Choose the kind of treatment that was proposed.",
+        "questions": "Ask at most 20 questions."}
+    for message in answer.json()["errors"].values():
+        assert on_page(message, page)
+    before = (case.treatment_category, list(case.questions.values_list("text", flat=True)))
+    case.refresh_from_db()
+    assert (case.treatment_category,
+            list(case.questions.values_list("text", flat=True))) == before
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**GOOD_CASE, "diagnosis_text": ["nested", {"junk": 1}]}, "diagnosis_text"),
+    ({**GOOD_CASE, "symptoms": "x" * 1_000_000}, "symptoms"),
+    ({**GOOD_CASE, "questions": [{"text": "?"}]}, "questions.0"),
+    ({**GOOD_CASE, "travel_km": True}, None),  # a boolean is read as 1, as pydantic reads it
+    ({**GOOD_CASE, "insurance_plan_id": "²"}, "insurance_plan_id"),
+    ({**GOOD_CASE, "first_opinion_date": {"year": 2020}}, "first_opinion_date"),
+])
+def test_hostile_case_input_is_refused(api, users, body, field):
+    from consilium.cases.models import Case
+
+    answer = api(users["patient"], "POST", "/cases", body)
+    if field is None:
+        assert answer.status_code == 201
+        return
+    assert answer.status_code == 422 and field in answer.json()["errors"]
+    assert not Case.objects.exists()
+
+
+def test_unknown_case_fields_are_ignored(api, users):
+    answer = api(users["patient"], "POST", "/cases", {**GOOD_CASE, "status": "closed"})
+    assert answer.status_code == 201 and answer.json()["status"] == "draft"
