@@ -152,23 +152,35 @@ def do_save_opinion(consultation: Consultation, data: dict, *, acting_user,
     return opinion
 
 
+# What signing needs written, by field; and what it needs more where the specialist differs.
+NEEDED = {
+    "diagnosis_agreement": "Say whether you agree with the diagnosis.",
+    "treatment_agreement": "Say whether you agree with the proposed treatment.",
+}
+NEEDED_WHEN_DIFFERENT = (
+    ("diagnosis_agreement", (DiagnosisAgreement.REFINE, DiagnosisAgreement.DISAGREE), {
+        "diagnosis_comment": "Explain how your diagnosis differs.",
+        "diagnosis_codes": "Give the ICD-10-CM code of your diagnosis.",
+    }),
+    ("treatment_agreement", (TreatmentAgreement.MODIFY, TreatmentAgreement.ALTERNATIVE), {
+        "treatment_description": "Describe the treatment you recommend.",
+        "treatment_category": "Say what kind of treatment you recommend.",
+    }),
+)
+
+
+def _missing_assessment(opinion: Opinion) -> dict[str, str]:
+    """The specialist's view of the diagnosis and the treatment, and why where they differ."""
+    needed = dict(NEEDED)
+    for field, differing, more in NEEDED_WHEN_DIFFERENT:
+        if getattr(opinion, field) in differing:
+            needed.update(more)
+    return {field: message for field, message in needed.items() if not getattr(opinion, field)}
+
+
 def missing_for_signing(opinion: Opinion, question_ids: list[int]) -> dict[str, str]:
     """What must still be written before the opinion can be signed, by field."""
-    errors = {}
-    if not opinion.diagnosis_agreement:
-        errors["diagnosis_agreement"] = "Say whether you agree with the diagnosis."
-    if opinion.diagnosis_agreement in (DiagnosisAgreement.REFINE, DiagnosisAgreement.DISAGREE):
-        if not opinion.diagnosis_comment:
-            errors["diagnosis_comment"] = "Explain how your diagnosis differs."
-        if not opinion.diagnosis_codes:
-            errors["diagnosis_codes"] = "Give the ICD-10-CM code of your diagnosis."
-    if not opinion.treatment_agreement:
-        errors["treatment_agreement"] = "Say whether you agree with the proposed treatment."
-    if opinion.treatment_agreement in (TreatmentAgreement.MODIFY, TreatmentAgreement.ALTERNATIVE):
-        if not opinion.treatment_description:
-            errors["treatment_description"] = "Describe the treatment you recommend."
-        if not opinion.treatment_category:
-            errors["treatment_category"] = "Say what kind of treatment you recommend."
+    errors = _missing_assessment(opinion)
     options = list(opinion.options.all())
     if not options:
         errors["options"] = ("Describe at least one option, with its benefits, harms and "
