@@ -11,8 +11,10 @@ one cannot land without its access rule.
 """
 
 import base64
+import io
 import json
 import re
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,6 +27,7 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from pypdf import PdfReader
 
 from consilium.accounts.models import ApiToken
 from consilium.api import api as ninja_api
@@ -50,7 +53,10 @@ CASE = {"patient", "caregiver", "physician", "coordinator", "specialist"}
 PATIENT = {"patient"}
 # Words that only the case holds: none may appear in an answer to someone who may not see it.
 SECRETS = ["Quintanilla", "Breast cancer", "Mastectomy", "zebra-journal", "zebra-message",
-           "zebra-story"]
+           "zebra-story", "zebra-staffnote"]
+# The words of a care-team note: never in any answer to the patient's side.
+STAFF_NOTE = "zebra-staffnote"
+PATIENT_SIDE = ["patient", "caregiver", "physician"]
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "dicom-samples"
 CT = SAMPLES / "cornerstonejs-dicomParser" / "CT1_UNC.explicit_little_endian.dcm"
@@ -72,6 +78,8 @@ def world(journey, users, specialists, settings):
     series = ImagingSeries.objects.filter(case=case).first()
     do_add_note(case, "zebra-journal: a note of mine", acting_user=patient)
     do_send_message(case, {"body": "zebra-message for the team"}, acting_user=patient)
+    do_send_message(case, {"body": f"{STAFF_NOTE}: between us", "audience": "staff"},
+                    acting_user=users["coordinator"])
     story, _ = do_draft_story(case, "My story", "zebra-story: it helped to ask.",
                               acting_user=patient)
     appointment = do_schedule_appointment(consultation, {
@@ -174,7 +182,7 @@ PAGES = {
         "opinion_sign", "opinion_follow_up", "opinion_addendum", "opinion_report",
         "upload_create", "upload_part",
     ], CASE),
-    "case_messages": CASE - {"physician"},
+    "case_messages": CASE,
     **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
     **dict.fromkeys(["appointment_new", "appointment_edit", "appointment_cancel"],
                     STAFF_OF_CASE),
@@ -197,7 +205,7 @@ OPERATIONS = {
         "get_consultation", "accept", "decline", "get_opinion", "save_opinion",
         "sign_opinion", "ask_follow_up", "add_addendum",
     ], CASE),
-    "list_messages": CASE - {"physician"},
+    "list_messages": CASE,
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
 }
 # A body that would be accepted from someone allowed, so that a refusal is the access rule's
@@ -326,3 +334,35 @@ def test_no_page_or_operation_leaks_to_someone_it_is_not_for(world, users, speci
         if status not in REFUSED or leaked or changed or writes:
             problems.append(f"API {method} {url} ({name}): {status} {leaked} {changed} {writes}")
     assert problems == [], "\n".join(problems)
+
+def _text(response) -> str:
+    """What an answer says, PDFs and zips opened (their text is compressed)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body.startswith(b"%PDF"):
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return " ".join(archive.read(name).decode("latin-1") for name in archive.namelist())
+    return body.decode("latin-1")
+
+
+@pytest.mark.parametrize("role", PATIENT_SIDE)
+def test_no_page_or_operation_shows_a_care_team_note_to_the_patient_side(
+        world, users, login, token_for, role):
+    """Everything the patient, a caregiver or a shared physician may read (every page, PDF,
+    export and API answer, as GET) leaves the care team's note out."""
+    ids = world["ids"]
+    client = login(users[role], Client())
+    shown = {}
+    for name, route in page_patterns():
+        if role in PAGES.get(name, ()) and name not in PAGE_METHODS:
+            shown[name] = _text(client.get(fill(route, ids)))
+    headers = {"Authorization": f"Bearer {token_for(users[role])}"}
+    for operation_id, method, path in api_operations():
+        name = operation_name(operation_id)
+        if method == "GET" and role in OPERATIONS.get(name, ()):
+            shown[f"API {name}"] = _text(Client().get(fill(path, ids), headers=headers))
+    problems = [name for name, text in shown.items() if STAFF_NOTE in text]
+    assert problems == []
+    assert "zebra-message" in shown["case_messages"] and "zebra-message" in shown[
+        "API list_messages"]  # the walk read the real thing

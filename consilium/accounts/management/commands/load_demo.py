@@ -277,7 +277,8 @@ class Command(BaseCommand):
         return result
 
     def _conversation(self, case, patient, specialist_user, coordinator):
-        """A thread with a question the specialist waits on, still unanswered."""
+        """A thread, a question the specialist waits on (still unanswered), and a care-team
+        note the patient does not see."""
         welcome = do_send_message(case, {"body": "Thank you for taking the case. The records "
                                          "from both hospitals are attached to the case."},
                                   acting_user=coordinator)
@@ -286,6 +287,12 @@ class Command(BaseCommand):
         do_send_message(case, {"body": "Have you had a PSA test since the biopsy? If so, "
                                "please attach the result here.", "blocking": True},
                         acting_user=specialist_user)
+        note = do_send_message(case, {"body": "Care-team note: the outside pathology read "
+                                      "Gleason 3+4; I would like our pathologist to look at "
+                                      "the slides before I write.", "audience": "staff"},
+                               acting_user=specialist_user)
+        do_send_message(case, {"body": "I will ask for the slides today.",
+                               "reply_to": str(note.id)}, acting_user=coordinator)
 
     def _case(self, users, specialists, patient_name, target, fields, questions):
         patient, coordinator = users[patient_name], users["coordinator"]
