@@ -1,0 +1,463 @@
+"""Generated from the policies: the page, the API and the action agree on every action.
+
+For every rule of every domain's policy (``consilium/*/policy.py``), in every state a case and
+its consultation pass through, as each role who can see the object: the page that offers the
+action shows its control (a link to, or a form posting to, the action's address) exactly when
+the policy allows it; an allowed action works from the page and from the API; a refused one is
+refused by the page, the API and the action function alike, with the policy's own status and
+sentence, and changes nothing. A rule without a line in BINDINGS fails the test, so a new
+action cannot land without being walked here.
+
+Each request runs in a savepoint that is rolled back, so every role meets the same state.
+"""
+
+import html
+import importlib
+import io
+import json
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+
+import consilium
+from consilium.cases import actions as case_actions
+from consilium.conftest import PASSWORD
+from consilium.consultations.actions import (
+    do_accept_consultation,
+    do_decline_consultation,
+    do_release_consultation,
+    do_withdraw_consultation,
+)
+from consilium.consultations.models import Consultation
+from consilium.conversations.actions import do_send_message
+from consilium.decisions.actions import do_record_decision, do_save_decision_aid
+from consilium.decisions.policy import decision_of
+from consilium.errors import DomainError
+from consilium.followup.actions import do_start_plan
+from consilium.opinions.policy import opinion_of
+from consilium.policy import Policy
+from consilium.records.actions import Upload, do_add_records, do_set_record_type
+
+# Who can see a case once it is shared: the rest are the access matrix's business (404).
+ROLES = ["patient", "caregiver", "physician", "coordinator", "specialist"]
+
+# Each state, built from the one before through the real actions (None: journey's own).
+STATES: dict[str, tuple[str, Callable | None]] = {
+    "draft": ("draft", None),
+    "submitted": ("submitted", None),
+    "records_complete": ("submitted", lambda w: case_actions.do_mark_records_complete(
+        w.case, acting_user=w.users["coordinator"])),
+    "offered": ("offered", None),
+    "offer_withdrawn": ("offered", lambda w: do_withdraw_consultation(
+        w.consultation, "The specialist is away.", acting_user=w.users["coordinator"])),
+    "declined": ("offered", lambda w: do_decline_consultation(
+        w.consultation, "Not my field.", acting_user=w.users["specialist"])),
+    "accepted": ("accepted", None),
+    "released": ("accepted", lambda w: do_release_consultation(
+        w.consultation, "I am ill.", acting_user=w.users["specialist"])),
+    "in_review": ("in_review", None),
+    "opinion_delivered": ("opinion_delivered", None),
+    "decided": ("opinion_delivered", lambda w: do_record_decision(
+        w.case, "second_opinion", "It fits me.", acting_user=w.users["patient"])),
+    "following_up": ("opinion_delivered", lambda w: (
+        do_record_decision(w.case, "second_opinion", "", acting_user=w.users["patient"]),
+        do_start_plan(w.case, acting_user=w.users["patient"]))),
+    "closed": ("opinion_delivered", lambda w: (
+        do_record_decision(w.case, "first_opinion", "", acting_user=w.users["patient"]),
+        case_actions.do_close_case(w.case, acting_user=w.users["patient"]))),
+    "withdrawn": ("submitted", lambda w: case_actions.do_withdraw_case(
+        w.case, acting_user=w.users["patient"])),
+}
+
+
+@dataclass
+class World:
+    users: dict
+    case: object
+    consultation: Consultation | None
+    ids: dict = field(default_factory=dict)
+
+    def fresh_case(self):
+        self.case.refresh_from_db()
+        return type(self.case).objects.get(id=self.case.id)
+
+    def fresh_consultation(self):
+        if self.consultation is None:
+            return None
+        return Consultation.objects.select_related("case", "specialist").get(
+            id=self.consultation.id)
+
+
+@dataclass
+class Binding:
+    """How one policy action is reached: the object its rule looks at, the page that shows
+    its control, the page request and the API request that perform it, and the action."""
+
+    target: Callable[[World], object]
+    page: tuple[str, str, dict] | None  # (method, address, form fields)
+    api: tuple[str, str, dict | None] | None  # (method, path under /api/v1, JSON body)
+    call: Callable[[object, object], object] | None  # (object, user) -> the action's result
+    shown_on: str | None = "/cases/{case}/"
+    # Who cannot see the object gets 404, not the rule's refusal (the access helpers' answer).
+    hidden_from: Callable[[object, object], bool] = lambda obj, user: False
+
+
+def unsigned_to_others(opinion, user) -> bool:
+    """A draft is its author's alone; a signed opinion is read by whoever sees the case."""
+    return not opinion.is_signed and opinion.consultation.specialist.user_id != user.id
+
+
+def unsigned(opinion, user) -> bool:
+    """The signed opinion's pages (follow-ups, addenda, reports, shares) exist once signed."""
+    return not opinion.is_signed
+
+
+def case(w):
+    return w.fresh_case()
+
+
+def consultation(w):
+    return w.fresh_consultation()
+
+
+def opinion(w):
+    found = w.fresh_consultation()
+    return None if found is None else opinion_of(found)
+
+
+def undecided(w):
+    """The case, while it has no decision (the same address then changes it)."""
+    found = w.fresh_case()
+    return None if decision_of(found) is not None else found
+
+
+def decided(w):
+    found = w.fresh_case()
+    return found if decision_of(found) is not None else None
+
+
+REASON = {"reason": "A plain reason."}
+NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
+NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
+
+BINDINGS: dict[tuple[str, str], Binding | str] = {
+    ("case", "edit"): Binding(
+        case, ("GET", "/cases/{case}/edit/", {}), ("PATCH", "/cases/{case}", {"goals": "Live."}),
+        lambda c, u: case_actions.do_update_case(c, {"goals": "Live."}, acting_user=u)),
+    ("case", "submit"): Binding(
+        case, ("POST", "/cases/{case}/submit/", {}), ("POST", "/cases/{case}/submit", None),
+        lambda c, u: case_actions.do_submit_case(c, acting_user=u)),
+    ("case", "withdraw"): Binding(
+        case, ("POST", "/cases/{case}/withdraw/", {}), ("POST", "/cases/{case}/withdraw", None),
+        lambda c, u: case_actions.do_withdraw_case(c, acting_user=u)),
+    ("case", "mark_records"): Binding(
+        case, ("POST", "/cases/{case}/records-complete/", {}),
+        ("POST", "/cases/{case}/records-complete", None),
+        lambda c, u: case_actions.do_mark_records_complete(c, acting_user=u)),
+    ("case", "offer"): Binding(
+        case, ("POST", "/cases/{case}/offer/", {"specialist_id": "{specialist2}"}),
+        ("POST", "/cases/{case}/consultations", {"specialist_id": "{specialist2}"}),
+        None),
+    ("case", "follow_up"): Binding(
+        case, ("POST", "/cases/{case}/follow-up/", {}), None,
+        lambda c, u: do_start_plan(c, acting_user=u)),
+    ("case", "close"): Binding(
+        case, ("POST", "/cases/{case}/close/", {}), ("POST", "/cases/{case}/close", None),
+        lambda c, u: case_actions.do_close_case(c, acting_user=u)),
+    ("case", "share"): Binding(
+        case, ("POST", "/cases/{case}/share/", {"grantee": "caregiver2", "role": "caregiver"}),
+        None,
+        lambda c, u: case_actions.do_share_case(c, "caregiver2", acting_user=u)),
+    ("case", "invite"): "the share form invites when the address has no account: "
+                        "covered by cases/tests (an email is sent)",
+    ("case", "unshare"): Binding(
+        case, ("POST", "/cases/{case}/share/{share}/revoke/", {}), None,
+        lambda c, u: case_actions.do_revoke_share(c, c.shares.first().id, acting_user=u)),
+    ("case", "journal"): Binding(case, ("GET", "/cases/{case}/journal/", {}), None, None),
+    ("case", "story"): Binding(case, ("GET", "/cases/{case}/story/", {}), None, None,
+                               shown_on="/cases/{case}/journal/"),
+    ("consultation", "accept"): Binding(
+        consultation, ("POST", "/consultations/{consultation}/accept/", {}),
+        ("POST", "/consultations/{consultation}/accept", None),
+        lambda c, u: do_accept_consultation(c, acting_user=u)),
+    ("consultation", "decline"): Binding(
+        consultation, ("POST", "/consultations/{consultation}/decline/", REASON),
+        ("POST", "/consultations/{consultation}/decline", REASON),
+        lambda c, u: do_decline_consultation(c, "A plain reason.", acting_user=u)),
+    ("consultation", "withdraw"): Binding(
+        consultation, ("POST", "/consultations/{consultation}/withdraw/", REASON),
+        ("POST", "/consultations/{consultation}/withdraw", REASON),
+        lambda c, u: do_withdraw_consultation(c, "A plain reason.", acting_user=u)),
+    ("consultation", "release"): Binding(
+        consultation, ("POST", "/consultations/{consultation}/release/", REASON),
+        ("POST", "/consultations/{consultation}/release", REASON),
+        lambda c, u: do_release_consultation(c, "A plain reason.", acting_user=u)),
+    ("consultation", "reassign"): "the offer again, from the consultation's end: its page "
+                                  "is the case's offer, walked as (case, offer)",
+    ("record", "add"): Binding(
+        case, ("POST", "/cases/{case}/records/upload/", {"files": NOTE_FILE}),
+        ("POST", "/cases/{case}/records", {"files": NOTE_FILE}),
+        lambda c, u: do_add_records(c, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
+                                    acting_user=u)),
+    ("record", "retype"): Binding(
+        case, ("POST", "/cases/{case}/records/{record}/type/", {"record_type": "lab_results"}),
+        None,
+        lambda c, u: do_set_record_type(c.records.first(), "lab_results", acting_user=u),
+        shown_on="/cases/{case}/records/"),
+    ("record", "request_release"): Binding(
+        case, ("GET", "/cases/{case}/release-request/", {}), None, None),
+    ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),
+    ("message", "post"): Binding(
+        case, ("POST", "/cases/{case}/messages/", {"body": "Hello.", "audience": "case"}),
+        ("POST", "/cases/{case}/messages", {"body": "Hello."}),
+        lambda c, u: do_send_message(c, {"body": "Hello."}, acting_user=u),
+        shown_on=None),  # the form posts to its own page
+    # The care-team note and the waited-for question are choices on the one message form.
+    ("message", "read_staff_notes"): Binding(case, None, None, None, shown_on=None),
+    ("message", "post_staff_note"): Binding(
+        case, ("POST", "/cases/{case}/messages/", {"body": "Note.", "audience": "staff"}),
+        ("POST", "/cases/{case}/messages", {"body": "Note.", "audience": "staff"}),
+        lambda c, u: do_send_message(c, {"body": "Note.", "audience": "staff"}, acting_user=u),
+        shown_on=None),
+    ("message", "ask_blocking"): Binding(
+        case, ("POST", "/cases/{case}/messages/", {"body": "Which?", "blocking": "on"}),
+        ("POST", "/cases/{case}/messages", {"body": "Which?", "blocking": True}),
+        lambda c, u: do_send_message(c, {"body": "Which?", "blocking": True}, acting_user=u),
+        shown_on=None),
+    ("message", "answer"): "needs the specialist's open question: conversations/tests walk it",
+    ("opinion", "edit"): Binding(
+        opinion, ("GET", "/consultations/{consultation}/opinion/", {}), None, None,
+        hidden_from=unsigned_to_others),
+    ("opinion", "sign"): Binding(
+        opinion, ("POST", "/consultations/{consultation}/opinion/sign/",
+                  {"confirm": "on", "password": PASSWORD}),
+        ("POST", "/consultations/{consultation}/opinion/sign", {"password": PASSWORD}), None,
+        shown_on=None, hidden_from=unsigned_to_others),  # the editor's "Sign" saves first
+    ("opinion", "add_addendum"): Binding(
+        opinion, ("POST", "/consultations/{consultation}/opinion/addenda/",
+                  {"body": "One more thing.", "password": PASSWORD}),
+        ("POST", "/consultations/{consultation}/opinion/addenda",
+         {"body": "One more thing.", "password": PASSWORD}), None, hidden_from=unsigned),
+    ("opinion", "answer_follow_up"): "needs a follow-up question: opinions/tests walk it",
+    ("opinion", "ask_follow_up"): Binding(
+        opinion, ("POST", "/consultations/{consultation}/opinion/follow-ups/",
+                  {"text": "And then?"}),
+        ("POST", "/consultations/{consultation}/opinion/follow-ups", {"text": "And then?"}),
+        None, hidden_from=unsigned),
+    ("opinion", "share_report"): Binding(
+        opinion, ("POST", "/consultations/{consultation}/opinion/shares/",
+                  {"email": "doctor@example.org", "days": "7", "consent": "on"}), None, None,
+        hidden_from=unsigned),
+    ("opinion", "revoke_share"): "needs a shared report: opinions/tests walk it",
+    ("opinion", "read_report"): Binding(
+        opinion, ("GET", "/consultations/{consultation}/opinion/patient.pdf", {}), None, None,
+        hidden_from=unsigned),
+    ("decision", "decide"): Binding(
+        undecided, ("POST", "/cases/{case}/decision/",
+                    {"choice": "first_opinion", "explanation": "", "confirmed": "1"}),
+        ("POST", "/cases/{case}/decision", {"choice": "first_opinion", "explanation": ""}),
+        lambda c, u: do_record_decision(c, "first_opinion", "", acting_user=u)),
+    ("decision", "change_decision"): Binding(
+        decided, ("POST", "/cases/{case}/decision/",
+                  {"choice": "other_plan", "explanation": "", "confirmed": "1"}),
+        ("POST", "/cases/{case}/decision", {"choice": "other_plan", "explanation": ""}),
+        lambda c, u: do_record_decision(c, "other_plan", "", acting_user=u)),
+    ("decision", "save_aid"): Binding(
+        case, None, None, lambda c, u: do_save_decision_aid(c, {}, acting_user=u),
+        shown_on=None),
+    ("comparison", "review"): Binding(
+        case, ("POST", "/cases/{case}/comparison/review/",
+               {"diagnosis": "confirmed", "treatment": "same"}), None, None, shown_on=None),
+    ("comparison", "third_opinion"): Binding(
+        case, ("POST", "/cases/{case}/third-opinion/", {}),
+        ("POST", "/cases/{case}/third-opinion", None), None, shown_on=None),
+}
+
+
+def all_policies() -> list[Policy]:
+    """Every domain's policy, found by importing each app's policy module."""
+    found = []
+    for module in pkgutil.iter_modules(consilium.__path__):
+        try:
+            policy_module = importlib.import_module(f"consilium.{module.name}.policy")
+        except ModuleNotFoundError:
+            continue
+        found += [value for value in vars(policy_module).values() if isinstance(value, Policy)]
+    return found
+
+
+WALKED = {"case", "consultation", "record", "message", "opinion", "decision", "comparison"}
+
+
+def test_every_rule_of_every_policy_has_a_binding():
+    missing = [(policy.domain, action) for policy in all_policies() for action in policy.actions
+               if policy.domain in WALKED and (policy.domain, action) not in BINDINGS]
+    assert missing == []
+
+
+class _Undo(Exception):
+    pass
+
+
+def _in_savepoint(do):
+    try:
+        with transaction.atomic():
+            outcome = do()
+            raise _Undo
+    except _Undo:
+        return outcome
+
+
+@pytest.fixture
+def build(journey, users, specialists, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+    def make(state) -> World:
+        upto, then = STATES[state]
+        the_case, the_consultation = journey(upto)
+        case_actions.do_share_case(the_case, "caregiver", acting_user=users["patient"])
+        case_actions.do_share_case(the_case, "physician", role="physician",
+                                   acting_user=users["patient"])
+        do_add_records(the_case, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
+                       acting_user=users["patient"])
+        world = World(users, the_case, the_consultation)
+        if then is not None:
+            then(world)
+        world.ids = {"case": the_case.id,
+                     "consultation": the_consultation.id if the_consultation else "",
+                     "specialist2": specialists["specialist2"].id,
+                     "share": the_case.shares.first().id,
+                     "record": _a_record(the_case, users["patient"])}
+        return world
+
+    return make
+
+
+def _a_record(the_case, patient):
+    return the_case.records.first().id
+
+
+def _fill(template: str, ids: dict) -> str:
+    return template.format(**ids)
+
+
+def _shown(page_html: str, address: str) -> bool:
+    return f'action="{address}"' in page_html or f'href="{address}"' in page_html
+
+
+def _answered(client_call) -> tuple[int, str]:
+    response = client_call()
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, html.unescape(body.decode(errors="replace"))
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_page_api_and_action_agree(build, state, login, token_for):
+    world = build(state)
+    problems = []
+    for role in ROLES:
+        user = world.users[role]
+        page_client, api_client = login(user, Client()), Client()
+        bearer = {"Authorization": f"Bearer {token_for(user)}"}
+        pages: dict[str, tuple[int, str]] = {}
+        case_page = _fill("/cases/{case}/", world.ids)
+        pages[case_page] = _answered(partial(page_client.get, case_page))
+        if pages[case_page][0] == 404:
+            continue  # this role cannot see the case in this state: the access matrix's part
+        for (domain, action), binding in BINDINGS.items():
+            if isinstance(binding, str):
+                continue
+            obj = binding.target(world)
+            if obj is None:
+                continue
+            policy = next(p for p in all_policies() if p.domain == domain)
+            refusal = policy.refusal(user, obj, action)
+            where = f"{state} · {role} · {domain}.{action}"
+            if binding.shown_on:
+                page = _fill(binding.shown_on, world.ids)
+                if page not in pages:
+                    pages[page] = _answered(partial(page_client.get, page))
+                status, text = pages[page]
+                address = _fill(binding.page[1], world.ids) if binding.page else None
+                if address and _shown(text, address) != (refusal is None):
+                    problems.append(f"{where}: control shown={not refusal}? page disagrees")
+            hidden = refusal is not None and binding.hidden_from(obj, user)
+            problems += _check_page(binding, world, page_client, refusal, where, hidden)
+            problems += _check_api(binding, world, api_client, bearer, refusal, where, hidden)
+            problems += _check_action(binding, obj, user, refusal, where)
+    assert not problems, "\n".join(problems)
+
+
+def _check_page(binding, world, client, refusal, where, hidden) -> list[str]:
+    if binding.page is None:
+        return []
+    method, address, form = binding.page
+    address = _fill(address, world.ids)
+    data = {key: _upload() if value == NOTE_FILE else _fill(str(value), world.ids)
+            for key, value in form.items()}
+    call = (lambda: client.get(address)) if method == "GET" else (
+        lambda: client.post(address, data))
+    status, text = _in_savepoint(lambda: _answered(call))
+    return _compare("page", status, text, refusal, where, hidden)
+
+
+def _upload():
+    return SimpleUploadedFile("note.txt", NOTE, content_type="text/plain")
+
+
+def _check_api(binding, world, client, bearer, refusal, where, hidden) -> list[str]:
+    if binding.api is None:
+        return []
+    method, path, body = binding.api
+    url = "/api/v1" + _fill(path, world.ids)
+    if body and NOTE_FILE in body.values():  # a multipart upload, as the API takes files
+        def upload():
+            return client.post(url, {"files": _upload()}, headers=bearer)
+
+        status, text = _in_savepoint(lambda: _answered(upload))
+        return _compare("API", status, text, refusal, where, hidden)
+    payload = None if body is None else {
+        key: (int(_fill(value, world.ids)) if isinstance(value, str) and value.startswith("{")
+              else value) for key, value in body.items()}
+
+    def call():
+        return client.generic(method, url, "" if payload is None else json.dumps(
+            payload), content_type="application/json", headers=bearer)
+
+    status, text = _in_savepoint(lambda: _answered(call))
+    return _compare("API", status, text, refusal, where, hidden)
+
+
+def _compare(surface, status, text, refusal, where, hidden=False) -> list[str]:
+    if refusal is None:
+        return [] if status < 400 else [f"{where}: allowed, but the {surface} said {status}"]
+    if hidden:
+        return [] if status == 404 else [f"{where}: hidden, but the {surface} said {status}"]
+    if status != refusal.status_code:
+        return [f"{where}: refused ({refusal.status_code}), the {surface} said {status}"]
+    if refusal.message not in text:
+        return [f"{where}: the {surface} did not say {refusal.message!r}"]
+    return []
+
+
+def _check_action(binding, obj, user, refusal, where) -> list[str]:
+    if binding.call is None or refusal is None:
+        return []
+
+    def call():
+        try:
+            binding.call(obj, user)
+        except DomainError as error:
+            return type(error), error.message
+        return None, None
+
+    kind, said = _in_savepoint(call)
+    if (kind, said) != (type(refusal), refusal.message):
+        return [f"{where}: the action said {said!r} ({kind}), the policy {refusal!r}"]
+    return []
