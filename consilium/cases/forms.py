@@ -1,6 +1,7 @@
 from django import forms
 
 from consilium.forms import SchemaChoiceField
+from consilium.triage.models import InsurancePlan
 
 from .models import Case, ShareRole, TreatmentCategory
 
@@ -68,7 +69,6 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from consilium.triage.models import InsurancePlan
 
         self.fields["insurance_plan_id"].choices = [("", "Not listed or none")] + [
             (str(p.id), p.name) for p in InsurancePlan.objects.order_by("name")]

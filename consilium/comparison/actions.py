@@ -84,6 +84,11 @@ def _clock_start(consultation):
     return timezone.localdate(consultation.responded_at) if consultation.responded_at else None
 
 
+def compare_signed_opinion(sender, *, opinion: Opinion, user, **kwargs) -> None:
+    """An opinion was signed (consilium/opinions/signals.py): record its comparison."""
+    do_record_comparison(opinion, acting_user=user)
+
+
 def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: str,
                          note: str, acting_user) -> Comparison:
     """A coordinator settles the concordance that stands (the automatic one, the

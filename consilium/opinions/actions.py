@@ -20,13 +20,13 @@ from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
-from consilium.comparison.actions import do_record_comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 from consilium.submissions.once import Once
 from consilium.terminology.schemas import read_codes
 
+from . import signals
 from .models import (
     Addendum,
     Answer,
@@ -267,7 +267,7 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
         move_case(case, Status.OPINION_DELIVERED, acting_user)
         add_event(case, EventKind.OPINION_SIGNED, acting_user, note=consultation.specialist.name)
         record(acting_user, "opinion.sign", opinion, case_id=case.id)
-        do_record_comparison(opinion, acting_user=acting_user)
+        signals.opinion_signed.send(Opinion, opinion=opinion, user=acting_user)
     notify_users([case.patient_id], "Your second opinion is ready")
     return opinion
 
