@@ -34,6 +34,8 @@ system-deps:
 
 test: $(VENV)/.installed node_modules/.installed system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -45,6 +47,8 @@ test-postgres:
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules var
