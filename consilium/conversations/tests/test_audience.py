@@ -206,7 +206,7 @@ def test_the_care_team_sees_notes_marked(noted, users, client, login, api):
     assert NOTE in page and REPLY in page
     assert "Care team only" in page and "staff-thread" in page
     assert "Care team only — the patient will not see this" in page  # the choice
-    assert "Reply to the care team" in page
+    assert "Reply to the care team" in page and "A care-team note cannot carry files" in page
     listed = api(users["specialist"], "GET", f"/cases/{case.id}/messages").json()
     (thread,) = listed["threads"]
     assert thread["audience"] == "staff" and thread["replies"][0]["audience"] == "staff"
