@@ -152,9 +152,11 @@ def do_check_code(share: ReportShare, code: str) -> None:
         raise InvalidInput({"code": "That code is not right. Check the latest email."})
 
 
-def record_view(share: ReportShare, reader) -> None:
-    """Count and audit one view of the shared report."""
-    ReportShare.objects.filter(pk=share.pk).update(views=F("views") + 1,
-                                                   last_viewed_at=timezone.now())
-    record(reader, "opinion.report_shared_view", share.opinion,
-           case_id=share.opinion.consultation.case_id)
+def do_view_shared_report(share: ReportShare, *, acting_user) -> None:
+    """Count and audit one view of the shared report (``acting_user``: the physician signed
+    in, or the OutsideReader of a code)."""
+    with transaction.atomic():
+        ReportShare.objects.filter(pk=share.pk).update(views=F("views") + 1,
+                                                       last_viewed_at=timezone.now())
+        record(acting_user, "opinion.report_shared_view", share.opinion,
+               case_id=share.opinion.consultation.case_id)

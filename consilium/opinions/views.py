@@ -339,7 +339,7 @@ def shared_report_pdf(request, token):
         return redirect("shared_report", token=token)
     if isinstance(reader, HttpResponse):
         return reader
-    sharing.record_view(share, reader)
+    sharing.do_view_shared_report(share, acting_user=reader)
     return HttpResponse(reports.render_report(share.opinion, "report"),
                         content_type="application/pdf",
                         headers={"Content-Disposition": 'inline; filename="second-opinion-'

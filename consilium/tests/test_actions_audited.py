@@ -246,6 +246,24 @@ def _decline(w):
                                            acting_user=w["specialist"])
 
 
+@action("consultations.actions.do_withdraw_consultation", "consultation.withdraw",
+        "offer_withdrawn")
+def _withdraw_offer(w):
+    from consilium.consultations.actions import do_withdraw_consultation
+    _, consultation = w.journey("offered")
+    return lambda: do_withdraw_consultation(consultation, "Offered to the wrong specialist.",
+                                            acting_user=w["coordinator"])
+
+
+@action("consultations.actions.do_release_consultation", "consultation.release",
+        "status", "released")
+def _release(w):
+    from consilium.consultations.actions import do_release_consultation
+    _, consultation = w.journey("accepted")
+    return lambda: do_release_consultation(consultation, "A conflict of interest.",
+                                           acting_user=w["specialist"])
+
+
 # --- records, journal, messages ---------------------------------------------------------
 
 RECORDS_NO_EVENT = ("records are listed on the case with their own dates and who added "
@@ -332,8 +350,10 @@ def _sign_opinion(w):
 @action("opinions.actions.do_ask_follow_up", "follow_up.create", "follow_up_asked")
 def _ask_follow_up(w):
     from consilium.opinions.actions import do_ask_follow_up
+    from consilium.opinions.models import Opinion
     _, consultation = w.delivered()
-    return lambda: do_ask_follow_up(consultation.opinion, "Does radiation affect my heart?",
+    opinion = Opinion.objects.get(consultation=consultation)  # as the page reads it
+    return lambda: do_ask_follow_up(opinion, "Does radiation affect my heart?",
                                     acting_user=w["patient"])
 
 
@@ -359,6 +379,15 @@ def _revoke_report_share(w):
     from consilium.opinions.sharing import do_revoke_report_share
     share = w.report_share()
     return lambda: do_revoke_report_share(share, acting_user=w["patient"])
+
+
+@action("opinions.sharing.do_view_shared_report", "opinion.report_shared_view",
+        no_event="a read, counted on the share; the case's history shows the link sent and "
+                 "withdrawn")
+def _view_shared_report(w):
+    from consilium.opinions.sharing import OutsideReader, do_view_shared_report
+    share = w.report_share()
+    return lambda: do_view_shared_report(share, acting_user=OutsideReader(share))
 
 
 CODE_NO_EVENT = ("a code is a step of opening a shared link, not of the case; the share's "
