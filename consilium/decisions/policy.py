@@ -14,11 +14,13 @@ policy = Policy("decision")
 
 # While the decision may be changed: after it is recorded, until the case is closed.
 CHANGEABLE_STATES = (Status.DECIDED, Status.FOLLOWING_UP)
+# The states a case has a decision in (recording it moves the case to decided).
+DECIDED_STATES = (Status.DECIDED, Status.FOLLOWING_UP, Status.CLOSED)
 
 
 def decision_of(case: Case):
-    """The case's current decision, or None."""
-    return getattr(case, "decision", None)
+    """The case's current decision, or None; no query before the case can have one."""
+    return getattr(case, "decision", None) if case.status in DECIDED_STATES else None
 
 
 @policy.rule("decide")
@@ -26,9 +28,11 @@ def _decide(user, case):
     """Record the decision (the first time): the case moves to decided."""
     if not is_case_owner(user, case):
         return NotAllowed("Only the patient can record the decision.")
-    if case.status != Status.OPINION_DELIVERED or decision_of(case) is not None:
-        return Conflict("The decision can be recorded once the opinion is delivered, and "
-                        "only once; after that, change it.")
+    if decision_of(case) is not None:
+        return Conflict("The decision is recorded already; change it instead.")
+    if not case.can_move_to(Status.DECIDED):  # move_case's sentence
+        return Conflict(f"A case that is {Status(case.status).label.lower()} cannot become "
+                        f"{Status.DECIDED.label.lower()}.")
     return None
 
 
