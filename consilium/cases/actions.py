@@ -145,24 +145,26 @@ def do_submit_case(case: Case, *, acting_user) -> Case:
 
 def do_withdraw_case(case: Case, *, acting_user) -> Case:
     _require_owner_or_coordinator(case, acting_user, "withdraw the case")
+    from consilium.consultations.actions import move_consultation
     from consilium.consultations.models import Consultation, ConsultationStatus
 
     with transaction.atomic():
         move_case(case, Status.WITHDRAWN, acting_user)
-        Consultation.objects.filter(
-            case=case, status__in=[ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
-        ).update(status=ConsultationStatus.CANCELLED, responded_at=timezone.now())
+        for consultation in Consultation.objects.filter(
+                case=case, status__in=[ConsultationStatus.OFFERED,
+                                       ConsultationStatus.ACCEPTED]):
+            move_consultation(consultation, ConsultationStatus.CANCELLED, acting_user)
     return case
 
 
 def do_mark_records_complete(case: Case, *, acting_user) -> Case:
     if acting_user.role != Role.COORDINATOR:
         raise NotAllowed("Only a coordinator can mark the records complete.")
-    from consilium.consultations.actions import start_the_clock
+    from consilium.consultations import clock
 
     with transaction.atomic():
         move_case(case, Status.RECORDS_COMPLETE, acting_user)
-        start_the_clock(case)
+        clock.start(case)
     return case
 
 

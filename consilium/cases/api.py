@@ -139,7 +139,8 @@ def list_events(request, case_id: UUID):
             response={200: list[ConsultationOut], **errors(404)})
 def list_consultations(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
-    return [consultation_out(c) for c in case.consultations.select_related("specialist")]
+    return [consultation_out(c, request.user)
+            for c in case.consultations.select_related("specialist")]
 
 
 @router.post("/{uuid:case_id}/consultations",
@@ -148,4 +149,4 @@ def offer_consultation(request, case_id: UUID, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
     case = access_case_by_id(request.user, case_id, check=require_offer)
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
-    return Status(201, consultation_out(consultation))
+    return Status(201, consultation_out(consultation, request.user))

@@ -20,13 +20,23 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The specialist hands the case back before signing (consultations: release): it returns to
+# the queue, records complete, or submitted if they never were. The lifecycle's only moves
+# backwards, made by that action alone: no button of the case's own makes them.
+BACK_TO_QUEUE: dict[str, set[str]] = {
+    Status.SPECIALIST_ASSIGNED: {Status.RECORDS_COMPLETE, Status.SUBMITTED},
+    Status.IN_REVIEW: {Status.RECORDS_COMPLETE, Status.SUBMITTED},
+}
+
 # The lifecycle: every allowed move of a case, and nothing else.
 TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
     Status.SUBMITTED: {Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED, Status.WITHDRAWN},
     Status.RECORDS_COMPLETE: {Status.SPECIALIST_ASSIGNED, Status.WITHDRAWN},
-    Status.SPECIALIST_ASSIGNED: {Status.IN_REVIEW, Status.WITHDRAWN},
-    Status.IN_REVIEW: {Status.OPINION_DELIVERED, Status.WITHDRAWN},
+    Status.SPECIALIST_ASSIGNED: {Status.IN_REVIEW, Status.WITHDRAWN,
+                                 *BACK_TO_QUEUE[Status.SPECIALIST_ASSIGNED]},
+    Status.IN_REVIEW: {Status.OPINION_DELIVERED, Status.WITHDRAWN,
+                       *BACK_TO_QUEUE[Status.IN_REVIEW]},
     Status.OPINION_DELIVERED: {Status.DECIDED, Status.WITHDRAWN},
     Status.DECIDED: {Status.FOLLOWING_UP, Status.CLOSED},
     Status.FOLLOWING_UP: {Status.CLOSED},

@@ -10,8 +10,7 @@ from consilium.accounts.notify import notify_role
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Question, Status
-from consilium.consultations.actions import records_complete_on
-from consilium.consultations.service_level import business_days_between
+from consilium.consultations import clock
 from consilium.errors import InvalidInput
 from consilium.opinions.models import Opinion
 from consilium.records.actions import carry_over_records
@@ -59,29 +58,20 @@ def do_record_comparison(opinion: Opinion, *, acting_user) -> Comparison:
     consultation = opinion.consultation
     case = consultation.case
     signed = timezone.localdate(opinion.signed_at or timezone.now())
-    start = _clock_start(consultation)
+    start = clock.started_on(consultation)
     comparison = Comparison.objects.create(
         opinion=opinion, case=case, automatic_diagnosis=found.diagnosis,
         automatic_treatment=found.treatment, diagnosis=found.diagnosis,
         treatment=found.treatment, impact=found.impact, reasons=found.reasons,
         review=found.review, specialty=consultation.specialist.specialty,
         month=signed.strftime("%Y-%m"),
-        turnaround_days=business_days_between(start, signed) if start else None,
+        turnaround_days=clock.business_days_between(start, signed) if start else None,
         on_time=signed <= consultation.due_date if consultation.due_date else None)
     record(acting_user, "comparison.create", comparison, case_id=case.id)
     if found.review:
         add_event(case, EventKind.REVIEW_ASKED, acting_user)
         notify_role(Role.COORDINATOR, "A comparison of opinions needs your review")
     return comparison
-
-
-def _clock_start(consultation):
-    """The day the service level's clock started (consultations.actions): the records
-    complete, or, accepted before that, the specialist's acceptance."""
-    complete = records_complete_on(consultation.case)
-    if complete is not None:
-        return complete
-    return timezone.localdate(consultation.responded_at) if consultation.responded_at else None
 
 
 def compare_signed_opinion(sender, *, opinion: Opinion, user, **kwargs) -> None:

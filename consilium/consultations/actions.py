@@ -1,6 +1,9 @@
-"""Offering a case to a specialist, the specialist's answer, and the service level's clock."""
+"""Offering a case to a specialist, their answer, and ending a consultation early: the
+coordinator withdraws an unanswered offer, the specialist hands an accepted case back.
 
-from datetime import date
+Every status change goes through ``move_consultation``, which follows the lifecycle table
+(``TRANSITIONS`` in models.py); who may make each move is the policy (policy.py).
+"""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,21 +13,73 @@ from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
-from consilium.cases.models import Case, Event, EventKind, Status
+from consilium.cases.models import Case, EventKind, Status
+from consilium.directory.matching import systems_of, systems_to_avoid
 from consilium.directory.models import Specialist
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.forms import object_id
 
-from . import service_level
-from .models import Consultation, ConsultationStatus
+from . import clock
+from .models import STAMPED_AT, Consultation, ConsultationStatus
+from .policy import policy
 
 OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
+MAX_REASON = 2000
+# The audit verb of each move.
+VERBS = {
+    ConsultationStatus.ACCEPTED: "accept", ConsultationStatus.DECLINED: "decline",
+    ConsultationStatus.EXPIRED: "expire", ConsultationStatus.WITHDRAWN: "withdraw",
+    ConsultationStatus.RELEASED: "release", ConsultationStatus.CANCELLED: "cancel",
+    ConsultationStatus.COMPLETED: "complete",
+}
+
+
+def move_consultation(consultation: Consultation, to_status: str, user, **fields) -> None:
+    """Move a consultation along its lifecycle and write the audit row, or raise Conflict
+    and change nothing.
+
+    Call inside a transaction. The update is conditional on the status read, so of two
+    concurrent moves (two tabs, the deadline job) the second loses cleanly. ``fields`` are
+    written with the status (a reason, a due date); the move's moment is stamped too.
+    """
+    old = consultation.status
+    if not consultation.can_move_to(to_status):
+        raise Conflict(f"A consultation that is {ConsultationStatus(old).label.lower()} "
+                       f"cannot become {ConsultationStatus(to_status).label.lower()}.")
+    fields.setdefault(STAMPED_AT[to_status], timezone.now())
+    moved = Consultation.objects.filter(id=consultation.id, status=old).update(
+        status=to_status, **fields)
+    if not moved:
+        now = Consultation.objects.filter(id=consultation.id).values_list(
+            "status", flat=True).first()
+        raise Conflict(f"This consultation is already {ConsultationStatus(now).label.lower()}."
+                       if now else "This consultation no longer exists.")
+    consultation.status = to_status
+    for name, value in fields.items():
+        setattr(consultation, name, value)
+    record(user, f"consultation.{VERBS[to_status]}", consultation,
+           case_id=consultation.case_id)
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    """The consultation's row as it is now, locked until the transaction ends."""
+    return Consultation.objects.select_for_update(of=("self",)).select_related(
+        "specialist", "case").get(id=consultation.id)
+
+
+def clean_reason(reason, missing: str) -> str:
+    """The reason given for ending a consultation; ``missing`` says why one is needed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": missing})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Keep the reason under {MAX_REASON} characters."})
+    return reason
 
 
 def same_hospital_system(case: Case, specialist: Specialist) -> bool:
     """The specialist works in the first opinion's hospital system or facility (or in that
     of an earlier second opinion on this case)."""
-    from consilium.directory.matching import systems_of, systems_to_avoid
 
     return bool(systems_to_avoid(case) & systems_of(specialist))
 
@@ -62,13 +117,9 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
             )
         try:
             with transaction.atomic():
-                today = timezone.localdate()
-                records_on = records_complete_on(current)
                 consultation = Consultation.objects.create(
                     case=current, specialist=specialist, offered_by=acting_user,
-                    answer_due=service_level.answer_due(today),
-                    due_date=service_level.opinion_due(records_on) if records_on else None,
-                )
+                    **clock.due_dates_for_offer(current))
         except IntegrityError:
             raise Conflict(
                 "This case is already offered to or accepted by a specialist."
@@ -79,67 +130,80 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
     return consultation
 
 
-def _require_own(consultation: Consultation, user) -> None:
-    if consultation.specialist.user_id != user.id:
-        raise NotAllowed("Only the specialist it was offered to can answer this.")
-
-
-def _answer(consultation: Consultation, user, new_status: str, **fields) -> None:
-    """Conditionally move an offered consultation; a second answer loses cleanly."""
-    now = timezone.now()
-    answered = Consultation.objects.filter(
-        id=consultation.id, status=ConsultationStatus.OFFERED
-    ).update(status=new_status, responded_at=now, **fields)
-    if not answered:
-        raise Conflict(
-            f"This consultation is already {consultation.get_status_display().lower()}."
-        )
-    consultation.status, consultation.responded_at = new_status, now
-    for name, value in fields.items():
-        setattr(consultation, name, value)
-
-
-def records_complete_on(case: Case) -> date | None:
-    """The day the coordinator marked the case's records complete, if they did."""
-    event = Event.objects.filter(case=case, kind=EventKind.STATUS,
-                                 to_status=Status.RECORDS_COMPLETE).order_by("at").first()
-    return timezone.localdate(event.at) if event else None
-
-
-def start_the_clock(case: Case) -> None:
-    """The records are complete: the open offer's opinion is due a service level from
-    today. Call inside the transaction that marks them complete."""
-    Consultation.objects.filter(case=case, status=ConsultationStatus.OFFERED).update(
-        due_date=service_level.opinion_due(timezone.localdate()))
-
-
 def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consultation:
-    _require_own(consultation, acting_user)
-    # Accepted before the records were marked complete: they are taken as sent, and the
-    # clock starts now.
-    due = consultation.due_date or service_level.opinion_due(timezone.localdate())
+    """The specialist takes the case, committing to the due date (clock.due_on_accepting)."""
+    policy.check(acting_user, consultation, "accept")
     with transaction.atomic():
         case = Case.objects.select_for_update().get(id=consultation.case_id)
-        _answer(consultation, acting_user, ConsultationStatus.ACCEPTED, due_date=due)
+        current = _locked(consultation)
+        policy.check(acting_user, current, "accept")
+        move_consultation(current, ConsultationStatus.ACCEPTED, acting_user,
+                          due_date=clock.due_on_accepting(current))
         move_case(case, Status.SPECIALIST_ASSIGNED, acting_user)
-        add_event(case, EventKind.ACCEPTED, acting_user, note=consultation.specialist.name)
-        record(acting_user, "consultation.accept", consultation, case_id=case.id)
+        add_event(case, EventKind.ACCEPTED, acting_user, note=current.specialist.name)
+    _refresh(consultation, current)
     notify_users([case.patient_id], "A specialist accepted your case")
     return consultation
 
 
 def do_decline_consultation(consultation: Consultation, reason: str, *, acting_user):
-    _require_own(consultation, acting_user)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput({"reason": "Say why, so the coordinator can find someone else."})
-    if len(reason) > 2000:
-        raise InvalidInput({"reason": "Keep the reason under 2000 characters."})
+    policy.check(acting_user, consultation, "decline")
+    reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
     with transaction.atomic():
-        _answer(consultation, acting_user, ConsultationStatus.DECLINED, decline_reason=reason)
-        add_event(
-            consultation.case, EventKind.DECLINED, acting_user, note=consultation.specialist.name
-        )
-        record(acting_user, "consultation.decline", consultation, case_id=consultation.case_id)
+        current = _locked(consultation)
+        policy.check(acting_user, current, "decline")
+        move_consultation(current, ConsultationStatus.DECLINED, acting_user,
+                          decline_reason=reason)
+        add_event(current.case, EventKind.DECLINED, acting_user, note=current.specialist.name)
+    _refresh(consultation, current)
     notify_role(Role.COORDINATOR, "A specialist declined a case")
     return consultation
+
+
+def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_user
+                             ) -> Consultation:
+    """The coordinator takes back an offer not yet answered. The specialist loses sight of
+    the case (cases.access shows them only offered, accepted and completed ones) and is told,
+    without health data; the case can be offered to someone else."""
+    policy.check(acting_user, consultation, "withdraw")
+    reason = clean_reason(reason, "Say why, for the case's history and the next coordinator.")
+    with transaction.atomic():
+        current = _locked(consultation)
+        policy.check(acting_user, current, "withdraw")
+        move_consultation(current, ConsultationStatus.WITHDRAWN, acting_user,
+                          end_reason=reason)
+        add_event(current.case, EventKind.OFFER_WITHDRAWN, acting_user,
+                  note=current.specialist.name)
+    _refresh(consultation, current)
+    notify_users([current.specialist.user_id], "An offer to you was withdrawn in Consilium")
+    return consultation
+
+
+def do_release_consultation(consultation: Consultation, reason: str, *, acting_user
+                            ) -> Consultation:
+    """The specialist hands an accepted case back before signing an opinion. The case returns
+    to the queue (records complete, or submitted if they never were), the specialist loses
+    sight of it, and the coordinators are told. A draft opinion stays with this consultation:
+    it was never shown to anyone else, and no one can go on writing it."""
+    policy.check(acting_user, consultation, "release")
+    reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
+    with transaction.atomic():
+        # The consultation first, then the case: the order signing takes them in.
+        current = _locked(consultation)
+        policy.check(acting_user, current, "release")
+        case = Case.objects.select_for_update().get(id=current.case_id)
+        move_consultation(current, ConsultationStatus.RELEASED, acting_user,
+                          end_reason=reason)
+        back_to = Status.RECORDS_COMPLETE if clock.records_complete_on(case) \
+            else Status.SUBMITTED
+        move_case(case, back_to, acting_user)
+        add_event(case, EventKind.RELEASED, acting_user, note=current.specialist.name)
+    _refresh(consultation, current)
+    notify_role(Role.COORDINATOR, "A specialist handed a case back in Consilium")
+    return consultation
+
+
+def _refresh(consultation: Consultation, current: Consultation) -> None:
+    """Give the caller's object the state the action wrote."""
+    for field in Consultation._meta.concrete_fields:
+        setattr(consultation, field.attname, getattr(current, field.attname))

@@ -6,8 +6,14 @@ from ninja import Router, Schema
 from consilium.api_schemas import errors
 
 from .access import access_consultation_by_id
-from .actions import do_accept_consultation, do_decline_consultation
+from .actions import (
+    do_accept_consultation,
+    do_decline_consultation,
+    do_release_consultation,
+    do_withdraw_consultation,
+)
 from .models import Consultation
+from .policy import policy
 
 router = Router(tags=["consultations"])
 
@@ -22,9 +28,12 @@ class ConsultationOut(Schema):
     responded_at: datetime | None
     due_date: date | None
     decline_reason: str
+    ended_at: datetime | None
+    allowed_actions: list[str]
 
 
-def consultation_out(consultation: Consultation) -> dict:
+def consultation_out(consultation: Consultation, user) -> dict:
+    """The consultation, with what ``user`` may do to it now (the policy's allowed set)."""
     return {
         "id": consultation.id,
         "case_id": consultation.case_id,
@@ -35,6 +44,8 @@ def consultation_out(consultation: Consultation) -> dict:
         "responded_at": consultation.responded_at,
         "due_date": consultation.due_date,
         "decline_reason": consultation.decline_reason,
+        "ended_at": consultation.ended_at,
+        "allowed_actions": sorted(policy.allowed(user, consultation)),
     }
 
 
@@ -42,23 +53,59 @@ class DeclineIn(Schema):
     reason: str
 
 
+class ReasonIn(Schema):
+    """Why the consultation ends (at most 2000 characters); kept encrypted."""
+
+    reason: str
+
+
 @router.get("/{uuid:consultation_id}", response={200: ConsultationOut, **errors(404)})
 def get_consultation(request, consultation_id: UUID):
-    return consultation_out(access_consultation_by_id(request.user, consultation_id))
+    return consultation_out(access_consultation_by_id(request.user, consultation_id),
+                            request.user)
 
 
-@router.post("/{uuid:consultation_id}/accept", response={200: ConsultationOut, **errors(404, 409)})
+@router.post("/{uuid:consultation_id}/accept",
+             response={200: ConsultationOut, **errors(403, 404, 409)})
 def accept(request, consultation_id: UUID):
-    """Accept the offered case (the specialist it was offered to)."""
-    consultation = access_consultation_by_id(request.user, consultation_id)
-    return consultation_out(do_accept_consultation(consultation, acting_user=request.user))
+    """Accept the offered case (the specialist it was offered to), committing to its due
+    date."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("accept"))
+    return consultation_out(do_accept_consultation(consultation, acting_user=request.user),
+                            request.user)
 
 
 @router.post("/{uuid:consultation_id}/decline",
-             response={200: ConsultationOut, **errors(400, 404, 409, 422)})
+             response={200: ConsultationOut, **errors(400, 403, 404, 409, 422)})
 def decline(request, consultation_id: UUID, payload: DeclineIn):
     """Decline the offered case with a reason, so the coordinator can offer it to another."""
-    consultation = access_consultation_by_id(request.user, consultation_id)
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("decline"))
     return consultation_out(
-        do_decline_consultation(consultation, payload.reason, acting_user=request.user)
-    )
+        do_decline_consultation(consultation, payload.reason, acting_user=request.user),
+        request.user)
+
+
+@router.post("/{uuid:consultation_id}/withdraw",
+             response={200: ConsultationOut, **errors(400, 403, 404, 409, 422)})
+def withdraw(request, consultation_id: UUID, payload: ReasonIn):
+    """Withdraw an offer the specialist has not answered (a coordinator), with a reason. The
+    specialist no longer sees the case, and it can be offered to someone else."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("withdraw"))
+    return consultation_out(
+        do_withdraw_consultation(consultation, payload.reason, acting_user=request.user),
+        request.user)
+
+
+@router.post("/{uuid:consultation_id}/release",
+             response={200: ConsultationOut, **errors(400, 403, 404, 409, 422)})
+def release(request, consultation_id: UUID, payload: ReasonIn):
+    """Hand an accepted case back before signing (its specialist), with a reason. The case
+    returns to the coordinators' queue and the specialist no longer sees it."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("release"))
+    return consultation_out(
+        do_release_consultation(consultation, payload.reason, acting_user=request.user),
+        request.user)

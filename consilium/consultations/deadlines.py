@@ -1,10 +1,10 @@
-"""The service level's deadlines, checked by a background task (``manage.py
-check_deadlines``, run by cron or a timer every hour; each step happens once):
+"""The service level's deadlines (measured by clock.py), checked by a background task
+(``manage.py check_deadlines``, run by cron or a timer every hour; each step happens once):
 
 - an offer not answered by its answer date expires, and the coordinators are told, so they
   can offer the case to the next proposal (matching leaves out whoever was offered it);
 - a specialist is reminded REMINDER_DAYS_BEFORE business days before the opinion is due;
-- an overdue opinion is escalated to the coordinators (and the specialist told);
+- an overdue opinion (clock.overdue) is escalated to the coordinators (and the specialist told);
 - none of this while the specialist waits on the patient's answer (the clock is stopped).
 
 Notices never carry health data: fixed wording and a link.
@@ -12,7 +12,6 @@ Notices never carry health data: fixed wording and a link.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +20,10 @@ from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event
 from consilium.cases.models import EventKind
+from consilium.errors import Conflict
 
-from . import service_level
+from . import clock
+from .actions import move_consultation
 from .models import Consultation, ConsultationStatus
 
 
@@ -39,35 +40,35 @@ def check_deadlines() -> Checked:
     late_offers = Consultation.objects.filter(status=ConsultationStatus.OFFERED,
                                               answer_due__lt=today).select_related("case")
     for consultation in late_offers:
-        with transaction.atomic():
-            expired = Consultation.objects.filter(
-                id=consultation.id, status=ConsultationStatus.OFFERED).update(
-                status=ConsultationStatus.EXPIRED, responded_at=timezone.now())
-            if expired:
-                add_event(consultation.case, EventKind.EXPIRED, None)
-                record(None, "consultation.expire", consultation,
-                       case_id=consultation.case_id)
-                checked.expired += 1
+        if _expire(consultation):
+            checked.expired += 1
     if checked.expired:
         notify_role(Role.COORDINATOR, "An offer expired unanswered in Consilium")
 
     # While the specialist waits on the patient, the clock is stopped: no reminder, no
     # escalation (the due date moves when the patient answers).
-    accepted = Consultation.objects.filter(status=ConsultationStatus.ACCEPTED,
-                                           due_date__isnull=False,
-                                           waiting_on_patient_since__isnull=True)
-    soon = service_level.add_business_days(today, settings.REMINDER_DAYS_BEFORE)
     checked.reminded = _step(
-        accepted.filter(reminded_at__isnull=True, due_date__lte=soon, due_date__gte=today),
+        Consultation.objects.filter(clock.due_soon(today), reminded_at__isnull=True),
         "reminded_at", EventKind.REMINDED, "consultation.remind",
         "An opinion is due soon in Consilium")
     checked.escalated = _step(
-        accepted.filter(escalated_at__isnull=True, due_date__lt=today),
+        Consultation.objects.filter(clock.overdue(today), escalated_at__isnull=True),
         "escalated_at", EventKind.OVERDUE, "consultation.escalate",
         "An opinion is overdue in Consilium")
     if checked.escalated:
         notify_role(Role.COORDINATOR, "An opinion is overdue in Consilium")
     return checked
+
+
+def _expire(consultation: Consultation) -> bool:
+    """The offer was not answered in time; False if it was answered or withdrawn meanwhile."""
+    try:
+        with transaction.atomic():
+            move_consultation(consultation, ConsultationStatus.EXPIRED, None)
+            add_event(consultation.case, EventKind.EXPIRED, None)
+    except Conflict:
+        return False
+    return True
 
 
 def _step(due, field: str, kind: str, action: str, subject: str) -> int:

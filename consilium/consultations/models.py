@@ -16,7 +16,38 @@ class ConsultationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     EXPIRED = "expired", "Expired unanswered"
+    WITHDRAWN = "withdrawn", "Offer withdrawn"
+    RELEASED = "released", "Handed back"
 
+
+# The lifecycle: every allowed move of a consultation, and nothing else (move_consultation
+# in actions.py checks it). A case withdrawn by the patient cancels its open consultation.
+TRANSITIONS: dict[str, set[str]] = {
+    ConsultationStatus.OFFERED: {
+        ConsultationStatus.ACCEPTED, ConsultationStatus.DECLINED, ConsultationStatus.EXPIRED,
+        ConsultationStatus.WITHDRAWN, ConsultationStatus.CANCELLED,
+    },
+    ConsultationStatus.ACCEPTED: {
+        ConsultationStatus.RELEASED, ConsultationStatus.COMPLETED, ConsultationStatus.CANCELLED,
+    },
+    ConsultationStatus.DECLINED: set(),
+    ConsultationStatus.EXPIRED: set(),
+    ConsultationStatus.WITHDRAWN: set(),
+    ConsultationStatus.RELEASED: set(),
+    ConsultationStatus.CANCELLED: set(),
+    ConsultationStatus.COMPLETED: set(),
+}
+
+# The moment each move stamps: the specialist's answer, the end of the work, the opinion.
+STAMPED_AT = {
+    ConsultationStatus.ACCEPTED: "responded_at",
+    ConsultationStatus.DECLINED: "responded_at",
+    ConsultationStatus.EXPIRED: "responded_at",
+    ConsultationStatus.WITHDRAWN: "ended_at",
+    ConsultationStatus.RELEASED: "ended_at",
+    ConsultationStatus.CANCELLED: "ended_at",
+    ConsultationStatus.COMPLETED: "completed_at",
+}
 
 # A case has at most one consultation in these states at a time.
 ACTIVE_STATUSES = [
@@ -42,18 +73,22 @@ class Consultation(models.Model):
     )
     offered_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
-    # The service level (service_level.py): the offer is answered by ``answer_due``; the
+    # The service level (clock.py): the offer is answered by ``answer_due``; the
     # opinion is due on ``due_date``, counted from the day the records were complete (none
     # while they are not).
     answer_due = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     # A blocking question to the patient stops the clock; the answer restarts it and moves
-    # the due date by the business days waited (conversations/actions.py).
+    # the due date by the business days waited (clock.pause and clock.resume).
     waiting_on_patient_since = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     decline_reason = EncryptedTextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by the coordinator, handed back by the specialist, or cancelled with the
+    # case: when, and (withdrawn, handed back) why, in the words of whoever ended it.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-offered_at"]
@@ -67,3 +102,6 @@ class Consultation(models.Model):
 
     def __str__(self):
         return f"Consultation {str(self.id)[:8]}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]

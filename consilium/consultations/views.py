@@ -12,9 +12,13 @@ from .actions import (
     do_accept_consultation,
     do_decline_consultation,
     do_offer_consultation,
+    do_release_consultation,
+    do_withdraw_consultation,
     require_offer,
 )
-from .forms import DeclineForm
+from .clock import due_on_accepting
+from .forms import DeclineForm, EndForm
+from .policy import policy
 
 
 @login_required
@@ -33,9 +37,13 @@ def offer(request, case_id):
 
 
 @login_required
-@require_POST
 def accept(request, consultation_id):
-    consultation = access_consultation_by_id(request.user, consultation_id)
+    """Ask for confirmation, showing the due date accepting commits to; then accept."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("accept"))
+    if request.method != "POST":
+        return render(request, "consultations/accept.html", {
+            "consultation": consultation, "due": due_on_accepting(consultation)})
     do_accept_consultation(consultation, acting_user=request.user)
     messages.success(request, "You accepted the case. Your opinion is due by "
                      f"{consultation.due_date:%d %B %Y}.")
@@ -44,7 +52,8 @@ def accept(request, consultation_id):
 
 @login_required
 def decline(request, consultation_id):
-    consultation = access_consultation_by_id(request.user, consultation_id)
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("decline"))
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,3 +68,47 @@ def decline(request, consultation_id):
     status = form_status(form)
     return render(request, "consultations/decline.html",
                   {"consultation": consultation, "form": form}, status=status)
+
+
+@login_required
+def withdraw(request, consultation_id):
+    """The coordinator takes back an unanswered offer; then offers the case to someone else
+    (the matches page, which leaves out whoever was offered it before)."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("withdraw"))
+    form = EndForm(request.POST or None, label="Why are you withdrawing the offer?",
+                   help_text="Kept in the case's record for the coordinators; the specialist "
+                             "is told only that the offer was withdrawn.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_withdraw_consultation(consultation, form.cleaned_data["reason"],
+                                     acting_user=request.user)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, f"The offer to {consultation.specialist.name} is "
+                             "withdrawn. Choose who to offer the case to next.")
+            return redirect("case_matches", case_id=consultation.case_id)
+    return render(request, "consultations/withdraw.html",
+                  {"consultation": consultation, "form": form}, status=form_status(form))
+
+
+@login_required
+def release(request, consultation_id):
+    """The specialist hands an accepted case back before signing; they lose access to it."""
+    consultation = access_consultation_by_id(request.user, consultation_id,
+                                             check=policy.checker("release"))
+    form = EndForm(request.POST or None, label="Why are you handing the case back?",
+                   help_text="The coordinators read this to find another specialist.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_release_consultation(consultation, form.cleaned_data["reason"],
+                                    acting_user=request.user)
+        except InvalidInput as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "You handed the case back. The coordinators will offer "
+                             "it to another specialist.")
+            return redirect("case_list")
+    return render(request, "consultations/release.html",
+                  {"consultation": consultation, "form": form}, status=form_status(form))

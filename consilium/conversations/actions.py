@@ -15,7 +15,7 @@ from consilium.audit.trail import record
 from consilium.cases.access import SPECIALIST_VISIBLE
 from consilium.cases.actions import add_event
 from consilium.cases.models import Case, EventKind
-from consilium.consultations import service_level
+from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import InvalidInput
 from consilium.records.actions import Upload, do_add_records, forget_stored
@@ -131,10 +131,7 @@ def _accepted(case: Case) -> Consultation | None:
 
 
 def _stop_the_clock(consultation: Consultation, user) -> None:
-    stopped = Consultation.objects.filter(id=consultation.id,
-                                          waiting_on_patient_since__isnull=True).update(
-        waiting_on_patient_since=timezone.now())
-    if stopped:
+    if clock.pause(consultation):
         add_event(consultation.case, EventKind.WAITING, user)
 
 
@@ -147,17 +144,9 @@ def _answered(thread: Message, consultation: Consultation | None, user) -> None:
                                         answered_at__isnull=True).exists()
     if consultation is None or still_open:
         return
-    current = Consultation.objects.select_for_update().get(id=consultation.id)
-    if current.waiting_on_patient_since is None:
-        return
-    waited = max(0, service_level.business_days_between(
-        timezone.localdate(current.waiting_on_patient_since), timezone.localdate()))
-    current.due_date = service_level.add_business_days(current.due_date, waited) \
-        if current.due_date else None
-    current.waiting_on_patient_since = None
-    current.reminded_at = None  # a new due date earns a new reminder
-    current.save(update_fields=["due_date", "waiting_on_patient_since", "reminded_at"])
-    add_event(current.case, EventKind.RESUMED, user)
+    resumed = clock.resume(consultation)
+    if resumed is not None:
+        add_event(resumed.case, EventKind.RESUMED, user)
 
 
 def _readers(case: Case, audience: str, user) -> list[int]:

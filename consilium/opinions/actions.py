@@ -20,6 +20,7 @@ from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
+from consilium.consultations.actions import move_consultation
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
@@ -259,8 +260,8 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
         opinion.content_sha256 = sha256_of(opinion.signed_content)
         opinion.save(update_fields=["signed_at", "signed_by", "signed_content",
                                     "content_sha256"])
-        Consultation.objects.filter(id=consultation.id).update(
-            status=ConsultationStatus.COMPLETED, completed_at=opinion.signed_at)
+        move_consultation(consultation, ConsultationStatus.COMPLETED, acting_user,
+                          completed_at=opinion.signed_at)
         case = Case.objects.select_for_update().get(id=consultation.case_id)
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)

@@ -1,7 +1,6 @@
 import csv
 import io
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
@@ -13,8 +12,8 @@ from consilium.accounts.models import Role
 from consilium.cases.access import cases_visible_to, record_case_list
 from consilium.cases.models import Status
 from consilium.charts import bar_chart
+from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
-from consilium.consultations.service_level import add_business_days
 
 from .figures import program_figures
 
@@ -27,13 +26,10 @@ QUEUE_STATES = [
 
 def _deadline_views(today):
     """What needs the coordinator's eye, as (key, label, filter on cases)."""
-    soon = add_business_days(today, settings.REMINDER_DAYS_BEFORE)
     accepted = Q(consultations__status=ConsultationStatus.ACCEPTED)
-    running = accepted & Q(consultations__waiting_on_patient_since__isnull=True)
     return [
-        ("overdue", "Overdue opinions", running & Q(consultations__due_date__lt=today)),
-        ("due_soon", "Opinions due soon",
-         running & Q(consultations__due_date__gte=today, consultations__due_date__lte=soon)),
+        ("overdue", "Overdue opinions", clock.overdue(today, prefix="consultations__")),
+        ("due_soon", "Opinions due soon", clock.due_soon(today, prefix="consultations__")),
         ("awaiting_answer", "Offers awaiting an answer",
          Q(consultations__status=ConsultationStatus.OFFERED)),
         ("waiting_on_patient", "Waiting on the patient",
@@ -56,9 +52,9 @@ def work_queue(request):
     if status not in Status.values:
         status = Status.SUBMITTED
     counts = dict(visible.values_list("status").annotate(n=Count("id")).order_by())
-    open_consultations = Consultation.objects.filter(
+    open_consultations = clock.with_overdue(Consultation.objects.filter(
         status__in=[ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
-    ).select_related("specialist")
+    ).select_related("specialist"), today)
     chosen = visible.filter(view[2]) if view else visible.filter(status=status)
     cases = (
         chosen.distinct()

@@ -184,6 +184,10 @@ PAGES = {
     ], CASE),
     "case_messages": CASE,
     **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
+    # The case's consultation is completed: the coordinator and its specialist are answered
+    # 409 (not in this state), everyone else refused.
+    "consultation_withdraw": {"coordinator"},
+    "consultation_release": {"specialist"},
     **dict.fromkeys(["appointment_new", "appointment_edit", "appointment_cancel"],
                     STAFF_OF_CASE),
     **dict.fromkeys([
@@ -207,6 +211,8 @@ OPERATIONS = {
     ], CASE),
     "list_messages": CASE,
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
+    "withdraw": {"coordinator"},
+    "release": {"specialist"},
 }
 # A body that would be accepted from someone allowed, so that a refusal is the access rule's
 # and not a missing field's.
@@ -216,6 +222,8 @@ BODIES = {
     "record_decision": {"choice": "second_opinion"},
     "send_message": {"body": "hello"},
     "decline": {"reason": "No capacity"},
+    "withdraw": {"reason": "Offered by mistake"},
+    "release": {"reason": "Away next month"},
     "sign_opinion": {"password": PASSWORD},
     "ask_follow_up": {"text": "What about radiation?"},
     "add_addendum": {"body": "An addendum.", "password": PASSWORD},
@@ -231,6 +239,8 @@ PAGE_BODIES = {
                       "due_date": "2030-01-01"},
     "case_offer": {"specialist_id": "{specialist2_id}"},
     "consultation_decline": {"reason": "No capacity"},
+    "consultation_withdraw": {"reason": "Offered by mistake"},
+    "consultation_release": {"reason": "Away next month"},
     "report_share": {"email": "doctor@example.org", "days": 7, "consent": "on"},
 }
 REFUSED = {302, 401, 403, 404, 405, 410}
@@ -334,6 +344,7 @@ def test_no_page_or_operation_leaks_to_someone_it_is_not_for(world, users, speci
         if status not in REFUSED or leaked or changed or writes:
             problems.append(f"API {method} {url} ({name}): {status} {leaked} {changed} {writes}")
     assert problems == [], "\n".join(problems)
+
 
 def _text(response) -> str:
     """What an answer says, PDFs and zips opened (their text is compressed)."""

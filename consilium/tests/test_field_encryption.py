@@ -18,7 +18,11 @@ from django.utils import timezone
 from consilium import fields
 from consilium.comparison.actions import do_review_comparison
 from consilium.conftest import PASSWORD, sign_request
-from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
+from consilium.consultations.actions import (
+    do_decline_consultation,
+    do_offer_consultation,
+    do_withdraw_consultation,
+)
 from consilium.conversations.actions import do_send_message
 from consilium.conversations.models import Message
 from consilium.crypto import Tampered
@@ -59,6 +63,9 @@ def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:
     consultation = do_offer_consultation(case, specialists["specialist2"].id,
                                          acting_user=users["coordinator"])
     do_decline_consultation(consultation, f"{MARK} reason", acting_user=users["specialist2"])
+    offer = do_offer_consultation(case, specialists["specialist"].id,
+                                  acting_user=users["coordinator"])
+    do_withdraw_consultation(offer, f"{MARK} withdrawn", acting_user=users["coordinator"])
 
 
 @pytest.fixture
@@ -113,7 +120,8 @@ def test_every_encrypted_column_holds_only_ciphertext(written):
         "opinions.Opinion.signed_content", "opinions.Addendum.body",
         "followup.OutcomeCheck.outcome", "decisions.Decision.explanation",
         "records.ImagingSeries.study_description", "records.ImagingSeries.series_description",
-        "records.ImagingSeries.body_part", "consultations.Consultation.decline_reason"}
+        "records.ImagingSeries.body_part", "consultations.Consultation.decline_reason",
+        "consultations.Consultation.end_reason"}
     for model, name in columns:
         stored = raw_column(model, name)
         assert stored, f"the scenario writes no {model.__name__}.{name}"

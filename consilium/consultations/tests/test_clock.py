@@ -1,4 +1,4 @@
-"""The service level: business days, due dates from complete records, and the deadline
+"""The clock (clock.py): business days, due dates from complete records, and the deadline
 task (expiry, reminder, escalation) under a frozen clock."""
 
 from datetime import date, datetime
@@ -13,7 +13,7 @@ from django.core.management import call_command
 from consilium.audit.models import AuditEntry
 from consilium.cases.actions import do_mark_records_complete
 from consilium.cases.models import Event, EventKind
-from consilium.consultations import service_level
+from consilium.consultations import clock
 from consilium.consultations.actions import do_accept_consultation, do_offer_consultation
 from consilium.consultations.deadlines import check_deadlines
 from consilium.consultations.models import ConsultationStatus
@@ -52,9 +52,9 @@ def at(day: str, hour: int = 9):
 ])
 def test_business_days_skip_weekends_and_holidays(settings, start, days, due):
     settings.HOLIDAYS = CHRISTMAS
-    assert service_level.add_business_days(date.fromisoformat(start), days) == \
+    assert clock.add_business_days(date.fromisoformat(start), days) == \
         date.fromisoformat(due)
-    assert service_level.business_days_between(
+    assert clock.business_days_between(
         date.fromisoformat(start), date.fromisoformat(due)) == days
 
 

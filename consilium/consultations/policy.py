@@ -1,0 +1,81 @@
+"""What a user who can see a consultation may do to it, in the state it is in.
+
+The lifecycle itself (which status may follow which) is ``TRANSITIONS`` in models.py; these
+rules add who may make each move. Who may *see* a consultation is consultations/access.py.
+"""
+
+from consilium.accounts.models import Role
+from consilium.cases.models import Status
+from consilium.errors import Conflict, NotAllowed
+from consilium.policy import Policy
+
+from .models import ACTIVE_STATUSES, Consultation, ConsultationStatus
+
+policy = Policy("consultation")
+
+# The case's states in which it can be offered.
+OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
+
+# A consultation that ended without an opinion: the case can go to someone else.
+ENDED_WITHOUT_OPINION = {
+    ConsultationStatus.DECLINED, ConsultationStatus.EXPIRED, ConsultationStatus.WITHDRAWN,
+    ConsultationStatus.RELEASED,
+}
+
+
+def is_own(user, consultation: Consultation) -> bool:
+    return user.role == Role.SPECIALIST and consultation.specialist.user_id == user.id
+
+
+def _state(consultation: Consultation, to_status: str, doing: str) -> Conflict | None:
+    if consultation.can_move_to(to_status):
+        return None
+    return Conflict(f"A consultation that is {consultation.get_status_display().lower()} "
+                    f"cannot be {doing}.")
+
+
+@policy.rule("accept")
+def _accept(user, consultation):
+    if not is_own(user, consultation):
+        return NotAllowed("Only the specialist it was offered to can answer this.")
+    return _state(consultation, ConsultationStatus.ACCEPTED, "accepted")
+
+
+@policy.rule("decline")
+def _decline(user, consultation):
+    if not is_own(user, consultation):
+        return NotAllowed("Only the specialist it was offered to can answer this.")
+    return _state(consultation, ConsultationStatus.DECLINED, "declined")
+
+
+@policy.rule("withdraw")
+def _withdraw(user, consultation):
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can withdraw an offer.")
+    return _state(consultation, ConsultationStatus.WITHDRAWN, "withdrawn")
+
+
+@policy.rule("release")
+def _release(user, consultation):
+    if not is_own(user, consultation):
+        return NotAllowed("Only the specialist who accepted the case can hand it back.")
+    if consultation.status == ConsultationStatus.COMPLETED:
+        return Conflict("The opinion is signed: the case can no longer be handed back.")
+    return _state(consultation, ConsultationStatus.RELEASED, "handed back")
+
+
+@policy.rule("reassign")
+def _reassign(user, consultation):
+    """Offer the case to someone else, after this consultation ended without an opinion
+    (declined, expired, withdrawn or handed back)."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can offer the case to another specialist.")
+    if consultation.status not in ENDED_WITHOUT_OPINION:
+        return Conflict("Withdraw the offer, or have the specialist hand the case back, "
+                        "before offering the case to someone else.")
+    case = consultation.case
+    if case.status not in OFFERABLE_STATES or case.consultations.filter(
+            status__in=ACTIVE_STATUSES).exists():
+        return Conflict("The case is already with another specialist, or no longer open "
+                        "for an offer.")
+    return None
