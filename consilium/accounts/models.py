@@ -9,6 +9,8 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from consilium.audit.trail import record_many
+
 from .tokens import hash_token, new_token
 
 
@@ -107,8 +109,6 @@ def _notice_new_password(sender, instance, update_fields=None, **kwargs):
 def _revoke_tokens_with_old_password(sender, instance, **kwargs):
     """A new password ends every API token made under the old one."""
     if getattr(instance, "_password_replaced", False):
-        from consilium.audit.trail import record_many
-
         instance._password_replaced = False
         tokens = list(ApiToken.objects.filter(user=instance, revoked_at__isnull=True))
         ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=timezone.now())

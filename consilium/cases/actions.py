@@ -11,10 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from consilium.accounts.models import Role
+from consilium.accounts.notify import notify_role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.triage.assessment import checklist_for
 
+from . import signals
 from .models import (
     EDITABLE_STATES,
     Case,
@@ -102,7 +105,6 @@ def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
     questions = cleaned.pop("questions", [])
     if not checklist:
         # Without a self-assessment, the kind of case decides what to gather.
-        from consilium.triage.assessment import checklist_for
 
         checklist = checklist_for(cleaned.get("diagnosis_codes", []),
                                   cleaned["treatment_category"])
@@ -137,7 +139,6 @@ def do_submit_case(case: Case, *, acting_user) -> Case:
     _require_owner_or_coordinator(case, acting_user, "submit the case")
     with transaction.atomic():
         move_case(case, Status.SUBMITTED, acting_user)
-    from consilium.accounts.notify import notify_role
 
     notify_role(Role.COORDINATOR, "A new case was submitted")
     return case
@@ -145,26 +146,18 @@ def do_submit_case(case: Case, *, acting_user) -> Case:
 
 def do_withdraw_case(case: Case, *, acting_user) -> Case:
     _require_owner_or_coordinator(case, acting_user, "withdraw the case")
-    from consilium.consultations.actions import move_consultation
-    from consilium.consultations.models import Consultation, ConsultationStatus
-
     with transaction.atomic():
         move_case(case, Status.WITHDRAWN, acting_user)
-        for consultation in Consultation.objects.filter(
-                case=case, status__in=[ConsultationStatus.OFFERED,
-                                       ConsultationStatus.ACCEPTED]):
-            move_consultation(consultation, ConsultationStatus.CANCELLED, acting_user)
+        signals.case_withdrawn.send(Case, case=case, user=acting_user)
     return case
 
 
 def do_mark_records_complete(case: Case, *, acting_user) -> Case:
     if acting_user.role != Role.COORDINATOR:
         raise NotAllowed("Only a coordinator can mark the records complete.")
-    from consilium.consultations import clock
-
     with transaction.atomic():
         move_case(case, Status.RECORDS_COMPLETE, acting_user)
-        clock.start(case)
+        signals.records_completed.send(Case, case=case, user=acting_user)
     return case
 
 

@@ -19,6 +19,7 @@ from consilium.schemas import (
     says,
 )
 from consilium.terminology.schemas import Icd10Codes
+from consilium.triage.models import InsurancePlan
 
 from .models import TreatmentCategory
 
@@ -58,8 +59,6 @@ def _place(place: str) -> str:
 
 
 def _listed_plan(plan_id: int | None) -> int | None:
-    from consilium.triage.models import InsurancePlan  # triage starts cases: no import cycle
-
     if plan_id is not None and not InsurancePlan.objects.filter(id=plan_id).exists():
         refuse("Choose one of the listed plans.")
     return plan_id
