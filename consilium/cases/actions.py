@@ -19,7 +19,6 @@ from consilium.triage.assessment import checklist_for
 
 from . import signals
 from .models import (
-    EDITABLE_STATES,
     Case,
     Event,
     EventKind,
@@ -29,6 +28,7 @@ from .models import (
     ShareRole,
     Status,
 )
+from .policy import policy, starts_cases
 from .schemas import CaseIn, CasePatch
 from .tasks import queue_invitation
 
@@ -82,24 +82,24 @@ def _replace_questions(case: Case, questions: list[str]) -> None:
     )
 
 
-def _require_owner(case: Case, user, what: str) -> None:
-    if case.patient_id != user.id:
-        raise NotAllowed(f"Only the patient can {what}.")
+def locked_case(case: Case, action: str, *, user) -> Case:
+    """The case's row, locked, once the case policy allows ``action`` on it as it is now.
+
+    Call inside the action's transaction, so that the check and the write see one state."""
+    current = Case.objects.select_for_update().get(id=case.id)
+    policy.check(user, current, action)
+    return current
 
 
-def may_share(case: Case, user) -> None:
-    """Raise unless ``user`` decides who sees ``case`` (a ``check`` for the sharing pages)."""
-    _require_owner(case, user, "decide who sees the case")
-
-
-def _require_owner_or_coordinator(case: Case, user, what: str) -> None:
-    if case.patient_id != user.id and user.role != Role.COORDINATOR:
-        raise NotAllowed(f"Only the patient or a coordinator can {what}.")
+def _moved(case: Case, current: Case) -> Case:
+    """Give the caller's copy of the case the state the action left it in."""
+    case.status, case.status_changed_at = current.status, current.status_changed_at
+    return case
 
 
 def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
     """Start a draft case; ``checklist`` ({"key", "label"} items) comes from an assessment."""
-    if acting_user.role != Role.PATIENT:
+    if not starts_cases(acting_user):
         raise NotAllowed("Cases are started by patients.")
     cleaned = _clean_first_opinion(data, partial=False)
     questions = cleaned.pop("questions", [])
@@ -118,12 +118,9 @@ def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
 
 
 def do_update_case(case: Case, data: dict, *, acting_user) -> Case:
-    _require_owner(case, acting_user, "change the first opinion")
-    cleaned = _clean_first_opinion(data, partial=True)
     with transaction.atomic():
-        current = Case.objects.select_for_update().get(id=case.id)
-        if current.status not in EDITABLE_STATES:
-            raise Conflict("The first opinion can no longer be changed once a specialist is on it.")
+        current = locked_case(case, "edit", user=acting_user)
+        cleaned = _clean_first_opinion(data, partial=True)
         questions = cleaned.pop("questions", None)
         for field, value in cleaned.items():
             setattr(current, field, value)
@@ -136,43 +133,44 @@ def do_update_case(case: Case, data: dict, *, acting_user) -> Case:
 
 
 def do_submit_case(case: Case, *, acting_user) -> Case:
-    _require_owner_or_coordinator(case, acting_user, "submit the case")
     with transaction.atomic():
-        move_case(case, Status.SUBMITTED, acting_user)
+        current = locked_case(case, "submit", user=acting_user)
+        move_case(current, Status.SUBMITTED, acting_user)
+    _moved(case, current)
 
     notify_role(Role.COORDINATOR, "A new case was submitted")
     return case
 
 
 def do_withdraw_case(case: Case, *, acting_user) -> Case:
-    _require_owner_or_coordinator(case, acting_user, "withdraw the case")
     with transaction.atomic():
-        move_case(case, Status.WITHDRAWN, acting_user)
-        signals.case_withdrawn.send(Case, case=case, user=acting_user)
-    return case
+        current = locked_case(case, "withdraw", user=acting_user)
+        move_case(current, Status.WITHDRAWN, acting_user)
+        signals.case_withdrawn.send(Case, case=current, user=acting_user)
+    return _moved(case, current)
 
 
 def do_mark_records_complete(case: Case, *, acting_user) -> Case:
-    if acting_user.role != Role.COORDINATOR:
-        raise NotAllowed("Only a coordinator can mark the records complete.")
     with transaction.atomic():
-        move_case(case, Status.RECORDS_COMPLETE, acting_user)
-        signals.records_completed.send(Case, case=case, user=acting_user)
-    return case
+        current = locked_case(case, "mark_records", user=acting_user)
+        move_case(current, Status.RECORDS_COMPLETE, acting_user)
+        signals.records_completed.send(Case, case=current, user=acting_user)
+    return _moved(case, current)
 
 
 def do_start_follow_up(case: Case, *, acting_user) -> Case:
-    _require_owner_or_coordinator(case, acting_user, "start the follow-up")
     with transaction.atomic():
-        move_case(case, Status.FOLLOWING_UP, acting_user)
-    return case
+        current = locked_case(case, "follow_up", user=acting_user)
+        move_case(current, Status.FOLLOWING_UP, acting_user)
+    return _moved(case, current)
 
 
 def do_close_case(case: Case, *, acting_user) -> Case:
-    _require_owner_or_coordinator(case, acting_user, "close the case")
+    """Close the case for good: nothing more can be added or changed on it."""
     with transaction.atomic():
-        move_case(case, Status.CLOSED, acting_user)
-    return case
+        current = locked_case(case, "close", user=acting_user)
+        move_case(current, Status.CLOSED, acting_user)
+    return _moved(case, current)
 
 
 def _find_grantee(who: str):
@@ -192,7 +190,7 @@ def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acti
     ``who`` names an existing account (username or email); an email without an account gets
     an invitation to create one as ``role``. Returns the Share or the Invitation.
     """
-    _require_owner(case, acting_user, "share the case")
+    policy.check(acting_user, case, "share")
     who = (who or "").strip()
     grantee = _find_grantee(who)
     if grantee is None:
@@ -213,6 +211,7 @@ def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acti
 
 
 def _invite(case: Case, email: str, role: str, acting_user) -> Invitation:
+    policy.check(acting_user, case, "invite")
     try:
         validate_email(email)
     except ValidationError:
@@ -276,7 +275,7 @@ def do_accept_invitation(raw_token: str, data: dict):
 
 
 def do_revoke_share(case: Case, share_id: int, *, acting_user) -> None:
-    _require_owner(case, acting_user, "stop sharing the case")
+    policy.check(acting_user, case, "unshare")
     with transaction.atomic():
         share = Share.objects.filter(case=case, id=share_id, revoked_at__isnull=True).first()
         if share is None:

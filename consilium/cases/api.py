@@ -5,12 +5,13 @@ from django.db.models import Prefetch
 from ninja import Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
-from consilium.consultations.actions import do_offer_consultation, require_offer
+from consilium.consultations.actions import do_offer_consultation
 from consilium.consultations.api import ConsultationOut, consultation_out
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
 from .models import Question
+from .policy import policy
 from .schemas import CaseIn, CasePatch
 
 router = Router(tags=["cases"])
@@ -44,10 +45,16 @@ class CaseOut(Schema):
     patient_language: str
     insurance_plan_id: int | None
     questions: list[QuestionOut]
+    # What the caller may do to the case now (the case policy's set, as the page shows it).
+    allowed_actions: list[str]
 
     @staticmethod
     def resolve_questions(case):
         return list(case.questions.all())
+
+    @staticmethod
+    def resolve_allowed_actions(case, context):
+        return sorted(policy.allowed(context["request"].user, case))
 
 
 class CasePage(Schema):
@@ -71,7 +78,10 @@ class OfferIn(Schema):
 
 
 def _with_questions(queryset):
-    return queryset.prefetch_related(Prefetch("questions", queryset=Question.objects.all()))
+    """With the questions, and the consultations the "offer" rule looks at (no query per
+    case for ``allowed_actions``)."""
+    return queryset.prefetch_related(Prefetch("questions", queryset=Question.objects.all()),
+                                     "consultations")
 
 
 @router.get("", response={200: CasePage, **errors(422)})
@@ -147,6 +157,6 @@ def list_consultations(request, case_id: UUID):
              response={201: ConsultationOut, **errors(400, 404, 409, 422)})
 def offer_consultation(request, case_id: UUID, payload: OfferIn):
     """Offer the case to a specialist (coordinators)."""
-    case = access_case_by_id(request.user, case_id, check=require_offer)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("offer"))
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
     return Status(201, consultation_out(consultation, request.user))

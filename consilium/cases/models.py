@@ -46,6 +46,8 @@ TRANSITIONS: dict[str, set[str]] = {
 
 # States in which the patient may still change the first-opinion details.
 EDITABLE_STATES = {Status.DRAFT, Status.SUBMITTED}
+# States in which the case can be offered to a specialist (none is on it yet).
+OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
 
 
 class TreatmentCategory(models.TextChoices):

@@ -1,39 +1,22 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from consilium.accounts.models import Role
-from consilium.appointments.access import appointments_of
-from consilium.appointments.actions import OPEN_FOR
-from consilium.consultations.models import ACTIVE_STATUSES
-from consilium.conversations.access import unread_count
-from consilium.conversations.policy import policy as message_policy
-from consilium.decisions.views import decision_context
-from consilium.directory.matching import match_case
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
-from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
-from consilium.opinions.views import opinion_context
-from consilium.records.access import record_case_list_records
-from consilium.records.actions import can_add_records
-from consilium.records.checklist import checklist_status
-from consilium.records.models import RecordType
-from consilium.records.summary import clinical_summary
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
 from .forms import AcceptInvitationForm, CaseForm, ShareForm
-from .models import EDITABLE_STATES, Share, ShareRole, Status
+from .models import Share, ShareRole
+from .page import case_page
+from .policy import policy, starts_cases
 
 PAGE_SIZE = 25
-# The case page lists the newest records; the records page has them all.
-LATEST_RECORDS = 10
 
 
 @login_required
@@ -46,7 +29,7 @@ def case_list(request):
 
 @login_required
 def case_new(request):
-    if request.user.role != Role.PATIENT:
+    if not starts_cases(request.user):
         messages.info(request, "Cases are started by patients.")
         return redirect("case_list")
     form = CaseForm(request.POST or None)
@@ -64,7 +47,7 @@ def case_new(request):
 
 @login_required
 def case_edit(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("edit"))
     if request.method == "POST":
         form = CaseForm(request.POST)
         if form.is_valid():
@@ -84,68 +67,7 @@ def case_edit(request, case_id):
 @login_required
 def case_detail(request, case_id):
     case = access_case_by_id(request.user, case_id)
-    user = request.user
-    consultations = list(case.consultations.select_related("specialist"))
-    opinion = signed_opinion_for_case(user, case)
-    questions = questions_with_answers(case, opinion)
-    records = list(case.records.select_related("uploaded_by", "preview", "source")
-                   .defer("text")[:LATEST_RECORDS])
-    if records:
-        record_case_list_records(user, case, records)
-    # One grouped query gives both the record count and the types the checklist needs;
-    # order_by() drops the default ordering so the grouping is by type alone.
-    records_by_type = dict(case.records.order_by().values_list("record_type")
-                           .annotate(n=Count("id")))
-    is_owner = case.patient_id == user.id
-    is_coordinator = user.role == Role.COORDINATOR
-    context = {
-        "case": case,
-        "questions": questions,
-        "events": list(case.events.select_related("actor")),
-        "consultations": consultations,
-        "my_consultation": next(
-            (c for c in consultations if c.specialist.user_id == user.id
-             and c.status in ("offered", "accepted")), None,
-        ),
-        "opinion": opinion,
-        **opinion_context(opinion, user, case),
-        **decision_context(user, case),
-        "is_owner": is_owner,
-        "is_coordinator": is_coordinator,
-        "can_edit": is_owner and case.status in EDITABLE_STATES,
-        "can_submit": (is_owner or is_coordinator) and case.status == Status.DRAFT,
-        "can_withdraw": (is_owner or is_coordinator) and case.can_move_to(Status.WITHDRAWN),
-        "can_mark_records": is_coordinator and case.status == Status.SUBMITTED,
-        "can_offer": is_coordinator
-        and case.status in (Status.SUBMITTED, Status.RECORDS_COMPLETE)
-        and not any(c.status in ACTIVE_STATUSES for c in consultations),
-        "can_follow_up": (is_owner or is_coordinator) and case.status == Status.DECIDED,
-        "can_close": (is_owner or is_coordinator) and case.can_move_to(Status.CLOSED),
-        "records": records,
-        "record_count": sum(records_by_type.values()),
-        "imaging_series_count": case.imaging_series.count(),
-        "clinical": clinical_summary(case),
-        "record_types": RecordType.choices,
-        "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
-        "resumable_uploads": settings.RESUMABLE_UPLOADS,
-        "checklist": checklist_status(
-            case.checklist, set(records_by_type)),
-        "can_add_records": can_add_records(case, user),
-        "converses": message_policy.may(user, case, "read"),
-        "unread_messages": unread_count(case, user),
-        "service_level_days": settings.SERVICE_LEVEL_DAYS,
-        "appointments": appointments_of(case),
-        "arrange_on": next((c for c in consultations if c.status in OPEN_FOR and (
-            is_coordinator or c.specialist.user_id == user.id)), None),
-    }
-    if context["can_offer"]:
-        context["matches"] = match_case(case, limit=3)
-    if is_owner:
-        context["shares"] = list(
-            case.shares.filter(revoked_at__isnull=True).select_related("grantee")
-        )
-        context["share_form"] = ShareForm()
-    return render(request, "cases/detail.html", context)
+    return render(request, "cases/detail.html", case_page(request.user, case))
 
 
 def _case_action(action, success: str):
@@ -169,13 +91,23 @@ case_mark_records = _case_action(actions.do_mark_records_complete, "Records mark
 case_follow_up = _case_action(
     do_start_plan, "The case is now in follow-up. Its plan is made from the opinion's "
                    "recommendations and your next steps: check the dates and add what is missing.")
-case_close = _case_action(actions.do_close_case, "The case is closed.")
+
+
+@login_required
+def case_close(request, case_id):
+    """Ask first, saying what closing means, then close: it cannot be taken back."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("close"))
+    if request.method == "POST":
+        actions.do_close_case(case, acting_user=request.user)
+        messages.success(request, "The case is closed.")
+        return redirect("case_detail", case_id=case.id)
+    return render(request, "cases/close.html", {"case": case})
 
 
 @login_required
 def case_withdraw(request, case_id):
     """Ask for confirmation, then withdraw: it cannot be undone."""
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("withdraw"))
     if request.method == "POST":
         actions.do_withdraw_case(case, acting_user=request.user)
         messages.success(request, "The case is withdrawn.")
@@ -186,7 +118,7 @@ def case_withdraw(request, case_id):
 @login_required
 @require_POST
 def case_share(request, case_id):
-    case = access_case_by_id(request.user, case_id, check=actions.may_share)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("share"))
     form = ShareForm(request.POST)
     if form.is_valid():
         try:
@@ -209,7 +141,7 @@ def case_share(request, case_id):
 @login_required
 @require_POST
 def case_unshare(request, case_id, share_id):
-    case = access_case_by_id(request.user, case_id, check=actions.may_share)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("unshare"))
     actions.do_revoke_share(case, share_id, acting_user=request.user)
     messages.success(request, "That person can no longer see this case.")
     return redirect("case_detail", case_id=case.id)

@@ -5,7 +5,6 @@ Every status change goes through ``move_consultation``, which follows the lifecy
 (``TRANSITIONS`` in models.py); who may make each move is the policy (policy.py).
 """
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,9 +13,10 @@ from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status
+from consilium.cases.policy import policy as case_policy
 from consilium.directory.matching import systems_of, systems_to_avoid
 from consilium.directory.models import Specialist
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 
 from . import clock
@@ -84,21 +84,9 @@ def same_hospital_system(case: Case, specialist: Specialist) -> bool:
     return bool(systems_to_avoid(case) & systems_of(specialist))
 
 
-def may_offer(case: Case, user) -> bool:
-    """Coordinators offer cases; patients choose their specialist where the program lets
-    them (settings.PATIENTS_CHOOSE_SPECIALIST)."""
-    return user.role == Role.COORDINATOR or (
-        settings.PATIENTS_CHOOSE_SPECIALIST and case.patient_id == user.id)
-
-
-def require_offer(case: Case, user) -> None:
-    """Raise unless ``user`` may offer ``case`` (a ``check`` for the offering pages too)."""
-    if not may_offer(case, user):
-        raise NotAllowed("Only a coordinator can offer a case to a specialist.")
-
-
 def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
-    require_offer(case, acting_user)
+    """Offer the case to a specialist; who may, and when, is the case policy's "offer"."""
+    case_policy.check(acting_user, case, "offer")
     specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
     if specialist is None:
         raise InvalidInput({"specialist_id": "Choose a specialist from the directory."})
@@ -111,10 +99,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
         )
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
-        if current.status not in OFFERABLE_STATES:
-            raise Conflict(
-                f"A case that is {current.get_status_display().lower()} cannot be offered."
-            )
+        case_policy.check(acting_user, current, "offer")
         try:
             with transaction.atomic():
                 consultation = Consultation.objects.create(

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id
+from consilium.cases.policy import policy as case_policy
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 
@@ -14,7 +15,6 @@ from .actions import (
     do_offer_consultation,
     do_release_consultation,
     do_withdraw_consultation,
-    require_offer,
 )
 from .clock import due_on_accepting
 from .forms import DeclineForm, EndForm
@@ -24,7 +24,7 @@ from .policy import policy
 @login_required
 @require_POST
 def offer(request, case_id):
-    case = access_case_by_id(request.user, case_id, check=require_offer)
+    case = access_case_by_id(request.user, case_id, check=case_policy.checker("offer"))
     try:
         consultation = do_offer_consultation(
             case, request.POST.get("specialist_id", ""), acting_user=request.user

@@ -4,9 +4,10 @@ from ninja import Query, Router, Schema
 
 from consilium.api_schemas import PageIn, errors
 from consilium.cases.access import access_case_by_id
+from consilium.cases.policy import offerers_only
 from consilium.errors import InvalidInput
 
-from .matching import COMPONENT_NAMES, RULES, match_case, may_see_matches
+from .matching import COMPONENT_NAMES, RULES, match_case
 from .search import SpecialistQuery, search_specialists
 
 router = Router(tags=["directory"])
@@ -127,7 +128,7 @@ def case_matches(request, case_id: UUID, limit: int = 10):
     """Ranked proposals for the case: each with its score, its named components and a
     sentence per reason, and how many specialists each hard rule left out."""
     case = access_case_by_id(request.user, case_id, action="case.matches",
-                             check=may_see_matches)
+                             check=offerers_only)
     matches = match_case(case, limit=max(1, min(limit, 50)))
     return {
         "proposals": [{

@@ -26,10 +26,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from consilium.accounts.models import Role
 from consilium.cases.models import Case
 from consilium.consultations.models import Consultation
-from consilium.errors import NotAllowed
 from consilium.terminology.specialties import specialties_for_codes
 
 from . import geo, matchsql
@@ -81,16 +79,6 @@ class Matches:
 
     def excluded_sentences(self) -> list[str]:
         return [f"{count} {RULES[rule]}" for rule, count in self.excluded.items() if count]
-
-
-def may_see_matches(case: Case, user) -> None:
-    """Coordinators see the proposals; the patient too where the program lets patients
-    choose (settings.PATIENTS_CHOOSE_SPECIALIST)."""
-    if user.role == Role.COORDINATOR:
-        return
-    if settings.PATIENTS_CHOOSE_SPECIALIST and case.patient_id == user.id:
-        return
-    raise NotAllowed("Only the program's coordinators see the proposed specialists.")
 
 
 def match_case(case: Case, *, limit: int = 10) -> Matches:

@@ -4,9 +4,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from consilium.cases.access import access_case_by_id
-from consilium.consultations.actions import OFFERABLE_STATES, may_offer
-from consilium.consultations.models import ACTIVE_STATUSES
+from consilium.cases.access import access_case_by_id, is_case_owner
+from consilium.cases.policy import offerers_only
+from consilium.cases.policy import policy as case_policy
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import add_action_errors, form_status, page_number
 
@@ -17,7 +17,7 @@ from .actions import (
     may_edit_profile,
 )
 from .forms import AvailabilityForm, CertificationForm, ProfileForm
-from .matching import COMPONENT_NAMES, match_case, may_see_matches
+from .matching import COMPONENT_NAMES, match_case
 from .models import Specialist
 from .search import SpecialistQuery, search_specialists
 
@@ -70,7 +70,7 @@ def _number(text, default: float) -> float:
 def case_matches(request, case_id):
     """The proposals for a case, their scores and reasons, and who the rules left out."""
     case = access_case_by_id(request.user, case_id, action="case.matches",
-                             check=may_see_matches)
+                             check=offerers_only)
     matches = match_case(case, limit=MATCHES_SHOWN)
     weights = [(COMPONENT_NAMES[k], v) for k, v in matches.weights.items()]
     for proposal in matches.proposals:
@@ -79,8 +79,8 @@ def case_matches(request, case_id):
             for k, v in proposal.components.items()]
     return render(request, "directory/matches.html", {
         "case": case, "matches": matches, "weights": weights,
-        "can_offer": may_offer(case, request.user) and case.status in OFFERABLE_STATES
-        and not case.consultations.filter(status__in=ACTIVE_STATUSES).exists(),
+        "allowed": case_policy.allowed(request.user, case),
+        "patient_chooses": is_case_owner(request.user, case),  # the wording only
     })
 
 

@@ -2,7 +2,8 @@ from django.db import transaction
 
 from consilium.audit.trail import record
 from consilium.cases.models import Case
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.cases.policy import policy as case_policy
+from consilium.errors import InvalidInput
 from consilium.submissions.once import Once
 
 from .models import JournalNote
@@ -16,8 +17,7 @@ def do_add_note(case: Case, text: str, *, acting_user, key: str = "") -> Journal
     once = Once(acting_user, key, JournalNote)
     if (done := once.done()) is not None:
         return done
-    if case.patient_id != acting_user.id:
-        raise NotAllowed("The journal is the patient's own.")
+    case_policy.check(acting_user, case, "journal")
     text = (text or "").strip()
     if not text:
         raise InvalidInput({"text": "Write something first."})

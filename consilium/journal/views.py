@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consilium.audit.trail import record
-from consilium.cases.access import access_case_by_id, patients_own
+from consilium.cases.access import access_case_by_id, is_case_owner, patients_own
 from consilium.errors import InvalidInput
 from consilium.submissions.once import key_of
 
@@ -27,7 +27,7 @@ class Item:
 
 def _journal(user, case) -> list[Item]:
     """The case's events and the patient's notes, in time order; the patient's own page."""
-    if case.patient_id != user.id:
+    if not is_case_owner(user, case):
         raise Http404("The journal is the patient's own")
     items = [Item(e.at, e.describe() + (f" ({e.note})" if e.note else ""), False,
                   e.actor_role.replace("_", " "))

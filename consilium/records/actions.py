@@ -15,16 +15,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
-from consilium.accounts.models import Role
 from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many as audit_many
 from consilium.cases.models import Case
-from consilium.consultations.models import Consultation
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
 
 from . import dicom, storage
 from .classify import classify
 from .models import ImagingSeries, PendingUpload, Record, RecordType
+from .policy import policy
 from .sniff import Hostile, Refused, sniff
 from .tasks import MAX_TEXT_CHARS, queue_reading, queue_series_preview
 
@@ -69,34 +68,13 @@ class Outcome:
     record: Record | None = field(default=None, repr=False)
 
 
-def may_add_records(case: Case, user) -> None:
-    """Raise unless ``user`` may add records to ``case`` (already visible to them)."""
-    if not case.is_open:
-        raise Conflict("Records can no longer be added to a closed or withdrawn case.")
-    if user.role == Role.SPECIALIST:
-        accepted = Consultation.objects.filter(
-            case=case, specialist__user=user, status__in=["accepted", "completed"]
-        )
-        if not accepted.exists():
-            raise NotAllowed("Accept the case before adding notes to it.")
-
-
-def can_add_records(case: Case, user) -> bool:
-    """The same rule as may_add_records, as a yes or no for pages."""
-    try:
-        may_add_records(case, user)
-    except (Conflict, NotAllowed):
-        return False
-    return True
-
-
 def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Outcome]:
     """Store every acceptable file (zips unpacked); report each file's outcome in order.
 
     Every file (each member of a zip too) is checked before any is stored: hostile input (a
     name that cannot be kept, JSON nested to exhaust a parser) refuses the whole upload with
     InvalidInput and nothing is stored. Other refusals are one file's outcome."""
-    may_add_records(case, acting_user)
+    policy.check(acting_user, case, "add")
     for upload in uploads:
         upload.name = stored_name(upload.name)
     checked: list[Upload | Outcome] = []
@@ -309,7 +287,7 @@ def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Reco
     """A person corrects the type guessed at upload."""
     if record_type not in RecordType.values:
         raise InvalidInput({"record_type": "Choose one of the listed types."})
-    may_add_records(record.case, acting_user)
+    policy.check(acting_user, record.case, "retype")
     with transaction.atomic():
         Record.objects.filter(pk=record.pk).update(record_type=record_type, type_confirmed=True)
         record.record_type, record.type_confirmed = record_type, True
@@ -347,7 +325,7 @@ def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
 def do_start_upload(case: Case, name: str, length: int, *, acting_user) -> PendingUpload:
     """Open a resumable upload to the case (resumable.py): its bytes wait in a part file until
     the last one arrives, then do_add_records makes the record and do_end_upload closes it."""
-    may_add_records(case, acting_user)
+    policy.check(acting_user, case, "add")
     with transaction.atomic():
         pending = PendingUpload.objects.create(case=case, user=acting_user, name=name,
                                                length=length)

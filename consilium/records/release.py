@@ -8,8 +8,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from consilium.errors import NotAllowed
-
 from .checklist import checklist_status
 
 VALID_DAYS = 90
@@ -20,12 +18,6 @@ class ReleaseRequest:
     provider: str
     provider_address: str
     expires: date
-
-
-def may_request_release(case, user) -> None:
-    """Only the patient authorizes the release of their own records."""
-    if case.patient_id != user.id:
-        raise NotAllowed("Only the patient can authorize the release of their records.")
 
 
 def default_request(case) -> ReleaseRequest:

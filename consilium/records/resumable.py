@@ -30,11 +30,11 @@ from .actions import (
     do_add_records,
     do_end_upload,
     do_start_upload,
-    may_add_records,
     size_text,
     stored_name,
 )
 from .models import PendingUpload
+from .policy import policy
 
 TUS_VERSION = "1.0.0"
 CHUNK = 1024 * 1024
@@ -80,7 +80,7 @@ def create(request):
     if request.headers.get("Tus-Resumable") != TUS_VERSION:
         return _refuse(412, "Only tus 1.0.0 is spoken here.")
     meta = _metadata(request.headers.get("Upload-Metadata", ""))
-    case = access_case_by_id(request.user, meta.get("case", ""), check=may_add_records)
+    case = access_case_by_id(request.user, meta.get("case", ""), check=policy.checker("add"))
     declared = request.headers.get("Upload-Length", "")
     if not BYTES.fullmatch(declared):
         return _refuse(400, "Upload-Length must be the file's size in bytes.")
@@ -132,7 +132,7 @@ def _may_continue(request, pending: PendingUpload):
     (a share revoked, the case closed) and the refusal raised."""
     try:
         case = access_case_by_id(request.user, pending.case_id, action="record.upload",
-                                 check=may_add_records)
+                                 check=policy.checker("add"))
     except (Http404, DomainError):
         part_path(pending).unlink(missing_ok=True)
         do_end_upload(pending, acting_user=request.user)

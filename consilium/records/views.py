@@ -19,10 +19,11 @@ from .access import (
     access_series_image,
     record_case_list_records,
 )
-from .actions import Upload, can_add_records, do_add_records, do_set_record_type
+from .actions import Upload, do_add_records, do_set_record_type
 from .api import deidentified_response, download_response, only_dicom
 from .export import deidentified_zip
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
+from .policy import policy
 
 RECORDS_PAGE = 50
 ENTRIES_PAGE = 100
@@ -61,7 +62,7 @@ def record_list(request, case_id):
         "case": case, "page": page, "query": query, "record_type": record_type,
         "record_types": RecordType.choices, "imaging_series": series,
         "burned_in": any(s.burned_in_annotation for s in series),
-        "can_add_records": can_add_records(case, request.user),
+        "record_allowed": policy.allowed(request.user, case),
     })
 
 
@@ -203,7 +204,7 @@ class ReleaseForm(forms.Form):
 def release_request(request, case_id):
     """A form, then the signed-to-be PDF asking the first provider for the records."""
     case = access_case_by_id(request.user, case_id, action="case.release_request",
-                             check=release.may_request_release)
+                             check=policy.checker("request_release"))
     defaults = release.default_request(case)
     form = ReleaseForm(request.POST or None, initial=vars(defaults))
     if request.method == "POST" and form.is_valid():

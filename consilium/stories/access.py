@@ -5,6 +5,7 @@ from django.http import Http404
 
 from consilium.accounts.models import Role
 from consilium.audit.trail import record, record_many, record_refused
+from consilium.cases.access import is_case_owner
 from consilium.cases.models import Case
 from consilium.journal.models import JournalNote
 
@@ -27,7 +28,7 @@ def notes_to_pick(user, case: Case):
 
 
 def _patient_only(user, case: Case) -> None:
-    if case.patient_id != user.id:
+    if not is_case_owner(user, case):
         record_refused(user, "story.view", Case, case.id, case_id=case.id)
         raise Http404("The story is the patient's own")
 

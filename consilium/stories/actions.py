@@ -9,7 +9,9 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
+from consilium.cases.access import is_case_owner
 from consilium.cases.models import Case
+from consilium.cases.policy import policy as case_policy
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.forms import object_id
 from consilium.journal.models import JournalNote
@@ -38,8 +40,7 @@ def known_details(case: Case) -> dict[str, list[str]]:
 
 
 def _patient_only(case: Case, user) -> None:
-    if user.id != case.patient_id:
-        raise NotAllowed("Only the patient shares their story.")
+    case_policy.check(user, case, "story")
 
 
 def _check(title: str, text: str) -> dict[str, str]:
@@ -142,7 +143,7 @@ def do_review_story(story: Story, approve: bool, note: str, *, acting_user) -> S
 def do_unpublish_story(story: Story, *, acting_user) -> Story:
     """Take the story off the public page (or out of the approval queue). The patient can
     do this at any time; an administrator too."""
-    if acting_user.id != story.case.patient_id and acting_user.role != Role.ADMIN:
+    if not is_case_owner(acting_user, story.case) and acting_user.role != Role.ADMIN:
         raise NotAllowed("Only the patient and administrators take a story down.")
     with transaction.atomic():
         current = Story.objects.select_for_update().get(id=story.id)

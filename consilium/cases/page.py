@@ -1,0 +1,102 @@
+"""The case page: everything it shows, gathered for one user, in a bounded number of queries.
+
+What the user may do is read from the policies, once each: ``allowed`` (the case policy's set)
+and ``record_allowed`` (the records policy's); the template shows a button exactly when its
+action is in the set, so it never decides a permission itself.
+"""
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, prefetch_related_objects
+
+from consilium.accounts.models import Role
+from consilium.appointments.access import appointments_of
+from consilium.appointments.actions import OPEN_FOR
+from consilium.consultations.models import Consultation
+from consilium.conversations.access import unread_count
+from consilium.conversations.policy import policy as message_policy
+from consilium.decisions.views import decision_context
+from consilium.directory.matching import match_case
+from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
+from consilium.opinions.views import opinion_context
+from consilium.records.access import record_case_list_records
+from consilium.records.checklist import checklist_status
+from consilium.records.models import RecordType
+from consilium.records.policy import policy as record_policy
+from consilium.records.summary import clinical_summary
+
+from .access import is_case_owner
+from .forms import ShareForm
+from .models import Case
+from .policy import chooses_specialist, policy
+
+# The case page lists the newest records; the records page has them all.
+LATEST_RECORDS = 10
+
+
+def case_page(user, case: Case) -> dict:
+    """The template context of the case page for ``user`` (who may see ``case``)."""
+    # Prefetched, so that the policies' rules read these consultations without a query.
+    prefetch_related_objects([case], Prefetch(
+        "consultations", queryset=Consultation.objects.select_related("specialist")))
+    consultations = list(case.consultations.all())
+    allowed = policy.allowed(user, case)
+    opinion = signed_opinion_for_case(user, case)
+    viewer_is_patient = is_case_owner(user, case)
+    context = {
+        "case": case,
+        "allowed": allowed,
+        "record_allowed": record_policy.allowed(user, case),
+        # The wording only ("your case", the patient's name in the heading); never a right.
+        "viewer_is_patient": viewer_is_patient,
+        "questions": questions_with_answers(case, opinion),
+        "events": list(case.events.select_related("actor")),
+        "consultations": consultations,
+        "my_consultation": next(
+            (c for c in consultations if c.specialist.user_id == user.id
+             and c.status in ("offered", "accepted")), None,
+        ),
+        # Who offers the case sees its specialists section (also when nothing can be
+        # offered now); a decline's reason is written for the coordinators.
+        "manages_offers": chooses_specialist(user, case),
+        "reads_decline_reasons": user.role == Role.COORDINATOR,
+        "opinion": opinion,
+        **opinion_context(opinion, user, case),
+        **decision_context(user, case),
+        **_records(user, case),
+        "converses": message_policy.may(user, case, "read"),
+        "unread_messages": unread_count(case, user),
+        "service_level_days": settings.SERVICE_LEVEL_DAYS,
+        "appointments": appointments_of(case),
+        "arrange_on": next((c for c in consultations if c.status in OPEN_FOR and (
+            user.role == Role.COORDINATOR or c.specialist.user_id == user.id)), None),
+    }
+    if "offer" in allowed:
+        context["matches"] = match_case(case, limit=3)
+    if "share" in allowed:
+        context["shares"] = list(
+            case.shares.filter(revoked_at__isnull=True).select_related("grantee")
+        )
+        context["share_form"] = ShareForm()
+    return context
+
+
+def _records(user, case: Case) -> dict:
+    """The newest records, the checklist and the clinical summary (the reads recorded)."""
+    records = list(case.records.select_related("uploaded_by", "preview", "source")
+                   .defer("text")[:LATEST_RECORDS])
+    if records:
+        record_case_list_records(user, case, records)
+    # One grouped query gives both the record count and the types the checklist needs;
+    # order_by() drops the default ordering so the grouping is by type alone.
+    records_by_type = dict(case.records.order_by().values_list("record_type")
+                           .annotate(n=Count("id")))
+    return {
+        "records": records,
+        "record_count": sum(records_by_type.values()),
+        "imaging_series_count": case.imaging_series.count(),
+        "clinical": clinical_summary(case),
+        "record_types": RecordType.choices,
+        "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
+        "resumable_uploads": settings.RESUMABLE_UPLOADS,
+        "checklist": checklist_status(case.checklist, set(records_by_type)),
+    }

@@ -1,0 +1,58 @@
+"""What a user who can see a case may do with its records: one rule per action.
+
+The object is the case whose records they are: every records action is taken on a case's
+records as a whole (add files, correct a file's type, ask the first provider for what is
+missing), and who may take it depends on the case and the user, never on one file. What a
+file *is* (only a DICOM image has a de-identified copy, only some files have a picture) is
+answered where the file is read (``records.api.only_dicom``, ``records.views._has_preview``),
+the same for everyone who may see it. Who may see the records at all is ``cases.access``.
+See consilium/policy.py.
+"""
+
+from consilium.accounts.models import Role
+from consilium.cases.access import is_case_owner
+from consilium.cases.models import Case
+from consilium.consultations.models import Consultation
+from consilium.errors import Conflict, NotAllowed
+from consilium.policy import Policy
+
+policy = Policy("record")
+
+# A specialist adds notes to a case they took on (not one only offered to them).
+SPECIALIST_ADDS_IN = ("accepted", "completed")
+
+
+def _took_on(user, case: Case) -> bool:
+    """The specialist accepted the case; from the page's prefetched consultations when there
+    are some."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("consultations")
+    if prefetched is not None:
+        return any(c.status in SPECIALIST_ADDS_IN and c.specialist.user_id == user.id
+                   for c in prefetched)
+    return Consultation.objects.filter(
+        case=case, specialist__user=user, status__in=SPECIALIST_ADDS_IN).exists()
+
+
+@policy.rule("add")
+def _add(user, case):
+    """Add files: anyone who sees an open case, a specialist once they accepted it."""
+    if user.role == Role.SPECIALIST and not _took_on(user, case):
+        return NotAllowed("Accept the case before adding notes to it.")
+    if not case.is_open:
+        return Conflict("Records can no longer be added to a closed or withdrawn case.")
+    return None
+
+
+@policy.rule("retype")
+def _retype(user, case):
+    """Correct the type guessed at upload: whoever may add records."""
+    return _add(user, case)
+
+
+@policy.rule("request_release")
+def _request_release(user, case):
+    """The letter asking the first provider for the records: only the patient authorizes
+    the release of their own records."""
+    if not is_case_owner(user, case):
+        return NotAllowed("Only the patient can authorize the release of their records.")
+    return None
