@@ -434,7 +434,7 @@ with contextlib.suppress(PermissionError):
     Path(FILE_UPLOAD_TEMP_DIR).chmod(0o700)
 # The country the self-assessment assumes when none is given (ISO 3166 code).
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
-# The service level (consultations/service_level.py): business days from complete records
+# The service level (consultations/clock.py): business days from complete records
 # to the written opinion, business days a specialist has to answer an offer, business days
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,
 # "2026-12-25,2027-01-01"), which do not count as business days.

@@ -25,11 +25,8 @@ def case_comparison(request, case_id):
 @login_required
 @require_POST
 def review(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("review"))
     seen = comparison_for_case(request.user, case)
-    if seen is None or seen.stored is None:
-        messages.error(request, "There is no comparison to review yet.")
-        return redirect("case_comparison", case_id=case.id)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:

@@ -5,16 +5,13 @@ rules add who may make each move. Who may *see* a consultation is consultations/
 """
 
 from consilium.accounts.models import Role
-from consilium.cases.models import Status
+from consilium.cases.policy import policy as case_policy
 from consilium.errors import Conflict, NotAllowed
 from consilium.policy import Policy
 
-from .models import ACTIVE_STATUSES, Consultation, ConsultationStatus
+from .models import Consultation, ConsultationStatus
 
 policy = Policy("consultation")
-
-# The case's states in which it can be offered.
-OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
 
 # A consultation that ended without an opinion: the case can go to someone else.
 ENDED_WITHOUT_OPINION = {
@@ -67,15 +64,10 @@ def _release(user, consultation):
 @policy.rule("reassign")
 def _reassign(user, consultation):
     """Offer the case to someone else, after this consultation ended without an opinion
-    (declined, expired, withdrawn or handed back)."""
+    (declined, expired, withdrawn or handed back): the case policy's "offer", from here."""
     if user.role != Role.COORDINATOR:
         return NotAllowed("Only a coordinator can offer the case to another specialist.")
     if consultation.status not in ENDED_WITHOUT_OPINION:
         return Conflict("Withdraw the offer, or have the specialist hand the case back, "
                         "before offering the case to someone else.")
-    case = consultation.case
-    if case.status not in OFFERABLE_STATES or case.consultations.filter(
-            status__in=ACTIVE_STATUSES).exists():
-        return Conflict("The case is already with another specialist, or no longer open "
-                        "for an offer.")
-    return None
+    return case_policy.refusal(user, consultation.case, "offer")

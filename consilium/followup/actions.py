@@ -40,9 +40,8 @@ def _lines(text: str) -> list[str]:
 def do_start_plan(case: Case, *, acting_user) -> list[FollowUpTask]:
     """Move the case to follow-up and make its plan: each further test and follow-up
     recommendation of the signed opinions, and the patient's own next steps, become tasks;
-    outcome questions are set for the months after the decision."""
-    _may_plan(case, acting_user)
-
+    outcome questions are set for the months after the decision. Who may start it is the
+    case policy's "follow_up", checked by ``do_start_follow_up`` on the locked case."""
     today = timezone.localdate()
     with transaction.atomic():
         do_start_follow_up(case, acting_user=acting_user)
