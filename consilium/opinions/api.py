@@ -29,6 +29,7 @@ from .actions import (
     do_sign_opinion,
 )
 from .models import Opinion
+from .policy import on_consultation
 from .reports import render_report
 from .schemas import (
     AddendumIn,
@@ -80,7 +81,8 @@ def save_opinion(request, consultation_id: UUID, payload: OpinionIn):
 def sign_opinion(request, consultation_id: UUID, payload: SignIn):
     """Sign the opinion with your password or authenticator code; it is frozen, its SHA-256
     recorded, and it is delivered to the patient."""
-    consultation = access_consultation_by_id(request.user, consultation_id)
+    consultation, _ = access_opinion_by_consultation_id(request.user, consultation_id,
+                                                        check=on_consultation("sign"))
     opinion = do_sign_opinion(consultation, acting_user=request.user, request=request,
                               secret=payload.password)
     return opinion_out(consultation, opinion, request.user)

@@ -39,15 +39,14 @@ from .forms import (
     SignForm,
 )
 from .models import ReportShare
-from .policy import follow_ups_left, on_consultation, opinion_of, policy
+from .policy import follow_ups_left, on_consultation, policy
 
 
-def _writable(request, consultation_id):
-    """(consultation, opinion or None) while the specialist may still edit; else None."""
-    consultation, opinion = access_opinion_by_consultation_id(request.user, consultation_id)
-    if not policy.may(request.user, opinion or opinion_of(consultation), "edit"):
-        return None
-    return consultation, opinion
+def _writable(request, consultation_id, action="edit"):
+    """(consultation, opinion or None) while the specialist may still write it; otherwise
+    the opinion policy's refusal (403, 409), as the API gives it."""
+    return access_opinion_by_consultation_id(request.user, consultation_id,
+                                             check=on_consultation(action))
 
 
 def _rows(request, opinion) -> int:
@@ -62,12 +61,7 @@ def _rows(request, opinion) -> int:
 def edit(request, consultation_id):
     """The specialist's opinion form. It saves itself as the specialist types (autosave);
     "Review and sign" saves and opens the signing page."""
-    writable = _writable(request, consultation_id)
-    if writable is None:
-        return redirect("case_detail",
-                        case_id=access_opinion_by_consultation_id(
-                            request.user, consultation_id)[0].case_id)
-    consultation, opinion = writable
+    consultation, opinion = _writable(request, consultation_id)
     questions = list(consultation.case.questions.all())
     rows = _rows(request, opinion)
     conflict = None
@@ -147,11 +141,9 @@ def autosave(request, consultation_id):
 @login_required
 def sign(request, consultation_id):
     """Review the whole opinion as it will be delivered, then sign with a password or code."""
-    writable = _writable(request, consultation_id)
-    if writable is None or writable[1] is None:
-        consultation, _ = access_opinion_by_consultation_id(request.user, consultation_id)
-        return redirect("case_detail", case_id=consultation.case_id)
-    consultation, opinion = writable
+    consultation, opinion = _writable(request, consultation_id, "sign")
+    if opinion is None:  # nothing written yet: there is nothing to review
+        return redirect("opinion_edit", consultation_id=consultation.id)
     question_ids = [q.id for q in consultation.case.questions.all()]
     missing = missing_for_signing(opinion, question_ids)
     form = SignForm(request.POST or None)
@@ -173,13 +165,15 @@ def sign(request, consultation_id):
 @login_required
 @require_POST
 def ask_follow_up(request, consultation_id):
+    # The policy is checked by the action, after a repeated submission is recognised (its
+    # second POST gets the first one's success); a refusal is answered with its own status.
     _, opinion = access_signed_opinion(request.user, consultation_id)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
             do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user,
                              key=key_of(request))
-        except DomainError as error:
+        except InvalidInput as error:
             messages.error(request, _said(error))
         else:
             messages.success(request, "Your question was sent to the specialist. You will get "
@@ -192,7 +186,8 @@ def ask_follow_up(request, consultation_id):
 @login_required
 def add_addendum(request, consultation_id):
     """The specialist adds a signed addendum, or answers a follow-up question with one."""
-    consultation, opinion = access_signed_opinion(request.user, consultation_id)
+    consultation, opinion = access_signed_opinion(request.user, consultation_id,
+                                                  check=on_consultation("add_addendum"))
     question = None
     answers = request.GET.get("answers") or request.POST.get("answers")
     if answers:
