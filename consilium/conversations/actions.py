@@ -19,6 +19,7 @@ from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import InvalidInput
 from consilium.records.actions import Upload, do_add_records, forget_stored
+from consilium.submissions.once import Once
 
 from .models import MAX_BODY, Audience, Message, ReadMark
 from .policy import policy
@@ -26,11 +27,16 @@ from .policy import policy
 READ_ACTION = {Audience.CASE: "read", Audience.STAFF: "read_staff_notes"}
 
 
-def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] = ()
-                    ) -> Message:
+def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] = (),
+                    key: str = "") -> Message:
     """Write to everyone on the case (``audience`` "case", the default) or to the care team
     only ("staff"). A reply goes to its thread's audience; a question work waits on
-    (``blocking``) is a new message to everyone, since the patient answers it."""
+    (``blocking``) is a new message to everyone, since the patient answers it. ``key``: the
+    request's one-time key; the same key again returns the first message (its files are
+    not added twice, no one is told twice)."""
+    once = Once(acting_user, key, Message)
+    if (done := once.done()) is not None:
+        return done
     policy.check(acting_user, case, "read")
     errors = {}
     requested = _requested_audience(data.get("audience"), errors)
@@ -59,14 +65,17 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] 
     try:
         with transaction.atomic():
             case = Case.objects.select_for_update().get(id=case.id)  # not closed meanwhile
+            if (done := once.earlier()) is not None:
+                return done
+            if blocking:  # who may ask one first, as the policy's own rule answers it
+                policy.check(acting_user, case, "ask_blocking")
             policy.check(acting_user, case, "post_staff_note" if audience == Audience.STAFF
                          else "post")
-            if blocking:
-                policy.check(acting_user, case, "ask_blocking")
             consultation = _accepted(case)
             message = Message.objects.create(case=case, author=acting_user,
                                              author_role=acting_user.role, reply_to=thread,
                                              body=body, blocking=blocking, audience=audience)
+            once.made(message)
             if files:
                 outcomes = do_add_records(case, list(files), acting_user=acting_user)
                 message.attachments.set(_attached(outcomes))

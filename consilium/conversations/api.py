@@ -6,6 +6,7 @@ from ninja import Router, Schema, Status
 from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
 from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.submissions.once import key_of
 
 from .access import record_messages_read, threads_of
 from .actions import do_send_message, read_mark
@@ -91,8 +92,11 @@ def send_message(request, case_id: UUID, payload: MessageIn):
     """Write to everyone on the case, or (``audience`` "staff") to the care team only: a
     patient, caregiver or treating physician is refused that (403). ``reply_to``: a message
     of the thread; ``blocking``: the specialist waits on the patient's answer. Files are
-    added as records, on the page."""
+    added as records, on the page. With an ``Idempotency-Key`` header, a repeat of the
+    request (a retry after a lost answer) answers with the first message instead of sending
+    another."""
     case = access_case_by_id(request.user, case_id, action="case.messages",
                              check=policy.checker("read"))
-    message = do_send_message(case, payload.dict(), acting_user=request.user)
+    message = do_send_message(case, payload.dict(), acting_user=request.user,
+                              key=key_of(request))
     return Status(201, _out(message, request.user, message.created_at))

@@ -8,6 +8,7 @@ from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.records.actions import Upload
+from consilium.submissions.once import key_of
 
 from .access import record_messages_read, threads_of
 from .actions import do_send_message, read_mark
@@ -28,7 +29,7 @@ def conversation(request, case_id):
         files = [Upload.of(f) for f in request.FILES.getlist("files")]
         try:
             message = do_send_message(case, form.cleaned_data, acting_user=request.user,
-                                      files=files)
+                                      files=files, key=key_of(request))
         except InvalidInput as error:
             add_action_errors(form, error)
         else:
