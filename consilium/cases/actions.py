@@ -15,6 +15,7 @@ from consilium.accounts.notify import notify_role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.submissions.once import Once
 from consilium.triage.assessment import checklist_for
 
 from . import signals
@@ -97,8 +98,12 @@ def _moved(case: Case, current: Case) -> Case:
     return case
 
 
-def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
-    """Start a draft case; ``checklist`` ({"key", "label"} items) comes from an assessment."""
+def do_create_case(data: dict, *, checklist=(), acting_user, key: str = "") -> Case:
+    """Start a draft case; ``checklist`` ({"key", "label"} items) comes from an assessment.
+    ``key``: the request's one-time key; the same key again returns the first case."""
+    once = Once(acting_user, key, Case)
+    if (done := once.done()) is not None:
+        return done
     if not starts_cases(acting_user):
         raise NotAllowed("Cases are started by patients.")
     cleaned = _clean_first_opinion(data, partial=False)
@@ -110,7 +115,10 @@ def do_create_case(data: dict, *, checklist=(), acting_user) -> Case:
                                   cleaned["treatment_category"])
     items = [{"key": i["key"], "label": i["label"]} for i in checklist]
     with transaction.atomic():
+        if (done := once.earlier()) is not None:
+            return done
         case = Case.objects.create(patient=acting_user, checklist=items, **cleaned)
+        once.made(case)
         _replace_questions(case, questions)
         add_event(case, EventKind.CREATED, acting_user, to_status=Status.DRAFT)
         record(acting_user, "case.create", case, case_id=case.id)
@@ -184,18 +192,21 @@ def _find_grantee(who: str):
     )
 
 
-def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acting_user):
+def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acting_user,
+                  key: str = ""):
     """Let a caregiver or treating physician see this case (the patient's consent).
 
     ``who`` names an existing account (username or email); an email without an account gets
-    an invitation to create one as ``role``. Returns the Share or the Invitation.
+    an invitation to create one as ``role``. Returns the Share or the Invitation. A share
+    is one per person already (``one_active_share``); ``key``, the request's one-time key,
+    keeps a repeated invitation from making a second one and emailing the link twice.
     """
-    policy.check(acting_user, case, "share")
     who = (who or "").strip()
     grantee = _find_grantee(who)
+    if grantee is None and "@" in who:
+        return _invite(case, who, role, acting_user, key)
+    policy.check(acting_user, case, "share")
     if grantee is None:
-        if "@" in who:
-            return _invite(case, who, role, acting_user)
         raise InvalidInput(
             {"grantee": "No caregiver or treating physician has that username. "
                         "To invite someone new, give their email address."}
@@ -210,7 +221,11 @@ def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acti
     return share
 
 
-def _invite(case: Case, email: str, role: str, acting_user) -> Invitation:
+def _invite(case: Case, email: str, role: str, acting_user, key: str) -> Invitation:
+    once = Once(acting_user, key, Invitation)
+    if (done := once.done()) is not None:
+        return done
+    policy.check(acting_user, case, "share")
     policy.check(acting_user, case, "invite")
     try:
         validate_email(email)
@@ -220,10 +235,13 @@ def _invite(case: Case, email: str, role: str, acting_user) -> Invitation:
         raise InvalidInput({"role": "Choose caregiver or treating physician."})
     raw, key_hash = new_token("inv_")
     with transaction.atomic():
+        if (done := once.earlier()) is not None:
+            return done
         invitation = Invitation.objects.create(
             case=case, email=email, role=role, key_hash=key_hash, invited_by=acting_user,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
         )
+        once.made(invitation)
         add_event(case, EventKind.INVITED, acting_user, note=invitation.get_role_display())
         record(acting_user, "case.invite", invitation, case_id=case.id)
     link = f"{settings.SITE_URL}/invitations/{raw}/"

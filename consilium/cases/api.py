@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema, Status
 from consilium.api_schemas import PageIn, errors
 from consilium.consultations.actions import do_offer_consultation
 from consilium.consultations.api import ConsultationOut, consultation_out
+from consilium.submissions.once import key_of
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -97,8 +98,9 @@ def list_cases(request, page: Query[PageIn], status: str = ""):
 
 @router.post("", response={201: CaseOut, **errors(400, 422)})
 def create_case(request, payload: CaseIn):
-    """Start a case (patients) as a draft."""
-    case = actions.do_create_case(payload, acting_user=request.user)
+    """Start a case (patients) as a draft. With an ``Idempotency-Key`` header, a repeat of
+    the request (a retry after a lost answer) answers with the first case."""
+    case = actions.do_create_case(payload, acting_user=request.user, key=key_of(request))
     return Status(201, case)
 
 
@@ -156,7 +158,10 @@ def list_consultations(request, case_id: UUID):
 @router.post("/{uuid:case_id}/consultations",
              response={201: ConsultationOut, **errors(400, 404, 409, 422)})
 def offer_consultation(request, case_id: UUID, payload: OfferIn):
-    """Offer the case to a specialist (coordinators)."""
-    case = access_case_by_id(request.user, case_id, check=policy.checker("offer"))
-    consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user)
+    """Offer the case to a specialist (coordinators). With an ``Idempotency-Key`` header, a
+    repeat of the request answers with the first offer; an offer to another specialist while
+    one is open is refused (409)."""
+    case = access_case_by_id(request.user, case_id)  # the action checks "offer"
+    consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
+                                         key=key_of(request))
     return Status(201, consultation_out(consultation, request.user))

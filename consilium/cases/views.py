@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import key_of
 
 from . import actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
@@ -35,7 +36,8 @@ def case_new(request):
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = actions.do_create_case(form.to_action_data(), acting_user=request.user)
+            case = actions.do_create_case(form.to_action_data(), acting_user=request.user,
+                                          key=key_of(request))
         except InvalidInput as error:
             add_action_errors(form, error)
         else:
@@ -125,7 +127,7 @@ def case_share(request, case_id):
             shared = actions.do_share_case(
                 case, form.cleaned_data["grantee"],
                 role=form.cleaned_data["role"] or ShareRole.CAREGIVER,
-                acting_user=request.user,
+                acting_user=request.user, key=key_of(request),
             )
         except InvalidInput as error:
             messages.error(request, " ".join(error.errors.values()))

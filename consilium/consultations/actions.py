@@ -18,6 +18,7 @@ from consilium.directory.matching import systems_of, systems_to_avoid
 from consilium.directory.models import Specialist
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
+from consilium.submissions.once import Once
 
 from . import clock
 from .models import STAMPED_AT, Consultation, ConsultationStatus
@@ -84,8 +85,17 @@ def same_hospital_system(case: Case, specialist: Specialist) -> bool:
     return bool(systems_to_avoid(case) & systems_of(specialist))
 
 
-def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consultation:
-    """Offer the case to a specialist; who may, and when, is the case policy's "offer"."""
+ALREADY_OFFERED = "This case is already offered to or accepted by a specialist."
+
+
+def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = ""
+                          ) -> Consultation:
+    """Offer the case to a specialist; who may, and when, is the case policy's "offer".
+    ``key``: the request's one-time key: the same offer again (a double click, a retry)
+    returns the first consultation; an offer to another specialist is still refused (409)."""
+    once = Once(acting_user, key, Consultation)
+    if (done := once.done()) is not None:
+        return _same_offer(done, specialist_id)
     case_policy.check(acting_user, case, "offer")
     specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
     if specialist is None:
@@ -99,6 +109,8 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
         )
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
+        if (done := once.earlier()) is not None:
+            return _same_offer(done, specialist_id)
         case_policy.check(acting_user, current, "offer")
         try:
             with transaction.atomic():
@@ -106,13 +118,19 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user) -> Consulta
                     case=current, specialist=specialist, offered_by=acting_user,
                     **clock.due_dates_for_offer(current))
         except IntegrityError:
-            raise Conflict(
-                "This case is already offered to or accepted by a specialist."
-            ) from None
+            raise Conflict(ALREADY_OFFERED) from None
+        once.made(consultation)
         add_event(current, EventKind.OFFERED, acting_user, note=specialist.name)
         record(acting_user, "consultation.offer", consultation, case_id=current.id)
     notify_users([specialist.user_id], "A case was offered to you")
     return consultation
+
+
+def _same_offer(earlier: Consultation, specialist_id) -> Consultation:
+    """The offer a request with this key made, if it went to the same specialist."""
+    if earlier.specialist_id != object_id(specialist_id):
+        raise Conflict(ALREADY_OFFERED)
+    return earlier
 
 
 def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consultation:

@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id
-from consilium.cases.policy import policy as case_policy
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import key_of
 
 from .access import access_consultation_by_id
 from .actions import (
@@ -24,10 +24,13 @@ from .policy import policy
 @login_required
 @require_POST
 def offer(request, case_id):
-    case = access_case_by_id(request.user, case_id, check=case_policy.checker("offer"))
+    # The action checks "offer" itself, after answering a repeat of this form (a double
+    # click) with the offer its first request made.
+    case = access_case_by_id(request.user, case_id)
     try:
         consultation = do_offer_consultation(
-            case, request.POST.get("specialist_id", ""), acting_user=request.user
+            case, request.POST.get("specialist_id", ""), acting_user=request.user,
+            key=key_of(request),
         )
     except InvalidInput as error:
         messages.error(request, " ".join(error.errors.values()))

@@ -10,8 +10,9 @@ from .schemas import AssessmentIn
 CASE_TREATMENT = {"none": "other", "": "other"}
 
 
-def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user):
-    """Create a draft case with the diagnosis, treatment, questions and records checklist."""
+def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user, key: str = ""):
+    """Create a draft case with the diagnosis, treatment, questions and records checklist.
+    ``key``: the "Start my case" form's one-time key (do_create_case runs once per key)."""
     answers = AssessmentIn.read(data)
     facts = clean(answers)
     result = evaluate(facts)
@@ -29,5 +30,5 @@ def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user):
             "questions": result["questions"],
         },
         checklist=result["records_checklist"],
-        acting_user=acting_user,
+        acting_user=acting_user, key=key,
     )

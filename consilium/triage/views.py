@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
+from consilium.cases.models import Case
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
+from consilium.submissions.once import Once, key_of
 
 from .actions import do_start_case_from_assessment
 from .assessment import assess
@@ -14,6 +16,7 @@ from .forms import AssessForm
 from .rules import RECOMMENDATIONS
 
 PENDING = "pending_assessment"
+PENDING_KEY = "pending_assessment_key"  # the "Start my case" form's one-time key
 
 
 def assess_page(request):
@@ -38,6 +41,7 @@ def start_case(request):
     if not form.is_valid():
         return redirect("assess")
     request.session[PENDING] = form.to_assessment_input()
+    request.session[PENDING_KEY] = key_of(request)
     if not request.user.is_authenticated:
         messages.info(request, "Sign in to start your case. Your answers are kept.")
         return redirect(f"{reverse('login')}?{REDIRECT_FIELD_NAME}={reverse('assess_continue')}")
@@ -45,13 +49,19 @@ def start_case(request):
 
 
 def continue_case(request):
+    """Make the draft case from the kept answers. The answers leave the session; the form's
+    key stays, so that a second request of a double click lands on the same case."""
     data = request.session.pop(PENDING, None)
-    if data is None or not request.user.is_authenticated:
+    key = request.session.get(PENDING_KEY, "")
+    if not request.user.is_authenticated or (data is None and not key):
         return redirect("assess")
     if request.user.role != Role.PATIENT:
         messages.error(request, "Only patients can start a case from the assessment.")
         return redirect("home")
-    case = do_start_case_from_assessment(data, acting_user=request.user)
+    if data is not None:
+        case = do_start_case_from_assessment(data, acting_user=request.user, key=key)
+    elif (case := Once(request.user, key, Case).done()) is None:  # the answers went with
+        return redirect("assess")  # a first request that made nothing
     messages.success(request, "Your draft case is ready. Check the details, then submit it.")
     return redirect("case_detail", case_id=case.id)
 
