@@ -1,6 +1,7 @@
 """Adding records to a case: each file on its own, so one refusal never stops the others."""
 
 import binascii
+import hashlib
 import io
 import stat
 import tempfile
@@ -19,6 +20,7 @@ from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many as audit_many
 from consilium.cases.models import Case
 from consilium.errors import InvalidInput
+from consilium.submissions.once import Once
 
 from . import dicom, storage
 from .classify import classify
@@ -68,12 +70,17 @@ class Outcome:
     record: Record | None = field(default=None, repr=False)
 
 
-def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Outcome]:
+def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str = ""
+                   ) -> list[Outcome]:
     """Store every acceptable file (zips unpacked); report each file's outcome in order.
 
     Every file (each member of a zip too) is checked before any is stored: hostile input (a
     name that cannot be kept, JSON nested to exhaust a parser) refuses the whole upload with
-    InvalidInput and nothing is stored. Other refusals are one file's outcome."""
+    InvalidInput and nothing is stored. Other refusals are one file's outcome.
+
+    A file is in a case once (``one_copy_per_case``), so a repeat never makes a second row.
+    ``key``, the request's one-time key, makes a repeat also answer as the first did: a file
+    the first request stored is "stored" again, not "already in the case"."""
     policy.check(acting_user, case, "add")
     for upload in uploads:
         upload.name = stored_name(upload.name)
@@ -82,8 +89,8 @@ def do_add_records(case: Case, uploads: list[Upload], *, acting_user) -> list[Ou
         for upload in uploads:
             checked += _checked(case, upload)
         # Each is checked again as it is stored: the case fills up as files are added.
-        return [item if isinstance(item, Outcome) else _store_one(case, item, acting_user)
-                for item in checked]
+        return [item if isinstance(item, Outcome)
+                else _store_one(case, item, acting_user, key=key) for item in checked]
     finally:
         for item in checked:
             if isinstance(item, Upload) and not any(item is upload for upload in uploads):
@@ -134,9 +141,11 @@ def _check(case: Case, upload: Upload):
     return sniff(upload.file, upload.size)
 
 
-def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None) -> Outcome:
+def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key: str = ""
+               ) -> Outcome:
     """Check, encrypt and store one file as a record. ``source`` is the record it came out
-    of (a FHIR record's attached document); such records are written by the system."""
+    of (a FHIR record's attached document); such records are written by the system. ``key``:
+    the request's one-time key (see do_add_records)."""
     try:
         kind = kind or _check(case, upload)
         if kind.key == "zip":
@@ -154,13 +163,19 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None) -> O
         except Exception:  # pydicom raises many kinds of error on a damaged file
             return Outcome(upload.name, "refused", "The DICOM file is damaged.")
     sealed = storage.seal(upload.file)
+    once = Once(user, _file_key(key, sealed.sha256), Record)
     existing = case.records.filter(sha256=sealed.sha256).first()
     if existing:
         sealed.discard()
+        if once.done() is not None:  # this request's key stored it: answer as it did
+            return Outcome(upload.name, "stored", "", existing)
         return Outcome(upload.name, "duplicate", "This file is already in the case.", existing)
     storage_name = sealed.keep()
     try:
         with transaction.atomic():
+            if (earlier := once.earlier()) is not None:  # the same request, racing this one
+                storage.delete(storage_name)
+                return Outcome(upload.name, "stored", "", earlier)
             record = Record.objects.create(
                 case=case, uploaded_by=user, name=upload.name[-255:], kind=kind.key,
                 media_type=kind.media_type, record_type=classify(kind.key, upload.name, text),
@@ -170,6 +185,7 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None) -> O
                 instance_number=header.instance_number if header else None,
                 frames=header.frames if header else 1,
             )
+            once.made(record)
             audit(None if source else user, "record.create", record, case_id=case.id)
             queue_reading(record)
             if record.series_id:
@@ -183,6 +199,11 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None) -> O
         storage.delete(storage_name)  # never leave an orphan file behind
         raise
     return Outcome(upload.name, "stored", "", record)
+
+
+def _file_key(key: str, sha256: str) -> str:
+    """One file's one-time key within a request's (an upload makes many records)."""
+    return hashlib.sha256(f"{key}:{sha256}".encode()).hexdigest() if key else ""
 
 
 def store_attachments(source: Record, attachments) -> int:

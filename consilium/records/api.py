@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
+from consilium.submissions.once import key_of
 
 from . import dicom, storage
 from .access import access_record_by_id
@@ -57,12 +58,14 @@ def list_records(request, case_id: UUID):
              response={200: list[OutcomeOut], **errors(400, 404, 409, 413, 422)})
 def add_records(request, case_id: UUID, files: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload one or many files (multipart field ``files``). Each is accepted or refused on
-    its own; a zip is unpacked. Answers one outcome per file, in order."""
+    its own; a zip is unpacked. Answers one outcome per file, in order. A file already in
+    the case is not stored again ("duplicate"); with an ``Idempotency-Key`` header, a repeat
+    of the request answers as the first did (its files "stored")."""
     case = access_case_by_id(request.user, case_id)
     if not files:
         raise InvalidInput({"files": "Attach at least one file."})
     uploads = [Upload.of(f) for f in files]
-    return do_add_records(case, uploads, acting_user=request.user)
+    return do_add_records(case, uploads, acting_user=request.user, key=key_of(request))
 
 
 @router.get("/{uuid:case_id}/records/{uuid:record_id}/content", response=errors(404),

@@ -11,6 +11,7 @@ from consilium.audit.trail import record_many
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 from consilium.forms import form_status
+from consilium.submissions.once import key_of
 
 from . import imaging, packet, release, storage
 from .access import (
@@ -155,7 +156,8 @@ def upload(request, case_id):
         messages.error(request, "Choose at least one file.")
         return redirect("case_detail", case_id=case.id)
     try:
-        outcomes = do_add_records(case, [Upload.of(f) for f in files], acting_user=request.user)
+        outcomes = do_add_records(case, [Upload.of(f) for f in files], acting_user=request.user,
+                                  key=key_of(request))
     except InvalidInput as refused:  # hostile input: nothing was stored
         return render(request, "error.html", {"message": " ".join(refused.errors.values()),
                                               "status": 422}, status=422)
