@@ -50,7 +50,7 @@ def standing(user, case: Case) -> Standing:
             return Standing.NONE
         return Standing.PATIENT_SIDE if user.role == Role.CAREGIVER else Standing.PHYSICIAN
     if user.role == Role.SPECIALIST:
-        statuses = set(_consultations(user, case).values_list("status", flat=True))
+        statuses = _statuses(user, case)
         if statuses & {ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED}:
             return Standing.CARE_TEAM
         if ConsultationStatus.OFFERED in statuses:
@@ -58,8 +58,14 @@ def standing(user, case: Case) -> Standing:
     return Standing.NONE
 
 
-def _consultations(user, case: Case):
-    return Consultation.objects.filter(case=case, specialist__user=user)
+def _statuses(user, case: Case) -> set[str]:
+    """The statuses of the user's consultations on the case; from the case page's prefetched
+    consultations when there are some (the page asks several rules, without a query each)."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("consultations")
+    if prefetched is not None:
+        return {c.status for c in prefetched if c.specialist.user_id == user.id}
+    return set(Consultation.objects.filter(case=case, specialist__user=user)
+               .values_list("status", flat=True))
 
 
 @policy.rule("read")
@@ -98,7 +104,7 @@ def _ask_blocking(user, case: Case):
     """Ask the patient a question work on the opinion waits for (the clock stops)."""
     if user.role != Role.SPECIALIST:
         return NotAllowed("Only the specialist marks a new question as one they wait for.")
-    statuses = set(_consultations(user, case).values_list("status", flat=True))
+    statuses = _statuses(user, case)
     if ConsultationStatus.ACCEPTED in statuses:
         return None if case.is_open else Conflict(CLOSED)
     if ConsultationStatus.OFFERED in statuses:
