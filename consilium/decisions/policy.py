@@ -40,6 +40,8 @@ def _decide(user, case):
 def _change_decision(user, case):
     if not is_case_owner(user, case):
         return NotAllowed("Only the patient can change the decision.")
+    if case.status == Status.CLOSED:
+        return Conflict("This case is closed: its decision can no longer be changed.")
     if case.status not in CHANGEABLE_STATES or decision_of(case) is None:
         return Conflict("The decision can be changed after it is recorded and until the case "
                         "is closed.")

@@ -42,7 +42,8 @@ def record_decision(request, case_id):
             except InvalidInput as error:
                 add_action_errors(form, error)
             else:
-                messages.success(request, "Your decision is recorded and shared with your "
+                done = "changed" if decision else "recorded"
+                messages.success(request, f"Your decision is {done} and shared with your "
                                           "care team. You can change it until the case is "
                                           "closed.")
                 return redirect("case_detail", case_id=case.id)

@@ -106,7 +106,7 @@ def test_the_page_asks_for_confirmation_in_plain_words_before_recording(client, 
     assert confirm.status_code == 200
     text = confirm.content.decode()
     assert "Record this decision?" in text and "Follow the second opinion" in text
-    assert "You can change it again until the case is closed." in text
+    assert "You can change it until the case is closed." in text
     assert not Decision.objects.filter(case=case).exists()
     done = client.post(f"/cases/{case.id}/decision/", {"choice": "second_opinion",
                                                        "confirmed": "1", "submission_key": KEY})
