@@ -81,10 +81,15 @@ def written(journey, users, specialists, tmp_path):
     question = do_ask_follow_up(opinion, f"{MARK} follow-up?", acting_user=patient)
     do_add_addendum(opinion, f"{MARK} addendum", acting_user=specialist,
                     request=sign_request(), secret=PASSWORD, answers=question)
+    # Only a comparison the rules and the specialist disagree on is reviewed (its policy).
+    type(opinion.comparison).objects.filter(pk=opinion.comparison.pk).update(
+        review=["The specialist judged the treatment modified."])
+    opinion.comparison.refresh_from_db()
     do_review_comparison(opinion.comparison, diagnosis="confirmed", treatment="modified",
                          note=f"{MARK} review", acting_user=users["coordinator"])
     do_save_decision_aid(case, {"support": f"{MARK} support", "next_steps": f"{MARK} step"},
                          acting_user=patient)
+    do_record_decision(case, "first_opinion", f"{MARK} at first", acting_user=patient)
     do_record_decision(case, "second_opinion", f"{MARK} because", acting_user=patient)
     do_start_plan(case, acting_user=patient)
     check = OutcomeCheck.objects.filter(case=case).first()
