@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from ninja import Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
-from consilium.consultations.actions import do_offer_consultation
+from consilium.consultations.actions import do_offer_consultation, offer_check
 from consilium.consultations.api import ConsultationOut, consultation_out
 from consilium.submissions.once import key_of
 
@@ -161,7 +161,8 @@ def offer_consultation(request, case_id: UUID, payload: OfferIn):
     """Offer the case to a specialist (coordinators). With an ``Idempotency-Key`` header, a
     repeat of the request answers with the first offer; an offer to another specialist while
     one is open is refused (409)."""
-    case = access_case_by_id(request.user, case_id)  # the action checks "offer"
+    key = key_of(request)
+    case = access_case_by_id(request.user, case_id, check=offer_check(key))
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
-                                         key=key_of(request))
+                                         key=key)
     return Status(201, consultation_out(consultation, request.user))

@@ -95,7 +95,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
     returns the first consultation; an offer to another specialist is still refused (409)."""
     once = Once(acting_user, key, Consultation)
     if (done := once.done()) is not None:
-        return _same_offer(done, specialist_id)
+        return _same_offer(done, case, specialist_id)
     case_policy.check(acting_user, case, "offer")
     specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
     if specialist is None:
@@ -110,7 +110,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
         if (done := once.earlier()) is not None:
-            return _same_offer(done, specialist_id)
+            return _same_offer(done, case, specialist_id)
         case_policy.check(acting_user, current, "offer")
         try:
             with transaction.atomic():
@@ -126,11 +126,23 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
     return consultation
 
 
-def _same_offer(earlier: Consultation, specialist_id) -> Consultation:
-    """The offer a request with this key made, if it went to the same specialist."""
-    if earlier.specialist_id != object_id(specialist_id):
+def _same_offer(earlier: Consultation, case: Case, specialist_id) -> Consultation:
+    """The offer a request with this key made, if it is the same offer."""
+    if earlier.case_id != case.id or earlier.specialist_id != object_id(specialist_id):
         raise Conflict(ALREADY_OFFERED)
     return earlier
+
+
+def offer_check(key: str):
+    """The offer page's and API's ``check=``: the case policy's "offer", except for a repeat
+    of a request that made an offer (a double click), which do_offer_consultation answers
+    with that offer instead of refusing it."""
+    may_offer = case_policy.checker("offer")
+
+    def check(case: Case, user) -> None:
+        if Once(user, key, Consultation).done() is None:
+            may_offer(case, user)
+    return check
 
 
 def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consultation:

@@ -15,6 +15,7 @@ from .actions import (
     do_offer_consultation,
     do_release_consultation,
     do_withdraw_consultation,
+    offer_check,
 )
 from .clock import due_on_accepting
 from .forms import DeclineForm, EndForm
@@ -24,13 +25,11 @@ from .policy import policy
 @login_required
 @require_POST
 def offer(request, case_id):
-    # The action checks "offer" itself, after answering a repeat of this form (a double
-    # click) with the offer its first request made.
-    case = access_case_by_id(request.user, case_id)
+    key = key_of(request)
+    case = access_case_by_id(request.user, case_id, check=offer_check(key))
     try:
         consultation = do_offer_consultation(
-            case, request.POST.get("specialist_id", ""), acting_user=request.user,
-            key=key_of(request),
+            case, request.POST.get("specialist_id", ""), acting_user=request.user, key=key,
         )
     except InvalidInput as error:
         messages.error(request, " ".join(error.errors.values()))
