@@ -14,7 +14,7 @@ from consilium.consultations.models import Consultation
 
 def _queue_rows(html: str) -> dict[str, bool]:
     """Each case row of the work queue's table: is it marked overdue?"""
-    rows = re.findall(r"<tr>\s*<td class=\"muted\">(\w{8})</td>(.*?)</tr>", html, re.S)
+    rows = re.findall(r"<tr>\s*<td class=\"muted\"[^>]*>(\w{8})</td>(.*?)</tr>", html, re.S)
     return {short_id: "(overdue)" in row for short_id, row in rows}
 
 
