@@ -25,7 +25,8 @@ def case_list(request):
     cases = cases_visible_to(request.user).select_related("patient")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     record_case_list(request.user, page.object_list)
-    return render(request, "cases/list.html", {"page": page})
+    return render(request, "cases/list.html",
+                  {"page": page, "may_start": starts_cases(request.user)})
 
 
 @login_required
