@@ -87,14 +87,15 @@ def test_the_self_assessment_s_choices_are_enums(spec):
     assert set(enum_of(spec, props["situation"]["anyOf"][1])) == set(SITUATIONS)
 
 
+# record_type is not here: no request sends it (a file's type is corrected on a page); the
+# walk over every request schema below would catch it the day one does.
 @pytest.mark.parametrize("field", ["treatment_category", "diagnosis_agreement",
                                    "treatment_agreement", "confidence", "choice",
-                                   "record_type", "audience"])
+                                   "audience"])
 def test_named_choices_are_enums_wherever_a_request_sends_them(spec, field):
     sent = [(name, schema["properties"][field]) for name, schema in request_schemas(spec).items()
             if field in schema.get("properties", {})]
-    if not sent:
-        pytest.skip(f"no request sends {field} yet")
+    assert sent, f"no request sends {field}"
     for name, prop in sent:
         assert enum_of(spec, prop), f"{name}.{field} is a plain string in the spec"
 
