@@ -53,6 +53,18 @@ def administered_story(user, story_id, *, waiting: bool = False) -> Story:
     return story
 
 
+def story_to_take_down(user, story_id) -> Story:
+    """A story its patient or an administrator may take down (whether it can be, now, is
+    the policy's ``take_down``); 404 to everyone else, as for a story they cannot see."""
+    if user.role == Role.ADMIN:
+        return administered_story(user, story_id)
+    story = Story.objects.filter(id=story_id, case__patient=user).first()
+    if story is None:
+        record_refused(user, "story.administer", Story, story_id)
+        raise Http404("No such story")
+    return story
+
+
 def record_review_reads(user, stories) -> None:
     record_many(user, "story.view", stories, case_id_of=lambda story: story.case_id)
 

@@ -9,14 +9,14 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
-from consilium.cases.access import is_case_owner
 from consilium.cases.models import Case
 from consilium.cases.policy import policy as case_policy
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 from consilium.journal.models import JournalNote
 
 from .models import Story, StoryState
+from .policy import policy as story_policy
 from .scrub import INSTITUTION, NAME, PLACE, Scrubbed, scrub
 
 TITLE_LIMIT = 120
@@ -117,17 +117,14 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
 
 def do_review_story(story: Story, approve: bool, note: str, *, acting_user) -> Story:
     """An administrator publishes the story, or sends it back saying why."""
-    if acting_user.role != Role.ADMIN:
-        raise NotAllowed("Administrators approve stories.")
     note = (note or "").strip()
-    if not approve and not note:
-        raise InvalidInput({"note": "Tell the patient what to change."})
-    if len(note) > 500:
-        raise InvalidInput({"note": "Keep the note under 500 characters."})
     with transaction.atomic():
         current = Story.objects.select_for_update().get(id=story.id)
-        if current.state != StoryState.SUBMITTED:
-            raise Conflict("This story is not waiting for approval.")
+        story_policy.check(acting_user, current, "review")
+        if not approve and not note:
+            raise InvalidInput({"note": "Tell the patient what to change."})
+        if len(note) > 500:
+            raise InvalidInput({"note": "Keep the note under 500 characters."})
         now = timezone.now()
         current.reviewed_by, current.reviewed_at, current.review_note = acting_user, now, note
         current.state = StoryState.PUBLISHED if approve else StoryState.DECLINED
@@ -143,12 +140,9 @@ def do_review_story(story: Story, approve: bool, note: str, *, acting_user) -> S
 def do_unpublish_story(story: Story, *, acting_user) -> Story:
     """Take the story off the public page (or out of the approval queue). The patient can
     do this at any time; an administrator too."""
-    if not is_case_owner(acting_user, story.case) and acting_user.role != Role.ADMIN:
-        raise NotAllowed("Only the patient and administrators take a story down.")
     with transaction.atomic():
         current = Story.objects.select_for_update().get(id=story.id)
-        if current.state not in (StoryState.SUBMITTED, StoryState.PUBLISHED):
-            raise Conflict("This story is not published or waiting.")
+        story_policy.check(acting_user, current, "take_down")
         current.state, current.unpublished_at = StoryState.UNPUBLISHED, timezone.now()
         current.save(update_fields=["state", "unpublished_at"])
         record(acting_user, "story.unpublish", current, case_id=current.case_id)

@@ -20,14 +20,16 @@ from .access import (
     record_review_reads,
     stories_waiting,
     story_of_case,
+    story_to_take_down,
 )
 from .actions import EDITABLE, do_draft_story, do_review_story, do_submit_story, do_unpublish_story
 from .forms import DraftForm, ReviewForm, SubmitForm
-from .models import Story, StoryState
+from .models import Story
+from .policy import TAKE_DOWN_STATES
+from .policy import policy as story_policy
 from .scrub import PLACEHOLDERS, unsure_words
 
 PAGE_SIZE = 10
-TAKE_DOWN = (StoryState.SUBMITTED, StoryState.PUBLISHED)
 
 
 def marked(text: str, unsure=()) -> SafeString:
@@ -51,6 +53,7 @@ def _page(request, case, story, *, draft_form=None, submit_form=None, removed=No
                                               prefix="draft"),
         "submit_form": submit_form, "removed": removed, "unsure": unsure,
         "preview": marked(story.text, unsure) if story else "",
+        "allowed": story_policy.allowed(request.user, story) if story else frozenset(),
     }, status=status)
 
 
@@ -106,7 +109,7 @@ def story(request, case_id):
 def _shown(case, user) -> None:
     """Only the patient takes down their story, and only one sent or published."""
     patients_own(case, user)
-    if not Story.objects.filter(case=case, state__in=TAKE_DOWN).exists():
+    if not Story.objects.filter(case=case, state__in=TAKE_DOWN_STATES).exists():
         raise Http404("Nothing to take down")
 
 
@@ -131,9 +134,13 @@ def public_list(request):
 
 
 def public_story(request, story_id):
+    """A published story, for anyone; its patient and administrators can take it down here
+    (the story policy's ``take_down``)."""
     found = published_story(story_id)
+    signed_in = request.user.is_authenticated
     return render(request, "stories/public_story.html", {
-        "story": found, "text": marked(found.text)})
+        "story": found, "text": marked(found.text),
+        "allowed": story_policy.allowed(request.user, found) if signed_in else frozenset()})
 
 
 @login_required
@@ -168,12 +175,13 @@ def review(request, story_id):
 @login_required
 @require_POST
 def take_down(request, story_id):
-    """An administrator takes a published story off the public page."""
-    found = administered_story(request.user, story_id)
+    """Take a published story off the public page, from the page itself: an administrator
+    (the patient is told) or the patient."""
+    found = story_to_take_down(request.user, story_id)
     try:
         do_unpublish_story(found, acting_user=request.user)
     except Conflict as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Taken down. The patient has been told.")
+        messages.success(request, "Taken down: the story is no longer on the public page.")
     return redirect("public_stories")

@@ -169,7 +169,8 @@ PAGES = {
     "work_queue": {"coordinator"},
     "program_figures": {"coordinator", "admin"},
     "program_figures_csv": {"coordinator", "admin"},
-    **dict.fromkeys(["story_review_list", "story_review", "story_take_down"], {"admin"}),
+    **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),
+    "story_take_down": {"admin", "patient"},  # the patient's own story, from its public page
     **dict.fromkeys([
         "case_detail", "case_edit", "case_records", "record_download", "record_deidentified",
         "record_preview", "record_set_type", "record_upload", "health_history",
