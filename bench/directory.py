@@ -120,8 +120,8 @@ def build(count: int) -> None:
 def queries() -> int:
     from consilium.accounts.models import User
     from consilium.cases.actions import do_create_case
+    from consilium.consultations.matching import match_case
     from consilium.directory import geo
-    from consilium.directory.matching import match_case
     from consilium.directory.models import PracticeLocation
     from consilium.directory.search import SpecialistQuery, search_specialists, within
 

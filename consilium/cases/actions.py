@@ -16,7 +16,10 @@ from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.submissions.once import Once
+from consilium.terminology.models import Icd10Code
+from consilium.triage import assessment
 from consilium.triage.assessment import checklist_for
+from consilium.triage.schemas import AssessmentIn
 
 from . import signals
 from .models import (
@@ -123,6 +126,36 @@ def do_create_case(data: dict, *, checklist=(), acting_user, key: str = "") -> C
         add_event(case, EventKind.CREATED, acting_user, to_status=Status.DRAFT)
         record(acting_user, "case.create", case, case_id=case.id)
     return case
+
+
+# The assessment's treatment values that a case does not have.
+CASE_TREATMENT = {"none": "other", "": "other"}
+
+
+def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user,
+                                  key: str = "") -> Case:
+    """A draft case from a self-assessment ("Start my case"), with its diagnosis, treatment,
+    questions and records checklist. ``key``: the form's one-time key (do_create_case runs
+    once per key)."""
+    answers = AssessmentIn.read(data)
+    facts = assessment.clean(answers)
+    result = assessment.evaluate(facts)
+    codes = facts.codes
+    text = answers.diagnosis_text
+    if not text and codes:
+        text = Icd10Code.objects.get(code=codes[0]).description
+    treatment = facts.treatment
+    return do_create_case(
+        {
+            "diagnosis_text": text or "Diagnosis to be added",
+            "diagnosis_codes": codes,
+            "treatment_category": CASE_TREATMENT.get(treatment, treatment),
+            "treatment_description": answers.procedure,
+            "questions": result["questions"],
+        },
+        checklist=result["records_checklist"],
+        acting_user=acting_user, key=key,
+    )
 
 
 def do_update_case(case: Case, data: dict, *, acting_user) -> Case:

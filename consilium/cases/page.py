@@ -11,11 +11,11 @@ from django.db.models import Count, Prefetch, prefetch_related_objects
 from consilium.accounts.models import Role
 from consilium.appointments.access import appointments_of
 from consilium.appointments.actions import OPEN_FOR
+from consilium.consultations.matching import match_case
 from consilium.consultations.models import Consultation
 from consilium.conversations.access import unread_count
 from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.views import decision_context
-from consilium.directory.matching import match_case
 from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
 from consilium.opinions.views import opinion_context
 from consilium.records.access import record_case_list_records

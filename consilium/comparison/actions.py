@@ -115,7 +115,7 @@ CARRIED = ("diagnosis_text", "diagnosis_codes", "treatment_category", "treatment
 def do_request_third_opinion(case: Case, *, acting_user, key: str = "") -> Case:
     """Open a linked case for a third opinion: the first opinion, questions and records
     carried over, submitted at once; matching then avoids the hospital systems of both
-    earlier opinions (directory.matching.systems_to_avoid follows the link). ``key``: the
+    earlier opinions (consultations.matching.systems_to_avoid follows the link). ``key``: the
     request's one-time key (the same key again returns the first third-opinion case)."""
     once = Once(acting_user, key, Case)
     if (done := once.done()) is not None:

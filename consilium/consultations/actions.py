@@ -14,13 +14,13 @@ from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Status
 from consilium.cases.policy import policy as case_policy
-from consilium.directory.matching import systems_of, systems_to_avoid
 from consilium.directory.models import Specialist
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 from consilium.submissions.once import Once
 
 from . import clock
+from .matching import systems_of, systems_to_avoid
 from .models import STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
 

@@ -5,9 +5,9 @@ from ninja import Query, Router, Schema
 from consilium.api_schemas import PageIn, errors
 from consilium.cases.access import access_case_by_id
 from consilium.cases.policy import offerers_only
+from consilium.consultations.matching import COMPONENT_NAMES, RULES, match_case
 from consilium.errors import InvalidInput
 
-from .matching import COMPONENT_NAMES, RULES, match_case
 from .search import SpecialistQuery, search_specialists
 
 router = Router(tags=["directory"])

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from consilium.cases.access import access_case_by_id, is_case_owner
 from consilium.cases.policy import offerers_only
 from consilium.cases.policy import policy as case_policy
+from consilium.consultations.matching import COMPONENT_NAMES, match_case
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import add_action_errors, form_status, page_number
 
@@ -17,7 +18,6 @@ from .actions import (
     may_edit_profile,
 )
 from .forms import AvailabilityForm, CertificationForm, ProfileForm
-from .matching import COMPONENT_NAMES, match_case
 from .models import Specialist
 from .search import SpecialistQuery, search_specialists
 

@@ -575,11 +575,11 @@ def _unpublish_story(w):
     return lambda: do_unpublish_story(story, acting_user=w["patient"])
 
 
-# --- triage -----------------------------------------------------------------------------
+# --- triage's "Start my case" (a case's action) -----------------------------------------
 
-@action("triage.actions.do_start_case_from_assessment", "case.create", "created")
+@action("cases.actions.do_start_case_from_assessment", "case.create", "created")
 def _start_from_assessment(w):
-    from consilium.triage.actions import do_start_case_from_assessment
+    from consilium.cases.actions import do_start_case_from_assessment
     answers = {"diagnosis_codes": "C50.912", "proposed_treatment": "surgery",
                "procedure": "mastectomy", "country": "US"}
     return lambda: do_start_case_from_assessment(answers, acting_user=w["patient"])

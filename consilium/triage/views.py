@@ -5,12 +5,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
+from consilium.cases.actions import do_start_case_from_assessment
 from consilium.cases.models import Case
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import Once, key_of
 
-from .actions import do_start_case_from_assessment
 from .assessment import assess
 from .forms import AssessForm
 from .rules import RECOMMENDATIONS

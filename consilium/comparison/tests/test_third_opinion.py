@@ -8,7 +8,7 @@ from pathlib import Path
 from consilium.cases.models import Case, EventKind
 from consilium.comparison.tests.conftest import sign_with
 from consilium.consultations.actions import do_accept_consultation, do_offer_consultation
-from consilium.directory.matching import match_case, systems_to_avoid
+from consilium.consultations.matching import match_case, systems_to_avoid
 from consilium.records import storage
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries

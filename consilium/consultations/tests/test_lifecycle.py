@@ -15,9 +15,9 @@ from consilium.consultations.actions import (
     do_release_consultation,
     move_consultation,
 )
+from consilium.consultations.matching import match_case
 from consilium.consultations.models import TRANSITIONS, Consultation, ConsultationStatus
 from consilium.consultations.policy import policy
-from consilium.directory.matching import match_case
 from consilium.errors import Conflict
 from consilium.opinions.actions import do_save_opinion
 from consilium.opinions.models import Opinion

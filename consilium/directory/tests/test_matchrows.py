@@ -5,10 +5,11 @@ from datetime import date
 
 import pytest
 
+from consilium.consultations.matching import RULES, match_case
+from consilium.consultations.tests.test_matching import add, case  # noqa: F401  (fixture)
 from consilium.directory import geo, matchrows, matchsql
 from consilium.directory.builders import build_specialist
 from consilium.directory.importing import Touched, import_dac, import_nppes
-from consilium.directory.matching import RULES, match_case
 from consilium.directory.matchrows import rebuild_match_rows
 from consilium.directory.models import (
     Institution,
@@ -18,7 +19,6 @@ from consilium.directory.models import (
     SpecialistTaxonomy,
 )
 from consilium.directory.tests.test_importing import DAC, sample_file
-from consilium.directory.tests.test_matching import add, case  # noqa: F401  (fixture)
 
 FIELDS = [f.name for f in MatchRow._meta.concrete_fields if not f.primary_key]
 

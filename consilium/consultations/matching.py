@@ -27,16 +27,17 @@ from django.db import connection
 from django.db.models import Count
 
 from consilium.cases.models import Case
-from consilium.consultations.models import Consultation
-from consilium.terminology.specialties import specialties_for_codes
-
-from . import geo, matchsql
-from .matchrows import directory_size, key
-from .models import (
+from consilium.directory import geo, matchsql
+from consilium.directory.matchrows import directory_size, key
+from consilium.directory.models import (
     BoardCertification,
+    Institution,
     PracticeLocation,
     Specialist,
 )
+from consilium.terminology.specialties import specialties_for_codes
+
+from .models import Consultation
 
 OPEN_STATUSES = ("offered", "accepted")
 RULES = {  # in the order they are checked (matchsql.RULES), which the page shows
@@ -157,7 +158,7 @@ def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[Candidate]
     while True:
         rows = _fetch(ranked, READ, offset)
         nearest = _nearest([row[0] for row in rows if row[3] > 1], point)
-        for specialist_id, name_key, bound, places, code, *place in rows:
+        for specialist_id, name_key, bound, places, code, latitude, longitude in rows:
             if len(top) == limit and -bound > top[-1].rank:
                 return top
             score = bound
@@ -165,7 +166,7 @@ def _top(ranked: matchsql.Sql, case, on_hand, weights, limit) -> list[Candidate]
                 open_now, capacity = on_hand[specialist_id]
                 score -= weights["load"] * open_now / max(capacity, 1)
             km = nearest.get(specialist_id) if places > 1 else (
-                geo.distance_km(point, place) if places == 1 and point else None)
+                geo.distance_km(point, (latitude, longitude)) if places == 1 and point else None)
             if places > 1 and point:
                 score -= weights["distance"] * (1 - _distance_component(km, case))
             nearby = km if km is not None and km <= case.travel_km else None
@@ -181,10 +182,11 @@ def _nearest(ids: list[int], point) -> dict[int, float]:
     nearest: dict[int, float] = {}
     if not ids or point is None:
         return nearest
-    for specialist_id, *place in PracticeLocation.objects.filter(
+    for specialist_id, latitude, longitude in PracticeLocation.objects.filter(
             specialist_id__in=ids, latitude__isnull=False, longitude__isnull=False
     ).values_list("specialist_id", "latitude", "longitude"):
-        km = geo.distance_km(point, tuple(place))
+        assert latitude is not None and longitude is not None  # as filtered
+        km = geo.distance_km(point, (latitude, longitude))
         nearest[specialist_id] = min(km, nearest.get(specialist_id, km))
     return nearest
 
@@ -195,23 +197,29 @@ def _distance_component(km: float | None, case: Case) -> float:
     return 1 - km / max(case.travel_km, 1)
 
 
-def _load(ids: list[int], on_hand: dict[int, tuple[int, int]]) -> dict[int, Specialist]:
-    """The proposed specialists with what their reasons read: certifications and
-    institutions, fetched in one query each (prefetch_related cost more in Python than the
-    queries took)."""
-    loaded = Specialist.objects.in_bulk(ids)
-    certifications: dict[int, list] = {i: [] for i in loaded}
+@dataclass
+class Loaded:
+    """A proposed specialist with what their score and reasons read."""
+
+    specialist: Specialist
+    open_cases: int
+    certifications: list[BoardCertification]
+    institutions: list[Institution]
+
+
+def _load(ids: list[int], on_hand: dict[int, tuple[int, int]]) -> dict[int, Loaded]:
+    """The proposed specialists with their certifications and institutions, fetched in one
+    query each (prefetch_related cost more in Python than the queries took)."""
+    specialists = Specialist.objects.in_bulk(ids)
+    certifications: dict[int, list[BoardCertification]] = {i: [] for i in specialists}
     for certification in BoardCertification.objects.filter(specialist_id__in=ids):
         certifications[certification.specialist_id].append(certification)
-    institutions: dict[int, list] = {i: [] for i in loaded}
+    institutions: dict[int, list[Institution]] = {i: [] for i in specialists}
     for link in Specialist.institutions.through.objects.filter(
             specialist_id__in=ids).select_related("institution").order_by("institution_id"):
         institutions[link.specialist_id].append(link.institution)
-    for specialist_id, specialist in loaded.items():
-        specialist.open_cases = on_hand.get(specialist_id, (0, 0))[0]
-        specialist.certification_list = certifications[specialist_id]
-        specialist.institution_list = institutions[specialist_id]
-    return loaded
+    return {i: Loaded(specialist, on_hand.get(i, (0, 0))[0], certifications[i], institutions[i])
+            for i, specialist in specialists.items()}
 
 
 def _on_hand() -> dict[int, tuple[int, int]]:
@@ -251,14 +259,15 @@ def _patient_point(case: Case) -> tuple[float, float] | None:
         return None
 
 
-def _score(specialist, case, best, nearby, weights) -> Proposal:
+def _score(loaded: Loaded, case, best, nearby, weights) -> Proposal:
     """``best``: the position among the case's specialties of the specialist's first."""
+    specialist = loaded.specialist
     components = {
         "specialty_fit": 1.0 if best == 0 else 0.6,
         "condition_focus": 1.0 if _in_focus(case.diagnosis_codes, specialist) else 0.0,
-        "centre": _centre(specialist),
+        "centre": _centre(loaded.institutions),
         "turnaround": max(0.0, min(1.0, (15 - specialist.turnaround_days) / 12)),
-        "load": 1 - specialist.open_cases / max(specialist.capacity, 1),
+        "load": 1 - loaded.open_cases / max(specialist.capacity, 1),
         "distance": _distance_component(nearby, case),
         "language": 1.0 if case.patient_language
         and case.patient_language in specialist.languages else 0.0,
@@ -266,7 +275,7 @@ def _score(specialist, case, best, nearby, weights) -> Proposal:
     components = {k: round(v, 3) for k, v in components.items()}
     score = round(sum(weights.get(k, 0) * v for k, v in components.items()), 3)
     return Proposal(specialist, score, components,
-                    _reasons(specialist, case, components, nearby, best),
+                    _reasons(loaded, case, components, nearby, best),
                     round(nearby, 1) if nearby is not None else None)
 
 
@@ -275,23 +284,22 @@ def _in_focus(codes: list[str], specialist: Specialist) -> bool:
     return any(f",{code.upper()[:3]}," in specialist.focus_categories for code in codes)
 
 
-def _centre(specialist: Specialist) -> float:
-    institutions = specialist.institution_list
+def _centre(institutions: list[Institution]) -> float:
     academic = any(i.academic for i in institutions)
     centre = any(i.centre_type for i in institutions)
     return 0.5 * academic + 0.5 * centre
 
 
-def _reasons(specialist, case, components, nearby, best) -> list[str]:
-    certified = next((c for c in specialist.certification_list
-                      if c.is_current(date.today())), None)
+def _reasons(loaded: Loaded, case, components, nearby, best) -> list[str]:
+    specialist = loaded.specialist
+    certified = next((c for c in loaded.certifications if c.is_current(date.today())), None)
     reasons = [f"Board-certified in {certified.specialty}" if certified else "Certified"]
     reasons.append(f"{specialist.specialty}: "
                    + ("the first specialty for this condition" if best == 0
                       else "a specialty that treats this condition"))
     if components["condition_focus"]:
         reasons.append(f"{case.diagnosis_text} is a condition of focus")
-    institutions = specialist.institution_list
+    institutions = loaded.institutions
     for institution in institutions:
         if institution.centre_type:
             reasons.append(f"{institution.get_centre_type_display()} ({institution.name})")
@@ -306,6 +314,5 @@ def _reasons(specialist, case, components, nearby, best) -> list[str]:
     if components["language"]:
         reasons.append(f"Speaks your language ({case.patient_language})")
     reasons.append(f"Usually reports in {specialist.turnaround_days} days")
-    open_now = specialist.open_cases
-    reasons.append(f"{open_now} of {specialist.capacity} consultation places in use")
+    reasons.append(f"{loaded.open_cases} of {specialist.capacity} consultation places in use")
     return reasons

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from consilium.consultations.matching import match_case
 from consilium.consultations.models import Consultation
 from consilium.directory.builders import build_specialist
-from consilium.directory.matching import match_case
 from consilium.directory.models import BoardCertification, SpecialistTaxonomy
 from consilium.triage.models import InsurancePlan
 
