@@ -12,11 +12,14 @@ from consilium.accounts.models import Role
 from consilium.appointments.access import appointments_of
 from consilium.appointments.actions import OPEN_FOR
 from consilium.consultations.matching import match_case
-from consilium.consultations.models import Consultation
+from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.consultations.policy import is_own
 from consilium.conversations.access import unread_count
 from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.views import decision_context
 from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
+from consilium.opinions.policy import opinion_of
+from consilium.opinions.policy import policy as opinion_policy
 from consilium.opinions.views import opinion_context
 from consilium.records.access import record_case_list_records
 from consilium.records.checklist import checklist_status
@@ -51,14 +54,11 @@ def case_page(user, case: Case) -> dict:
         "questions": questions_with_answers(case, opinion),
         "events": list(case.events.select_related("actor")),
         "consultations": consultations,
-        "my_consultation": next(
-            (c for c in consultations if c.specialist.user_id == user.id
-             and c.status in ("offered", "accepted")), None,
-        ),
+        **_my_consultation(user, consultations),
         # Who offers the case sees its specialists section (also when nothing can be
-        # offered now); a decline's reason is written for the coordinators.
+        # offered now); whether a consultation's reasons are shown is its own
+        # "read_reasons" ({% consultation_allowed %}).
         "manages_offers": chooses_specialist(user, case),
-        "reads_decline_reasons": user.role == Role.COORDINATOR,
         "opinion": opinion,
         **opinion_context(opinion, user, case),
         **decision_context(user, case),
@@ -78,6 +78,16 @@ def case_page(user, case: Case) -> dict:
         )
         context["share_form"] = ShareForm()
     return context
+
+
+def _my_consultation(user, consultations) -> dict:
+    """The specialist's own open consultation of the case, and what they may do with its
+    opinion (``my_opinion_allowed``, the opinion policy's set: "edit" once accepted)."""
+    mine = next((c for c in consultations if is_own(user, c)
+                 and c.status in (ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED)),
+                None)
+    return {"my_consultation": mine, "my_opinion_allowed": frozenset() if mine is None
+            else opinion_policy.allowed(user, opinion_of(mine))}
 
 
 def _records(user, case: Case) -> dict:

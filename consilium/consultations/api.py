@@ -27,13 +27,15 @@ class ConsultationOut(Schema):
     offered_at: datetime
     responded_at: datetime | None
     due_date: date | None
-    decline_reason: str
+    decline_reason: str | None  # null unless the caller may read it (policy: read_reasons)
     ended_at: datetime | None
     allowed_actions: list[str]
 
 
 def consultation_out(consultation: Consultation, user) -> dict:
-    """The consultation, with what ``user`` may do to it now (the policy's allowed set)."""
+    """The consultation, with what ``user`` may do to it now (the policy's allowed set); the
+    decline's reason only for those the policy lets read it."""
+    allowed = policy.allowed(user, consultation)
     return {
         "id": consultation.id,
         "case_id": consultation.case_id,
@@ -43,9 +45,9 @@ def consultation_out(consultation: Consultation, user) -> dict:
         "offered_at": consultation.offered_at,
         "responded_at": consultation.responded_at,
         "due_date": consultation.due_date,
-        "decline_reason": consultation.decline_reason,
+        "decline_reason": consultation.decline_reason if "read_reasons" in allowed else None,
         "ended_at": consultation.ended_at,
-        "allowed_actions": sorted(policy.allowed(user, consultation)),
+        "allowed_actions": sorted(allowed),
     }
 
 

@@ -71,3 +71,13 @@ def _reassign(user, consultation):
         return Conflict("Withdraw the offer, or have the specialist hand the case back, "
                         "before offering the case to someone else.")
     return case_policy.refusal(user, consultation.case, "offer")
+
+
+@policy.rule("read_reasons")
+def _read_reasons(user, consultation):
+    """Read why the consultation ended (the specialist's decline or hand-back, the
+    coordinator's withdrawal): written for the coordinators, who offer the case again. The
+    case page and ``ConsultationOut`` show the reasons to those this allows, to no one else."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("The reasons a consultation ended are for the coordinators.")
+    return None

@@ -206,6 +206,8 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         lambda c, u: do_release_consultation(c, "A plain reason.", acting_user=u)),
     ("consultation", "reassign"): "the offer again, from the consultation's end: its page "
                                   "is the case's offer, walked as (case, offer)",
+    ("consultation", "read_reasons"): "a field, not a control: consultations/tests/"
+                                      "test_reasons.py reads the case page and the API",
     ("record", "add"): Binding(
         case, ("POST", "/cases/{case}/records/upload/", {"files": NOTE_FILE}),
         ("POST", "/cases/{case}/records", {"files": NOTE_FILE}),
