@@ -16,7 +16,7 @@ import os
 import secrets
 import struct
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -82,7 +82,7 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">I?", index, last)
 
 
-def encrypt_stream(source: BinaryIO, sink: BinaryIO, file_key: bytes) -> tuple[str, int]:
+def encrypt_stream(source: IO[bytes], sink: IO[bytes], file_key: bytes) -> tuple[str, int]:
     """Encrypt ``source`` into ``sink``; return the plaintext's SHA-256 and size."""
     aead = AESGCM(file_key)
     prefix = secrets.token_bytes(PREFIX)
@@ -101,7 +101,7 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, file_key: bytes) -> tuple[s
         current, index = following, index + 1
 
 
-def decrypt_stream(source: BinaryIO, file_key: bytes, sha256: str) -> Iterator[bytes]:
+def decrypt_stream(source: IO[bytes], file_key: bytes, sha256: str) -> Iterator[bytes]:
     """Yield the plaintext segment by segment; raise Tampered on any mismatch."""
     header = source.read(HEADER.size)
     try:

@@ -8,9 +8,11 @@ pydantic's own constraints are reworded by ``REWORDED``. Because the schema is t
 payload, the OpenAPI spec shows each choice as an enum and each limit as a maximum.
 """
 
-from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, Self
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn, Self, TypeVar
 
+from annotated_types import GroupedMetadata
 from django.db.models import TextChoices
 from ninja import Schema
 from pydantic import (
@@ -65,16 +67,40 @@ def blank_as(default: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: default if value is None or value == "" else value)
 
 
+@dataclass(frozen=True)
+class FreeText(GroupedMetadata):
+    """``Annotated[str, FreeText(300)]``: stripped, at most ``limit`` characters; null reads
+    as "". (Metadata, not a type of its own, so type checkers read the field as a str.
+    Constraints come right after the type, or pydantic checks them apart, in other words.)"""
+
+    limit: int
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from StringConstraints(strip_whitespace=True, max_length=self.limit)
+        yield blank_as("")
+
+
+@dataclass(frozen=True)
+class OneOf(GroupedMetadata):
+    """``Annotated[Confidence | None, OneOf(Confidence)]``: one of a model's choices (an enum
+    in the spec), or none: "" and null read as None."""
+
+    choices: type[TextChoices]
+
+    def __iter__(self) -> Iterator[Any]:
+        yield blank_as(None)
+        yield says("Choose one of: " + ", ".join(self.choices.values))
+
+
 def Text(limit: int) -> Any:  # noqa: N802 (a type, read like one)
-    """Free text: stripped, at most ``limit`` characters; null reads as "". (Constraints come
-    right after the type in ``Annotated``, or pydantic checks them apart, in other words.)"""
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=limit), blank_as("")]
+    """The older spelling of ``Annotated[str, FreeText(limit)]``, which type checkers cannot
+    read (a call is no type); opinions/schemas.py still uses it."""
+    return Annotated[str, FreeText(limit)]
 
 
 def Choice(choices: type[TextChoices]) -> Any:  # noqa: N802 (a type, read like one)
-    """One of a model's choices (an enum in the spec), or none: "" and null read as None."""
-    return Annotated[choices | None, blank_as(None),
-                     says("Choose one of: " + ", ".join(choices.values))]
+    """The older spelling of ``Annotated[choices | None, OneOf(choices)]`` (see Text)."""
+    return Annotated[choices | None, OneOf(choices)]
 
 
 def _as_object_id(value):
@@ -125,12 +151,21 @@ class InputSchema(Schema):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-def every_field_optional(schema: type[InputSchema], name: str, doc: str) -> type[InputSchema]:
-    """``schema`` for a change: each field may be left out (and keeps its value), and what is
-    sent is checked by the same rules (``given()`` says what was sent)."""
-    fields = {
-        field: (Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation,
-                Field(None, description=info.description))
-        for field, info in schema.model_fields.items()
-    }
-    return create_model(name, __base__=InputSchema, __doc__=doc, **fields)
+Change = TypeVar("Change", bound=InputSchema)
+
+
+def every_field_optional(schema: type[InputSchema]) -> Callable[[type[Change]], type[Change]]:
+    """A class decorator: the class becomes ``schema`` for a change, each field of it may be
+    left out (and keeps its value), and what is sent is checked by the same rules (``given()``
+    says what was sent). Type checkers see the class as declared: read it through given()."""
+
+    def optional(change: type[Change]) -> type[Change]:
+        fields: dict[str, Any] = {
+            field: (Annotated[(info.annotation, *info.metadata)] if info.metadata
+                    else info.annotation, Field(None, description=info.description))
+            for field, info in schema.model_fields.items()
+        }
+        return create_model(change.__name__, __base__=change, __doc__=change.__doc__,
+                            __module__=change.__module__, **fields)
+
+    return optional

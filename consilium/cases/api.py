@@ -91,9 +91,9 @@ def list_cases(request, page: Query[PageIn], status: str = ""):
     cases = cases_visible_to(request.user)
     if status:
         cases = cases.filter(status=status)
-    page = list(_with_questions(cases)[page.offset: page.offset + page.limit])
-    record_case_list(request.user, page)
-    return {"count": cases.count(), "items": page}
+    shown = list(_with_questions(cases)[page.offset: page.offset + page.limit])
+    record_case_list(request.user, shown)
+    return {"count": cases.count(), "items": shown}
 
 
 @router.post("", response={201: CaseOut, **errors(400, 422)})

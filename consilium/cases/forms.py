@@ -69,8 +69,9 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-
-        self.fields["insurance_plan_id"].choices = [("", "Not listed or none")] + [
+        plans = self.fields["insurance_plan_id"]
+        assert isinstance(plans, SchemaChoiceField)  # declared above; the form's own copy
+        plans.choices = [("", "Not listed or none")] + [
             (str(p.id), p.name) for p in InsurancePlan.objects.order_by("name")]
 
     @classmethod

@@ -10,9 +10,9 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from consilium.directory import geo
 from consilium.schemas import (
+    FreeText,
     InputSchema,
     ObjectId,
-    Text,
     blank_as,
     every_field_optional,
     refuse,
@@ -91,14 +91,14 @@ class CaseIn(InputSchema):
     diagnosis_text: DiagnosisText
     treatment_category: Category
     diagnosis_codes: Icd10Codes = []
-    treatment_description: Text(5000) = ""
-    diagnosing_physician: Text(200) = ""
-    institution: Text(200) = ""
-    hospital_system: Text(200) = ""
+    treatment_description: Annotated[str, FreeText(5000)] = ""
+    diagnosing_physician: Annotated[str, FreeText(200)] = ""
+    institution: Annotated[str, FreeText(200)] = ""
+    hospital_system: Annotated[str, FreeText(200)] = ""
     first_opinion_date: FirstOpinionDate = None
-    symptoms: Text(5000) = ""
-    concerns: Text(5000) = ""
-    goals: Text(5000) = ""
+    symptoms: Annotated[str, FreeText(5000)] = ""
+    concerns: Annotated[str, FreeText(5000)] = ""
+    goals: Annotated[str, FreeText(5000)] = ""
     patient_location: Place = ""
     travel_km: TravelKm = 150
     patient_language: Language = "en"
@@ -106,5 +106,6 @@ class CaseIn(InputSchema):
     questions: Questions = []
 
 
-CasePatch = every_field_optional(
-    CaseIn, "CasePatch", "A change to the first opinion: only the fields sent change.")
+@every_field_optional(CaseIn)
+class CasePatch(InputSchema):
+    """A change to the first opinion: only the fields sent change."""

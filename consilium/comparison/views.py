@@ -11,7 +11,7 @@ from consilium.submissions.once import key_of
 
 from .actions import do_request_third_opinion, do_review_comparison
 from .forms import ReviewForm
-from .policy import policy
+from .policy import comparison_to_review, policy
 from .reading import comparison_for_case
 
 
@@ -26,11 +26,13 @@ def case_comparison(request, case_id):
 @require_POST
 def review(request, case_id):
     case = access_case_by_id(request.user, case_id, check=policy.checker("review"))
+    to_review = comparison_to_review(case)
+    assert to_review is not None  # the review rule, checked just above, found it
     seen = comparison_for_case(request.user, case)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
-            do_review_comparison(seen.stored, acting_user=request.user, **form.cleaned_data)
+            do_review_comparison(to_review, acting_user=request.user, **form.cleaned_data)
         except InvalidInput as error:
             add_action_errors(form, error)
         else:

@@ -3,6 +3,7 @@ attachments, the clock of a blocking question, read marks, and notices (fixed wo
 the message). Who may write what is the policy's (policy.py)."""
 
 import uuid
+from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -24,10 +25,10 @@ from consilium.submissions.once import Once
 from .models import MAX_BODY, Audience, Message, ReadMark
 from .policy import policy
 
-READ_ACTION = {Audience.CASE: "read", Audience.STAFF: "read_staff_notes"}
+READ_ACTION: dict[str, str] = {Audience.CASE: "read", Audience.STAFF: "read_staff_notes"}
 
 
-def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] = (),
+def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Upload] = (),
                     key: str = "") -> Message:
     """Write to everyone on the case (``audience`` "case", the default) or to the care team
     only ("staff"). A reply goes to its thread's audience; a question work waits on
@@ -38,7 +39,7 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] 
     if (done := once.done()) is not None:
         return done
     policy.check(acting_user, case, "read")
-    errors = {}
+    errors: dict[str, str] = {}
     requested = _requested_audience(data.get("audience"), errors)
     body = (data.get("body") or "").strip()
     if not body:
@@ -80,6 +81,8 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: list[Upload] 
                 outcomes = do_add_records(case, list(files), acting_user=acting_user)
                 message.attachments.set(_attached(outcomes))
             if blocking:
+                # ask_blocking, checked on the locked case, found the author's accepted one
+                assert consultation is not None
                 _stop_the_clock(consultation, acting_user)
             if thread is not None and thread.blocking and policy.may(acting_user, case,
                                                                      "answer"):

@@ -39,8 +39,10 @@ class MessageForm(forms.Form):
         required=False, label="I need the answer before I can go on",
         help_text="The opinion's clock stops until the patient replies; the due date then "
                   "moves by the business days waited.")
-    files = MultipleFileField(required=False, label="Attach files",
-                              help_text="They become records of the case.")
+    # The form's metaclass moves a declared field into base_fields, so self.files stays the
+    # request's uploads; the stubs cannot see that.
+    files = MultipleFileField(  # type: ignore[assignment]
+        required=False, label="Attach files", help_text="They become records of the case.")
 
     def clean_audience(self):
         return self.cleaned_data["audience"] or Audience.CASE

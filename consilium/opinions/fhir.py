@@ -14,6 +14,7 @@ import base64
 import hashlib
 import uuid
 from html import escape
+from typing import Any
 
 LOINC, ICD10CM = "http://loinc.org", "http://hl7.org/fhir/sid/icd-10-cm"
 NPI, NUCC = "http://hl7.org/fhir/sid/us-npi", "http://nucc.org/provider-taxonomy"
@@ -56,11 +57,11 @@ def patient_resource(case) -> dict:
 
 
 def practitioner_resources(specialist) -> tuple[dict, dict]:
-    practitioner = {"resourceType": "Practitioner", "id": _id("practitioner", specialist.pk),
-                    "name": [{"text": specialist.name, "family": specialist.last_name or None,
-                              "given": [specialist.first_name] if specialist.first_name
-                              else None}]}
-    practitioner["name"][0] = {k: v for k, v in practitioner["name"][0].items() if v}
+    name = {"text": specialist.name, "family": specialist.last_name,
+            "given": [specialist.first_name] if specialist.first_name else None}
+    practitioner: dict[str, Any] = {
+        "resourceType": "Practitioner", "id": _id("practitioner", specialist.pk),
+        "name": [{part: value for part, value in name.items() if value}]}
     if specialist.npi:
         practitioner["identifier"] = [{"system": NPI, "value": specialist.npi}]
     role = {"resourceType": "PractitionerRole", "id": _id("role", specialist.pk),
@@ -186,7 +187,7 @@ def consultation_bundle(consultation) -> dict:
     patient = patient_resource(case)
     practitioner, role = practitioner_resources(specialist)
     request = service_request(consultation, patient, role)
-    task = {
+    task: dict[str, Any] = {
         "resourceType": "Task", "id": _id("task", consultation.pk),
         "identifier": [{"system": "urn:consilium:consultation", "value": str(consultation.pk)}],
         "basedOn": [_ref(request)], "status": TASK_STATUS[consultation.status],

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -123,7 +124,7 @@ def autosave(request, consultation_id):
     consultation, opinion = writable
     questions = list(consultation.case.questions.all())
     form = OpinionForm(request.POST, questions=questions, option_rows=_rows(request, opinion))
-    context = {}
+    context: dict[str, Any] = {}
     if not form.is_valid():
         context["error"] = "Not saved: check the marked fields, then save."
     else:
@@ -261,7 +262,8 @@ def share_report(request, consultation_id):
         else:
             messages.success(request, "The link to your report was sent to your doctor.")
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
     return redirect(f"/cases/{consultation.case_id}/#report-shares-heading")
 
 

@@ -16,6 +16,7 @@ from consilium.submissions.once import key_of
 from . import dicom, storage
 from .access import access_record_by_id
 from .actions import Upload, do_add_records
+from .policy import policy
 
 router = Router(tags=["records"])
 # A file answer: documented by hand, since it is not a schema.
@@ -41,6 +42,13 @@ class RecordOut(Schema):
     series_id: int | None
 
 
+class RecordsOut(Schema):
+    # What the caller may do with the case's records now (the records policy's set, as the
+    # page shows it): its rules are about the records as a whole, so the set is the list's.
+    allowed_actions: list[str]
+    records: list[RecordOut]
+
+
 class OutcomeOut(Schema):
     name: str
     status: str
@@ -48,10 +56,12 @@ class OutcomeOut(Schema):
     record: RecordOut | None
 
 
-@router.get("/{uuid:case_id}/records", response={200: list[RecordOut], **errors(404)})
+@router.get("/{uuid:case_id}/records", response={200: RecordsOut, **errors(404)})
 def list_records(request, case_id: UUID):
+    """The case's records, and what the caller may do with them (``allowed_actions``)."""
     case = access_case_by_id(request.user, case_id, action="record.list")
-    return list(case.records.defer("text"))
+    return {"allowed_actions": sorted(policy.allowed(request.user, case)),
+            "records": list(case.records.defer("text"))}
 
 
 @router.post("/{uuid:case_id}/records",

@@ -49,7 +49,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def check_data_at_rest(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     from django.db import connections
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     var_dir = Path(settings.VAR_DIR)
     if mode := _open_to_others(var_dir):
         errors.append(checks.Error(

@@ -90,7 +90,7 @@ def classify_text(text: str) -> str | None:
         return None
     scores = {kind: sum(w for pattern, w in cues if pattern.search(window))
               for kind, cues in COMPILED.items()}
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda kind: scores[kind])
     return best if scores[best] >= CLEAR_SCORE else None
 
 

@@ -11,12 +11,14 @@ from it. Pixel data is not touched: images that may show burned-in text are flag
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
 import pydicom
 from dicognito.anonymizer import Anonymizer
+from dicognito.element_anonymizer import ElementAnonymizer
 from dicognito.randomizer import Randomizer
 from dicomanonymizer.dicomfields_selector import dicom_anonymization_database_selector
 from dicomanonymizer.simpledicomanonymizer import empty_element, replace_element
@@ -126,7 +128,7 @@ def deidentify(source: BinaryIO, target: BinaryIO, *, case_id) -> bool:
     return burned_in
 
 
-class _ClassNamedUIDs:
+class _ClassNamedUIDs(ElementAnonymizer):
     """dicognito keeps every UID whose name ends in ClassUID; Table E.1-1 replaces some
     (Manufacturer's Device Class UID), consistently too."""
 
@@ -141,7 +143,7 @@ class _ClassNamedUIDs:
         element.value = [f"2.25.{self.randomizer.to_int(str(v))}" for v in _values(element.value)]
         return True
 
-    def describe_actions(self):
+    def describe_actions(self) -> Iterator[str]:
         yield "Replace the UIDs Table E.1-1 codes U whose names end in ClassUID"
 
 

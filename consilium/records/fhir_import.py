@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import orjson
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from consilium.bulk import insert_rows
@@ -140,13 +140,20 @@ def _insert(entries: list[ClinicalEntry]) -> None:
         return
     adapt = connection.ops.adapt_datetimefield_value
     # The same case and record on every row: their ids (UUIDs) prepared once.
-    case_id, record_id = (ClinicalEntry._meta.get_field(name).get_db_prep_value(
-        getattr(entries[0], name), connection) for name in ("case_id", "record_id"))
+    case_id, record_id = (_prepared(name, getattr(entries[0], name))
+                          for name in ("case_id", "record_id"))
     rows = ((case_id, record_id, e.resource_type, e.resource_id, e.category, e.display,
              orjson.dumps(e.codings).decode(), e.status, adapt(e.effective), e.value,
              e.value_text, e.unit) for e in entries)
     with connection.cursor() as cursor:
         insert_rows(cursor, ClinicalEntry._meta.db_table, list(COLUMNS), rows)
+
+
+def _prepared(column: str, value):
+    """``value`` as the database stores ``column`` (a UUID as its driver wants it)."""
+    field = ClinicalEntry._meta.get_field(column)
+    assert isinstance(field, models.Field)  # a column of the table, not a reverse relation
+    return field.get_db_prep_value(value, connection)
 
 
 def _collect_attachments(resource: dict, entry: ClinicalEntry, report: ImportReport) -> None:
@@ -244,7 +251,7 @@ def _component_values(resource: dict) -> str:
     return f"{'/'.join(parts)} {unit}".strip() if parts else ""
 
 
-def _observation_category(resource: dict) -> str:
+def _observation_category(resource: dict) -> EntryCategory:
     for concept in resource.get("category") or []:
         for coding in (concept or {}).get("coding") or []:
             if coding.get("code") == "laboratory":

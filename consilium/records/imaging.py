@@ -77,7 +77,7 @@ def _windowed(pixels: np.ndarray, ds) -> np.ndarray:
 def photo_png(source: BinaryIO, *, size: int = THUMBNAIL) -> bytes:
     source.seek(0)
     try:
-        picture = Image.open(source)
+        picture: Image.Image = Image.open(source)
         picture = ImageOps.exif_transpose(picture)  # as the camera was held
         picture.load()
     except (OSError, ValueError, Image.DecompressionBombError) as problem:

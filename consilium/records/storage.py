@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
@@ -29,15 +29,19 @@ SEAL_PREFIX = "seal-"
 class _MovableFile(File):
     """A file Django's local storage may move rather than copy (it asks for its path)."""
 
+    def __init__(self, temp: IO[bytes]):
+        super().__init__(temp)
+        self.temp_path: str = temp.name
+
     def temporary_file_path(self) -> str:
-        return self.file.name
+        return self.temp_path
 
 
 @dataclass
 class Sealed:
     """An encrypted copy waiting in a temporary file until it is kept or thrown away."""
 
-    temp: BinaryIO
+    temp: IO[bytes]
     sha256: str
     size: int
     wrapped_key: str
@@ -59,7 +63,7 @@ class Sealed:
             pass
 
 
-def seal(source: BinaryIO) -> Sealed:
+def seal(source: IO[bytes]) -> Sealed:
     """Encrypt ``source`` with a new file key into a temporary file (memory: one segment)."""
     file_key = secrets.token_bytes(32)
     temp = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, prefix=SEAL_PREFIX,

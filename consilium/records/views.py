@@ -107,10 +107,10 @@ def series_image(request, case_id, series_id, index):
 def imaging_export(request, case_id, series_id=None):
     """The case's imaging (or one series) de-identified, as a zip streamed while it is made."""
     case = access_case_by_id(request.user, case_id, action="imaging.export")
-    series = ImagingSeries.objects.filter(case=case, images__gt=0)
+    chosen = ImagingSeries.objects.filter(case=case, images__gt=0)
     if series_id is not None:
-        series = series.filter(pk=series_id)
-    series = list(series)
+        chosen = chosen.filter(pk=series_id)
+    series = list(chosen)
     if not series:
         raise Http404("No images to export")
     exported = list(Record.objects.filter(series__in=series).only("id"))

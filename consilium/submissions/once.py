@@ -22,6 +22,7 @@ deduplicated (older clients keep working). See docs/decisions/0004-double-submis
 """
 
 import re
+from typing import Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
 
@@ -33,6 +34,8 @@ FIELD = "submission_key"  # the forms' hidden field
 HEADER = "Idempotency-Key"  # the API's header
 _VALID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
+Made = TypeVar("Made", bound=models.Model)  # the model an action creates
+
 
 def key_of(request) -> str:
     """The request's one-time key, "" when it has none; a malformed one is refused (422)."""
@@ -43,15 +46,15 @@ def key_of(request) -> str:
     return key
 
 
-class Once:
+class Once(Generic[Made]):
     """One action's use of a key; see the module's docstring."""
 
-    def __init__(self, user, key: str, model: type[models.Model]):
+    def __init__(self, user, key: str, model: type[Made]):
         self.user, self.key, self.model = user, key or "", model
         self.kind = model._meta.label_lower
         self.row: Submission | None = None
 
-    def done(self) -> models.Model | None:
+    def done(self) -> Made | None:
         """Outside the transaction, before any check: what a request with this key already
         made, or None. A repeat answers like the first even where the first changed the state
         the checks read (a question answered, the last follow-up asked)."""
@@ -61,7 +64,7 @@ class Once:
             object_id="").first()
         return self._made_by(row) if row is not None else None
 
-    def earlier(self) -> models.Model | None:
+    def earlier(self) -> Made | None:
         """Claim the key, or return the row a request with the same key already made."""
         if not self.key:
             return None
@@ -74,7 +77,7 @@ class Once:
             pass
         return self._made_by(Submission.objects.get(user=self.user, key=self.key))
 
-    def _made_by(self, row: Submission) -> models.Model:
+    def _made_by(self, row: Submission) -> Made:
         if row.kind != self.kind:
             raise Conflict("This form was already used for something else. Reload the page "
                            "and try again.")
@@ -84,7 +87,7 @@ class Once:
                            "and try again.")
         return made
 
-    def made(self, obj: models.Model) -> None:
+    def made(self, obj: Made) -> None:
         """Note the row this request made, for the next request with the same key."""
         if self.row is not None:
             Submission.objects.filter(pk=self.row.pk).update(object_id=str(obj.pk))

@@ -5,8 +5,11 @@ its consultation pass through, as each role who can see the object: the page tha
 action shows its control (a link to, or a form posting to, the action's address) exactly when
 the policy allows it; an allowed action works from the page and from the API; a refused one is
 refused by the page, the API and the action function alike, with the policy's own status and
-sentence, and changes nothing. A rule without a line in BINDINGS fails the test, so a new
-action cannot land without being walked here.
+sentence, and changes nothing. A control is a link or form to the action's address, or (a
+choice on a form that posts elsewhere) the markup its template writes for it; where a binding
+names the action's effect, it is there after the request exactly when the action was allowed.
+The API's ``allowed_actions`` (API_SETS) is the policy's set for the caller. A rule without a
+line in BINDINGS fails the test, so a new action cannot land without being walked here.
 
 Each request runs in a savepoint that is rolled back, so every role meets the same state.
 """
@@ -27,7 +30,7 @@ from django.test import Client
 
 import consilium
 from consilium.cases import actions as case_actions
-from consilium.conftest import PASSWORD
+from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
     do_accept_consultation,
     do_decline_consultation,
@@ -36,11 +39,21 @@ from consilium.consultations.actions import (
 )
 from consilium.consultations.models import Consultation
 from consilium.conversations.actions import do_send_message
+from consilium.conversations.models import Message
+from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.actions import do_record_decision, do_save_decision_aid
 from consilium.decisions.policy import decision_of
 from consilium.errors import DomainError
 from consilium.followup.actions import do_start_plan
+from consilium.opinions.actions import (
+    do_add_addendum,
+    do_ask_follow_up,
+    do_save_opinion,
+    do_sign_opinion,
+)
+from consilium.opinions.models import FollowUpQuestion, ReportShare
 from consilium.opinions.policy import opinion_of
+from consilium.opinions.sharing import do_revoke_report_share, do_share_report
 from consilium.policy import Policy
 from consilium.records.actions import Upload, do_add_records, do_set_record_type
 
@@ -59,10 +72,14 @@ STATES: dict[str, tuple[str, Callable | None]] = {
     "declined": ("offered", lambda w: do_decline_consultation(
         w.consultation, "Not my field.", acting_user=w.users["specialist"])),
     "accepted": ("accepted", None),
+    "waiting_on_patient": ("accepted", lambda w: do_send_message(
+        w.case, {"body": "Which dose do you take?", "blocking": True},
+        acting_user=w.users["specialist"])),
     "released": ("accepted", lambda w: do_release_consultation(
         w.consultation, "I am ill.", acting_user=w.users["specialist"])),
     "in_review": ("in_review", None),
     "opinion_delivered": ("opinion_delivered", None),
+    "disputed": ("in_review", lambda w: _disputed(w)),
     "decided": ("opinion_delivered", lambda w: do_record_decision(
         w.case, "second_opinion", "It fits me.", acting_user=w.users["patient"])),
     "following_up": ("opinion_delivered", lambda w: (
@@ -74,6 +91,23 @@ STATES: dict[str, tuple[str, Callable | None]] = {
     "withdrawn": ("submitted", lambda w: case_actions.do_withdraw_case(
         w.case, acting_user=w.users["patient"])),
 }
+
+
+def _disputed(w):
+    """Signed with a diagnosis coded unlike its "agree" and radiation for surgery: the rules
+    dispute the specialist (a comparison to review) and the opinions differ in a major way
+    (a third opinion is offered); the patient has a follow-up question waiting and has sent
+    the report to a doctor."""
+    specialist, patient = w.users["specialist"], w.users["patient"]
+    do_save_opinion(w.consultation, {"diagnosis_agreement": "agree",
+                                     "diagnosis_codes": ["C56.9"],
+                                     "treatment_category": "radiation"},
+                    acting_user=specialist, base_version=w.consultation.opinion.version)
+    do_sign_opinion(w.consultation, acting_user=specialist, request=sign_request(),
+                    secret=PASSWORD)
+    opinion = opinion_of(w.fresh_consultation())
+    do_ask_follow_up(opinion, "Is radiation safe with my heart?", acting_user=patient)
+    do_share_report(opinion, "doctor@example.org", 7, True, acting_user=patient)
 
 
 @dataclass
@@ -106,6 +140,17 @@ class Binding:
     shown_on: str | None = "/cases/{case}/"
     # Who cannot see the object gets 404, not the rule's refusal (the access helpers' answer).
     hidden_from: Callable[[object, object], bool] = lambda obj, user: False
+    # The control on ``shown_on`` when it is not a link or form to the page address: a choice
+    # on a form that posts elsewhere (the message's audience, the "blocking" box, the editor's
+    # "Review and sign"), exactly as the template writes it.
+    control: str | None = None
+    # Where the page offers the control at all (the third opinion: where opinions differ).
+    offered: Callable[[World], bool] = lambda w: True
+    # The action's effect, read after the request: present exactly when it was allowed.
+    done: Callable[[World], bool] | None = None
+    # False: a refusal is no error, the request does something else allowed instead (a reply
+    # from someone who does not answer the question is a plain reply).
+    refuses: bool = True
 
 
 def unsigned_to_others(opinion, user) -> bool:
@@ -147,9 +192,55 @@ def decided(w):
     return found if decision_of(found) is not None else None
 
 
+def waiting(w):
+    """The case, while the specialist's question waits for the patient's answer."""
+    return w.fresh_case() if w.ids["question"] else None
+
+
+def asked(w):
+    """The signed opinion, while a follow-up question waits for the specialist's answer."""
+    return opinion(w) if w.ids["follow_up"] else None
+
+
+def shared(w):
+    """The signed opinion, while its report is shared with a doctor."""
+    return opinion(w) if w.ids["report_share"] else None
+
+
+def question_answered(w) -> bool:
+    return Message.objects.filter(id=w.ids["question"], answered_at__isnull=False).exists()
+
+
+def follow_up_answered(w) -> bool:
+    return FollowUpQuestion.objects.filter(id=w.ids["follow_up"],
+                                           answer__isnull=False).exists()
+
+
+def share_revoked(w) -> bool:
+    return ReportShare.objects.filter(id=w.ids["report_share"],
+                                      revoked_at__isnull=False).exists()
+
+
+def differ_majorly(w) -> bool:
+    """The opinions differ in a major way: where the comparison page offers a third one."""
+    latest = w.case.comparisons.order_by("-computed_at").first()
+    return latest is not None and latest.impact == "major"
+
+
+def not_the_patients_report(opinion, user) -> bool:
+    """A report's shares are the patient's own: to anyone else they do not exist."""
+    return opinion.consultation.case.patient_id != user.id
+
+
+def _open_question(case):
+    return Message.objects.get(case=case, blocking=True, answered_at__isnull=True)
+
+
 REASON = {"reason": "A plain reason."}
 NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
 NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
+MESSAGES = "/cases/{case}/messages/"
+COMPARISON = "/cases/{case}/comparison/"
 
 BINDINGS: dict[tuple[str, str], Binding | str] = {
     ("case", "edit"): Binding(
@@ -221,24 +312,34 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
     ("record", "request_release"): Binding(
         case, ("GET", "/cases/{case}/release-request/", {}), None, None),
     ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),
+    # The message form posts to its own page; the care-team note and the waited-for question
+    # are choices on it, the answer a reply to the question.
     ("message", "post"): Binding(
         case, ("POST", "/cases/{case}/messages/", {"body": "Hello.", "audience": "case"}),
         ("POST", "/cases/{case}/messages", {"body": "Hello."}),
         lambda c, u: do_send_message(c, {"body": "Hello."}, acting_user=u),
-        shown_on=None),  # the form posts to its own page
-    # The care-team note and the waited-for question are choices on the one message form.
-    ("message", "read_staff_notes"): Binding(case, None, None, None, shown_on=None),
+        shown_on=MESSAGES, control='id="write-heading"'),
+    ("message", "read_staff_notes"): Binding(
+        case, None, None, None, shown_on=MESSAGES,
+        control="Notes marked <strong>Care team only</strong>"),
     ("message", "post_staff_note"): Binding(
         case, ("POST", "/cases/{case}/messages/", {"body": "Note.", "audience": "staff"}),
         ("POST", "/cases/{case}/messages", {"body": "Note.", "audience": "staff"}),
         lambda c, u: do_send_message(c, {"body": "Note.", "audience": "staff"}, acting_user=u),
-        shown_on=None),
+        shown_on=MESSAGES, control='name="audience"'),
     ("message", "ask_blocking"): Binding(
         case, ("POST", "/cases/{case}/messages/", {"body": "Which?", "blocking": "on"}),
         ("POST", "/cases/{case}/messages", {"body": "Which?", "blocking": True}),
         lambda c, u: do_send_message(c, {"body": "Which?", "blocking": True}, acting_user=u),
-        shown_on=None),
-    ("message", "answer"): "needs the specialist's open question: conversations/tests walk it",
+        shown_on=MESSAGES, control='name="blocking"'),
+    ("message", "answer"): Binding(
+        waiting, ("POST", "/cases/{case}/messages/",
+                  {"body": "Twice a day.", "reply_to": "{question}"}),
+        ("POST", "/cases/{case}/messages", {"body": "Twice a day.", "reply_to": "{question}"}),
+        lambda c, u: do_send_message(c, {"body": "Twice a day.",
+                                         "reply_to": _open_question(c).id}, acting_user=u),
+        shown_on=MESSAGES, control="Waiting for your answer", done=question_answered,
+        refuses=False),
     ("opinion", "edit"): Binding(
         opinion, ("GET", "/consultations/{consultation}/opinion/", {}), None, None,
         hidden_from=unsigned_to_others),
@@ -246,13 +347,21 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         opinion, ("POST", "/consultations/{consultation}/opinion/sign/",
                   {"confirm": "on", "password": PASSWORD}),
         ("POST", "/consultations/{consultation}/opinion/sign", {"password": PASSWORD}), None,
-        shown_on=None, hidden_from=unsigned_to_others),  # the editor's "Sign" saves first
+        shown_on="/consultations/{consultation}/opinion/", hidden_from=unsigned_to_others,
+        control='name="intent" value="review"'),  # the editor's "Review and sign" saves first
     ("opinion", "add_addendum"): Binding(
         opinion, ("POST", "/consultations/{consultation}/opinion/addenda/",
                   {"body": "One more thing.", "password": PASSWORD}),
         ("POST", "/consultations/{consultation}/opinion/addenda",
          {"body": "One more thing.", "password": PASSWORD}), None, hidden_from=unsigned),
-    ("opinion", "answer_follow_up"): "needs a follow-up question: opinions/tests walk it",
+    ("opinion", "answer_follow_up"): Binding(
+        asked, ("POST", "/consultations/{consultation}/opinion/addenda/?answers={follow_up}",
+                {"body": "It is.", "password": PASSWORD}),
+        ("POST", "/consultations/{consultation}/opinion/addenda",
+         {"body": "It is.", "password": PASSWORD, "answers": "{follow_up}"}),
+        lambda o, u: do_add_addendum(o, "It is.", acting_user=u, request=sign_request(),
+                                     secret=PASSWORD, answers=o.follow_up_questions.first()),
+        done=follow_up_answered),
     ("opinion", "ask_follow_up"): Binding(
         opinion, ("POST", "/consultations/{consultation}/opinion/follow-ups/",
                   {"text": "And then?"}),
@@ -262,7 +371,11 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         opinion, ("POST", "/consultations/{consultation}/opinion/shares/",
                   {"email": "doctor@example.org", "days": "7", "consent": "on"}), None, None,
         hidden_from=unsigned),
-    ("opinion", "revoke_share"): "needs a shared report: opinions/tests walk it",
+    ("opinion", "revoke_share"): Binding(
+        shared, ("POST", "/consultations/{consultation}/opinion/shares/{report_share}/withdraw/",
+                 {}), None,
+        lambda o, u: do_revoke_report_share(o.shares.first(), acting_user=u),
+        hidden_from=not_the_patients_report, done=share_revoked),
     ("opinion", "read_report"): Binding(
         opinion, ("GET", "/consultations/{consultation}/opinion/summary.pdf", {}), None, None,
         hidden_from=unsigned),
@@ -277,14 +390,29 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         ("POST", "/cases/{case}/decision", {"choice": "other_plan", "explanation": ""}),
         lambda c, u: do_record_decision(c, "other_plan", "", acting_user=u)),
     ("decision", "save_aid"): Binding(
-        case, None, None, lambda c, u: do_save_decision_aid(c, {}, acting_user=u),
-        shown_on=None),
+        case, ("POST", "/cases/{case}/decide/", {"section": "next", "next_steps": "Ask."}),
+        None, lambda c, u: do_save_decision_aid(c, {}, acting_user=u),
+        shown_on="/cases/{case}/decide/", control="Save next steps"),
     ("comparison", "review"): Binding(
         case, ("POST", "/cases/{case}/comparison/review/",
-               {"diagnosis": "confirmed", "treatment": "same"}), None, None, shown_on=None),
+               {"diagnosis": "confirmed", "treatment": "same"}), None, None,
+        shown_on=COMPARISON),
     ("comparison", "third_opinion"): Binding(
         case, ("POST", "/cases/{case}/third-opinion/", {}),
-        ("POST", "/cases/{case}/third-opinion", None), None, shown_on=None),
+        ("POST", "/cases/{case}/third-opinion", None), None, shown_on=COMPARISON,
+        offered=differ_majorly),
+}
+
+
+# Where the API lists a policy's set for its object (``allowed_actions``): (the object, the
+# address, who is answered 404 instead). It must be the policy's set for the caller, sorted.
+API_SETS: dict[str, tuple[Callable[[World], object], str, Callable[[object, object], bool]]] = {
+    "case": (case, "/cases/{case}", lambda obj, user: False),
+    "consultation": (consultation, "/consultations/{consultation}", lambda obj, user: False),
+    "record": (case, "/cases/{case}/records", lambda obj, user: False),
+    "message": (case, "/cases/{case}/messages",
+                lambda obj, user: message_policy.refusal(user, obj, "read") is not None),
+    "opinion": (opinion, "/consultations/{consultation}/opinion", unsigned_to_others),
 }
 
 
@@ -341,7 +469,8 @@ def build(journey, users, specialists, settings):
                      "consultation": the_consultation.id if the_consultation else "",
                      "specialist2": specialists["specialist2"].id,
                      "share": the_case.shares.first().id,
-                     "record": _a_record(the_case, users["patient"])}
+                     "record": _a_record(the_case, users["patient"]),
+                     **_waiting_on(the_case)}
         return world
 
     return make
@@ -351,12 +480,32 @@ def _a_record(the_case, patient):
     return the_case.records.first().id
 
 
+def _waiting_on(the_case) -> dict:
+    """What the state leaves waiting ("" for none): the specialist's question to the
+    patient, a follow-up question to the specialist, the report shared with a doctor."""
+    question = Message.objects.filter(case=the_case, blocking=True,
+                                      answered_at__isnull=True).first()
+    follow_up = FollowUpQuestion.objects.filter(opinion__consultation__case=the_case,
+                                                answer__isnull=True).first()
+    share = ReportShare.objects.filter(opinion__consultation__case=the_case,
+                                       revoked_at__isnull=True).first()
+    return {"question": question.id if question else "",
+            "follow_up": follow_up.id if follow_up else "",
+            "report_share": share.id if share else ""}
+
+
 def _fill(template: str, ids: dict) -> str:
     return template.format(**ids)
 
 
 def _shown(page_html: str, address: str) -> bool:
     return f'action="{address}"' in page_html or f'href="{address}"' in page_html
+
+
+def _control_shown(binding, page_html: str, ids: dict) -> bool:
+    if binding.control is not None:
+        return binding.control in page_html
+    return _shown(page_html, _fill(binding.page[1], ids))
 
 
 def _answered(client_call) -> tuple[int, str]:
@@ -392,13 +541,18 @@ def test_page_api_and_action_agree(build, state, login, token_for):
                 if page not in pages:
                     pages[page] = _answered(partial(page_client.get, page))
                 status, text = pages[page]
-                address = _fill(binding.page[1], world.ids) if binding.page else None
-                if address and _shown(text, address) != (refusal is None):
+                checkable = binding.control is not None or binding.page is not None
+                if checkable and binding.offered(world) and _control_shown(
+                        binding, text, world.ids) != (refusal is None):
                     problems.append(f"{where}: control shown={not refusal}? page disagrees")
             hidden = refusal is not None and binding.hidden_from(obj, user)
             problems += _check_page(binding, world, page_client, refusal, where, hidden)
             problems += _check_api(binding, world, api_client, bearer, refusal, where, hidden)
-            problems += _check_action(binding, obj, user, refusal, where)
+            problems += _check_action(binding, world, obj, user, refusal, where)
+        for domain, (target, path, hidden_from) in API_SETS.items():
+            problems += _check_api_set(domain, target(world), _fill(path, world.ids),
+                                       hidden_from, user, api_client, bearer,
+                                       f"{state} · {role} · {domain}")
     assert not problems, "\n".join(problems)
 
 
@@ -411,8 +565,14 @@ def _check_page(binding, world, client, refusal, where, hidden) -> list[str]:
             for key, value in form.items()}
     call = (lambda: client.get(address)) if method == "GET" else (
         lambda: client.post(address, data))
-    status, text = _in_savepoint(lambda: _answered(call))
-    return _compare("page", status, text, refusal, where, hidden)
+    return _compare("page", *_in_savepoint(lambda: _attempt(call, binding, world)), binding,
+                    refusal, where, hidden)
+
+
+def _attempt(call, binding, world) -> tuple[int, str, bool | None]:
+    """The answer to the request, and whether the action's effect is there after it."""
+    status, text = _answered(call)
+    return status, text, None if binding.done is None else binding.done(world)
 
 
 def _upload():
@@ -428,24 +588,36 @@ def _check_api(binding, world, client, bearer, refusal, where, hidden) -> list[s
         def upload():
             return client.post(url, {"files": _upload()}, headers=bearer)
 
-        status, text = _in_savepoint(lambda: _answered(upload))
-        return _compare("API", status, text, refusal, where, hidden)
+        return _compare("API", *_in_savepoint(lambda: _attempt(upload, binding, world)),
+                        binding, refusal, where, hidden)
     payload = None if body is None else {
-        key: (int(_fill(value, world.ids)) if isinstance(value, str) and value.startswith("{")
-              else value) for key, value in body.items()}
+        key: _json_value(value, world.ids) for key, value in body.items()}
 
     def call():
         return client.generic(method, url, "" if payload is None else json.dumps(
             payload), content_type="application/json", headers=bearer)
 
-    status, text = _in_savepoint(lambda: _answered(call))
-    return _compare("API", status, text, refusal, where, hidden)
+    return _compare("API", *_in_savepoint(lambda: _attempt(call, binding, world)), binding,
+                    refusal, where, hidden)
 
 
-def _compare(surface, status, text, refusal, where, hidden=False) -> list[str]:
+def _json_value(value, ids: dict):
+    """A body's value with the world's IDs filled in (a number where the ID is one)."""
+    if not (isinstance(value, str) and value.startswith("{")):
+        return value
+    filled = _fill(value, ids)
+    return int(filled) if filled.isdigit() else filled
+
+
+def _compare(surface, status, text, done, binding, refusal, where, hidden=False) -> list[str]:
+    if done is not None and done != (refusal is None):
+        return [f"{where}: allowed, but the {surface} ({status}) did not do it" if refusal is None
+                else f"{where}: refused, but the {surface} ({status}) did it"]
     if refusal is None:  # allowed: it works, or asks for what is missing (422), never refuses
         return [] if status < 400 or status == 422 else [
             f"{where}: allowed, but the {surface} said {status}"]
+    if not binding.refuses:  # it did something else, and not the action (``done``)
+        return []
     if hidden:
         return [] if status == 404 else [f"{where}: hidden, but the {surface} said {status}"]
     if status != refusal.status_code:
@@ -455,7 +627,22 @@ def _compare(surface, status, text, refusal, where, hidden=False) -> list[str]:
     return []
 
 
-def _check_action(binding, obj, user, refusal, where) -> list[str]:
+def _check_api_set(domain, obj, path, hidden_from, user, client, bearer, where) -> list[str]:
+    if obj is None:
+        return []
+    policy = next(p for p in all_policies() if p.domain == domain)
+    status, text = _in_savepoint(lambda: _answered(
+        partial(client.get, "/api/v1" + path, headers=bearer)))
+    if hidden_from(obj, user):
+        return [] if status == 404 else [f"{where}: hidden, but the API listed it ({status})"]
+    if status != 200:
+        return [f"{where}: the API answered {status} for {path}"]
+    listed, expected = json.loads(text)["allowed_actions"], sorted(policy.allowed(user, obj))
+    return [] if listed == expected else [
+        f"{where}: the API lists {listed}, the policy allows {expected}"]
+
+
+def _check_action(binding, world, obj, user, refusal, where) -> list[str]:
     if binding.call is None or refusal is None:
         return []
 
@@ -463,10 +650,12 @@ def _check_action(binding, obj, user, refusal, where) -> list[str]:
         try:
             binding.call(obj, user)
         except DomainError as error:
-            return type(error), error.message
-        return None, None
+            return type(error), error.message, False
+        return None, None, binding.done is not None and binding.done(world)
 
-    kind, said = _in_savepoint(call)
-    if (kind, said) != (type(refusal), refusal.message):
+    kind, said, done = _in_savepoint(call)
+    if done:
+        return [f"{where}: refused, but the action did it"]
+    if binding.refuses and (kind, said) != (type(refusal), refusal.message):
         return [f"{where}: the action said {said!r} ({kind}), the policy {refusal!r}"]
     return []

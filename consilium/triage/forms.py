@@ -54,7 +54,9 @@ class AssessForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["insurance_plan"].choices = [("", "I don't know or it is not listed")] + [
+        plans = self.fields["insurance_plan"]
+        assert isinstance(plans, SchemaChoiceField)  # declared above; the form's own copy
+        plans.choices = [("", "I don't know or it is not listed")] + [
             (str(plan.pk), plan.name) for plan in InsurancePlan.objects.all()]
 
     def to_assessment_input(self) -> dict:

@@ -6,15 +6,23 @@ Wording is plain on purpose: short sentences, no jargon without explanation.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
+from .models import InsurancePlan
 from .procedures import Procedure
 
-TREATMENTS = (
+Treatment = Literal[
     "surgery", "invasive_procedure", "chemotherapy", "radiation", "long_term_medication",
     "lifestyle_change", "watchful_waiting", "none", "other",
-)
+]
+TREATMENTS: tuple[Treatment, ...] = get_args(Treatment)
 INVASIVE = {"surgery", "invasive_procedure", "chemotherapy", "radiation"}
-SITUATIONS = {
+Situation = Literal[
+    "treatment_not_working", "unsure_about_plan", "doctor_uncertain", "tests_ambiguous",
+    "rare_condition", "wants_options", "chronic_condition", "major_lifestyle_change",
+    "time_critical", "trusts_doctor", "doctor_is_leading_specialist", "cost_or_distance_barrier",
+]
+SITUATIONS: dict[Situation, str] = {  # every Situation, as the page words it
     "treatment_not_working": "The treatment I have is not working",
     "unsure_about_plan": "I am unsure about the proposed plan",
     "doctor_uncertain": "My doctor seems uncertain",
@@ -74,7 +82,7 @@ class Facts:
     procedures: list[Procedure] = field(default_factory=list)
     situation: set[str] = field(default_factory=set)
     country: str = "US"
-    plan: object = None  # InsurancePlan or None
+    plan: InsurancePlan | None = None
     knows_diagnosis: bool = False
 
     def has(self, flag: str) -> bool:

@@ -2,21 +2,18 @@
 read them with ``AssessmentIn.read``; every answer is optional."""
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.conf import settings
 from pydantic import AfterValidator, Field
 
-from consilium.schemas import InputSchema, ObjectId, Text, blank_as, refuse, says, shown
+from consilium.schemas import FreeText, InputSchema, ObjectId, blank_as, refuse, says, shown
 from consilium.terminology.schemas import Icd10Codes
 
 from .models import InsurancePlan
-from .rules import SITUATIONS, TREATMENTS
+from .rules import SITUATIONS, TREATMENTS, Situation, Treatment
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-Treatment = Literal[TREATMENTS]
-Situation = Literal[tuple(SITUATIONS)]
 
 
 def _unknown_treatment(value) -> str:
@@ -55,10 +52,10 @@ class AssessmentIn(InputSchema):
     live and their insurance plan."""
 
     diagnosis_codes: Icd10Codes = []
-    diagnosis_text: Text(300) = ""
+    diagnosis_text: Annotated[str, FreeText(300)] = ""
     proposed_treatment: Annotated[Treatment | None, blank_as(None),
                                   says(_unknown_treatment)] = None
-    procedure: Text(300) = ""
+    procedure: Annotated[str, FreeText(300)] = ""
     situation: Annotated[dict[Situation, bool] | list[Situation], blank_as([]),
                          says(_unknown_situation), AfterValidator(_true_flags)] = []
     country: Annotated[str, Field(max_length=100), blank_as(""), AfterValidator(_country)] = Field(

@@ -58,10 +58,10 @@ def continue_case(request):
     if request.user.role != Role.PATIENT:
         messages.error(request, "Only patients can start a case from the assessment.")
         return redirect("home")
-    if data is not None:
-        case = do_start_case_from_assessment(data, acting_user=request.user, key=key)
-    elif (case := Once(request.user, key, Case).done()) is None:  # the answers went with
-        return redirect("assess")  # a first request that made nothing
+    case = (do_start_case_from_assessment(data, acting_user=request.user, key=key)
+            if data is not None else Once(request.user, key, Case).done())
+    if case is None:  # the answers went with a first request that made nothing
+        return redirect("assess")
     messages.success(request, "Your draft case is ready. Check the details, then submit it.")
     return redirect("case_detail", case_id=case.id)
 

@@ -205,7 +205,9 @@ def test_records_through_the_api(client, users, token_for, case):
     ]}, headers=headers)
     assert response.status_code == 200
     assert [o["status"] for o in response.json()] == ["stored", "refused"]
-    listed = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
+    answer = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
+    assert answer["allowed_actions"] == ["add", "request_release", "retype"]
+    listed = answer["records"]
     assert [r["name"] for r in listed] == ["report.pdf"]
     assert listed[0]["processing"] == "queued" and listed[0]["source_id"] is None
     content = client.get(f"/api/v1/cases/{case.id}/records/{listed[0]['id']}/content",
