@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consilium.audit.trail import record
-from consilium.cases.access import access_case_by_id
+from consilium.cases.access import access_case_by_id, is_case_owner
 from consilium.comparison.reading import comparison_for_case
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
@@ -124,6 +124,7 @@ def _context(user, case) -> dict:
         "own": list((work.own_criteria if work else []) or []) + [""] * 3,
         "roles": DecisionRole.choices, "pressures": Pressure.choices,
         "editable": "save_aid" in policy.allowed(user, case) and bool(seen),
+        "viewer_is_patient": is_case_owner(user, case),  # the wording ("your work"); no right
         **decision_context(user, case),
         "scale": list(aid.SCALE),
     }

@@ -4,17 +4,17 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from consilium.accounts.models import Role
 from consilium.cases.access import cases_visible_to, record_case_list
 from consilium.cases.models import Status
 from consilium.charts import bar_chart
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 
+from .access import figure_readers_only, queue_workers_only
 from .figures import program_figures
 
 # The states in which a case waits for the program staff, oldest first.
@@ -42,8 +42,7 @@ def _deadline_views(today):
 def work_queue(request):
     """Open cases by state, the longest-waiting first; above them, what is overdue, due
     soon, waiting for a specialist's answer or for the records."""
-    if request.user.role != Role.COORDINATOR:
-        raise Http404
+    queue_workers_only(request.user)
     today = timezone.localdate()
     visible = cases_visible_to(request.user)
     deadline_views = _deadline_views(today)
@@ -77,17 +76,12 @@ def work_queue(request):
     })
 
 
-def _staff_only(user) -> None:
-    if user.role not in (Role.COORDINATOR, Role.ADMIN):
-        raise Http404
-
-
 @login_required
 def figures(request):
     """The program's figures: cases by state, turnaround against the service level,
     concordance, impact, third opinions, following the recommendation; by specialty and
     month."""
-    _staff_only(request.user)
+    figure_readers_only(request.user)
     found = program_figures()
     overall = found.overall
     return render(request, "program/figures.html", {
@@ -106,7 +100,7 @@ def figures(request):
 @login_required
 def figures_csv(request):
     """The figures by specialty and by month, one row each, for a spreadsheet."""
-    _staff_only(request.user)
+    figure_readers_only(request.user)
     found = program_figures()
     out = io.StringIO()
     writer = csv.writer(out)
