@@ -36,10 +36,13 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
+            # Under a case (/cases/<id>/…) the way on is back to that case, not the start.
+            match = request.resolver_match
             return render(
                 request,
                 "error.html",
-                {"message": exception.message, "status": exception.status_code},
+                {"message": exception.message, "status": exception.status_code,
+                 "case_id": match.kwargs.get("case_id") if match else None},
                 status=exception.status_code,
             )
         return None
