@@ -2,11 +2,13 @@ from django.core.management.base import BaseCommand
 
 from consilium.consultations.deadlines import check_deadlines
 from consilium.followup.reminders import send_reminders
+from consilium.submissions.cleanup import forget_old_submissions
 
 
 class Command(BaseCommand):
     help = ("Expire unanswered offers, remind specialists before an opinion is due and "
-            "escalate overdue opinions, remind follow-up tasks and ask the outcome questions. "
+            "escalate overdue opinions, remind follow-up tasks and ask the outcome questions; "
+            "forget the one-time request keys older than a week. "
             "Run it every hour (cron or a systemd timer).")
 
     def handle(self, *args, **options):
@@ -16,3 +18,4 @@ class Command(BaseCommand):
         sent = send_reminders()
         self.stdout.write(f"{sent.tasks} follow-up reminders, {sent.outcome_questions} "
                           "outcome questions.")
+        self.stdout.write(f"{forget_old_submissions()} old request keys forgotten.")
