@@ -15,6 +15,7 @@ from consilium.accounts.notify import notify_role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.policy import Policy
 from consilium.submissions.once import Once
 from consilium.terminology.models import Icd10Code
 from consilium.triage import assessment
@@ -86,10 +87,13 @@ def _replace_questions(case: Case, questions: list[str]) -> None:
     )
 
 
-def locked_case(case: Case, action: str, *, user) -> Case:
-    """The case's row, locked, once the case policy allows ``action`` on it as it is now.
+def locked_case(case: Case, action: str, *, user, policy: Policy = policy) -> Case:
+    """The case's row, locked, once ``policy`` allows ``action`` on it as it is now: the case
+    policy, or another domain's whose object is the case (records, comparison).
 
-    Call inside the action's transaction, so that the check and the write see one state."""
+    Call inside the action's transaction, so that the check and the write see one state (the
+    caller's copy may be stale: two requests checking their own copies would both pass). Lock
+    the case before anything of it (its consultations): one order everywhere, no deadlock."""
     current = Case.objects.select_for_update().get(id=case.id)
     policy.check(user, current, action)
     return current
@@ -238,19 +242,19 @@ def do_share_case(case: Case, who: str, *, role: str = ShareRole.CAREGIVER, acti
     grantee = _find_grantee(who)
     if grantee is None and "@" in who:
         return _invite(case, who, role, acting_user, key)
-    policy.check(acting_user, case, "share")
-    if grantee is None:
-        raise InvalidInput(
-            {"grantee": "No caregiver or treating physician has that username. "
-                        "To invite someone new, give their email address."}
-        )
     with transaction.atomic():
+        current = locked_case(case, "share", user=acting_user)
+        if grantee is None:
+            raise InvalidInput(
+                {"grantee": "No caregiver or treating physician has that username. "
+                            "To invite someone new, give their email address."}
+            )
         share, created = Share.objects.get_or_create(
-            case=case, grantee=grantee, revoked_at__isnull=True
+            case=current, grantee=grantee, revoked_at__isnull=True
         )
         if created:
-            add_event(case, EventKind.SHARED, acting_user, note=grantee.get_role_display())
-            record(acting_user, "case.share", share, case_id=case.id)
+            add_event(current, EventKind.SHARED, acting_user, note=grantee.get_role_display())
+            record(acting_user, "case.share", share, case_id=current.id)
     return share
 
 
@@ -258,25 +262,26 @@ def _invite(case: Case, email: str, role: str, acting_user, key: str) -> Invitat
     once = Once(acting_user, key, Invitation)
     if (done := once.done()) is not None:
         return done
-    policy.check(acting_user, case, "share")
-    policy.check(acting_user, case, "invite")
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput({"grantee": "That is not a valid email address."}) from None
-    if role not in ShareRole.values:
-        raise InvalidInput({"role": "Choose caregiver or treating physician."})
-    raw, key_hash = new_token("inv_")
     with transaction.atomic():
+        current = locked_case(case, "share", user=acting_user)
+        policy.check(acting_user, current, "invite")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput({"grantee": "That is not a valid email address."}) from None
+        if role not in ShareRole.values:
+            raise InvalidInput({"role": "Choose caregiver or treating physician."})
         if (done := once.earlier()) is not None:
             return done
+        raw, key_hash = new_token("inv_")
         invitation = Invitation.objects.create(
-            case=case, email=email, role=role, key_hash=key_hash, invited_by=acting_user,
+            case=current, email=email, role=role, key_hash=key_hash, invited_by=acting_user,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
         )
         once.made(invitation)
-        add_event(case, EventKind.INVITED, acting_user, note=invitation.get_role_display())
-        record(acting_user, "case.invite", invitation, case_id=case.id)
+        add_event(current, EventKind.INVITED, acting_user,
+                  note=invitation.get_role_display())
+        record(acting_user, "case.invite", invitation, case_id=current.id)
     link = f"{settings.SITE_URL}/invitations/{raw}/"
     transaction.on_commit(lambda: queue_invitation(invitation, link))
     return invitation
@@ -326,12 +331,13 @@ def do_accept_invitation(raw_token: str, data: dict):
 
 
 def do_revoke_share(case: Case, share_id: int, *, acting_user) -> None:
-    policy.check(acting_user, case, "unshare")
     with transaction.atomic():
-        share = Share.objects.filter(case=case, id=share_id, revoked_at__isnull=True).first()
+        current = locked_case(case, "unshare", user=acting_user)
+        share = Share.objects.filter(case=current, id=share_id, revoked_at__isnull=True).first()
         if share is None:
             raise Conflict("That person no longer has access to this case.")
         share.revoked_at = timezone.now()
         share.save(update_fields=["revoked_at"])
-        add_event(case, EventKind.UNSHARED, acting_user, note=share.grantee.get_role_display())
-        record(acting_user, "case.unshare", share, case_id=case.id)
+        add_event(current, EventKind.UNSHARED, acting_user,
+                  note=share.grantee.get_role_display())
+        record(acting_user, "case.unshare", share, case_id=current.id)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role
 from consilium.audit.trail import record
-from consilium.cases.actions import add_event, move_case
+from consilium.cases.actions import add_event, locked_case, move_case
 from consilium.cases.models import Case, EventKind, Question, Status
 from consilium.consultations import clock
 from consilium.errors import InvalidInput
@@ -82,7 +82,8 @@ def compare_signed_opinion(sender, *, opinion: Opinion, user, **kwargs) -> None:
 def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: str,
                          note: str, acting_user) -> Comparison:
     """A coordinator settles the concordance that stands (the automatic one, the
-    specialist's, or their own reading); the impact follows from it."""
+    specialist's, or their own reading); the impact follows from it. Checked at once, and
+    again on the locked case in the transaction (the case first, then its comparison)."""
     policy.check(acting_user, comparison.case, "review")
     errors = {}
     if diagnosis not in DiagnosisConcordance.values:
@@ -95,13 +96,14 @@ def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: s
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
+        case = locked_case(comparison.case, "review", user=acting_user, policy=policy)
         current = Comparison.objects.select_for_update().get(pk=comparison.pk)
         current.diagnosis, current.treatment = diagnosis, treatment
         current.impact = clinical_impact(diagnosis, treatment)
         current.review_note, current.reviewed_by = note, acting_user
         current.reviewed_at = timezone.now()
         current.save()
-        add_event(current.case, EventKind.COMPARISON_REVIEWED, acting_user)
+        add_event(case, EventKind.COMPARISON_REVIEWED, acting_user)
         record(acting_user, "comparison.review", current, case_id=current.case_id)
     return current
 

@@ -62,10 +62,18 @@ def move_consultation(consultation: Consultation, to_status: str, user, **fields
            case_id=consultation.case_id)
 
 
-def _locked(consultation: Consultation) -> Consultation:
-    """The consultation's row as it is now, locked until the transaction ends."""
-    return Consultation.objects.select_for_update(of=("self",)).select_related(
-        "specialist", "case").get(id=consultation.id)
+def _locked(consultation: Consultation) -> tuple[Case, Consultation]:
+    """The consultation's case and row as they are now, locked until the transaction ends.
+
+    The case first, as every action takes them (a case's withdrawal locks it, then cancels
+    its consultations): taken the other way round, two such actions could each hold the row
+    the other waits for. Even an action that writes only the consultation locks its case, as
+    its event's insert waits on a locked case (PostgreSQL's key-share lock)."""
+    case = Case.objects.select_for_update().get(id=consultation.case_id)
+    current = Consultation.objects.select_for_update(of=("self",)).select_related(
+        "specialist").get(id=consultation.id)
+    current.case = case
+    return case, current
 
 
 def clean_reason(reason, missing: str) -> str:
@@ -149,8 +157,7 @@ def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consul
     """The specialist takes the case, committing to the due date (clock.due_on_accepting)."""
     policy.check(acting_user, consultation, "accept")
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(id=consultation.case_id)
-        current = _locked(consultation)
+        case, current = _locked(consultation)
         policy.check(acting_user, current, "accept")
         move_consultation(current, ConsultationStatus.ACCEPTED, acting_user,
                           due_date=clock.due_on_accepting(current))
@@ -165,11 +172,11 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
     policy.check(acting_user, consultation, "decline")
     reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
     with transaction.atomic():
-        current = _locked(consultation)
+        case, current = _locked(consultation)
         policy.check(acting_user, current, "decline")
         move_consultation(current, ConsultationStatus.DECLINED, acting_user,
                           decline_reason=reason)
-        add_event(current.case, EventKind.DECLINED, acting_user, note=current.specialist.name)
+        add_event(case, EventKind.DECLINED, acting_user, note=current.specialist.name)
     _refresh(consultation, current)
     notify_role(Role.COORDINATOR, "A specialist declined a case")
     return consultation
@@ -183,11 +190,11 @@ def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_
     policy.check(acting_user, consultation, "withdraw")
     reason = clean_reason(reason, "Say why, for the case's history and the next coordinator.")
     with transaction.atomic():
-        current = _locked(consultation)
+        case, current = _locked(consultation)
         policy.check(acting_user, current, "withdraw")
         move_consultation(current, ConsultationStatus.WITHDRAWN, acting_user,
                           end_reason=reason)
-        add_event(current.case, EventKind.OFFER_WITHDRAWN, acting_user,
+        add_event(case, EventKind.OFFER_WITHDRAWN, acting_user,
                   note=current.specialist.name)
     _refresh(consultation, current)
     notify_users([current.specialist.user_id], "An offer to you was withdrawn in Consilium")
@@ -203,10 +210,8 @@ def do_release_consultation(consultation: Consultation, reason: str, *, acting_u
     policy.check(acting_user, consultation, "release")
     reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
     with transaction.atomic():
-        # The consultation first, then the case: the order signing takes them in.
-        current = _locked(consultation)
+        case, current = _locked(consultation)
         policy.check(acting_user, current, "release")
-        case = Case.objects.select_for_update().get(id=current.case_id)
         move_consultation(current, ConsultationStatus.RELEASED, acting_user,
                           end_reason=reason)
         back_to = Status.RECORDS_COMPLETE if clock.records_complete_on(case) \

@@ -19,7 +19,7 @@ from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event
-from consilium.cases.models import EventKind
+from consilium.cases.models import Case, EventKind
 from consilium.errors import Conflict
 
 from . import clock
@@ -64,8 +64,9 @@ def _expire(consultation: Consultation) -> bool:
     """The offer was not answered in time; False if it was answered or withdrawn meanwhile."""
     try:
         with transaction.atomic():
+            case = Case.objects.select_for_update().get(id=consultation.case_id)  # see _mark
             move_consultation(consultation, ConsultationStatus.EXPIRED, None)
-            add_event(consultation.case, EventKind.EXPIRED, None)
+            add_event(case, EventKind.EXPIRED, None)
     except Conflict:
         return False
     return True
@@ -82,11 +83,15 @@ def _step(due, field: str, kind: str, action: str, subject: str) -> int:
 
 
 def _mark(consultation: Consultation, field: str, kind: str, action: str) -> bool:
-    """Set the step's time once (a second run, or a second worker, does nothing)."""
+    """Set the step's time once (a second run, or a second worker, does nothing).
+
+    The case is locked first, as every action locks a case before its consultations (the
+    event's insert would wait on the case while this holds the consultation)."""
     with transaction.atomic():
+        case = Case.objects.select_for_update().get(id=consultation.case_id)
         marked = Consultation.objects.filter(id=consultation.id, **{f"{field}__isnull": True}
                                              ).update(**{field: timezone.now()})
         if marked:
-            add_event(consultation.case, kind, None)
+            add_event(case, kind, None)
             record(None, action, consultation, case_id=consultation.case_id)
     return bool(marked)

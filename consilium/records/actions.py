@@ -18,8 +18,9 @@ from django.db.models import F, Sum
 
 from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many as audit_many
+from consilium.cases.actions import locked_case
 from consilium.cases.models import Case
-from consilium.errors import InvalidInput
+from consilium.errors import DomainError, InvalidInput
 from consilium.submissions.once import Once
 
 from . import dicom, storage
@@ -80,8 +81,11 @@ def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str =
 
     A file is in a case once (``one_copy_per_case``), so a repeat never makes a second row.
     ``key``, the request's one-time key, makes a repeat also answer as the first did: a file
-    the first request stored is "stored" again, not "already in the case"."""
-    policy.check(acting_user, case, "add")
+    the first request stored is "stored" again, not "already in the case".
+
+    Refused at once on the case as it is now (the caller's copy may be stale), and each
+    file again as it is stored, on the locked case: one closed meanwhile takes no more."""
+    policy.check(acting_user, Case.objects.get(id=case.id), "add")
     for upload in uploads:
         upload.name = stored_name(upload.name)
     checked: list[Upload | Outcome] = []
@@ -173,6 +177,8 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
     storage_name = sealed.keep()
     try:
         with transaction.atomic():
+            if source is None:  # a person's file (a FHIR record's documents are the system's)
+                locked_case(case, "add", user=user, policy=policy)
             if (earlier := once.earlier()) is not None:  # the same request, racing this one
                 storage.delete(storage_name)
                 return Outcome(upload.name, "stored", "", earlier)
@@ -190,6 +196,9 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
             queue_reading(record)
             if record.series_id:
                 queue_series_preview(record.series_id)
+    except DomainError as refusal:  # the case was closed, or the share revoked, meanwhile
+        storage.delete(storage_name)
+        return Outcome(upload.name, "refused", refusal.message)
     except IntegrityError:
         # The same file arrived twice at once; the other upload stored it.
         storage.delete(storage_name)
@@ -308,8 +317,8 @@ def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Reco
     """A person corrects the type guessed at upload."""
     if record_type not in RecordType.values:
         raise InvalidInput({"record_type": "Choose one of the listed types."})
-    policy.check(acting_user, record.case, "retype")
     with transaction.atomic():
+        locked_case(record.case, "retype", user=acting_user, policy=policy)
         Record.objects.filter(pk=record.pk).update(record_type=record_type, type_confirmed=True)
         record.record_type, record.type_confirmed = record_type, True
         audit(acting_user, "record.retype", record, case_id=record.case_id)
@@ -346,8 +355,8 @@ def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
 def do_start_upload(case: Case, name: str, length: int, *, acting_user) -> PendingUpload:
     """Open a resumable upload to the case (resumable.py): its bytes wait in a part file until
     the last one arrives, then do_add_records makes the record and do_end_upload closes it."""
-    policy.check(acting_user, case, "add")
     with transaction.atomic():
+        case = locked_case(case, "add", user=acting_user, policy=policy)
         pending = PendingUpload.objects.create(case=case, user=acting_user, name=name,
                                                length=length)
         audit(acting_user, "upload.start", pending, case_id=case.id)
