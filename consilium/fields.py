@@ -16,6 +16,7 @@ import binascii
 import json
 import os
 from functools import lru_cache
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -107,6 +108,10 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedJSONField(EncryptedTextField):
     """JSON kept encrypted: a signed opinion's content holds every word of the opinion."""
+
+    # For django-stubs: the attribute is the JSON value, not the text stored.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_text(self, value):
         return None if value is None else json.dumps(value, ensure_ascii=False)

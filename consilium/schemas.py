@@ -92,17 +92,6 @@ class OneOf(GroupedMetadata):
         yield says("Choose one of: " + ", ".join(self.choices.values))
 
 
-def Text(limit: int) -> Any:  # noqa: N802 (a type, read like one)
-    """The older spelling of ``Annotated[str, FreeText(limit)]``, which type checkers cannot
-    read (a call is no type); opinions/schemas.py still uses it."""
-    return Annotated[str, FreeText(limit)]
-
-
-def Choice(choices: type[TextChoices]) -> Any:  # noqa: N802 (a type, read like one)
-    """The older spelling of ``Annotated[choices | None, OneOf(choices)]`` (see Text)."""
-    return Annotated[choices | None, OneOf(choices)]
-
-
 def _as_object_id(value):
     number = object_id(value)
     if number is None:

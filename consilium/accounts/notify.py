@@ -1,5 +1,6 @@
 """Tell people something needs them, after the transaction commits and outside the request."""
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -21,7 +22,7 @@ def notices_paused():
         _paused.reset(token)
 
 
-def notify_users(user_ids: list[int], subject: str) -> None:
+def notify_users(user_ids: Sequence[int | None], subject: str) -> None:
     """Queue a notice; ``subject`` is fixed wording from the code, never health data."""
     ids = [uid for uid in user_ids if uid]
     if ids and not _paused.get():

@@ -19,19 +19,16 @@ from consilium.accounts.notify import notify_users
 from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
-from consilium.cases.models import Case, EventKind, Status, TreatmentCategory
+from consilium.cases.models import Case, EventKind, Question, Status
 from consilium.consultations.actions import move_consultation
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput
-from consilium.forms import object_id
 from consilium.submissions.once import Once
-from consilium.terminology.schemas import read_codes
 
 from . import signals
 from .models import (
     Addendum,
     Answer,
-    Confidence,
     DiagnosisAgreement,
     FollowUpQuestion,
     Opinion,
@@ -39,15 +36,10 @@ from .models import (
     TreatmentAgreement,
 )
 from .policy import opinion_of, policy
+from .schemas import OPTION_FIELDS, TEXT_LIMIT, AnswerIn, OpinionDraftIn
 
-TEXT_FIELDS = ("diagnosis_comment", "treatment_description", "further_tests", "reasoning",
-               "follow_up", "trials", "plain_summary")
-OPTION_FIELDS = ("benefits", "harms", "living_with")
-TEXT_LIMIT = 20000
-MAX_OPTIONS = 8
-CHOICES = (("diagnosis_agreement", DiagnosisAgreement), ("treatment_agreement",
-           TreatmentAgreement), ("treatment_category", TreatmentCategory),
-           ("confidence", Confidence))
+# The opinion's own fields a save may change (its options and answers are rows of their own).
+CONTENT = set(OpinionDraftIn.model_fields) - {"options", "answers"}
 
 
 class StaleOpinion(Conflict):
@@ -60,55 +52,12 @@ class StaleOpinion(Conflict):
         self.current = current
 
 
-def _text(value, field: str, errors: dict, limit: int = TEXT_LIMIT) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        errors[field] = f"Keep this under {limit:,} characters."
-    return value
-
-
-def _clean(data: dict, question_ids: set[int]) -> tuple[dict, list | None, dict]:
-    """Return (fields, options or None when not given, {question id: (text, deferred)})."""
-    errors: dict[str, str] = {}
-    cleaned = {f: _text(data[f], f, errors) for f in TEXT_FIELDS if f in data}
-    for field, values in CHOICES:
-        if field in data:
-            value = data[field] or ""
-            if value and value not in values.values:
-                errors[field] = "Choose one of: " + ", ".join(values.values)
-            cleaned[field] = value
-    if "diagnosis_codes" in data:
-        cleaned["diagnosis_codes"] = read_codes(data["diagnosis_codes"], "diagnosis_codes",
-                                                errors)
-    options = None
-    if data.get("options") is not None:
-        options = [_clean_option(o, n, errors) for n, o in enumerate(data["options"], 1)]
-        options = [o for o in options if any(o.values())]
-        if len(options) > MAX_OPTIONS:
-            errors["options"] = f"Give at most {MAX_OPTIONS} options."
-    answers: dict[int, tuple[str, bool]] = {}
-    for key, answer in (data.get("answers") or {}).items():
-        question_id = object_id(key)
-        if question_id not in question_ids:
-            errors["answers"] = "An answer refers to a question this case does not have."
-            continue
-        answers[question_id] = (_text(answer.get("text"), "answers", errors),
-                                bool(answer.get("deferred")))
-    if errors:
-        raise InvalidInput(errors)
-    return cleaned, options, answers
-
-
-def _clean_option(option: dict, number: int, errors: dict) -> dict:
-    field = f"option_{number}"
-    cleaned = {"title": _text(option.get("title"), field, errors, 200)}
-    cleaned.update({f: _text(option.get(f), field, errors) for f in OPTION_FIELDS})
-    if any(cleaned.values()) and not cleaned["title"]:
-        errors[field] = f"Give option {number} a name."
-    cleaned["recommended"] = bool(option.get("recommended"))
-    if not any(v for k, v in cleaned.items() if k != "recommended"):
-        cleaned["recommended"] = False  # an empty row is dropped, whatever its tick
-    return cleaned
+def _answers_to(case_id, answers: list[AnswerIn]) -> dict[int, AnswerIn]:
+    """The answers by question, each to one of the case's questions (else refused)."""
+    question_ids = set(Question.objects.filter(case_id=case_id).values_list("id", flat=True))
+    if any(answer.question_id not in question_ids for answer in answers):
+        raise InvalidInput({"answers": "An answer refers to a question this case does not have."})
+    return {answer.question_id: answer for answer in answers}
 
 
 def _load_for_writing(consultation: Consultation, user, action: str = "edit") -> Opinion:
@@ -123,29 +72,32 @@ def _load_for_writing(consultation: Consultation, user, action: str = "edit") ->
     return opinion
 
 
-def do_save_opinion(consultation: Consultation, data: dict, *, acting_user,
+def do_save_opinion(consultation: Consultation, data: dict | OpinionDraftIn, *, acting_user,
                     base_version: int) -> Opinion:
-    """Save a draft based on ``base_version`` (0 before the first save); the first save puts
-    the case in review."""
-    question_ids = set(consultation.case.questions.values_list("id", flat=True))
-    cleaned, options, answers = _clean(data, question_ids)
+    """Save a draft based on ``base_version`` (0 before the first save): the fields ``data``
+    gives (read as ``OpinionDraftIn``; the API's payload as it is). The first save puts the
+    case in review."""
+    draft = OpinionDraftIn.read(data)
+    changes = {name: value for name, value in draft.given().items() if name in CONTENT}
+    answers = _answers_to(consultation.case_id, draft.answers or [])
     with transaction.atomic():
         opinion = _load_for_writing(consultation, acting_user)
         opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
         if opinion.version != base_version:
             raise StaleOpinion(opinion)
-        for field, value in cleaned.items():
-            setattr(opinion, field, value)
+        for field, value in changes.items():
+            setattr(opinion, field, "" if value is None else value)  # a choice left empty
         opinion.version += 1
         opinion.updated_at = timezone.now()
         opinion.save()
-        if options is not None:
+        if draft.options is not None:
             opinion.options.all().delete()
-            Option.objects.bulk_create(Option(opinion=opinion, position=n, **o)
-                                       for n, o in enumerate(options, 1))
-        for question_id, (text, deferred) in answers.items():
+            Option.objects.bulk_create(Option(opinion=opinion, position=n, **o.model_dump())
+                                       for n, o in enumerate(draft.options, 1))
+        for question_id, answer in answers.items():
             Answer.objects.update_or_create(opinion=opinion, question_id=question_id,
-                                            defaults={"text": text, "deferred": deferred})
+                                            defaults={"text": answer.text,
+                                                      "deferred": answer.deferred})
         case = Case.objects.select_for_update().get(id=consultation.case_id)
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)
@@ -275,8 +227,9 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
 
 def is_intact(opinion: Opinion) -> bool:
     """The signed opinion as stored today still hashes to what was signed."""
-    return bool(opinion.content_sha256) and opinion.content_sha256 == sha256_of(
-        opinion_content(opinion)) == sha256_of(opinion.signed_content)
+    signed = opinion.signed_content
+    return bool(opinion.content_sha256) and signed is not None and (
+        opinion.content_sha256 == sha256_of(opinion_content(opinion)) == sha256_of(signed))
 
 
 def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""

@@ -63,13 +63,9 @@ def save_opinion(request, consultation_id: UUID, payload: OpinionIn):
     the edit is based on (0 for a new opinion): if the opinion has changed since, nothing is
     saved and the answer is 409 with the stored version under ``current``."""
     consultation = access_consultation_by_id(request.user, consultation_id)
-    data = payload.dict(exclude_unset=True)
-    version = data.pop("version")
-    if "answers" in data:
-        data["answers"] = {a["question_id"]: a for a in data["answers"] or []}
     try:
-        opinion = do_save_opinion(consultation, data, acting_user=request.user,
-                                  base_version=version)
+        opinion = do_save_opinion(consultation, payload, acting_user=request.user,
+                                  base_version=payload.version)
     except StaleOpinion as stale:
         current = opinion_out(consultation, stale.current, request.user)
         return Status(409, {"detail": stale.message, "current": current})

@@ -1,9 +1,10 @@
 from django import forms
 
 from consilium.cases.models import TreatmentCategory
+from consilium.forms import SchemaChoiceField
 
-from .actions import MAX_OPTIONS, OPTION_FIELDS
 from .models import Confidence, DiagnosisAgreement, Opinion, TreatmentAgreement
+from .schemas import MAX_OPTIONS, OPTION_FIELDS
 
 TEXT_BOX = forms.Textarea(attrs={"rows": 3})
 OPTION_LABELS = {"title": "Name", "benefits": "Expected benefits", "harms": "Harms and risks",
@@ -11,10 +12,12 @@ OPTION_LABELS = {"title": "Name", "benefits": "Expected benefits", "harms": "Har
 
 
 class OpinionForm(forms.Form):
-    """The structured opinion. Option rows and answers are added per opinion and question."""
+    """The structured opinion. Option rows and answers are added per opinion and question.
+    The form shows the questions; the action's schema (``OpinionDraftIn``) checks the values,
+    so the page and the API refuse a value in the same words."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    diagnosis_agreement = forms.ChoiceField(
+    diagnosis_agreement = SchemaChoiceField(
         label="The diagnosis", required=False, widget=forms.RadioSelect,
         choices=DiagnosisAgreement.choices)
     diagnosis_codes = forms.CharField(
@@ -22,10 +25,10 @@ class OpinionForm(forms.Form):
         help_text="Separated by commas. Needed when you refine or disagree.")
     diagnosis_comment = forms.CharField(label="About the diagnosis", required=False,
                                         widget=TEXT_BOX)
-    treatment_agreement = forms.ChoiceField(
+    treatment_agreement = SchemaChoiceField(
         label="The proposed treatment", required=False, widget=forms.RadioSelect,
         choices=TreatmentAgreement.choices)
-    treatment_category = forms.ChoiceField(
+    treatment_category = SchemaChoiceField(
         label="The kind of treatment you recommend", required=False,
         choices=[("", "The same as proposed"), *TreatmentCategory.choices],
         help_text="Needed when you modify the treatment or recommend another.")
@@ -39,7 +42,7 @@ class OpinionForm(forms.Form):
     trials = forms.CharField(
         label="Relevant clinical trials", required=False, widget=TEXT_BOX,
         help_text="Name, registry number (e.g. NCT…) and why it may fit; or leave empty.")
-    confidence = forms.ChoiceField(
+    confidence = SchemaChoiceField(
         label="Your confidence in this opinion", required=False, widget=forms.RadioSelect,
         choices=Confidence.choices)
     plain_summary = forms.CharField(
@@ -95,9 +98,9 @@ class OpinionForm(forms.Form):
             {name: self.cleaned_data[f"option_{n}_{name}"]
              for name in ("title", *OPTION_FIELDS, "recommended")}
             for n in range(1, self.option_rows + 1)]
-        data["answers"] = {q.id: {"text": self.cleaned_data[f"answer_{q.id}"],
-                                  "deferred": self.cleaned_data[f"deferred_{q.id}"]}
-                           for q in self.questions}
+        data["answers"] = [{"question_id": q.id, "text": self.cleaned_data[f"answer_{q.id}"],
+                             "deferred": self.cleaned_data[f"deferred_{q.id}"]}
+                            for q in self.questions]
         return data
 
     def differences(self, saved: Opinion) -> list[tuple[str, str, str]]:
@@ -113,16 +116,28 @@ class OpinionForm(forms.Form):
         return rows
 
     def add_error_for(self, field: str, message: str) -> None:
-        if field == "answers":
+        """Show an action's message beside its field: ``options.0.title`` (the schema's
+        name) and ``option_1`` (signing's) on the first option's row, ``answers.2.text`` on
+        the third question's answer."""
+        place, _, part = field.partition(".")
+        if place == "answers" and part:
+            index, _, _ = part.partition(".")
+            if index.isdigit() and int(index) < len(self.questions):
+                field = f"answer_{self.questions[int(index)].id}"
+        elif place == "answers":
             for question in self.questions:
                 if not self.cleaned_data.get(f"answer_{question.id}"):
                     self.add_error(f"answer_{question.id}",
                                    "Answer this question, or defer it and say why.")
             return
+        if place == "options" and part:
+            index, _, name = part.partition(".")
+            if index.isdigit():
+                field = f"option_{int(index) + 1}_{name or 'title'}"
+        elif field == "options":
+            field = "option_1_title"
         if field.startswith("option_") and f"{field}_title" in self.fields:
             field = f"{field}_title"
-        if field == "options":
-            field = "option_1_title"
         self.add_error(field if field in self.fields else None, message)
 
 

@@ -1,55 +1,114 @@
 """The opinion in the JSON API: what a client sends and what it reads back."""
 
 from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from consilium.cases.models import TreatmentCategory
-from consilium.schemas import Choice
+from consilium.cases.schemas import MAX_QUESTIONS
+from consilium.schemas import FreeText, InputSchema, ObjectId, OneOf, refuse, says
+from consilium.terminology.schemas import Icd10Codes
 
 from .models import Confidence, DiagnosisAgreement, TreatmentAgreement
 from .policy import opinion_of, policy
 
+TEXT_LIMIT = 20000
+TITLE_LIMIT = 200
+MAX_OPTIONS = 8
+OPTION_FIELDS = ("benefits", "harms", "living_with")
 
-class AnswerIn(Schema):
-    question_id: int
-    text: str
+LongText = Annotated[str, FreeText(TEXT_LIMIT)]
+
+
+class AnswerIn(InputSchema):
+    """The specialist's answer to one of the case's questions (or why it waits)."""
+
+    question_id: ObjectId
+    text: LongText = ""
     deferred: bool = False
 
 
-class AnswerOut(AnswerIn):
-    pass
+class AnswerOut(Schema):
+    question_id: int
+    text: str
+    deferred: bool
 
 
-class OptionIn(Schema):
-    title: str
+class OptionIn(InputSchema):
+    """One option the patient can weigh: its name, and what to expect of it."""
+
+    title: Annotated[str, FreeText(TITLE_LIMIT)] = ""
     recommended: bool = False
-    benefits: str = ""
-    harms: str = ""
-    living_with: str = ""
+    benefits: LongText = ""
+    harms: LongText = ""
+    living_with: LongText = ""
+
+    @model_validator(mode="after")
+    def _named(self):
+        if self.written() and not self.title:
+            refuse("Give this option a name.")
+        return self
+
+    def written(self) -> bool:
+        """Anything written in the row (a page's empty row is dropped, whatever its tick)."""
+        return any((self.title, *(getattr(self, name) for name in OPTION_FIELDS)))
 
 
-class OptionOut(OptionIn):
-    pass
+class OptionOut(Schema):
+    title: str
+    recommended: bool
+    benefits: str
+    harms: str
+    living_with: str
 
 
-class OpinionIn(Schema):
+def _written_only(options: list[OptionIn]) -> list[OptionIn]:
+    return [option for option in options if option.written()]
+
+
+def _by_question(value: Any) -> Any:
+    """The page and commands give ``{question id: {"text", "deferred"}}``; the API a list."""
+    if isinstance(value, dict):
+        return [{**answer, "question_id": key} if isinstance(answer, dict)
+                else {"question_id": key, "text": answer} for key, answer in value.items()]
+    return value
+
+
+Options = Annotated[list[OptionIn], Field(max_length=MAX_OPTIONS),
+                    says(f"Give at most {MAX_OPTIONS} options.", on=("too_long",)),
+                    AfterValidator(_written_only)]
+Answers = Annotated[list[AnswerIn], Field(max_length=MAX_QUESTIONS), BeforeValidator(_by_question)]
+
+
+class OpinionDraftIn(InputSchema):
+    """What a save of the draft opinion changes: only the fields sent (null empties a text
+    or a choice; ``options`` sent replace the saved ones). An option's or an answer's error
+    is named by its place: ``options.0.title``, ``answers.1.text``."""
+
+    diagnosis_agreement: Annotated[DiagnosisAgreement | None, OneOf(DiagnosisAgreement)] = None
+    diagnosis_codes: Icd10Codes = []
+    diagnosis_comment: LongText = ""
+    treatment_agreement: Annotated[TreatmentAgreement | None, OneOf(TreatmentAgreement)] = None
+    treatment_category: Annotated[TreatmentCategory | None, OneOf(TreatmentCategory)] = None
+    treatment_description: LongText = ""
+    options: Options | None = None
+    further_tests: LongText = ""
+    reasoning: LongText = ""
+    answers: Answers | None = None
+    follow_up: LongText = ""
+    trials: LongText = ""
+    confidence: Annotated[Confidence | None, OneOf(Confidence)] = None
+    plain_summary: LongText = ""
+
+
+class OpinionIn(OpinionDraftIn):
+    """``PUT /consultations/{id}/opinion``: the draft's changes and the version they are
+    based on."""
+
     version: int = Field(..., ge=0, description="The version this edit is based on; 0 if new.")
-    diagnosis_agreement: Choice(DiagnosisAgreement) = None
-    diagnosis_codes: list[str] | None = None
-    diagnosis_comment: str | None = None
-    treatment_agreement: Choice(TreatmentAgreement) = None
-    treatment_category: Choice(TreatmentCategory) = None
-    treatment_description: str | None = None
-    options: list[OptionIn] | None = None
-    further_tests: str | None = None
-    reasoning: str | None = None
-    answers: list[AnswerIn] | None = None
-    follow_up: str | None = None
-    trials: str | None = None
-    confidence: Choice(Confidence) = None
-    plain_summary: str | None = None
 
 
 class FollowUpOut(Schema):

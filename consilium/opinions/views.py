@@ -23,7 +23,6 @@ from .access import (
     questions_with_answers,
 )
 from .actions import (
-    MAX_OPTIONS,
     StaleOpinion,
     do_add_addendum,
     do_ask_follow_up,
@@ -41,6 +40,7 @@ from .forms import (
 )
 from .models import ReportShare
 from .policy import follow_ups_left, on_consultation, policy
+from .schemas import MAX_OPTIONS
 
 
 def _writable(request, consultation_id, action="edit"):

@@ -3,9 +3,9 @@
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from consilium.schemas import refuse, reworded
+from consilium.schemas import refuse
 
 from .models import Icd10Code
 
@@ -43,15 +43,3 @@ Icd10Codes = Annotated[
     Field(max_length=MAX_CODES, description="ICD-10-CM codes, such as C50.912"),
     AfterValidator(known_codes),
 ]
-
-ICD10_CODES = TypeAdapter(Icd10Codes)
-
-
-def read_codes(value, field: str, errors: dict[str, str]) -> list[str]:
-    """``value`` read as Icd10Codes for a cleaner that checks field by field; a refusal goes
-    into ``errors[field]``."""
-    try:
-        return ICD10_CODES.validate_python(value)
-    except ValidationError as error:
-        errors[field] = reworded(error.errors()[0])
-        return []

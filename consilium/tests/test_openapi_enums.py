@@ -87,6 +87,24 @@ def test_the_self_assessment_s_choices_are_enums(spec):
     assert set(enum_of(spec, props["situation"]["anyOf"][1])) == set(SITUATIONS)
 
 
+def test_the_opinion_s_choices_are_enums_and_its_texts_have_limits(spec):
+    from consilium.opinions.schemas import MAX_OPTIONS, TEXT_LIMIT, TITLE_LIMIT
+
+    schemas = spec["components"]["schemas"]
+    opinion = schemas["OpinionIn"]["properties"]
+    for field, model_field in [("diagnosis_agreement", "opinions.Opinion.diagnosis_agreement"),
+                               ("treatment_agreement", "opinions.Opinion.treatment_agreement"),
+                               ("treatment_category", "opinions.Opinion.treatment_category"),
+                               ("confidence", "opinions.Opinion.confidence")]:
+        app_model, name = model_field.rsplit(".", 1)
+        values = {str(v) for v, _ in apps.get_model(app_model)._meta.get_field(name).choices}
+        assert set(enum_of(spec, opinion[field])) == values, field
+    assert opinion["reasoning"]["maxLength"] == TEXT_LIMIT
+    assert opinion["options"]["anyOf"][0]["maxItems"] == MAX_OPTIONS
+    assert schemas["OptionIn"]["properties"]["title"]["maxLength"] == TITLE_LIMIT
+    assert schemas["AnswerIn"]["properties"]["text"]["maxLength"] == TEXT_LIMIT
+
+
 # record_type is not here: no request sends it (a file's type is corrected on a page); the
 # walk over every request schema below would catch it the day one does.
 @pytest.mark.parametrize("field", ["treatment_category", "diagnosis_agreement",

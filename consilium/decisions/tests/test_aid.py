@@ -8,10 +8,11 @@ import pytest
 from pypdf import PdfReader
 
 from consilium.audit.models import AuditEntry
+from consilium.cases.models import Case, Status
 from consilium.decisions import aid
 from consilium.decisions.actions import do_save_decision_aid
 from consilium.decisions.models import DecisionAid
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.errors import Conflict, InvalidInput, NotAllowed
 
 
 @pytest.fixture
@@ -131,3 +132,46 @@ def test_the_one_page_summary_carries_the_decision_and_the_weighing(delivered, u
     for phrase in ("Follow the second opinion", "Keeps my breast, same survival.",
                    "Works well", "Book the surgeon.", "Dr. Helen Okafor"):
         assert phrase in text
+
+
+def test_a_case_closed_since_it_was_read_is_refused_and_nothing_is_saved(delivered, users):
+    """The policy is asked on the row as it is under the lock, not on the caller's copy."""
+    stale = Case.objects.get(id=delivered.id)  # read while the opinion is delivered
+    Case.objects.filter(id=delivered.id).update(status=Status.CLOSED)
+    with pytest.raises(Conflict):
+        do_save_decision_aid(stale, {"role": "alone"}, acting_user=users["patient"])
+    assert not DecisionAid.objects.filter(case=delivered).exists()
+
+
+@pytest.mark.parametrize("sent, field, message", [
+    ({"weights": {"effectiveness": "11"}}, "weights", "Use whole numbers from 0 to 10."),
+    ({"weights": {"nonsense": "3"}}, "weights", "Unknown point: nonsense."),
+    ({"ratings": {"first": {"effectiveness": "ten"}}}, "ratings.first",
+     "Use whole numbers from 0 to 10."),
+    ({"ratings": {"nosuchoption": {"effectiveness": "5"}}}, "ratings",
+     "A rating names an option this case does not have."),
+    ({"role": "whoever"}, "role", "Choose one of the answers."),
+    ({"pressure": "maybe"}, "pressure", "Choose one of the answers."),
+    ({"decide_by": "soon"}, "decide_by", "Give a date, such as 2026-12-31."),
+    ({"own_criteria": ["x" * 81, "", ""]}, "own_criteria",
+     "Keep each of your own points under 80 characters."),
+    ({"sure": {"maybe": True}}, "sure", "Answer the four questions of the SURE test."),
+    ({"next_steps": "x" * 5001}, "next_steps", "Keep this under 5,000 characters."),
+])
+def test_bad_input_is_named_in_plain_words(delivered, users, sent, field, message):
+    with pytest.raises(InvalidInput) as refused:
+        do_save_decision_aid(delivered, sent, acting_user=users["patient"])
+    assert refused.value.errors == {field: message}
+    assert not DecisionAid.objects.filter(case=delivered).exists()
+
+
+def test_empty_answers_are_left_out_and_an_empty_choice_clears(delivered, users):
+    work = do_save_decision_aid(delivered, {
+        "role": "shared", "decide_by": "2026-12-31", "weights": {"cost": "", "risks": "4"}},
+        acting_user=users["patient"])
+    assert (work.role, str(work.decide_by), work.weights) == ("shared", "2026-12-31",
+                                                              {"risks": 4})
+    work = do_save_decision_aid(delivered, {"role": "", "decide_by": ""},
+                                acting_user=users["patient"])
+    work.refresh_from_db()
+    assert (work.role, work.decide_by, work.weights) == ("", None, {"risks": 4})

@@ -7,6 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.audit.models import AuditEntry
+from consilium.cases.models import TreatmentCategory
 from consilium.conftest import COMPLETE_OPINION, PASSWORD, sign_request
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.actions import (
@@ -58,7 +59,7 @@ def test_options_replace_the_saved_ones_and_empty_rows_are_dropped(journey, user
     with pytest.raises(InvalidInput) as nameless:
         do_save_opinion(consultation, {"options": [{"benefits": "Something"}]},
                         acting_user=users["specialist"], base_version=2)
-    assert "option_1" in nameless.value.errors
+    assert nameless.value.errors == {"options.0": "Give this option a name."}
 
 
 def test_bad_input_names_the_field_and_saves_nothing(journey, users):
@@ -280,3 +281,53 @@ def test_reports_only_for_a_signed_opinion_and_those_who_see_it(client, login, j
     assert client.get(url.replace("report", "other")).status_code == 404
     login(users["patient2"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("sent, field, form_field, message", [
+    ({"confidence": "certain"}, "confidence", "confidence",
+     "Choose one of: high, moderate, low"),
+    ({"treatment_category": "magic"}, "treatment_category", "treatment_category",
+     "Choose one of: " + ", ".join(TreatmentCategory.values)),
+    ({"option_1_title": "x" * 201}, "options.0.title", "option_1_title",
+     "Keep this under 200 characters."),
+    ({"option_1_benefits": "Something"}, "options.0", "option_1_title",
+     "Give this option a name."),
+])
+def test_the_page_and_the_api_refuse_a_bad_value_alike(client, login, api, journey, users,
+                                                       sent, field, form_field, message):
+    """One schema (OpinionDraftIn) reads the page's form and the API's payload: the same
+    sentence under the same field, beside the field on the page, and nothing saved."""
+    _, consultation = journey("accepted")
+    specialist = users["specialist"]
+    login(specialist)
+    page = client.post(f"/consultations/{consultation.id}/opinion/",
+                       {"version": 0, "option_rows": 2, "intent": "save", **sent})
+    assert page.status_code == 422
+    assert page.context["form"].errors[form_field] == [message]
+    payload = {name: value for name, value in sent.items() if not name.startswith("option_")}
+    if len(payload) < len(sent):  # the page's first option row, as the API sends it
+        payload["options"] = [{name.removeprefix("option_1_"): value
+                               for name, value in sent.items()}]
+    answer = api(specialist, "PUT", f"/consultations/{consultation.id}/opinion",
+                 {"version": 0, **payload})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {field: message}
+    assert not Opinion.objects.exists()
+
+
+def test_the_api_saves_options_and_answers_as_the_page_does(api, journey, users):
+    case, consultation = journey("accepted")
+    question = case.questions.first()
+    saved = api(users["specialist"], "PUT", f"/consultations/{consultation.id}/opinion", {
+        "version": 0, "confidence": None, "reasoning": "  Because.  ",
+        "options": [{"title": "Surgery", "benefits": "Cure."}, {"title": " "}],
+        "answers": [{"question_id": question.id, "text": "Yes.", "deferred": False}]})
+    assert saved.status_code == 200, saved.json()
+    opinion = Opinion.objects.get()
+    assert (opinion.reasoning, opinion.confidence) == ("Because.", "")
+    assert [o.title for o in opinion.options.all()] == ["Surgery"]
+    assert opinion.answers.get().text == "Yes."
+    unknown = api(users["specialist"], "PUT", f"/consultations/{consultation.id}/opinion", {
+        "version": 1, "reasoning": "Changed.", "answers": [{"question_id": 999999, "text": "?"}]})
+    assert unknown.status_code == 422 and "answers" in unknown.json()["errors"]
+    assert Opinion.objects.get().reasoning == "Because."
