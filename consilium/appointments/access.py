@@ -32,4 +32,4 @@ def access_appointment_by_id(user, appointment_id, *, check=None) -> Appointment
 def appointments_of(case) -> list[Appointment]:
     """The case's appointments, soonest first (read with the case, already recorded)."""
     return list(Appointment.objects.filter(consultation__case=case).select_related(
-        "consultation__specialist"))
+        "consultation__case", "consultation__specialist"))

@@ -1,15 +1,13 @@
 """Making, moving and cancelling appointments; every participant gets a calendar invitation.
 
-The coordinators and the consultation's specialist arrange appointments while the
-consultation is accepted or after the opinion (to talk it through). Participants: the
-patient, their caregivers, the specialist, and the coordinator who arranged it.
+Who may arrange, move and cancel them, and when, is the appointment policy (policy.py); what
+an appointment says is its schema (schemas.py). Participants: the patient, their caregivers,
+the specialist, and the coordinator who arranged it. When a consultation ends without an
+opinion, its appointments still to come are cancelled (``do_cancel_upcoming_appointments``).
 """
 
 import secrets
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -17,22 +15,14 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event
-from consilium.cases.models import EventKind
-from consilium.consultations.models import Consultation, ConsultationStatus
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.cases.models import Case, EventKind
+from consilium.consultations.models import Consultation
 from consilium.submissions.once import Once
 
-from .models import Appointment, Kind
+from .models import Appointment
+from .policy import new_appointment, policy
+from .schemas import AppointmentIn
 from .tasks import send_invitations
-
-OPEN_FOR = (ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED)
-MINUTES = (15, 30, 45, 60, 90)
-
-
-def may_arrange(consultation: Consultation, user) -> None:
-    if user.role == Role.COORDINATOR or consultation.specialist.user_id == user.id:
-        return
-    raise NotAllowed("Appointments are arranged by the coordinators or the specialist.")
 
 
 def participants(appointment: Appointment) -> list:
@@ -47,47 +37,24 @@ def participants(appointment: Appointment) -> list:
     return list(get_user_model().objects.filter(id__in=ids - {None}, is_active=True))
 
 
-def _clean(data: dict) -> dict:
-    """Check a form's or client's fields; the start is read in the given time zone."""
-    errors = {}
-    kind = data.get("kind") or ""
-    if kind not in Kind.values:
-        errors["kind"] = "Choose a video call or an appointment in person."
-    elif kind == Kind.VIDEO and not settings.VIDEO_URL_TEMPLATE:
-        errors["kind"] = "This program has no video service set up; choose in person."
-    zone_name = data.get("time_zone") or ""
-    try:
-        zone = ZoneInfo(zone_name) if zone_name in available_timezones() else None
-    except ZoneInfoNotFoundError:
-        zone = None
-    if zone is None:
-        errors["time_zone"] = "Choose a time zone from the list."
-    start = data.get("starts_at")
-    if isinstance(start, str):
-        try:
-            start = datetime.fromisoformat(start)
-        except ValueError:
-            start = None
-    if not isinstance(start, datetime):
-        errors["starts_at"] = "Give the date and time the appointment starts."
-    elif zone is not None:
-        start = start.replace(tzinfo=zone) if timezone.is_naive(start) else start
-        if start <= timezone.now():
-            errors["starts_at"] = "Choose a time in the future."
-        elif start > timezone.now() + timedelta(days=365):
-            errors["starts_at"] = "Choose a time within the next year."
-    minutes = data.get("minutes")
-    if minutes not in MINUTES:
-        errors["minutes"] = "Choose how long: " + ", ".join(map(str, MINUTES)) + " minutes."
-    place = (data.get("place") or "").strip()
-    if kind == Kind.IN_PERSON and not place:
-        errors["place"] = "Give the address where the patient should come."
-    if len(place) > 500:
-        errors["place"] = "Keep the address under 500 characters."
-    if errors:
-        raise InvalidInput(errors)
-    return {"kind": kind, "starts_at": start, "time_zone": zone_name, "minutes": minutes,
-            "place": place if kind == Kind.IN_PERSON else ""}
+def _locked_consultation(consultation: Consultation) -> Consultation:
+    """The consultation as it is now, its case and row locked until the transaction ends
+    (the case first, the order every consultation step takes them in)."""
+    case = Case.objects.select_for_update().get(id=consultation.case_id)
+    current = Consultation.objects.select_for_update(of=("self",)).select_related(
+        "specialist").get(id=consultation.id)
+    current.case = case
+    return current
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    """The appointment as it is now, its case and row locked until the transaction ends: a
+    consultation's end (which locks the case first) cannot pass between check and write."""
+    case = Case.objects.select_for_update().get(id=appointment.consultation.case_id)
+    current = Appointment.objects.select_for_update(of=("self",)).select_related(
+        "consultation__specialist").get(pk=appointment.pk)
+    current.consultation.case = case
+    return current
 
 
 def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_user,
@@ -97,15 +64,15 @@ def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_us
     once = Once(acting_user, key, Appointment)
     if (done := once.done()) is not None:
         return done
-    may_arrange(consultation, acting_user)
-    fields = _clean(data)
-    if consultation.status not in OPEN_FOR:
-        raise Conflict("Appointments can be made once the specialist has accepted the case.")
+    policy.check(acting_user, new_appointment(consultation), "arrange")
+    fields = AppointmentIn.read(data).fields()
     with transaction.atomic():
+        current = _locked_consultation(consultation)
         if (done := once.earlier()) is not None:
             return done
+        policy.check(acting_user, new_appointment(current), "arrange")
         appointment = Appointment.objects.create(
-            consultation=consultation, created_by=acting_user,
+            consultation=current, created_by=acting_user,
             room=secrets.token_urlsafe(12), **fields)
         once.made(appointment)
         add_event(consultation.case, EventKind.APPOINTMENT, acting_user)
@@ -117,36 +84,70 @@ def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_us
 
 def do_reschedule_appointment(appointment: Appointment, data: dict, *, acting_user
                               ) -> Appointment:
-    may_arrange(appointment.consultation, acting_user)
-    fields = _clean(data)
-    if appointment.is_cancelled:
-        raise Conflict("This appointment was cancelled; make a new one instead.")
+    """Move it (the appointment policy's "reschedule", on the locked row); everyone is sent
+    the new time."""
+    policy.check(acting_user, appointment, "reschedule")
+    fields = AppointmentIn.read(data).fields()
     with transaction.atomic():
+        current = _locked(appointment)
+        policy.check(acting_user, current, "reschedule")
         for name, value in fields.items():
-            setattr(appointment, name, value)
-        appointment.sequence += 1
-        appointment.save()
-        add_event(appointment.consultation.case, EventKind.RESCHEDULED, acting_user)
-        record(acting_user, "appointment.update", appointment,
-               case_id=appointment.consultation.case_id)
+            setattr(current, name, value)
+        current.sequence += 1
+        current.save()
+        add_event(current.consultation.case, EventKind.RESCHEDULED, acting_user)
+        record(acting_user, "appointment.update", current,
+               case_id=current.consultation.case_id)
+    _refresh(appointment, current)
     _invite(appointment)
     return appointment
 
 
 def do_cancel_appointment(appointment: Appointment, *, acting_user) -> Appointment:
-    may_arrange(appointment.consultation, acting_user)
+    """Cancel it (the appointment policy's "cancel", on the locked row); everyone's calendar
+    gets the cancellation."""
+    policy.check(acting_user, appointment, "cancel")
     with transaction.atomic():
-        updated = Appointment.objects.filter(pk=appointment.pk, cancelled_at__isnull=True
-                                             ).update(cancelled_at=timezone.now(),
-                                                      sequence=appointment.sequence + 1)
-        if not updated:
-            raise Conflict("This appointment is already cancelled.")
-        appointment.refresh_from_db()
-        add_event(appointment.consultation.case, EventKind.APPOINTMENT_CANCELLED, acting_user)
-        record(acting_user, "appointment.cancel", appointment,
-               case_id=appointment.consultation.case_id)
-    _invite(appointment)
+        current = _locked(appointment)
+        policy.check(acting_user, current, "cancel")
+        _cancel(current, acting_user)
+    _refresh(appointment, current)
     return appointment
+
+
+def do_cancel_upcoming_appointments(consultation: Consultation, *, acting_user
+                                    ) -> list[Appointment]:
+    """The consultation ended without an opinion (handed back, withdrawn, cancelled with its
+    case): the appointments still to come are cancelled, and everyone taking part is told as
+    for any cancellation. Not the policy's "cancel": ending the consultation was the step
+    its own policy allowed (``acting_user`` took it), and this follows from it. Called inside
+    that step's transaction (``appointments/consultation_steps.py``)."""
+    with transaction.atomic():
+        Case.objects.select_for_update().get(id=consultation.case_id)  # the case first
+        upcoming = list(Appointment.objects.select_for_update(of=("self",)).select_related(
+            "consultation__case").filter(consultation=consultation, cancelled_at__isnull=True,
+                                         starts_at__gt=timezone.now()))
+        for appointment in upcoming:
+            _cancel(appointment, acting_user)
+    return upcoming
+
+
+def _cancel(appointment: Appointment, acting_user) -> None:
+    """Cancel the locked appointment: its row, the case's event, the audit row, and the
+    cancellation sent once the transaction commits."""
+    appointment.cancelled_at = timezone.now()
+    appointment.sequence += 1
+    appointment.save(update_fields=["cancelled_at", "sequence"])
+    add_event(appointment.consultation.case, EventKind.APPOINTMENT_CANCELLED, acting_user)
+    record(acting_user, "appointment.cancel", appointment,
+           case_id=appointment.consultation.case_id)
+    _invite(appointment)
+
+
+def _refresh(appointment: Appointment, current: Appointment) -> None:
+    """Give the caller's object the state the action wrote."""
+    for field in Appointment._meta.concrete_fields:
+        setattr(appointment, field.attname, getattr(current, field.attname))
 
 
 def _invite(appointment: Appointment) -> None:

@@ -4,8 +4,10 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 
-from .actions import MINUTES
+from consilium.forms import SchemaChoiceField
+
 from .models import Kind
+from .schemas import MINUTES
 
 # The zones offered on the page; the API takes any IANA name.
 ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
@@ -19,15 +21,18 @@ def zone_choices():
 
 
 class AppointmentForm(forms.Form):
-    kind = forms.ChoiceField(label="How", choices=Kind.choices, widget=forms.RadioSelect,
+    """The questions the page asks; the values are checked by ``AppointmentIn`` (the date
+    and time are read here, as one start)."""
+
+    kind = SchemaChoiceField(label="How", choices=Kind.choices, widget=forms.RadioSelect,
                              initial=Kind.VIDEO)
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
-    time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices,
+    time_zone = SchemaChoiceField(label="Time zone", choices=zone_choices,
                                   initial=settings.TIME_ZONE,
                                   help_text="The time zone the patient is in.")
-    minutes = forms.TypedChoiceField(label="Length", coerce=int, initial=30,
-                                     choices=[(m, f"{m} minutes") for m in MINUTES])
+    minutes = SchemaChoiceField(label="Length", initial=30,
+                                choices=[(m, f"{m} minutes") for m in MINUTES])
     place = forms.CharField(label="Address (in person only)", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
 

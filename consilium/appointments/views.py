@@ -12,6 +12,7 @@ from . import actions
 from .access import access_appointment_by_id
 from .calendar import invitation
 from .forms import AppointmentForm
+from .policy import new_appointment, policy
 
 
 def _submitted(request, form, action, target, **keyed) -> bool:
@@ -30,8 +31,8 @@ def _submitted(request, form, action, target, **keyed) -> bool:
     return False
 
 
-def _may_arrange(appointment, user) -> None:
-    actions.may_arrange(appointment.consultation, user)
+def _may_arrange(consultation, user) -> None:
+    policy.check(user, new_appointment(consultation), "arrange")
 
 
 def _back(case_id):
@@ -42,7 +43,7 @@ def _back(case_id):
 def schedule(request, consultation_id):
     """The coordinator or the specialist makes an appointment; everyone gets an invitation."""
     consultation = access_consultation_by_id(request.user, consultation_id,
-                                             check=actions.may_arrange)
+                                             check=_may_arrange)
     form = AppointmentForm(request.POST or None)
     if _submitted(request, form, actions.do_schedule_appointment, consultation,
                   key=key_of(request)):
@@ -56,7 +57,8 @@ def schedule(request, consultation_id):
 
 @login_required
 def reschedule(request, appointment_id):
-    appointment = access_appointment_by_id(request.user, appointment_id, check=_may_arrange)
+    appointment = access_appointment_by_id(request.user, appointment_id,
+                                           check=policy.checker("reschedule"))
     form = AppointmentForm(request.POST or None,
                            initial=AppointmentForm.initial_from(appointment))
     if _submitted(request, form, actions.do_reschedule_appointment, appointment):
@@ -71,7 +73,8 @@ def reschedule(request, appointment_id):
 @login_required
 def cancel(request, appointment_id):
     """Confirm, then cancel: everyone's calendar gets the cancellation."""
-    appointment = access_appointment_by_id(request.user, appointment_id, check=_may_arrange)
+    appointment = access_appointment_by_id(request.user, appointment_id,
+                                           check=policy.checker("cancel"))
     if request.method == "POST":
         actions.do_cancel_appointment(appointment, acting_user=request.user)
         messages.success(request, "The appointment is cancelled; everyone was told.")

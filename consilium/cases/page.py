@@ -8,9 +8,9 @@ action is in the set, so it never decides a permission itself.
 from django.conf import settings
 from django.db.models import Count, Prefetch, prefetch_related_objects
 
-from consilium.accounts.models import Role
 from consilium.appointments.access import appointments_of
-from consilium.appointments.actions import OPEN_FOR
+from consilium.appointments.policy import new_appointment
+from consilium.appointments.policy import policy as appointment_policy
 from consilium.consultations.matching import match_case
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.consultations.policy import is_own
@@ -66,9 +66,7 @@ def case_page(user, case: Case) -> dict:
         "converses": message_policy.may(user, case, "read"),
         "unread_messages": unread_count(case, user),
         "service_level_days": settings.SERVICE_LEVEL_DAYS,
-        "appointments": appointments_of(case),
-        "arrange_on": next((c for c in consultations if c.status in OPEN_FOR and (
-            user.role == Role.COORDINATOR or c.specialist.user_id == user.id)), None),
+        **_appointments(user, case, consultations),
     }
     if "offer" in allowed:
         context["matches"] = match_case(case, limit=3)
@@ -78,6 +76,17 @@ def case_page(user, case: Case) -> dict:
         )
         context["share_form"] = ShareForm()
     return context
+
+
+def _appointments(user, case: Case, consultations) -> dict:
+    """The case's appointments, each with what ``user`` may do to it (the appointment
+    policy's set), and the consultation a new one is arranged on, if the user may arrange
+    one."""
+    appointments = [(appointment, appointment_policy.allowed(user, appointment))
+                    for appointment in appointments_of(case)]
+    return {"appointments": appointments, "arrange_on": next(
+        (c for c in consultations
+         if appointment_policy.may(user, new_appointment(c), "arrange")), None)}
 
 
 def _my_consultation(user, consultations) -> dict:

@@ -19,7 +19,7 @@ from consilium.errors import Conflict, InvalidInput
 from consilium.forms import object_id
 from consilium.submissions.once import Once
 
-from . import clock
+from . import clock, signals
 from .matching import systems_of, systems_to_avoid
 from .models import STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
@@ -60,6 +60,8 @@ def move_consultation(consultation: Consultation, to_status: str, user, **fields
         setattr(consultation, name, value)
     record(user, f"consultation.{VERBS[to_status]}", consultation,
            case_id=consultation.case_id)
+    if to_status not in (ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED):
+        signals.consultation_ended.send(Consultation, consultation=consultation, user=user)
 
 
 def _locked(consultation: Consultation) -> tuple[Case, Consultation]:

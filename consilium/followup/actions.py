@@ -9,26 +9,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consilium.accounts.models import Role
 from consilium.audit.trail import record
 from consilium.cases.actions import do_start_follow_up
-from consilium.cases.models import Case, Status
+from consilium.cases.models import Case
 from consilium.decisions.models import DecisionAid
-from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.errors import InvalidInput
 from consilium.opinions.models import Opinion
 from consilium.submissions.once import Once
 
 from .models import Followed, FollowUpTask, OutcomeCheck, Owner, Source, TaskKind
+from .policy import policy
 
 TITLE_LIMIT = 300
-PLAN_STATES = (Status.DECIDED, Status.FOLLOWING_UP)
 # When the tasks made from an opinion fall due, unless someone changes them.
 FIRST_DUE = {TaskKind.TEST: 14, TaskKind.MONITORING: 30, TaskKind.OTHER: 7}
-
-
-def _may_plan(case: Case, user) -> None:
-    if user.id != case.patient_id and user.role != Role.COORDINATOR:
-        raise NotAllowed("Only the patient and the program's coordinators change the plan.")
 
 
 def _lines(text: str) -> list[str]:
@@ -77,12 +71,13 @@ def _add_months(day: date, months: int) -> date:
 
 
 def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> FollowUpTask:
-    """Add a task to the plan. ``key``: the request's one-time key (the same key again
-    returns the first task)."""
+    """Add a task to the plan (the follow-up policy's "add_task", checked again on the
+    locked case). ``key``: the request's one-time key (the same key again returns the first
+    task)."""
     once = Once(acting_user, key, FollowUpTask)
     if (done := once.done()) is not None:
         return done
-    _may_plan(case, acting_user)
+    policy.check(acting_user, case, "add_task")
     errors = {}
     title = (data.get("title") or "").strip()
     if not title:
@@ -101,9 +96,7 @@ def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> Follow
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        if Case.objects.select_for_update().get(id=case.id).status not in PLAN_STATES:
-            raise Conflict("The plan can be changed once the decision is made, and until the "
-                           "case is closed.")
+        policy.check(acting_user, Case.objects.select_for_update().get(id=case.id), "add_task")
         if (done := once.earlier()) is not None:
             return done
         task = FollowUpTask.objects.create(case=case, title=title, kind=data["kind"],
@@ -115,9 +108,12 @@ def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> Follow
 
 
 def do_mark_task(task: FollowUpTask, done: bool, *, acting_user) -> FollowUpTask:
-    """Done, or not done after all."""
-    _may_plan(task.case, acting_user)
+    """Done, or not done after all: the follow-up policy's "mark_task", on the locked case
+    (a closed case's plan stays as it was)."""
+    policy.check(acting_user, task.case, "mark_task")
     with transaction.atomic():
+        policy.check(acting_user, Case.objects.select_for_update().get(id=task.case_id),
+                     "mark_task")
         current = FollowUpTask.objects.select_for_update().get(id=task.id)
         current.done_at, current.done_by = (timezone.now(), acting_user) if done else (None, None)
         current.save(update_fields=["done_at", "done_by"])
@@ -128,8 +124,9 @@ def do_mark_task(task: FollowUpTask, done: bool, *, acting_user) -> FollowUpTask
 
 def do_answer_outcome(check: OutcomeCheck, followed: str, outcome: str, *,
                       acting_user) -> OutcomeCheck:
-    if acting_user.id != check.case.patient_id:
-        raise NotAllowed("Only the patient answers how it went.")
+    """The patient's answer to a question now due: the follow-up policy's
+    "answer_outcome" for this question."""
+    policy.check(acting_user, check.case, "answer_outcome", check=check)
     errors = {}
     if followed not in Followed.values:
         errors["followed"] = "Choose what you did."
@@ -138,10 +135,10 @@ def do_answer_outcome(check: OutcomeCheck, followed: str, outcome: str, *,
         errors["outcome"] = "Keep this under 5,000 characters."
     if errors:
         raise InvalidInput(errors)
-    if check.due_date > timezone.localdate():
-        raise Conflict(f"This question opens on {check.due_date:%-d %B %Y}.")
     with transaction.atomic():
-        current = OutcomeCheck.objects.select_for_update().get(id=check.id)
+        current = OutcomeCheck.objects.select_for_update().select_related("case").get(
+            id=check.id)
+        policy.check(acting_user, current.case, "answer_outcome", check=current)
         current.followed, current.outcome = followed, outcome
         current.answered_at = timezone.now()
         current.save()

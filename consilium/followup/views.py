@@ -1,24 +1,27 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from consilium.accounts.models import Role
 from consilium.audit.trail import record
 from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors
 from consilium.submissions.once import key_of
 
-from .actions import PLAN_STATES, do_add_task, do_answer_outcome, do_mark_task
+from .actions import do_add_task, do_answer_outcome, do_mark_task
 from .calendar import plan_ics
 from .forms import OutcomeForm, TaskForm
+from .policy import open_outcome_check, policy
 
 
 def _plan(user, case):
+    """The plan's steps and questions (the questions prefetched, for the policy's rules)."""
+    prefetch_related_objects([case], "outcome_checks")
     tasks = list(case.follow_up_tasks.all())
     checks = list(case.outcome_checks.all())
     if tasks or checks:
@@ -28,20 +31,16 @@ def _plan(user, case):
 
 @login_required
 def plan(request, case_id, task_form=None, outcome_form=None, status=200):
+    """The plan; its controls are the follow-up policy's ``allowed`` for this user."""
     case = access_case_by_id(request.user, case_id)
     tasks, checks = _plan(request.user, case)
-    user = request.user
-    today = timezone.localdate()
-    may_change = (user.id == case.patient_id or user.role == Role.COORDINATOR) and (
-        case.status in PLAN_STATES)
-    open_check = next((c for c in checks if c.answered_at is None and c.due_date <= today),
-                      None)
+    allowed = policy.allowed(request.user, case)
     return render(request, "followup/plan.html", {
-        "case": case, "open_tasks": [t for t in tasks if not t.is_done],
-        "done_tasks": [t for t in tasks if t.is_done], "checks": checks, "today": today,
-        "may_change": may_change,
-        "task_form": task_form or (TaskForm() if may_change else None),
-        "open_check": open_check if user.id == case.patient_id else None,
+        "case": case, "allowed": allowed, "open_tasks": [t for t in tasks if not t.is_done],
+        "done_tasks": [t for t in tasks if t.is_done], "checks": checks,
+        "today": timezone.localdate(),
+        "task_form": task_form or TaskForm(),
+        "open_check": open_outcome_check(case) if "answer_outcome" in allowed else None,
         "outcome_form": outcome_form or OutcomeForm(),
         "reminder_days": settings.TASK_REMINDER_DAYS,
     }, status=status)
@@ -50,7 +49,7 @@ def plan(request, case_id, task_form=None, outcome_form=None, status=200):
 @login_required
 @require_POST
 def add_task(request, case_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("add_task"))
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
@@ -67,7 +66,7 @@ def add_task(request, case_id):
 @login_required
 @require_POST
 def mark_task(request, case_id, task_id):
-    case = access_case_by_id(request.user, case_id)
+    case = access_case_by_id(request.user, case_id, check=policy.checker("mark_task"))
     task = case.follow_up_tasks.filter(id=task_id).first()
     if task is None:
         raise Http404("No such task")
@@ -84,6 +83,7 @@ def answer_outcome(request, case_id, check_id):
     check = case.outcome_checks.filter(id=check_id).first()
     if check is None:
         raise Http404("No such question")
+    policy.check(request.user, case, "answer_outcome", check=check)
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:

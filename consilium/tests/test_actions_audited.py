@@ -539,6 +539,15 @@ def _cancel(w):
     return lambda: do_cancel_appointment(appointment, acting_user=w["coordinator"])
 
 
+@action("appointments.actions.do_cancel_upcoming_appointments", "appointment.cancel",
+        "appt_cancelled")
+def _cancel_upcoming(w):
+    from consilium.appointments.actions import do_cancel_upcoming_appointments
+    appointment = w.appointment()
+    return lambda: do_cancel_upcoming_appointments(appointment.consultation,
+                                                   acting_user=w["specialist"])
+
+
 # --- stories ----------------------------------------------------------------------------
 
 STORY_NO_EVENT = ("a story is the patient's writing for others, published apart from the "

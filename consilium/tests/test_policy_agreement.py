@@ -21,14 +21,23 @@ import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 import consilium
+from consilium.appointments.actions import (
+    do_cancel_appointment,
+    do_reschedule_appointment,
+    do_schedule_appointment,
+)
+from consilium.appointments.models import Appointment
+from consilium.appointments.policy import OPEN_FOR, new_appointment
 from consilium.cases import actions as case_actions
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
@@ -44,7 +53,7 @@ from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.actions import do_record_decision, do_save_decision_aid
 from consilium.decisions.policy import decision_of
 from consilium.errors import DomainError
-from consilium.followup.actions import do_start_plan
+from consilium.followup.actions import do_add_task, do_mark_task, do_start_plan
 from consilium.opinions.actions import (
     do_add_addendum,
     do_ask_follow_up,
@@ -84,7 +93,8 @@ STATES: dict[str, tuple[str, Callable | None]] = {
         w.case, "second_opinion", "It fits me.", acting_user=w.users["patient"])),
     "following_up": ("opinion_delivered", lambda w: (
         do_record_decision(w.case, "second_opinion", "", acting_user=w.users["patient"]),
-        do_start_plan(w.case, acting_user=w.users["patient"]))),
+        do_start_plan(w.case, acting_user=w.users["patient"]),
+        do_add_task(w.case, TASK, acting_user=w.users["patient"]))),
     "closed": ("opinion_delivered", lambda w: (
         do_record_decision(w.case, "first_opinion", "", acting_user=w.users["patient"]),
         case_actions.do_close_case(w.case, acting_user=w.users["patient"]))),
@@ -237,6 +247,32 @@ def _open_question(case):
 
 
 REASON = {"reason": "A plain reason."}
+TASK = {"title": "Book the surgeon", "kind": "test", "owner": "patient",
+        "due_date": "2030-01-10"}
+NEXT_WEEK = (timezone.localdate() + timedelta(days=7)).isoformat()
+# An appointment as the form asks for it, and as the actions read it.
+APPOINTMENT_FORM = {"kind": "in_person", "date": NEXT_WEEK, "time": "09:30",
+                    "time_zone": "UTC", "minutes": "30", "place": "1 Clinic Way"}
+APPOINTMENT = {"kind": "in_person", "starts_at": f"{NEXT_WEEK}T09:30", "time_zone": "UTC",
+               "minutes": 30, "place": "1 Clinic Way"}
+
+
+def planned(w):
+    """The case, while its plan has a step to tick off."""
+    return w.fresh_case() if w.ids["task"] else None
+
+
+def arranging(w):
+    """The appointment arranging would make on the consultation."""
+    found = w.fresh_consultation()
+    return None if found is None else new_appointment(found)
+
+
+def appointment(w):
+    """The appointment the state's consultation has (see ``_appointment_of``)."""
+    return Appointment.objects.select_related(
+        "consultation__case", "consultation__specialist").filter(
+        pk=w.ids["appointment"] or None).first()
 NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
 NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
 MESSAGES = "/cases/{case}/messages/"
@@ -401,6 +437,27 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         case, ("POST", "/cases/{case}/third-opinion/", {}),
         ("POST", "/cases/{case}/third-opinion", None), None, shown_on=COMPARISON,
         offered=differ_majorly),
+    ("follow_up", "add_task"): Binding(
+        case, ("POST", "/cases/{case}/plan/tasks/", TASK), None,
+        lambda c, u: do_add_task(c, TASK, acting_user=u), shown_on="/cases/{case}/plan/"),
+    ("follow_up", "mark_task"): Binding(
+        planned, ("POST", "/cases/{case}/plan/tasks/{task}/", {"done": "yes"}), None,
+        lambda c, u: do_mark_task(c.follow_up_tasks.first(), True, acting_user=u),
+        shown_on="/cases/{case}/plan/"),
+    ("follow_up", "answer_outcome"): "needs a question due months after the decision: "
+                                     "followup/tests walk it",
+    ("appointment", "arrange"): Binding(
+        arranging, ("POST", "/consultations/{consultation}/appointments/new/",
+                    APPOINTMENT_FORM), None,
+        lambda a, u: do_schedule_appointment(a.consultation, APPOINTMENT, acting_user=u),
+        shown_on="/cases/{case}/"),
+    ("appointment", "reschedule"): Binding(
+        appointment, ("POST", "/appointments/{appointment}/edit/", APPOINTMENT_FORM), None,
+        lambda a, u: do_reschedule_appointment(a, APPOINTMENT, acting_user=u),
+        shown_on="/cases/{case}/"),
+    ("appointment", "cancel"): Binding(
+        appointment, ("POST", "/appointments/{appointment}/cancel/", {}), None,
+        lambda a, u: do_cancel_appointment(a, acting_user=u), shown_on="/cases/{case}/"),
 }
 
 
@@ -428,7 +485,8 @@ def all_policies() -> list[Policy]:
     return found
 
 
-WALKED = {"case", "consultation", "record", "message", "opinion", "decision", "comparison"}
+WALKED = {"case", "consultation", "record", "message", "opinion", "decision", "comparison",
+          "follow_up", "appointment"}
 
 
 def test_every_rule_of_every_policy_has_a_binding():
@@ -462,6 +520,7 @@ def build(journey, users, specialists, settings):
                                    acting_user=users["patient"])
         do_add_records(the_case, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
                        acting_user=users["patient"])
+        made = _appointment_of(the_consultation, users["coordinator"])
         world = World(users, the_case, the_consultation)
         if then is not None:
             then(world)
@@ -470,7 +529,9 @@ def build(journey, users, specialists, settings):
                      "specialist2": specialists["specialist2"].id,
                      "share": the_case.shares.first().id,
                      "record": _a_record(the_case, users["patient"]),
-                     **_waiting_on(the_case)}
+                     **_waiting_on(the_case),
+                     "task": getattr(the_case.follow_up_tasks.first(), "id", ""),
+                     "appointment": made.pk if made else ""}
         return world
 
     return make
@@ -478,6 +539,14 @@ def build(journey, users, specialists, settings):
 
 def _a_record(the_case, patient):
     return the_case.records.first().id
+
+
+def _appointment_of(the_consultation, coordinator):
+    """An appointment next week, made while the specialist has the case (a hand-back then
+    cancels it)."""
+    if the_consultation is None or the_consultation.status not in OPEN_FOR:
+        return None
+    return do_schedule_appointment(the_consultation, APPOINTMENT, acting_user=coordinator)
 
 
 def _waiting_on(the_case) -> dict:

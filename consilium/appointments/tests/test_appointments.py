@@ -16,7 +16,10 @@ from consilium.appointments.actions import (
 )
 from consilium.appointments.models import Appointment
 from consilium.audit.models import AuditEntry
-from consilium.cases.actions import do_share_case
+from consilium.cases.actions import do_close_case, do_share_case, do_withdraw_case
+from consilium.cases.models import EventKind
+from consilium.consultations.actions import do_release_consultation
+from consilium.decisions.actions import do_record_decision
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -166,3 +169,79 @@ def test_the_pages(client, login, journey, users, video):
     assert appointment.is_cancelled
     login(users["patient2"])
     assert client.get(f"/appointments/{appointment.id}/appointment.ics").status_code == 404
+
+
+def _video_at(hour: int) -> dict:
+    return {"kind": "video", "starts_at": _next_week_at(hour), "time_zone": "America/Denver",
+            "minutes": 30}
+
+
+@pytest.mark.parametrize("end", ["release", "withdraw_case"])
+def test_a_consultation_that_ends_takes_its_appointments_with_it(
+        end, journey, users, video, django_capture_on_commit_callbacks):
+    """A specialist who hands the case back (or whose consultation ends with the case) keeps
+    no appointment with the patient: each one still to come is cancelled, audited, on the
+    case's history, and everyone taking part is sent the cancellation."""
+    case, consultation = journey("accepted")
+    first = do_schedule_appointment(consultation, _video_at(9), acting_user=users["specialist"])
+    second = do_schedule_appointment(consultation, _video_at(14),
+                                     acting_user=users["coordinator"])
+    do_cancel_appointment(second, acting_user=users["coordinator"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if end == "release":
+            do_release_consultation(consultation, "I am ill.", acting_user=users["specialist"])
+        else:
+            do_withdraw_case(case, acting_user=users["patient"])
+    first.refresh_from_db()
+    assert first.is_cancelled and first.sequence == 1
+    cancelled = AuditEntry.objects.filter(action="appointment.cancel", object_id=str(first.pk))
+    assert cancelled.count() == 1
+    assert case.events.filter(kind=EventKind.APPOINTMENT_CANCELLED).count() == 2  # one each
+    mail.outbox[:] = [m for m in mail.outbox if m.attachments]  # not the coordinators' notice
+    invites = _invites()
+    assert set(invites) >= {users["patient"].email, users["specialist"].email}
+    assert all(calendar["METHOD"] == "CANCEL" for calendar in invites.values())
+    assert all("cancelled" in message.subject for message in mail.outbox)
+    assert len(mail.outbox) == len(invites)  # the one cancelled before is not sent again
+
+
+def test_no_appointments_once_the_case_is_closed(journey, users, video, login, client):
+    """The appointment policy: a closed case takes no new appointment and none is moved,
+    on the case page and in the actions; one still standing may be cancelled."""
+    case, consultation = journey("opinion_delivered")
+    appointment = do_schedule_appointment(consultation, _video_at(9),
+                                          acting_user=users["coordinator"])
+    do_record_decision(case, "first_opinion", "", acting_user=users["patient"])
+    do_close_case(case, acting_user=users["patient"])
+    consultation.refresh_from_db()
+    with pytest.raises(Conflict, match="This case is closed"):
+        do_schedule_appointment(consultation, _video_at(11), acting_user=users["coordinator"])
+    with pytest.raises(Conflict, match="This case is closed"):
+        do_reschedule_appointment(appointment, _video_at(11), acting_user=users["coordinator"])
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Make an appointment" not in page
+    assert f"/appointments/{appointment.id}/edit/" not in page
+    assert f"/appointments/{appointment.id}/cancel/" in page
+    new = client.get(f"/consultations/{consultation.id}/appointments/new/")
+    assert new.status_code == 409 and "This case is closed" in new.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_the_page_says_what_the_schema_says(journey, users, video, login, client):
+    """The form hands its values to the action's schema: a value outside the list gets the
+    schema's sentence under its own field (not Django's "Select a valid choice")."""
+    _, consultation = journey("accepted")
+    login(users["coordinator"])
+    day = _next_week_at(9).date().isoformat()
+    refused = client.post(f"/consultations/{consultation.id}/appointments/new/", {
+        "kind": "phone", "date": day, "time": "09:30", "time_zone": "Mars/Olympus",
+        "minutes": "500"})
+    text = refused.content.decode()
+    assert refused.status_code == 422
+    assert "Choose a video call or an appointment in person." in text
+    assert "Choose a time zone from the list." in text
+    assert "Choose how long: 15, 30, 45, 60, 90 minutes." in text
+    assert "Select a valid choice" not in text
+    assert not Appointment.objects.exists()

@@ -9,12 +9,21 @@ import time_machine
 from django.conf import settings
 from icalendar import Calendar
 
+from consilium.cases.actions import do_close_case, do_share_case
 from consilium.decisions.actions import do_record_decision, do_save_decision_aid
 from consilium.errors import Conflict, InvalidInput, NotAllowed
-from consilium.followup.actions import do_add_task, do_answer_outcome, do_start_plan
+from consilium.followup.actions import (
+    do_add_task,
+    do_answer_outcome,
+    do_mark_task,
+    do_start_plan,
+)
 from consilium.followup.models import FollowUpTask, OutcomeCheck
 from consilium.followup.reminders import send_reminders
 from consilium.opinions.models import Opinion
+
+TASK = {"title": "Book the surgeon", "kind": "appointment", "owner": "patient",
+        "due_date": "2027-01-10"}
 
 
 def at(day: str) -> datetime:
@@ -133,6 +142,46 @@ def test_no_plan_changes_before_the_decision_or_by_others(journey, users):
     with pytest.raises(NotAllowed):
         do_add_task(case, {"title": "x", "kind": "test", "owner": "patient",
                            "due_date": "2027-01-01"}, acting_user=users["specialist"])
+    do_record_decision(case, "second_opinion", "", acting_user=users["patient"])
     with pytest.raises(InvalidInput):
         do_add_task(case, {"title": "x", "kind": "test", "owner": "patient",
                            "due_date": "soon"}, acting_user=users["patient"])
+
+
+def test_a_closed_cases_plan_stays_as_it_was(decided, users, login, client):
+    """The follow-up policy: ticking a step off is a change of the plan, so it ends when the
+    case is closed, on the page and in the action alike."""
+    do_start_plan(decided, acting_user=users["patient"])
+    task = do_add_task(decided, TASK, acting_user=users["coordinator"])
+    do_close_case(decided, acting_user=users["patient"])
+    with pytest.raises(Conflict, match="until the case is closed"):
+        do_mark_task(task, True, acting_user=users["patient"])
+    login(users["patient"])
+    page = client.get(f"/cases/{decided.id}/plan/").content.decode()
+    assert "Book the surgeon" in page
+    assert f"/plan/tasks/{task.id}/" not in page and "Add a step" not in page
+    refused = client.post(f"/cases/{decided.id}/plan/tasks/{task.id}/", {"done": "yes"})
+    assert refused.status_code == 409
+    task.refresh_from_db()
+    assert not task.is_done
+
+
+def test_who_may_not_change_the_plan_is_refused_not_asked_to_correct(decided, users, login,
+                                                                     client):
+    """A caregiver's step, even a badly filled one, is refused (403) before its fields are
+    read, and a coordinator answering the patient's question is refused the same way."""
+    do_start_plan(decided, acting_user=users["patient"])
+    do_share_case(decided, "caregiver", acting_user=users["patient"])
+    login(users["caregiver"])
+    page = client.get(f"/cases/{decided.id}/plan/").content.decode()
+    assert "Add a step" not in page and "/plan/tasks/" not in page
+    refused = client.post(f"/cases/{decided.id}/plan/tasks/", {"title": ""})
+    assert refused.status_code == 403
+    assert "Only the patient and the program" in refused.content.decode()
+    check = OutcomeCheck.objects.get(case=decided, months=3)
+    with time_machine.travel(at("2027-03-02"), tick=False):
+        login(users["coordinator"])
+        answer = client.post(f"/cases/{decided.id}/plan/outcome/{check.id}/", {})
+    assert answer.status_code == 403
+    assert "Only the patient answers" in answer.content.decode()
+    assert not FollowUpTask.objects.filter(case=decided, source="added").exists()
