@@ -1,5 +1,5 @@
-"""Page forms for the directory. Fields are optional here on purpose: the actions check
-them, so the page and any API give the same messages."""
+"""Page forms for the directory. Fields are optional and numbers are read as text here on
+purpose: the actions' schemas (directory/schemas.py) check them, in their own words."""
 
 from django import forms
 
@@ -9,10 +9,10 @@ HELP_FOCUS = ("ICD-10-CM codes or ranges, separated by commas, e.g. C50, C81-C96
 
 class AvailabilityForm(forms.Form):
     accepting_cases = forms.BooleanField(label="I am taking new cases", required=False)
-    capacity = forms.IntegerField(label="Open consultations I can take at one time",
-                                  required=False)
-    turnaround_days = forms.IntegerField(label="Days I usually need to write an opinion",
-                                         required=False)
+    capacity = forms.CharField(label="Open consultations I can take at one time",
+                               required=False, widget=forms.NumberInput)
+    turnaround_days = forms.CharField(label="Days I usually need to write an opinion",
+                                      required=False, widget=forms.NumberInput)
     telemedicine = forms.BooleanField(label="I offer video visits", required=False)
     conditions_of_focus = forms.CharField(label="Conditions I focus on", required=False,
                                           help_text=HELP_FOCUS)
@@ -41,7 +41,8 @@ class ProfileForm(AvailabilityForm):
     languages = forms.CharField(label="Languages", required=False,
                                 help_text="Two-letter codes, separated by commas: en, es.")
     insurance_networks = forms.CharField(label="Insurance networks accepted", required=False)
-    practising_since = forms.IntegerField(label="Practising since (year)", required=False)
+    practising_since = forms.CharField(label="Practising since (year)", required=False,
+                                       widget=forms.NumberInput)
     de_specialist_title = forms.CharField(label="German specialist title (Facharzt)",
                                           required=False)
     de_approved_by = forms.CharField(

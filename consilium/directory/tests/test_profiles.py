@@ -1,8 +1,12 @@
 """Editing the directory: coordinators and administrators edit profiles; a specialist edits
 their own availability and conditions of focus."""
 
+import pytest
+
 from consilium.audit.models import AuditEntry
+from consilium.directory.actions import do_update_profile
 from consilium.directory.models import PracticeLocation
+from consilium.errors import InvalidInput
 
 
 def test_a_specialist_sets_their_own_availability_and_focus(client, login, users,
@@ -107,3 +111,40 @@ def test_administrators_set_hospital_systems_in_the_admin(client, login, users, 
         "academic": "on", "centre_type": "cancer_centre", "city": "", "state": ""})
     assert response.status_code == 302
     assert Institution.objects.get(id=institution.id).academic
+
+
+def test_a_number_that_is_no_number_gets_the_schema_s_sentence(client, login, users,
+                                                                specialists):
+    """The page hands its text to the action's schema, which words every refusal."""
+    login(users["specialist"])
+    response = client.post("/account/availability/", {"capacity": "many",
+                                                       "turnaround_days": "4"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["capacity"] == [
+        "Give a whole number from 0 to 100."]
+    specialists["specialist"].refresh_from_db()
+    assert specialists["specialist"].capacity == 5
+
+
+def test_each_bad_field_of_a_profile_is_named_and_nothing_changes(users, specialists):
+    weiss = specialists["specialist2"]
+    with pytest.raises(InvalidInput) as refused:
+        do_update_profile(weiss, {
+            "name": " ", "state": "Illinois", "languages": "en, deutsch",
+            "practising_since": "1900", "turnaround_days": "0", "taxonomy_code": "notacode",
+            "postal_code": "00000"}, acting_user=users["coordinator"])
+    assert refused.value.errors == {
+        "name": "Give the specialist's name.",
+        "state": "Keep this under 2 characters.",
+        "languages": "Give two-letter language codes, such as en, es.",
+        "practising_since": "Give the year they started practising.",
+        "turnaround_days": "Give a whole number from 1 to 60.",
+        "taxonomy_code": "“NOTACODE” is not a NUCC taxonomy code.",
+        "postal_code": "“00000” is not a known US ZIP code.",
+    }
+    weiss.refresh_from_db()
+    assert weiss.name == "Dr. Daniel Weiss" and weiss.state != "Illinois"
+    kept = do_update_profile(weiss, {"practising_since": "", "taxonomy_code": "",
+                                     "credentials": " MD "}, acting_user=users["coordinator"])
+    kept.refresh_from_db()
+    assert kept.credentials == "MD" and kept.taxonomy_code == weiss.taxonomy_code
