@@ -34,7 +34,9 @@ def participants(appointment: Appointment) -> list:
                .values_list("grantee_id", flat=True))
     if appointment.created_by.role == Role.COORDINATOR:
         ids.add(appointment.created_by_id)
-    return list(get_user_model().objects.filter(id__in=ids - {None}, is_active=True))
+    # None: a specialist of the directory without an account.
+    invited = {user_id for user_id in ids if user_id is not None}
+    return list(get_user_model().objects.filter(id__in=invited, is_active=True))
 
 
 def _locked_consultation(consultation: Consultation) -> Consultation:

@@ -4,7 +4,7 @@
 
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -17,7 +17,8 @@ from consilium.schemas import FreeText, InputSchema, refuse, says
 
 from .models import Kind
 
-MINUTES = (15, 30, 45, 60, 90)
+Length = Literal[15, 30, 45, 60, 90]  # minutes
+MINUTES: tuple[int, ...] = get_args(Length)
 PLACE_LIMIT = 500
 FURTHEST = timedelta(days=365)
 
@@ -49,7 +50,7 @@ AppointmentKind = Annotated[Kind, says("Choose a video call or an appointment in
 TimeZone = Annotated[str, says("Choose a time zone from the list."),
                      AfterValidator(_known_zone),
                      Field(description="An IANA time zone name, such as America/Denver")]
-Minutes = Annotated[Literal[MINUTES],
+Minutes = Annotated[Length,
                     says("Choose how long: " + ", ".join(map(str, MINUTES)) + " minutes."),
                     BeforeValidator(_digits)]
 Place = Annotated[str, FreeText(PLACE_LIMIT)]

@@ -105,7 +105,7 @@ def _moved(case: Case, current: Case) -> Case:
     return case
 
 
-def do_create_case(data: dict, *, checklist=(), acting_user, key: str = "") -> Case:
+def do_create_case(data: dict | CaseIn, *, checklist=(), acting_user, key: str = "") -> Case:
     """Start a draft case; ``checklist`` ({"key", "label"} items) comes from an assessment.
     ``key``: the request's one-time key; the same key again returns the first case."""
     once = Once(acting_user, key, Case)
@@ -162,7 +162,7 @@ def do_start_case_from_assessment(data: dict | AssessmentIn, *, acting_user,
     )
 
 
-def do_update_case(case: Case, data: dict, *, acting_user) -> Case:
+def do_update_case(case: Case, data: dict | CasePatch, *, acting_user) -> Case:
     with transaction.atomic():
         current = locked_case(case, "edit", user=acting_user)
         cleaned = _clean_first_opinion(data, partial=True)

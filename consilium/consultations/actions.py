@@ -35,7 +35,8 @@ VERBS = {
 }
 
 
-def move_consultation(consultation: Consultation, to_status: str, user, **fields) -> None:
+def move_consultation(consultation: Consultation, to_status: ConsultationStatus, user,
+                      **fields) -> None:
     """Move a consultation along its lifecycle and write the audit row, or raise Conflict
     and change nothing.
 

@@ -22,7 +22,7 @@ from .policy import policy
 
 TITLE_LIMIT = 300
 # When the tasks made from an opinion fall due, unless someone changes them.
-FIRST_DUE = {TaskKind.TEST: 14, TaskKind.MONITORING: 30, TaskKind.OTHER: 7}
+FIRST_DUE: dict[str, int] = {TaskKind.TEST: 14, TaskKind.MONITORING: 30, TaskKind.OTHER: 7}
 
 
 def _lines(text: str) -> list[str]:
@@ -95,6 +95,7 @@ def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> Follow
             errors["due_date"] = "Give the date it is due, such as 2027-01-15."
     if errors:
         raise InvalidInput(errors)
+    assert isinstance(due, date)  # read above, or refused with the errors
     with transaction.atomic():
         policy.check(acting_user, Case.objects.select_for_update().get(id=case.id), "add_task")
         if (done := once.earlier()) is not None:

@@ -132,6 +132,7 @@ def forget_stored(outcomes: list[Outcome]) -> None:
     rows go with the rollback, their encrypted files would stay."""
     for outcome in outcomes:
         if outcome.status == "stored":
+            assert outcome.record is not None  # a stored outcome always names its record
             storage.delete(outcome.record.storage_name)
 
 
@@ -332,20 +333,20 @@ def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
     deletion of records must keep a file that another row still names). What reading makes
     of a file (previews, clinical entries, documents inside a FHIR bundle) is made again
     for the copies by the worker, as for an upload."""
-    series = {}
+    series: dict[int | None, int] = {}  # an earlier series' id: its copy's (None: no series)
     for old in ImagingSeries.objects.filter(case=earlier):
         old_id = old.pk
         old.pk, old.case, old.preview_record, old.preview_due = None, case, None, False
         old.save()
         series[old_id] = old.pk
     copies = []
-    for old in Record.objects.filter(case=earlier, source__isnull=True).order_by("uploaded_at"):
-        old.id, old.case, old.series_id = uuid.uuid4(), case, series.get(old.series_id)
-        old.processing, old.processing_claimed_at, old.processing_note = "", None, ""
-        old._state.adding = True
-        old.save(force_insert=True)
-        queue_reading(old)
-        copies.append(old)
+    for copy in Record.objects.filter(case=earlier, source__isnull=True).order_by("uploaded_at"):
+        copy.id, copy.case, copy.series_id = uuid.uuid4(), case, series.get(copy.series_id)
+        copy.processing, copy.processing_claimed_at, copy.processing_note = "", None, ""
+        copy._state.adding = True
+        copy.save(force_insert=True)
+        queue_reading(copy)
+        copies.append(copy)
     audit_many(acting_user, "record.create", copies, case_id_of=lambda _: case.id)
     for series_id in series.values():
         queue_series_preview(series_id)
