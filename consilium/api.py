@@ -4,6 +4,8 @@ Every error answers ``{"detail": "...", "errors": {"field": "message"}}`` (``err
 422), so clients can show a message beside each field.
 """
 
+from typing import Any
+
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
@@ -61,7 +63,7 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    body = {"detail": exc.message}
+    body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, InvalidInput):
         body["errors"] = exc.errors
     return api.create_response(request, body, status=exc.status_code)
@@ -69,7 +71,7 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
-    errors = {}
+    errors: dict[str, str] = {}
     for error in exc.errors:  # in the words the actions use (consilium/schemas.py)
         errors.setdefault(field_name(error.get("loc", [])), reworded(error))
     return api.create_response(

@@ -8,7 +8,7 @@ pydantic's own constraints are reworded by ``REWORDED``. Because the schema is t
 payload, the OpenAPI spec shows each choice as an enum and each limit as a maximum.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn, Self, TypeVar
 
@@ -116,7 +116,7 @@ def field_name(location) -> str:
     return ".".join(str(part) for part in location if part not in ("body", "payload")) or "body"
 
 
-def reworded(item: dict) -> str:
+def reworded(item: Mapping[str, Any]) -> str:
     """One pydantic error in our words."""
     template = REWORDED.get(item["type"])
     return template.format(**item.get("ctx", {})) if template else item["msg"]
