@@ -121,10 +121,10 @@ def _add_routers():
     from consilium.accounts.api import router as accounts
     from consilium.cases.api import router as cases
     from consilium.comparison.api import router as comparison
+    from consilium.consultations.api import case_router as case_consultations
     from consilium.consultations.api import router as consultations
     from consilium.conversations.api import router as conversations
     from consilium.decisions.api import router as decisions
-    from consilium.directory.api import matches_router
     from consilium.directory.api import router as directory
     from consilium.opinions.api import case_router as case_opinions
     from consilium.opinions.api import router as opinions
@@ -135,7 +135,7 @@ def _add_routers():
     api.add_router("/", accounts)
     api.add_router("/cases", cases)
     api.add_router("/cases", records)
-    api.add_router("/cases", matches_router)
+    api.add_router("/cases", case_consultations)
     api.add_router("/cases", conversations)
     api.add_router("/cases", comparison)
     api.add_router("/cases", case_opinions)

@@ -47,7 +47,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/share/<id:share_id>/revoke/", cases.case_unshare,
          name="case_unshare"),
     path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
-    path("cases/<uuid:case_id>/matches/", directory.case_matches, name="case_matches"),
+    path("cases/<uuid:case_id>/matches/", consultations.matches, name="case_matches"),
     path("cases/<uuid:case_id>/records/", records.record_list, name="case_records"),
     path("cases/<uuid:case_id>/records/upload/", records.upload, name="record_upload"),
     path("cases/<uuid:case_id>/health-history/", records.health_history,

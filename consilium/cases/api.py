@@ -5,8 +5,6 @@ from django.db.models import Prefetch
 from ninja import Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
-from consilium.consultations.actions import do_offer_consultation, offer_check
-from consilium.consultations.api import ConsultationOut, consultation_out
 from consilium.submissions.once import key_of
 
 from . import actions
@@ -72,10 +70,6 @@ class EventOut(Schema):
     actor_role: str
     at: datetime
     note: str
-
-
-class OfferIn(Schema):
-    specialist_id: int
 
 
 def _with_questions(queryset):
@@ -145,24 +139,3 @@ def list_events(request, case_id: UUID):
     """The case's history, oldest first."""
     case = access_case_by_id(request.user, case_id, action="case.history")
     return list(case.events.all())
-
-
-@router.get("/{uuid:case_id}/consultations",
-            response={200: list[ConsultationOut], **errors(404)})
-def list_consultations(request, case_id: UUID):
-    case = access_case_by_id(request.user, case_id)
-    return [consultation_out(c, request.user)
-            for c in case.consultations.select_related("specialist")]
-
-
-@router.post("/{uuid:case_id}/consultations",
-             response={201: ConsultationOut, **errors(400, 404, 409, 422)})
-def offer_consultation(request, case_id: UUID, payload: OfferIn):
-    """Offer the case to a specialist (coordinators). With an ``Idempotency-Key`` header, a
-    repeat of the request answers with the first offer; an offer to another specialist while
-    one is open is refused (409)."""
-    key = key_of(request)
-    case = access_case_by_id(request.user, case_id, check=offer_check(key))
-    consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
-                                         key=key)
-    return Status(201, consultation_out(consultation, request.user))

@@ -1,21 +1,29 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from consilium.api_schemas import errors
+from consilium.cases.access import access_case_by_id
+from consilium.cases.policy import offerers_only
+from consilium.directory.api import SpecialistOut
+from consilium.submissions.once import key_of
 
 from .access import access_consultation_by_id
 from .actions import (
     do_accept_consultation,
     do_decline_consultation,
+    do_offer_consultation,
     do_release_consultation,
     do_withdraw_consultation,
+    offer_check,
 )
+from .matching import COMPONENT_NAMES, RULES, match_case
 from .models import Consultation
 from .policy import policy
 
-router = Router(tags=["consultations"])
+router = Router(tags=["consultations"])  # mounted at /consultations
+case_router = Router(tags=["consultations"])  # mounted at /cases: a case's offers
 
 
 class ConsultationOut(Schema):
@@ -49,6 +57,10 @@ def consultation_out(consultation: Consultation, user) -> dict:
         "ended_at": consultation.ended_at,
         "allowed_actions": sorted(allowed),
     }
+
+
+class OfferIn(Schema):
+    specialist_id: int
 
 
 class DeclineIn(Schema):
@@ -111,3 +123,76 @@ def release(request, consultation_id: UUID, payload: ReasonIn):
     return consultation_out(
         do_release_consultation(consultation, payload.reason, acting_user=request.user),
         request.user)
+
+
+@case_router.get("/{uuid:case_id}/consultations",
+                 response={200: list[ConsultationOut], **errors(404)})
+def list_consultations(request, case_id: UUID):
+    case = access_case_by_id(request.user, case_id)
+    return [consultation_out(c, request.user)
+            for c in case.consultations.select_related("specialist")]
+
+
+@case_router.post("/{uuid:case_id}/consultations",
+                  response={201: ConsultationOut, **errors(400, 404, 409, 422)})
+def offer_consultation(request, case_id: UUID, payload: OfferIn):
+    """Offer the case to a specialist (coordinators). With an ``Idempotency-Key`` header, a
+    repeat of the request answers with the first offer; an offer to another specialist while
+    one is open is refused (409)."""
+    key = key_of(request)
+    case = access_case_by_id(request.user, case_id, check=offer_check(key))
+    consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
+                                         key=key)
+    return Status(201, consultation_out(consultation, request.user))
+
+
+class ComponentOut(Schema):
+    name: str
+    label: str
+    value: float
+    weight: float
+
+
+class ProposalOut(Schema):
+    specialist: SpecialistOut
+    score: float
+    components: list[ComponentOut]
+    reasons: list[str]
+    explanation: str
+    distance_km: float | None
+
+
+class ExcludedOut(Schema):
+    rule: str
+    reason: str
+    count: int
+
+
+class MatchesOut(Schema):
+    proposals: list[ProposalOut]
+    considered: int
+    excluded: list[ExcludedOut]
+    weights: dict[str, float]
+    fitting_specialties: list[str]
+
+
+@case_router.get("/{uuid:case_id}/matches", response={200: MatchesOut, **errors(404, 422)})
+def case_matches(request, case_id: UUID, limit: int = 10):
+    """Ranked proposals for the case: each with its score, its named components and a
+    sentence per reason, and how many specialists each hard rule left out."""
+    case = access_case_by_id(request.user, case_id, action="case.matches",
+                             check=offerers_only)
+    matches = match_case(case, limit=max(1, min(limit, 50)))
+    return {
+        "proposals": [{
+            "specialist": p.specialist, "score": p.score, "reasons": p.reasons,
+            "explanation": "; ".join(p.reasons) + ".", "distance_km": p.distance_km,
+            "components": [{"name": k, "label": COMPONENT_NAMES[k], "value": v,
+                            "weight": matches.weights[k]} for k, v in p.components.items()],
+        } for p in matches.proposals],
+        "considered": matches.considered,
+        "excluded": [{"rule": k, "reason": RULES[k], "count": v}
+                     for k, v in matches.excluded.items()],
+        "weights": matches.weights,
+        "fitting_specialties": matches.specialties,
+    }

@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from consilium.cases.access import access_case_by_id
+from consilium.cases.access import access_case_by_id, is_case_owner
+from consilium.cases.policy import offerers_only
+from consilium.cases.policy import policy as case_policy
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
@@ -19,7 +21,28 @@ from .actions import (
 )
 from .clock import due_on_accepting
 from .forms import DeclineForm, EndForm
+from .matching import COMPONENT_NAMES, match_case
 from .policy import policy
+
+MATCHES_SHOWN = 20
+
+
+@login_required
+def matches(request, case_id):
+    """The proposals for offering a case, their scores and reasons, and who the rules left
+    out; each proposal's Offer posts to ``offer``."""
+    case = access_case_by_id(request.user, case_id, action="case.matches",
+                             check=offerers_only)
+    found = match_case(case, limit=MATCHES_SHOWN)
+    weights = [(COMPONENT_NAMES[k], v) for k, v in found.weights.items()]
+    rows = [(proposal, [(COMPONENT_NAMES[k], v, found.weights[k], v * found.weights[k])
+                        for k, v in proposal.components.items()])
+            for proposal in found.proposals]  # each proposal with its score's components
+    return render(request, "consultations/matches.html", {
+        "case": case, "matches": found, "rows": rows, "weights": weights,
+        "allowed": case_policy.allowed(request.user, case),
+        "patient_chooses": is_case_owner(request.user, case),  # the wording only
+    })
 
 
 @login_required

@@ -1,17 +1,11 @@
-from uuid import UUID
-
 from ninja import Query, Router, Schema
 
 from consilium.api_schemas import PageIn, errors
-from consilium.cases.access import access_case_by_id
-from consilium.cases.policy import offerers_only
-from consilium.consultations.matching import COMPONENT_NAMES, RULES, match_case
 from consilium.errors import InvalidInput
 
 from .search import SpecialistQuery, search_specialists
 
 router = Router(tags=["directory"])
-matches_router = Router(tags=["directory"])
 
 
 class SpecialistOut(Schema):
@@ -91,55 +85,3 @@ def _search(wanted: SpecialistSearchIn) -> dict:
     query = SpecialistQuery(**wanted.model_dump(exclude={"limit", "offset"}))
     result = search_specialists(query, limit=wanted.limit, offset=wanted.offset)
     return {"count": result.count, "count_exact": result.exact, "items": result.items}
-
-
-class ComponentOut(Schema):
-    name: str
-    label: str
-    value: float
-    weight: float
-
-
-class ProposalOut(Schema):
-    specialist: SpecialistOut
-    score: float
-    components: list[ComponentOut]
-    reasons: list[str]
-    explanation: str
-    distance_km: float | None
-
-
-class ExcludedOut(Schema):
-    rule: str
-    reason: str
-    count: int
-
-
-class MatchesOut(Schema):
-    proposals: list[ProposalOut]
-    considered: int
-    excluded: list[ExcludedOut]
-    weights: dict[str, float]
-    fitting_specialties: list[str]
-
-
-@matches_router.get("/{uuid:case_id}/matches", response={200: MatchesOut, **errors(404, 422)})
-def case_matches(request, case_id: UUID, limit: int = 10):
-    """Ranked proposals for the case: each with its score, its named components and a
-    sentence per reason, and how many specialists each hard rule left out."""
-    case = access_case_by_id(request.user, case_id, action="case.matches",
-                             check=offerers_only)
-    matches = match_case(case, limit=max(1, min(limit, 50)))
-    return {
-        "proposals": [{
-            "specialist": p.specialist, "score": p.score, "reasons": p.reasons,
-            "explanation": "; ".join(p.reasons) + ".", "distance_km": p.distance_km,
-            "components": [{"name": k, "label": COMPONENT_NAMES[k], "value": v,
-                            "weight": matches.weights[k]} for k, v in p.components.items()],
-        } for p in matches.proposals],
-        "considered": matches.considered,
-        "excluded": [{"rule": k, "reason": RULES[k], "count": v}
-                     for k, v in matches.excluded.items()],
-        "weights": matches.weights,
-        "fitting_specialties": matches.specialties,
-    }

@@ -4,10 +4,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from consilium.cases.access import access_case_by_id, is_case_owner
-from consilium.cases.policy import offerers_only
-from consilium.cases.policy import policy as case_policy
-from consilium.consultations.matching import COMPONENT_NAMES, match_case
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import add_action_errors, form_status, page_number
 
@@ -21,7 +17,6 @@ from .forms import AvailabilityForm, CertificationForm, ProfileForm
 from .models import Specialist
 from .search import SpecialistQuery, search_specialists
 
-MATCHES_SHOWN = 20
 DIRECTORY_PAGE = 25
 SEARCH_FIELDS = {"q", "specialty", "condition", "near", "radius_km", "accepting"}
 
@@ -64,24 +59,6 @@ def _number(text, default: float) -> float:
         return float(text) if text else default
     except ValueError:
         return -1  # refused with a message by the search
-
-
-@login_required
-def case_matches(request, case_id):
-    """The proposals for a case, their scores and reasons, and who the rules left out."""
-    case = access_case_by_id(request.user, case_id, action="case.matches",
-                             check=offerers_only)
-    matches = match_case(case, limit=MATCHES_SHOWN)
-    weights = [(COMPONENT_NAMES[k], v) for k, v in matches.weights.items()]
-    for proposal in matches.proposals:
-        proposal.breakdown = [
-            (COMPONENT_NAMES[k], v, matches.weights[k], v * matches.weights[k])
-            for k, v in proposal.components.items()]
-    return render(request, "directory/matches.html", {
-        "case": case, "matches": matches, "weights": weights,
-        "allowed": case_policy.allowed(request.user, case),
-        "patient_chooses": is_case_owner(request.user, case),  # the wording only
-    })
 
 
 @login_required
