@@ -8,9 +8,9 @@ from consilium.errors import InvalidInput
 from consilium.submissions.once import Once
 
 from .access import options_of_case
-from .models import Choice, Decision, DecisionAid, EarlierDecision
+from .models import Decision, DecisionAid, EarlierDecision
 from .policy import decision_of, policy
-from .schemas import DecisionAidIn
+from .schemas import DecisionAidIn, DecisionIn
 
 
 def do_record_decision(case: Case, choice: str, explanation: str, *, acting_user,
@@ -23,18 +23,12 @@ def do_record_decision(case: Case, choice: str, explanation: str, *, acting_user
     once = Once(acting_user, key, Decision)
     if (done := once.done()) is not None:
         return done
-    errors = {}
-    if choice not in Choice.values:
-        errors["choice"] = "Choose what you decided."
-    explanation = (explanation or "").strip()
-    if len(explanation) > 5000:
-        errors["explanation"] = "Keep this under 5000 characters."
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
         decision = decision_of(current)
         policy.check(acting_user, current, "decide" if decision is None else "change_decision")
-        if errors:
-            raise InvalidInput(errors)
+        wanted = DecisionIn.read({"choice": choice, "explanation": explanation})
+        choice, explanation = wanted.choice, wanted.explanation
         if (done := once.earlier()) is not None:
             return done
         if decision is None:

@@ -10,15 +10,10 @@ from consilium.cases.access import access_case_by_id
 from consilium.submissions.once import key_of
 
 from .actions import do_record_decision
-from .models import Choice
 from .policy import policy
+from .schemas import DecisionIn
 
 router = Router(tags=["decisions"])  # mounted at /cases
-
-
-class DecisionIn(Schema):
-    choice: Choice
-    explanation: str = ""
 
 
 class EarlierDecisionOut(Schema):

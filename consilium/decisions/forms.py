@@ -1,10 +1,12 @@
 from django import forms
 
+from consilium.forms import SchemaChoiceField
+
 from .models import Choice
 
 
 class DecisionForm(forms.Form):
-    choice = forms.ChoiceField(
+    choice = SchemaChoiceField(
         label="What have you decided?", choices=Choice.choices, widget=forms.RadioSelect
     )
     explanation = forms.CharField(

@@ -1,5 +1,6 @@
-"""The decision aid's input, declared once: the aid's page and ``do_save_decision_aid`` read
-it with ``DecisionAidIn`` (consilium/schemas.py says how). Every part is optional: a page's
+"""The decision and the decision aid's input, declared once (consilium/schemas.py says how):
+``do_record_decision`` reads ``DecisionIn`` (the API's payload too), the aid's page and
+``do_save_decision_aid`` read ``DecisionAidIn``. Every part of the aid is optional: a page's
 section sends only its own fields, and only what is sent changes."""
 
 from datetime import date
@@ -10,9 +11,10 @@ from pydantic import BeforeValidator, Field, StringConstraints, ValidationError,
 from consilium.schemas import FreeText, InputSchema, blank_as, refuse, says
 
 from . import aid
-from .models import DecisionRole, Pressure
+from .models import Choice, DecisionRole, Pressure
 
 TEXT_LIMIT = 5000
+EXPLANATION_LIMIT = 5000
 OWN_LIMIT = 80
 OPTION_KEY_LIMIT = 40  # "first", "watch", "o" and an opinion option's id
 
@@ -60,6 +62,13 @@ PressureFelt = Annotated[Pressure | None, blank_as(None), says("Choose one of th
 DecideBy = Annotated[date | None, blank_as(None), says("Give a date, such as 2026-12-31.")]
 Sure = Annotated[dict[SureItem, bool], blank_as({}),
                  says("Answer the four questions of the SURE test.")]
+
+
+class DecisionIn(InputSchema):
+    """What the patient decided after reading both opinions, and why (optional)."""
+
+    choice: Annotated[Choice, says("Choose what you decided.")]
+    explanation: Annotated[str, FreeText(EXPLANATION_LIMIT)] = ""
 
 
 class DecisionAidIn(InputSchema):

@@ -18,6 +18,7 @@ from .actions import do_record_decision, do_save_decision_aid
 from .forms import DecisionForm
 from .models import Choice, DecisionRole, Pressure
 from .policy import decision_of, policy
+from .schemas import DecisionIn
 
 
 @login_required
@@ -47,6 +48,11 @@ def record_decision(request, case_id):
                                           "care team. You can change it until the case is "
                                           "closed.")
                 return redirect("case_detail", case_id=case.id)
+        if form.is_valid():
+            try:  # the confirmation repeats only what the action would record
+                DecisionIn.read(form.cleaned_data)
+            except InvalidInput as error:
+                add_action_errors(form, error)
         if form.is_valid():
             return render(request, "decisions/confirm.html", {
                 "case": case, "form": form, "decision": decision,

@@ -36,7 +36,7 @@ from .models import (
     TreatmentAgreement,
 )
 from .policy import opinion_of, policy
-from .schemas import OPTION_FIELDS, TEXT_LIMIT, AnswerIn, OpinionDraftIn
+from .schemas import OPTION_FIELDS, AddendumBodyIn, AnswerIn, FollowUpIn, OpinionDraftIn
 
 # The opinion's own fields a save may change (its options and answers are rows of their own).
 CONTENT = set(OpinionDraftIn.model_fields) - {"options", "answers"}
@@ -240,11 +240,7 @@ def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""
     if (done := once.done()) is not None:
         return done
     policy.check(acting_user, opinion, "ask_follow_up")
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput({"text": "Write your question."})
-    if len(text) > 4000:
-        raise InvalidInput({"text": "Keep a question under 4,000 characters."})
+    text = FollowUpIn.read({"text": text}).text
     with transaction.atomic():
         case, opinion = _lock_case_of(opinion)
         if (done := once.earlier()) is not None:
@@ -281,11 +277,7 @@ def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret
         else ("add_addendum", {})
     # Checked before the password too, so that a refused user's try is not counted.
     policy.check(acting_user, opinion, action, **context)
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput({"body": "Write the addendum."})
-    if len(body) > TEXT_LIMIT:
-        raise InvalidInput({"body": f"Keep this under {TEXT_LIMIT:,} characters."})
+    body = AddendumBodyIn.read({"body": body}).body
     confirm_identity(request, acting_user, secret)  # before the transaction, as in signing
     with transaction.atomic():
         case, opinion = _lock_case_of(opinion)

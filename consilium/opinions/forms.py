@@ -164,14 +164,14 @@ class SignForm(forms.Form):
 
 class AddendumForm(forms.Form):
     body = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 4}),
-                           max_length=20000)
+                           required=False)  # AddendumBodyIn says what it must be
     password = forms.CharField(
         label="Your password, or the code from your authenticator app",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False)
 
 
 class FollowUpForm(forms.Form):
-    text = forms.CharField(label="Your question", max_length=4000,
+    text = forms.CharField(label="Your question", required=False,  # FollowUpIn checks it
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 

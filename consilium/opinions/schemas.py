@@ -16,6 +16,7 @@ from .models import Confidence, DiagnosisAgreement, TreatmentAgreement
 from .policy import opinion_of, policy
 
 TEXT_LIMIT = 20000
+QUESTION_LIMIT = 4000
 TITLE_LIMIT = 200
 MAX_OPTIONS = 8
 OPTION_FIELDS = ("benefits", "harms", "living_with")
@@ -161,12 +162,33 @@ class SignIn(Schema):
     password: str = Field(..., description="Your password, or a code from your authenticator.")
 
 
-class FollowUpIn(Schema):
-    text: str
+def written(message: str) -> AfterValidator:
+    """A text that must say something (only spaces are nothing)."""
+
+    def check(text: str) -> str:
+        if not text:
+            refuse(message)
+        return text
+
+    return AfterValidator(check)
 
 
-class AddendumIn(Schema):
-    body: str
+class FollowUpIn(InputSchema):
+    """One more question of the patient's (or a caregiver's) to the specialist."""
+
+    text: Annotated[str, FreeText(QUESTION_LIMIT), written("Write your question.")]
+
+
+class AddendumBodyIn(InputSchema):
+    """What a signed addendum says (what ``do_add_addendum`` reads)."""
+
+    body: Annotated[str, FreeText(TEXT_LIMIT), written("Write the addendum.")]
+
+
+class AddendumIn(AddendumBodyIn):
+    """``POST /consultations/{id}/opinion/addenda``: the addendum, the follow-up question it
+    answers (if any), and the specialist's password to sign it."""
+
     answers: int | None = Field(None, description="The follow-up question this answers.")
     password: str
 

@@ -169,18 +169,14 @@ def ask_follow_up(request, consultation_id):
     # The policy is checked by the action, after a repeated submission is recognised (its
     # second POST gets the first one's success); a refusal is answered with its own status.
     _, opinion = access_signed_opinion(request.user, consultation_id)
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            do_ask_follow_up(opinion, form.cleaned_data["text"], acting_user=request.user,
-                             key=key_of(request))
-        except InvalidInput as error:
-            messages.error(request, _said(error))
-        else:
-            messages.success(request, "Your question was sent to the specialist. You will get "
-                                      "a notice when they answer.")
+    try:  # FollowUpIn checks the question, in the same words as the API
+        do_ask_follow_up(opinion, request.POST.get("text", ""), acting_user=request.user,
+                         key=key_of(request))
+    except InvalidInput as error:
+        messages.error(request, _said(error))
     else:
-        messages.error(request, "Write your question (up to 4,000 characters).")
+        messages.success(request, "Your question was sent to the specialist. You will get "
+                                  "a notice when they answer.")
     return redirect(f"/cases/{opinion.consultation.case_id}/#follow-ups-heading")
 
 

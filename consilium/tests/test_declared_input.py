@@ -122,3 +122,60 @@ def test_hostile_case_input_is_refused(api, users, body, field):
 def test_unknown_case_fields_are_ignored(api, users):
     answer = api(users["patient"], "POST", "/cases", {**GOOD_CASE, "status": "closed"})
     assert answer.status_code == 201 and answer.json()["status"] == "draft"
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"choice": "magic"}, "choice", "Choose what you decided."),
+    ({"choice": "second_opinion", "explanation": "x" * 5001}, "explanation",
+     "Keep this under 5,000 characters."),
+])
+def test_a_decision_refuses_alike_on_the_page_and_the_api(client, login, api, users, journey,
+                                                          body, field, message):
+    from consilium.decisions.models import Decision
+
+    case, _ = journey("opinion_delivered")
+    login(users["patient"])
+    page = client.post(f"/cases/{case.id}/decision/", {**body, "confirmed": "1"})
+    assert page.status_code == 422 and on_page(message, page)
+    answer = api(users["patient"], "POST", f"/cases/{case.id}/decision", body)
+    assert answer.status_code == 422 and answer.json()["errors"] == {field: message}
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("   ", "Write your question."),
+    ("x" * 4001, "Keep this under 4,000 characters."),
+])
+def test_a_follow_up_question_refuses_alike_on_the_page_and_the_api(client, login, api, users,
+                                                                    journey, text, message):
+    from consilium.opinions.models import FollowUpQuestion
+
+    _, consultation = journey("opinion_delivered")
+    login(users["patient"])
+    page = client.post(f"/consultations/{consultation.id}/opinion/follow-ups/", {"text": text},
+                       follow=True)
+    assert on_page(message, page)
+    answer = api(users["patient"], "POST", f"/consultations/{consultation.id}/opinion/follow-ups",
+                 {"text": text})
+    assert answer.status_code == 422 and answer.json()["errors"] == {"text": message}
+    assert not FollowUpQuestion.objects.exists()
+
+
+@pytest.mark.parametrize("body, message", [
+    ("   ", "Write the addendum."),
+    ("x" * 20001, "Keep this under 20,000 characters."),
+])
+def test_an_addendum_refuses_alike_on_the_page_and_the_api(client, login, api, users, journey,
+                                                           body, message):
+    from consilium.opinions.models import Addendum
+
+    _, consultation = journey("opinion_delivered")
+    login(users["specialist"])
+    page = client.post(f"/consultations/{consultation.id}/opinion/addenda/",
+                       {"body": body, "password": "wrong"})
+    assert page.status_code == 422 and on_page(message, page)
+    answer = api(users["specialist"], "POST",
+                 f"/consultations/{consultation.id}/opinion/addenda",
+                 {"body": body, "password": "wrong"})
+    assert answer.status_code == 422 and answer.json()["errors"] == {"body": message}
+    assert not Addendum.objects.exists()

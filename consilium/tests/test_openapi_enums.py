@@ -125,3 +125,13 @@ def test_every_field_named_like_a_model_field_with_choices_is_an_enum(spec):
              for field, prop in schema.get("properties", {}).items()
              if field in choices and not enum_of(spec, prop)]
     assert plain == []
+
+
+def test_the_decision_s_and_the_follow_up_s_texts_have_limits(spec):
+    from consilium.decisions.schemas import EXPLANATION_LIMIT
+    from consilium.opinions.schemas import QUESTION_LIMIT, TEXT_LIMIT
+
+    schemas = spec["components"]["schemas"]
+    assert schemas["DecisionIn"]["properties"]["explanation"]["maxLength"] == EXPLANATION_LIMIT
+    assert schemas["FollowUpIn"]["properties"]["text"]["maxLength"] == QUESTION_LIMIT
+    assert schemas["AddendumIn"]["properties"]["body"]["maxLength"] == TEXT_LIMIT
