@@ -1,6 +1,11 @@
 """The coordinator's matching page: proposals with reasons, the rules' summary, the weights,
-offering from it, and the next proposal after a decline."""
+offering from it, and the next proposal after a decline; it and the API of offering a case
+live in consultations/ under their old addresses."""
 
+from django.urls import resolve, reverse
+
+from consilium.api import api as ninja_api
+from consilium.consultations import views
 from consilium.consultations.actions import do_decline_consultation
 from consilium.consultations.models import Consultation
 
@@ -53,3 +58,22 @@ def test_patients_see_proposals_only_where_the_program_lets_them_choose(
     assert Consultation.objects.get(case=case).specialist == choice
     login(users["patient2"])
     assert client.get(f"/cases/{case.id}/matches/").status_code == 404
+
+
+MOVED = {  # to consultations/api.py from directory/api.py and cases/api.py
+    ("get", "/api/v1/cases/{case_id}/matches"): "consultations_api_case_matches",
+    ("get", "/api/v1/cases/{case_id}/consultations"): "consultations_api_list_consultations",
+    ("post", "/api/v1/cases/{case_id}/consultations"):
+        "consultations_api_offer_consultation",
+}
+
+
+def test_offering_a_case_lives_in_consultations_at_its_old_addresses(journey):
+    case, _ = journey("submitted")
+    page = resolve(f"/cases/{case.id}/matches/")
+    assert page.func is views.matches and page.url_name == "case_matches"
+    assert reverse("case_matches", args=[case.id]) == f"/cases/{case.id}/matches/"
+    paths = ninja_api.get_openapi_schema()["paths"]
+    for (method, path), operation in MOVED.items():
+        assert paths[path][method]["operationId"].endswith(operation), path
+        assert paths[path][method]["tags"] == ["consultations"], path
