@@ -10,6 +10,7 @@ See consilium/policy.py.
 from django.conf import settings
 
 from consilium.accounts.models import Role
+from consilium.cases.access import is_case_owner
 from consilium.cases.models import Status
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, NotAllowed
@@ -117,7 +118,7 @@ def _ask_follow_up(user, opinion):
 @policy.rule("share_report")
 def _share_report(user, opinion):
     """Send the physician report to a treating physician (the patient's consent)."""
-    if opinion.consultation.case.patient_id != user.id:
+    if not is_case_owner(user, opinion.consultation.case):
         return NotAllowed("Only the patient can send their report to a doctor.")
     if not opinion.is_signed:
         return Conflict("The report can be shared once the opinion is signed.")
@@ -126,7 +127,7 @@ def _share_report(user, opinion):
 
 @policy.rule("revoke_share")
 def _revoke_share(user, opinion):
-    if opinion.consultation.case.patient_id != user.id:
+    if not is_case_owner(user, opinion.consultation.case):
         return NotAllowed("Only the patient can withdraw a report they shared.")
     if not opinion.is_signed:
         return Conflict("A report is shared once the opinion is signed.")

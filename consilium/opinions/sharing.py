@@ -100,6 +100,13 @@ def do_revoke_report_share(share: ReportShare, *, acting_user) -> None:
             record(acting_user, "report_share.revoke", share, case_id=case.id)
 
 
+def is_recipient(user, share: ReportShare) -> bool:
+    """A report sent to an account is read by that account only, signed in (an outside
+    physician's share has no recipient and is read after a code instead)."""
+    return (user.is_authenticated and share.recipient_id is not None
+            and share.recipient_id == user.id)
+
+
 def active_share(raw_token: str) -> ReportShare | None:
     share = ReportShare.objects.select_related(
         "opinion__consultation__case__patient", "opinion__consultation__specialist").filter(

@@ -349,7 +349,7 @@ def _share_reader(request, share):
     if share.recipient_id is not None:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.id != share.recipient_id:
+        if not sharing.is_recipient(request.user, share):
             return render(request, "403.html", status=403)
         return request.user
     until = request.session.get(_session_key(share), "")

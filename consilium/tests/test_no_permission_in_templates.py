@@ -54,12 +54,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("consilium/accounts/views.py", "request.user.role == Role."):
         "routing: the start page sends each role to where its work is; each page checks "
         "its own access",
-    ("consilium/opinions/views.py", "request.user.id != share.recipient_id"):
-        "access, not a policy: a shared report addressed to an account is read by that "
-        "account only (to move into opinions.sharing with the outside reader's check)",
-    ("consilium/triage/views.py", "request.user.role != Role.PATIENT"):
-        "who may start a case: should read cases.policy.starts_cases (triage/views.py has "
-        "another helper's uncommitted work on these lines)",
 }
 
 

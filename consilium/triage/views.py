@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from consilium.accounts.models import Role
 from consilium.cases.actions import do_start_case_from_assessment
 from consilium.cases.models import Case
+from consilium.cases.policy import starts_cases
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import Once, key_of
@@ -55,7 +55,7 @@ def continue_case(request):
     key = request.session.get(PENDING_KEY, "")
     if not request.user.is_authenticated or (data is None and not key):
         return redirect("assess")
-    if request.user.role != Role.PATIENT:
+    if not starts_cases(request.user):
         messages.error(request, "Only patients can start a case from the assessment.")
         return redirect("home")
     case = (do_start_case_from_assessment(data, acting_user=request.user, key=key)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from consilium.audit.models import AuditEntry
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.models import Opinion, ReportShare
-from consilium.opinions.sharing import do_send_code, do_share_report
+from consilium.opinions.sharing import do_send_code, do_share_report, is_recipient
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -144,3 +144,17 @@ def test_links_expire_and_only_the_patient_shares(users, delivered):
     assert share.is_active()
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
         assert not share.is_active()
+
+
+def test_who_reads_a_report_sent_to_an_account_is_the_sharing_modules(users, delivered):
+    """The view asks opinions.sharing (an access rule, not the page's): the recipient only;
+    an outside doctor's share has no recipient account, whoever is signed in."""
+    _, _, opinion = delivered
+    to_account = do_share_report(opinion, users["physician"].email, 14, True,
+                                 acting_user=users["patient"])
+    outside = do_share_report(opinion, "dr.out@clinic.test", 14, True,
+                              acting_user=users["patient"])
+    assert is_recipient(users["physician"], to_account)
+    assert not is_recipient(users["physician2"], to_account)
+    assert not is_recipient(users["patient"], to_account)
+    assert not is_recipient(users["physician"], outside)
