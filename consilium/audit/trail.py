@@ -40,6 +40,8 @@ def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=N
         prev = head.hash
         entries = []
         for seq, obj in enumerate(objs, start=head.count + 1):
+            # Only an abstract model lacks a model_name, and it has no rows to record.
+            assert obj._meta.model_name is not None
             entry = AuditEntry(
                 at=now,
                 actor=user if user is not None and user.is_authenticated else None,

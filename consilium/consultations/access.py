@@ -38,13 +38,27 @@ def load_visible_consultation(user, consultation_id, *, action="consultation.vie
         key = uuid.UUID(str(consultation_id))
     except ValueError:
         raise Http404("No such consultation") from None
-    queryset = Consultation.objects.select_related("case", "specialist", "case__patient").filter(
-        id=key, case__in=cases_visible_to(user)
-    )
-    if user.role == Role.SPECIALIST:
-        queryset = queryset.filter(specialist__user=user)
-    consultation = queryset.first()
+    consultation = _visible_to(user).select_related(
+        "case", "specialist", "case__patient").filter(id=key).first()
     if consultation is None:
         record_refused(user, action, Consultation, key)
         raise Http404("No such consultation")
     return consultation
+
+
+def visible_case_id(user, consultation_id) -> uuid.UUID | None:
+    """The case of a consultation the user sees, or None; records nothing (the error page
+    draws its "Back to the case" link with it, not a read)."""
+    try:
+        key = uuid.UUID(str(consultation_id))
+    except ValueError:
+        return None
+    return _visible_to(user).filter(id=key).values_list("case_id", flat=True).first()
+
+
+def _visible_to(user):
+    """The consultations of the cases the user sees; a specialist's only their own."""
+    queryset = Consultation.objects.filter(case__in=cases_visible_to(user))
+    if user.role == Role.SPECIALIST:
+        queryset = queryset.filter(specialist__user=user)
+    return queryset

@@ -65,7 +65,7 @@ def move_consultation(consultation: Consultation, to_status: ConsultationStatus,
         signals.consultation_ended.send(Consultation, consultation=consultation, user=user)
 
 
-def _locked(consultation: Consultation) -> tuple[Case, Consultation]:
+def locked_consultation(consultation: Consultation) -> tuple[Case, Consultation]:
     """The consultation's case and row as they are now, locked until the transaction ends.
 
     The case first, as every action takes them (a case's withdrawal locks it, then cancels
@@ -160,7 +160,7 @@ def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consul
     """The specialist takes the case, committing to the due date (clock.due_on_accepting)."""
     policy.check(acting_user, consultation, "accept")
     with transaction.atomic():
-        case, current = _locked(consultation)
+        case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "accept")
         move_consultation(current, ConsultationStatus.ACCEPTED, acting_user,
                           due_date=clock.due_on_accepting(current))
@@ -175,7 +175,7 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
     policy.check(acting_user, consultation, "decline")
     reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
     with transaction.atomic():
-        case, current = _locked(consultation)
+        case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "decline")
         move_consultation(current, ConsultationStatus.DECLINED, acting_user,
                           decline_reason=reason)
@@ -193,7 +193,7 @@ def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_
     policy.check(acting_user, consultation, "withdraw")
     reason = clean_reason(reason, "Say why, for the case's history and the next coordinator.")
     with transaction.atomic():
-        case, current = _locked(consultation)
+        case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "withdraw")
         move_consultation(current, ConsultationStatus.WITHDRAWN, acting_user,
                           end_reason=reason)
@@ -213,7 +213,7 @@ def do_release_consultation(consultation: Consultation, reason: str, *, acting_u
     policy.check(acting_user, consultation, "release")
     reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
     with transaction.atomic():
-        case, current = _locked(consultation)
+        case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "release")
         move_consultation(current, ConsultationStatus.RELEASED, acting_user,
                           end_reason=reason)

@@ -20,7 +20,7 @@ from consilium.accounts.reauth import confirm_identity
 from consilium.audit.trail import record
 from consilium.cases.actions import add_event, move_case
 from consilium.cases.models import Case, EventKind, Question, Status
-from consilium.consultations.actions import move_consultation
+from consilium.consultations.actions import locked_consultation, move_consultation
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, InvalidInput
 from consilium.submissions.once import Once
@@ -60,16 +60,17 @@ def _answers_to(case_id, answers: list[AnswerIn]) -> dict[int, AnswerIn]:
     return {answer.question_id: answer for answer in answers}
 
 
-def _load_for_writing(consultation: Consultation, user, action: str = "edit") -> Opinion:
-    """The opinion, made on the first save, once the policy allows ``action`` on it with the
-    consultation locked."""
-    current = Consultation.objects.select_for_update().select_related("specialist", "case").get(
-        id=consultation.id)
+def _load_for_writing(consultation: Consultation, user, action: str = "edit"
+                      ) -> tuple[Case, Opinion]:
+    """The locked case and the opinion (made on the first save), once the policy allows
+    ``action`` on it as it is now. The case is locked before the consultation, as every
+    consultation action takes them (``locked_consultation``): no deadlock with a release."""
+    case, current = locked_consultation(consultation)
     opinion = opinion_of(current)
     policy.check(user, opinion, action)
     if opinion._state.adding:
         opinion.save()
-    return opinion
+    return case, opinion
 
 
 def do_save_opinion(consultation: Consultation, data: dict | OpinionDraftIn, *, acting_user,
@@ -81,7 +82,7 @@ def do_save_opinion(consultation: Consultation, data: dict | OpinionDraftIn, *, 
     changes = {name: value for name, value in draft.given().items() if name in CONTENT}
     answers = _answers_to(consultation.case_id, draft.answers or [])
     with transaction.atomic():
-        opinion = _load_for_writing(consultation, acting_user)
+        case, opinion = _load_for_writing(consultation, acting_user)
         opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
         if opinion.version != base_version:
             raise StaleOpinion(opinion)
@@ -98,7 +99,6 @@ def do_save_opinion(consultation: Consultation, data: dict | OpinionDraftIn, *, 
             Answer.objects.update_or_create(opinion=opinion, question_id=question_id,
                                             defaults={"text": answer.text,
                                                       "deferred": answer.deferred})
-        case = Case.objects.select_for_update().get(id=consultation.case_id)
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)
         record(acting_user, "opinion.save", opinion, case_id=case.id)
@@ -202,8 +202,8 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
     # Outside the transaction: its rollback would take the counted failure with it.
     confirm_identity(request, acting_user, secret)
     with transaction.atomic():
-        opinion = _load_for_writing(consultation, acting_user, "sign")
-        question_ids = list(consultation.case.questions.values_list("id", flat=True))
+        case, opinion = _load_for_writing(consultation, acting_user, "sign")
+        question_ids = list(case.questions.values_list("id", flat=True))
         errors = missing_for_signing(opinion, question_ids)
         if errors:
             raise InvalidInput(errors)
@@ -212,13 +212,15 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
         opinion.content_sha256 = sha256_of(opinion.signed_content)
         opinion.save(update_fields=["signed_at", "signed_by", "signed_content",
                                     "content_sha256"])
-        move_consultation(consultation, ConsultationStatus.COMPLETED, acting_user,
+        move_consultation(opinion.consultation, ConsultationStatus.COMPLETED, acting_user,
                           completed_at=opinion.signed_at)
-        case = Case.objects.select_for_update().get(id=consultation.case_id)
+        consultation.status = opinion.consultation.status  # the caller's copy, as it now is
+        consultation.completed_at = opinion.signed_at
         if case.status == Status.SPECIALIST_ASSIGNED:
             move_case(case, Status.IN_REVIEW, acting_user)
         move_case(case, Status.OPINION_DELIVERED, acting_user)
-        add_event(case, EventKind.OPINION_SIGNED, acting_user, note=consultation.specialist.name)
+        add_event(case, EventKind.OPINION_SIGNED, acting_user,
+                  note=opinion.consultation.specialist.name)
         record(acting_user, "opinion.sign", opinion, case_id=case.id)
         signals.opinion_signed.send(Opinion, opinion=opinion, user=acting_user)
     notify_users([case.patient_id], "Your second opinion is ready")
@@ -242,7 +244,7 @@ def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""
     policy.check(acting_user, opinion, "ask_follow_up")
     text = FollowUpIn.read({"text": text}).text
     with transaction.atomic():
-        case, opinion = _lock_case_of(opinion)
+        case, opinion = lock_case_of(opinion)
         if (done := once.earlier()) is not None:
             return done
         policy.check(acting_user, opinion, "ask_follow_up")
@@ -256,7 +258,7 @@ def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""
     return question
 
 
-def _lock_case_of(opinion: Opinion) -> tuple[Case, Opinion]:
+def lock_case_of(opinion: Opinion) -> tuple[Case, Opinion]:
     """Lock the opinion's case and read the opinion afresh (its follow-up questions and
     addenda as they are now), for the policy's check under the lock."""
     case = Case.objects.select_for_update().get(id=opinion.consultation.case_id)
@@ -280,7 +282,7 @@ def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret
     body = AddendumBodyIn.read({"body": body}).body
     confirm_identity(request, acting_user, secret)  # before the transaction, as in signing
     with transaction.atomic():
-        case, opinion = _lock_case_of(opinion)
+        case, opinion = lock_case_of(opinion)
         if (done := once.earlier()) is not None:
             return done
         if answers is not None:  # read afresh: answered since the first check?

@@ -26,6 +26,7 @@ from consilium.cases.models import EventKind
 from consilium.errors import Conflict, InvalidInput
 from consilium.submissions.once import Once
 
+from .actions import lock_case_of
 from .models import Opinion, ReportShare
 from .policy import policy
 from .tasks import queue_report_code, queue_report_link
@@ -58,8 +59,7 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
     once = Once(acting_user, key, ReportShare)
     if (done := once.done()) is not None:
         return done
-    case = opinion.consultation.case
-    policy.check(acting_user, opinion, "share_report")
+    policy.check(acting_user, opinion, "share_report")  # again on the locked case, below
     errors = {}
     email = (email or "").strip()
     try:
@@ -76,8 +76,10 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
     recipient = get_user_model().objects.filter(email__iexact=email, role=Role.PHYSICIAN,
                                                 is_active=True).first()
     with transaction.atomic():
+        case, opinion = lock_case_of(opinion)
         if (done := once.earlier()) is not None:
             return done
+        policy.check(acting_user, opinion, "share_report")
         share = ReportShare.objects.create(
             opinion=opinion, shared_by=acting_user, email=email, recipient=recipient,
             token_hash=token_hash, expires_at=timezone.now() + timedelta(days=days))
@@ -90,9 +92,10 @@ def do_share_report(opinion: Opinion, email: str, days: int, consent: bool, *,
 
 
 def do_revoke_report_share(share: ReportShare, *, acting_user) -> None:
-    case = share.opinion.consultation.case
     policy.check(acting_user, share.opinion, "revoke_share")
     with transaction.atomic():
+        case, opinion = lock_case_of(share.opinion)
+        policy.check(acting_user, opinion, "revoke_share")
         updated = ReportShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now())
         if updated:

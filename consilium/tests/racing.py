@@ -16,6 +16,9 @@ from typing import Any
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from consilium.cases.models import Case
+from consilium.consultations.models import Consultation
+
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="row locks are PostgreSQL's (SQLite locks the file)")
 WAIT_SECONDS = 10
@@ -76,3 +79,16 @@ def free_to_lock(queryset) -> bool:
     except DatabaseError:
         return False
     return True
+
+
+def waits_for_the_case_first(consultation, action) -> Race:
+    """Run ``action`` while the consultation's case is held: it must wait for the case
+    holding nothing of the consultation yet (the lock order of every consultation and
+    opinion action), then end without error. Returns how it ended."""
+    ended = race(lambda: Case.objects.select_for_update().get(id=consultation.case_id),
+                 action,
+                 lambda: free_to_lock(Consultation.objects.filter(id=consultation.id)))
+    assert ended.waited, "the action did not wait for the case"
+    assert ended.seen, "the action held the consultation while it waited for the case"
+    assert ended.error is None, ended.error
+    return ended

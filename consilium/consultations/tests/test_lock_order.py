@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from consilium.cases.models import Case
 from consilium.consultations.actions import (
     do_accept_consultation,
     do_decline_consultation,
@@ -21,20 +20,10 @@ from consilium.consultations.actions import (
 )
 from consilium.consultations.deadlines import check_deadlines
 from consilium.consultations.models import Consultation, ConsultationStatus
-from consilium.tests.racing import free_to_lock, on_postgresql, race
+from consilium.tests.racing import on_postgresql, waits_for_the_case_first
 
 pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
-
-def waits_for_the_case_first(consultation, action):
-    """Run ``action`` while the case is held; return how it ended."""
-    ended = race(lambda: Case.objects.select_for_update().get(id=consultation.case_id),
-                 action,
-                 lambda: free_to_lock(Consultation.objects.filter(id=consultation.id)))
-    assert ended.waited, "the action did not wait for the case"
-    assert ended.seen, "the action held the consultation while it waited for the case"
-    assert ended.error is None, ended.error
-    return ended
 
 
 def test_release(journey, users):
