@@ -20,7 +20,7 @@ from consilium.audit.trail import record as audit
 from consilium.audit.trail import record_many as audit_many
 from consilium.cases.actions import locked_case
 from consilium.cases.models import Case
-from consilium.errors import DomainError, InvalidInput
+from consilium.errors import Conflict, DomainError, InvalidInput
 from consilium.submissions.once import Once
 
 from . import dicom, storage
@@ -71,8 +71,8 @@ class Outcome:
     record: Record | None = field(default=None, repr=False)
 
 
-def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str = ""
-                   ) -> list[Outcome]:
+def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str = "",
+                   reserved: PendingUpload | None = None) -> list[Outcome]:
     """Store every acceptable file (zips unpacked); report each file's outcome in order.
 
     Every file (each member of a zip too) is checked before any is stored: hostile input (a
@@ -84,7 +84,9 @@ def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str =
     the first request stored is "stored" again, not "already in the case".
 
     Refused at once on the case as it is now (the caller's copy may be stale), and each
-    file again as it is stored, on the locked case: one closed meanwhile takes no more."""
+    file again as it is stored, on the locked case: one closed meanwhile takes no more, one
+    full meanwhile (uploads under way hold their room) stores no more. ``reserved``: the
+    resumable upload these bytes finish, whose room is theirs."""
     policy.check(acting_user, Case.objects.get(id=case.id), "add")
     for upload in uploads:
         upload.name = stored_name(upload.name)
@@ -94,7 +96,8 @@ def do_add_records(case: Case, uploads: list[Upload], *, acting_user, key: str =
             checked += _checked(case, upload)
         # Each is checked again as it is stored: the case fills up as files are added.
         return [item if isinstance(item, Outcome)
-                else _store_one(case, item, acting_user, key=key) for item in checked]
+                else _store_one(case, item, acting_user, key=key, reserved=reserved)
+                for item in checked]
     finally:
         for item in checked:
             if isinstance(item, Upload) and not any(item is upload for upload in uploads):
@@ -146,11 +149,36 @@ def _check(case: Case, upload: Upload):
     return sniff(upload.file, upload.size)
 
 
-def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key: str = ""
-               ) -> Outcome:
+class NoRoom(Conflict):
+    """The case's allowance has no room left for this many bytes."""
+
+
+def room_left(case: Case, *, but: PendingUpload | None = None) -> int:
+    """Bytes the case may still take: its limit, less its records and the uploads under way
+    (but ``but``, whose bytes are the ones being stored)."""
+    held = Record.objects.filter(case_id=case.id).aggregate(total=Sum("size"))["total"]
+    pending = PendingUpload.objects.filter(case_id=case.id)
+    if but is not None:
+        pending = pending.exclude(id=but.id)
+    under_way = pending.aggregate(total=Sum("length"))["total"]
+    return settings.RECORDS_MAX_CASE_BYTES - (held or 0) - (under_way or 0)
+
+
+def make_room(case: Case, size: int, *, but: PendingUpload | None = None) -> None:
+    """Raise NoRoom unless the case has room for ``size`` bytes. Call with the case locked,
+    in the transaction that records the file or the upload: two checked at once on their
+    own snapshots would both pass and overshoot the allowance together."""
+    room = room_left(case, but=but)
+    if size > room:
+        raise NoRoom(f"The case has room for {size_text(max(room, 0))} more (with the "
+                     "uploads under way); this file is larger.")
+
+
+def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key: str = "",
+               reserved: PendingUpload | None = None) -> Outcome:
     """Check, encrypt and store one file as a record. ``source`` is the record it came out
     of (a FHIR record's attached document); such records are written by the system. ``key``:
-    the request's one-time key (see do_add_records)."""
+    the request's one-time key, ``reserved`` the upload it finishes (see do_add_records)."""
     try:
         kind = kind or _check(case, upload)
         if kind.key == "zip":
@@ -180,6 +208,9 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
         with transaction.atomic():
             if source is None:  # a person's file (a FHIR record's documents are the system's)
                 locked_case(case, "add", user=user, policy=policy)
+            else:
+                Case.objects.select_for_update().get(id=case.id)
+            make_room(case, sealed.size, but=reserved)
             if (earlier := once.earlier()) is not None:  # the same request, racing this one
                 storage.delete(storage_name)
                 return Outcome(upload.name, "stored", "", earlier)
@@ -358,6 +389,7 @@ def do_start_upload(case: Case, name: str, length: int, *, acting_user) -> Pendi
     the last one arrives, then do_add_records makes the record and do_end_upload closes it."""
     with transaction.atomic():
         case = locked_case(case, "add", user=acting_user, policy=policy)
+        make_room(case, length)  # the upload holds its room until it ends
         pending = PendingUpload.objects.create(case=case, user=acting_user, name=name,
                                                length=length)
         audit(acting_user, "upload.start", pending, case_id=case.id)

@@ -18,7 +18,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
@@ -26,11 +25,11 @@ from consilium.cases.access import access_case_by_id
 from consilium.errors import DomainError, InvalidInput
 
 from .actions import (
+    NoRoom,
     Upload,
     do_add_records,
     do_end_upload,
     do_start_upload,
-    size_text,
     stored_name,
 )
 from .models import PendingUpload
@@ -87,15 +86,14 @@ def create(request):
     length = int(declared)
     if length > settings.RECORDS_MAX_FILE_BYTES:
         return _refuse(413, "The file is larger than this program accepts.")
-    room = room_left(case)
-    if length > room:
-        return _refuse(413, f"The case has room for {size_text(max(room, 0))} more (with the "
-                            "uploads under way); this file is larger.")
     try:
         name = stored_name(meta.get("filename") or "upload")
     except InvalidInput as refused:
         return _refuse(400, refused.errors["files"])
-    pending = do_start_upload(case, name, length, acting_user=request.user)
+    try:
+        pending = do_start_upload(case, name, length, acting_user=request.user)
+    except NoRoom as full:  # decided on the locked case: uploads started at once count
+        return _refuse(413, full.message)
     part_path(pending).touch()
     response = _tus(HttpResponse(status=201))
     response["Location"] = f"/uploads/{pending.id}/"
@@ -118,13 +116,6 @@ def upload(request, upload_id):
         do_end_upload(pending, acting_user=request.user)
         return _tus(HttpResponse(status=204))
     return _append(request, pending)
-
-
-def room_left(case) -> int:
-    """Bytes the case may still take: its limit, less its records and the uploads under way."""
-    held = case.records.aggregate(total=Sum("size"))["total"] or 0
-    pending = PendingUpload.objects.filter(case=case).aggregate(total=Sum("length"))["total"]
-    return settings.RECORDS_MAX_CASE_BYTES - held - (pending or 0)
 
 
 def _may_continue(request, pending: PendingUpload):
@@ -176,7 +167,7 @@ def _finish(request, pending: PendingUpload) -> None:
     path = part_path(pending)
     with path.open("rb") as part:
         outcomes = do_add_records(case, [Upload(pending.name, part, pending.length)],
-                                  acting_user=request.user)
+                                  acting_user=request.user, reserved=pending)
     do_end_upload(pending, acting_user=request.user)
     path.unlink(missing_ok=True)
     # The page lists what was added; only what needs attention becomes a message (a folder
