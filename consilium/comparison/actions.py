@@ -123,6 +123,8 @@ def do_request_third_opinion(case: Case, *, acting_user, key: str = "") -> Case:
     if (done := once.done()) is not None:
         return done
     with transaction.atomic():
+        # Locked by hand, not with locked_case: a repeat of this request (its one-time key)
+        # answers with the case it made, which the policy would now refuse (one is asked for).
         current = Case.objects.select_for_update().get(id=case.id)
         if (done := once.earlier()) is not None:
             return done

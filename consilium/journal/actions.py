@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from consilium.audit.trail import record
+from consilium.cases.actions import locked_case
 from consilium.cases.models import Case
 from consilium.cases.policy import policy as case_policy
 from consilium.errors import InvalidInput
@@ -17,13 +18,14 @@ def do_add_note(case: Case, text: str, *, acting_user, key: str = "") -> Journal
     once = Once(acting_user, key, JournalNote)
     if (done := once.done()) is not None:
         return done
-    case_policy.check(acting_user, case, "journal")
+    case_policy.check(acting_user, case, "journal")  # again on the locked case, below
     text = (text or "").strip()
     if not text:
         raise InvalidInput({"text": "Write something first."})
     if len(text) > NOTE_LIMIT:
         raise InvalidInput({"text": f"Keep a note under {NOTE_LIMIT:,} characters."})
     with transaction.atomic():
+        case = locked_case(case, "journal", user=acting_user)
         if (done := once.earlier()) is not None:
             return done
         note = JournalNote.objects.create(case=case, author=acting_user, text=text)

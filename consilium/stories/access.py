@@ -33,16 +33,21 @@ def _patient_only(user, case: Case) -> None:
         raise Http404("The story is the patient's own")
 
 
+def reviews_stories(user) -> bool:
+    """Administrators approve stories and take them down; the menu lists the queue by this."""
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
 def stories_waiting(user):
     """Stories sent for approval, oldest first, for administrators."""
-    if user.role != Role.ADMIN:
+    if not reviews_stories(user):
         raise Http404
     return Story.objects.filter(state=StoryState.SUBMITTED).order_by("submitted_at")
 
 
 def administered_story(user, story_id, *, waiting: bool = False) -> Story:
     """A story an administrator acts on (only those waiting for approval, if ``waiting``)."""
-    if user.role != Role.ADMIN:
+    if not reviews_stories(user):
         record_refused(user, "story.administer", Story, story_id)
         raise Http404
     stories = stories_waiting(user) if waiting else Story.objects.all()
@@ -56,7 +61,7 @@ def administered_story(user, story_id, *, waiting: bool = False) -> Story:
 def story_to_take_down(user, story_id) -> Story:
     """A story its patient or an administrator may take down (whether it can be, now, is
     the policy's ``take_down``); 404 to everyone else, as for a story they cannot see."""
-    if user.role == Role.ADMIN:
+    if reviews_stories(user):
         return administered_story(user, story_id)
     story = Story.objects.filter(id=story_id, case__patient=user).first()
     if story is None:

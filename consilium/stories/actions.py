@@ -9,6 +9,7 @@ from django.utils import timezone
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.audit.trail import record
+from consilium.cases.actions import locked_case
 from consilium.cases.models import Case
 from consilium.cases.policy import policy as case_policy
 from consilium.errors import Conflict, InvalidInput
@@ -40,6 +41,7 @@ def known_details(case: Case) -> dict[str, list[str]]:
 
 
 def _patient_only(case: Case, user) -> None:
+    """Refuse early, on the caller's copy; the action asks again on the locked case."""
     case_policy.check(user, case, "story")
 
 
@@ -71,6 +73,7 @@ def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
     known = known_details(case)
     scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
     with transaction.atomic():
+        case = locked_case(case, "story", user=acting_user)
         story = Story.objects.select_for_update().filter(case=case).first()
         if story and story.state not in EDITABLE:
             raise Conflict("Take the story down first to change it.")
@@ -97,6 +100,7 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
     known = known_details(story.case)
     scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
     with transaction.atomic():
+        locked_case(story.case, "story", user=acting_user)  # the case first, then its story
         current = Story.objects.select_for_update().get(id=story.id)
         if current.state not in EDITABLE:
             raise Conflict("This story has already been sent.")

@@ -15,7 +15,9 @@ class DraftForm(forms.Form):
 
     def __init__(self, *args, notes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["notes"].choices = [
+        picked = self.fields["notes"]
+        assert isinstance(picked, forms.MultipleChoiceField)  # declared so above
+        picked.choices = [
             (note.id, f"{note.written_at:%d %b %Y}: {note.text[:120]}") for note in notes]
 
 

@@ -34,7 +34,7 @@ PAGE_SIZE = 10
 
 def marked(text: str, unsure=()) -> SafeString:
     """The story as HTML: what was removed marked, words to check highlighted."""
-    html = escape(text)
+    html: str = escape(text)
     html = PLACEHOLDERS.sub(lambda m: f'<mark class="removed">{m.group()}</mark>', html)
     for word in unsure:
         html = re.sub(rf"(?<![\w>]){re.escape(escape(word))}(?![\w<])",
@@ -89,21 +89,21 @@ def story(request, case_id):
                                           "published; we will tell you.")
                 return redirect("case_story", case_id=case.id)
         return _page(request, case, current, submit_form=form, status=422)
-    form = DraftForm(request.POST, notes=notes_to_pick(request.user, case), prefix="draft")
-    if form.is_valid():
+    draft = DraftForm(request.POST, notes=notes_to_pick(request.user, case), prefix="draft")
+    if draft.is_valid():
         try:
             current, scrubbed = do_draft_story(
-                case, form.cleaned_data["title"], form.cleaned_data["text"],
-                form.cleaned_data["notes"], acting_user=request.user)
+                case, draft.cleaned_data["title"], draft.cleaned_data["text"],
+                draft.cleaned_data["notes"], acting_user=request.user)
         except InvalidInput as error:
             for name, message in error.errors.items():
-                form.add_error(name if name in form.fields else None, message)
+                draft.add_error(name if name in draft.fields else None, message)
         except Conflict as error:
             messages.error(request, str(error))
             return redirect("case_story", case_id=case.id)
         else:
             return _page(request, case, current, removed=scrubbed.removed)
-    return _page(request, case, current, draft_form=form, status=422)
+    return _page(request, case, current, draft_form=draft, status=422)
 
 
 def _shown(case, user) -> None:
@@ -118,6 +118,7 @@ def unpublish(request, case_id):
     """Ask first, then take the story down."""
     case = access_case_by_id(request.user, case_id, check=_shown)
     current = story_of_case(request.user, case)
+    assert current is not None  # _shown found it, and a story goes only with its case
     if request.method == "POST":
         do_unpublish_story(current, acting_user=request.user)
         messages.success(request, "Your story is no longer shown. You can change it and send "
