@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from consilium.consultations.access import visible_case_id
 from consilium.errors import DomainError
 
 # Paths whose answers may hold health data (or a link to it) even for someone not signed in;
@@ -36,13 +37,23 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
-            # Under a case (/cases/<id>/…) the way on is back to that case, not the start.
-            match = request.resolver_match
             return render(
                 request,
                 "error.html",
                 {"message": exception.message, "status": exception.status_code,
-                 "case_id": match.kwargs.get("case_id") if match else None},
+                 "case_id": _case_behind(request)},
                 status=exception.status_code,
             )
         return None
+
+
+def _case_behind(request):
+    """Under a case (/cases/<id>/…) or a consultation (/consultations/<id>/…) the way on is
+    back to that case, not the start; a consultation's case only if the user sees it."""
+    match = request.resolver_match
+    kwargs = match.kwargs if match else {}
+    if "case_id" in kwargs:
+        return kwargs["case_id"]
+    if "consultation_id" in kwargs:
+        return visible_case_id(request.user, kwargs["consultation_id"])
+    return None

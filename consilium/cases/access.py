@@ -42,6 +42,17 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.none()
 
 
+def keeps_cases(user) -> bool:
+    """Everyone but administrators may have cases to see; administrators run the program
+    and see none (``cases_visible_to``), so they have no case list either."""
+    return user.is_authenticated and user.role != Role.ADMIN
+
+
+def case_list_readers_only(user) -> None:
+    if not keeps_cases(user):
+        raise Http404
+
+
 def _parse_id(case_id) -> uuid.UUID:
     try:
         return uuid.UUID(str(case_id))

@@ -11,7 +11,12 @@ from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
 
 from . import actions
-from .access import access_case_by_id, cases_visible_to, record_case_list
+from .access import (
+    access_case_by_id,
+    case_list_readers_only,
+    cases_visible_to,
+    record_case_list,
+)
 from .forms import AcceptInvitationForm, CaseForm, ShareForm
 from .models import Share, ShareRole
 from .page import case_page
@@ -22,6 +27,7 @@ PAGE_SIZE = 25
 
 @login_required
 def case_list(request):
+    case_list_readers_only(request.user)
     cases = cases_visible_to(request.user).select_related("patient")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     record_case_list(request.user, page.object_list)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import add_action_errors, form_status, page_number
 
+from .access import own_specialist
 from .actions import (
     do_add_certification,
     do_update_availability,
@@ -99,7 +100,7 @@ def edit_profile(request, specialist_id):
 @login_required
 def my_availability(request):
     """A specialist's own availability and conditions of focus."""
-    specialist = Specialist.objects.filter(user=request.user).first()
+    specialist = own_specialist(request.user)
     if specialist is None:
         raise NotAllowed("Only specialists in the directory have availability to set.")
     form = AvailabilityForm(request.POST or None,

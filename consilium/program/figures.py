@@ -90,12 +90,14 @@ def program_figures() -> Figures:
     by_state = [(label, counts.get(value, 0)) for value, label in Status.choices]
     groups = (Comparison.objects.order_by().values_list("month", "specialty")
               .annotate(**OUTCOMES))
-    overall, specialty_rows, month_rows = Row("All"), {}, {}
-    for month, specialty, *counts in groups:
+    overall = Row("All")
+    specialty_rows: dict[str, Row] = {}
+    month_rows: dict[str, Row] = {}
+    for month, specialty, *outcomes in groups:
         specialty = specialty or "Not recorded"
         for row in (overall, specialty_rows.setdefault(specialty, Row(specialty)),
                     month_rows.setdefault(month, Row(month or "Not recorded"))):
-            row.add(counts)
+            row.add(outcomes)
     histogram = list(Comparison.objects.filter(turnaround_days__isnull=False).order_by(
         "turnaround_days").values_list("turnaround_days").annotate(n=Count("*")))
     thirds = Case.objects.filter(earlier_case__isnull=False)

@@ -160,9 +160,10 @@ PAGES = {
         "shared_report", "shared_report_pdf", "accept_invitation",
     ], ANYONE),
     **dict.fromkeys([
-        "account", "two_factor", "password_change", "password_change_done", "case_list",
+        "account", "two_factor", "password_change", "password_change_done",
         "specialist_list",
     ], SIGNED_IN),
+    "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
     "case_new": {"patient", "patient2"},
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
