@@ -1,14 +1,17 @@
 """Charts drawn on the server as SVG (no script): the decision aid's fit and the program's
 figures. Every text put in is escaped, so the result may be marked safe."""
 
+from collections.abc import Sequence
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 LEFT, WIDTH, ROW = 210, 300, 30
 
 
-def bar_chart(title: str, bars: list[tuple[str, float | None]], *, maximum: float | None = None,
-              unit: str = "", missing: str = "", note: str = "") -> SafeString:
+def bar_chart(title: str, bars: Sequence[tuple[str, float | None]], *,
+              maximum: float | None = None, unit: str = "", missing: str = "",
+              note: str = "") -> SafeString:
     """A horizontal bar per (label, value), scaled to ``maximum`` (the largest value when
     None); a value of None shows ``missing`` instead of a bar; ``note`` goes underneath."""
     top = maximum or max((v for _, v in bars if v is not None), default=0) or 1

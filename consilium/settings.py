@@ -231,7 +231,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "consilium.sqlite3",
+            "NAME": str(VAR_DIR / "consilium.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -300,7 +300,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "consilium" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "consilium" / "static"]
 # tus-js-client (resumable uploads) comes from npm at install time; without it the upload
 # form still works, just not resumably.
 RESUMABLE_UPLOADS = (BASE_DIR / "node_modules" / "tus-js-client" / "dist").is_dir()

@@ -32,7 +32,7 @@ class ConsiliumUserAdmin(UserAdmin):
 
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Role", {"fields": ("role",)}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Role", {"fields": ("role",)}))
     add_fieldsets = UserAdmin.add_fieldsets + (("Role", {"fields": ("role",)}),)
     change_password_form = AuditedPasswordChangeForm
 

@@ -18,7 +18,7 @@ from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.db.models import Max, Sum
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -52,7 +52,7 @@ class LockoutHandler(AxesDatabaseHandler):
         return request.consilium_wait_seconds > 0
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
-        if request is not None and getattr(request, "consilium_wait_seconds", 0):
+        if request is not None and getattr(request, "consilium_wait_seconds", 0) > 0:
             # Refused for coming early, unchecked: not a guess, so the wait does not restart.
             request.axes_locked_out, request.axes_credentials = True, credentials
             return
@@ -68,6 +68,7 @@ def lockout_response(request, original_response=None, credentials=None):
                   f"second{'s' if wait != 1 else ''} and try again."
     else:
         message = "Too many failed sign-ins from here. Try again later, or reset your password."
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message, "errors": {}}, status=429)
     else:

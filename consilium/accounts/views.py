@@ -35,11 +35,13 @@ class TokenForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         most = settings.API_TOKEN_MAX_DAYS
-        self.fields["days"].initial = min(settings.API_TOKEN_DAYS, most)
-        self.fields["days"].max_value = most
-        self.fields["days"].validators.append(MaxValueValidator(most))
-        self.fields["days"].widget.attrs["max"] = most
-        self.fields["days"].help_text = f"At most {most}. Make a new token when it ends."
+        days = self.fields["days"]  # a copy per form, so the class's field stays as declared
+        assert isinstance(days, forms.IntegerField)
+        days.initial = min(settings.API_TOKEN_DAYS, most)
+        days.max_value = most
+        days.validators.append(MaxValueValidator(most))
+        days.widget.attrs["max"] = most
+        days.help_text = f"At most {most}. Make a new token when it ends."
 
 
 @login_required

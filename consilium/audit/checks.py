@@ -22,7 +22,7 @@ def _database_folders() -> list[Path]:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_audit_anchor(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    messages = []
+    messages: list[checks.CheckMessage] = []
     anchor = settings.AUDIT_ANCHOR
     if not anchor:
         messages.append(checks.Error(

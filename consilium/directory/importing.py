@@ -231,7 +231,9 @@ def _taxonomies(row: list[str], slots: list[tuple[int, int, int, int]],
     """(code, primary, licence number, licence state) of each known taxonomy; the first
     marked primary is the primary one (or the first listed, when none is marked). ``slots``:
     the columns of each of the 15 (code, primary switch, licence number, licence state)."""
-    found, unknown, seen = [], [], set()
+    found: list[tuple[str, bool, str, str]] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
     for code_at, switch_at, licence_at, state_at in slots:
         code = row[code_at].strip().upper()
         if not code or code in seen:
@@ -240,8 +242,8 @@ def _taxonomies(row: list[str], slots: list[tuple[int, int, int, int]],
         if code not in names:
             unknown.append(code)
             continue
-        found.append([code, row[switch_at].strip() == "Y", row[licence_at].strip()[:20],
-                      row[state_at].strip()[:2]])
+        found.append((code, row[switch_at].strip() == "Y", row[licence_at].strip()[:20],
+                      row[state_at].strip()[:2]))
     first = next((t for t in found if t[1]), found[0] if found else None)
     return [(t[0], t is first, t[2], t[3]) for t in found], unknown
 
@@ -305,9 +307,9 @@ NPPES_COLUMNS = ("npi", "name", "name_key", "first_name", "last_name", "credenti
 @cache
 def _defaults() -> dict[str, object]:
     """Model defaults of the columns NPPES leaves alone, ready for the database."""
-    fields = [f for f in Specialist._meta.concrete_fields
-              if f.column not in NPPES_COLUMNS and not f.primary_key]
-    return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    return {f.column: f.get_db_prep_save(f.get_default(), connection)
+            for f in Specialist._meta.concrete_fields
+            if f.column and f.column not in NPPES_COLUMNS and not f.primary_key}
 
 
 def _ids_of(cursor, npis: Iterable[str]) -> dict[str, int]:
@@ -427,13 +429,14 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> list[int]:
     locations: dict[str, list[PracticeLocation]] = {}
     for parsed in batch:
         npi = parsed.specialist.npi
+        assert npi is not None and parsed.location is not None  # every DAC row has both
         locations.setdefault(npi, []).append(parsed.location)
         if npi in merged:
             merged[npi].institutions += parsed.institutions
         else:
             merged[npi] = parsed
     with transaction.atomic():
-        found = {s.npi: s for s in Specialist.objects.filter(npi__in=merged)}
+        found = {s.npi: s for s in Specialist.objects.filter(npi__in=merged) if s.npi}
         new = [p.specialist for npi, p in merged.items() if npi not in found]
         Specialist.objects.bulk_create(new)
         for npi, specialist in found.items():
@@ -441,7 +444,8 @@ def _store_dac_batch(batch: list[_Parsed], report: ImportReport) -> list[int]:
             for name in DAC_UPDATED:
                 setattr(specialist, name, getattr(incoming, name))
         Specialist.objects.bulk_update(found.values(), DAC_UPDATED)
-        ids = dict(Specialist.objects.filter(npi__in=merged).values_list("npi", "id"))
+        ids = {npi: id_ for npi, id_ in Specialist.objects.filter(npi__in=merged).values_list(
+            "npi", "id") if npi}
         SpecialistTaxonomy.objects.bulk_create(
             [SpecialistTaxonomy(specialist_id=ids[npi], code=p.specialist.taxonomy_code,
                                 primary=True, name_key=p.specialist.name_key)

@@ -191,8 +191,8 @@ def _rows(apps, which: dict) -> list[tuple]:
         if sid not in codes:
             continue
         facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []))
-        mine = _joined_once(tuple(codes[sid]))
-        rows += [(sid, code, mine, code_bits(c for c in codes[sid] if c != code), *facts)
+        all_codes = _joined_once(tuple(codes[sid]))
+        rows += [(sid, code, all_codes, code_bits(c for c in codes[sid] if c != code), *facts)
                  for code in codes[sid]]
     return rows
 
@@ -225,7 +225,7 @@ def _facts(specialist: tuple, until: date | None, places: list, links: list) -> 
 # One object saved or deleted at a time (forms, actions, the admin, tests): that specialist's
 # rows follow at once. Bulk writes (the importers) call refresh_match_rows themselves.
 
-def _specialist_of(instance) -> int | None:
+def _specialist_of(instance) -> int:
     return instance.id if instance._meta.model_name == "specialist" else instance.specialist_id
 
 

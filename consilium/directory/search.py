@@ -264,7 +264,8 @@ def _distance_to(point, specialist: Specialist) -> float | None:
     if point is None:
         return None
     distances = [geo.distance_km(point, (p.latitude, p.longitude))
-                 for p in specialist.locations.all() if p.latitude is not None]
+                 for p in specialist.locations.all()
+                 if p.latitude is not None and p.longitude is not None]
     return round(min(distances), 1) if distances else None
 
 
