@@ -30,6 +30,8 @@ from consilium.forms import LARGEST_ID, object_id
 
 # pydantic's built-in refusals, in the words our pages use (ctx fills the braces).
 REWORDED = {
+    "missing": "Fill in this field.",
+    "string_type": "Write this as text.",
     "string_too_long": "Keep this under {max_length:,} characters.",
     "too_long": "Give at most {max_length} of these.",
 }
