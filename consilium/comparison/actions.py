@@ -11,24 +11,15 @@ from consilium.audit.trail import record
 from consilium.cases.actions import add_event, locked_case, move_case
 from consilium.cases.models import Case, EventKind, Question, Status
 from consilium.consultations import clock
-from consilium.errors import InvalidInput
 from consilium.opinions.models import Opinion
 from consilium.records.actions import carry_over_records
 from consilium.submissions.once import Once
 from consilium.terminology.models import Icd10Code
 
-from .concordance import (
-    Code,
-    Concordance,
-    DiagnosisConcordance,
-    TreatmentConcordance,
-    clinical_impact,
-    compare,
-)
+from .concordance import Code, Concordance, clinical_impact, compare
 from .models import Comparison
 from .policy import policy
-
-NOTE_LIMIT = 2000
+from .schemas import ReviewIn
 
 
 def codes(values: list[str]) -> list[Code]:
@@ -85,16 +76,8 @@ def do_review_comparison(comparison: Comparison, *, diagnosis: str, treatment: s
     specialist's, or their own reading); the impact follows from it. Checked at once, and
     again on the locked case in the transaction (the case first, then its comparison)."""
     policy.check(acting_user, comparison.case, "review")
-    errors = {}
-    if diagnosis not in DiagnosisConcordance.values:
-        errors["diagnosis"] = "Choose confirmed, refined or distinctly different."
-    if treatment not in TreatmentConcordance.values:
-        errors["treatment"] = "Choose same, modified or changed."
-    note = (note or "").strip()
-    if len(note) > NOTE_LIMIT:
-        errors["note"] = f"Keep the note under {NOTE_LIMIT:,} characters."
-    if errors:
-        raise InvalidInput(errors)
+    review = ReviewIn.read({"diagnosis": diagnosis, "treatment": treatment, "note": note})
+    diagnosis, treatment, note = review.diagnosis, review.treatment, review.note
     with transaction.atomic():
         case = locked_case(comparison.case, "review", user=acting_user, policy=policy)
         current = Comparison.objects.select_for_update().get(pk=comparison.pk)
