@@ -8,7 +8,8 @@ the consultations' own; instead it sends one of these inside its transaction, wi
 
 from django.dispatch import Signal
 
-# The case was withdrawn: its offered and accepted consultations are cancelled.
+# The case is being withdrawn (sent before its own move and audit row, as the receivers lock
+# rows): its offered and accepted consultations are cancelled.
 case_withdrawn = Signal()
 # The records were marked complete: the offered consultation's clock starts.
 records_completed = Signal()

@@ -59,10 +59,12 @@ def move_consultation(consultation: Consultation, to_status: ConsultationStatus,
     consultation.status = to_status
     for name, value in fields.items():
         setattr(consultation, name, value)
+    if to_status not in (ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED):
+        # Before the audit row: the receivers lock rows (the appointments), and the audit
+        # head is the last lock a transaction takes (audit/trail.py).
+        signals.consultation_ended.send(Consultation, consultation=consultation, user=user)
     record(user, f"consultation.{VERBS[to_status]}", consultation,
            case_id=consultation.case_id)
-    if to_status not in (ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED):
-        signals.consultation_ended.send(Consultation, consultation=consultation, user=user)
 
 
 def locked_consultation(consultation: Consultation) -> tuple[Case, Consultation]:

@@ -15,7 +15,9 @@ pytest-django's blocks otherwise): the code's transaction is the block at that d
 by the savepoint Django opened for it (``connection.savepoint_ids[base - 1]``; the ids are
 unique on a connection) and by PostgreSQL's transaction ID (``txid_current()``, which tells
 two real transactions apart when ``base`` is 0 and no savepoint names them). A lock of the
-audit head notes that pair; a later lock of another table under the same pair is wrong. A new
+audit head notes that pair; a later lock of another table under the same pair is wrong, unless
+it is the very query (SQL and values) the transaction ran before the head, which locks rows
+it holds already (an action locking its case again, as an action it calls does). A new
 action (a new outermost block, a new real transaction) has a new pair, so nothing carries over
 from one to the next, with no patching of Django and no hook on commit or rollback.
 
@@ -24,6 +26,7 @@ PostgreSQL only, which CI runs too.
 """
 
 import re
+import sys
 
 import pytest
 from django.db import connection
@@ -48,6 +51,7 @@ class LockOrder:
     def __init__(self, base: int):
         self.base = base
         self.head_locked_in: tuple | None = None
+        self.held: tuple[tuple | None, set] = (None, set())  # the locks before the head
         self.wrong: list[str] = []
 
     def _transaction(self) -> tuple:
@@ -63,11 +67,32 @@ class LockOrder:
         table = _locked_table(sql)
         if table and connection.vendor == "postgresql":
             current = self._transaction()
+            # The same query with the same values locks rows this transaction holds already
+            # (an action locking its case again, as another action it calls does): no wait.
+            query = (sql, repr(params))
+            if self.held[0] != current:
+                self.held = (current, set())
             if table == AUDIT_HEAD:
                 self.head_locked_in = current
-            elif current == self.head_locked_in:
-                self.wrong.append(f"{table} (locked after the audit head: {sql[:80]}…)")
+            elif current != self.head_locked_in:
+                self.held[1].add(query)
+            elif query not in self.held[1]:
+                self.wrong.append(f"{table} (locked after the audit head in {_where()})")
         return execute(sql, params, many, context)
+
+
+def _where() -> str:
+    """The code that took the lock: the outermost ``do_*`` action and the innermost line of
+    ours (not the tests')."""
+    frame, action, line = sys._getframe(2), "", ""
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("consilium.") and ".tests" not in module:
+            line = line or f"{module}:{frame.f_lineno}"
+            if frame.f_code.co_name.startswith("do_"):
+                action = f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return f"{action or 'no action'}, at {line or 'a test'}"
 
 
 def _uses_the_database(request) -> bool:

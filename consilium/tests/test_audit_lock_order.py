@@ -74,3 +74,15 @@ def test_real_transactions_are_told_apart(audit_head_locked_last, journey, users
         record(users["coordinator"], "case.view", case, case_id=case.id)
         Case.objects.select_for_update().get(id=case.id)
     assert _caught(audit_head_locked_last) == ["cases_case"]
+
+
+def test_locking_a_held_row_again_is_no_wait(audit_head_locked_last, journey, users):
+    """The very query of a lock taken before the audit row locks rows the transaction holds
+    (an action locking its case again, as an action it calls does): it never waits."""
+    case, consultation = journey("offered")
+    with transaction.atomic():
+        Case.objects.select_for_update().get(id=case.id)
+        record(users["coordinator"], "case.view", case, case_id=case.id)
+        Case.objects.select_for_update().get(id=case.id)
+        Case.objects.select_for_update().get(id=consultation.case_id)
+    assert _caught(audit_head_locked_last) == []
