@@ -16,6 +16,7 @@ from annotated_types import GroupedMetadata
 from django.db.models import TextChoices
 from ninja import Schema
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     StringConstraints,
@@ -92,6 +93,17 @@ class OneOf(GroupedMetadata):
     def __iter__(self) -> Iterator[Any]:
         yield blank_as(None)
         yield says("Choose one of: " + ", ".join(self.choices.values))
+
+
+def written(message: str) -> AfterValidator:
+    """A text that must say something (only spaces are nothing): after ``FreeText``."""
+
+    def check(text: str) -> str:
+        if not text:
+            refuse(message)
+        return text
+
+    return AfterValidator(check)
 
 
 def _as_object_id(value):

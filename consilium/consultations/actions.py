@@ -23,9 +23,9 @@ from . import clock, signals
 from .matching import systems_of, systems_to_avoid
 from .models import STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
+from .schemas import DeclineIn, ReleaseIn, WithdrawIn
 
 OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
-MAX_REASON = 2000
 # The audit verb of each move.
 VERBS = {
     ConsultationStatus.ACCEPTED: "accept", ConsultationStatus.DECLINED: "decline",
@@ -79,16 +79,6 @@ def locked_consultation(consultation: Consultation) -> tuple[Case, Consultation]
         "specialist").get(id=consultation.id)
     current.case = case
     return case, current
-
-
-def clean_reason(reason, missing: str) -> str:
-    """The reason given for ending a consultation; ``missing`` says why one is needed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput({"reason": missing})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput({"reason": f"Keep the reason under {MAX_REASON} characters."})
-    return reason
 
 
 def same_hospital_system(case: Case, specialist: Specialist) -> bool:
@@ -175,7 +165,7 @@ def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consul
 
 def do_decline_consultation(consultation: Consultation, reason: str, *, acting_user):
     policy.check(acting_user, consultation, "decline")
-    reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
+    reason = DeclineIn.read({"reason": reason}).reason
     with transaction.atomic():
         case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "decline")
@@ -193,7 +183,7 @@ def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_
     the case (cases.access shows them only offered, accepted and completed ones) and is told,
     without health data; the case can be offered to someone else."""
     policy.check(acting_user, consultation, "withdraw")
-    reason = clean_reason(reason, "Say why, for the case's history and the next coordinator.")
+    reason = WithdrawIn.read({"reason": reason}).reason
     with transaction.atomic():
         case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "withdraw")
@@ -213,7 +203,7 @@ def do_release_consultation(consultation: Consultation, reason: str, *, acting_u
     sight of it, and the coordinators are told. A draft opinion stays with this consultation:
     it was never shown to anyone else, and no one can go on writing it."""
     policy.check(acting_user, consultation, "release")
-    reason = clean_reason(reason, "Say why, so the coordinator can find someone else.")
+    reason = ReleaseIn.read({"reason": reason}).reason
     with transaction.atomic():
         case, current = locked_consultation(consultation)
         policy.check(acting_user, current, "release")

@@ -21,6 +21,7 @@ from .actions import (
 from .matching import COMPONENT_NAMES, RULES, match_case
 from .models import Consultation
 from .policy import policy
+from .schemas import DeclineIn, ReleaseIn, WithdrawIn
 
 router = Router(tags=["consultations"])  # mounted at /consultations
 case_router = Router(tags=["consultations"])  # mounted at /cases: a case's offers
@@ -63,16 +64,6 @@ class OfferIn(Schema):
     specialist_id: int
 
 
-class DeclineIn(Schema):
-    reason: str
-
-
-class ReasonIn(Schema):
-    """Why the consultation ends (at most 2000 characters); kept encrypted."""
-
-    reason: str
-
-
 @router.get("/{uuid:consultation_id}", response={200: ConsultationOut, **errors(404)})
 def get_consultation(request, consultation_id: UUID):
     return consultation_out(access_consultation_by_id(request.user, consultation_id),
@@ -103,7 +94,7 @@ def decline(request, consultation_id: UUID, payload: DeclineIn):
 
 @router.post("/{uuid:consultation_id}/withdraw",
              response={200: ConsultationOut, **errors(400, 403, 404, 409, 422)})
-def withdraw(request, consultation_id: UUID, payload: ReasonIn):
+def withdraw(request, consultation_id: UUID, payload: WithdrawIn):
     """Withdraw an offer the specialist has not answered (a coordinator), with a reason. The
     specialist no longer sees the case, and it can be offered to someone else."""
     consultation = access_consultation_by_id(request.user, consultation_id,
@@ -115,7 +106,7 @@ def withdraw(request, consultation_id: UUID, payload: ReasonIn):
 
 @router.post("/{uuid:consultation_id}/release",
              response={200: ConsultationOut, **errors(400, 403, 404, 409, 422)})
-def release(request, consultation_id: UUID, payload: ReasonIn):
+def release(request, consultation_id: UUID, payload: ReleaseIn):
     """Hand an accepted case back before signing (its specialist), with a reason. The case
     returns to the coordinators' queue and the specialist no longer sees it."""
     consultation = access_consultation_by_id(request.user, consultation_id,

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from consilium.cases.models import TreatmentCategory
 from consilium.cases.schemas import MAX_QUESTIONS
-from consilium.schemas import FreeText, InputSchema, ObjectId, OneOf, refuse, says
+from consilium.schemas import FreeText, InputSchema, ObjectId, OneOf, refuse, says, written
 from consilium.terminology.schemas import Icd10Codes
 
 from .models import Confidence, DiagnosisAgreement, TreatmentAgreement
@@ -160,17 +160,6 @@ class StaleOut(Schema):
 
 class SignIn(Schema):
     password: str = Field(..., description="Your password, or a code from your authenticator.")
-
-
-def written(message: str) -> AfterValidator:
-    """A text that must say something (only spaces are nothing)."""
-
-    def check(text: str) -> str:
-        if not text:
-            refuse(message)
-        return text
-
-    return AfterValidator(check)
 
 
 class FollowUpIn(InputSchema):
