@@ -4,12 +4,10 @@ from consilium.audit.trail import record
 from consilium.cases.actions import locked_case
 from consilium.cases.models import Case
 from consilium.cases.policy import policy as case_policy
-from consilium.errors import InvalidInput
 from consilium.submissions.once import Once
 
 from .models import JournalNote
-
-NOTE_LIMIT = 10_000
+from .schemas import NoteIn
 
 
 def do_add_note(case: Case, text: str, *, acting_user, key: str = "") -> JournalNote:
@@ -19,11 +17,7 @@ def do_add_note(case: Case, text: str, *, acting_user, key: str = "") -> Journal
     if (done := once.done()) is not None:
         return done
     case_policy.check(acting_user, case, "journal")  # again on the locked case, below
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput({"text": "Write something first."})
-    if len(text) > NOTE_LIMIT:
-        raise InvalidInput({"text": f"Keep a note under {NOTE_LIMIT:,} characters."})
+    text = NoteIn.read({"text": text}).text
     with transaction.atomic():
         case = locked_case(case, "journal", user=acting_user)
         if (done := once.earlier()) is not None:
