@@ -1,0 +1,103 @@
+"""When two hospital systems or institutions are one: the names' logic, in one place.
+
+A second opinion must come from outside the first opinion's hospital system, and people
+write the same system many ways ("Riverside Health System", "Riverside Health",
+"riverside health-system", "St. Mary's" / "Saint Marys", "Riverside Cancer Ctr"). So a name
+is compared by its key (``key``): case, accents and punctuation do not count, abbreviations
+are written out ("St." Saint, "Ctr" Center, "Hosp" Hospital, "Med" Medical), a leading "The"
+and a trailing "Inc" go, and the words that only say what kind of place it is (Health,
+Health System, Healthcare, Hospital, Medical Center, Cancer Center, Clinic, …) are left out,
+so that what is compared is the name proper ("riverside"). Keys that differ are still one
+system when they are alike enough (``similar``: a misspelling, a missing space), and when
+unsure the answer is "the same": a specialist wrongly left out costs the patient one of
+many candidates; one wrongly proposed costs them an independent opinion.
+
+Where the directory links an institution to a HospitalSystem (models), the system's name
+and every alias count as that institution's names: identity, whatever the spelling.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+# Abbreviations written out, word by word (after punctuation is gone).
+WORDS = {
+    "st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
+    "ctr": "center", "cntr": "center", "cen": "center", "centre": "center", "centers": "center",
+    "hosp": "hospital", "hospitals": "hospital", "med": "medical", "medicine": "medical",
+    "hlth": "health", "healthcare": "health", "sys": "system", "systems": "system",
+    "univ": "university", "u": "university", "reg": "regional", "mem": "memorial",
+    "gen": "general", "comm": "community", "inst": "institute", "natl": "national",
+    "clin": "clinic", "clinics": "clinic", "grp": "group", "svcs": "services",
+    "assoc": "associates", "and": "", "of": "", "at": "",
+}
+# What kind of place it is, not which: left out of the key unless nothing else remains.
+KINDS = {
+    "health", "system", "care", "hospital", "medical", "center", "clinic", "cancer",
+    "institute", "network", "group", "services", "partners", "physicians", "associates",
+    "foundation", "corporation", "healthsystem",
+}
+# Said at the ends of a name without naming anything.
+LEADING = {"the"}
+TRAILING = {"inc", "incorporated", "llc", "llp", "pc", "pa", "corp", "co", "ltd"}
+# How alike two keys must be (rapidfuzz's ratio, 0–100) to be taken for one system. Keys
+# of up to SHORT characters must be equal: "mercy" and "marcy" are not a misspelling.
+SIMILAR = 88
+SHORT = 4
+
+
+@lru_cache(maxsize=100_000)  # a rebuild of the matching rows meets the same names again
+def key(name: str) -> str:
+    """The name proper, as compared: "Riverside Health System" and "riverside health"
+    both give "riverside"; "" for a blank name."""
+    words = _words(name)
+    proper = [w for w in words if w not in KINDS]
+    return " ".join(proper or words)
+
+
+def _words(name: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    text = text.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    words = [WORDS.get(w, w) for w in re.split(r"[^a-z0-9]+", text)]
+    words = [w for w in words if w]
+    while words and words[0] in LEADING:
+        words.pop(0)
+    while words and words[-1] in TRAILING:
+        words.pop()
+    # "health system" and "healthsystem", "health care" and "healthcare" alike
+    return [w for w in words if w != "healthsystem"] or words
+
+
+def keys(names: Iterable[str | None]) -> set[str]:
+    """The keys of these names, blanks left out."""
+    return {k for k in (key(n) for n in names if n) if k}
+
+
+def similar(a: str, b: str) -> bool:
+    """Two keys that may name one system: equal, or alike enough (a misspelling, a space),
+    or one the other with a word more ("riverside" and "riverside regional")."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if min(len(a), len(b)) <= SHORT:
+        return False
+    if fuzz.ratio(a, b) >= SIMILAR:
+        return True
+    shorter, longer = sorted((a.split(), b.split()), key=len)
+    return len(shorter) < len(longer) and longer[:len(shorter)] == shorter
+
+
+def same(names: Iterable[str], others: Iterable[str]) -> bool:
+    """Whether any of these names may be the same system as any of the others."""
+    mine, theirs = keys(names), keys(others)
+    return any(similar(a, b) for a in mine for b in theirs)
+
+
+def alike(wanted: Iterable[str], known: Iterable[str]) -> set[str]:
+    """The wanted keys, and the known keys that may be one system with one of them."""
+    wanted = set(wanted)
+    return wanted | {b for b in set(known) if any(similar(a, b) for a in wanted)}
