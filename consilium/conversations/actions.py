@@ -77,9 +77,6 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Uplo
                                              author_role=acting_user.role, reply_to=thread,
                                              body=body, blocking=blocking, audience=audience)
             once.made(message)
-            if files:
-                outcomes = do_add_records(case, list(files), acting_user=acting_user)
-                message.attachments.set(_attached(outcomes))
             if blocking:
                 # ask_blocking, checked on the locked case, found the author's accepted one
                 assert consultation is not None
@@ -88,6 +85,9 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Uplo
                                                                      "answer"):
                 _answered(thread, consultation, acting_user)
             _read_up_to(case, acting_user, message.created_at)
+            if files:  # last but the audit row: its records' audit rows end the locking
+                outcomes = do_add_records(case, list(files), acting_user=acting_user)
+                message.attachments.set(_attached(outcomes))
             record(acting_user, "message.create", message, case_id=case.id)
     except BaseException:
         forget_stored(outcomes)  # the message is not sent: neither are its files

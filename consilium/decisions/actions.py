@@ -73,10 +73,12 @@ def do_save_decision_aid(case: Case, data: dict | DecisionAidIn, *, acting_user)
         current = Case.objects.select_for_update().get(id=case.id)
         policy.check(acting_user, current, "save_aid")
         fields = DecisionAidIn.read(data).given()
+        # Locked before the options are read: reading the opinions writes audit rows, and
+        # the audit head is the last lock a transaction takes (audit/trail.py).
+        work, _ = DecisionAid.objects.select_for_update().get_or_create(case=current)
         options = {o.key for o in options_of_case(acting_user, current)}
         if set(fields.get("ratings", {})) - options:
             raise InvalidInput({"ratings": "A rating names an option this case does not have."})
-        work, _ = DecisionAid.objects.select_for_update().get_or_create(case=current)
         for name, value in fields.items():
             empty = "" if name in ("role", "pressure") else None  # a choice left unanswered
             setattr(work, name, empty if value is None else value)
