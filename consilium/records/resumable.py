@@ -34,6 +34,7 @@ from .actions import (
 )
 from .models import PendingUpload
 from .policy import policy
+from .sniff import EMPTY
 
 TUS_VERSION = "1.0.0"
 CHUNK = 1024 * 1024
@@ -90,6 +91,9 @@ def create(request):
         name = stored_name(meta.get("filename") or "upload")
     except InvalidInput as refused:
         return _refuse(400, refused.errors["files"])
+    if length == 0:  # refused here, as any upload is: the page shows why once it reloads
+        messages.error(request, f"{name}: {EMPTY}")
+        return _refuse(400, EMPTY)
     try:
         pending = do_start_upload(case, name, length, acting_user=request.user)
     except NoRoom as full:  # decided on the locked case: uploads started at once count

@@ -35,6 +35,7 @@ TEXT = Kind("text", "Text", "text/plain")
 ZIP = Kind("zip", "Zip archive", "application/zip")
 
 HEAD = 4096
+EMPTY = "The file is empty."  # on every way in: the page, the API, a resumable upload, a zip
 TEXT_SAMPLE = 64 * 1024
 # FHIR resources nest a few dozen levels at most (a QuestionnaireResponse's items the
 # deepest); Python's json gives up near 1,000 with a RecursionError, orjson at 1,024.
@@ -48,7 +49,7 @@ def sniff(source: BinaryIO, size: int) -> Kind:
     source.seek(0)
     head = source.read(HEAD)
     if size == 0:
-        raise Refused("The file is empty.")
+        raise Refused(EMPTY)
     if head.startswith((b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")):
         raise Refused("Programs and scripts are not accepted.")
     if head.startswith(b"%PDF-"):

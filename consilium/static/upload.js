@@ -59,10 +59,14 @@
           overall.value = Math.floor(done / total * 100);
           status.textContent = "Uploading: " + overall.value + "% of " + files.length + " file(s).";
         },
-        onError: function () {
+        onError: function (error) {
           row.classList.add("failed");
-          status.textContent = row.dataset.name +
-            " stopped. Choose it again to continue where it stopped.";
+          // A refusal (an empty file, one too large) says why; the page shows it after reloading.
+          var answer = error && error.originalResponse;
+          var code = answer ? answer.getStatus() : 0;
+          status.textContent = row.dataset.name + (code >= 400 && code < 500 && code !== 409 &&
+            code !== 423 ? ": " + answer.getBody()
+            : " stopped. Choose it again to continue where it stopped.");
           next(index + 1);
         },
         onSuccess: function () { bar.value = 100; next(index + 1); }
