@@ -23,7 +23,7 @@ from consilium.cases.models import Case
 from consilium.errors import Conflict, DomainError, InvalidInput
 from consilium.submissions.once import Once
 
-from . import dicom, storage
+from . import dicom, documents, storage
 from .classify import classify
 from .models import ImagingSeries, PendingUpload, Record, RecordType
 from .policy import policy
@@ -190,6 +190,11 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
         upload.file.seek(0)
         text = upload.file.read(MAX_TEXT_CHARS * 4).decode("utf-8", "replace")
         text = text[:MAX_TEXT_CHARS].replace("\x00", "")
+    if kind.key == "docx":  # read at upload, like a text file: it is quick
+        try:
+            text = documents.text_of(upload.file, MAX_TEXT_CHARS)
+        except documents.Damaged as damaged:
+            return Outcome(upload.name, "refused", str(damaged))
     if kind.key == "dicom":
         try:
             header = dicom.read_header(upload.file)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import BinaryIO
 
+from . import documents
+
 
 class Refused(Exception):
     """The file is not accepted; the message says why in plain words."""
@@ -19,7 +21,7 @@ class Hostile(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    key: str  # pdf, jpeg, png, heic, dicom, fhir_json, fhir_ndjson, text, zip
+    key: str  # pdf, jpeg, png, heic, dicom, fhir_json, fhir_ndjson, text, docx, doc, zip
     label: str
     media_type: str
 
@@ -33,6 +35,9 @@ FHIR_JSON = Kind("fhir_json", "FHIR record (JSON)", "application/fhir+json")
 FHIR_NDJSON = Kind("fhir_ndjson", "FHIR records (NDJSON)", "application/fhir+ndjson")
 TEXT = Kind("text", "Text", "text/plain")
 ZIP = Kind("zip", "Zip archive", "application/zip")
+DOCX = Kind("docx", "Word document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+DOC = Kind("doc", "Word document (Word 97-2003)", "application/msword")
 
 HEAD = 4096
 EMPTY = "The file is empty."  # on every way in: the page, the API, a resumable upload, a zip
@@ -64,6 +69,8 @@ def sniff(source: BinaryIO, size: int) -> Kind:
         return DICOM
     if head.startswith(b"PK\x03\x04"):
         return _check_zip(source)
+    if head.startswith(documents.OLE2) and documents.is_old_word(source):
+        return DOC
     if head.startswith((b"PK\x05\x06", b"PK\x07\x08")):
         raise Refused("The zip archive is empty or split into parts.")
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh")):
@@ -90,12 +97,18 @@ def _check_end(source: BinaryIO, size: int, kind: Kind, ending: bytes, message: 
 
 
 def _check_zip(source: BinaryIO) -> Kind:
+    """A zip, or a Word document (a zip of XML parts, kept whole: never unpacked)."""
     source.seek(0)
     try:
         with zipfile.ZipFile(source) as archive:
             archive.infolist()
+            if documents.is_word(archive):
+                documents.check(archive)
+                return DOCX
     except zipfile.BadZipFile:
         raise Refused("The zip archive is damaged.") from None
+    except documents.Damaged as damaged:
+        raise Refused(str(damaged)) from None
     return ZIP
 
 
