@@ -32,6 +32,11 @@ import pytest
 from django.db import connection
 
 AUDIT_HEAD = "audit_audithead"
+# Code that runs many actions in one transaction on purpose, and why that cannot deadlock.
+ONE_TRANSACTION = {
+    "consilium.accounts.management.commands.load_demo": "the demo loads whole or not at all, "
+    "once, into a database with no demo cases yet, so no request holds any of its rows",
+}
 LOCKS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
 FROM = re.compile(r'\bFROM\s+"?([\w.]+)"?', re.I)
 
@@ -76,9 +81,18 @@ class LockOrder:
                 self.head_locked_in = current
             elif current != self.head_locked_in:
                 self.held[1].add(query)
-            elif query not in self.held[1]:
+            elif query not in self.held[1] and not _in_one_transaction():
                 self.wrong.append(f"{table} (locked after the audit head in {_where()})")
         return execute(sql, params, many, context)
+
+
+def _in_one_transaction() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__", "") in ONE_TRANSACTION:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _where() -> str:
