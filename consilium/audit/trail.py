@@ -1,4 +1,12 @@
-"""The one helper every action and access helper calls to record an access to health data."""
+"""The one helper every action and access helper calls to record an access to health data.
+
+Appending locks the one ``AuditHead`` row until the transaction ends, so the audit head is the
+last lock a transaction takes: lock every row the action needs (``locked_case``,
+``locked_consultation``, an opinion, a record...) before its first audit row, and send a
+signal whose receivers lock rows before the sender's own audit row. Holding the head while
+waiting for a case deadlocks, on PostgreSQL, with a transaction holding that case while
+waiting for the head. ``consilium/tests/lock_order.py`` checks this in every test.
+"""
 
 from collections.abc import Iterable
 
