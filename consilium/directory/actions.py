@@ -1,8 +1,6 @@
 """Changing directory entries: coordinators and administrators edit profiles; a specialist
 edits their own availability and conditions of focus. Every change is audited."""
 
-from datetime import date
-
 from django.db import transaction
 
 from consilium.accounts.models import Role
@@ -12,7 +10,7 @@ from consilium.terminology.models import NuccTaxonomy
 
 from . import geo
 from .models import BoardCertification, PracticeLocation, Specialist, SpecialistTaxonomy
-from .schemas import AvailabilityIn, ProfileIn
+from .schemas import AvailabilityIn, CertificationIn, ProfileIn
 
 
 def may_edit_profile(user) -> bool:
@@ -67,27 +65,16 @@ def do_update_profile(specialist: Specialist, data: dict | ProfileIn, *, acting_
     return specialist
 
 
-def do_add_certification(specialist: Specialist, data: dict, *, acting_user
+def do_add_certification(specialist: Specialist, data: dict | CertificationIn, *, acting_user
                          ) -> BoardCertification:
+    """A board certification a coordinator or administrator records, read as
+    ``CertificationIn`` (a name too long for its column is refused, not cut short)."""
     if not may_edit_profile(acting_user):
         raise NotAllowed("Only coordinators and administrators record certifications.")
-    errors = {}
-    board, specialty = (data.get("board") or "").strip(), (data.get("specialty") or "").strip()
-    if not board:
-        errors["board"] = "Name the certifying board."
-    if not specialty:
-        errors["specialty"] = "Name the certified specialty."
-    expires = data.get("expires") or None
-    if isinstance(expires, str):
-        try:
-            expires = date.fromisoformat(expires)
-        except ValueError:
-            errors["expires"] = "Give the date as YYYY-MM-DD."
-    if errors:
-        raise InvalidInput(errors)
+    certification = CertificationIn.read(data)
     with transaction.atomic():
-        certification = BoardCertification.objects.create(
-            specialist=specialist, board=board[:120], specialty=specialty[:120],
-            expires=expires)
+        added = BoardCertification.objects.create(
+            specialist=specialist, board=certification.board,
+            specialty=certification.specialty, expires=certification.expires)
         audit(acting_user, "specialist.certify", specialist)
-    return certification
+    return added

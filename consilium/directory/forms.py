@@ -65,5 +65,6 @@ class ProfileForm(AvailabilityForm):
 class CertificationForm(forms.Form):
     board = forms.CharField(label="Board", required=False)
     specialty = forms.CharField(label="Certified in", required=False)
-    expires = forms.DateField(label="Valid until (optional)", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    expires = forms.CharField(label="Valid until (optional)", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}),
+                              help_text="For example 2030-12-31.")

@@ -1,23 +1,28 @@
 """A specialist's directory entry as declared input: the availability page and the profile
 page read it with ``AvailabilityIn`` and ``ProfileIn`` (consilium/schemas.py says how), in
-``do_update_availability`` and ``do_update_profile``. Only the fields sent change."""
+``do_update_availability`` and ``do_update_profile``. Only the fields sent change. A board
+certification is read with ``CertificationIn`` in ``do_add_certification``."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
+from django.db.models import CharField
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from consilium.schemas import FreeText, InputSchema, blank_as, refuse, says
+from consilium.schemas import FreeText, InputSchema, blank_as, refuse, says, written
 from consilium.terminology.models import Icd10Code, NuccTaxonomy
 
 from . import geo
+from .models import BoardCertification
 
 # An ICD-10-CM code or category ("C50", "C50.912") or a range of them ("C81-C96").
 CODE = r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?"
 FOCUS = re.compile(rf"^{CODE}(-{CODE})?$")
 FIRST_YEAR = 1940
 NAMED = 5  # how many refused codes a message names
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DAY_WORDS = "Give the date as YYYY-MM-DD, such as 2030-12-31."
 
 
 def _listed(value: Any) -> Any:
@@ -119,3 +124,42 @@ class ProfileIn(AvailabilityIn):
     practising_since: PractisingSince = None
     de_specialist_title: Annotated[str, FreeText(120)] = ""
     de_approved_by: Annotated[str, FreeText(120)] = ""
+
+
+def _day(value: Any) -> date | None:
+    """A day written YYYY-MM-DD (spaces around it dropped; nothing, or only spaces, is no
+    day), or a date already: not 31/12/2030, 2030-02-30, 20301231, a time or a number."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if DAY.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass  # no such day: 30 February
+    refuse(DAY_WORDS)
+
+
+def _limit(name: str) -> int:
+    """How long a text its column holds."""
+    field = BoardCertification._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length  # declared so in models.py
+    return field.max_length
+
+
+Expires = Annotated[date | None, BeforeValidator(_day), says(DAY_WORDS),
+                    Field(description="The last day it is valid (YYYY-MM-DD); none: no expiry")]
+
+
+class CertificationIn(InputSchema):
+    """A board certification a coordinator records: the certifying board, the specialty it
+    certifies, and the day it expires (if it does). Each name is at most as long as its
+    column holds: a longer one is refused, never cut short."""
+
+    board: Annotated[str, FreeText(_limit("board")), written("Name the certifying board.")]
+    specialty: Annotated[str, FreeText(_limit("specialty")),
+                         written("Name the certified specialty.")]
+    expires: Expires = None
