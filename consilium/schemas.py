@@ -8,8 +8,10 @@ pydantic's own constraints are reworded by ``REWORDED``. Because the schema is t
 payload, the OpenAPI spec shows each choice as an enum and each limit as a maximum.
 """
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any, NoReturn, Self, TypeVar
 
 from annotated_types import GroupedMetadata
@@ -104,6 +106,39 @@ def written(message: str) -> AfterValidator:
         return text
 
     return AfterValidator(check)
+
+
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value: Any) -> date | None:
+    """A day written YYYY-MM-DD, spaces around it dropped (nothing, or only spaces, is
+    None), or a date already; not 31/12/2030, 2030-02-30, 20301231, a time or a number."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if ISO_DAY.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass  # no such day: 30 February
+    refuse("Not a day.")
+
+
+@dataclass(frozen=True)
+class Day(GroupedMetadata):
+    """``Annotated[date | None, Day("Give the date as YYYY-MM-DD.")]``: a day written
+    YYYY-MM-DD (or none: "", spaces, null); anything else reads ``message``. A required
+    day is ``Annotated[date, Day(...)]``: none is refused in the same words."""
+
+    message: str
+
+    def __iter__(self) -> Iterator[Any]:
+        yield BeforeValidator(_iso_day)
+        yield says(self.message)
 
 
 def _as_object_id(value):

@@ -4,13 +4,13 @@ page read it with ``AvailabilityIn`` and ``ProfileIn`` (consilium/schemas.py say
 certification is read with ``CertificationIn`` in ``do_add_certification``."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from django.db.models import CharField
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from consilium.schemas import FreeText, InputSchema, blank_as, refuse, says, written
+from consilium.schemas import Day, FreeText, InputSchema, blank_as, refuse, says, written
 from consilium.terminology.models import Icd10Code, NuccTaxonomy
 
 from . import geo
@@ -21,8 +21,6 @@ CODE = r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?"
 FOCUS = re.compile(rf"^{CODE}(-{CODE})?$")
 FIRST_YEAR = 1940
 NAMED = 5  # how many refused codes a message names
-DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-DAY_WORDS = "Give the date as YYYY-MM-DD, such as 2030-12-31."
 
 
 def _listed(value: Any) -> Any:
@@ -126,22 +124,6 @@ class ProfileIn(AvailabilityIn):
     de_approved_by: Annotated[str, FreeText(120)] = ""
 
 
-def _day(value: Any) -> date | None:
-    """A day written YYYY-MM-DD (spaces around it dropped; nothing, or only spaces, is no
-    day), or a date already: not 31/12/2030, 2030-02-30, 20301231, a time or a number."""
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if DAY.match(text):
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                pass  # no such day: 30 February
-    refuse(DAY_WORDS)
-
 
 def _limit(name: str) -> int:
     """How long a text its column holds."""
@@ -150,7 +132,7 @@ def _limit(name: str) -> int:
     return field.max_length
 
 
-Expires = Annotated[date | None, BeforeValidator(_day), says(DAY_WORDS),
+Expires = Annotated[date | None, Day("Give the date as YYYY-MM-DD, such as 2030-12-31."),
                     Field(description="The last day it is valid (YYYY-MM-DD); none: no expiry")]
 
 

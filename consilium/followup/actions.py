@@ -13,14 +13,13 @@ from consilium.audit.trail import record
 from consilium.cases.actions import do_start_follow_up
 from consilium.cases.models import Case
 from consilium.decisions.models import DecisionAid
-from consilium.errors import InvalidInput
 from consilium.opinions.models import Opinion
 from consilium.submissions.once import Once
 
-from .models import Followed, FollowUpTask, OutcomeCheck, Owner, Source, TaskKind
+from .models import FollowUpTask, OutcomeCheck, Owner, Source, TaskKind
 from .policy import policy
+from .schemas import TITLE_LIMIT, OutcomeIn, TaskIn
 
-TITLE_LIMIT = 300
 # When the tasks made from an opinion fall due, unless someone changes them.
 FIRST_DUE: dict[str, int] = {TaskKind.TEST: 14, TaskKind.MONITORING: 30, TaskKind.OTHER: 7}
 
@@ -70,38 +69,22 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def do_add_task(case: Case, data: dict, *, acting_user, key: str = "") -> FollowUpTask:
-    """Add a task to the plan (the follow-up policy's "add_task", checked again on the
-    locked case). ``key``: the request's one-time key (the same key again returns the first
-    task)."""
+def do_add_task(case: Case, data: dict | TaskIn, *, acting_user, key: str = ""
+                ) -> FollowUpTask:
+    """Add a task to the plan, read as ``TaskIn`` (the follow-up policy's "add_task", checked
+    first and again on the locked case). ``key``: the request's one-time key (the same key
+    again returns the first task)."""
     once = Once(acting_user, key, FollowUpTask)
     if (done := once.done()) is not None:
         return done
     policy.check(acting_user, case, "add_task")
-    errors = {}
-    title = (data.get("title") or "").strip()
-    if not title:
-        errors["title"] = "Say what is to be done."
-    elif len(title) > TITLE_LIMIT:
-        errors["title"] = f"Keep this under {TITLE_LIMIT} characters."
-    for name, choices in (("kind", TaskKind), ("owner", Owner)):
-        if data.get(name) not in choices.values:
-            errors[name] = "Choose one of the answers."
-    due = data.get("due_date")
-    if not isinstance(due, date):
-        try:
-            due = date.fromisoformat(str(due or ""))
-        except ValueError:
-            errors["due_date"] = "Give the date it is due, such as 2027-01-15."
-    if errors:
-        raise InvalidInput(errors)
-    assert isinstance(due, date)  # read above, or refused with the errors
+    step = TaskIn.read(data)
     with transaction.atomic():
         policy.check(acting_user, Case.objects.select_for_update().get(id=case.id), "add_task")
         if (done := once.earlier()) is not None:
             return done
-        task = FollowUpTask.objects.create(case=case, title=title, kind=data["kind"],
-                                           owner=data["owner"], due_date=due,
+        task = FollowUpTask.objects.create(case=case, title=step.title, kind=step.kind,
+                                           owner=step.owner, due_date=step.due_date,
                                            created_by=acting_user)
         once.made(task)
         record(acting_user, "follow_up_task.create", task, case_id=case.id)
@@ -125,22 +108,15 @@ def do_mark_task(task: FollowUpTask, done: bool, *, acting_user) -> FollowUpTask
 
 def do_answer_outcome(check: OutcomeCheck, followed: str, outcome: str, *,
                       acting_user) -> OutcomeCheck:
-    """The patient's answer to a question now due: the follow-up policy's
-    "answer_outcome" for this question."""
+    """The patient's answer to a question now due, read as ``OutcomeIn``: the follow-up
+    policy's "answer_outcome" for this question."""
     policy.check(acting_user, check.case, "answer_outcome", check=check)
-    errors = {}
-    if followed not in Followed.values:
-        errors["followed"] = "Choose what you did."
-    outcome = (outcome or "").strip()
-    if len(outcome) > 5000:
-        errors["outcome"] = "Keep this under 5,000 characters."
-    if errors:
-        raise InvalidInput(errors)
+    answer = OutcomeIn.read({"followed": followed, "outcome": outcome})
     with transaction.atomic():
         current = OutcomeCheck.objects.select_for_update().select_related("case").get(
             id=check.id)
         policy.check(acting_user, current.case, "answer_outcome", check=current)
-        current.followed, current.outcome = followed, outcome
+        current.followed, current.outcome = answer.followed, answer.outcome
         current.answered_at = timezone.now()
         current.save()
         record(acting_user, "outcome_check.answer", current, case_id=current.case_id)
