@@ -2,8 +2,8 @@
 attachments, the clock of a blocking question, read marks, and notices (fixed wording, never
 the message). Who may write what is the policy's (policy.py)."""
 
-import uuid
 from collections.abc import Sequence
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,14 +22,15 @@ from consilium.errors import InvalidInput
 from consilium.records.actions import Upload, do_add_records, forget_stored
 from consilium.submissions.once import Once
 
-from .models import MAX_BODY, Audience, Message, ReadMark
+from .models import Audience, Message, ReadMark
 from .policy import policy
+from .schemas import NOT_OF_THE_CASE, MessageIn
 
 READ_ACTION: dict[str, str] = {Audience.CASE: "read", Audience.STAFF: "read_staff_notes"}
 
 
-def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Upload] = (),
-                    key: str = "") -> Message:
+def do_send_message(case: Case, data: "dict | MessageIn", *, acting_user,
+                    files: Sequence[Upload] = (), key: str = "") -> Message:
     """Write to everyone on the case (``audience`` "case", the default) or to the care team
     only ("staff"). A reply goes to its thread's audience; a question work waits on
     (``blocking``) is a new message to everyone, since the patient answers it. ``key``: the
@@ -39,19 +40,15 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Uplo
     if (done := once.done()) is not None:
         return done
     policy.check(acting_user, case, "read")
+    wanted = MessageIn.read(data)
+    body, requested = wanted.body, wanted.audience
     errors: dict[str, str] = {}
-    requested = _requested_audience(data.get("audience"), errors)
-    body = (data.get("body") or "").strip()
-    if not body:
-        errors["body"] = "Write the message."
-    elif len(body) > MAX_BODY:
-        errors["body"] = f"Keep a message under {MAX_BODY:,} characters."
-    thread = _thread(case, data.get("reply_to"), acting_user, errors)
+    thread = _thread(case, wanted.reply_to, acting_user, errors)
     audience = thread.audience if thread is not None else requested
     if thread is not None and requested == Audience.STAFF and audience == Audience.CASE:
         errors["audience"] = ("A reply goes to everyone its thread went to. For the care "
                               "team only, start a new note.")
-    blocking = bool(data.get("blocking"))
+    blocking = wanted.blocking
     if blocking and thread is not None:
         errors["blocking"] = "Ask a question you wait for as a new message, not a reply."
     elif blocking and audience == Audience.STAFF:
@@ -96,36 +93,18 @@ def do_send_message(case: Case, data: dict, *, acting_user, files: Sequence[Uplo
     return message
 
 
-def _requested_audience(value, errors: dict) -> str:
-    if value is None:
-        return Audience.CASE
-    if value not in Audience.values:
-        errors["audience"] = "Choose everyone on the case or the care team only."
-        return Audience.CASE
-    return Audience(value)
-
-
-def _thread(case: Case, reply_to, user, errors: dict) -> Message | None:
+def _thread(case: Case, reply_to: UUID | None, user, errors: dict) -> Message | None:
     """The thread replied to; a care-team note is no thread for someone who cannot read it
     (the same answer as a message of another case, so its existence is not told)."""
-    if not reply_to:
+    if reply_to is None:
         return None
-    thread = Message.objects.filter(case=case, id=str(reply_to)).first() \
-        if _is_uuid(reply_to) else None
+    thread = Message.objects.filter(case=case, id=reply_to).first()
     if thread is not None:
         thread = thread.reply_to or thread  # a reply to a reply joins the same thread
     if thread is None or not policy.may(user, case, READ_ACTION[thread.audience]):
-        errors["reply_to"] = "That message is not part of this case."
+        errors["reply_to"] = NOT_OF_THE_CASE
         return None
     return thread
-
-
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _attached(outcomes) -> list:

@@ -12,6 +12,7 @@ from .access import record_messages_read, threads_of
 from .actions import do_send_message, read_mark
 from .models import Audience, Message
 from .policy import policy
+from .schemas import MessageIn
 
 router = Router(tags=["messages"])
 
@@ -44,15 +45,6 @@ class ConversationOut(Schema):
     waiting_on_patient_since: datetime | None
     allowed_actions: list[str]
     threads: list[ThreadOut]
-
-
-class MessageIn(Schema):
-    body: str
-    # "staff": the care team only (coordinators and the specialist who accepted the case);
-    # a reply always goes to its thread's audience.
-    audience: Audience = Audience.CASE
-    reply_to: UUID | None = None
-    blocking: bool = False
 
 
 def _out(message: Message, user, since) -> dict:
@@ -97,6 +89,6 @@ def send_message(request, case_id: UUID, payload: MessageIn):
     another."""
     case = access_case_by_id(request.user, case_id, action="case.messages",
                              check=policy.checker("read"))
-    message = do_send_message(case, payload.dict(), acting_user=request.user,
+    message = do_send_message(case, payload, acting_user=request.user,
                               key=key_of(request))
     return Status(201, _out(message, request.user, message.created_at))

@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import MAX_BODY, Audience
+from consilium.forms import SchemaChoiceField
+
+from .models import Audience
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -27,14 +29,16 @@ AUDIENCE_CHOICES = [
 
 
 class MessageForm(forms.Form):
+    """A message's fields as the page shows them; MessageIn checks them, in its own words."""
+
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}),
-                           max_length=MAX_BODY)
+                           required=False)
     # Shown to the care team only; a reply, or a form without the choice, goes to everyone
     # its thread went to (the action decides).
-    audience = forms.ChoiceField(label="Who reads this", choices=AUDIENCE_CHOICES,
+    audience = SchemaChoiceField(label="Who reads this", choices=AUDIENCE_CHOICES,
                                  widget=forms.RadioSelect, required=False,
                                  initial=Audience.CASE)
-    reply_to = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    reply_to = forms.CharField(required=False, widget=forms.HiddenInput)
     blocking = forms.BooleanField(
         required=False, label="I need the answer before I can go on",
         help_text="The opinion's clock stops until the patient replies; the due date then "
