@@ -20,7 +20,7 @@ from consilium.forms import object_id
 from consilium.submissions.once import Once
 
 from . import clock, signals
-from .matching import systems_of, systems_to_avoid
+from .matching import same_system
 from .models import STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
 from .schemas import DeclineIn, ReleaseIn, WithdrawIn
@@ -83,9 +83,9 @@ def locked_consultation(consultation: Consultation) -> tuple[Case, Consultation]
 
 def same_hospital_system(case: Case, specialist: Specialist) -> bool:
     """The specialist works in the first opinion's hospital system or facility (or in that
-    of an earlier second opinion on this case)."""
-
-    return bool(systems_to_avoid(case) & systems_of(specialist))
+    of an earlier opinion on this case): by identity where the directory links them, else by
+    name and similarity, erring on "the same" (matching.same_system)."""
+    return same_system(case, specialist)
 
 
 ALREADY_OFFERED = "This case is already offered to or accepted by a specialist."

@@ -24,16 +24,19 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from consilium.cases.models import Case
-from consilium.directory import geo, matchsql
-from consilium.directory.matchrows import directory_size, key
+from consilium.directory import geo, matchsql, systems
+from consilium.directory.matchrows import directory_size
 from consilium.directory.models import (
     BoardCertification,
+    HospitalSystem,
     Institution,
     PracticeLocation,
     Specialist,
+    SystemAlias,
+    SystemName,
 )
 from consilium.terminology.specialties import specialties_for_codes
 
@@ -230,26 +233,58 @@ def _on_hand() -> dict[int, tuple[int, int]]:
 
 
 def systems_to_avoid(case: Case) -> set[str]:
-    """The first opinion's system and facility, and those of specialists who have already
-    given an opinion on this case or on the earlier cases it continues (a third opinion
-    must differ from both)."""
+    """The keys (directory/systems.py) that matching leaves out: those of the case's
+    earlier systems (names_to_avoid), and every name in the directory that may be one of
+    them by its spelling (a misspelling, a word more): when unsure, the same system."""
+    return systems.alike(names_to_avoid(case),
+                         SystemName.objects.values_list("key", flat=True).iterator())
+
+
+def names_to_avoid(case: Case) -> set[str]:
+    """The keys of the first opinion's system and facility, and of those of specialists who
+    have already given an opinion on this case or on the earlier cases it continues (a third
+    opinion must differ from both); with every name of a hospital system one of them names."""
     chain = [case]
     while chain[-1].earlier_case_id and len(chain) < 10:
         chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id")
                      .get(id=chain[-1].earlier_case_id))
-    names = {n for c in chain for n in (c.hospital_system, c.institution)}
+    found = systems.keys(n for c in chain for n in (c.hospital_system, c.institution))
     earlier = Specialist.objects.filter(consultations__case__in=[c.id for c in chain],
                                         consultations__status="completed")
-    for specialist in earlier.prefetch_related("institutions"):
-        names |= systems_of(specialist)
-    return {key(n) for n in names if n and n.strip()}
+    for specialist in earlier.prefetch_related("institutions__system__aliases"):
+        found |= systems_of(specialist)
+    return found | _systems_named(found)
+
+
+def _systems_named(found: set[str]) -> set[str]:
+    """Every key of the hospital systems whose name or an alias has one of these keys."""
+    ids = set(HospitalSystem.objects.filter(Q(key__in=found) | Q(aliases__key__in=found))
+              .values_list("id", flat=True))
+    if not ids:
+        return set()
+    return (set(HospitalSystem.objects.filter(id__in=ids).values_list("key", flat=True))
+            | set(SystemAlias.objects.filter(system_id__in=ids).values_list("key", flat=True))
+            ) - {""}
 
 
 def systems_of(specialist: Specialist) -> set[str]:
+    """The keys of the specialist's system and institution, and of every institution they
+    belong to with its system (all its names, when the directory knows it)."""
     names = {specialist.hospital_system, specialist.institution}
     for institution in specialist.institutions.all():
         names |= {institution.name, institution.hospital_system}
-    return {key(n) for n in names if n and n.strip()}
+        if institution.system is not None:
+            names |= {institution.system.name,
+                      *(alias.name for alias in institution.system.aliases.all())}
+    return systems.keys(names)
+
+
+def same_system(case: Case, specialist: Specialist) -> bool:
+    """The specialist may work in the first opinion's hospital system or facility (or in
+    that of an earlier opinion on this case): by identity where the directory links them,
+    else by name and similarity, erring on "the same"."""
+    avoid = names_to_avoid(case)
+    return any(systems.similar(a, b) for a in avoid for b in systems_of(specialist))
 
 
 def _patient_point(case: Case) -> tuple[float, float] | None:

@@ -3,7 +3,14 @@ from django.db import transaction
 
 from consilium.audit.trail import record
 
-from .models import BoardCertification, Institution, PracticeLocation, Specialist
+from .models import (
+    BoardCertification,
+    HospitalSystem,
+    Institution,
+    PracticeLocation,
+    Specialist,
+    SystemAlias,
+)
 
 
 class CertificationInline(admin.TabularInline):
@@ -41,8 +48,25 @@ class InstitutionAdmin(admin.ModelAdmin):
     """Which system a hospital belongs to, and whether it is academic or a specialty centre:
     what matching uses for "a different hospital system" and "academic or specialty centre"."""
 
-    list_display = ("name", "ccn", "hospital_system", "academic", "centre_type", "city",
-                    "state")
+    list_display = ("name", "ccn", "system", "hospital_system", "academic", "centre_type",
+                    "city", "state")
     list_editable = ("hospital_system", "academic", "centre_type")
     list_filter = ("academic", "centre_type")
     search_fields = ("name", "ccn", "hospital_system")
+    autocomplete_fields = ("system",)
+
+
+class AliasInline(admin.TabularInline):
+    model = SystemAlias
+    extra = 1
+    fields = ("name",)
+
+
+@admin.register(HospitalSystem)
+class HospitalSystemAdmin(admin.ModelAdmin):
+    """A hospital system and its other names: an institution linked to it is "the same
+    system" under every one of them, however the first opinion spells it (systems.py)."""
+
+    list_display = ("name",)
+    search_fields = ("name", "aliases__name")
+    inlines = [AliasInline]

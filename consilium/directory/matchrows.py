@@ -29,15 +29,10 @@ from django.dispatch import receiver
 
 from consilium.bulk import insert_rows
 
+from .systems import key
+
 BATCH = 2000
 ACTIVE = "active"  # BoardCertification.Status.ACTIVE
-
-
-@lru_cache(maxsize=100_000)  # a rebuild meets the same few thousand names a million times
-def key(name: str) -> str:
-    """How a hospital system or institution is compared: case and spacing do not count, and
-    the separator of MatchRow.systems cannot occur inside a name."""
-    return " ".join(name.casefold().replace("|", " ").split())
 
 
 @lru_cache(maxsize=10_000)
@@ -153,6 +148,12 @@ def _insert(rows: list[tuple], MatchRow, table: str = "") -> None:
         return
     with connection.cursor() as cursor:
         insert_rows(cursor, table or MatchRow._meta.db_table, _columns(MatchRow), rows)
+    SystemName = MatchRow._meta.apps.get_model("directory", "SystemName")
+    at = FACTS.index("systems")
+    names = {name[:200] for systems in {row[at] for row in rows}
+             for name in systems.strip("|").split("|") if name}
+    SystemName.objects.bulk_create([SystemName(key=name) for name in sorted(names)],
+                                   ignore_conflicts=True)
 
 
 def _rows(apps, which: dict) -> list[tuple]:
@@ -177,11 +178,15 @@ def _rows(apps, which: dict) -> list[tuple]:
             "specialist_id", "latitude", "longitude"):
         places.setdefault(specialist_id, []).append(point)
     links: dict[int, list[tuple]] = {}
-    for specialist_id, *institution in Specialist.institutions.through.objects.filter(
+    linked_systems: set[int] = set()
+    for specialist_id, *institution, system_id in Specialist.institutions.through.objects.filter(
             **mine).values_list("specialist_id", "institution__name",
                                 "institution__hospital_system", "institution__academic",
-                                "institution__centre_type").order_by("institution_id"):
-        links.setdefault(specialist_id, []).append(institution)
+                                "institution__centre_type", "institution__system_id"
+                                ).order_by("institution_id"):
+        links.setdefault(specialist_id, []).append((*institution, system_id))
+        linked_systems.add(system_id)
+    system_names = _system_names(apps, linked_systems - {None})
     rows = []
     as_text = {name: Cast(name, TextField()) for name in ("languages", "insurance_networks")}
     for specialist in Specialist.objects.filter(**themselves).annotate(
@@ -190,7 +195,8 @@ def _rows(apps, which: dict) -> list[tuple]:
         sid = specialist[0]
         if sid not in codes:
             continue
-        facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []))
+        facts = _facts(specialist, until.get(sid), places.get(sid, []), links.get(sid, []),
+                       system_names)
         all_codes = _joined_once(tuple(codes[sid]))
         rows += [(sid, code, all_codes, code_bits(c for c in codes[sid] if c != code), *facts)
                  for code in codes[sid]]
@@ -204,17 +210,33 @@ SPECIALIST_FACTS = ("id", "name_key", "accepting_cases", "capacity", "telemedici
                     "graduation_year", "languages_text", "networks_text")
 
 
-def _facts(specialist: tuple, until: date | None, places: list, links: list) -> tuple:
+def _system_names(apps, ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """The name and aliases of each of these hospital systems."""
+    names: dict[int, list[str]] = {}
+    if ids:
+        HospitalSystem = apps.get_model("directory", "HospitalSystem")
+        SystemAlias = apps.get_model("directory", "SystemAlias")
+        for system_id, name in HospitalSystem.objects.filter(id__in=ids).values_list(
+                "id", "name"):
+            names.setdefault(system_id, []).append(name)
+        for system_id, name in SystemAlias.objects.filter(system_id__in=ids).values_list(
+                "system_id", "name"):
+            names.setdefault(system_id, []).append(name)
+    return {system_id: tuple(found) for system_id, found in names.items()}
+
+
+def _facts(specialist: tuple, until: date | None, places: list, links: list,
+           system_names: dict[int, tuple[str, ...]]) -> tuple:
     (_, name_key, accepting, capacity, telemedicine, turnaround, system, institution, focus,
      de_title, de_approved_by, practising_since, graduated, languages, networks) = specialist
     names = [system, institution]
-    for name, linked_system, _, _ in links:
-        names += [name, linked_system]
+    for name, linked_system, _, _, system_id in links:
+        names += [name, linked_system, *system_names.get(system_id, ())]
     only = places[0] if len(places) == 1 else (None, None)
     return (
         name_key, until, accepting, capacity, telemedicine, turnaround,
-        0.5 * any(academic for _, _, academic, _ in links)
-        + 0.5 * any(centre for _, _, _, centre in links),
+        0.5 * any(academic for _, _, academic, _, _ in links)
+        + 0.5 * any(centre for _, _, _, centre, _ in links),
         _joined_once(tuple(key(n) for n in names if n)),
         _joined_json(languages, "languages"), _joined_json(networks, "networks"),
         focus, len(places), *only, bool(de_title and de_approved_by),
@@ -266,6 +288,22 @@ def _institution_going(sender, instance, **kwargs):
 @receiver(post_delete, sender="directory.Institution")
 def _institution_gone(sender, instance, **kwargs):
     refresh_match_rows(getattr(instance, "_members", []))
+
+
+def _members_of_system(system_id) -> list[int]:
+    from .models import Specialist
+    return list(Specialist.objects.filter(institutions__system_id=system_id).values_list(
+        "id", flat=True).distinct())
+
+
+@receiver(post_save, sender="directory.HospitalSystem")
+@receiver(post_save, sender="directory.SystemAlias")
+@receiver(post_delete, sender="directory.SystemAlias")
+def _system_changed(sender, instance, raw=False, **kwargs):
+    """A system renamed, or an alias added or removed: its institutions' specialists."""
+    if not raw:
+        refresh_match_rows(_members_of_system(
+            instance.id if sender._meta.model_name == "hospitalsystem" else instance.system_id))
 
 
 @receiver(m2m_changed, sender="directory.Specialist_institutions")

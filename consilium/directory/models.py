@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 
-from . import geo
+from . import geo, systems
 
 
 class CentreType(models.TextChoices):
@@ -26,14 +26,64 @@ class CentreType(models.TextChoices):
     OTHER = "other_specialty_centre", "Other specialty centre"
 
 
+class HospitalSystem(models.Model):
+    """A hospital system, known by its name and its aliases (other spellings, former names,
+    its hospitals' names). An institution linked to it has all of them as its names when
+    matching looks for "a different hospital system" (systems.py)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    key = models.CharField(max_length=200, db_index=True, editable=False)  # systems.key
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = systems.key(self.name)
+        super().save(*args, **kwargs)
+
+
+class SystemAlias(models.Model):
+    """Another name of a hospital system."""
+
+    system = models.ForeignKey(HospitalSystem, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, db_index=True, editable=False)  # systems.key
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "name"],
+                                               name="one_alias_each")]
+        verbose_name_plural = "system aliases"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = systems.key(self.name)
+        super().save(*args, **kwargs)
+
+
+class SystemName(models.Model):
+    """A key (systems.key) of a system or institution name the matching rows hold: what a
+    first opinion's free-text system is compared with by similarity. Derived: matchrows
+    adds the keys of the rows it writes; a key no row holds any more does no harm."""
+
+    key = models.CharField(max_length=200, unique=True)
+
+
 class Institution(models.Model):
-    """A hospital or practice, and the hospital system it belongs to."""
+    """A hospital or practice, and the hospital system it belongs to: ``system`` when the
+    directory knows it as an entity, else the free text ``hospital_system``."""
 
     name = models.CharField(max_length=200)
     # The CMS Certification Number of a hospital (the "hospital affiliation" in CMS files).
     ccn = models.CharField("CMS certification number", max_length=10, unique=True, null=True,
                            blank=True)
     hospital_system = models.CharField(max_length=200, blank=True, db_index=True)
+    system = models.ForeignKey(HospitalSystem, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="institutions")
     academic = models.BooleanField("academic or teaching", default=False)
     centre_type = models.CharField(max_length=30, choices=CentreType.choices, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -44,11 +94,6 @@ class Institution(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def system(self) -> str:
-        """The hospital system, or the institution itself when it belongs to none."""
-        return self.hospital_system or self.name
 
 
 def name_key(first: str, last: str, name: str = "") -> str:

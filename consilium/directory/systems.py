@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 # Abbreviations written out, word by word (after punctuation is gone).
 WORDS = {
@@ -85,10 +85,7 @@ def similar(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) <= SHORT:
         return False
-    if fuzz.ratio(a, b) >= SIMILAR:
-        return True
-    shorter, longer = sorted((a.split(), b.split()), key=len)
-    return len(shorter) < len(longer) and longer[:len(shorter)] == shorter
+    return fuzz.ratio(a, b) >= SIMILAR or b.startswith(a + " ") or a.startswith(b + " ")
 
 
 def same(names: Iterable[str], others: Iterable[str]) -> bool:
@@ -98,6 +95,12 @@ def same(names: Iterable[str], others: Iterable[str]) -> bool:
 
 
 def alike(wanted: Iterable[str], known: Iterable[str]) -> set[str]:
-    """The wanted keys, and the known keys that may be one system with one of them."""
-    wanted = set(wanted)
-    return wanted | {b for b in set(known) if any(similar(a, b) for a in wanted)}
+    """The wanted keys, and the known keys that may be one system with one of them (as
+    ``similar`` says, the ratios worked out by rapidfuzz over the whole list at once)."""
+    found = {a for a in wanted if a}
+    choices = [b for b in set(known) if len(b) > SHORT]
+    for a in [a for a in found if len(a) > SHORT]:
+        found |= {b for b, _, _ in process.extract(a, choices, scorer=fuzz.ratio,
+                                                   score_cutoff=SIMILAR, limit=None)}
+        found |= {b for b in choices if b.startswith(a + " ") or a.startswith(b + " ")}
+    return found

@@ -53,7 +53,7 @@ def test_a_new_specialist_has_one_row_per_specialty_with_their_facts(oncologist)
         "code": "207RX0202X", "name_key": "silva ana",
         "certified_until": date(date.today().year + 5, 12, 31), "accepting": True,
         "capacity": 5, "telemedicine": True, "turnaround_days": 7, "centre": 0.5,
-        "systems": "|front range health|denver oncology clinic|", "languages": "|en|pt|",
+        "systems": "|front range|denver oncology|", "languages": "|en|pt|",
         "networks": "|aetna-choice|", "focus": ",C50,", "places": 1,
         "latitude": point[0], "longitude": point[1], "specialist": None}
     SpecialistTaxonomy.objects.create(specialist=oncologist, code="207RH0003X")
@@ -82,7 +82,7 @@ def test_rows_follow_every_change_made_one_object_at_a_time(oncologist):
     clinic.centre_type = "cancer_centre"
     clinic.save()
     assert row(oncologist)["systems"] == (
-        "|front range health|denver oncology clinic|rocky mountain health|")
+        "|front range|denver oncology|rocky mountain|")
     assert row(oncologist)["centre"] == 1.0
 
     other = Institution.objects.create(name="St. Mary's", hospital_system="Mercy")
