@@ -25,8 +25,9 @@ from consilium.submissions.once import Once
 
 from . import dicom, documents, storage
 from .classify import classify
-from .models import ImagingSeries, PendingUpload, Record, RecordType
+from .models import ImagingSeries, PendingUpload, Record
 from .policy import policy
+from .schemas import RecordTypeIn
 from .sniff import Hostile, Refused, sniff
 from .tasks import MAX_TEXT_CHARS, queue_reading, queue_series_preview
 
@@ -352,8 +353,7 @@ def size_text(size: int) -> str:
 
 def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Record:
     """A person corrects the type guessed at upload."""
-    if record_type not in RecordType.values:
-        raise InvalidInput({"record_type": "Choose one of the listed types."})
+    record_type = RecordTypeIn.read({"record_type": record_type}).record_type
     with transaction.atomic():
         locked_case(record.case, "retype", user=acting_user, policy=policy)
         Record.objects.filter(pk=record.pk).update(record_type=record_type, type_confirmed=True)

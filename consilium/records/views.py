@@ -181,8 +181,12 @@ def download(request, case_id, record_id):
 @require_POST
 def set_type(request, case_id, record_id):
     found = access_record_by_id(request.user, case_id, record_id)
-    do_set_record_type(found, request.POST.get("record_type", ""), acting_user=request.user)
-    messages.success(request, "The record's type is changed.")
+    try:  # RecordTypeIn checks the choice, in the words the page shows
+        do_set_record_type(found, request.POST.get("record_type", ""), acting_user=request.user)
+    except InvalidInput as refused:
+        messages.error(request, refused.errors["record_type"])
+    else:
+        messages.success(request, "The record's type is changed.")
     return redirect("case_detail", case_id=case_id)
 
 
