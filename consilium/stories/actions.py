@@ -18,11 +18,12 @@ from consilium.journal.models import JournalNote
 
 from .models import Story, StoryState
 from .policy import policy as story_policy
+from .schemas import TITLE_LIMIT, ReviewIn, StoryIn, SubmitIn
 from .scrub import INSTITUTION, NAME, PLACE, Scrubbed, scrub
 
-TITLE_LIMIT = 120
-TEXT_LIMIT = 20_000
 EDITABLE = (StoryState.DRAFT, StoryState.DECLINED, StoryState.UNPUBLISHED)
+SCRUBBED_AGAIN = ("We removed more details from what you changed (marked in brackets). Read "
+                  "it again, then send it.")
 
 
 def known_details(case: Case) -> dict[str, list[str]]:
@@ -45,19 +46,6 @@ def _patient_only(case: Case, user) -> None:
     case_policy.check(user, case, "story")
 
 
-def _check(title: str, text: str) -> dict[str, str]:
-    errors = {}
-    if not title:
-        errors["title"] = "Give your story a title."
-    elif len(title) > TITLE_LIMIT:
-        errors["title"] = f"Keep the title under {TITLE_LIMIT} characters."
-    if not text:
-        errors["text"] = "Write your story, or pick entries from your journal."
-    elif len(text) > TEXT_LIMIT:
-        errors["text"] = f"Keep the story under {TEXT_LIMIT:,} characters."
-    return errors
-
-
 def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
                    acting_user) -> tuple[Story, Scrubbed]:
     """Put what the patient wrote and the journal entries they picked into a draft, with
@@ -65,13 +53,13 @@ def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
     _patient_only(case, acting_user)
     picked = [object_id(i) for i in note_ids]
     notes = list(JournalNote.objects.filter(case=case, id__in=[i for i in picked if i]))
-    parts = [(text or "").strip()] + [note.text.strip() for note in notes]
-    title, text = (title or "").strip(), "\n\n".join(p for p in parts if p)
-    errors = _check(title, text)
-    if errors:
-        raise InvalidInput(errors)
+    own = text or ""
+    if isinstance(own, str):  # else StoryIn says to write it as text
+        parts = [own.strip()] + [note.text.strip() for note in notes]
+        own = "\n\n".join(p for p in parts if p)
+    given = StoryIn.read({"title": title, "text": own})
     known = known_details(case)
-    scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
+    scrubbed_title, scrubbed = scrub(given.title, known), scrub(given.text, known)
     with transaction.atomic():
         case = locked_case(case, "story", user=acting_user)
         story = Story.objects.select_for_update().filter(case=case).first()
@@ -91,14 +79,9 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
     is scrubbed again: anything identifying typed back in sends the story back to the patient
     with it removed, for another reading."""
     _patient_only(story.case, acting_user)
-    title, text = (title or "").strip(), (text or "").strip()
-    errors = _check(title, text)
-    if not consent:
-        errors["consent"] = "Tick the box to agree to publishing, or keep it as a draft."
-    if errors:
-        raise InvalidInput(errors)
+    sent = SubmitIn.read({"title": title, "text": text, "consent": consent})
     known = known_details(story.case)
-    scrubbed_title, scrubbed = scrub(title, known), scrub(text, known)
+    scrubbed_title, scrubbed = scrub(sent.title, known), scrub(sent.text, known)
     with transaction.atomic():
         locked_case(story.case, "story", user=acting_user)  # the case first, then its story
         current = Story.objects.select_for_update().get(id=story.id)
@@ -113,24 +96,21 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
         record(acting_user, "story.draft" if again else "story.submit", current,
                case_id=current.case_id)
     if again:
-        raise InvalidInput({"text": "We removed more details from what you changed (marked in "
-                                    "brackets). Read it again, then send it."})
+        raise InvalidInput({"text": SCRUBBED_AGAIN})
     notify_role(Role.ADMIN, "A story is waiting for approval")
     return current
 
 
 def do_review_story(story: Story, approve: bool, note: str, *, acting_user) -> Story:
-    """An administrator publishes the story, or sends it back saying why."""
-    note = (note or "").strip()
+    """An administrator publishes the story, or sends it back saying why (read as
+    ``ReviewIn``, once the story policy's "review" lets them)."""
     with transaction.atomic():
         current = Story.objects.select_for_update().get(id=story.id)
         story_policy.check(acting_user, current, "review")
-        if not approve and not note:
-            raise InvalidInput({"note": "Tell the patient what to change."})
-        if len(note) > 500:
-            raise InvalidInput({"note": "Keep the note under 500 characters."})
+        answer = ReviewIn.read({"approve": approve, "note": note})
         now = timezone.now()
-        current.reviewed_by, current.reviewed_at, current.review_note = acting_user, now, note
+        current.reviewed_by, current.reviewed_at = acting_user, now
+        current.review_note = answer.note
         current.state = StoryState.PUBLISHED if approve else StoryState.DECLINED
         current.published_at = now if approve else None
         current.save()

@@ -1,12 +1,13 @@
-from django import forms
+"""The story pages' questions. The fields only ask: the actions' schemas (stories/schemas.py)
+check what is sent, in their own words, so the page and the action refuse alike."""
 
-from .actions import TEXT_LIMIT, TITLE_LIMIT
+from django import forms
 
 
 class DraftForm(forms.Form):
-    title = forms.CharField(label="A title", max_length=TITLE_LIMIT,
+    title = forms.CharField(label="A title", required=False,
                             help_text='Such as "Why I asked for a second opinion".')
-    text = forms.CharField(label="Your story", required=False, max_length=TEXT_LIMIT,
+    text = forms.CharField(label="Your story", required=False,
                            widget=forms.Textarea(attrs={"rows": 8}),
                            help_text="What happened, what the second opinion changed, what "
                                      "you would tell someone in your place.")
@@ -22,8 +23,8 @@ class DraftForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=TITLE_LIMIT)
-    text = forms.CharField(label="Your story, as it will be published", max_length=TEXT_LIMIT,
+    title = forms.CharField(label="Title", required=False)
+    text = forms.CharField(label="Your story, as it will be published", required=False,
                            widget=forms.Textarea(attrs={"rows": 14}),
                            help_text="Change anything you like. Words in brackets stand for "
                                      "what we removed; we check again when you send it.")
@@ -33,6 +34,6 @@ class SubmitForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    note = forms.CharField(label="Note to the patient", required=False, max_length=500,
+    note = forms.CharField(label="Note to the patient", required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Needed when you send it back: say what to change.")

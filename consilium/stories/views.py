@@ -22,7 +22,14 @@ from .access import (
     story_of_case,
     story_to_take_down,
 )
-from .actions import EDITABLE, do_draft_story, do_review_story, do_submit_story, do_unpublish_story
+from .actions import (
+    EDITABLE,
+    SCRUBBED_AGAIN,
+    do_draft_story,
+    do_review_story,
+    do_submit_story,
+    do_unpublish_story,
+)
 from .forms import DraftForm, ReviewForm, SubmitForm
 from .models import Story
 from .policy import TAKE_DOWN_STATES
@@ -73,11 +80,10 @@ def story(request, case_id):
                                 form.cleaned_data["consent"], acting_user=request.user)
             except InvalidInput as error:
                 current.refresh_from_db()
-                sent = (form.cleaned_data["title"].strip(), form.cleaned_data["text"].strip())
-                if form.cleaned_data["consent"] and (current.title, current.text) != sent:
-                    # Scrubbed again: show the new text, not what was sent.
+                if error.errors.get("text") == SCRUBBED_AGAIN:
+                    # Scrubbed again and saved: show the new text, not what was sent.
                     form = SubmitForm(initial={"title": current.title, "text": current.text})
-                    messages.warning(request, error.errors["text"])
+                    messages.warning(request, SCRUBBED_AGAIN)
                     return _page(request, case, current, submit_form=form, status=422)
                 for name, message in error.errors.items():
                     form.add_error(name, message)
@@ -161,9 +167,8 @@ def review(request, story_id):
     waiting = administered_story(request.user, story_id, waiting=True)
     form = ReviewForm(request.POST, prefix=str(waiting.id))
     approve = request.POST.get("decision") == "publish"
+    form.is_valid()  # it only asks: the action's ReviewIn reads the note
     try:
-        if not form.is_valid():
-            raise InvalidInput({"note": "Keep the note under 500 characters."})
         do_review_story(waiting, approve, form.cleaned_data["note"], acting_user=request.user)
     except (InvalidInput, Conflict) as error:
         messages.error(request, " ".join(error.errors.values()) if isinstance(
