@@ -67,6 +67,8 @@ urlpatterns = [
          name="record_download"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,
          name="record_set_type"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/remove/", records.remove,
+         name="record_remove"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/deidentified/", records.deidentified,
          name="record_deidentified"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/preview.png", records.record_preview,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from consilium.records.models import RecordType
 from consilium.terminology.models import Icd10Code
 
 from .access import questions_with_answers
@@ -35,7 +36,8 @@ def report_context(opinion) -> dict:
 
 
 def physician_context(opinion) -> dict:
-    """Adds what the specialist reviewed: each document, and each imaging series once."""
+    """Adds what the specialist reviewed: each document, and each imaging series once, and
+    the records removed after the opinion was signed."""
     case = opinion.consultation.case
     return {
         **report_context(opinion),
@@ -43,7 +45,20 @@ def physician_context(opinion) -> dict:
                         .order_by("uploaded_at").only("name", "record_type", "uploaded_at",
                                                       "size")),
         "series": list(case.imaging_series.order_by("study_date", "series_number")),
+        **removed_since(opinion),
     }
+
+
+def removed_since(opinion) -> dict:
+    """The records the opinion was signed with that were removed since: the documents by
+    name, the DICOM images counted ("records reviewed" lists them as removed). One on hold
+    when removed keeps no name and is not listed (it may have been someone else's)."""
+    if opinion.signed_at is None:
+        return {"removed": [], "removed_images": 0}
+    removed = list(opinion.consultation.case.removed_records.filter(
+        uploaded_at__lte=opinion.signed_at, removed_at__gt=opinion.signed_at).exclude(name=""))
+    return {"removed": [r for r in removed if r.record_type != RecordType.IMAGING_STUDY],
+            "removed_images": sum(r.record_type == RecordType.IMAGING_STUDY for r in removed)}
 
 
 def render_report(opinion, kind: str) -> bytes:

@@ -25,7 +25,13 @@ from consilium.submissions.once import Once
 
 from . import dicom, documents, storage
 from .classify import classify
-from .models import ImagingSeries, PendingUpload, Record
+from .models import (
+    ImagingSeries,
+    PendingUpload,
+    Preview,
+    Record,
+    RemovedRecord,
+)
 from .policy import policy
 from .schemas import RecordTypeIn
 from .sniff import Hostile, Refused, sniff
@@ -407,3 +413,66 @@ def do_end_upload(pending: PendingUpload, *, acting_user) -> None:
     with transaction.atomic():
         if PendingUpload.objects.filter(id=pending.id).delete()[0]:
             audit(acting_user, "upload.end", pending, case_id=pending.case_id)
+
+
+def do_remove_record(record: Record, *, acting_user) -> RemovedRecord:
+    """Remove a record for good, at the patient's or a coordinator's word (policy "remove").
+
+    The row goes, and with it the wrapped file key (nothing else can decrypt the file), what
+    was read out of it (clinical entries, text, its picture) and the documents found in it;
+    the encrypted bytes are deleted once the removal is committed, unless a third opinion's
+    copy still names them (carry_over_records shares files). A DICOM image leaves its series,
+    the series goes with its last image. What stays: a RemovedRecord (for a signed opinion's
+    "records reviewed") and one audit row per record, with nothing but its ID."""
+    policy.check(acting_user, record.case, "remove")  # again on the locked case, below
+    with transaction.atomic():
+        case = locked_case(record.case, "remove", user=acting_user, policy=policy)
+        current = Record.objects.select_for_update().filter(id=record.id, case=case).first()
+        if current is None:
+            raise Conflict("This record was already removed.")
+        family = _with_found_in_it(current)
+        ids = [r.id for r in family]
+        files = {r.storage_name for r in family} | set(
+            Preview.objects.filter(record_id__in=ids).values_list("storage_name", flat=True))
+        removed = RemovedRecord.objects.create(
+            id=current.id, case=case, name=current.name,
+            record_type=current.record_type, uploaded_at=current.uploaded_at,
+            removed_by=acting_user)
+        series = {r.series_id for r in family if r.series_id is not None}
+        Record.objects.filter(id__in=ids).delete()  # entries, pictures and documents with it
+        for series_id in series:
+            _after_an_image_left(series_id)
+        audit_many(acting_user, "record.remove", family, case_id_of=lambda _: case.id)
+        transaction.on_commit(lambda: _erase(files))
+    return removed
+
+
+def _with_found_in_it(record: Record) -> list[Record]:
+    """The record and every record found in it (a FHIR record's documents), at any depth."""
+    family, wave = [record], [record.id]
+    while wave:
+        found = list(Record.objects.filter(source_id__in=wave).only(
+            "id", "storage_name", "series_id"))
+        family += found
+        wave = [r.id for r in found]
+    return family
+
+
+def _after_an_image_left(series_id: int) -> None:
+    """Count a series' images again; delete it once it has none, pick its picture again."""
+    images = Record.objects.filter(series_id=series_id).aggregate(total=Sum("frames"))["total"]
+    if not images:
+        ImagingSeries.objects.filter(pk=series_id).delete()
+        return
+    ImagingSeries.objects.filter(pk=series_id).update(images=images)
+    if ImagingSeries.objects.filter(pk=series_id, preview_record=None).exists():
+        queue_series_preview(series_id)  # its picture was the image removed
+
+
+def _erase(storage_names: set[str]) -> None:
+    """Delete the encrypted files no record or picture names any more."""
+    shared = set(Record.objects.filter(storage_name__in=storage_names).values_list(
+        "storage_name", flat=True)) | set(Preview.objects.filter(
+            storage_name__in=storage_names).values_list("storage_name", flat=True))
+    for name in storage_names - shared:
+        storage.delete(name)

@@ -15,7 +15,7 @@ from consilium.submissions.once import key_of
 
 from . import dicom, storage
 from .access import access_record_by_id
-from .actions import Upload, do_add_records
+from .actions import Upload, do_add_records, do_remove_record
 from .policy import policy
 
 router = Router(tags=["records"])
@@ -93,6 +93,17 @@ def record_deidentified(request, case_id: UUID, record_id: UUID):
     found = access_record_by_id(request.user, case_id, record_id,
                                 action="record.export_deidentified", check=only_dicom)
     return deidentified_response(found)
+
+
+@router.delete("/{uuid:case_id}/records/{uuid:record_id}",
+               response={204: None, **errors(403, 404, 409)})
+def remove_record(request, case_id: UUID, record_id: UUID):
+    """Remove a record for good (the patient or a coordinator, while the case is open): the
+    file is erased, what was read out of it goes with it. The audit trail keeps that it
+    existed, and a signed opinion's "records reviewed" lists it as removed."""
+    found = access_record_by_id(request.user, case_id, record_id)
+    do_remove_record(found, acting_user=request.user)
+    return 204, None
 
 
 def only_dicom(found, user) -> None:

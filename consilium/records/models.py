@@ -83,6 +83,29 @@ class Preview(models.Model):
         return f"Preview {self.pk}"
 
 
+class RemovedRecord(models.Model):
+    """That a record was in the case, once it is removed (records.actions.do_remove_record):
+    its file is erased and what was read out of it deleted, but a signed opinion's "records
+    reviewed" still lists it, as removed. Only a record a person added is kept here (the
+    documents found in it went with it); the name of one that was on hold (it may be about
+    someone else) is not kept."""
+
+    id = models.UUIDField(primary_key=True, editable=False)  # the record's
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="removed_records")
+    name = models.CharField(max_length=255, blank=True)
+    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    uploaded_at = models.DateTimeField()
+    removed_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"Removed record {str(self.id)[:8]}"
+
+
 class PendingUpload(models.Model):
     """A resumable upload in progress (tus protocol); it becomes a Record when complete.
 

@@ -49,6 +49,18 @@ def _retype(user, case):
     return _add(user, case)
 
 
+@policy.rule("remove")
+def _remove(user, case):
+    """Remove a record for good (records.actions.do_remove_record): the patient, whose
+    records they are, and the coordinators, who tidy a case (a file sent twice, another
+    person's); while the case is open: a closed case is kept as it was decided."""
+    if not (is_case_owner(user, case) or user.role == Role.COORDINATOR):
+        return NotAllowed("Only the patient or a coordinator can remove a record.")
+    if not case.is_open:
+        return Conflict("The case is closed; its records can no longer be removed.")
+    return None
+
+
 @policy.rule("request_release")
 def _request_release(user, case):
     """The letter asking the first provider for the records: only the patient authorizes

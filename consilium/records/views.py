@@ -20,7 +20,7 @@ from .access import (
     access_series_image,
     record_case_list_records,
 )
-from .actions import Upload, do_add_records, do_set_record_type
+from .actions import Upload, do_add_records, do_remove_record, do_set_record_type
 from .api import deidentified_response, download_response, only_dicom
 from .export import deidentified_zip
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
@@ -175,6 +175,25 @@ def upload(request, case_id):
 def download(request, case_id, record_id):
     found = access_record_by_id(request.user, case_id, record_id, action="record.download")
     return download_response(found)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove(request, case_id, record_id):
+    """Remove a record: the page asks first (what goes, that it cannot be undone), a tick box
+    says yes."""
+    found = access_record_by_id(request.user, case_id, record_id)
+    policy.check(request.user, found.case, "remove")
+    if request.method == "POST":
+        if request.POST.get("confirmed") != "yes":
+            messages.error(request, "Tick the box to say you want to remove the file.")
+            return redirect("record_remove", case_id=case_id, record_id=found.id)
+        do_remove_record(found, acting_user=request.user)
+        messages.success(request, f"{found.name} is removed.")
+        return redirect("case_records", case_id=case_id)
+    return render(request, "records/remove.html", {
+        "case": found.case, "record": found,
+        "found_in_it": Record.objects.filter(source=found).count()})
 
 
 @login_required

@@ -184,6 +184,7 @@ PAGES = {
         "opinion_sign", "opinion_follow_up", "opinion_addendum", "opinion_report",
         "upload_create", "upload_part",
     ], CASE),
+    "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
     # The case's consultation is completed: the coordinator and its specialist are answered
@@ -211,6 +212,7 @@ OPERATIONS = {
         "get_consultation", "accept", "decline", "get_opinion", "save_opinion",
         "sign_opinion", "ask_follow_up", "add_addendum",
     ], CASE),
+    "remove_record": {"patient", "coordinator"},
     "list_messages": CASE,
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},

@@ -64,7 +64,12 @@ from consilium.opinions.models import FollowUpQuestion, ReportShare
 from consilium.opinions.policy import opinion_of
 from consilium.opinions.sharing import do_revoke_report_share, do_share_report
 from consilium.policy import Policy
-from consilium.records.actions import Upload, do_add_records, do_set_record_type
+from consilium.records.actions import (
+    Upload,
+    do_add_records,
+    do_remove_record,
+    do_set_record_type,
+)
 
 # Who can see a case once it is shared: the rest are the access matrix's business (404).
 ROLES = ["patient", "caregiver", "physician", "coordinator", "specialist"]
@@ -340,6 +345,11 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         ("POST", "/cases/{case}/records", {"files": NOTE_FILE}),
         lambda c, u: do_add_records(c, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
                                     acting_user=u)),
+    ("record", "remove"): Binding(
+        case, ("POST", "/cases/{case}/records/{record}/remove/", {"confirmed": "yes"}),
+        ("DELETE", "/cases/{case}/records/{record}", None),
+        lambda c, u: do_remove_record(c.records.first(), acting_user=u),
+        shown_on="/cases/{case}/records/"),
     ("record", "retype"): Binding(
         case, ("POST", "/cases/{case}/records/{record}/type/", {"record_type": "lab_results"}),
         None,

@@ -18,6 +18,7 @@ ALL_BUT_THE_SPECIALIST = {"patient", "caregiver", "physician", "coordinator"}
 EXPECTED = {
     "add": (ALL_BUT_THE_SPECIALIST | {"specialist"}, OPEN),
     "retype": (ALL_BUT_THE_SPECIALIST | {"specialist"}, OPEN),
+    "remove": ({"patient", "coordinator"}, OPEN),
     "request_release": ({"patient"}, set(Status.values)),
 }
 ROLES = ("patient", "caregiver", "physician", "coordinator", "specialist")
@@ -70,6 +71,7 @@ def test_the_pages_show_the_controls_exactly_when_allowed(accepted_case, users, 
         assert detail.context["record_allowed"] == allowed
         assert (f"/cases/{accepted_case.id}/records/upload/" in text) == ("add" in allowed)
         assert ('class="retype"' in text) == ("retype" in allowed), role
+        assert ('class="remove' in text) == ("remove" in allowed), role
         assert (f"/cases/{accepted_case.id}/release-request/" in text) == (
             "request_release" in allowed), role
         listing = client.get(f"/cases/{accepted_case.id}/records/").content.decode()
