@@ -66,6 +66,7 @@ def enrich(connection) -> None:
         cursor.execute(
             "UPDATE directory_specialist SET institution = 'Hospital ' || (id % 2000), "
             "hospital_system = 'Health System ' || ((id % 2000) % 400), "
+            "accepting_cases = (1 = 1), "  # enrolled: an import takes no one on (importing)
             "telemedicine = (id % 5 < 2), turnaround_days = 3 + id % 10, "
             f"languages = CASE WHEN id % 7 = 0 THEN '[\"en\", \"es\"]'{json} "
             f"ELSE '[\"en\"]'{json} END")

@@ -27,6 +27,8 @@ def is_own(user, consultation: Consultation) -> bool:
 def _state(consultation: Consultation, to_status: str, doing: str) -> Conflict | None:
     if consultation.can_move_to(to_status):
         return None
+    if consultation.status == to_status:  # a second click, or a second tab
+        return Conflict(f"This consultation is already {doing}.")
     return Conflict(f"A consultation that is {consultation.get_status_display().lower()} "
                     f"cannot be {doing}.")
 

@@ -304,10 +304,18 @@ NPPES_COLUMNS = ("npi", "name", "name_key", "first_name", "last_name", "credenti
                  "taxonomy_code", "specialty", "city", "state", "updated_at")
 
 
+# What the program alone decides: a clinician the files bring in is neither taking cases nor
+# offering video visits here until the program enrols them (the profile form). NPPES and
+# CMS say who practises, not who gives second opinions (a "Telehlth" column in later CMS
+# layouts says what CMS lists, not the program's visits, and is not read).
+NOT_ENROLLED = {"accepting_cases": False, "telemedicine": False}
+
+
 @cache
 def _defaults() -> dict[str, object]:
-    """Model defaults of the columns NPPES leaves alone, ready for the database."""
-    return {f.column: f.get_db_prep_save(f.get_default(), connection)
+    """Model defaults of the columns NPPES leaves alone, ready for the database, but for
+    those of a clinician not yet enrolled (NOT_ENROLLED)."""
+    return {f.column: f.get_db_prep_save(NOT_ENROLLED.get(f.name, f.get_default()), connection)
             for f in Specialist._meta.concrete_fields
             if f.column and f.column not in NPPES_COLUMNS and not f.primary_key}
 
@@ -366,16 +374,15 @@ def import_dac(source: TextIO, *, match_rows: bool = True) -> ImportReport:
     rows = csv.reader(source)
     header = [name.strip() for name in next(rows, None) or []]
     columns = _columns(header, DAC_COLUMNS, "CMS Doctors and Clinicians")
-    telehealth = next((i for i, name in enumerate(header) if name.lower() == "telehlth"), None)
     touched = Touched()
-    for batch in _batches(_dac_rows(rows, columns, telehealth, report)):
+    for batch in _batches(_dac_rows(rows, columns, report)):
         touched.add(_store_dac_batch(batch, report))
     if match_rows:
         touched.update_match_rows()
     return report
 
 
-def _dac_rows(rows, columns, telehealth, report: ImportReport) -> Iterator[_Parsed]:
+def _dac_rows(rows, columns, report: ImportReport) -> Iterator[_Parsed]:
     names, crosswalk = specialty_names(), medicare_to_nucc()
     width = max(columns.values()) + 1
     for line, row in enumerate(rows, start=2):
@@ -403,10 +410,8 @@ def _dac_rows(rows, columns, telehealth, report: ImportReport) -> Iterator[_Pars
             specialty=names[code][:200], city=get("cty").title()[:100], state=get("st")[:2],
             medical_school="" if school.upper() == "OTHER" else school.title()[:200],
             graduation_year=int(year) if year.isdigit() and 1900 < int(year) < 2100 else None,
-            group_practice=get("org_nm").title()[:200],
+            group_practice=get("org_nm").title()[:200], **NOT_ENROLLED,
         )
-        if telehealth is not None and len(row) > telehealth:
-            specialist.telemedicine = row[telehealth].strip().upper() == "Y"
         institutions = [
             Institution(ccn=get(f"hosp_afl_{n}")[:10], name=get(f"hosp_afl_lbn_{n}").title()[:200],
                         city=specialist.city, state=specialist.state)

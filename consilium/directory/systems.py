@@ -55,7 +55,8 @@ def key(name: str) -> str:
     both give "riverside"; "" for a blank name."""
     words = _words(name)
     proper = [w for w in words if w not in KINDS]
-    return " ".join(proper or words)
+    # a number alone ("Hospital 12", "Health System 12") names nothing without its kind
+    return " ".join(proper if any(not w.isdigit() for w in proper) else words)
 
 
 def _words(name: str) -> list[str]:
@@ -83,7 +84,7 @@ def similar(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    if min(len(a), len(b)) <= SHORT:
+    if min(len(a), len(b)) <= SHORT or _digits(a) != _digits(b):
         return False
     return fuzz.ratio(a, b) >= SIMILAR or b.startswith(a + " ") or a.startswith(b + " ")
 
@@ -100,7 +101,13 @@ def alike(wanted: Iterable[str], known: Iterable[str]) -> set[str]:
     found = {a for a in wanted if a}
     choices = [b for b in set(known) if len(b) > SHORT]
     for a in [a for a in found if len(a) > SHORT]:
-        found |= {b for b, _, _ in process.extract(a, choices, scorer=fuzz.ratio,
-                                                   score_cutoff=SIMILAR, limit=None)}
-        found |= {b for b in choices if b.startswith(a + " ") or a.startswith(b + " ")}
+        near = {b for b, _, _ in process.extract(a, choices, scorer=fuzz.ratio,
+                                                 score_cutoff=SIMILAR, limit=None)}
+        near |= {b for b in choices if b.startswith(a + " ") or a.startswith(b + " ")}
+        found |= {b for b in near if _digits(b) == _digits(a)}
     return found
+
+
+def _digits(text: str) -> str:
+    """Numbers tell places apart ("Hospital 12", "Hospital 120") however alike the rest."""
+    return "".join(c for c in text if c.isdigit())

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from consilium.cases.access import access_case_by_id, patients_own
+from consilium.cases.access import access_case_by_id, is_case_owner, patients_own
 from consilium.errors import Conflict, InvalidInput
 
 from .access import (
@@ -147,7 +147,8 @@ def public_story(request, story_id):
     signed_in = request.user.is_authenticated
     return render(request, "stories/public_story.html", {
         "story": found, "text": marked(found.text),
-        "allowed": story_policy.allowed(request.user, found) if signed_in else frozenset()})
+        "allowed": story_policy.allowed(request.user, found) if signed_in else frozenset(),
+        "own": signed_in and is_case_owner(request.user, found.case)})
 
 
 @login_required
@@ -182,12 +183,16 @@ def review(request, story_id):
 @require_POST
 def take_down(request, story_id):
     """Take a published story off the public page, from the page itself: an administrator
-    (the patient is told) or the patient."""
+    (the patient is told) or the patient, who is brought back to their story to change it
+    and send it again."""
     found = story_to_take_down(request.user, story_id)
+    own = is_case_owner(request.user, found.case)
     try:
         do_unpublish_story(found, acting_user=request.user)
     except Conflict as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Taken down: the story is no longer on the public page.")
-    return redirect("public_stories")
+        messages.success(request, "Your story is no longer shown. You can change it and send "
+                                  "it again." if own else
+                         "Taken down: the story is no longer on the public page.")
+    return redirect("case_story", case_id=found.case_id) if own else redirect("public_stories")

@@ -21,6 +21,9 @@ def test_a_conflict_under_a_consultation_links_back_to_its_case(journey, users, 
     page = answer.content.decode()
     assert f'<a href="/cases/{case.id}/">Back to the case</a>' in page
     assert "Back to the start page" not in page
+    # a second click is told it is done already, not that an accepted one "cannot be accepted"
+    assert "This consultation is already accepted." in page
+    assert "cannot be accepted" not in page
 
 
 def test_the_case_behind_a_consultation_is_found_only_for_those_who_see_it(journey, users):

@@ -183,3 +183,62 @@ def test_dac_refuses_specialties_without_a_nucc_code(db):
     row[11] = "ASTROLOGY"
     report = import_dac(io.StringIO(header + ",".join(row) + "\n"))
     assert report.refused == 1 and "ASTROLOGY" in report.refusals[0][1]
+
+
+def test_imported_clinicians_are_not_taking_cases_until_the_program_enrols_them(db):
+    """NPPES and CMS say who practises, not who gives second opinions here: a clinician the
+    import creates is neither accepting cases nor offering video visits, and so is never
+    proposed or offered a case, until the program enrols them (the profile form)."""
+    import_nppes(sample_file())
+    with DAC.open(newline="") as source:
+        import_dac(source)
+    imported = Specialist.objects.all()
+    assert imported.count() > 300
+    assert not imported.filter(accepting_cases=True).exists()
+    assert not imported.filter(telemedicine=True).exists()
+    # a telehealth column in a later CMS layout is what CMS lists, not the program's visits
+    with DAC.open(newline="") as source:
+        lines = source.read().splitlines()
+    header, first = lines[0] + ", Telehlth", lines[1] + ",Y"
+    first = first.replace(first.split(",")[0], "1003000126", 1)
+    import_dac(io.StringIO(f"{header}\n{first}\n"))
+    assert Specialist.objects.get(npi="1003000126").telemedicine is False
+    # enrolled: the program's own settings stay through a re-import
+    enrolled = Specialist.objects.get(npi=SAMPLE[0][0])
+    enrolled.accepting_cases, enrolled.telemedicine = True, True
+    enrolled.save()
+    import_nppes(sample_file())
+    with DAC.open(newline="") as source:
+        import_dac(source)
+    enrolled.refresh_from_db()
+    assert enrolled.accepting_cases and enrolled.telemedicine
+
+
+def test_clinicians_imported_before_are_untied_unless_the_program_touched_them(
+        db, users, specialists):
+    """The data migration: rows an earlier import ticked as accepting (the model's default
+    then) are untied; the program's own specialists and the enrolled stay as they are."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from consilium.directory.models import MatchRow
+
+    imported = import_nppes(sample_file()).created
+    Specialist.objects.filter(npi__isnull=False).update(accepting_cases=True, telemedicine=True)
+    MatchRow.objects.update(accepting=True, telemedicine=True)
+    enrolled = Specialist.objects.get(npi=SAMPLE[1][0])
+    PracticeLocation.objects.create(specialist=enrolled, source="program", city="Omaha")
+    import_module("consilium.directory.migrations.0013_imported_not_enrolled").not_enrolled(
+        apps, None)
+    untied = Specialist.objects.filter(npi__isnull=False).exclude(id=enrolled.id)
+    assert untied.count() == imported - 1 > 4
+    assert not untied.filter(accepting_cases=True).exists()
+    assert not MatchRow.objects.filter(specialist__in=untied, accepting=True).exists()
+    assert not MatchRow.objects.filter(specialist__in=untied, telemedicine=True).exists()
+    enrolled.refresh_from_db()
+    assert enrolled.accepting_cases and enrolled.telemedicine
+    for kept in specialists.values():  # the program's own, with no NPI
+        kept.refresh_from_db()
+        assert kept.accepting_cases
+        assert MatchRow.objects.filter(specialist=kept, accepting=True).exists()

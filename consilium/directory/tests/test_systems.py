@@ -44,6 +44,8 @@ def test_variants_of_a_name_are_one_system(a, b):
     ("Mercy Hospital", "Marcy Hospital"),
     ("Saint Mary's", "Saint Joseph's"),
     ("Northlake University Hospital", "Bayview Medical Group"),
+    ("Hospital 12", "Health System 12"),
+    ("Health System 12", "Health System 120"),
 ])
 def test_other_systems_are_not_one(a, b):
     assert not same([a], [b])
@@ -80,5 +82,9 @@ def test_a_very_long_name_is_read():
 
 
 def test_known_keys_alike_a_wanted_one():
-    known = ["riverside", "riversde", "riverview", "lakeshore", "riverside regional"]
+    known = ["riverside", "riversde", "riverview", "lakeshore", "riverside regional",
+             "riverside 2", "mercy"]
     assert alike({"riverside"}, known) == {"riverside", "riversde", "riverside regional"}
+    assert alike({"hospital 12"}, ["hospital 120", "hospital 12 east"]) == {
+        "hospital 12", "hospital 12 east"}
+    assert alike({"", "mercy"}, known) == {"mercy"}

@@ -41,12 +41,28 @@ def test_the_public_page_shows_the_take_down_to_the_patient_and_administrators(
 def test_the_patient_takes_the_story_down_from_the_public_page(published, users, login,
                                                                client, mailoutbox):
     login(users["patient"])
-    answer = client.post(f"/stories/{published.id}/take-down/", follow=True)
-    assert "no longer on the public page" in answer.content.decode()
+    page = client.get(f"/stories/{published.id}/").content.decode()
+    assert "You keep it" in page and "the patient is told" not in page
+    answer = client.post(f"/stories/{published.id}/take-down/")
+    # back to their own story page, where they can change it and send it again
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/cases/{published.case_id}/story/"
+    answer = client.get(answer["Location"])
+    assert "Your story is no longer shown" in answer.content.decode()
     published.refresh_from_db()
     assert published.state == StoryState.UNPUBLISHED
     assert mailoutbox == []  # the patient is told only when someone else took it down
     assert Client().get(f"/stories/{published.id}/").status_code == 404
+
+
+def test_an_administrator_takes_a_story_down_from_the_public_page(published, users, login,
+                                                                 client):
+    login(users["admin"])
+    page = client.get(f"/stories/{published.id}/").content.decode()
+    assert "the patient is told" in page and "You keep it" not in page
+    answer = client.post(f"/stories/{published.id}/take-down/", follow=True)
+    assert answer.redirect_chain[-1][0] == "/stories/"
+    assert "no longer on the public page" in answer.content.decode()
 
 
 def test_the_actions_refuse_with_the_rules_sentence(published, users):
