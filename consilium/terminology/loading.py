@@ -37,6 +37,10 @@ def read_icd10cm() -> list[dict]:
             "parent": ancestors[0] if ancestors and ancestors[0] != code else
             (ancestors[1] if len(ancestors) > 1 else ""),
             "is_leaf": kind in (Icd10Kind.CATEGORY, Icd10Kind.SUBCATEGORY) and cm.is_leaf(code),
+            # Other names the tabular list gives the code ("Hay fever" under J30.1), so the
+            # search finds them too.
+            "terms": "; ".join(dict.fromkeys(
+                cm.get_inclusion_term(code) + cm.get_includes(code))),
         }
     return list(rows.values())
 

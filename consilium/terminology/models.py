@@ -22,6 +22,9 @@ class Icd10Code(models.Model):
     block = models.CharField(max_length=10, blank=True)
     parent = models.CharField(max_length=10, blank=True)
     is_leaf = models.BooleanField(help_text="A billable code with no children.")
+    terms = models.TextField(
+        blank=True, default="",
+        help_text="Its inclusion terms and 'includes' notes, searched with the description.")
 
     class Meta:
         ordering = ["code"]

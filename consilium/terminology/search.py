@@ -1,12 +1,19 @@
 """ICD-10-CM search by code or by words, on the full-text index of either database.
 
 A query that looks like a code ("C50.91", "c5091") returns that code and its descendants,
-shortest first. Anything else is matched word by word against descriptions, with everyday
-words translated to ICD wording ("cancer" → "malignant neoplasm" or "carcinoma"), the last
-word matched as a prefix so the search works while typing, and the best-ranked first.
+shortest first. Anything else is looked up in two ways:
+
+- the lay-term table (data/lay_terms.csv: "kidney stones" → N20.0): the codes it names come
+  first, the usual one first; "left", "right" or "bilateral" put that side's code first;
+- word by word against descriptions and inclusion terms, with everyday words translated to ICD
+  wording ("cancer" → "malignant neoplasm" or "carcinoma"), the last word matched as a prefix so
+  the search works while typing, and the best-ranked first.
 """
 
+import csv
 import re
+from functools import cache
+from pathlib import Path
 
 from django.db import connection
 from django.db.models.functions import Length
@@ -45,6 +52,64 @@ DEMOTE = "CASE WHEN " + " OR ".join(
 ) + " THEN 1 ELSE 0 END"
 
 
+LAY_TERMS_PATH = Path(__file__).with_name("data") / "lay_terms.csv"
+STOP_WORDS = frozenset(("of", "the", "and", "with", "in", "on", "a", "my", "to", "i", "have"))
+SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral"}
+
+
+def _lay_word(word: str) -> str:
+    """One spelling for matching lay terms: 'stones' → 'stone', "parkinson's" → 'parkinson'."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _lay_words(text: str) -> list[str]:
+    text = text.lower().replace("'s", "").replace("'", "")
+    return [_lay_word(w) for w in WORD.findall(text) if w not in STOP_WORDS]
+
+
+@cache
+def lay_terms() -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    """The lay-term table as (its words, its codes), longest terms first; read once."""
+    with LAY_TERMS_PATH.open(encoding="utf-8") as f:
+        rows = csv.reader(line for line in f if not line.startswith("#"))
+        next(rows)
+        terms = [(frozenset(_lay_words(term)), tuple(codes.split())) for term, codes in rows]
+    return tuple(sorted(terms, key=lambda t: -len(t[0])))
+
+
+def _lay_codes(words: list[str]) -> list[str]:
+    """The codes of the lay terms whose words are all in the query; a term inside a longer
+    matching term ("cold" in "cold sore") is left out. The last word may be unfinished."""
+    present = set(words)
+    last = words[-1] if words and len(words[-1]) >= 3 else None
+    matched: list[frozenset[str]] = []
+    found: list[str] = []
+    for term_words, codes in lay_terms():
+        missing = term_words - present
+        if missing and not (last and len(missing) == 1 and last not in term_words
+                            and next(iter(missing)).startswith(last)
+                            and term_words - missing <= present):
+            continue
+        if any(term_words < longer for longer in matched):
+            continue
+        matched.append(term_words)
+        found.extend(c for c in codes if c not in found)
+    return found
+
+
+def _side_first(codes: list[Icd10Code], side: str | None) -> list[Icd10Code]:
+    """The asked side's codes first, then those that name no side, then the other sides."""
+    if not side:
+        return codes
+
+    def key(code: Icd10Code) -> int:
+        words = set(WORD.findall(code.description.lower()))
+        if side in words:
+            return 0
+        return 2 if words & {"left", "right", "bilateral"} else 1
+    return sorted(codes, key=key)  # stable: keeps the ranking within each
+
+
 def normalise_code(text: str) -> str:
     """'c5091' → 'C50.91'; codes are stored with the dot after the third character."""
     code = text.strip().upper().replace(".", "")
@@ -58,14 +123,25 @@ def search_icd10(query: str, limit: int = 20) -> list[Icd10Code]:
         return []
     if CODE_QUERY.match(query):
         return _by_code(normalise_code(query), limit)
+    query = query[:200]
+    words = _lay_words(query)
+    side = next((SIDES[w] for w in words if w in SIDES), None)
+    lay = _lay_codes([w for w in words if w not in SIDES])[:limit]
+    by_code = {c.code: c for c in Icd10Code.objects.filter(code__in=lay)} if lay else {}
+    first = _side_first([by_code[c] for c in lay if c in by_code], side)
     terms = _expand(query.lower())
     if not terms:
-        return []
+        return first[:limit]
     by_words = _by_words_postgres if connection.vendor == "postgresql" else _by_words_sqlite
     # The first alternative of each term is its usual meaning ("cancer" → malignant
     # neoplasm): codes matching those come first, the wider matches ("carcinoma") after.
     wanted = limit * 3  # extra candidates, so grouping below has something to group
-    return _group_by_category(by_words(terms, [t[:1] for t in terms], wanted))[:limit]
+    found = by_words(terms, [t[:1] for t in terms], wanted)
+    if not found and side:  # no code names the side: the same words without it
+        terms = [t for t in terms if t[0] not in SIDES and t[0] != "both"]
+        found = by_words(terms, [t[:1] for t in terms], wanted) if terms else []
+    rest = [c for c in _side_first(_group_by_category(found), side) if c.code not in by_code]
+    return (first + rest)[:limit]
 
 
 def _group_by_category(codes: list[Icd10Code]) -> list[Icd10Code]:
@@ -92,7 +168,7 @@ def _expand(text: str) -> list[list[str]]:
     terms = []
     for token in re.findall(r"[a-z0-9_]+", text)[:MAX_WORDS]:
         key = token.replace("_", " ")
-        if key in ("of", "the", "and", "with", "in", "on", "a", "my"):
+        if key in STOP_WORDS:
             continue
         terms.append(SYNONYMS.get(key, [key]))
     return terms
@@ -124,7 +200,7 @@ def _by_words_sqlite(terms, primary_terms, limit: int) -> list[Icd10Code]:
         "WHERE terminology_icd10_fts MATCH %s AND c.kind != 'chapter' "
         "ORDER BY c.id NOT IN (SELECT rowid FROM terminology_icd10_fts "
         "WHERE terminology_icd10_fts MATCH %s), "
-        f"{DEMOTE.format(col='c.description')}, bm25(terminology_icd10_fts), "
+        f"{DEMOTE.format(col='c.description')}, bm25(terminology_icd10_fts, 10.0, 1.0), "
         "length(c.code), c.code LIMIT %s"
     )
     return list(Icd10Code.objects.raw(sql, [wide, primary, limit]))
@@ -155,7 +231,7 @@ def _by_words_postgres(terms, primary_terms, limit: int) -> list[Icd10Code]:
     # Normalisation 1 divides the rank by 1 + log(length): shorter, more general
     # descriptions ("Malignant neoplasm of breast") come before long specific ones.
     sql = (
-        "SELECT id, code, description, kind, chapter, block, parent, is_leaf "
+        "SELECT id, code, description, kind, chapter, block, parent, is_leaf, terms "
         "FROM terminology_icd10code, to_tsquery('english', %s) wide, "
         "to_tsquery('english', %s) primary_meaning "
         "WHERE search_vector @@ wide AND kind != 'chapter' "

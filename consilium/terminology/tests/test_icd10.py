@@ -65,7 +65,8 @@ def test_the_api_is_public_and_limited(client):
     response = search({"q": "breast cancer", "limit": 3})
     assert response.status_code == 200
     body = response.json()
-    assert len(body) == 3 and body[0]["code"] == "C50"
+    # The common, specific, billable code first (issue 20): not the category C50.
+    assert len(body) == 3 and body[0]["code"] == "C50.919"
     assert set(body[0]) == {"code", "description", "kind", "chapter", "block", "is_leaf"}
     assert len(search({"q": "C", "limit": 500}).json()) <= 100
     assert search({"q": "x" * 201}).status_code == 422
@@ -83,7 +84,7 @@ def test_suggestions_for_a_field(client):
     page = client.post("/terminology/icd10/suggestions/",
                        {"q": "breast cancer", "target": "id_diagnosis_codes"})
     body = page.content.decode()
-    assert 'data-icd10-code="C50"' in body and 'data-target="id_diagnosis_codes"' in body
+    assert 'data-icd10-code="C50.919"' in body and 'data-target="id_diagnosis_codes"' in body
     assert "No code matches" in client.post("/terminology/icd10/suggestions/",
                                             {"q": "xyzzy"}).content.decode()
 

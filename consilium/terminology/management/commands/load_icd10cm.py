@@ -11,7 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Reload even if loaded.")
 
     def handle(self, *args, force=False, **options):
-        if Icd10Code.objects.exists() and not force:
+        # Loaded before inclusion terms were stored (migration 0006): load again.
+        if Icd10Code.objects.exclude(terms="").exists() and not force:
             self.stdout.write("ICD-10-CM is already loaded.")
             return
         count = store_icd10cm(read_icd10cm())
