@@ -268,9 +268,10 @@ def _systems_named(found: set[str]) -> set[str]:
 
 
 def systems_of(specialist: Specialist) -> set[str]:
-    """The keys of the specialist's system and institution, and of every institution they
-    belong to with its system (all its names, when the directory knows it)."""
-    names = {specialist.hospital_system, specialist.institution}
+    """The keys of the specialist's system, institution and group practice, and of every
+    institution they belong to with its system (all its names, when the directory knows
+    it)."""
+    names = {specialist.hospital_system, specialist.institution, specialist.group_practice}
     for institution in specialist.institutions.all():
         names |= {institution.name, institution.hospital_system}
         if institution.system is not None:

@@ -205,9 +205,9 @@ def _rows(apps, which: dict) -> list[tuple]:
 
 # What _facts reads of a specialist, in this order.
 SPECIALIST_FACTS = ("id", "name_key", "accepting_cases", "capacity", "telemedicine",
-                    "turnaround_days", "hospital_system", "institution", "focus_categories",
-                    "de_specialist_title", "de_approved_by", "practising_since",
-                    "graduation_year", "languages_text", "networks_text")
+                    "turnaround_days", "hospital_system", "institution", "group_practice",
+                    "focus_categories", "de_specialist_title", "de_approved_by",
+                    "practising_since", "graduation_year", "languages_text", "networks_text")
 
 
 def _system_names(apps, ids: set[int]) -> dict[int, tuple[str, ...]]:
@@ -227,9 +227,10 @@ def _system_names(apps, ids: set[int]) -> dict[int, tuple[str, ...]]:
 
 def _facts(specialist: tuple, until: date | None, places: list, links: list,
            system_names: dict[int, tuple[str, ...]]) -> tuple:
-    (_, name_key, accepting, capacity, telemedicine, turnaround, system, institution, focus,
-     de_title, de_approved_by, practising_since, graduated, languages, networks) = specialist
-    names = [system, institution]
+    (_, name_key, accepting, capacity, telemedicine, turnaround, system, institution, group,
+     focus, de_title, de_approved_by, practising_since, graduated, languages,
+     networks) = specialist
+    names = [system, institution, group]
     for name, linked_system, _, _, system_id in links:
         names += [name, linked_system, *system_names.get(system_id, ())]
     only = places[0] if len(places) == 1 else (None, None)

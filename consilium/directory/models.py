@@ -307,8 +307,9 @@ class MatchRow(models.Model):
     telemedicine = models.BooleanField()
     turnaround_days = models.PositiveSmallIntegerField()
     centre = models.FloatField()  # 0.5 academic + 0.5 specialty centre
-    # "|name|name|": lowercased hospital systems and institutions, the specialist's own and
-    # those of every institution they belong to.
+    # "|key|key|": the keys (systems.key) of the hospital system, institution and group
+    # practice the specialist names, and of every institution they belong to with its
+    # system's names and aliases.
     systems = models.TextField()
     languages = models.TextField()  # "|en|es|"
     networks = models.TextField()  # "|network|network|"

@@ -32,7 +32,7 @@ WORDS = {
     "univ": "university", "u": "university", "reg": "regional", "mem": "memorial",
     "gen": "general", "comm": "community", "inst": "institute", "natl": "national",
     "clin": "clinic", "clinics": "clinic", "grp": "group", "svcs": "services",
-    "assoc": "associates", "and": "", "of": "", "at": "",
+    "assoc": "associates", "and": "", "of": "", "at": "", "in": "", "for": "",
 }
 # What kind of place it is, not which: left out of the key unless nothing else remains.
 KINDS = {
@@ -44,9 +44,13 @@ KINDS = {
 LEADING = {"the"}
 TRAILING = {"inc", "incorporated", "llc", "llp", "pc", "pa", "corp", "co", "ltd"}
 # How alike two keys must be (rapidfuzz's ratio, 0–100) to be taken for one system. Keys
-# of up to SHORT characters must be equal: "mercy" and "marcy" are not a misspelling.
+# of up to SHORT characters are never misspellings of each other ("mayo", "mary"), only
+# equal or one the other with a word more ("mayo", "mayo waycross").
 SIMILAR = 88
 SHORT = 4
+# A name proper of fewer letters is never "the same" as a longer one ("ut" and "ut health"
+# are; "a" and "a b" are not told apart from chance).
+WORD = 3
 
 
 @lru_cache(maxsize=100_000)  # a rebuild of the matching rows meets the same names again
@@ -84,9 +88,11 @@ def similar(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    if min(len(a), len(b)) <= SHORT or _digits(a) != _digits(b):
+    if min(len(a), len(b)) < WORD or _digits(a) != _digits(b):
         return False
-    return fuzz.ratio(a, b) >= SIMILAR or b.startswith(a + " ") or a.startswith(b + " ")
+    if b.startswith(a + " ") or a.startswith(b + " "):
+        return True
+    return min(len(a), len(b)) > SHORT and fuzz.ratio(a, b) >= SIMILAR
 
 
 def same(names: Iterable[str], others: Iterable[str]) -> bool:
@@ -99,11 +105,13 @@ def alike(wanted: Iterable[str], known: Iterable[str]) -> set[str]:
     """The wanted keys, and the known keys that may be one system with one of them (as
     ``similar`` says, the ratios worked out by rapidfuzz over the whole list at once)."""
     found = {a for a in wanted if a}
-    choices = [b for b in set(known) if len(b) > SHORT]
-    for a in [a for a in found if len(a) > SHORT]:
-        near = {b for b, _, _ in process.extract(a, choices, scorer=fuzz.ratio,
-                                                 score_cutoff=SIMILAR, limit=None)}
-        near |= {b for b in choices if b.startswith(a + " ") or a.startswith(b + " ")}
+    choices = [b for b in set(known) if len(b) >= WORD]
+    longer = [b for b in choices if len(b) > SHORT]
+    for a in [a for a in found if len(a) >= WORD]:
+        near = {b for b in choices if b.startswith(a + " ") or a.startswith(b + " ")}
+        if len(a) > SHORT:
+            near |= {b for b, _, _ in process.extract(a, longer, scorer=fuzz.ratio,
+                                                     score_cutoff=SIMILAR, limit=None)}
         found |= {b for b in near if _digits(b) == _digits(a)}
     return found
 

@@ -2,13 +2,18 @@
 (issue #19): matching leaves such specialists out, and the offer is refused in the action,
 from the page and the API alike."""
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 
 from consilium.consultations.actions import do_offer_consultation, same_hospital_system
 from consilium.consultations.matching import match_case
 from consilium.consultations.models import Consultation
 from consilium.directory.builders import build_specialist
-from consilium.directory.models import HospitalSystem, Institution, SystemAlias
+from consilium.directory.importing import import_dac
+from consilium.directory.models import HospitalSystem, Institution, Specialist, SystemAlias
 from consilium.errors import InvalidInput
 
 REFUSED = "A second opinion must come from outside the first opinion's hospital system."
@@ -122,3 +127,32 @@ def test_an_earlier_opinions_system_is_refused_for_a_third(case, specialists, us
     assert colleague.name not in proposed(case)
     with pytest.raises(InvalidInput):
         do_offer_consultation(case, colleague.id, acting_user=users["coordinator"])
+
+
+DAC = (Path(__file__).resolve().parents[4] / "shared" / "data"
+       / "cms-doctors-clinicians-dac-sample" / "DAC_NationalDownloadableFile_sample_386rows.csv")
+
+
+def test_the_cms_files_hospitals_and_groups_are_a_clinicians_systems(case, users):
+    """The real CMS sample: a clinician affiliated with "MAYO CLINIC HEALTH SYSTEM IN
+    WAYCROSS" is of the first opinion's system when that was "Mayo Clinic"; the group
+    practice a clinician bills under counts too (the sample's groups are blank: one is
+    given, as later files have them)."""
+    with DAC.open(newline="") as source:
+        lines = source.read().splitlines()
+    header = [name.strip() for name in lines[0].split(",")]
+    rows = list(csv.reader(lines[1:]))
+    mayo = next(r for r in rows if r[header.index("hosp_afl_lbn_1")].startswith("MAYO CLINIC"))
+    rows[0][header.index("org_nm")] = "RIVERSIDE CANCER CARE PARTNERS, LLC"
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    out.seek(0)
+    import_dac(out)
+    affiliated = Specialist.objects.get(npi=mayo[0])
+    grouped = Specialist.objects.get(npi=rows[0][0])
+    assert same_hospital_system(case, grouped)  # "Riverside Health System"
+    assert not same_hospital_system(case, affiliated)
+    case.institution, case.hospital_system = "Mayo Clinic", ""
+    case.save()
+    assert same_hospital_system(case, affiliated)
+    assert not same_hospital_system(case, grouped)

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Left to 0012, the latest migration that changes what the rows hold: the rebuild
+    """Left to 0013, the latest migration that changes what the rows hold: the rebuild
     reads hospital systems and writes their names, which this migration has not yet."""
 
 

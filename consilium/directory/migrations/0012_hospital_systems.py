@@ -5,15 +5,13 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from consilium.directory.matchrows import rebuild_match_rows
-
-    rebuild_match_rows(apps=apps)
+    """Left to 0013, the latest migration that changes what the rows hold."""
 
 
 class Migration(migrations.Migration):
     """Hospital systems as entities with aliases, and the names matching compares them by
-    (directory/systems.py): the matching rows are written again with the new keys, and
-    SystemName with them (this is now the migration that fills the table, see matchrows)."""
+    (directory/systems.py); 0013 writes the matching rows again with the new keys, and
+    SystemName with them."""
 
     dependencies = [
         ('directory', '0011_match_rows_without_foreign_key'),

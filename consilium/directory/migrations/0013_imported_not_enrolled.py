@@ -17,7 +17,16 @@ def not_enrolled(apps, schema_editor):
     MatchRow.objects.filter(specialist_id__in=ids).update(accepting=False, telemedicine=False)
 
 
+def fill(apps, schema_editor):
+    from consilium.directory.matchrows import rebuild_match_rows
+
+    rebuild_match_rows(apps=apps)
+
+
 class Migration(migrations.Migration):
+    """Imported clinicians not enrolled are untied, and the matching rows written again with
+    the keys of systems.py, group practices among them, and SystemName with them (this is
+    now the migration that fills the table, see matchrows)."""
 
     dependencies = [
         ('consultations', '0001_initial'),
@@ -26,4 +35,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(not_enrolled, migrations.RunPython.noop),
+        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

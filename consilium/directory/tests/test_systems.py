@@ -42,6 +42,7 @@ def test_variants_of_a_name_are_one_system(a, b):
     ("Riverside Health", "Lakeshore Health"),
     ("Summit Health", "Front Range Health"),
     ("Mercy Hospital", "Marcy Hospital"),
+    ("Mayo Clinic", "Mary Clinic"),
     ("Saint Mary's", "Saint Joseph's"),
     ("Northlake University Hospital", "Bayview Medical Group"),
     ("Hospital 12", "Health System 12"),
@@ -55,6 +56,7 @@ def test_other_systems_are_not_one(a, b):
     ("Riverside Health", "Riversde Health"),  # a misspelling
     ("Front Range Health", "Frontrange Health"),  # a space
     ("Riverside Health", "Riverside Regional Medical Center"),  # a word more
+    ("Mayo Clinic", "MAYO CLINIC HEALTH SYSTEM IN WAYCROSS"),  # a short name, a word more
 ])
 def test_when_unsure_they_are_one(a, b):
     assert same([a], [b])
