@@ -370,9 +370,8 @@ def do_set_record_type(record: Record, record_type: str, *, acting_user) -> Reco
 
 def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
     """Copy the records of ``earlier`` into ``case`` (a third opinion), in the caller's
-    transaction. The copies point at the same encrypted files: nothing deletes a record's
-    file, so sharing it is safe and gigabytes of imaging are not written twice (a future
-    deletion of records must keep a file that another row still names). What reading makes
+    transaction. The copies point at the same encrypted files, so gigabytes of imaging are
+    not written twice (do_remove_record erases a file only once no row names it). What reading makes
     of a file (previews, clinical entries, documents inside a FHIR bundle) is made again
     for the copies by the worker, as for an upload."""
     series: dict[int | None, int] = {}  # an earlier series' id: its copy's (None: no series)

@@ -101,9 +101,14 @@ def remove_record(request, case_id: UUID, record_id: UUID):
     """Remove a record for good (the patient or a coordinator, while the case is open): the
     file is erased, what was read out of it goes with it. The audit trail keeps that it
     existed, and a signed opinion's "records reviewed" lists it as removed."""
-    found = access_record_by_id(request.user, case_id, record_id)
+    found = access_record_by_id(request.user, case_id, record_id, check=may_remove)
     do_remove_record(found, acting_user=request.user)
     return 204, None
+
+
+def may_remove(found, user) -> None:
+    """A ``check``: refused before the record is read (the refusal alone is audited)."""
+    policy.check(user, found.case, "remove")
 
 
 def only_dicom(found, user) -> None:

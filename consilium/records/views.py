@@ -21,7 +21,7 @@ from .access import (
     record_case_list_records,
 )
 from .actions import Upload, do_add_records, do_remove_record, do_set_record_type
-from .api import deidentified_response, download_response, only_dicom
+from .api import deidentified_response, download_response, may_remove, only_dicom
 from .export import deidentified_zip
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
 from .policy import policy
@@ -182,8 +182,7 @@ def download(request, case_id, record_id):
 def remove(request, case_id, record_id):
     """Remove a record: the page asks first (what goes, that it cannot be undone), a tick box
     says yes."""
-    found = access_record_by_id(request.user, case_id, record_id)
-    policy.check(request.user, found.case, "remove")
+    found = access_record_by_id(request.user, case_id, record_id, check=may_remove)
     if request.method == "POST":
         if request.POST.get("confirmed") != "yes":
             messages.error(request, "Tick the box to say you want to remove the file.")
