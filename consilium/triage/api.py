@@ -52,9 +52,45 @@ class Procedure(Schema):
     label: str
 
 
+class RedFlag(Schema):
+    key: str
+    title: str
+    words: str
+
+
+class Line(Schema):
+    name: str
+    number: str
+    call: str
+
+
+class Emergency(Schema):
+    """Get care now: why, and whom to call (``call`` is a tel: link)."""
+
+    reason: str  # "red_flag" (read in the free text) or "urgent" (the urgent box)
+    flags: list[RedFlag]
+    number: str
+    call: str
+    crisis_line: Line | None
+    message: str
+
+
+class ConfirmNow(Schema):
+    """An acute code or condition given without the urgent box: is it happening now?"""
+
+    question: str
+    text: str
+    codes: list[str]
+    words: list[str]
+    number: str
+    call: str
+
+
 class TriageOut(Schema):
     recommendation: str
     message: str
+    emergency: Emergency | None
+    confirm_now: ConfirmNow | None
     reasons: list[Reason]
     against: list[Reason]
     cautions: list[Caution]

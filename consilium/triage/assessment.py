@@ -8,7 +8,7 @@ API.
 from consilium.terminology.models import NuccTaxonomy
 from consilium.terminology.specialties import specialties_for_codes
 
-from . import rules
+from . import redflags, rules
 from .models import InsurancePlan
 from .procedures import recognise
 from .schemas import AssessmentIn
@@ -31,12 +31,25 @@ def clean(data: "dict | AssessmentIn") -> rules.Facts:
         procedures=recognise(answers.procedure),
         knows_diagnosis=bool(answers.diagnosis_codes or answers.diagnosis_text),
     )
+    _read_red_flags(facts, [answers.diagnosis_text, answers.procedure])
     categories = [code[:3] for code in facts.codes]
     facts.serious = list(dict.fromkeys(
         label for cat in categories for label in _in_ranges(cat, rules.SERIOUS)
     ))
     facts.kinds = _kinds(facts, categories)
     return facts
+
+
+def _read_red_flags(facts: rules.Facts, texts: list[str]) -> None:
+    """Emergencies in the free text (consilium/triage/redflags.py), and acute codes."""
+    for reading in map(redflags.read, texts):
+        facts.red_flags += [f for f in reading.alarms
+                            if f.key not in {seen.key for seen in facts.red_flags}]
+        facts.ask_if_now += [f for f in reading.ask_if_now
+                             if f.key not in {seen.key for seen in facts.ask_if_now}]
+    alarmed = {f.key for f in facts.red_flags}
+    facts.ask_if_now = [f for f in facts.ask_if_now if f.key not in alarmed]
+    facts.acute_codes = redflags.acute_codes(facts.codes)
 
 
 def _plan(plan_id: int | None) -> InsurancePlan | None:
@@ -57,7 +70,7 @@ def _kinds(facts: rules.Facts, categories: list[str]) -> set[str]:
 
 
 def recommend(facts: rules.Facts, applied: list[rules.Rule]) -> str:
-    if facts.has("time_critical"):
+    if facts.has("time_critical") or facts.red_flags:
         return "seek_care_now"
     if facts.required_by_plan:
         return "strongly_recommended"
@@ -74,29 +87,86 @@ def assess(data: "dict | AssessmentIn") -> dict:
 def evaluate(facts: rules.Facts) -> dict:
     applied = [rule for rule in rules.RULES if rule.applies(facts)]
     recommendation = recommend(facts, applied)
+    emergency = _emergency(facts) if recommendation == "seek_care_now" else None
+    # Under an emergency nothing argues about a second opinion: no reasons, cautions,
+    # insurance or legal rights that could read as "it can wait".
+    weighed = [] if emergency else [r for r in applied if r.weight]
     result = {
         "recommendation": recommendation,
-        "message": rules.SEEK_CARE_NOW if recommendation == "seek_care_now" else "",
+        "message": emergency["message"] if emergency else "",
+        "emergency": emergency,
+        "confirm_now": None if emergency else _confirm_now(facts),
         "reasons": [
             {"criterion": r.criterion, "weight": r.weight, "text": r.reason(facts)}
-            for r in applied if r.weight > 0
+            for r in weighed if r.weight > 0
         ],
         "against": [
             {"criterion": r.criterion, "weight": r.weight, "text": r.reason(facts)}
-            for r in applied if r.weight < 0
+            for r in weighed if r.weight < 0
         ],
-        "cautions": [{"key": c.key, "text": c.text} for c in rules.CAUTIONS if c.applies(facts)],
+        "cautions": [] if emergency else [
+            {"key": c.key, "text": c.text} for c in rules.CAUTIONS if c.applies(facts)],
         "specialties": _specialties(facts),
         "records_checklist": [
             {"key": item.key, "label": item.label}
             for item in rules.CHECKLIST if not item.kinds or item.kinds & facts.kinds
         ],
         "questions": [q.text for q in rules.QUESTIONS if not q.kinds or q.kinds & facts.kinds],
-        "coverage": _coverage(facts),
-        "statutory_right": _statutory_right(facts),
+        "coverage": None if emergency else _coverage(facts),
+        "statutory_right": None if emergency else _statutory_right(facts),
         "procedures": [{"key": p.key, "label": p.label} for p in facts.procedures],
     }
     return result
+
+
+def _line(line: redflags.Line) -> dict:
+    return {"name": line.name, "number": line.number, "call": line.call}
+
+
+def _emergency(facts: rules.Facts) -> dict:
+    """Whom to call now, in the person's country, and why."""
+    number = redflags.emergency_number(facts.country)
+    call = redflags.Line("Emergency", number).call
+    crisis = any(f.crisis for f in facts.red_flags)
+    line = redflags.crisis_line(facts.country) if crisis else None
+    parts = []
+    if facts.red_flags:
+        titles = _joined(list(dict.fromkeys(f.title for f in facts.red_flags)))
+        parts.append(rules.SIGN_OF.format(titles=titles))
+    if crisis:
+        parts.append(rules.CRISIS.format(line=line.name, line_number=line.number, number=number)
+                     if line else rules.CRISIS_NO_LINE.format(number=number))
+    if not crisis or len({f.key for f in facts.red_flags}) > 1:
+        parts.append(rules.SEEK_CARE_NOW.format(number=number))
+    return {
+        "reason": "red_flag" if facts.red_flags else "urgent",
+        "flags": [{"key": f.key, "title": f.title, "words": f.words} for f in facts.red_flags],
+        "number": number,
+        "call": call,
+        "crisis_line": _line(line) if line else None,
+        "message": " ".join(parts),
+    }
+
+
+def _confirm_now(facts: rules.Facts) -> dict | None:
+    """An acute code, or an acute condition named without a time: ask, do not alarm."""
+    if facts.has("time_critical") or not (facts.acute_codes or facts.ask_if_now):
+        return None
+    number = redflags.emergency_number(facts.country)
+    names = list(dict.fromkeys([name for _, name in facts.acute_codes]
+                               + [f.title for f in facts.ask_if_now]))
+    return {
+        "question": rules.IS_IT_NOW,
+        "text": rules.IS_IT_NOW_TEXT.format(names=_joined(names, "and"), number=number),
+        "codes": [code for code, _ in facts.acute_codes],
+        "words": [f.words for f in facts.ask_if_now],
+        "number": number,
+        "call": redflags.Line("Emergency", number).call,
+    }
+
+
+def _joined(names: list[str], word: str = "or") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
 def _specialties(facts: rules.Facts) -> list[dict]:

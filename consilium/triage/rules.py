@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 from .models import InsurancePlan
 from .procedures import Procedure
+from .redflags import Found
 
 Treatment = Literal[
     "surgery", "invasive_procedure", "chemotherapy", "radiation", "long_term_medication",
@@ -84,6 +85,9 @@ class Facts:
     country: str = "US"
     plan: InsurancePlan | None = None
     knows_diagnosis: bool = False
+    red_flags: list[Found] = field(default_factory=list)  # emergencies read in the free text
+    ask_if_now: list[Found] = field(default_factory=list)  # acute conditions named, no time
+    acute_codes: list[tuple[str, str]] = field(default_factory=list)  # (code, plain name)
 
     def has(self, flag: str) -> bool:
         return flag in self.situation
@@ -167,8 +171,22 @@ RULES: tuple[Rule, ...] = (
 # an assessment that knows nothing at all answers "optional" rather than "not needed".
 THRESHOLDS = ((5, "strongly_recommended"), (3, "recommended"), (1, "optional"))
 SEEK_CARE_NOW = (
-    "Your situation sounds urgent. Get care now: call your emergency number or go to the "
-    "nearest emergency department. Do not wait for a second opinion."
+    "Get care now: call {number} or go to the nearest emergency department. Do not wait for a "
+    "second opinion."
+)
+SIGN_OF = "What you wrote can be a sign of {titles}."
+CRISIS = (
+    "You are not alone, and help is there right now. Talk to someone now: {line} on "
+    "{line_number}. If you are in danger or cannot keep yourself safe, call {number}."
+)
+CRISIS_NO_LINE = (
+    "You are not alone, and help is there right now. If you are in danger or cannot keep "
+    "yourself safe, call {number} now, or call a crisis line near you."
+)
+IS_IT_NOW = "Is this happening now?"
+IS_IT_NOW_TEXT = (
+    "You named {names}. If it is happening now, or you have its signs now, call {number} "
+    "at once. If it was in the past, the answer below is for you."
 )
 
 
