@@ -108,6 +108,8 @@ def test_only_the_patient_changes_it_and_others_who_see_the_case_read_it(
     login(users["coordinator"])
     page = client.get(f"/cases/{delivered.id}/decide/").content.decode()
     assert "only the patient can change it" in page and "Book the surgeon." in page
+    # its inputs are disabled: the table's sideways scroll is reached from the keyboard itself
+    assert '<div class="table-scroll" tabindex="0" role="region"' in page
     assert client.post(f"/cases/{delivered.id}/decide/", {"section": "step1",
                                                           "role": "alone"}).status_code == 403
     login(users["patient2"])
