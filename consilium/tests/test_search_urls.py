@@ -94,7 +94,7 @@ def test_the_icd10_picker_needs_its_csrf_header(db):
     url = "/terminology/icd10/suggestions/"
     assert strict.post(url, {"q": "breast cancer"}).status_code == 403
     found = strict.post(url, {"q": "breast cancer", "target": "t"}, headers={"X-CSRFToken": token})
-    assert found.status_code == 200 and 'data-icd10-code="C50"' in found.content.decode()
+    assert found.status_code == 200 and 'data-icd10-code="C50.919"' in found.content.decode()
 
 
 def test_no_template_puts_typed_text_in_a_url():
