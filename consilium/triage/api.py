@@ -71,6 +71,7 @@ class Emergency(Schema):
     flags: list[RedFlag]
     number: str
     call: str
+    crisis: bool  # thoughts of suicide or self-harm: the crisis line comes first
     crisis_line: Line | None
     message: str
 

@@ -130,19 +130,20 @@ def _emergency(facts: rules.Facts) -> dict:
     crisis = any(f.crisis for f in facts.red_flags)
     line = redflags.crisis_line(facts.country) if crisis else None
     parts = []
-    if facts.red_flags:
-        titles = _joined(list(dict.fromkeys(f.title for f in facts.red_flags)))
-        parts.append(rules.SIGN_OF.format(titles=titles))
+    signs = [f.title for f in facts.red_flags if not f.crisis]
+    if signs:
+        parts.append(rules.SIGN_OF.format(titles=_joined(list(dict.fromkeys(signs)))))
     if crisis:
         parts.append(rules.CRISIS.format(line=line.name, line_number=line.number, number=number)
                      if line else rules.CRISIS_NO_LINE.format(number=number))
-    if not crisis or len({f.key for f in facts.red_flags}) > 1:
+    if not crisis or signs:
         parts.append(rules.SEEK_CARE_NOW.format(number=number))
     return {
         "reason": "red_flag" if facts.red_flags else "urgent",
         "flags": [{"key": f.key, "title": f.title, "words": f.words} for f in facts.red_flags],
         "number": number,
         "call": call,
+        "crisis": crisis,
         "crisis_line": _line(line) if line else None,
         "message": " ".join(parts),
     }

@@ -223,8 +223,14 @@ def test_a_suicidal_crisis_names_the_crisis_line(client):
     assert de["emergency"]["crisis_line"]["call"] == "tel:08001110111"
     assert "TelefonSeelsorge" in de["emergency"]["crisis_line"]["name"]
     assert de["emergency"]["number"] == "112"
+    assert us["emergency"]["crisis"] and "988" in us["message"] and "911" in us["message"]
     chest = _api(client, {"diagnosis_text": "chest pain now"}).json()
-    assert chest["emergency"]["crisis_line"] is None
+    assert chest["emergency"]["crisis_line"] is None and not chest["emergency"]["crisis"]
+    nowhere = _api(client, {"diagnosis_text": "kill myself", "country": "ZZ"}).json()
+    assert nowhere["emergency"]["crisis"] and nowhere["emergency"]["crisis_line"] is None
+    assert "112" in nowhere["message"] and "crisis line" in nowhere["message"]
+    both = _api(client, {"diagnosis_text": "I want to die, I took pills and can't breathe"}).json()
+    assert "a problem with breathing" in both["message"] and "988" in both["message"]
 
 
 def test_the_urgent_box_names_the_number_too():
