@@ -31,7 +31,7 @@ def record_decision(request, case_id):
     if action not in allowed:
         policy.check(request.user, case, action)  # raises the refusal the page shows
     decision = decision_of(case)
-    form = DecisionForm(request.POST or None, initial=(
+    form = DecisionForm(request.POST if request.method == "POST" else None, initial=(
         {"choice": decision.choice, "explanation": decision.explanation} if decision else None))
     status = 200
     if request.method == "POST":

@@ -114,6 +114,19 @@ def test_the_page_asks_for_confirmation_in_plain_words_before_recording(client, 
     assert Decision.objects.get(case=case).choice == "second_opinion"
 
 
+def test_no_choice_is_asked_for_in_the_schemas_words_not_djangos(client, login, journey,
+                                                                 users):
+    case = _case_in(journey, users, "opinion_delivered")
+    login(users["patient"])
+    for sent in ({}, {"choice": ""}, {"choice": "   "}, {"choice": "whatever"},
+                 {"choice": "", "confirmed": "1"}):
+        answer = client.post(f"/cases/{case.id}/decision/", sent)
+        text = answer.content.decode()
+        assert answer.status_code == 422, sent
+        assert "Choose what you decided." in text and "This field is required" not in text, sent
+    assert not Decision.objects.filter(case=case).exists()
+
+
 def test_the_case_page_and_the_decision_page_show_the_change(client, login, journey, users):
     case = _case_in(journey, users, "decided")
     login(users["patient"])
