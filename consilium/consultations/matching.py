@@ -76,6 +76,9 @@ class Matches:
     excluded: dict[str, int] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     specialties: list[str] = field(default_factory=list)  # NUCC names that fit
+    # The keys of names taken for the first (or an earlier) opinion's system: the case's
+    # own and those alike (systems.alike), shown to the coordinator.
+    same_system: list[str] = field(default_factory=list)
 
     @property
     def excluded_total(self) -> int:
@@ -114,7 +117,8 @@ def match_case(case: Case, *, limit: int = 10) -> Matches:
     proposals = [_score(loaded[c.specialist_id], case, order[c.code], c.nearby_km, weights)
                  for c in top]
     proposals.sort(key=lambda p: (-p.score, p.specialist.name_key, p.specialist.id))
-    return Matches(proposals, considered, excluded, weights, [t.name for t in fitting])
+    return Matches(proposals, considered, excluded, weights, [t.name for t in fitting],
+                   rules.avoid)
 
 
 READ = 200  # rows per query, in order of their bound (the top is usually in the first)

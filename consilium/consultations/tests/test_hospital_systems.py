@@ -156,3 +156,16 @@ def test_the_cms_files_hospitals_and_groups_are_a_clinicians_systems(case, users
     case.save()
     assert same_hospital_system(case, affiliated)
     assert not same_hospital_system(case, grouped)
+
+
+def test_the_coordinator_sees_which_names_are_taken_for_the_first_system(
+        case, becker, users, client, login):
+    add("Dr. Misspelt", "Riversde Hospital", "")
+    add("Dr. Regional", "Riverside Regional Hospital", "")
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/matches/").content.decode()
+    said = page.split("Taken for the first opinion's system:")[1].split("</p>")[0]
+    names = set(said.split(".")[0].strip().split(", "))
+    assert {"riverside", "riversde", "riverside regional"} <= names
+    assert "Dr. Misspelt" not in page.split("Who was left out")[0]
+    assert "summit" not in said
