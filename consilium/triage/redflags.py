@@ -30,6 +30,9 @@ Symptoms alarm unless a word near them puts them in the past ("in 2019", "years 
 "history of", "früher", "Zustand nach") or denies them ("no", "keine", "denies"). Condition
 names (stroke, heart attack, Lungenembolie) alarm only with a word of the present ("now",
 "suspected", "jetzt", "Verdacht auf"); named without a time they ask "is this happening now?".
+The nearer of a word of the past and one of the present decides, the present on a tie. A few
+words in the same clause take a flag away unless it is happening now ("heavy *menstrual*
+bleeding", chest pain "on *exertion*": known angina).
 """
 
 import re
@@ -57,7 +60,9 @@ RED_FLAGS: tuple[RedFlag, ...] = (
             "face drooping", "drooping face", "face droop*", "facial droop*", "droop* face",
             "face hanging", "side of face droop*", "droop* mouth", "mouth droop*",
             "arm weakness", "arm* weak*", "weak arm*", "cant lift arm*", "cannot lift arm*",
-            "can not lift arm*", "arm numb*", "numb arm*", "sudden weakness",
+            "can not lift arm*", "cant move arm*", "cannot move arm*", "can not move arm*",
+            "arm numb*", "numb* arm*", "numb* face", "face numb*", "sudden numbness",
+            "sudden weakness",
             "weakness one side", "numbness one side", "one side numb*", "paralysed",
             "paralyzed", "slurred speech", "slurred", "slurring", "speech slurred",
             "cant speak", "cannot speak", "can not speak", "unable to speak", "trouble speaking",
@@ -89,6 +94,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
             "druck brust", "druckgefuhl brust", "engegefuhl*", "enge brust", "brustenge",
             "thoraxschmerz*", "herzschmerzen",
         ),
+        # Chest pain that comes with effort is usually known angina, a matter for the doctor
+        # soon, not the emergency number (NHS Angina) -- unless it is happening now.
+        unless=("exertion", "exercise", "exercising", "stairs", "climbing", "walking uphill",
+                "belastung*", "treppe*", "treppensteigen"),
         conditions=("heart attack", "heart attak", "myocardial infarction", "herzinfarkt",
                     "infarkt", "herzanfall", "cardiac arrest", "herzstillstand"),
     ),
@@ -99,7 +108,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
             "struggling breathe", "struggling breath", "hard breathe", "difficulty breathing",
             "trouble breathing", "short breath", "shortness breath", "breathless*",
             "gasping air", "gasping breath", "choking", "cant get air", "not enough air",
-            "cant catch breath", "lips blue",
+            "cant catch breath", "not able breathe", "no longer able breathe", "lips blue",
             # German
             "atemnot", "luftnot", "kann nicht atmen", "kann kaum atmen", "keine luft",
             "kaum luft", "nicht genug luft", "bekomme schlecht luft", "erstick*",
@@ -160,7 +169,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         "suicide", "a crisis: thoughts of suicide or self-harm", "NHS Get help for suicidal "
         "thoughts; 988 Suicide & Crisis Lifeline; NICE NG225; TelefonSeelsorge",
         symptoms=(
-            "end my life", "ending my life", "end it all", "kill myself", "killing myself",
+            "end my life", "ending my life", "end it all", "ending it all", "kill myself",
+            "killing myself",
             "suicid*", "take my own life", "take my life", "want to die", "wish i was dead",
             "wish i were dead", "better off dead", "better off if i was dead",
             "dont want to live", "do not want to live", "dont want to be alive",
@@ -182,7 +192,8 @@ PAST = (
     "old", "recovered", "survivor", "survived", "status post", "ago", "year", "years",
     "month", "months", "last year", "as a child", "when i was", "once",
     "fruher", "damals", "hatte", "zustand nach", "jahr", "jahre", "jahren", "monat",
-    "monaten", "letztes jahr", "als kind", "einmal", "gehabt", "nach einem",
+    "monaten", "letztes jahr", "als kind", "einmal", "gehabt", "nach einem", "post", "rehab",
+    "rehabilitation", "reha", "after effects", "sequelae", "folgen", "residual",
 )
 PRESENT = (
     "now", "right now", "just now", "currently", "at the moment", "today", "tonight",
@@ -196,7 +207,10 @@ PRESENT = (
 DENIAL = (
     "no", "not", "never", "without", "denies", "denied", "deny", "nor", "free of", "negative",
     "kein", "keine", "keinen", "keiner", "keinem", "nicht", "ohne", "nie", "niemals", "verneint",
+    "ruled out", "excluded",
 )
+# Denials that follow the words: "Herzinfarkt ausgeschlossen".
+DENIAL_AFTER = ("ruled out", "excluded", "ausgeschlossen", "negative", "verneint")
 # A new clause: what stands before it does not describe what comes after.
 BREAKS = {"but", "however", "although", "though", "aber", "jedoch", "doch", "obwohl", "sondern"}
 YEAR = re.compile(r"^(19|20)\d\d$")
@@ -333,12 +347,19 @@ def _nearest(words: list[str], start: int, end: int, markers: tuple[Tokens, ...]
     return best
 
 
-def _denied(words: list[str], start: int) -> bool:
+def _denied(words: list[str], start: int, end: int) -> bool:
+    """A denial up to three words before ("no chest pain") or after ("Herzinfarkt
+    ausgeschlossen"), within the clause."""
     for distance in range(1, DENIAL_BEFORE + 1):
         i = start - distance
         if i < 0 or words[i] == "," or words[i] in BREAKS:
-            return False
+            break
         if any(_exact(words, i - len(m) + 1, m) for m in _DENIAL if i - len(m) + 1 >= 0):
+            return True
+    for i in range(end, min(end + DENIAL_BEFORE, len(words))):
+        if words[i] == "," or words[i] in BREAKS:
+            break
+        if any(_exact(words, i, m) for m in _DENIAL_AFTER):
             return True
     return False
 
@@ -357,6 +378,7 @@ def _clause(words: list[str], start: int, end: int) -> list[str]:
 _PAST = tuple(_phrase(m) for m in PAST)
 _PRESENT = tuple(_phrase(m) for m in PRESENT)
 _DENIAL = tuple(_phrase(m) for m in DENIAL)
+_DENIAL_AFTER = tuple(_phrase(m) for m in DENIAL_AFTER)
 _TABLE = tuple(
     (flag, tuple(_phrase(p) for p in flag.symptoms), tuple(_phrase(p) for p in flag.conditions),
      tuple(_phrase(u) for u in flag.unless))
@@ -389,11 +411,13 @@ def read(text: str) -> Reading:
                         end = _match(words, start, phrase)
                         if end is None:
                             continue
-                        clause = _clause(words, start, end)
-                        if any(_is(w, u[0]) for u in unless for w in clause) or _denied(
-                                words, start):
+                        if _denied(words, start, end):
                             continue
                         when = _when(words, start, end)
+                        clause = _clause(words, start, end)
+                        if when != "present" and any(
+                                _is(w, u[0]) for u in unless for w in clause):
+                            continue
                         found = Found(flag.key, flag.title, " ".join(words[start:end]),
                                       flag.crisis)
                         if when == "present" or (is_symptom and when != "past"):

@@ -86,6 +86,19 @@ ALARMING = [
     ("vommiting blood", "bleeding"),
     ("BEWUSSTLOS", "unconscious"),
     ("kil myself", "suicide"),
+    # An age is not the past; effort does not excuse chest pain that is happening now.
+    ("My 80 year old mother collapsed", "unconscious"),
+    ("80 Jahre alte Mutter ist umgekippt", "unconscious"),
+    ("crushing chest pain while climbing the stairs right now", "chest_pain"),
+    ("passed out this morning", "unconscious"),
+    ("sudden numbness left arm and face", "stroke"),
+    ("I cannot move my right arm", "stroke"),
+    ("no longer able to breathe well", "breathing"),
+    ("schwere Atemnot gerade", "breathing"),
+    ("Herzinfarkt gerade", "chest_pain"),
+    ("suspected pulmonary embolism", "breathing"),
+    ("thoughts of ending it all", "suicide"),
+    ("ich denke an Selbstmord", "suicide"),
 ]
 
 # History, denial and ordinary words: no alarm.
@@ -114,7 +127,22 @@ NOT_ALARMING = [
     "not suicidal",
     "ohne Atemnot",
     "keine Suizidgedanken",
+    "ruled out heart attack",
+    "Verdacht auf Herzinfarkt ausgeschlossen",
+    "I had chest pain, now it's gone",
+    # Known, long-standing or after-effects.
+    "chest pain when climbing stairs, angina, bypass proposed",
+    "Brustschmerzen beim Treppensteigen seit Monaten",
+    "shortness of breath on exertion for years, COPD",
+    "stroke rehab",
+    "post-stroke spasticity",
+    "heart attack 3 weeks ago, stent",
+    "my friend committed suicide last year, I am depressed",
+    "bleeding from the bowel for months",
     # Ordinary diagnoses and procedures.
+    "prostate cancer, prostatectomy proposed",
+    "mastectomy for breast cancer",
+    "arm wrestling injury",
     "breast cancer",
     "worn knee joint",
     "knee replacement",
