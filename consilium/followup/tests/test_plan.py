@@ -185,3 +185,15 @@ def test_who_may_not_change_the_plan_is_refused_not_asked_to_correct(decided, us
     assert answer.status_code == 403
     assert "Only the patient answers" in answer.content.decode()
     assert not FollowUpTask.objects.filter(case=decided, source="added").exists()
+
+
+def test_a_decided_cases_empty_plan_says_it_is_not_made_yet_not_that_all_is_done(
+        decided, users, login, client):
+    login(users["patient"])
+    page = client.get(f"/cases/{decided.id}/plan/").content.decode()
+    assert "Nothing left to do" not in page and "No steps on the plan yet" in page
+    do_start_plan(decided, acting_user=users["patient"])
+    for task in FollowUpTask.objects.filter(case=decided):
+        do_mark_task(task, True, acting_user=users["patient"])
+    page = client.get(f"/cases/{decided.id}/plan/").content.decode()
+    assert "Nothing left to do on the plan." in page
