@@ -330,3 +330,15 @@ def test_the_page_asks_if_an_acute_code_is_happening_now(client):
                        ).content.decode()
     assert "Is this happening now?" in page and 'href="tel:911"' in page
     assert "Get care now" not in page.split("Is this happening now?")[0]
+
+
+def test_yes_it_is_happening_now_checks_again_with_the_urgent_box(client):
+    page = client.post("/assess/", {"diagnosis_text": "Lungenembolie", "country": "DE"}
+                       ).content.decode()
+    question = page.split("Is this happening now?")[1].split("</form>")[0]
+    assert 'name="situation" value="time_critical"' in question
+    assert 'name="diagnosis_text" value="Lungenembolie"' in question
+    again = client.post("/assess/", {"diagnosis_text": "Lungenembolie", "country": "DE",
+                                     "situation": ["time_critical"]}).content.decode()
+    assert "Get care now" in again and 'href="tel:112"' in again
+    assert "Is this happening now?" not in again
