@@ -7,7 +7,9 @@ from django.utils import timezone
 from consilium.audit.trail import record
 from consilium.errors import InvalidInput, NotAllowed
 
-from .models import ApiToken, Role, User
+from . import signals
+from .models import ApiToken, PatientIdentity, Role, Sex, User
+from .schemas import IdentityIn
 
 
 def do_add_user(user: User, *, acting_user) -> User:
@@ -105,3 +107,32 @@ def do_remove_device(device, *, acting_user) -> None:
     with transaction.atomic():
         record(acting_user, "device.remove", device)
         device.delete()
+
+
+def gives_identity(user) -> bool:
+    """Patients say who they are (their records are checked against it); nobody else."""
+    return user.is_authenticated and user.role == Role.PATIENT
+
+
+def do_save_identity(patient: User, data: "dict | IdentityIn", *, acting_user
+                     ) -> PatientIdentity:
+    """The patient's own legal name, birth date, sex and record number: who their records
+    must be about. Only the patient gives it. The records of their cases are judged again
+    against it (``signals.identity_changed``, heard by records)."""
+    if acting_user is None or acting_user.pk != patient.pk or not gives_identity(patient):
+        raise NotAllowed("Only the patient can say who they are.")
+    given = IdentityIn.read(data)
+    with transaction.atomic():
+        identity, _ = PatientIdentity.objects.select_for_update().get_or_create(
+            user=patient, defaults={"given_names": given.given_names,
+                                    "family_name": given.family_name,
+                                    "birth_date": given.birth_date.isoformat()})
+        identity.given_names, identity.family_name = given.given_names, given.family_name
+        identity.birth_date = given.birth_date.isoformat()
+        identity.sex = given.sex or Sex.UNKNOWN
+        identity.record_number = given.record_number
+        identity.record_number_issuer = given.record_number_issuer
+        identity.save()
+        signals.identity_changed.send(PatientIdentity, patient=patient)
+        record(acting_user, "identity.save", identity)
+    return identity

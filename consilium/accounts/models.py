@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from consilium.audit.trail import record_many
+from consilium.fields import EncryptedTextField
 
 from .tokens import hash_token, new_token
 
@@ -36,6 +37,36 @@ class User(AbstractUser):
         if self.role not in settings.TWO_FACTOR_ROLES:
             return False
         return not (settings.DEBUG and self.two_factor_exempt_in_debug)
+
+
+class Sex(models.TextChoices):
+    """As records state it (FHIR administrative gender, DICOM PatientSex)."""
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Prefer not to say"
+
+
+class PatientIdentity(models.Model):
+    """Who a patient is, as their records name them: asked once, on their profile. Every
+    record of their cases is compared with it (records/identity.py); a record about someone
+    else is held. Encrypted like all health data; the birth date as its ISO text."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
+    given_names = EncryptedTextField()
+    family_name = EncryptedTextField()
+    birth_date = EncryptedTextField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    # One record number the patient chooses to give, and the institution that issued it.
+    record_number = EncryptedTextField(blank=True)
+    record_number_issuer = EncryptedTextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "patient identities"
+
+    def __str__(self):
+        return f"Identity of user {self.user_id}"
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -4,16 +4,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.validators import MaxValueValidator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consilium.forms import form_status
+from consilium.errors import DomainError
+from consilium.forms import SchemaChoiceField, add_action_errors, form_status
 
-from .actions import do_add_device, do_issue_api_token, do_prepare_device, do_revoke_api_token
-from .models import Role
+from .actions import (
+    do_add_device,
+    do_issue_api_token,
+    do_prepare_device,
+    do_revoke_api_token,
+    do_save_identity,
+    gives_identity,
+)
+from .models import PatientIdentity, Role, Sex
 
 
 def home(request):
@@ -55,7 +64,8 @@ def account(request):
         form = TokenForm()
     tokens = request.user.api_tokens.active()
     return render(request, "accounts/account.html",
-                  {"form": form, "tokens": tokens, "new_token": new_token},
+                  {"form": form, "tokens": tokens, "new_token": new_token,
+                   "identity_asked": gives_identity(request.user)},
                   status=form_status(form))
 
 
@@ -104,4 +114,46 @@ def two_factor(request):
         context["qr_svg"] = qr.svg_inline(scale=4, title="QR code for your authenticator app")
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/two_factor.html", context,
+                  status=form_status(form))
+
+
+class IdentityForm(forms.Form):
+    """The questions; IdentityIn (accounts/schemas.py) decides what is acceptable."""
+
+    given_names = forms.CharField(label="Given names (first and middle)", required=False,
+                                  help_text="As on your passport or ID card.")
+    family_name = forms.CharField(label="Family name (surname)", required=False)
+    birth_date = forms.CharField(label="Date of birth", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    sex = SchemaChoiceField(label="Sex, as your records state it", required=False,
+                            choices=[("", "—"), *Sex.choices])
+    record_number = forms.CharField(
+        label="Your patient number at the hospital of your first opinion (optional)",
+        required=False, help_text="Often called MRN; it is on letters and results.")
+    record_number_issuer = forms.CharField(label="The hospital or practice that gave it",
+                                           required=False)
+
+
+@login_required
+def identity(request):
+    """The patient says once who they are, so each record can be checked to be theirs."""
+    if not gives_identity(request.user):
+        raise Http404
+    known = PatientIdentity.objects.filter(user=request.user).first()
+    initial = {name: getattr(known, name) for name in IdentityForm.base_fields} if known else {
+        "given_names": request.user.first_name, "family_name": request.user.last_name}
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_save_identity(request.user, form.cleaned_data, acting_user=request.user)
+        except DomainError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Thank you. Each record is now checked against this.")
+            target = request.GET.get("next", "")
+            if url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                               require_https=request.is_secure()):
+                return redirect(target)
+            return redirect("account")
+    return render(request, "accounts/identity.html", {"form": form, "known": known},
                   status=form_status(form))

@@ -8,6 +8,8 @@ action is in the set, so it never decides a permission itself.
 from django.conf import settings
 from django.db.models import Count, Prefetch, prefetch_related_objects
 
+from consilium.accounts.actions import gives_identity
+from consilium.accounts.models import PatientIdentity
 from consilium.appointments.access import appointments_of
 from consilium.appointments.policy import new_appointment
 from consilium.appointments.policy import policy as appointment_policy
@@ -21,9 +23,13 @@ from consilium.opinions.access import questions_with_answers, signed_opinion_for
 from consilium.opinions.policy import opinion_of
 from consilium.opinions.policy import policy as opinion_policy
 from consilium.opinions.views import opinion_context
-from consilium.records.access import record_case_list_records
+from consilium.records.access import (
+    record_case_list_records,
+    records_shown_to,
+    series_shown_to,
+)
 from consilium.records.checklist import checklist_status
-from consilium.records.models import RecordType
+from consilium.records.models import IdentityCheck, RecordType
 from consilium.records.policy import policy as record_policy
 from consilium.records.summary import clinical_summary
 
@@ -101,21 +107,32 @@ def _my_consultation(user, consultations) -> dict:
 
 def _records(user, case: Case) -> dict:
     """The newest records, the checklist and the clinical summary (the reads recorded)."""
-    records = list(case.records.select_related("uploaded_by", "preview", "source")
+    records = list(records_shown_to(user, case).select_related("uploaded_by", "preview",
+                                                               "source")
                    .defer("text")[:LATEST_RECORDS])
     if records:
         record_case_list_records(user, case, records)
     # One grouped query gives both the record count and the types the checklist needs;
     # order_by() drops the default ordering so the grouping is by type alone.
-    records_by_type = dict(case.records.order_by().values_list("record_type")
-                           .annotate(n=Count("id")))
+    # Held records (records.holds) count apart: they tick nothing and are not "in" the case.
+    records_by_type: dict[str, int] = {}
+    held = 0
+    for record_type, identity, n in case.records.order_by().values_list(
+            "record_type", "identity").annotate(n=Count("id")):
+        if identity == IdentityCheck.HELD:
+            held += n
+        else:
+            records_by_type[record_type] = records_by_type.get(record_type, 0) + n
     return {
         "records": records,
         "record_count": sum(records_by_type.values()),
-        "imaging_series_count": case.imaging_series.count(),
+        "imaging_series_count": series_shown_to(user, case).count(),
         "clinical": clinical_summary(case),
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,
         "checklist": checklist_status(case.checklist, set(records_by_type)),
+        "identity_missing": is_case_owner(user, case) and gives_identity(user)
+        and not PatientIdentity.objects.filter(user=user).exists(),
+        "held_count": held if record_policy.may(user, case, "see_held") else 0,
     }

@@ -41,10 +41,10 @@ def physician_context(opinion) -> dict:
     case = opinion.consultation.case
     return {
         **report_context(opinion),
-        "records": list(case.records.filter(series__isnull=True, source__isnull=True)
+        "records": list(case.records.in_use().filter(series__isnull=True, source__isnull=True)
                         .order_by("uploaded_at").only("name", "record_type", "uploaded_at",
                                                       "size")),
-        "series": list(case.imaging_series.order_by("study_date", "series_number")),
+        "series": list(case.imaging_series.in_use().order_by("study_date", "series_number")),
         **removed_since(opinion),
     }
 

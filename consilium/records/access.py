@@ -10,6 +10,22 @@ from consilium.cases.access import load_visible_case
 from consilium.errors import DomainError
 
 from .models import ImagingSeries, Record
+from .policy import policy
+
+
+def sees_held(user, case) -> bool:
+    """Records on hold may be about someone else: only those who settle them see them."""
+    return policy.may(user, case, "see_held")
+
+
+def records_shown_to(user, case):
+    """The case's records this user is shown: those on hold only to who settles them."""
+    return case.records.all() if sees_held(user, case) else case.records.in_use()
+
+
+def series_shown_to(user, case):
+    return (case.imaging_series.all() if sees_held(user, case)
+            else case.imaging_series.in_use())
 
 
 def access_record_by_id(user, case_id, record_id, *, action="record.view",
@@ -22,7 +38,7 @@ def access_record_by_id(user, case_id, record_id, *, action="record.view",
         key = uuid.UUID(str(record_id))
     except ValueError:
         raise Http404("No such record") from None
-    found = Record.objects.select_related("case").filter(case=case, id=key).first()
+    found = records_shown_to(user, case).select_related("case").filter(id=key).first()
     if found is None:
         record_refused(user, action, Record, key, case_id=case.id)
         raise Http404("No such record")
@@ -39,7 +55,7 @@ def access_record_by_id(user, case_id, record_id, *, action="record.view",
 
 def _visible_series(user, case_id, series_id, action) -> ImagingSeries:
     case = load_visible_case(user, case_id, action=action)
-    found = ImagingSeries.objects.select_related("case").filter(case=case, pk=series_id).first()
+    found = series_shown_to(user, case).select_related("case").filter(pk=series_id).first()
     if found is None:
         record_refused(user, action, ImagingSeries, series_id, case_id=case.id)
         raise Http404("No such series")
@@ -58,7 +74,8 @@ def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, i
     """Image ``index`` of a series (from 0, across multi-frame files): its record and the
     frame within it. The case, series and image reads are recorded once the image is found."""
     series = _visible_series(user, case_id, series_id, "series.image")
-    images = series.records.order_by("instance_number", "name").values_list("id", "frames")
+    images = (series.records.all() if sees_held(user, series.case) else series.records.in_use()
+              ).order_by("instance_number", "name").values_list("id", "frames")
     for record_id, frames in images:
         if index < frames:
             found = Record.objects.select_related("case").get(id=record_id)

@@ -25,7 +25,10 @@ from consilium.submissions.once import Once
 
 from . import dicom, documents, storage
 from .classify import classify
+from .holds import follow_source, note_subject
+from .identity import from_text
 from .models import (
+    IdentityCheck,
     ImagingSeries,
     PendingUpload,
     Preview,
@@ -236,6 +239,7 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
                 frames=header.frames if header else 1,
             )
             once.made(record)
+            _judge_subject(record, header, text)
             audit(None if source else user, "record.create", record, case_id=case.id)
             queue_reading(record)
             if record.series_id:
@@ -252,6 +256,18 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
         storage.delete(storage_name)  # never leave an orphan file behind
         raise
     return Outcome(upload.name, "stored", "", record)
+
+
+def _judge_subject(record: Record, header, text: str) -> None:
+    """Hold the record at once if what it says of its subject is not the patient: a DICOM
+    header, a text file's labels, or the record it came out of. (FHIR records and PDFs say it
+    when they are read: records.tasks.)"""
+    if record.source_id is not None:
+        follow_source(record)
+    elif header is not None:
+        note_subject(record, header.subject)
+    elif text:
+        note_subject(record, from_text(text))
 
 
 def _file_key(key: str, sha256: str) -> str:
@@ -381,7 +397,8 @@ def carry_over_records(earlier: Case, case: Case, *, acting_user) -> int:
         old.save()
         series[old_id] = old.pk
     copies = []
-    for copy in Record.objects.filter(case=earlier, source__isnull=True).order_by("uploaded_at"):
+    for copy in Record.objects.in_use().filter(case=earlier, source__isnull=True).order_by(
+            "uploaded_at"):
         copy.id, copy.case, copy.series_id = uuid.uuid4(), case, series.get(copy.series_id)
         copy.processing, copy.processing_claimed_at, copy.processing_note = "", None, ""
         copy._state.adding = True
@@ -433,8 +450,9 @@ def do_remove_record(record: Record, *, acting_user) -> RemovedRecord:
         ids = [r.id for r in family]
         files = {r.storage_name for r in family} | set(
             Preview.objects.filter(record_id__in=ids).values_list("storage_name", flat=True))
+        held = current.identity == IdentityCheck.HELD  # it may name someone else: no name kept
         removed = RemovedRecord.objects.create(
-            id=current.id, case=case, name=current.name,
+            id=current.id, case=case, name="" if held else current.name,
             record_type=current.record_type, uploaded_at=current.uploaded_at,
             removed_by=acting_user)
         series = {r.series_id for r in family if r.series_id is not None}

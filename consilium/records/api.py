@@ -14,8 +14,9 @@ from consilium.errors import InvalidInput
 from consilium.submissions.once import key_of
 
 from . import dicom, storage
-from .access import access_record_by_id
+from .access import access_record_by_id, records_shown_to
 from .actions import Upload, do_add_records, do_remove_record
+from .holds import do_confirm_record, may_settle_hold
 from .policy import policy
 
 router = Router(tags=["records"])
@@ -40,6 +41,10 @@ class RecordOut(Schema):
     # The record this one was found in (a document attached to a FHIR record).
     source_id: UUID | None
     series_id: int | None
+    # "held": it may be about someone else (hold_reason says why), kept out of the summary,
+    # packet and reports until confirmed; "fits", "confirmed", or "" (it does not say).
+    identity: str
+    hold_reason: str
 
 
 class RecordsOut(Schema):
@@ -61,7 +66,7 @@ def list_records(request, case_id: UUID):
     """The case's records, and what the caller may do with them (``allowed_actions``)."""
     case = access_case_by_id(request.user, case_id, action="record.list")
     return {"allowed_actions": sorted(policy.allowed(request.user, case)),
-            "records": list(case.records.defer("text"))}
+            "records": list(records_shown_to(request.user, case).defer("text"))}
 
 
 @router.post("/{uuid:case_id}/records",
@@ -76,6 +81,15 @@ def add_records(request, case_id: UUID, files: list[UploadedFile] = File(...)): 
         raise InvalidInput({"files": "Attach at least one file."})
     uploads = [Upload.of(f) for f in files]
     return do_add_records(case, uploads, acting_user=request.user, key=key_of(request))
+
+
+@router.post("/{uuid:case_id}/records/{uuid:record_id}/confirm",
+             response={200: RecordOut, **errors(403, 404, 409)})
+def confirm_record(request, case_id: UUID, record_id: UUID):
+    """Say a record on hold is the patient's: it is used again like the others."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.confirm",
+                                check=may_settle_hold)
+    return do_confirm_record(found, acting_user=request.user)
 
 
 @router.get("/{uuid:case_id}/records/{uuid:record_id}/content", response=errors(404),

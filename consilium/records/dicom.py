@@ -26,6 +26,8 @@ from django.conf import settings
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 
+from .identity import Subject, from_dicom
+
 # pydicom's validation warnings quote the offending values, which can be names or dates: keep
 # them out of logs. Validation changes nothing that is read or written.
 pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
@@ -80,6 +82,7 @@ class Header:
     frames: int
     burned_in_annotation: bool
     is_dicomdir: bool
+    subject: Subject = Subject()  # who the header says the image is of
 
 
 def read_header(source: BinaryIO) -> Header:
@@ -102,6 +105,7 @@ def read_header(source: BinaryIO) -> Header:
         frames=_int(ds.get("NumberOfFrames")) or 1,
         burned_in_annotation=may_show_burned_in_text(ds),
         is_dicomdir=is_dicomdir,
+        subject=from_dicom(ds),
     )
 
 

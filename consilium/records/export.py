@@ -48,7 +48,7 @@ def deidentified_zip(series: Iterable[ImagingSeries], case_id) -> Iterator[bytes
             study = studies.setdefault(one.study_uid, len(studies) + 1)
             folder = f"study-{study}/series-{number}-{_safe(one.modality) or 'images'}"
             burned_in = one.burned_in_annotation
-            images = one.records.order_by("instance_number", "name")
+            images = one.records.in_use().order_by("instance_number", "name")
             for index, record in enumerate(images, start=1):
                 copy = io.BytesIO()
                 with storage.plaintext_copy(record) as original:

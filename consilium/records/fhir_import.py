@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from consilium.bulk import insert_rows
 
+from .identity import Subject, from_fhir_patients
 from .models import ClinicalEntry, EntryCategory, Record
 
 CATEGORY = {
@@ -65,6 +66,7 @@ class ImportReport:
     attachments: list[Attachment] = field(default_factory=list)
     linked_only: int = 0  # attachments given only as a URL, which we do not fetch
     other_kinds: int = 0  # attachments in formats other than text and PDF
+    subject: Subject = field(default_factory=Subject)  # who its Patient resources are
 
     def note(self) -> str:
         parts = [f"Imported {self.imported} entries."]
@@ -109,6 +111,7 @@ def import_record(record: Record, data: bytes) -> ImportReport:
     """Replace the record's clinical entries with what ``data`` holds."""
     report = ImportReport()
     entries = []
+    patients = []
     for resource in resources(data, record.kind):
         if isinstance(resource, Malformed):
             report.skipped.append(str(resource))
@@ -116,6 +119,8 @@ def import_record(record: Record, data: bytes) -> ImportReport:
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if kind not in CATEGORY:
             continue
+        if kind == "Patient":
+            patients.append(resource)
         try:
             entries.append(_entry(record, resource))
             _collect_attachments(resource, entries[-1], report)
@@ -125,7 +130,7 @@ def import_record(record: Record, data: bytes) -> ImportReport:
         ClinicalEntry.objects.filter(record=record).delete()
         _insert(entries)
     report.imported = len(entries)
-    report.warnings += _patient_warnings(record, entries)
+    report.subject = from_fhir_patients(patients)
     return report
 
 
@@ -294,17 +299,3 @@ def _patient_name(resource: dict) -> str:
     name = names[0] if isinstance(names[0], dict) else {}
     given = " ".join(str(g) for g in name.get("given") or [])
     return (name.get("text") or f"{given} {name.get('family', '')}").strip()
-
-
-def _patient_warnings(record: Record, entries: list[ClinicalEntry]) -> list[str]:
-    """Warn when the record's patient does not look like the case's patient."""
-    patient = record.case.patient
-    expected = {patient.first_name.casefold(), patient.last_name.casefold()} - {""}
-    warnings = []
-    for entry in entries:
-        if entry.category == EntryCategory.PATIENT and expected:
-            words = set(entry.display.casefold().split())
-            if not expected & words:
-                warnings.append(f"The record is about “{entry.display}”, which does not match "
-                                f"the case's patient. Check it belongs to this case.")
-    return warnings[:3]

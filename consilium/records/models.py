@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
-from consilium.fields import EncryptedTextField
+from consilium.fields import EncryptedJSONField, EncryptedTextField
 
 
 class RecordType(models.TextChoices):
@@ -19,6 +19,21 @@ class RecordType(models.TextChoices):
     REFERRAL_LETTER = "referral_letter", "Referral letter"
     HEALTH_RECORD = "health_record", "Health record (FHIR)"
     OTHER = "other", "Other"
+
+
+class IdentityCheck(models.TextChoices):
+    """Whether the record is about the case's patient (records/identity.py)."""
+    UNSTATED = "", "Does not say who it is about"
+    FITS = "fits", "About the patient"
+    HELD = "held", "On hold: may be about someone else"
+    CONFIRMED = "confirmed", "Confirmed as the patient's"
+
+
+class RecordQuerySet(models.QuerySet):
+    def in_use(self):
+        """The records that feed what is built from a case (its summary, checklist, packet,
+        reports, exports, matching, copies): all but those on hold."""
+        return self.exclude(identity=IdentityCheck.HELD)
 
 
 class Record(models.Model):
@@ -58,6 +73,12 @@ class Record(models.Model):
     processing = models.CharField(max_length=10, blank=True)
     processing_claimed_at = models.DateTimeField(null=True, blank=True)
     processing_note = models.TextField(blank=True)
+    # Who the record says it is about (identity.Subject as JSON), and the verdict on it.
+    subject = EncryptedJSONField(default=dict, blank=True)
+    identity = models.CharField(max_length=10, choices=IdentityCheck.choices, blank=True)
+    hold_reason = models.CharField(max_length=300, blank=True)
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -123,6 +144,13 @@ class PendingUpload(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
 
+class ImagingSeriesQuerySet(models.QuerySet):
+    def in_use(self):
+        """Series with an image not on hold (see RecordQuerySet.in_use)."""
+        return self.filter(models.Exists(Record.objects.in_use().filter(
+            series=models.OuterRef("pk"))))
+
+
 class ImagingSeries(models.Model):
     """One DICOM series of a case (a study is the series that share a study UID)."""
 
@@ -147,6 +175,8 @@ class ImagingSeries(models.Model):
                                        on_delete=models.SET_NULL, related_name="+")
     preview_due = models.BooleanField(default=False)
 
+    objects = ImagingSeriesQuerySet.as_manager()
+
     class Meta:
         ordering = ["study_date", "study_uid", "series_number"]
         constraints = [
@@ -168,6 +198,12 @@ class EntryCategory(models.TextChoices):
     DOCUMENT = "document", "Document"
 
 
+class ClinicalEntryQuerySet(models.QuerySet):
+    def in_use(self):
+        """The entries of records not on hold (see RecordQuerySet.in_use)."""
+        return self.exclude(record__identity=IdentityCheck.HELD)
+
+
 class ClinicalEntry(models.Model):
     """One fact imported from a FHIR record: a condition, medication, lab value, ..."""
 
@@ -183,6 +219,8 @@ class ClinicalEntry(models.Model):
     value = models.FloatField(null=True, blank=True)
     value_text = models.CharField(max_length=200, blank=True)
     unit = models.CharField(max_length=40, blank=True)
+
+    objects = ClinicalEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective", "id"]

@@ -10,6 +10,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
 from . import storage
+from .models import IdentityCheck
 from .summary import clinical_summary
 
 
@@ -17,7 +18,7 @@ def build(case, user) -> tempfile.SpooledTemporaryFile:
     """Write the packet to a temporary file and return it, positioned at the start."""
     from weasyprint import HTML
 
-    records = list(case.records.order_by("uploaded_at"))
+    records = list(case.records.in_use().order_by("uploaded_at"))
     readable = []  # (record, reader, its temporary plaintext) for the PDFs that open
     try:
         for record in records:
@@ -35,6 +36,7 @@ def build(case, user) -> tempfile.SpooledTemporaryFile:
             "case": case, "questions": list(case.questions.all()), "records": records,
             "appended": {r.id for r, _, _ in readable}, "clinical": clinical_summary(case),
             "program": settings.PROGRAM_NAME, "prepared_for": user, "now": timezone.now(),
+            "held": case.records.filter(identity=IdentityCheck.HELD).count(),
         })
         writer = PdfWriter()
         with tempfile.TemporaryFile() as front:

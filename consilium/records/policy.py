@@ -68,3 +68,22 @@ def _request_release(user, case):
     if not is_case_owner(user, case):
         return NotAllowed("Only the patient can authorize the release of their records.")
     return None
+
+
+@policy.rule("see_held")
+def _see_held(user, case):
+    """See the records on hold (records.holds): the patient and the coordinators, who know
+    whose files they are; a record that may be about someone else is shown to no one else."""
+    if not (is_case_owner(user, case) or user.role == Role.COORDINATOR):
+        return NotAllowed("Only the patient or a coordinator can see records on hold.")
+    return None
+
+
+@policy.rule("settle_hold")
+def _settle_hold(user, case):
+    """Confirm a record on hold is the patient's: who sees it, while the case is open."""
+    if (refused := _see_held(user, case)) is not None:
+        return refused
+    if not case.is_open:
+        return Conflict("The case is closed; its records can no longer change.")
+    return None

@@ -29,7 +29,7 @@ def default_request(case) -> ReleaseRequest:
 
 
 def missing_items(case) -> list[str]:
-    types = set(case.records.values_list("record_type", flat=True))
+    types = set(case.records.in_use().values_list("record_type", flat=True))
     return [item["label"] for item in checklist_status(case.checklist, types)
             if not item["done"]]
 

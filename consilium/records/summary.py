@@ -8,7 +8,7 @@ TREND = 3
 
 def clinical_summary(case) -> dict | None:
     entries = list(
-        case.clinical_entries.exclude(category__in=[EntryCategory.PATIENT,
+        case.clinical_entries.in_use().exclude(category__in=[EntryCategory.PATIENT,
                                                     EntryCategory.DOCUMENT])
         .only("case_id", "category", "display", "status", "effective", "value", "value_text",
               "unit")

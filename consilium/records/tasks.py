@@ -18,6 +18,8 @@ from consilium.audit.trail import record as audit
 from . import imaging, storage
 from .classify import classify_text
 from .fhir_import import import_record
+from .holds import note_subject
+from .identity import from_text
 from .models import ImagingSeries, Preview, Record
 
 MAX_FHIR_BYTES = 512 * 1024**2
@@ -62,6 +64,7 @@ def _read_fhir(record: Record) -> str:
         raise ValueError("the file is too large to read as one FHIR record")
     report = import_record(record, b"".join(storage.open_plaintext(record)))
     stored = store_attachments(record, report.attachments)
+    note_subject(record, report.subject)  # its documents are held with it
     note = report.note()
     if stored:
         note += f" {stored} attached document{'s' if stored != 1 else ''} added as records."
@@ -73,6 +76,7 @@ def _read_pdf(record: Record) -> str:
         return "Too large to read; the file itself is kept."
     data = b"".join(storage.open_plaintext(record))
     _keep_text(record, imaging.pdf_text(data, limit=MAX_TEXT_CHARS))
+    note_subject(record, from_text(record.text))
     try:
         save_preview(record, imaging.pdf_first_page_png(data))
     except imaging.NoPicture as problem:

@@ -19,10 +19,13 @@ from .access import (
     access_series_by_id,
     access_series_image,
     record_case_list_records,
+    records_shown_to,
+    series_shown_to,
 )
 from .actions import Upload, do_add_records, do_remove_record, do_set_record_type
 from .api import deidentified_response, download_response, may_remove, only_dicom
 from .export import deidentified_zip
+from .holds import do_confirm_record, may_settle_hold
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
 from .policy import policy
 
@@ -51,14 +54,16 @@ def record_list(request, case_id):
     search = request.POST if request.method == "POST" else request.GET  # GET: the page only
     query = request.POST.get("q", "").strip()[:200]
     record_type = request.POST.get("type", "")
-    records = case.records.select_related("uploaded_by", "preview", "source").defer("text")
+    records = records_shown_to(request.user, case).select_related(
+        "uploaded_by", "preview", "source").defer("text")
     if query:
         records = records.filter(Q(name__icontains=query) | Q(text__icontains=query))
     if record_type in RecordType.values:
         records = records.filter(record_type=record_type)
     page = Paginator(records, RECORDS_PAGE).get_page(search.get("page"))
     record_case_list_records(request.user, case, page.object_list)
-    series = list(case.imaging_series.select_related("preview_record__preview"))
+    series = list(series_shown_to(request.user, case).select_related(
+        "preview_record__preview"))
     return render(request, "records/list.html", {
         "case": case, "page": page, "query": query, "record_type": record_type,
         "record_types": RecordType.choices, "imaging_series": series,
@@ -107,13 +112,13 @@ def series_image(request, case_id, series_id, index):
 def imaging_export(request, case_id, series_id=None):
     """The case's imaging (or one series) de-identified, as a zip streamed while it is made."""
     case = access_case_by_id(request.user, case_id, action="imaging.export")
-    chosen = ImagingSeries.objects.filter(case=case, images__gt=0)
+    chosen = ImagingSeries.objects.in_use().filter(case=case, images__gt=0)
     if series_id is not None:
         chosen = chosen.filter(pk=series_id)
     series = list(chosen)
     if not series:
         raise Http404("No images to export")
-    exported = list(Record.objects.filter(series__in=series).only("id"))
+    exported = list(Record.objects.in_use().filter(series__in=series).only("id"))
     record_many(request.user, "record.export_deidentified", exported,
                 case_id_of=lambda _: case.id)
     name = "deidentified-imaging.zip" if series_id is None else "deidentified-series.zip"
@@ -128,7 +133,7 @@ def health_history(request, case_id):
     """Everything imported from the FHIR records, newest first, by kind."""
     case = access_case_by_id(request.user, case_id, action="case.health_history")
     category = request.GET.get("category", "")
-    entries = case.clinical_entries.exclude(category=EntryCategory.PATIENT)
+    entries = case.clinical_entries.in_use().exclude(category=EntryCategory.PATIENT)
     if category in EntryCategory.values:
         entries = entries.filter(category=category)
     page = Paginator(entries.order_by("-effective", "id"), ENTRIES_PAGE).get_page(
@@ -206,6 +211,20 @@ def set_type(request, case_id, record_id):
     else:
         messages.success(request, "The record's type is changed.")
     return redirect("case_detail", case_id=case_id)
+
+
+@login_required
+@require_POST
+def confirm(request, case_id, record_id):
+    """A record on hold is the patient's after all: the page's tick box says it was checked."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.confirm",
+                                check=may_settle_hold)
+    if request.POST.get("checked") != "yes":
+        messages.error(request, "Tick the box to say you checked the file is the patient's.")
+    else:
+        do_confirm_record(found, acting_user=request.user)
+        messages.success(request, "The record is no longer on hold: it is used like the others.")
+    return redirect("case_records", case_id=case_id)
 
 
 @login_required

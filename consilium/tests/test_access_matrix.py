@@ -43,6 +43,7 @@ from consilium.journal.actions import do_add_note
 from consilium.opinions.sharing import do_share_report
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries, PendingUpload, Record
+from consilium.records.tests.identities import confirm_held
 from consilium.stories.actions import do_draft_story
 
 ROLES = ["anonymous", "patient", "patient2", "caregiver", "caregiver2", "physician",
@@ -74,6 +75,7 @@ def world(journey, users, specialists, settings):
     case_actions.do_share_case(case, "physician", role="physician", acting_user=patient)
     with CT.open("rb") as scan:
         do_add_records(case, [Upload("scan.dcm", scan, CT.stat().st_size)], acting_user=patient)
+    confirm_held(case, patient)  # the sample names its own fake patient: held, then confirmed
     record = Record.objects.filter(case=case).first()
     series = ImagingSeries.objects.filter(case=case).first()
     do_add_note(case, "zebra-journal: a note of mine", acting_user=patient)
@@ -165,6 +167,7 @@ PAGES = {
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
     "case_new": {"patient", "patient2"},
+    "identity": {"patient", "patient2"},  # a patient's own, on their account
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
     "work_queue": {"coordinator"},
@@ -186,6 +189,7 @@ PAGES = {
     ], CASE),
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
+    "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
     **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
     # The case's consultation is completed: the coordinator and its specialist are answered
     # 409 (not in this state), everyone else refused.
@@ -214,6 +218,7 @@ OPERATIONS = {
     ], CASE),
     "remove_record": {"patient", "coordinator"},
     "list_messages": CASE,
+    "confirm_record": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},

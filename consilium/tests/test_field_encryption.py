@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from consilium import fields
+from consilium.accounts.actions import do_save_identity
 from consilium.comparison.actions import do_review_comparison
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
@@ -72,6 +73,10 @@ def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:
 def written(journey, users, specialists, tmp_path):
     """A case with every kind of free text written through the actions."""
     patient, specialist = users["patient"], users["specialist"]
+    do_save_identity(patient, {"given_names": f"{MARK} Maria", "family_name": "Lopez",
+                               "birth_date": "1961-03-04", "record_number": f"{MARK}-1",
+                               "record_number_issuer": f"{MARK} Hospital"},
+                     acting_user=patient)
     imaging_and_a_decline(journey, users, specialists, tmp_path)
     case, consultation = journey("opinion_delivered")
     opinion = Opinion.objects.get(consultation=consultation)
@@ -126,7 +131,8 @@ def test_every_encrypted_column_holds_only_ciphertext(written):
         "followup.OutcomeCheck.outcome", "decisions.Decision.explanation",
         "records.ImagingSeries.study_description", "records.ImagingSeries.series_description",
         "records.ImagingSeries.body_part", "consultations.Consultation.decline_reason",
-        "consultations.Consultation.end_reason"}
+        "consultations.Consultation.end_reason", "accounts.PatientIdentity.given_names",
+        "accounts.PatientIdentity.birth_date", "records.Record.subject"}
     for model, name in columns:
         stored = raw_column(model, name)
         assert stored, f"the scenario writes no {model.__name__}.{name}"

@@ -136,7 +136,7 @@ def test_sharing_from_the_case_page(client, login, users, journey):
 
 @pytest.mark.parametrize("role,url,limit", [
     ("patient", "/cases/", 14),
-    ("patient", "/cases/{case}/", 30),
+    ("patient", "/cases/{case}/", 31),  # and whether their identity is known yet
     ("coordinator", "/queue/", 16),
     ("coordinator", "/cases/{case}/", 30),
     ("specialist", "/cases/{case}/", 30),

@@ -70,6 +70,8 @@ from consilium.records.actions import (
     do_remove_record,
     do_set_record_type,
 )
+from consilium.records.holds import do_confirm_record
+from consilium.records.policy import policy as record_policy
 
 # Who can see a case once it is shared: the rest are the access matrix's business (404).
 ROLES = ["patient", "caregiver", "physician", "coordinator", "specialist"]
@@ -280,6 +282,7 @@ def appointment(w):
         pk=w.ids["appointment"] or None).first()
 NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
 NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
+OTHERS = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\nHeart failure.\n"  # held on upload
 MESSAGES = "/cases/{case}/messages/"
 COMPARISON = "/cases/{case}/comparison/"
 
@@ -355,6 +358,15 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         None,
         lambda c, u: do_set_record_type(c.records.first(), "lab_results", acting_user=u),
         shown_on="/cases/{case}/records/"),
+    ("record", "see_held"): Binding(
+        case, None, None, None, shown_on="/cases/{case}/records/",
+        control="On hold: it may be about someone else"),
+    ("record", "settle_hold"): Binding(
+        case, ("POST", "/cases/{case}/records/{held}/confirm/", {"checked": "yes"}),
+        ("POST", "/cases/{case}/records/{held}/confirm", {}),
+        lambda c, u: do_confirm_record(c.records.get(identity="held"), acting_user=u),
+        shown_on="/cases/{case}/records/",
+        hidden_from=lambda c, u: not record_policy.may(u, c, "see_held")),
     ("record", "request_release"): Binding(
         case, ("GET", "/cases/{case}/release-request/", {}), None, None),
     ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),
@@ -528,6 +540,9 @@ def build(journey, users, specialists, settings):
         case_actions.do_share_case(the_case, "caregiver", acting_user=users["patient"])
         case_actions.do_share_case(the_case, "physician", role="physician",
                                    acting_user=users["patient"])
+        # A letter about someone else (held), then the patient's note (the newest record).
+        [held] = do_add_records(the_case, [Upload("wolf.txt", io.BytesIO(OTHERS), len(OTHERS))],
+                                acting_user=users["patient"])
         do_add_records(the_case, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
                        acting_user=users["patient"])
         made = _appointment_of(the_consultation, users["coordinator"])
@@ -539,6 +554,7 @@ def build(journey, users, specialists, settings):
                      "specialist2": specialists["specialist2"].id,
                      "share": the_case.shares.first().id,
                      "record": _a_record(the_case, users["patient"]),
+                     "held": held.record.id,
                      **_waiting_on(the_case),
                      "task": getattr(the_case.follow_up_tasks.first(), "id", ""),
                      "appointment": made.pk if made else ""}

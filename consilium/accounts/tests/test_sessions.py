@@ -18,6 +18,7 @@ from consilium.accounts.models import ApiToken
 from consilium.conftest import PASSWORD
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
+from consilium.records.tests.identities import confirm_held
 
 NOTE = b"Pathology: invasive ductal carcinoma, grade 2."
 CT = (Path(__file__).resolve().parents[4] / "shared" / "data" / "dicom-samples"
@@ -43,6 +44,7 @@ def test_health_data_is_never_kept_in_a_cache(client, login, users, journey, tok
     do_add_records(case, [Upload(CT.name, CT.open("rb"), CT.stat().st_size)],
                    acting_user=users["patient"])
     series = ImagingSeries.objects.get(case=case)
+    confirm_held(case, users["patient"])  # the sample names its own fake patient
     login(users["patient"])
     pages = [f"/cases/{case.id}/", "/cases/", f"/cases/{case.id}/records/",
              f"/cases/{case.id}/records/{note.record.id}/", "/account/",

@@ -12,6 +12,7 @@ from consilium.consultations.matching import match_case, systems_to_avoid
 from consilium.records import storage
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
+from consilium.records.tests.identities import confirm_held
 
 DICOM = sorted((Path(__file__).resolve().parents[4] / "shared" / "data" / "dicom-samples")
                .rglob("*.dcm"))[:2]
@@ -21,7 +22,9 @@ def add_records(case, user):
     uploads = [Upload(p.name, p.open("rb"), p.stat().st_size) for p in DICOM]
     note = b"Pathology: invasive ductal carcinoma, grade 2."
     uploads.append(Upload("pathology.txt", io.BytesIO(note), len(note)))
-    return do_add_records(case, uploads, acting_user=user)
+    outcomes = do_add_records(case, uploads, acting_user=user)
+    confirm_held(case, user)  # the samples name their own fake patients: confirmed as hers
+    return outcomes
 
 
 def test_the_patient_asks_and_the_new_case_carries_everything_over(

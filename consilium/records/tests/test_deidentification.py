@@ -17,6 +17,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 from consilium.records import dicom
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
+from consilium.records.tests.identities import confirm_held
 
 from .test_dicom import FILES
 
@@ -286,6 +287,7 @@ def test_the_zip_names_no_path_from_a_header_and_keeps_no_identifying_text(
                             b"1.2.840.99999.8", b"1.2.840.99999.6"))
     # A series stored before the wider rule still gets its warning from the export itself.
     ImagingSeries.objects.filter(pk=ultrasound.series_id).update(burned_in_annotation=False)
+    confirm_held(case, users["patient"])  # the files name a Maria Lopez; the patient is nameless
     login(users["patient"])
     response = client.get(f"/cases/{case.id}/imaging/deidentified.zip")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

@@ -11,6 +11,7 @@ from consilium.records.actions import Upload, do_add_records
 from consilium.records.fhir_import import import_record
 from consilium.records.models import ClinicalEntry, Record
 from consilium.records.tasks import read_record
+from consilium.records.tests.identities import take_identity_of
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 SYNTHEA = sorted((DATA / "synthea-r4-bundles_smart-generated-sample-data").glob("*.json"))
@@ -72,8 +73,8 @@ def test_a_synthea_bundle_keeps_conditions_with_every_coding_and_labs_with_units
                     if e["resource"].get("id") == lab.resource_id)
     assert lab.effective == datetime.fromisoformat(observed["effectiveDateTime"])
     assert lab.value == observed["valueQuantity"]["value"]
-    # The Synthea patient is not the case's patient: the import says so.
-    assert "does not match the case's patient" in record.processing_note
+    # The Synthea patient is not the case's patient: the record is held, and says why.
+    assert record.identity == "held" and "name" in record.hold_reason
 
 
 def test_a_malformed_resource_is_skipped_and_the_rest_imports(case, users):
@@ -127,6 +128,7 @@ def test_the_case_page_shows_the_clinical_summary(client, login, case, users,
                                                   django_capture_on_commit_callbacks,
                                                   settings, django_assert_max_num_queries):
     path = max(SYNTHEA, key=lambda p: p.stat().st_size)
+    take_identity_of(users["patient"], path)
     add_fhir(case, users["patient"], path, django_capture_on_commit_callbacks, settings)
     login(users["coordinator"])
     with django_assert_max_num_queries(45):  # the coordinator also sees three proposals

@@ -16,6 +16,7 @@ from consilium.records import imaging
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries, Preview
 from consilium.records.tasks import render_series_preview
+from consilium.records.tests.identities import confirm_held
 
 from .test_dicom import FILES, SAMPLES, identifying_values
 
@@ -150,6 +151,7 @@ def test_the_imaging_zip_is_deidentified_and_warns_of_burned_in_text(journey, us
     case, _ = journey("submitted")
     outcomes = add(case, users["patient"], FILES)
     stored = [o for o in outcomes if o.status == "stored" and o.record.series_id]
+    confirm_held(case, users["patient"])  # the samples name their own fake patients
     login(users["coordinator"])
     response = client.get(f"/cases/{case.id}/imaging/deidentified.zip")
     assert response.status_code == 200 and response.streaming

@@ -20,6 +20,8 @@ EXPECTED = {
     "retype": (ALL_BUT_THE_SPECIALIST | {"specialist"}, OPEN),
     "remove": ({"patient", "coordinator"}, OPEN),
     "request_release": ({"patient"}, set(Status.values)),
+    "see_held": ({"patient", "coordinator"}, set(Status.values)),
+    "settle_hold": ({"patient", "coordinator"}, OPEN),
 }
 ROLES = ("patient", "caregiver", "physician", "coordinator", "specialist")
 

@@ -23,6 +23,7 @@ from consilium.records.actions import Upload, do_add_records, do_set_record_type
 from consilium.records.classify import classify
 from consilium.records.models import ClinicalEntry, Preview, Record
 from consilium.records.tasks import read_record
+from consilium.records.tests.identities import take_identity_of
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 NOTES = DATA / "mtsamples" / "notes_txt"
@@ -220,6 +221,7 @@ def test_the_records_page_when_there_are_none(case, users, client, login):
 def test_the_health_history_lists_every_entry_by_date(case, users, client, login,
                                                       make_user):
     path = next(p for p in SYNTHEA if p.name.startswith("Clemente_Kreiger"))
+    take_identity_of(users["patient"], path)
     record = add(case, users["patient"], path.name, path.read_bytes())
     read_record.call(str(record.id))
     login(users["patient"])
