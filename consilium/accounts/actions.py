@@ -5,11 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from consilium.audit.trail import record
-from consilium.errors import InvalidInput, NotAllowed
+from consilium.errors import NotAllowed
 
 from . import signals
 from .models import ApiToken, PatientIdentity, Role, Sex, User
-from .schemas import IdentityIn
+from .schemas import IdentityIn, RoleIn
 
 
 def do_add_user(user: User, *, acting_user) -> User:
@@ -23,8 +23,7 @@ def do_add_user(user: User, *, acting_user) -> User:
 def do_change_role(user: User, role: str, *, acting_user) -> None:
     """Give ``user`` another role; nobody changes their own (an administrator could
     otherwise make itself a coordinator and read every case)."""
-    if role not in Role.values:
-        raise InvalidInput({"role": "Choose one of the roles."})
+    role = RoleIn.read({"role": role}).role
     if acting_user is not None and acting_user.pk == user.pk:
         raise NotAllowed("You cannot change your own role; ask another administrator.")
     with transaction.atomic():

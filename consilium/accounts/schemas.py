@@ -9,7 +9,7 @@ from pydantic_core.core_schema import ValidationInfo
 
 from consilium.schemas import FreeText, InputSchema, OneOf, refuse, says, written
 
-from .models import Sex
+from .models import Role, Sex
 
 NAME_LIMIT = 100
 NUMBER_LIMIT = 40
@@ -50,3 +50,9 @@ class IdentityIn(InputSchema):
         if issuer and not number:
             refuse("Give the number too, or leave both empty.")
         return issuer
+
+
+class RoleIn(InputSchema):
+    """A role an administrator gives a user: one of the program's roles."""
+
+    role: Annotated[Role, says("Choose one of the roles: " + ", ".join(Role.values) + ".")]

@@ -181,3 +181,14 @@ def _inline_management(page) -> dict:
         data.update({f"{prefix}-TOTAL_FORMS": "0",
                      f"{prefix}-INITIAL_FORMS": "0"})
     return data
+
+
+@pytest.mark.parametrize("role", ["", "  ", "superuser", None, 3, "Coordinator"])
+def test_an_unknown_role_is_refused_in_plain_words(role, users):
+    from consilium.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        do_change_role(users["patient2"], role, acting_user=users["admin"])
+    assert refused.value.errors["role"].startswith("Choose one of the roles")
+    users["patient2"].refresh_from_db()
+    assert users["patient2"].role == "patient"
