@@ -12,6 +12,7 @@ from . import redflags, rules
 from .models import InsurancePlan
 from .procedures import recognise
 from .schemas import AssessmentIn
+from .statutory import statutory
 
 
 def _in_ranges(category: str, ranges) -> list[str]:
@@ -31,6 +32,8 @@ def clean(data: "dict | AssessmentIn") -> rules.Facts:
         procedures=recognise(answers.procedure),
         knows_diagnosis=bool(answers.diagnosis_codes or answers.diagnosis_text),
     )
+    facts.statutory = statutory(facts.procedures, facts.codes, answers.diagnosis_text,
+                                answers.procedure, facts.treatment)
     _read_red_flags(facts, [answers.diagnosis_text, answers.procedure])
     categories = [code[:3] for code in facts.codes]
     facts.serious = list(dict.fromkeys(

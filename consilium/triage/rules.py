@@ -81,6 +81,7 @@ class Facts:
     kinds: set[str] = field(default_factory=set)
     treatment: str = ""
     procedures: list[Procedure] = field(default_factory=list)
+    statutory: list[Procedure] = field(default_factory=list)  # statutory.ZM_RL, in Germany
     situation: set[str] = field(default_factory=set)
     country: str = "US"
     plan: InsurancePlan | None = None
@@ -94,8 +95,9 @@ class Facts:
 
     @property
     def checked_procedures(self) -> list[Procedure]:
-        """Procedures on the German statutory list: known to be done too often."""
-        return [p for p in self.procedures if p.statutory_de]
+        """Treatments in the German statutory table (statutory.py): known to be done too
+        often."""
+        return self.statutory
 
     @property
     def required_by_plan(self) -> list[Procedure]:

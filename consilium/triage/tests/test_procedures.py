@@ -1,6 +1,7 @@
 import pytest
 
-from consilium.triage.procedures import PROCEDURES, recognise
+from consilium.triage.procedures import recognise
+from consilium.triage.statutory import ZM_RL
 
 G_BA_LIST = {
     "hysterectomy", "tonsillectomy", "shoulder_arthroscopy", "knee_replacement",
@@ -11,7 +12,7 @@ G_BA_LIST = {
 
 
 def test_the_german_statutory_list_is_complete():
-    assert {p.key for p in PROCEDURES if p.statutory_de} == G_BA_LIST
+    assert {e.procedure for e in ZM_RL} == G_BA_LIST
 
 
 @pytest.mark.parametrize("text,key", [
