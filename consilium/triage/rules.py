@@ -154,7 +154,7 @@ RULES: tuple[Rule, ...] = (
          _say("The plan changes your daily life a lot. Make sure it is needed and right for "
               "you.")),
     Rule("often_unnecessary_procedure", 1, lambda f: bool(f.checked_procedures),
-         lambda f: f"{f.checked_procedures[0].label} is an operation that experts advise "
+         lambda f: f"{f.checked_procedures[0].label} is a treatment that experts advise "
                    "checking first: it is sometimes done when other treatment would do."),
     Rule("required_by_plan", 5, lambda f: bool(f.required_by_plan),
          lambda f: f"Your insurance plan requires a second opinion before "
