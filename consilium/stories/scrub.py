@@ -29,28 +29,75 @@ from functools import lru_cache
 from consilium.terminology.models import Icd10Code, NuccTaxonomy
 
 NAME, DATE, PLACE, INSTITUTION, IDENTIFIER, CONTACT, AGE = (
-    "name", "date", "place", "institution", "identifier", "contact", "age over 89")
+    "name", "date", "place", "institution", "identifier", "contact", "age")
+HANDLE, EMAIL, PHONE, WEB, SCHOOL, WORKPLACE, REMOVED = (
+    "handle", "email", "phone", "web address", "school", "workplace", "removed")
+KINDS = (NAME, DATE, PLACE, INSTITUTION, IDENTIFIER, CONTACT, AGE, HANDLE, EMAIL, PHONE, WEB,
+         SCHOOL, WORKPLACE, REMOVED, "age over 89")  # the last: stories scrubbed before
+
+# HIPAA Safe Harbor (45 CFR 164.514(b)(2)) lists 18 identifiers; what covers each here:
+#  1 names: the case's own people, titles, degrees, "Dear", relationship words ("my son
+#    Diego"), census first and last names; others are highlighted for the patient to decide
+#  2 places smaller than a state: towns, cities, streets, "Suite 4", "City, ST 12345";
+#    named schools [school] and workplaces [workplace] (not in the list, but they place you)
+#  3 dates and ages over 89 [date], [age]     4 phone  5 fax [phone]    6 e-mail [email]
+#  7 social security  8 record  9 health plan  10 account  11 licence and certificate
+#    12 vehicle (plate, VIN)  13 device serial numbers: after their words, or any number of
+#    five digits or more [identifier]
+# 14 web addresses [web address]  15 IP addresses [identifier]; social handles [handle]
+# 16 biometrics and 17 photographs: a story has no files; "fingerprint" and the like are
+#    words, not identifiers      18 any other unique characteristic: what is highlighted
 
 CAP = r"[A-Z][\w'’-]*"  # a capitalised word (O'Brien, Smith-Jones)
 MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|March|Mar|April|Apr|May|June?|July?|Aug(?:ust)?"
          r"|Sept(?:ember)?|Sep|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
+OLD = r"(?:9\d|1[0-4]\d)"  # an age over 89
+REL = (r"(?:son|daughter|child|kid|boy|girl|baby|husband|wife|partner|spouse|boyfriend"
+       r"|girlfriend|fianc[eé]e?|mother|father|mom|mum|mommy|dad|daddy|parent|brother|sister"
+       r"|sibling|twin|step(?:son|daughter|mother|father|mom|dad)|grand(?:son|daughter|child"
+       r"|mother|father|ma|pa|mom|dad|parent)|granny|grandma|grandpa|aunt|auntie|uncle|cousin"
+       r"|niece|nephew|in-law|neighbou?r|friend|bestie|colleague|co-?worker|boss|manager"
+       r"|teacher|coach|pastor|priest|rabbi|imam|caregiver|carer|roommate|flatmate)s?")
+# A person's name after a relationship word: a capital and small letters, not a title.
+PERSON = (r"(?!(?:The|I|And|But|So|Then|When|He|She|We|They|It|My|Our|Mrs?|Ms|Mx|Miss|Dr"
+          r"|Doctor)\b)"
+          r"[A-Z][a-z][\w'’-]*")
+KIN = (rf"(?i:\b(?:my|our|his|her|their|your)\s+(?:(?:little|older|younger|eldest|youngest"
+       rf"|oldest|best|late|dear|new|old|big|baby|two|three)\s+)?{REL},?\s+)"
+       r"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr)\.?\s+)?")
+WORK = (r"(?:works?|worked|working|job|jobs|employed|employer|employee|hired|shifts?|career"
+        r"|intern(?:ed|ship)?|retired|volunteer(?:s|ed|ing)?|cashier|manager|engineer|teacher"
+        r"|teaches|taught|clerk|driver|nurse|secretary|accountant|clerk)")
 UNIT = r"(?!\s*(?:mg|mcg|g|gm|grams?|ml|mL|cc|kg|lbs?|units?|IU|cm|mm)\b)"
 
 # (kind, pattern); a named group "x" marks the part to remove when the match has context.
 RULES: list[tuple[str, re.Pattern]] = [(kind, re.compile(pattern)) for kind, pattern in [
-    (CONTACT, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    (CONTACT, r"(?:https?://|www\.)\S+"),
-    (CONTACT, r"(?<!\d)(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?!\d)"),
+    (EMAIL, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    (WEB, r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)]"),
+    (WEB, r"(?i:\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|me|info|co|us)\b"
+          r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?)"),
+    (HANDLE, r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
+    (PHONE, r"(?<!\d)(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"),
+    (IDENTIFIER, r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}"
+                 r"(?![\d.]\d)"),
+    (IDENTIFIER, r"(?i:\b(?:licen[cs]e(?: plate)?|plate|VIN|serial|device|certificate|permit"
+                 r"|passport|group|plan|insurance|member)(?: (?:number|no\.?|id|#))?"
+                 r"(?: of my \w+)?\s*[:#]?\s*)(?P<x>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,})"),
     (IDENTIFIER, r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
     (IDENTIFIER, r"(?i:\b(?:MR\s*#|MRN|medical record(?: number)?|account(?: number)?|acct"
                  r"|member id|policy(?: number)?|SSN|social security(?: number)?|NPI"
                  r"|patient id|ID)(?![a-z])\s*(?:#|no\.?|number)?\s*:?\s*)"
                  r"(?P<x>[A-Z0-9][A-Z0-9-]{3,})"),
     (IDENTIFIER, r"(?<![\d,.])\d{5,}(?![\d,])"),
-    (AGE, r"\b(?:9\d|1[0-4]\d)[- ](?:years?|yrs?)[- ]old\b"),
-    (AGE, r"\b(?:aged?|age of) (?:9\d|1[0-4]\d)\b"),
+    (AGE, rf"\b{OLD}[- ](?:years?|yrs?)[- ]old\b"),
+    (AGE, rf"\b{OLD}[- ]?(?:yo|y/o|y\.o\.)(?!\w)"),
+    (AGE, rf"\b(?:aged?|age of) {OLD}\b"),
+    (AGE, rf"(?i:\b(?:turned|turns|turning|reached|(?:she|he|I|who)\s+(?:is|was|am|'s|’s)"
+          rf"(?:\s+(?:now|only|already|nearly|almost))?|at)\s+)(?P<x>{OLD})\b"
+          r"(?!\s*(?:%|/|\.\d|percent|mg|kg|lbs?|pounds|beats|bpm|mm|cm|ml|units?))"),
+    (AGE, rf"(?:\b{REL}|[A-Z][a-z]+),\s+(?P<x>{OLD})(?=\s*,)"),
     # Dates: written out, numeric, month names, years, and templates' placeholders.
     (DATE, rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR})?\b"),
     (DATE, rf"\b{MONTH}\s+{DAY}\b(?:,?\s+{YEAR}\b)?"),
@@ -72,6 +119,12 @@ RULES: list[tuple[str, re.Pattern]] = [(kind, re.compile(pattern)) for kind, pat
     (PLACE, r"\b(?:Suite|Apt|Apartment|Unit|Room)\s*#?\s*\d+\w*"),
     (PLACE, rf"\b{CAP}(?:\s+{CAP})?,\s+(?:[A-Z]{{2}}|STATE|State)\b(?:\s+\d{{5}}(?:-\d{{4}})?)?"
             r"(?=\s*(?:[,.;:)\n]|$))"),
+    # Schools and workplaces, before institutions (which would take "High School").
+    (SCHOOL, rf"(?:{CAP}\s+){{1,4}}(?:(?:Elementary|Middle|High|Primary|Secondary|Junior High"
+             r"|Grammar|Charter|Montessori)(?:\s+School)?|School|Academy|Preschool"
+             r"|Pre-?K|Kindergarten|Day ?care|Nursery)\b"),
+    (WORKPLACE, rf"(?:\b{WORK}\b(?:\s+[a-z]+){{0,3}}?\s+(?:at|for|with|by)\s+(?:the\s+)?)"
+                rf"(?P<x>{CAP}(?:\s+(?:&\s+)?{CAP}){{0,3}})"),
     # Institutions: capitalised words before a kind of place, or "University of ...".
     (INSTITUTION, rf"(?:(?!(?:The|A|An|My|Our|His|Her|Their|At|In|From|To|This)\b){CAP}\s+)"
                   rf"(?:(?:of|for|and|&)\s+(?:the\s+)?)?(?:{CAP}\s+){{0,4}}"
@@ -82,7 +135,11 @@ RULES: list[tuple[str, re.Pattern]] = [(kind, re.compile(pattern)) for kind, pat
     (INSTITUTION, rf"\b(?:University|College|Institute|School)\s+of\s+(?:the\s+)?{CAP}"
                   rf"(?:\s+{CAP}){{0,3}}"),
     (INSTITUTION, r"\b(?:at|in|to|from)\s+(?:the\s+)?(?P<x>Hospital|Clinic)\b"),
-    # Names: titles, degrees, letters, placeholders.
+    # Names: after a relationship word ("my son Diego", "Diego, my son"), titles, degrees,
+    # letters, placeholders.
+    (NAME, rf"{KIN}(?P<x>{PERSON}(?:\s+{PERSON})?)"),
+    (NAME, rf"{KIN}{PERSON}(?:\s+{PERSON})?\s+and\s+(?P<x>{PERSON}(?:\s+{PERSON})?)"),
+    (NAME, rf"(?P<x>{PERSON})(?=,\s+(?i:my|our|his|her|their)\s+(?:\w+\s+)?{REL}\b)"),
     (NAME, rf"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Doctor|Nurse)\.?\s+)"
            rf"(?P<x>{CAP}(?:\s+(?!(?:and|or)\b){CAP}){{0,2}})"),
     (NAME, rf"(?P<x>{CAP}(?:\s+{CAP}){{0,3}})(?=,?\s+(?:M\.?D\.?|D\.?O\.?|R\.?N\.?|N\.?P\.?"
@@ -122,7 +179,7 @@ father wife husband son daughter brother sister family friend friends doctor doc
 surgeon oncologist specialist team everyone someone nobody god lord christmas easter
 thanksgiving english spanish french german chinese american african asian hispanic latino
 """.split())
-PLACEHOLDERS = re.compile(r"\[(?:name|date|place|institution|identifier|contact|age over 89)\]")
+PLACEHOLDERS = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
 PLACE_WORDS = r"(?:in|from|near|(?:moved|went|flew|drove|travel+ed|relocated|came|back) to)"
 TOWN_WORDS = r"(?:in|at|from|near|of|to|around|outside|towards?|between|and)"
 
