@@ -24,7 +24,8 @@ class Procedure:
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("hysterectomy", "Hysterectomy (removal of the womb)",
               ("hysterectomy", "hysterektomie", "gebärmutterentfernung", "removal of the uterus",
-               "removal of the womb", "entfernung der gebärmutter"),
+               "removal of the womb", "entfernung der gebärmutter", "gebärmutter entfern",
+               "uterusentfernung", "uterus entfern", "womb removal", "uterus removal"),
               ops=("5-682", "5-683", "5-685"), cpt=("5815", "5826", "5855", "5856", "5857"),
               specialties=("207VG0400X", "207V00000X")),
     Procedure("tonsillectomy", "Tonsillectomy or tonsillotomy",
@@ -42,14 +43,18 @@ PROCEDURES: tuple[Procedure, ...] = (
               ("knee replacement", "knee arthroplasty", "knieprothese", "knie-endoprothese",
                "knee endoprosthesis", "tka", "knie-tep", "kniegelenkersatz",
                "kniegelenksersatz", "künstliches kniegelenk", "kniegelenkprothese",
-               "kniegelenksprothese", "knie tep", "artificial knee", "new knee joint"),
+               "kniegelenksprothese", "knie tep", "artificial knee", "new knee joint",
+               "kniegelenk-endoprothese", "knie-totalendoprothese", "kniegelenk-tep",
+               "kniegelenks-tep", "knee joint replacement"),
               ops=("5-822",), cpt=("27447", "27446"),
               specialties=("207XS0114X", "207X00000X"), kind="orthopaedics"),
     Procedure("hip_replacement", "Hip replacement",
               ("hip replacement", "hip arthroplasty", "hüftprothese", "hüft-endoprothese",
                "hip endoprosthesis", "tha", "hüft-tep", "hüftgelenkersatz",
                "hüftgelenksersatz", "künstliches hüftgelenk", "hüftgelenkprothese",
-               "hüftgelenksprothese", "artificial hip", "new hip joint"),
+               "hüftgelenksprothese", "artificial hip", "new hip joint", "hüftgelenk-endoprothese",
+               "hüft-totalendoprothese", "hüftgelenk-tep", "hüftgelenks-tep", "htep",
+               "hip joint replacement"),
               ops=("5-820",), cpt=("27130", "27132", "27125"),
               specialties=("207XS0114X", "207X00000X"), kind="orthopaedics"),
     Procedure("diabetic_foot_amputation", "Amputation for diabetic foot syndrome",
@@ -72,7 +77,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     Procedure("pacemaker_icd", "Pacemaker or defibrillator (ICD) implantation",
               ("pacemaker", "schrittmacher", "defibrillator", "icd implant", "icd einsetzen",
                "implantable cardioverter", "crt", "crt-d", "crt-p", "resynchronisation",
-               "resynchronization", "cardiac resynchron", "defi implant"),
+               "resynchronization", "cardiac resynchron", "defi"),
               ops=("5-377",), cpt=("33206", "33207", "33208", "33249", "33230", "33231"),
               specialties=("207RC0001X", "207RC0000X"), kind="cardiology"),
     Procedure("cholecystectomy", "Gallbladder removal (cholecystectomy)",
@@ -126,7 +131,7 @@ def recognise(text: str) -> list[Procedure]:
     spaced = f" {normalised(text)} "
     found = []
     for procedure in PROCEDURES:
-        by_words = any(_has_phrase(spaced, phrase) for phrase in procedure.words)
+        by_words = any(has_phrase(spaced, phrase) for phrase in procedure.words)
         by_code = any(code.startswith(prefix.lower()) for code in codes
                       for prefix in procedure.ops + procedure.cpt)
         if by_words or by_code:
@@ -134,7 +139,8 @@ def recognise(text: str) -> list[Procedure]:
     return found
 
 
-def _has_phrase(spaced: str, phrase: str) -> bool:
+def has_phrase(spaced: str, phrase: str) -> bool:
+    """Whether the phrase is in `spaced`, a normalised text with a space at either end."""
     # Short abbreviations (tka, pvi, crt) must stand alone; longer words may be part of a
     # word, and are found whether written as one word, hyphenated or apart.
     wanted = normalised(phrase)

@@ -12,7 +12,7 @@ Check it against the directive when the G-BA adds an Eingriff.
 import re
 from dataclasses import dataclass
 
-from .procedures import BY_KEY, Procedure, normalised
+from .procedures import BY_KEY, Procedure, has_phrase, normalised
 
 CodeRange = tuple[str, str]  # ICD-10 categories, first and last (three characters)
 
@@ -62,7 +62,10 @@ ZM_RL: tuple[Eingriff, ...] = (
              "prostate_cancer_treatment",
              treatment_words=("prostatectomy", "prostatektomie", "radiotherapy",
                               "radiation", "strahlentherapie", "bestrahlung", "brachytherap",
-                              "seed implant", "imrt", "protonentherapie", "proton therapy"),
+                              "seed", "seeds", "imrt", "protonentherapie", "proton therapy",
+                              "radiatio", "strahlenbehandlung", "prostataentfernung",
+                              "entfernung der prostata", "prostata-op", "prostataoperation",
+                              "op", "operation", "operiert", "surgery", "surgical"),
              treatment_kinds=("surgery", "radiation"),
              diagnosis=(("C61", "C61"),),
              diagnosis_words=("prostate cancer", "prostate carcinoma", "prostatakrebs",
@@ -81,7 +84,7 @@ DENIED = re.compile(r"\b(?:nicht|kein|keine|keinen|ohne|no|not|non|without) \w+|
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(normalised(word) in text for word in words)
+    return any(has_phrase(text, word) for word in words)
 
 
 def _in(categories: list[str], ranges: tuple[CodeRange, ...]) -> bool:

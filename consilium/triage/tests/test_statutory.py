@@ -35,6 +35,11 @@ def test_the_table_names_each_eingriff_of_the_directive_once():
     dict(diagnosis_text="prostate carcinoma", procedure="robotic radical prostatectomy"),
     dict(procedure="radical prostatectomy"),
     dict(diagnosis_text="Prostata-Karzinom", procedure="LDR brachytherapy"),
+    dict(diagnosis_codes=["c61"], procedure="Radiatio der Prostata"),
+    dict(diagnosis_codes=["C61"], procedure="Seeds"),
+    dict(diagnosis_codes=["C61"], procedure="Entfernung der Prostata"),
+    dict(diagnosis_text="Prostata Ca", procedure="OP"),
+    dict(diagnosis_codes=["C61"], procedure="Strahlenbehandlung, danach beobachten"),
 ])
 def test_localised_prostate_cancer_with_a_treatment(answers):
     assert right(**answers) == "prostate_cancer_treatment"
@@ -88,6 +93,15 @@ def test_no_right_for_a_hysterectomy_for_cancer(answers):
     ("künstliches Hüftgelenk", "hip_replacement"),
     ("Total hip replacement", "hip_replacement"),
     ("Knie-TEP", "knee_replacement"),
+    ("Kniegelenk-Endoprothese", "knee_replacement"),
+    ("Knie-Totalendoprothese", "knee_replacement"),
+    ("Kniegelenks-TEP?", "knee_replacement"),
+    ("Hüftgelenk-TEP", "hip_replacement"),
+    ("HTEP links", "hip_replacement"),
+    ("Uterusentfernung", "hysterectomy"),
+    ("Gebärmutter entfernen", "hysterectomy"),
+    ("womb removal", "hysterectomy"),
+    ("Defi", "pacemaker_icd"),
     ("KNIE TEP links", "knee_replacement"),
     ("Kniegelenkersatz", "knee_replacement"),
     ("Kniegelenksersatz", "knee_replacement"),
@@ -118,6 +132,7 @@ def test_procedures_named_in_english_and_german(text, key):
 
 
 @pytest.mark.parametrize("text", ["ICD-10 M17.1", "Physiotherapie", "Kniespiegelung? nein",
+                                  "Knie-OP", "Biopsie", "Operation", "Bestrahlung",
                                   "aktive Überwachung", "watchful waiting", ""])
 def test_no_right_for_words_that_are_not_an_operation(text):
     assert right(procedure=text) is None
