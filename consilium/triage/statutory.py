@@ -47,7 +47,11 @@ ZM_RL: tuple[Eingriff, ...] = (
              # benign conditions only: not for cancer of the cervix, womb, ovary or elsewhere
              not_for=(("C00", "C97"), ("D06", "D07")), not_for_words=CANCER_WORDS),
     Eingriff(3, "Arthroskopische Eingriffe an der Schulter", "shoulder_arthroscopy"),
-    Eingriff(4, "Amputation beim Diabetischen Fußsyndrom", "diabetic_foot_amputation"),
+    Eingriff(4, "Amputation beim Diabetischen Fußsyndrom", "diabetic_foot_amputation",
+             # only with diabetes: an amputation after an accident gives no right
+             treatment_words=("amputation", "amputier", "zehenamputation", "vorfußamputation"),
+             diagnosis=(("E08", "E14"),),
+             diagnosis_words=("diabet", "zuckerkrank", "zucker krank", "dfs")),
     Eingriff(5, "Implantation einer Knieendoprothese", "knee_replacement"),
     Eingriff(6, "Eingriffe an der Wirbelsäule", "spinal_surgery"),
     Eingriff(7, "Kathetergestützte elektrophysiologische Herzuntersuchungen und "

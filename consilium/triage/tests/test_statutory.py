@@ -138,6 +138,18 @@ def test_no_right_for_words_that_are_not_an_operation(text):
     assert right(procedure=text) is None
 
 
+@pytest.mark.parametrize("answers,key", [
+    (dict(diagnosis_codes=["E11.621"], procedure="Zehenamputation"), "diabetic_foot_amputation"),
+    (dict(diagnosis_text="Diabetes Typ 2", procedure="Amputation rechter Fuß"),
+     "diabetic_foot_amputation"),
+    (dict(procedure="amputation, diabetic foot ulcer"), "diabetic_foot_amputation"),
+    (dict(diagnosis_text="Unfall", procedure="Amputation"), None),
+    (dict(diagnosis_codes=["E11.9"], proposed_treatment="surgery"), None),
+])
+def test_an_amputation_gives_the_right_only_in_diabetic_foot_syndrome(answers, key):
+    assert right(**answers) == key
+
+
 def test_no_right_outside_germany():
     assert assess({"country": "US", "diagnosis_codes": ["C61"],
                    "procedure": "prostatectomy"})["statutory_right"] is None
