@@ -10,8 +10,8 @@ from .models import DecisionAid
 
 def options_of_case(user, case) -> list[aid.Option]:
     """The options to decide between: the first opinion's, those of every signed opinion
-    the reader may see (a third opinion's case includes the earlier ones), and watchful
-    waiting."""
+    the reader may see (a third opinion's case includes the earlier ones), once each
+    (``aid.options_for``)."""
     seen = comparison_for_case(user, case)
     return aid.options_for(case, [s.opinion for s in seen.all] if seen else [])
 

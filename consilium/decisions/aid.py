@@ -7,6 +7,7 @@ follow the Ottawa Personal Decision Guide (clarify the decision, its timing and 
 check knowledge, values, support and certainty; weigh the options; plan next steps).
 """
 
+import re
 from dataclasses import dataclass
 
 from consilium.cases.models import TreatmentCategory
@@ -46,32 +47,79 @@ class Option:
     recommended: bool = False
 
 
-WATCHFUL_WAITING = Option(
-    "watch", "Watchful waiting", "Always an option to weigh",
-    benefits="No treatment harms for now; time to learn more and decide.",
-    harms="The condition may progress, and a later treatment may be harder or less effective.",
-    living_with="Regular check-ups and tests; knowing what signs to look out for.")
+TITLE_LIMIT = 80  # a first treatment longer than this is titled by its kind
+ORDINALS = ("second", "third", "fourth")
+# Words that do not tell one treatment from another when treatments are compared.
+FILLER = {"and", "with", "plus", "then", "followed", "by", "the", "a", "an", "of", "or",
+          "left", "right", "therapy", "treatment", "links", "rechts", "und", "mit"}
+SAME = {"radiotherapy": "radiation", "irradiation": "radiation", "chemo": "chemotherapy",
+        "watch": "watchful", "wait": "waiting"}
+
+
+def same_treatment(text: str) -> frozenset[str]:
+    """A treatment's words, compared without case, punctuation, order or filler words:
+    "Mastectomy." and "mastectomy" are one treatment, "Breast-conserving surgery plus
+    radiation" and "breast conserving surgery and radiotherapy" too."""
+    words = re.findall(r"[^\W_]+", text.lower())
+    return frozenset(SAME.get(word, word) for word in words if word not in FILLER)
 
 
 def options_for(case, opinions) -> list[Option]:
-    """The first opinion's proposal, each option of the signed opinions, and watchful
-    waiting unless it is already among them."""
-    options = [Option("first", TreatmentCategory(case.treatment_category).label
-                      if case.treatment_category in TreatmentCategory.values
-                      else case.treatment_category,
-                      "Proposed in the first opinion",
-                      description=case.treatment_description)]
+    """The options to decide between, only from the opinions: the first opinion's proposal,
+    each signed opinion's recommendation and the options its specialist described, once
+    each. The same treatment named again (compared by ``same_treatment``) is one option that
+    says who proposed it; nothing is added that no opinion names (no watchful waiting unless
+    an opinion names it)."""
+    kind = (TreatmentCategory(case.treatment_category).label
+            if case.treatment_category in TreatmentCategory.values else case.treatment_category)
+    proposed = (case.treatment_description or "").strip()
+    short = proposed and "\n" not in proposed and len(proposed) <= TITLE_LIMIT
+    first = Option("first", proposed if short else kind or "The first opinion's treatment",
+                   "Proposed in the first opinion", description="" if short else proposed)
+    options, sources = [first], {"first": [first.source]}
+    known = {same_treatment(first.title): first}
+    if not short and kind:
+        known.setdefault(same_treatment(kind), first)
+
+    def add(key, title, source, **details) -> None:
+        match = known.get(same_treatment(title))
+        if match is None:
+            match = Option(key, title.strip(), "")
+            options.append(match)
+            known[same_treatment(title)] = match
+            sources[key] = []
+        if not any(said.endswith(source.split(" in ", 1)[1]) for said in sources[match.key]):
+            sources[match.key].append(source)  # once for each opinion
+        for name in ("benefits", "harms", "living_with"):
+            if not getattr(match, name) and details.get(name):
+                setattr(match, name, details[name])
+        match.recommended = match.recommended or details.get("recommended", False)
+
     for position, opinion in enumerate(opinions):
         who = opinion.consultation.specialist.name
-        ordinal = ["second", "third", "fourth"][min(position, 2)]
-        for option in opinion.options.all():
-            options.append(Option(f"o{option.id}", option.title,
-                                  f"From the {ordinal} opinion ({who})", "", option.benefits,
-                                  option.harms, option.living_with, option.recommended))
-    if case.treatment_category != TreatmentCategory.WATCHFUL_WAITING and not any(
-            "watchful" in o.title.lower() or "active surveillance" in o.title.lower()
-            for o in options):
-        options.append(WATCHFUL_WAITING)
+        where = f"the {ORDINALS[min(position, 2)]} opinion ({who})"
+        described = list(opinion.options.all())
+        recommends = any(o.recommended for o in described)
+        if not recommends:  # its recommendation in its own words, or the first's treatment
+            if opinion.treatment_agreement == "agree" or not (
+                    opinion.treatment_description or "").strip():
+                sources["first"].append(f"agreed in {where}")
+            else:
+                own = opinion.treatment_description.strip()
+                add(f"r{opinion.pk}"[:40], own if len(own) <= TITLE_LIMIT else
+                    TreatmentCategory(opinion.treatment_category).label
+                    if opinion.treatment_category in TreatmentCategory.values else own[:80],
+                    f"recommended in {where}", recommended=True)
+        for option in described:
+            add(f"o{option.id}", " ".join(option.title.split()),
+                f"{'recommended' if option.recommended else 'described'} in {where}",
+                benefits=option.benefits, harms=option.harms, living_with=option.living_with,
+                recommended=option.recommended)
+    for option in options:
+        said = sources[option.key]
+        later = [f"also {s}" if s.startswith("described") else s for s in said[1:]]
+        text = "; ".join([said[0], *later])
+        option.source = text[0].upper() + text[1:]
     return options
 
 

@@ -16,7 +16,7 @@ from .models import Choice, DecisionRole, Pressure
 TEXT_LIMIT = 5000
 EXPLANATION_LIMIT = 5000
 OWN_LIMIT = 80
-OPTION_KEY_LIMIT = 40  # "first", "watch", "o" and an opinion option's id
+OPTION_KEY_LIMIT = 40  # "first", "o" and an option's id, "r" and an opinion's
 
 if TYPE_CHECKING:  # mypy reads no Literal built from a tuple; the spec's enums come from these
     Criterion = str

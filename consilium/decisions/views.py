@@ -16,7 +16,7 @@ from . import aid
 from .access import aid_of_case
 from .actions import do_record_decision, do_save_decision_aid
 from .forms import DecisionForm
-from .models import Choice, DecisionRole, Pressure
+from .models import Choice, DecisionAid, DecisionRole, Pressure
 from .policy import decision_of, policy
 from .schemas import DecisionIn
 
@@ -68,17 +68,67 @@ def decision_aid(request, case_id):
     """The decision aid: the patient works through it; those who see the case read it."""
     case = access_case_by_id(request.user, case_id)
     errors: dict[str, str] = {}
+    typed: dict = {}
     if request.method == "POST":
+        data = _data_from(request.POST)
         try:
-            do_save_decision_aid(case, _data_from(request.POST), acting_user=request.user)
+            do_save_decision_aid(case, data, acting_user=request.user)
         except InvalidInput as error:
-            errors = error.errors
+            errors, typed = error.errors, data
         else:
             messages.success(request, "Saved. You can come back to this page at any time.")
             return redirect(f"{request.path}#{request.POST.get('section', 'weigh')}")
-    context = _context(request.user, case)
-    context["errors"] = errors
+    context = _context(request.user, case, typed)
+    context.update(_placed(errors, typed, context), errors=errors)
+    at = context["field_errors"]
+    context["weight_rows"] = [(key, label, value, at.get(f"weight_{key}"))
+                              for key, label, value in context["weight_rows"]]
+    context["rows"] = [(option, fit, [(c, value, at.get(f"rate_{option.key}__{c}"))
+                                      for c, value in cells])
+                       for option, fit, cells in context["rows"]]
     return render(request, "decisions/aid.html", context, status=422 if errors else 200)
+
+
+OFF_SCALE = "Use a whole number from 0 to 10."
+FIELD_IDS = {"decide_by": "decide_by", "role": "step1", "support": "support_text",
+             "pressure": "support", "sure": "support", "next_steps": "next_steps",
+             "own_criteria": "own1"}
+
+
+def _on_scale(value) -> bool:
+    text = str(value).strip()
+    return not text or (text.isascii() and text.isdigit() and int(text) in aid.SCALE)
+
+
+def _placed(errors: dict[str, str], typed: dict, context: dict) -> dict:
+    """Where each refusal is shown: ``field_errors`` by the id of the field (a cell of the
+    table for a rating or a weight), and ``error_list`` for the top of the page, each naming
+    the field in words and linking to it."""
+    at: dict[str, str] = {}
+    top: list[tuple[str, str]] = []  # (field id or "", message)
+    criteria, titles = context["criteria"], {o.key: o.title for o in context["options"]}
+    for field, message in errors.items():
+        if field == "weights" and message == "Use whole numbers from 0 to 10.":
+            for key, value in typed.get("weights", {}).items():
+                if not _on_scale(value):
+                    at[f"weight_{key}"] = OFF_SCALE
+                    top.append((f"weight_{key}", f"How much “{criteria.get(key, key)}” matters"
+                                                 f" to you: {OFF_SCALE[0].lower()}{OFF_SCALE[1:]}"))
+            continue
+        if field.startswith("ratings.") and message == "Use whole numbers from 0 to 10.":
+            option = field.split(".", 1)[1]
+            for key, value in typed.get("ratings", {}).get(option, {}).items():
+                if not _on_scale(value):
+                    name = f"rate_{option}__{key}"
+                    at[name] = OFF_SCALE
+                    top.append((name, f"{titles.get(option, option)}, “{criteria.get(key, key)}”"
+                                      f": {OFF_SCALE[0].lower()}{OFF_SCALE[1:]}"))
+            continue
+        place = FIELD_IDS.get(field.split(".")[0], "")
+        if place in ("decide_by", "support_text", "next_steps", "own1"):
+            at[place] = message
+        top.append((place, message))
+    return {"field_errors": at, "error_list": top}
 
 
 @login_required
@@ -110,24 +160,35 @@ def decision_context(user, case) -> dict:
     }
 
 
-def _context(user, case) -> dict:
+def _context(user, case, typed: dict | None = None) -> dict:
+    """The page's context; ``typed``: what a refused post sent (as ``_data_from`` read it),
+    shown in place of what is saved, so that nothing typed is lost."""
+    typed = typed or {}
     seen = comparison_for_case(user, case)
     work = aid_of_case(user, case)
     options = aid.options_for(case, [s.opinion for s in seen.all] if seen else [])
-    criteria = aid.criteria_of(work)
+    criteria = aid.criteria_of(work if "own_criteria" not in typed else
+                               DecisionAid(own_criteria=typed["own_criteria"]))
     fit = aid.scores(work, options)
-    ratings = (work.ratings if work else {}) or {}
+    ratings = typed.get("ratings", (work.ratings if work else {}) or {})
+    weights = typed.get("weights", (work.weights if work else {}) or {})
     sure = aid.sure_score(work)
+    saved = {name: getattr(work, name) if work else "" for name in (
+        "role", "support", "pressure", "next_steps")}
+    saved["decide_by"] = work.decide_by.isoformat() if work and work.decide_by else ""
+    shown = {name: typed.get(name, value) for name, value in saved.items()}
+    answers = typed.get("sure", (work.sure if work else {}) or {})
     return {
-        "case": case, "seen": seen, "work": work, "options": options,
-        "criteria": criteria, "weights": (work.weights if work else {}) or {},
+        "case": case, "seen": seen, "work": work, "options": options, "shown": shown,
+        "criteria": criteria, "weights": weights,
+        "weight_rows": [(key, label, weights.get(key)) for key, label in criteria.items()],
         "rows": [(o, fit[o.key], [(c, ratings.get(o.key, {}).get(c)) for c in criteria])
                  for o in options],
         "chart": aid.chart_svg(options, fit),
-        "sure_items": [(key, text, ((work.sure if work else {}) or {}).get(key))
-                       for key, text in aid.SURE.items()],
+        "sure_items": [(key, text, answers.get(key)) for key, text in aid.SURE.items()],
         "sure_score": sure, "needs_support": sure is not None and sure <= 3,
-        "own": list((work.own_criteria if work else []) or []) + [""] * 3,
+        "own": list(typed.get("own_criteria", (work.own_criteria if work else []) or []))
+        + [""] * 3,
         "roles": DecisionRole.choices, "pressures": Pressure.choices,
         "editable": "save_aid" in policy.allowed(user, case) and bool(seen),
         "viewer_is_patient": is_case_owner(user, case),  # the wording ("your work"); no right

@@ -26,12 +26,13 @@ def option_keys(case, user):
     return [o.key for o in options_of_case(user, case)]
 
 
-def test_the_options_are_the_first_proposal_the_opinions_and_watchful_waiting(delivered, users):
+def test_the_options_are_the_first_proposal_and_the_opinions(delivered, users):
     options = {o.title: o for o in aid.options_for(delivered, [
         delivered.consultations.get().opinion])}
-    assert list(options) == ["Surgery", "Lumpectomy and radiation", "Watchful waiting"]
+    assert list(options) == ["Mastectomy", "Lumpectomy and radiation"]  # nothing invented
     second = options["Lumpectomy and radiation"]
-    assert second.recommended and second.source == "From the second opinion (Dr. Helen Okafor)"
+    assert second.recommended
+    assert second.source == "Recommended in the second opinion (Dr. Helen Okafor)"
     # IPDAS: benefits, harms and what living with it is like, for each option
     assert all([second.benefits, second.harms, second.living_with])
 
@@ -66,8 +67,8 @@ def test_the_patient_works_through_it_and_bad_input_changes_nothing(delivered, u
     page = client.get(f"/cases/{delivered.id}/decide/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Lumpectomy and radiation" in html and "Watchful waiting" in html
-    first, second, watch = option_keys(delivered, users["patient"])
+    assert "Lumpectomy and radiation" in html and "Watchful waiting" not in html
+    first, second = option_keys(delivered, users["patient"])
     saved = client.post(f"/cases/{delivered.id}/decide/", {
         "section": "weigh", "own1": "Keeping my breast", "own2": "", "own3": "",
         "weight_effectiveness": "10", "weight_own1": "8", "weight_cost": "",
