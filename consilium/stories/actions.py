@@ -2,6 +2,9 @@
 approval; an administrator publishes it or says why not; the patient takes it down at any
 time. Each step is a row in the audit trail."""
 
+import re
+from collections.abc import Mapping
+
 import zipcodes
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +22,7 @@ from consilium.journal.models import JournalNote
 from .models import Story, StoryState
 from .policy import policy as story_policy
 from .schemas import TITLE_LIMIT, ReviewIn, StoryIn, SubmitIn
-from .scrub import INSTITUTION, NAME, PLACE, Scrubbed, scrub
+from .scrub import INSTITUTION, NAME, PLACE, REMOVED, Scrubbed, scrub, unsure_words
 
 EDITABLE = (StoryState.DRAFT, StoryState.DECLINED, StoryState.UNPUBLISHED)
 SCRUBBED_AGAIN = ("We removed more details from what you changed (marked in brackets). Read "
@@ -73,15 +76,36 @@ def do_draft_story(case: Case, title: str, text: str, note_ids=(), *,
     return story, scrubbed
 
 
+def undecided_message(words) -> str:
+    return ("Choose for each highlighted word whether to keep it or take it out, then send "
+            "it: " + ", ".join(words) + ".")
+
+
+def _take_out(text: str, words) -> str:
+    for word in words:
+        text = re.sub(rf"(?<![\w\[]){re.escape(word)}(?![\w\]])", f"[{REMOVED}]", text)
+    return text
+
+
 def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
-                    acting_user) -> Story:
+                    acting_user, choices: Mapping[str, str] | None = None) -> Story:
     """Send the story, as the patient last edited it, to the administrators. The edited text
     is scrubbed again: anything identifying typed back in sends the story back to the patient
-    with it removed, for another reading."""
+    with it removed, for another reading.
+
+    ``choices`` says, for each highlighted word (``unsure_words``), "keep" or "remove"; one
+    taken out becomes "[removed]". A highlighted word without either refuses the sending,
+    naming the words, and the text is kept as a draft; what was kept is on the story, for
+    the administrator."""
     _patient_only(story.case, acting_user)
     sent = SubmitIn.read({"title": title, "text": text, "consent": consent})
+    choices = {str(k): v for k, v in (choices or {}).items() if isinstance(v, str)}
+    removed = [word for word, choice in choices.items() if choice == "remove" and word.strip()]
     known = known_details(story.case)
-    scrubbed_title, scrubbed = scrub(sent.title, known), scrub(sent.text, known)
+    scrubbed_title = scrub(_take_out(sent.title, removed), known)
+    scrubbed = scrub(_take_out(sent.text, removed), known)
+    unsure = unsure_words(scrubbed_title.text + "\n" + scrubbed.text)
+    undecided = [word for word in unsure if choices.get(word) != "keep"]
     with transaction.atomic():
         locked_case(story.case, "story", user=acting_user)  # the case first, then its story
         current = Story.objects.select_for_update().get(id=story.id)
@@ -89,14 +113,17 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
             raise Conflict("This story has already been sent.")
         current.title, current.text = scrubbed_title.text[:TITLE_LIMIT], scrubbed.text
         again = scrubbed_title.changed or scrubbed.changed
-        if not again:
+        sending = not again and not undecided
+        if sending:
             current.state, current.submitted_at = StoryState.SUBMITTED, timezone.now()
-            current.review_note = ""
+            current.review_note, current.kept = "", "\n".join(unsure)
         current.save()
-        record(acting_user, "story.draft" if again else "story.submit", current,
+        record(acting_user, "story.submit" if sending else "story.draft", current,
                case_id=current.case_id)
     if again:
         raise InvalidInput({"text": SCRUBBED_AGAIN})
+    if undecided:
+        raise InvalidInput({"unsure": undecided_message(undecided)})
     notify_role(Role.ADMIN, "A story is waiting for approval")
     return current
 

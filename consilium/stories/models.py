@@ -38,6 +38,9 @@ class Story(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = EncryptedTextField(blank=True)
+    # The highlighted words the patient chose to keep when sending, one a line, for the
+    # administrator reading it.
+    kept = EncryptedTextField(blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)
     unpublished_at = models.DateTimeField(null=True, blank=True)
 

@@ -49,9 +49,15 @@ def marked(text: str, unsure=()) -> SafeString:
     return mark_safe(html.replace("\n", "<br>"))  # escaped above
 
 
+def _choices(post) -> dict[str, str]:
+    """The patient's answer for each highlighted word: fields "unsure:<word>"."""
+    return {key.removeprefix("unsure:"): value for key, value in post.items()
+            if key.startswith("unsure:")}
+
+
 def _page(request, case, story, *, draft_form=None, submit_form=None, removed=None,
-          status=200):
-    unsure = unsure_words(story.text) if story else []
+          status=200, choices=None):
+    unsure = unsure_words(story.title + "\n" + story.text) if story else []
     if story and story.state in EDITABLE and submit_form is None:
         submit_form = SubmitForm(initial={"title": story.title, "text": story.text})
     return render(request, "stories/story.html", {
@@ -59,6 +65,7 @@ def _page(request, case, story, *, draft_form=None, submit_form=None, removed=No
         "draft_form": draft_form or DraftForm(notes=notes_to_pick(request.user, case),
                                               prefix="draft"),
         "submit_form": submit_form, "removed": removed, "unsure": unsure,
+        "unsure_choices": [(word, (choices or {}).get(word, "")) for word in unsure],
         "preview": marked(story.text, unsure) if story else "",
         "allowed": story_policy.allowed(request.user, story) if story else frozenset(),
     }, status=status)
@@ -74,10 +81,12 @@ def story(request, case_id):
         return _page(request, case, current)
     if request.POST.get("step") == "submit" and current:
         form = SubmitForm(request.POST)
+        choices = _choices(request.POST)
         if form.is_valid():
             try:
                 do_submit_story(current, form.cleaned_data["title"], form.cleaned_data["text"],
-                                form.cleaned_data["consent"], acting_user=request.user)
+                                form.cleaned_data["consent"], acting_user=request.user,
+                                choices=choices)
             except InvalidInput as error:
                 current.refresh_from_db()
                 if error.errors.get("text") == SCRUBBED_AGAIN:
@@ -86,7 +95,7 @@ def story(request, case_id):
                     messages.warning(request, SCRUBBED_AGAIN)
                     return _page(request, case, current, submit_form=form, status=422)
                 for name, message in error.errors.items():
-                    form.add_error(name, message)
+                    form.add_error(name if name in form.fields else None, message)
             except Conflict as error:
                 messages.error(request, str(error))
                 return redirect("case_story", case_id=case.id)
@@ -94,7 +103,7 @@ def story(request, case_id):
                 messages.success(request, "Sent. An administrator reads it before it is "
                                           "published; we will tell you.")
                 return redirect("case_story", case_id=case.id)
-        return _page(request, case, current, submit_form=form, status=422)
+        return _page(request, case, current, submit_form=form, status=422, choices=choices)
     draft = DraftForm(request.POST, notes=notes_to_pick(request.user, case), prefix="draft")
     if draft.is_valid():
         try:
@@ -157,7 +166,8 @@ def review_list(request):
     waiting = Paginator(stories_waiting(request.user), PAGE_SIZE).get_page(
         request.GET.get("page"))
     record_review_reads(request.user, waiting.object_list)
-    stories = [(s, marked(s.text, unsure_words(s.text)), ReviewForm(prefix=str(s.id)))
+    stories = [(s, marked(s.text, unsure_words(s.text)), ReviewForm(prefix=str(s.id)),
+                [word for word in s.kept.splitlines() if word])
                for s in waiting.object_list]
     return render(request, "stories/review.html", {"page": waiting, "stories": stories})
 

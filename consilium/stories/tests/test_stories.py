@@ -174,3 +174,53 @@ def test_the_public_page_pages_and_reads_few_queries(journey, users, client,
     assert first.count("It helped to ask.") == 10 and "Page 1 of 2" in first
     assert "Story 11" in first and "Story 00" not in first
     assert "Story 00" in client.get("/stories/?page=2").content.decode()
+
+
+UNSURE = "The oncologist switched me to Tagrisso, and Quorvexin helped with the nausea."
+
+
+def test_each_highlighted_word_is_kept_or_taken_out_before_sending(case, users, login, client):
+    login(users["patient"])
+    draft(client, case, text=UNSURE)
+    story = Story.objects.get()
+    assert "Quorvexin" in story.text and "Tagrisso" in story.text
+    page = client.get(f"/cases/{case.id}/story/").content.decode()
+    assert page.count('name="unsure:Quorvexin"') == 2  # keep, take out: no JavaScript
+    assert 'value="keep"' in page and 'value="remove"' in page
+    # Sending with words left undecided is refused, saying which.
+    answer = submit(client, case, story.text)
+    assert answer.status_code == 422
+    assert "keep it or take it out" in answer.content.decode()
+    assert "Quorvexin" in answer.content.decode()
+    story.refresh_from_db()
+    assert story.state == StoryState.DRAFT
+    # Half decided is still refused; an answer that is neither is not a decision.
+    answer = client.post(f"/cases/{case.id}/story/", {
+        "step": "submit", "title": story.title, "text": story.text, "consent": "on",
+        "unsure:Tagrisso": "keep", "unsure:Quorvexin": "maybe"})
+    assert answer.status_code == 422 and Story.objects.get().state == StoryState.DRAFT
+    answer = client.post(f"/cases/{case.id}/story/", {
+        "step": "submit", "title": story.title, "text": story.text, "consent": "on",
+        "unsure:Tagrisso": "keep", "unsure:Quorvexin": "remove"})
+    assert answer.status_code == 302
+    story.refresh_from_db()
+    assert story.state == StoryState.SUBMITTED
+    assert "Quorvexin" not in story.text and "[removed]" in story.text
+    assert "Tagrisso" in story.text and story.kept == "Tagrisso"
+    # The administrator sees what the patient chose to keep.
+    login(users["admin"])
+    review = client.get("/stories/review/").content.decode()
+    assert "The patient chose to keep" in review and "Tagrisso" in review
+    assert "Quorvexin" not in review
+
+
+def test_a_highlighted_word_typed_in_after_deciding_must_be_decided_too(case, users):
+    story, _ = do_draft_story(case, "My story", UNSURE, acting_user=users["patient"])
+    from consilium.errors import InvalidInput
+    with pytest.raises(InvalidInput) as refused:
+        do_submit_story(story, story.title, story.text + " Thanks to Zephyrine.", True,
+                        acting_user=users["patient"],
+                        choices={"Tagrisso": "keep", "Quorvexin": "keep"})
+    assert "Zephyrine" in refused.value.errors["unsure"]
+    story.refresh_from_db()
+    assert story.state == StoryState.DRAFT and "Zephyrine" in story.text
