@@ -14,7 +14,10 @@ from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
+from consilium.directory import systems
+from consilium.directory.models import HospitalSystem, SystemAlias
 from consilium.errors import Conflict, InvalidInput, NotAllowed
+from consilium.forms import object_id
 from consilium.policy import Policy
 from consilium.submissions.once import Once
 from consilium.terminology.models import Icd10Code
@@ -343,3 +346,44 @@ def do_revoke_share(case: Case, share_id: int, *, acting_user) -> None:
         add_event(current, EventKind.UNSHARED, acting_user,
                   note=share.grantee.get_role_display())
         record(acting_user, "case.unshare", share, case_id=current.id)
+
+
+NEW_SYSTEM = "new"
+
+
+def do_confirm_system(case: Case, system_id, *, name: str = "", acting_user) -> Case:
+    """Say which known hospital system (``directory.HospitalSystem``) the first opinion is
+    from, or, with ``system_id`` "new", that it is none of them: a new system is made, called
+    ``name`` (else the case's free-text system or facility), with the case's other spellings
+    as its aliases. Matching then leaves out every name of that system (identity)."""
+    policy.check(acting_user, case, "confirm_system")
+    if str(system_id).strip() == NEW_SYSTEM:
+        name = " ".join((name or case.hospital_system or case.institution or "").split())
+        if not systems.key(name):
+            raise InvalidInput({"name": "Type the name of the hospital system."})
+        if len(name) > 200:
+            raise InvalidInput({"name": "Use at most 200 characters."})
+        known = HospitalSystem.objects.filter(key=systems.key(name)).first()
+        if known is not None:
+            raise InvalidInput({"name": f"{known.name} is already known: choose it instead."})
+        chosen = None
+    else:
+        chosen = HospitalSystem.objects.filter(id=object_id(system_id) or 0).first()
+        if chosen is None:
+            raise InvalidInput({"system_id": "Choose a hospital system from the list."})
+    with transaction.atomic():
+        current = locked_case(case, "confirm_system", user=acting_user)
+        created = chosen is None
+        if chosen is None:
+            chosen = HospitalSystem.objects.create(name=name)
+            for alias in {current.hospital_system.strip(), current.institution.strip()}:
+                if alias and alias != name:
+                    SystemAlias.objects.create(system=chosen, name=alias[:200])
+        Case.objects.filter(id=current.id).update(first_system=chosen)
+        current.first_system = chosen
+        add_event(current, EventKind.SYSTEM_CONFIRMED, acting_user, note=chosen.name)
+        if created:
+            record(acting_user, "directory.system_create", chosen, case_id=current.id)
+        record(acting_user, "case.confirm_system", current, case_id=current.id)
+    case.first_system = chosen
+    return case

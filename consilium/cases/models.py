@@ -82,6 +82,10 @@ class Case(models.Model):
     diagnosing_physician = models.CharField(max_length=200, blank=True)
     institution = models.CharField(max_length=200, blank=True)
     hospital_system = models.CharField(max_length=200, blank=True)
+    # The first opinion's hospital system as a coordinator confirmed it (do_confirm_system):
+    # matching then leaves out every name of that system, besides the free text above.
+    first_system = models.ForeignKey("directory.HospitalSystem", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     first_opinion_date = models.DateField(null=True, blank=True)
 
     # The patient's own words.
@@ -168,6 +172,7 @@ class EventKind(models.TextChoices):
     OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn by the coordinator"
     RELEASED = "released", "Specialist handed the case back"
     DECISION_CHANGED = "decision_changed", "Decision changed"
+    SYSTEM_CONFIRMED = "system_confirmed", "First opinion's hospital system confirmed"
 
 
 class Event(models.Model):

@@ -90,6 +90,17 @@ def _mark_records(user, case):
     return _cannot_move(case, Status.RECORDS_COMPLETE)
 
 
+@policy.rule("confirm_system")
+def _confirm_system(user, case):
+    """Say which known hospital system the first opinion is from (or that it is a new one),
+    before offering: on the matches page."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can confirm the first opinion's hospital system.")
+    if case.status not in OFFERABLE_STATES:
+        return Conflict(f"A case that is {Status(case.status).label.lower()} is past matching.")
+    return None
+
+
 @policy.rule("offer")
 def _offer(user, case):
     """Offer the case to a specialist: what the case page's proposals, the matches page and

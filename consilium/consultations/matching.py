@@ -19,6 +19,7 @@ and 1; ties go by name, then id, so the order is always the same.
 """
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -250,20 +251,24 @@ def names_to_avoid(case: Case) -> set[str]:
     opinion must differ from both); with every name of a hospital system one of them names."""
     chain = [case]
     while chain[-1].earlier_case_id and len(chain) < 10:
-        chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id")
+        chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id",
+                                       "first_system_id")
                      .get(id=chain[-1].earlier_case_id))
     found = systems.keys(n for c in chain for n in (c.hospital_system, c.institution))
     earlier = Specialist.objects.filter(consultations__case__in=[c.id for c in chain],
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions__system__aliases"):
         found |= systems_of(specialist)
-    return found | _systems_named(found)
+    # the systems a coordinator confirmed (identity), besides those the names name
+    confirmed = {c.first_system_id for c in chain if c.first_system_id}
+    return found | _systems_named(found, confirmed)
 
 
-def _systems_named(found: set[str]) -> set[str]:
-    """Every key of the hospital systems whose name or an alias has one of these keys."""
+def _systems_named(found: set[str], confirmed: Iterable[int] = ()) -> set[str]:
+    """Every key of the hospital systems whose name or an alias has one of these keys, and
+    of the ``confirmed`` systems."""
     ids = set(HospitalSystem.objects.filter(Q(key__in=found) | Q(aliases__key__in=found))
-              .values_list("id", flat=True))
+              .values_list("id", flat=True)) | set(confirmed)
     if not ids:
         return set()
     return (set(HospitalSystem.objects.filter(id__in=ids).values_list("key", flat=True))

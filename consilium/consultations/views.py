@@ -4,8 +4,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id, is_case_owner
+from consilium.cases.actions import NEW_SYSTEM, do_confirm_system
 from consilium.cases.policy import offerers_only
 from consilium.cases.policy import policy as case_policy
+from consilium.directory.access import near_systems
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
@@ -42,7 +44,27 @@ def matches(request, case_id):
         "case": case, "matches": found, "rows": rows, "weights": weights,
         "allowed": case_policy.allowed(request.user, case),
         "patient_chooses": is_case_owner(request.user, case),  # the wording only
+        # the known systems near the first opinion's names, to confirm one before offering
+        "near_systems": near_systems([case.hospital_system, case.institution])
+        if case.first_system_id is None else [],
+        "new_system": NEW_SYSTEM,
     })
+
+
+@login_required
+@require_POST
+def confirm_system(request, case_id):
+    """The coordinator's answer to "which hospital system is the first opinion from?"."""
+    case = access_case_by_id(request.user, case_id, check=case_policy.checker("confirm_system"))
+    try:
+        do_confirm_system(case, request.POST.get("system_id", ""),
+                          name=request.POST.get("name", ""), acting_user=request.user)
+    except InvalidInput as error:
+        messages.error(request, " ".join(error.errors.values()))
+    else:
+        assert case.first_system is not None
+        messages.success(request, f"The first opinion is from {case.first_system.name}.")
+    return redirect("case_matches", case_id=case.id)
 
 
 @login_required

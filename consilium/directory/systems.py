@@ -136,3 +136,21 @@ def alike(wanted: Iterable[str], known: Iterable[str]) -> set[str]:
 def _digits(text: str) -> str:
     """Numbers tell places apart ("Hospital 12", "Hospital 120") however alike the rest."""
     return "".join(c for c in text if c.isdigit())
+
+
+# How alike (rapidfuzz's WRatio of the keys, 0–100) a known system must be to be shown to a
+# coordinator as a near match for a first opinion's names: loose, as a person chooses.
+NEAR = 60
+
+
+def nearness(names: Iterable[str | None], known: Iterable[str]) -> int:
+    """How near any of these names comes to any of the known ones, 0–100: 100 for keys that
+    ``similar`` takes for one system, else rapidfuzz's WRatio of the keys."""
+    mine, theirs = keys(names), keys(known)
+    best = 0
+    for a in mine:
+        for b in theirs:
+            if similar(a, b):
+                return 100
+            best = max(best, int(fuzz.WRatio(a, b)))
+    return best

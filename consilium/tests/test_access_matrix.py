@@ -190,7 +190,7 @@ PAGES = {
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
-    **dict.fromkeys(["case_matches", "case_offer"], {"coordinator"}),
+    **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system"], {"coordinator"}),
     # The case's consultation is completed: the coordinator and its specialist are answered
     # 409 (not in this state), everyone else refused.
     "consultation_withdraw": {"coordinator"},
@@ -247,6 +247,7 @@ PAGE_BODIES = {
     "follow_up_add": {"title": "x", "kind": "test", "owner": "patient",
                       "due_date": "2030-01-01"},
     "case_offer": {"specialist_id": "{specialist2_id}"},
+    "case_confirm_system": {"system_id": "new", "name": "Elsewhere Health"},
     "consultation_decline": {"reason": "No capacity"},
     "consultation_withdraw": {"reason": "Offered by mistake"},
     "consultation_release": {"reason": "Away next month"},

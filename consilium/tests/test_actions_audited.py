@@ -220,6 +220,14 @@ def _revoke_share(w):
     return lambda: do_revoke_share(case, share.id, acting_user=w["patient"])
 
 
+@action("cases.actions.do_confirm_system", "case.confirm_system", "system_confirmed")
+def _confirm_system(w):
+    from consilium.cases.actions import do_confirm_system
+    case, _ = w.journey("submitted")
+    return lambda: do_confirm_system(case, "new", name="Elsewhere Health",
+                                     acting_user=w["coordinator"])
+
+
 # --- consultations ----------------------------------------------------------------------
 
 @action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")

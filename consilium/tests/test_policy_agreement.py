@@ -304,6 +304,12 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         case, ("POST", "/cases/{case}/offer/", {"specialist_id": "{specialist2}"}),
         ("POST", "/cases/{case}/consultations", {"specialist_id": "{specialist2}"}),
         None),
+    ("case", "confirm_system"): Binding(
+        case, ("POST", "/cases/{case}/first-system/", {"system_id": "new", "name": "Elsewhere"}),
+        None,
+        lambda c, u: case_actions.do_confirm_system(c, "new", name="Elsewhere", acting_user=u),
+        shown_on="/cases/{case}/matches/",
+        done=lambda w: w.fresh_case().first_system_id is not None),
     ("case", "follow_up"): Binding(
         case, ("POST", "/cases/{case}/follow-up/", {}), None,
         lambda c, u: do_start_plan(c, acting_user=u)),
