@@ -89,7 +89,7 @@ PROCEDURES: tuple[Procedure, ...] = (
               ("aortic aneurysm", "aortenaneurysma", "evar", "aneurysm repair"),
               ops=("5-384", "5-38a"), cpt=("3480", "3481", "3482", "3483", "35081", "35102"),
               specialties=("2086S0129X", "208G00000X"), kind="cardiology"),
-    Procedure("prostate_cancer_treatment", "Treatment of localised prostate cancer",
+    Procedure("prostate_cancer_treatment", "Prostate cancer surgery or radiotherapy",
               ("prostatectomy", "prostatektomie", "prostate cancer", "prostatakrebs",
                "prostatakarzinom", "radiation of the prostate"),
               ops=("5-604",), cpt=("55840", "55842", "55845", "55866", "77778"),

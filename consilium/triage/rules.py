@@ -304,10 +304,10 @@ GERMAN_RIGHT = {
     "legal_basis": "§ 27b SGB V and the G-BA second-opinion directive (Zm-RL)",
     "points": [
         "With statutory health insurance (GKV) the second opinion is free for you.",
-        "The doctor who recommends the operation must tell you about this right, normally at "
-        "least 10 days before the operation.",
+        "The doctor who recommends the treatment must tell you about this right, normally at "
+        "least 10 days before it.",
         "The second opinion may not come from the doctor or the hospital that would do the "
-        "operation.",
+        "treatment.",
         "You can find qualified second-opinion doctors through the 116117 service of the "
         "associations of statutory health insurance physicians.",
     ],
