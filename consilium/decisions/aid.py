@@ -157,4 +157,5 @@ def chart_svg(options: list[Option], fit: dict[str, int | None]) -> str:
     return bar_chart("How well each option fits what matters to you, out of 100",
                      [(o.title, fit.get(o.key)) for o in options], maximum=100,
                      missing="not rated yet",
-                     note="0 = fits poorly, 100 = fits everything that matters to you")
+                     note="0 = fits poorly, 100 = fits everything that matters to you",
+                     stacked=True)

@@ -226,3 +226,18 @@ def test_a_refused_date_keeps_the_role_chosen_and_is_shown_at_the_field(
     assert re.search(r'value="shared"\s+checked', html)
     field = html.split('id="decide_by"')[1].split("</div>")[0]
     assert 'aria-invalid="true"' in field and "Give a date, such as 2026-12-31." in field
+
+
+def test_the_chart_is_drawn_narrow_enough_to_read_on_a_phone():
+    """On a 360-pixel screen the chart is drawn about its own size: each label on its own
+    line above its bar, text at 13 units or more in a view box at most 360 wide."""
+    options = [aid.Option("first", "Mastectomy", ""),
+               aid.Option("o1", "Breast-conserving surgery plus radiation", ""),
+               aid.Option("o2", "Neoadjuvant chemotherapy, then surgery", "")]
+    svg = str(aid.chart_svg(options, {"first": 55, "o1": 82, "o2": None}))
+    width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    assert width <= 360
+    sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', svg)]
+    assert min(sizes) >= 13
+    assert "Breast-conserving surgery plus radiation<" in svg  # not cut short
+    assert 'class="chart stacked"' in svg
