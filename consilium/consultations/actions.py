@@ -20,10 +20,10 @@ from consilium.forms import object_id
 from consilium.submissions.once import Once
 
 from . import clock, signals
-from .matching import same_system
+from .matching import fits_case, same_system
 from .models import STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
-from .schemas import DeclineIn, ReleaseIn, WithdrawIn
+from .schemas import OUTSIDE_SPECIALTIES, DeclineIn, OfferReasonIn, ReleaseIn, WithdrawIn
 
 OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
 # The audit verb of each move.
@@ -91,11 +91,13 @@ def same_hospital_system(case: Case, specialist: Specialist) -> bool:
 ALREADY_OFFERED = "This case is already offered to or accepted by a specialist."
 
 
-def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = ""
-                          ) -> Consultation:
+def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = "",
+                          reason=None) -> Consultation:
     """Offer the case to a specialist; who may, and when, is the case policy's "offer".
     ``key``: the request's one-time key: the same offer again (a double click, a retry)
-    returns the first consultation; an offer to another specialist is still refused (409)."""
+    returns the first consultation; an offer to another specialist is still refused (409).
+    ``reason``: why, for a specialist whose specialty does not fit the case's condition
+    (``fits_case``): required then, kept on the consultation and flagged to coordinators."""
     once = Once(acting_user, key, Consultation)
     if (done := once.done()) is not None:
         return _same_offer(done, case, specialist_id)
@@ -110,6 +112,11 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
             {"specialist_id": "A second opinion must come from outside the first opinion's "
                               "hospital system."}
         )
+    reason = OfferReasonIn.read({"reason": reason}).reason
+    if fits_case(case, specialist):
+        reason = ""  # nothing to flag
+    elif not reason:
+        raise InvalidInput({"reason": OUTSIDE_SPECIALTIES})
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
         if (done := once.earlier()) is not None:
@@ -119,7 +126,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
             with transaction.atomic():
                 consultation = Consultation.objects.create(
                     case=current, specialist=specialist, offered_by=acting_user,
-                    **clock.due_dates_for_offer(current))
+                    offer_reason=reason, **clock.due_dates_for_offer(current))
         except IntegrityError:
             raise Conflict(ALREADY_OFFERED) from None
         once.made(consultation)

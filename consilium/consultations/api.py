@@ -37,6 +37,7 @@ class ConsultationOut(Schema):
     responded_at: datetime | None
     due_date: date | None
     decline_reason: str | None  # null unless the caller may read it (policy: read_reasons)
+    offer_reason: str | None  # why outside the fitting specialties; as decline_reason
     ended_at: datetime | None
     allowed_actions: list[str]
 
@@ -55,6 +56,7 @@ def consultation_out(consultation: Consultation, user) -> dict:
         "responded_at": consultation.responded_at,
         "due_date": consultation.due_date,
         "decline_reason": consultation.decline_reason if "read_reasons" in allowed else None,
+        "offer_reason": consultation.offer_reason if "read_reasons" in allowed else None,
         "ended_at": consultation.ended_at,
         "allowed_actions": sorted(allowed),
     }
@@ -62,6 +64,9 @@ def consultation_out(consultation: Consultation, user) -> dict:
 
 class OfferIn(Schema):
     specialist_id: int
+    # why, for a specialist outside the specialties that fit (required then): kept and
+    # flagged to the coordinators (consultations.schemas.OfferReasonIn reads it)
+    reason: str | None = None
 
 
 @router.get("/{uuid:consultation_id}", response={200: ConsultationOut, **errors(404)})
@@ -133,7 +138,7 @@ def offer_consultation(request, case_id: UUID, payload: OfferIn):
     key = key_of(request)
     case = access_case_by_id(request.user, case_id, check=offer_check(key))
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
-                                         key=key)
+                                         key=key, reason=payload.reason)
     return Status(201, consultation_out(consultation, request.user))
 
 

@@ -36,6 +36,7 @@ from consilium.directory.models import (
     Institution,
     PracticeLocation,
     Specialist,
+    SpecialistTaxonomy,
     SystemAlias,
     SystemName,
 )
@@ -287,6 +288,19 @@ def systems_of(specialist: Specialist) -> set[str]:
             names |= {institution.system.name,
                       *(alias.name for alias in institution.system.aliases.all())}
     return systems.keys(names)
+
+
+def fits_case(case: Case, specialist: Specialist) -> bool:
+    """The specialist has a specialty that fits the case's condition, as matching's first
+    rule decides (the condition-to-specialty table), among all their specialties. A case
+    whose condition has no code yet cannot tell: it fits."""
+    if not case.diagnosis_codes:
+        return True
+    fitting = {t.code for t in specialties_for_codes(case.diagnosis_codes)}
+    theirs = {specialist.taxonomy_code,
+              *SpecialistTaxonomy.objects.filter(specialist=specialist)
+              .values_list("code", flat=True)}
+    return bool(fitting & theirs)
 
 
 def same_system(case: Case, specialist: Specialist) -> bool:

@@ -84,6 +84,9 @@ class Consultation(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     decline_reason = EncryptedTextField(blank=True)
+    # Why the coordinator offered it to a specialist outside the specialties that fit the
+    # case's condition ("" when they fit): flagged to the coordinators.
+    offer_reason = EncryptedTextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Withdrawn by the coordinator, handed back by the specialist, or cancelled with the
     # case: when, and (withdrawn, handed back) why, in the words of whoever ended it.

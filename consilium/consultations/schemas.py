@@ -36,3 +36,16 @@ class ReleaseIn(InputSchema):
     """Why the specialist hands an accepted case back."""
 
     reason: ForTheCoordinator
+
+
+OUTSIDE_SPECIALTIES = ("This specialist's specialty is outside the specialties that fit the "
+                       "case's condition: say why you offer it to them.")
+
+
+class OfferReasonIn(InputSchema):
+    """Why the coordinator offers the case to a specialist whose specialty does not fit its
+    condition (consultations.actions.fits_case); optional: required only then."""
+
+    reason: Annotated[str, FreeText(MAX_REASON),
+                      Field(description="Why this specialist, outside the specialties that "
+                                        "fit; shown to the coordinators.")] = ""

@@ -75,6 +75,7 @@ def offer(request, case_id):
     try:
         consultation = do_offer_consultation(
             case, request.POST.get("specialist_id", ""), acting_user=request.user, key=key,
+            reason=request.POST.get("reason"),
         )
     except InvalidInput as error:
         messages.error(request, " ".join(error.errors.values()))

@@ -14,8 +14,9 @@ def test_the_coordinator_sees_explained_proposals_and_offers(client, login, user
                                                             django_assert_max_num_queries):
     case, _ = journey("submitted")
     login(users["coordinator"])
-    # 31: the keys of the known hospital systems and names, compared with the case's, two
-    with django_assert_max_num_queries(31):
+    # 33: the keys of the known hospital systems and names, compared with the case's, two;
+    # the known systems near the first opinion's names, with their aliases, two more
+    with django_assert_max_num_queries(33):
         page = client.get(f"/cases/{case.id}/matches/")
     text = page.content.decode()
     assert page.status_code == 200
