@@ -28,7 +28,7 @@ from consilium.records.access import (
     records_shown_to,
     series_shown_to,
 )
-from consilium.records.checklist import checklist_status
+from consilium.records.checklist import case_checklist
 from consilium.records.models import IdentityCheck, RecordType
 from consilium.records.policy import policy as record_policy
 from consilium.records.summary import clinical_summary
@@ -131,7 +131,8 @@ def _records(user, case: Case) -> dict:
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,
-        "checklist": checklist_status(case.checklist, set(records_by_type)),
+        # Ticked only by a record that shows the item, or the patient's mark (records.checklist).
+        "checklist": case_checklist(case) if case.checklist else [],
         "identity_missing": is_case_owner(user, case) and gives_identity(user)
         and not PatientIdentity.objects.filter(user=user).exists(),
         "held_count": held if record_policy.may(user, case, "see_held") else 0,

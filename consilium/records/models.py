@@ -225,3 +225,31 @@ class ClinicalEntry(models.Model):
     class Meta:
         ordering = ["-effective", "id"]
         indexes = [models.Index(fields=["case", "category", "effective"])]
+
+
+class ChecklistMark(models.Model):
+    """The patient's word on one checklist item of their case (records.checklist): they sent
+    it another way (it is ticked) or they do not have it; a coordinator may confirm it. An
+    item the patient unmarks has no row."""
+
+    class Mark(models.TextChoices):
+        SENT = "sent", "I have sent this another way"
+        NONE = "none", "I do not have this"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checklist_marks")
+    key = models.CharField(max_length=40)  # a key of case.checklist
+    mark = models.CharField(max_length=4, choices=Mark.choices)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "key"], name="one_mark_per_item")
+        ]
+
+    def __str__(self):
+        return f"Checklist mark {self.key}"

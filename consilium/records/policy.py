@@ -87,3 +87,25 @@ def _settle_hold(user, case):
     if not case.is_open:
         return Conflict("The case is closed; its records can no longer change.")
     return None
+
+
+@policy.rule("mark_checklist")
+def _mark_checklist(user, case):
+    """Tick or untick a checklist item themselves (sent another way, or not had): the
+    patient, whose records they are, while the case is open."""
+    if not is_case_owner(user, case):
+        return NotAllowed("Only the patient can mark the checklist.")
+    if not case.is_open:
+        return Conflict("The case is closed; its checklist can no longer change.")
+    return None
+
+
+@policy.rule("confirm_checklist")
+def _confirm_checklist(user, case):
+    """Confirm the patient's mark on a checklist item: the coordinators, while the case is
+    open."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can confirm the checklist.")
+    if not case.is_open:
+        return Conflict("The case is closed; its checklist can no longer change.")
+    return None

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .checklist import checklist_status
+from .checklist import case_checklist
+from .holds import identity_of
 
 VALID_DAYS = 90
 
@@ -29,9 +30,8 @@ def default_request(case) -> ReleaseRequest:
 
 
 def missing_items(case) -> list[str]:
-    types = set(case.records.in_use().values_list("record_type", flat=True))
-    return [item["label"] for item in checklist_status(case.checklist, types)
-            if not item["done"]]
+    """Every checklist item not yet shown by a record nor sent another way."""
+    return [item["label"] for item in case_checklist(case) if not item["done"]]
 
 
 def render_pdf(case, request: ReleaseRequest) -> bytes:
@@ -40,6 +40,9 @@ def render_pdf(case, request: ReleaseRequest) -> bytes:
     html = render_to_string("records/release_request.html", {
         "case": case, "request": request, "patient": case.patient,
         "missing": missing_items(case), "program": settings.PROGRAM_NAME,
+        # The legal name and date of birth the patient gave (accounts.PatientIdentity), so the
+        # provider finds the right chart; blank lines to fill in when not given.
+        "identity": identity_of(case.patient),
         "today": timezone.localdate(),
     })
     return HTML(string=html).write_pdf()

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consilium.audit.trail import record_many
@@ -24,6 +25,7 @@ from .access import (
 )
 from .actions import Upload, do_add_records, do_remove_record, do_set_record_type
 from .api import deidentified_response, download_response, may_remove, only_dicom
+from .checklist_actions import do_confirm_checklist_item, do_mark_checklist_item
 from .export import deidentified_zip
 from .holds import do_confirm_record, may_settle_hold
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
@@ -225,6 +227,29 @@ def confirm(request, case_id, record_id):
         do_confirm_record(found, acting_user=request.user)
         messages.success(request, "The record is no longer on hold: it is used like the others.")
     return redirect("case_records", case_id=case_id)
+
+
+@login_required
+@require_POST
+def checklist_mark(request, case_id):
+    """The checklist's buttons on the case page: the patient marks an item (sent another
+    way, not had, or back to as the records show it); a coordinator confirms a mark."""
+    confirming = request.POST.get("confirm") == "yes"
+    case = access_case_by_id(request.user, case_id, action="case.checklist_mark",
+                             check=policy.checker("confirm_checklist" if confirming
+                                                  else "mark_checklist"))
+    key = request.POST.get("key", "")
+    try:
+        if confirming:
+            do_confirm_checklist_item(case, key, acting_user=request.user)
+            messages.success(request, "The mark on the checklist is confirmed.")
+        else:
+            do_mark_checklist_item(case, key, request.POST.get("mark", ""),
+                                   acting_user=request.user)
+            messages.success(request, "The checklist is changed.")
+    except InvalidInput as refused:
+        messages.error(request, " ".join(refused.errors.values()))
+    return redirect(f"{reverse('case_detail', args=[case.id])}#records-heading")
 
 
 @login_required

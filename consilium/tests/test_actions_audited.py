@@ -319,6 +319,28 @@ def _confirm_record(w):
     return lambda: do_confirm_record(stored.record, acting_user=w["patient"])
 
 
+CHECKLIST_NO_EVENT = ("a checklist mark is shown on the checklist itself, with who made and "
+                      "confirmed it; it is not a step of the case")
+
+
+@action("records.checklist_actions.do_mark_checklist_item", "checklist.mark",
+        no_event=CHECKLIST_NO_EVENT)
+def _mark_checklist_item(w):
+    from consilium.records.checklist_actions import do_mark_checklist_item
+    case, _ = w.journey("submitted")
+    return lambda: do_mark_checklist_item(case, "pathology_report", "sent",
+                                          acting_user=w["patient"])
+
+
+@action("records.checklist_actions.do_confirm_checklist_item", "checklist.confirm",
+        no_event=CHECKLIST_NO_EVENT)
+def _confirm_checklist_item(w):
+    from consilium.records.checklist_actions import do_confirm_checklist_item
+    case, _ = w.journey("submitted")
+    return lambda: do_confirm_checklist_item(case, "pathology_report",
+                                             acting_user=w["coordinator"])
+
+
 UPLOAD_NO_EVENT = ("an upload under way is not a record yet; the record it becomes is on "
                    "the case")
 

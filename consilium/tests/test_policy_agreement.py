@@ -70,6 +70,7 @@ from consilium.records.actions import (
     do_remove_record,
     do_set_record_type,
 )
+from consilium.records.checklist_actions import do_confirm_checklist_item, do_mark_checklist_item
 from consilium.records.holds import do_confirm_record
 from consilium.records.policy import policy as record_policy
 
@@ -375,6 +376,19 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         hidden_from=lambda c, u: not record_policy.may(u, c, "see_held")),
     ("record", "request_release"): Binding(
         case, ("GET", "/cases/{case}/release-request/", {}), None, None),
+    # The checklist's buttons post to one address: the patient's mark and the coordinator's
+    # confirmation are told apart by the button's name.
+    ("record", "mark_checklist"): Binding(
+        case, ("POST", "/cases/{case}/checklist/", {"key": "pathology_report", "mark": "sent"}),
+        None,
+        lambda c, u: do_mark_checklist_item(c, "pathology_report", "sent", acting_user=u),
+        control='name="mark" value="none"'),
+    ("record", "confirm_checklist"): Binding(
+        case, ("POST", "/cases/{case}/checklist/", {"key": "pathology_report",
+                                                    "confirm": "yes"}),
+        None,
+        lambda c, u: do_confirm_checklist_item(c, "pathology_report", acting_user=u),
+        control='name="confirm" value="yes"'),
     ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),
     # The message form posts to its own page; the care-team note and the waited-for question
     # are choices on it, the answer a reply to the question.

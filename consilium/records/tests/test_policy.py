@@ -22,6 +22,8 @@ EXPECTED = {
     "request_release": ({"patient"}, set(Status.values)),
     "see_held": ({"patient", "coordinator"}, set(Status.values)),
     "settle_hold": ({"patient", "coordinator"}, OPEN),
+    "mark_checklist": ({"patient"}, OPEN),
+    "confirm_checklist": ({"coordinator"}, OPEN),
 }
 ROLES = ("patient", "caregiver", "physician", "coordinator", "specialist")
 

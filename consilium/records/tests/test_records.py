@@ -191,7 +191,12 @@ def test_the_checklist_ticks_from_record_types(client, login, users, case):
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/").content.decode()
     assert "Missing:</span> The pathology report" in page
-    add(case, users["patient"], upload("pathology.pdf", PDF))
+    add(case, users["patient"], upload("pathology.pdf", PDF))  # unread: shows nothing yet
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Missing:</span> The pathology report" in page
+    add(case, users["patient"], upload("biopsy.txt", b"SURGICAL PATHOLOGY REPORT\nSPECIMEN: "
+                                       b"Left breast, core biopsy.\nFINAL DIAGNOSIS: invasive "
+                                       b"ductal carcinoma, grade 2."))
     page = client.get(f"/cases/{case.id}/").content.decode()
     assert "Present:</span> The pathology report" in page
 
@@ -206,8 +211,8 @@ def test_records_through_the_api(client, users, token_for, case):
     assert response.status_code == 200
     assert [o["status"] for o in response.json()] == ["stored", "refused"]
     answer = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
-    assert answer["allowed_actions"] == ["add", "remove", "request_release", "retype",
-                                         "see_held", "settle_hold"]
+    assert answer["allowed_actions"] == ["add", "mark_checklist", "remove", "request_release",
+                                         "retype", "see_held", "settle_hold"]
     listed = answer["records"]
     assert [r["name"] for r in listed] == ["report.pdf"]
     assert listed[0]["processing"] == "queued" and listed[0]["source_id"] is None
