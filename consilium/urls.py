@@ -67,7 +67,6 @@ urlpatterns = [
          name="release_request"),
     path("cases/<uuid:case_id>/packet/", records.case_packet, name="case_packet"),
     path("cases/<uuid:case_id>/checklist/", records.checklist_mark, name="checklist_mark"),
-    path("cases/<uuid:case_id>/checklist/", records.checklist_mark, name="checklist_mark"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/", records.download,
          name="record_download"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/type/", records.set_type,
