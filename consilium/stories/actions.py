@@ -100,11 +100,14 @@ def do_submit_story(story: Story, title: str, text: str, consent: bool, *,
     _patient_only(story.case, acting_user)
     sent = SubmitIn.read({"title": title, "text": text, "consent": consent})
     choices = {str(k): v for k, v in (choices or {}).items() if isinstance(v, str)}
-    removed = [word for word, choice in choices.items() if choice == "remove" and word.strip()]
     known = known_details(story.case)
-    scrubbed_title = scrub(_take_out(sent.title, removed), known)
-    scrubbed = scrub(_take_out(sent.text, removed), known)
-    unsure = unsure_words(scrubbed_title.text + "\n" + scrubbed.text)
+    scrubbed_title, scrubbed = scrub(sent.title, known), scrub(sent.text, known)
+    # Only highlighted words are taken out: a "remove" for any other word is not a choice.
+    highlighted = unsure_words(scrubbed_title.text + "\n" + scrubbed.text)
+    removed = [word for word in highlighted if choices.get(word) == "remove"]
+    scrubbed_title.text = _take_out(scrubbed_title.text, removed)
+    scrubbed.text = _take_out(scrubbed.text, removed)
+    unsure = [word for word in highlighted if word not in removed]
     undecided = [word for word in unsure if choices.get(word) != "keep"]
     with transaction.atomic():
         locked_case(story.case, "story", user=acting_user)  # the case first, then its story

@@ -201,12 +201,13 @@ def test_each_highlighted_word_is_kept_or_taken_out_before_sending(case, users, 
     assert answer.status_code == 422 and Story.objects.get().state == StoryState.DRAFT
     answer = client.post(f"/cases/{case.id}/story/", {
         "step": "submit", "title": story.title, "text": story.text, "consent": "on",
-        "unsure:Tagrisso": "keep", "unsure:Quorvexin": "remove"})
+        "unsure:Tagrisso": "keep", "unsure:Quorvexin": "remove", "unsure:nausea": "remove"})
     assert answer.status_code == 302
     story.refresh_from_db()
     assert story.state == StoryState.SUBMITTED
     assert "Quorvexin" not in story.text and "[removed]" in story.text
     assert "Tagrisso" in story.text and story.kept == "Tagrisso"
+    assert "nausea" in story.text  # only highlighted words are taken out
     # The administrator sees what the patient chose to keep.
     login(users["admin"])
     review = client.get("/stories/review/").content.decode()
