@@ -23,6 +23,7 @@ EXPECTED = {
     "withdraw": (OWNER_OR_COORDINATOR, BEFORE_DECISION),
     "mark_records": (COORDINATOR, {"submitted"}),
     "offer": (COORDINATOR, {"submitted", "records_complete"}),
+    "confirm_system": (COORDINATOR, {"submitted", "records_complete"}),  # the matches page
     "follow_up": (OWNER_OR_COORDINATOR, {"decided"}),
     "close": (OWNER_OR_COORDINATOR, {"decided", "following_up"}),
     "share": (OWNER, set(Status.values)),
