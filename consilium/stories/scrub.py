@@ -54,6 +54,8 @@ MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|March|Mar|April|Apr|May|June?|July?|Aug
 DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
 OLD = r"(?:9\d|1[0-4]\d)"  # an age over 89
+OLD_WORDS = (r"(?:ninety|a hundred|one hundred)(?:(?:[- ]|\s+and\s+)(?:one|two|three|four|five"
+             r"|six|seven|eight|nine|ten|eleven|twelve))?")
 REL = (r"(?:son|daughter|child|kid|boy|girl|baby|husband|wife|partner|spouse|boyfriend"
        r"|girlfriend|fianc[eé]e?|mother|father|mom|mum|mommy|dad|daddy|parent|brother|sister"
        r"|sibling|twin|step(?:son|daughter|mother|father|mom|dad)|grand(?:son|daughter|child"
@@ -94,6 +96,9 @@ RULES: list[tuple[str, re.Pattern]] = [(kind, re.compile(pattern)) for kind, pat
     (AGE, rf"\b{OLD}[- ](?:years?|yrs?)[- ]old\b"),
     (AGE, rf"\b{OLD}[- ]?(?:yo|y/o|y\.o\.)(?!\w)"),
     (AGE, rf"\b(?:aged?|age of) {OLD}\b"),
+    (AGE, rf"(?i:\b(?:{OLD_WORDS})[- ](?:years?|yrs?)[- ]old\b)"),
+    (AGE, rf"(?i:\b(?:aged?|age of|turned|turns|reached|(?:she|he|I|who)\s+(?:is|was|am|'s|’s))"
+          rf"\s+)(?P<x>(?i:{OLD_WORDS}))\b"),
     (AGE, rf"(?i:\b(?:turned|turns|turning|reached|(?:she|he|I|who)\s+(?:is|was|am|'s|’s)"
           rf"(?:\s+(?:now|only|already|nearly|almost))?|at)\s+)(?P<x>{OLD})\b"
           r"(?!\s*(?:%|/|\.\d|percent|mg|kg|lbs?|pounds|beats|bpm|mm|cm|ml|units?))"),
