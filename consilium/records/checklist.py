@@ -22,9 +22,9 @@ FHIR_MEDICATIONS = "fhir:medication"
 FHIR_LABS = "fhir:lab"
 FHIR_CONDITIONS = "fhir:condition"
 FHIR_PROCEDURES = "fhir:procedure"
-FHIR_KINDS = {EntryCategory.MEDICATION: FHIR_MEDICATIONS, EntryCategory.LAB: FHIR_LABS,
-              EntryCategory.CONDITION: FHIR_CONDITIONS,
-              EntryCategory.PROCEDURE: FHIR_PROCEDURES}
+FHIR_KINDS: dict[str, str] = {
+    EntryCategory.MEDICATION: FHIR_MEDICATIONS, EntryCategory.LAB: FHIR_LABS,
+    EntryCategory.CONDITION: FHIR_CONDITIONS, EntryCategory.PROCEDURE: FHIR_PROCEDURES}
 
 
 @dataclass(frozen=True)
