@@ -47,7 +47,7 @@ class Record(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=20)  # what the bytes are: see sniff.py
-    media_type = models.CharField(max_length=60)
+    media_type = models.CharField(max_length=100)  # a Word document's is 71 characters
     record_type = models.CharField(max_length=20, choices=RecordType.choices,
                                    default=RecordType.OTHER)
     # Set once a person chose the type; reading the content then no longer changes it.
