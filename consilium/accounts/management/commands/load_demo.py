@@ -321,11 +321,16 @@ class Command(BaseCommand):
         specialist = specialist_user.specialist
         if target == "specialist_assigned":
             # Show a decline in the timeline first: offered to specialist2, who declines.
+            # Outside the case's specialties, so the coordinator says why (it is flagged).
             first = do_offer_consultation(case, users["specialist2"].specialist.id,
-                                          acting_user=coordinator)
+                                          acting_user=coordinator,
+                                          reason="Free this week; asked to say who fits.")
             do_decline_consultation(first, "Outside my field; a urologist or oncologist "
                                     "should review this.", acting_user=users["specialist2"])
-        consultation = do_offer_consultation(case, specialist.id, acting_user=coordinator)
+        # The demo has two specialists for every kind of case: a reason where it does not fit.
+        consultation = do_offer_consultation(
+            case, specialist.id, acting_user=coordinator,
+            reason="The demo's specialist for this kind of case.")
         do_accept_consultation(consultation, acting_user=specialist_user)
         if target == "specialist_assigned":
             self._conversation(case, patient, specialist_user, coordinator)
