@@ -99,8 +99,8 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     assert not Case.objects.exists()
     patient.page.fill("#id_diagnosis_text", "Breast cancer, left breast")
     patient.page.get_by_label("Find a code by words").press_sequentially("breast cancer")
-    patient.page.get_by_role("button", name="C50 Malignant neoplasm of breast", exact=True).click()
-    expect(patient.page.locator("#id_diagnosis_codes")).to_have_value("C50")
+    patient.page.locator('[data-icd10-code="C50.919"]').first.click()  # billable first
+    expect(patient.page.locator("#id_diagnosis_codes")).to_have_value("C50.919")
     patient.check()
     patient.page.select_option("#id_treatment_category", "surgery")
     patient.page.fill("#id_treatment_description", "Mastectomy")
@@ -110,7 +110,7 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     patient.click("Submit for a second opinion")
     expect(patient.page.locator(".status")).to_have_text("Submitted")
     case = Case.objects.get()
-    assert case.diagnosis_codes == ["C50"]
+    assert case.diagnosis_codes == ["C50.919"]
 
     coordinator = Visitor(browser, base, checked)
     coordinator.sign_in("coordinator")
@@ -181,10 +181,10 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     patient.click("Save timing and role")
     page.fill("#weight_effectiveness", "10")
     page.fill("#weight_recovery", "6")
-    page.get_by_label("Surgery: Works well").fill("9")
-    page.get_by_label("Surgery: Quick recovery").fill("3")
-    page.get_by_label("Lumpectomy and radiation: Works well").fill("9")
-    page.get_by_label("Lumpectomy and radiation: Quick recovery").fill("8")
+    page.get_by_label("Mastectomy: Works well").fill("9")
+    page.get_by_label("Mastectomy: Quick recovery").fill("3")
+    page.get_by_label("Lumpectomy with radiation.: Works well").fill("9")
+    page.get_by_label("Lumpectomy with radiation.: Quick recovery").fill("8")
     patient.click("Save and show the chart")
     expect(page.locator("svg.chart")).to_contain_text("86")  # (10*9 + 6*8) / 160
     for question in ("Do you feel sure", "Do you know the benefits", "Are you clear",
@@ -337,7 +337,8 @@ def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journ
     visitor.go(f"/cases/{case.id}/")
     page.set_input_files("#record-folder", str(folder))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_role("link", name="study/lab results.txt")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="study/lab results.txt", exact=True)).to_be_visible(
+        timeout=20000)
     visitor.check()
 
     # The big file: its second chunk fails; then the page is reloaded mid-upload.
@@ -362,7 +363,7 @@ def test_uploads_resume_after_a_failure_and_a_reload(browser, live_server, journ
     patches.clear()
     page.set_input_files("#record-files", str(big))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_role("link", name="ct-report.pdf")).to_be_visible(timeout=30000)
+    expect(page.get_by_role("link", name="ct-report.pdf", exact=True)).to_be_visible(timeout=30000)
     assert patches[0] == 8 * 1024 * 1024, patches  # continued where it stopped
     assert Record.objects.filter(case=case, name="ct-report.pdf").get().size == big.stat().st_size
     names = set(Record.objects.filter(case=case).values_list("name", flat=True))
@@ -392,6 +393,9 @@ def test_the_specialist_reads_records_images_and_history(browser, live_server, j
         read_record.call(str(record.id))
     for series in ImagingSeries.objects.filter(case=case):
         render_series_preview.call(series.pk)
+    # The samples name their own fake patients: held, then confirmed by the patient.
+    from consilium.records.tests.identities import confirm_held
+    confirm_held(case, users["patient"])
 
     specialist = Visitor(browser, live_server.url, set())
     specialist.sign_in("specialist")
@@ -402,7 +406,7 @@ def test_the_specialist_reads_records_images_and_history(browser, live_server, j
     expect(page.get_by_role("heading", name="Imaging")).to_be_visible()
     page.fill("#q", "gleason")
     specialist.click("Show")
-    expect(page.get_by_role("link", name="scan0001.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="scan0001.pdf", exact=True)).to_be_visible()
     expect(page.get_by_role("combobox", name="Type of scan0001.pdf")).to_have_value(
         "pathology_report")
     expect(page.locator("td.thumb img")).to_have_count(1)
