@@ -102,8 +102,12 @@ def test_the_directory_condition_posts_and_pages_in_the_body(
     coordinator.click("Search")
     expect(coordinator.page.get_by_text("3 specialists within 100 km")).to_be_visible()
     expect(coordinator.page.get_by_text("Page 1 of 2")).to_be_visible()
+    # htmx has settled the first answer before its Next is pressed; a busy CI machine may
+    # take longer than the default five seconds to answer the second.
+    coordinator.page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     coordinator.click("Next")
-    expect(coordinator.page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(coordinator.page.get_by_text("Page 2 of 2")).to_be_visible(timeout=20_000)
     expect(coordinator.page.get_by_role("cell", name="Dr. Same System")).to_be_visible()
     coordinator.page.get_by_label("Condition code").fill("Q99.999")
     coordinator.click("Search")  # refused: the message replaces the results, with htmx too
