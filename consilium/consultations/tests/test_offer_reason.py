@@ -12,13 +12,8 @@ NEEDS_REASON = "outside the specialties that fit"
 
 
 @pytest.fixture
-def case(journey):
-    case, _ = journey("submitted")
-    case.diagnosis_codes, case.diagnosis_text = ["C50.912"], "Breast cancer"
-    case.institution, case.hospital_system = "Riverside Cancer Ctr", "Riverside Health System"
-    case.patient_location, case.travel_km = "80218", 150
-    case.save()
-    return case
+def case(riverside_case):
+    return riverside_case
 
 
 def add(name, code, specialty):

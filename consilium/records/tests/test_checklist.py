@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from consilium.accounts.models import PatientIdentity, Sex
+from consilium.accounts.models import PatientIdentity
 from consilium.audit.models import AuditEntry
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.records.actions import Upload, do_add_records
@@ -61,16 +61,6 @@ Immunohistochemistry: ER positive (95%), PR positive (60%), HER2 1+ (negative). 
 @pytest.fixture(autouse=True)
 def read_at_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def maria(users):
-    patient = users["patient"]
-    patient.first_name, patient.last_name = "Maria", "Lopez"
-    patient.save()
-    PatientIdentity.objects.create(user=patient, given_names="Maria", family_name="Lopez",
-                                   birth_date="1961-03-04", sex=Sex.FEMALE)
-    return patient
 
 
 @pytest.fixture

@@ -31,16 +31,6 @@ def read_at_once(settings):
 
 
 @pytest.fixture
-def maria(users):
-    patient = users["patient"]
-    patient.first_name, patient.last_name = "Maria", "Lopez"
-    patient.save()
-    PatientIdentity.objects.create(user=patient, given_names="Maria", family_name="Lopez",
-                                   birth_date="1961-03-04", sex=Sex.FEMALE)
-    return patient
-
-
-@pytest.fixture
 def case(journey, maria):
     return journey("accepted")[0]
 
