@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from consilium.forms import SchemaChoiceField
 from consilium.triage.models import InsurancePlan
@@ -6,6 +7,18 @@ from consilium.triage.models import InsurancePlan
 from .models import Case, ShareRole, TreatmentCategory
 
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+def suggested(field: str) -> forms.TextInput:
+    """A text input whose <datalist> (id_<field>_options, in the template) htmx fills with
+    the directory's names as the patient types (directory.views.place_suggestions); the
+    words are posted, and anything else typed is kept as written."""
+    return forms.TextInput(attrs={
+        "list": f"id_{field}_options", "autocomplete": "off", "maxlength": 200,
+        "hx-post": reverse_lazy("place_suggestions"), "hx-params": f"{field},field",
+        "hx-vals": f'{{"field": "{field}"}}', "hx-trigger": "input changed delay:250ms",
+        "hx-target": f"#id_{field}_options", "hx-swap": "innerHTML",
+    })
 
 
 class CaseForm(forms.Form):
@@ -32,10 +45,12 @@ class CaseForm(forms.Form):
     )
     diagnosing_physician = forms.CharField(label="Doctor who gave the first opinion",
                                            required=False)
-    institution = forms.CharField(label="Their hospital or practice", required=False)
+    institution = forms.CharField(label="Their hospital or practice", required=False,
+                                  widget=suggested("institution"))
     hospital_system = forms.CharField(
-        label="Hospital system", required=False,
-        help_text="The second opinion will come from a different system.",
+        label="Hospital system", required=False, widget=suggested("hospital_system"),
+        help_text="The second opinion will come from a different system. Choose a "
+                  "suggestion, or write the name as you know it.",
     )
     first_opinion_date = forms.CharField(
         label="Date of the first opinion", required=False,

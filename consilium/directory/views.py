@@ -2,12 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from consilium.errors import InvalidInput, NotAllowed
 from consilium.forms import add_action_errors, form_status, page_number
 
-from .access import own_specialist
+from .access import PLACE_KINDS, own_specialist, suggest_places
 from .actions import (
     do_add_certification,
     do_update_availability,
@@ -115,3 +115,19 @@ def my_availability(request):
             return redirect("my_availability")
     return render(request, "directory/availability.html",
                   {"specialist": specialist, "form": form}, status=form_status(form))
+
+
+# The case form's fields whose suggestions place_suggestions gives, and their kind of name.
+PLACE_FIELDS = dict(zip(("hospital_system", "institution"), PLACE_KINDS, strict=True))
+
+
+@login_required
+@require_POST
+def place_suggestions(request):
+    """The options of a case form field's <datalist> (htmx, as the patient types): the
+    directory's hospital systems or institutions (public data) near the typed words. The
+    words are posted: where a patient was treated stays out of URLs and logs."""
+    field = request.POST.get("field", "")
+    kind = PLACE_FIELDS.get(field)
+    places = suggest_places(kind, request.POST.get(field, "")) if kind else []
+    return render(request, "directory/_place_options.html", {"places": places})

@@ -163,7 +163,7 @@ PAGES = {
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done",
-        "specialist_list",
+        "specialist_list", "place_suggestions",
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
     "case_new": {"patient", "patient2"},
