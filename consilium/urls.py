@@ -117,6 +117,8 @@ urlpatterns = [
     path("consultations/<uuid:consultation_id>/opinion/", opinions.edit, name="opinion_edit"),
     path("consultations/<uuid:consultation_id>/opinion/autosave/", opinions.autosave,
          name="opinion_autosave"),
+    path("consultations/<uuid:consultation_id>/opinion/readability/",
+         opinions.summary_readability, name="opinion_readability"),
     path("consultations/<uuid:consultation_id>/opinion/sign/", opinions.sign,
          name="opinion_sign"),
     path("consultations/<uuid:consultation_id>/opinion/follow-ups/", opinions.ask_follow_up,

@@ -8,6 +8,7 @@ from consilium.consultations.access import load_visible_consultation
 from consilium.errors import DomainError
 
 from .models import Opinion
+from .policy import on_consultation
 
 # What the pages, reports and API show of an opinion, read in one query each.
 PARTS = ("answers", "options", "addenda__answers", "follow_up_questions__answer")
@@ -37,6 +38,21 @@ def access_opinion_by_consultation_id(user, consultation_id, *, signed_only=Fals
     if opinion is not None:
         record(user, "opinion.view", opinion, case_id=consultation.case_id)
     return consultation, opinion
+
+
+def check_writable(user, consultation_id, action="edit"):
+    """The consultation whose opinion the user may still write (the opinion policy's
+    ``action``), recording no read: for requests that show nothing of the case, such as the
+    reading grade of the text the specialist is typing. A refusal is recorded and raised
+    (404 for a consultation the user does not see, else the policy's 403 or 409)."""
+    consultation = load_visible_consultation(user, consultation_id, action="opinion.edit")
+    try:
+        on_consultation(action)(consultation, user)
+    except DomainError:
+        record_refused(user, "opinion.edit", type(consultation), consultation.pk,
+                       case_id=consultation.case_id)
+        raise
+    return consultation
 
 
 def signed_opinion_for_case(user, case):

@@ -16,10 +16,11 @@ from consilium.errors import DomainError, InvalidInput
 from consilium.forms import LARGEST_ID, add_action_errors, form_status, object_id, whole_number
 from consilium.submissions.once import key_of
 
-from . import reports, sharing
+from . import readability, reports, sharing
 from .access import (
     access_opinion_by_consultation_id,
     access_signed_opinion,
+    check_writable,
     questions_with_answers,
 )
 from .actions import (
@@ -91,7 +92,8 @@ def edit(request, consultation_id):
         form = OpinionForm(initial=OpinionForm.initial_from(opinion), questions=questions,
                            option_rows=rows)
     context = {"consultation": consultation, "case": consultation.case, "form": form,
-               "opinion": opinion, "conflict": conflict, "max_options": MAX_OPTIONS}
+               "opinion": opinion, "conflict": conflict, "max_options": MAX_OPTIONS,
+               "reading": _reading(form["plain_summary"].value(), consultation)}
     status = 409 if conflict else form_status(form)
     return render(request, "opinions/edit.html", context, status=status)
 
@@ -137,6 +139,22 @@ def autosave(request, consultation_id):
         except InvalidInput as error:
             context["error"] = "Not saved: " + " ".join(error.errors.values())
     return render(request, "opinions/_save_status.html", context)
+
+
+def _reading(text, consultation) -> readability.Reading:
+    return readability.measure(str(text or ""), consultation.case.patient_language)
+
+
+@login_required
+@require_POST
+def summary_readability(request, consultation_id):
+    """htmx posts the patient summary here as the specialist types; the answer is its
+    reading grade. Only the author of an opinion still being written may ask (the same check
+    as saving); nothing is saved, logged or recorded as read: the answer shows nothing of
+    the case."""
+    consultation = check_writable(request.user, consultation_id)
+    return render(request, "opinions/_readability.html",
+                  {"reading": _reading(request.POST.get("plain_summary", ""), consultation)})
 
 
 @login_required
