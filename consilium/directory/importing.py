@@ -31,6 +31,7 @@ from consilium.terminology.models import NuccTaxonomy
 from . import geo
 from .matchrows import count_directory, rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
+from .seeding import seed_systems
 
 BATCH = 2000
 MAX_REFUSALS_KEPT = 200  # each is counted; the first ones are listed with their reason
@@ -375,8 +376,14 @@ def import_dac(source: TextIO, *, match_rows: bool = True) -> ImportReport:
     header = [name.strip() for name in next(rows, None) or []]
     columns = _columns(header, DAC_COLUMNS, "CMS Doctors and Clinicians")
     touched = Touched()
+    hospitals: set[str] = set()
+    groups: set[str] = set()
     for batch in _batches(_dac_rows(rows, columns, report)):
         touched.add(_store_dac_batch(batch, report))
+        hospitals.update(i.ccn for p in batch for i in p.institutions if i.ccn)
+        groups.update(p.specialist.group_practice for p in batch)
+    # the affiliated hospitals and the groups as hospital systems and aliases (seeding.py)
+    touched.add(seed_systems(hospitals, groups))
     if match_rows:
         touched.update_match_rows()
     return report
