@@ -26,7 +26,7 @@ from consilium.submissions.once import Once
 from . import dicom, documents, storage
 from .classify import classify
 from .holds import follow_source, note_subject
-from .identity import from_text
+from .identity import subject_of_text
 from .models import (
     IdentityCheck,
     ImagingSeries,
@@ -260,14 +260,15 @@ def _store_one(case: Case, upload: Upload, user, kind=None, *, source=None, key:
 
 def _judge_subject(record: Record, header, text: str) -> None:
     """Hold the record at once if what it says of its subject is not the patient: a DICOM
-    header, a text file's labels, or the record it came out of. (FHIR records and PDFs say it
+    header, a CDA document's recordTarget or a text file's labels, or the record it came
+    out of. (FHIR records and PDFs say it
     when they are read: records.tasks.)"""
     if record.source_id is not None:
         follow_source(record)
     elif header is not None:
         note_subject(record, header.subject)
     elif text:
-        note_subject(record, from_text(text))
+        note_subject(record, subject_of_text(text))  # a CDA document's patient, or labels
 
 
 def _file_key(key: str, sha256: str) -> str:

@@ -13,6 +13,10 @@ could change a specialist's advice.
 - Birth dates must be equal where both are known; record numbers where both name the same
   institution (a different number at the same place is another person).
 - A record that says nothing of who it is about (a photo, most letters) is not held.
+
+What records say of their subject: FHIR Patient resources, DICOM headers, an HL7 CDA
+document's recordTarget (``from_cda``, read without entities, DTDs or the network), and the
+labels of letters and reports (``from_text``).
 """
 
 import re
@@ -20,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from lxml import etree
 from rapidfuzz import fuzz
 
 # A word of a name fits another at or above this similarity (0-100): one letter in six may
@@ -208,6 +213,79 @@ def _dicom_date(value: str) -> date | None:
         except ValueError:
             return None
     return None
+
+
+# HL7 CDA (Clinical Document Architecture, R2; C-CDA is its US profile): an XML document
+# whose header names its patient in recordTarget/patientRole (ids, patient/name, birthTime).
+CDA_NAMESPACE = "urn:hl7-org:v3"
+CDA_HEAD = 20_000  # the root element comes after the declaration and the comments
+# Read as untrusted: no entity is expanded, no DTD or other file loaded, nothing fetched,
+# no "huge" document; a damaged or cut file is read as far as it goes.
+CDA_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
+                             huge_tree=False, remove_comments=True, remove_pis=True,
+                             recover=True)
+
+
+def is_cda(text: str) -> bool:
+    """An XML document whose root is a CDA ClinicalDocument (a text record)."""
+    head = text[:CDA_HEAD].lstrip("\ufeff \t\r\n")
+    return head.startswith("<") and re.search(r"<(?:\w+:)?ClinicalDocument\b", head) is not None
+
+
+def from_cda(text: str) -> Subject:
+    """The patient of a CDA document: each of recordTarget/patientRole/patient's names
+    (given and family; an anonymous one aside), its birthTime (to the day), and the
+    patientRole's ids as (assigningAuthorityName or root, extension). Not the guardian's,
+    the author's or anyone else's named in the document."""
+    try:
+        root = etree.fromstring(text.encode("utf-8"), CDA_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return Subject()
+    if root is None:
+        return Subject()
+    names, born, numbers = [], [], []
+    for role in _cda_children(root, "recordTarget", "patientRole"):
+        for ident in _cda_children(role, "id"):
+            number = (ident.get("extension") or "").strip()
+            issuer = (ident.get("assigningAuthorityName") or ident.get("root") or "").strip()
+            if number and issuer:
+                numbers.append((issuer[:200], number[:100]))
+        for patient in _cda_children(role, "patient"):
+            for name in _cda_children(patient, "name"):
+                if "ANON" in (name.get("use") or "").upper().split():
+                    continue
+                parts = [_cda_text(p) for p in _cda_children(name, "given")]
+                parts += [_cda_text(p) for p in _cda_children(name, "family")]
+                said = " ".join(p for p in parts if p) or _cda_text(name)
+                if words(said):
+                    names.append(said[:200])
+            for birth in _cda_children(patient, "birthTime"):
+                if (when := _dicom_date((birth.get("value") or "")[:8])) is not None:
+                    born.append(when)
+    return Subject(tuple(dict.fromkeys(names))[:5], tuple(dict.fromkeys(born)),
+                   tuple(dict.fromkeys(numbers))[:10])
+
+
+def _cda_children(element, *path: str) -> list:
+    """The elements at this path of local names below ``element`` (with or without the
+    CDA namespace: a sloppy export may leave it out)."""
+    found = [element]
+    for name in path:
+        found = [child for parent in found for child in parent
+                 if isinstance(child.tag, str) and etree.QName(child).localname == name]
+    return found
+
+
+def _cda_text(element) -> str:
+    """An element's own text (an entity reference left unexpanded is no text)."""
+    return " ".join(" ".join(t for t in element.itertext(with_tail=True)
+                             if isinstance(t, str)).split())
+
+
+def subject_of_text(text: str) -> Subject:
+    """Who a text record says it is about: a CDA document's patient, else a letter's
+    labels."""
+    return from_cda(text) if is_cda(text) else from_text(text)
 
 
 # In letters and reports the patient is named after a label; the birth date too.
