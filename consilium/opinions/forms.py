@@ -47,7 +47,9 @@ class OpinionForm(forms.Form):
         choices=Confidence.choices)
     plain_summary = forms.CharField(
         label="Summary for the patient", required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        # Its reading grade (opinions/_readability.html) is read out with the help text.
+        widget=forms.Textarea(attrs={"rows": 5, "aria-describedby":
+                                     "id_plain_summary_helptext summary-reading"}),
         help_text="Plain words, no abbreviations: what you found and what you advise. "
                   "This opens the patient's report.")
 

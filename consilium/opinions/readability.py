@@ -9,6 +9,8 @@ textstat, and one plain sentence about it for the specialist who writes it.
   against "der", "und", "Sie"), because a specialist may write in either whatever the
   patient prefers; a text that says neither is measured in the case's ``patient_language``
   when that is German, otherwise as English.
+- A grade beyond ``TOP_GRADE`` is said as "above grade 16": one endless sentence would
+  otherwise read "grade 28", which means nothing to anyone.
 - Below ``MIN_WORDS`` words no grade is given (a formula over one or two sentences says
   little); above ``MAX_CHARS`` (the most a summary may hold) nothing is measured.
 - Nothing here logs or stores the text. textstat keeps its last results in a small
@@ -23,6 +25,7 @@ from textstat.textstat import textstatistics
 from .schemas import TEXT_LIMIT
 
 TARGET_GRADE = 8
+TOP_GRADE = 16  # beyond a university reader's grade a number says no more ("above 16")
 MIN_WORDS = 20
 MAX_CHARS = TEXT_LIMIT
 
@@ -76,8 +79,12 @@ def measure(text: str, language_hint: str = "") -> Reading:
                                        f"{MAX_CHARS:,} characters.")
     if len(re.findall(r"\w+", text)) < MIN_WORDS:
         return Reading(None, language, "Write a few sentences to see how easy it is to read.")
-    level = max(1, round(grade(text, language)))
+    level = min(TOP_GRADE, max(1, round(grade(text, language))))
     measured = " (measured as German)" if language == "de" else ""
+    if level == TOP_GRADE:
+        return Reading(level, language, f"Reads above grade {TOP_GRADE} (university level)"
+                                        f"{measured}; aim for grade {TARGET_GRADE} or lower: "
+                                        "shorter sentences, everyday words.")
     if level <= TARGET_GRADE:
         return Reading(level, language, f"Reads at about grade {level}{measured}: easy for "
                                         f"most patients to read (aim for grade "

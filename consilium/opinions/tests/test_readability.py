@@ -18,6 +18,10 @@ DENSE = ("The histopathological evaluation demonstrates an invasive ductal carci
          "concomitant ductal carcinoma in situ, and the multidisciplinary recommendation is "
          "breast-conserving surgery with subsequent adjuvant radiotherapy, contingent upon "
          "negative surgical margins and favourable sentinel lymph node status.")
+MEDIUM = ("Your diagnosis is correct, but the operation that was proposed removes more of the "
+          "breast than is necessary. A smaller operation, followed by several weeks of "
+          "radiation therapy, gives the same chance of a cure and usually leaves a better "
+          "appearance.")
 PLAIN = ("Your doctors found the right illness. It is a breast cancer that was found early. "
          "You do not need to have the whole breast taken out. A smaller operation takes out "
          "the lump. Then you have a few weeks of radiation. This works as well as the bigger "
@@ -33,11 +37,18 @@ GERMAN_PLAIN = ("Ihre Ärzte haben die richtige Krankheit gefunden. Es ist ein B
 
 
 def test_a_clinicians_sentence_reads_well_above_the_target_and_says_how_to_fix_it():
-    reading = measure(DENSE)
-    assert reading.grade > 12 and not reading.within_target
+    reading = measure(MEDIUM)
+    assert reading.grade == 13 and not reading.within_target
     assert reading.message == (f"Reads at about grade {reading.grade}; aim for grade 8 or "
                                "lower: shorter sentences, everyday words.")
     assert reading.language == "en"
+
+
+def test_one_endless_sentence_is_not_given_an_absurd_grade():
+    reading = measure(DENSE.replace(", and", " and").replace(", contingent", " contingent"))
+    assert reading.grade == 16
+    assert reading.message == ("Reads above grade 16 (university level); aim for grade 8 or "
+                               "lower: shorter sentences, everyday words.")
 
 
 def test_plain_words_reach_the_target():
@@ -161,6 +172,8 @@ def test_the_page_shows_the_saved_summarys_grade_and_asks_for_it_live(
     assert page.status_code == 200
     assert "aim for grade 8 or lower: shorter sentences, everyday words." in page.text
     assert f'hx-post="{_url(consultation)}"' in page.text
+    assert 'aria-describedby="id_plain_summary_helptext summary-reading"' in page.text
+    assert 'id="id_plain_summary_helptext"' in page.text and 'id="summary-reading"' in page.text
     assert "<script>" not in page.text.split("<body", 1)[1].split("</body>")[0]
 
 
