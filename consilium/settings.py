@@ -154,6 +154,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "allauth",
+    "allauth.account",
     "csp",
     "ninja",
     "django_tasks",
@@ -189,6 +191,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "consilium.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "consilium.accounts.middleware.SignOutWhenIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -249,6 +252,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in by email address too (patients who signed up have no username of their own).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -286,6 +291,27 @@ AXES_HANDLER = "consilium.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "consilium.accounts.lockout.lockout_response"
 LOGIN_DELAY_AFTER = env_int("LOGIN_DELAY_AFTER", 10)
 LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 60)
+
+# Patients sign up on their own (django-allauth, accounts/adapter.py): email as the login,
+# the address verified by a link before the account can be signed in to, always the patient
+# role. Sign-in stays Django's LoginView at /login/ (with axes and staff TOTP); see
+# docs/decisions/0007-accounts-with-allauth.md.
+ACCOUNT_ADAPTER = "consilium.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "consilium.accounts.forms.SignUpForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# A sign-up with a known address looks like any other; the owner gets an email saying so.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Email changes replace the one address, once the new one is verified.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{env('PROGRAM_NAME', 'Consilium')}: "
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3)
+# Sign-ups per client address (allauth counts them in the default cache); the rest are
+# allauth's defaults.
+ACCOUNT_RATE_LIMITS = {"signup": env("SIGNUP_RATE_LIMIT", "5/m/ip,20/h/ip")}
 
 OTP_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
 # The admin never shows an authenticator's secret or its QR code (see accounts/admin.py).

@@ -1,9 +1,11 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from consilium import paths  # noqa: F401  (registers the <id:...> converter used below)
 from consilium.accounts import views as accounts
+from consilium.accounts.forms import SignInForm
 from consilium.api import api
 from consilium.appointments import views as appointments
 from consilium.cases import views as cases
@@ -26,9 +28,21 @@ from consilium.triage import views as triage
 # 404 under /api/, the 404 page elsewhere.
 handler404 = "consilium.api.page_not_found"
 
+# Sign-in stays Django's view (axes, staff TOTP); it also takes an email address and holds an
+# address not yet verified (accounts/forms.py). docs/decisions/0007-accounts-with-allauth.md
+sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                       authentication_form=SignInForm)
+
 urlpatterns = [
     path("", accounts.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", sign_in, name="login"),
+    path("login/", sign_in, name="account_login"),  # allauth's name for the same page
+    # Patients' own sign-up (django-allauth): only these of its pages are served.
+    path("signup/", allauth_views.signup, name="account_signup"),
+    path("signup/confirm-email/", allauth_views.email_verification_sent,
+         name="account_email_verification_sent"),
+    re_path(r"^confirm-email/(?P<key>[-:\w]+)/$", allauth_views.confirm_email,
+            name="account_confirm_email"),
     path("", include("django.contrib.auth.urls")),
     path("account/", accounts.account, name="account"),
     path("account/tokens/<id:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),

@@ -1,6 +1,11 @@
-"""Changes to who may do what: roles, passwords set by an administrator, API tokens and
-authenticator devices. Each is an audit row, so a grant of access leaves a trace."""
+"""Changes to who may do what: sign-ups and their verified addresses, roles, passwords set by
+an administrator, API tokens and authenticator devices. Each is an audit row, so a grant of
+access leaves a trace."""
 
+from allauth.account.forms import SignupForm
+
+# allauth's own step (internal, so its version is pinned: pyproject.toml)
+from allauth.account.internal.flows.email_verification import verify_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +23,30 @@ def do_add_user(user: User, *, acting_user) -> User:
         user.save()
         record(acting_user, f"user.add.{user.role}", user)
     return user
+
+
+def do_sign_up(request, form) -> User:
+    """Make the account a visitor asked for on the sign-up page: django-allauth's sign-up
+    form saves the user (a patient whatever was posted: accounts/adapter.py) and its unverified
+    address; the new account is the audit row's actor. It cannot be signed in to until the
+    address is verified (do_verify_email)."""
+    with transaction.atomic():
+        user = SignupForm.save(form, request)
+        if user.role != Role.PATIENT or user.is_staff or user.is_superuser:
+            raise NotAllowed("A new account is a patient's.")
+        record(user, "user.sign_up", user)
+    return user
+
+
+def do_verify_email(request, email_address, *, acting_user) -> bool:
+    """Mark an address verified from the link mailed to it (allauth's own step, which also
+    makes it the account's one address); False when the link was already used or the address
+    belongs to another account."""
+    with transaction.atomic():
+        verified = verify_email(request, email_address)
+        if verified:
+            record(acting_user, "user.email_verified", email_address.user)
+    return verified
 
 
 def do_change_role(user: User, role: str, *, acting_user) -> None:

@@ -110,6 +110,7 @@ def world(journey, users, specialists, settings):
             "story_id": story.id, "appointment_id": appointment.id, "upload_id": upload.id,
             "token_id": token.id, "specialist_id": specialists["specialist"].id,
             "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
+            "key": "not-a-real-key",
         },
         "report_share": report_share,
     }
@@ -160,6 +161,9 @@ PAGES = {
         "assess_continue", "icd10_suggestions", "public_stories", "public_story",
         # The link's token is the credential; the one here is made up, so all are refused.
         "shared_report", "shared_report_pdf", "accept_invitation",
+        # Patients' own sign-up (django-allauth); its confirmation key here is made up.
+        "account_login", "account_signup", "account_email_verification_sent",
+        "account_confirm_email",
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done",

@@ -683,6 +683,51 @@ def _add_user(w):
     return lambda: do_add_user(user, acting_user=w["admin"])
 
 
+def _allauth_request():
+    """A request as django-allauth's views see one: a session, a user, allauth's context."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.session import SessionStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/signup/")
+    request.session, request.user = SessionStore(), AnonymousUser()
+    request._messages = SessionStorage(request)
+    return request
+
+
+def _in_allauth_context(request, step):
+    from allauth.core import context
+
+    def run():
+        with context.request_context(request):
+            return step()
+    return run
+
+
+@action("accounts.actions.do_sign_up", "user.sign_up", no_event=NOT_A_CASE)
+def _sign_up(w):
+    from consilium.accounts.actions import do_sign_up
+    from consilium.accounts.forms import SignUpForm
+    request = _allauth_request()
+    form = SignUpForm({"email": "newcomer@example.org", "password1": "a long unusual pass 42",
+                       "password2": "a long unusual pass 42"})
+    assert _in_allauth_context(request, form.is_valid)(), form.errors
+    return _in_allauth_context(request, lambda: do_sign_up(request, form))
+
+
+@action("accounts.actions.do_verify_email", "user.email_verified", no_event=NOT_A_CASE)
+def _verify_email(w):
+    from allauth.account.models import EmailAddress
+
+    from consilium.accounts.actions import do_verify_email
+    address = EmailAddress.objects.create(user=w["patient2"], email="patient2@example.org",
+                                          primary=True, verified=False)
+    request = _allauth_request()
+    return _in_allauth_context(request, lambda: do_verify_email(
+        request, address, acting_user=w["patient2"]))
+
+
 @action("accounts.actions.do_change_role", "user.role.coordinator", no_event=NOT_A_CASE)
 def _change_role(w):
     from consilium.accounts.actions import do_change_role

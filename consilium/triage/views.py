@@ -43,7 +43,8 @@ def start_case(request):
     request.session[PENDING] = form.to_assessment_input()
     request.session[PENDING_KEY] = key_of(request)
     if not request.user.is_authenticated:
-        messages.info(request, "Sign in to start your case. Your answers are kept.")
+        messages.info(request, "Sign in, or create an account, to start your case. Your answers "
+                                "are kept.")
         return redirect(f"{reverse('login')}?{REDIRECT_FIELD_NAME}={reverse('assess_continue')}")
     return redirect("assess_continue")
 

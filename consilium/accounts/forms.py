@@ -1,0 +1,70 @@
+"""The sign-up form (django-allauth's, in plain words) and the sign-in form (Django's, which
+also takes an email address and refuses an address not yet verified)."""
+
+from allauth.account.forms import SignupForm
+
+# allauth's own resend (internal, so its version is pinned: pyproject.toml)
+from allauth.account.internal.flows.email_verification import send_verification_email_for_user
+from allauth.account.models import EmailAddress
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
+
+from .actions import do_sign_up
+
+PASSWORD_POLICY = ("At least 10 characters. Not a common password, not only numbers, and not "
+                   "like your email address. A few unrelated words make a good one.")
+
+
+class SignUpForm(SignupForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        texts = {
+            "email": ("Your email address",
+                      "You sign in with it. We send a link to it to check that it is yours."),
+            "password1": ("Choose a password", PASSWORD_POLICY),
+            "password2": ("The same password again", ""),
+        }
+        for name, (label, help_text) in texts.items():
+            field = self.fields[name]
+            field.label, field.help_text = label, help_text
+            field.widget.attrs.pop("placeholder", None)
+            if help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+        # The address must fit the account's column (PostgreSQL refuses a longer one).
+        longest = get_user_model()._meta.get_field("email").max_length
+        self.fields["email"].validators.append(MaxLengthValidator(longest))
+        self.fields["email"].widget.attrs["maxlength"] = longest
+
+    def save(self, request):
+        return do_sign_up(request, self)
+
+
+def awaiting_email_verification(user) -> bool:
+    """An account made on the sign-up page whose address is not verified yet. Accounts made
+    otherwise (invitations, administrators) have no allauth address rows and are not held."""
+    addresses = EmailAddress.objects.filter(user=user)
+    return addresses.exists() and not addresses.filter(verified=True).exists()
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your email address (or username) and password did not match. "
+                         "Please try again.",
+        "unverified": "Please confirm your email address first: open the link we emailed "
+                      "you. If it has not arrived in a few minutes, sign in again and we send "
+                      "a new one.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address or username"
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if awaiting_email_verification(user):
+            # allauth's own resend (at most one per address in its cooldown, 3 minutes).
+            send_verification_email_for_user(self.request, user)
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
