@@ -13,7 +13,7 @@ from consilium.accounts.models import PatientIdentity
 from consilium.appointments.access import appointments_of
 from consilium.appointments.policy import new_appointment
 from consilium.appointments.policy import policy as appointment_policy
-from consilium.consultations.matching import match_case
+from consilium.consultations.matching import match_case, offer_choices
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.consultations.policy import is_own
 from consilium.conversations.access import unread_count
@@ -76,6 +76,8 @@ def case_page(user, case: Case) -> dict:
     }
     if "offer" in allowed:
         context["matches"] = match_case(case, limit=3)
+        if not viewer_is_patient:  # the patient chooses among the proposals
+            context["offer_choices"] = offer_choices(case)
     if "share" in allowed:
         context["shares"] = list(
             case.shares.filter(revoked_at__isnull=True).select_related("grantee")

@@ -375,3 +375,21 @@ def _reasons(loaded: Loaded, case, components, nearby, best) -> list[str]:
     reasons.append(f"Usually reports in {specialist.turnaround_days} days")
     reasons.append(f"{loaded.open_cases} of {specialist.capacity} consultation places in use")
     return reasons
+
+
+# How many specialists the case page's "Offer to a specialist who is not proposed" lists.
+OFFER_CHOICES = 300
+
+
+def offer_choices(case: Case) -> list[Specialist]:
+    """The specialists a coordinator may offer the case to besides the proposals: those
+    accepting cases (the program's enrolled ones: imported clinicians are not), not offered
+    this case before, by name. The offer's own rules still apply (another hospital system;
+    a reason outside the fitting specialties); those of the first opinion's system (or an
+    earlier opinion's: same_system) are left out, as the offer would refuse them."""
+    offered = Consultation.objects.filter(case=case).values("specialist_id")
+    avoid = names_to_avoid(case)
+    found = (Specialist.objects.filter(accepting_cases=True).exclude(id__in=offered)
+             .order_by("name", "id").prefetch_related("institutions__system__aliases"))
+    return [s for s in found[:OFFER_CHOICES]
+            if not any(systems.similar(a, b) for a in avoid for b in systems_of(s))]
