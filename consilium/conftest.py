@@ -24,7 +24,7 @@ FIRST_OPINION = {
 PASSWORD = "correct horse battery"
 COMPLETE_OPINION = {
     "diagnosis_agreement": "agree",
-    "treatment_agreement": "modify",
+    "treatment_agreement": "alternative",  # keeping the breast and adding radiation
     "treatment_category": "surgery",
     "treatment_description": "Lumpectomy with radiation.",
     "reasoning": "Equal survival for breast-conserving therapy at this stage.",

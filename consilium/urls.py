@@ -94,6 +94,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/records/<uuid:record_id>/preview.png", records.record_preview,
          name="record_preview"),
     path("cases/<uuid:case_id>/messages/", conversations.conversation, name="case_messages"),
+    path("how-we-compare/", comparison.how_we_compare, name="how_we_compare"),
     path("cases/<uuid:case_id>/comparison/", comparison.case_comparison,
          name="case_comparison"),
     path("cases/<uuid:case_id>/comparison/review/", comparison.review,

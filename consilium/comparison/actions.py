@@ -15,6 +15,7 @@ from consilium.opinions.models import Opinion
 from consilium.records.actions import carry_over_records
 from consilium.submissions.once import Once
 from consilium.terminology.models import Icd10Code
+from consilium.terminology.search import everyday_name
 
 from .concordance import Code, Concordance, clinical_impact, compare
 from .models import Comparison
@@ -26,17 +27,24 @@ def codes(values: list[str]) -> list[Code]:
     """ICD-10-CM codes with their titles, blocks and chapters, in one query."""
     known = {row["code"]: row for row in Icd10Code.objects.filter(code__in=values).values(
         "code", "description", "block", "chapter")}
-    return [Code(v, known[v]["description"], known[v]["block"], known[v]["chapter"])
-            if v in known else Code(v) for v in values]
+    return [Code(v, known[v]["description"], known[v]["block"], known[v]["chapter"],
+                 everyday_name(v))
+            if v in known else Code(v, everyday=everyday_name(v)) for v in values]
 
 
 def concordance_of(opinion: Opinion) -> Concordance:
-    """The comparison of a (signed) opinion with the first opinion of its case."""
+    """The comparison of a (signed) opinion with the first opinion of its case: the
+    treatments by their kinds and words (the specialist's recommendation and the options
+    they recommend, not those they only discuss)."""
     case = opinion.consultation.case
+    recommended = [o.title for o in opinion.options.all() if o.recommended]
     return compare(first_codes=codes(case.diagnosis_codes or []),
                    second_codes=codes(opinion.diagnosis_codes or []),
                    first_treatment=case.treatment_category,
                    second_treatment=opinion.treatment_category,
+                   first_treatment_words=case.treatment_description,
+                   second_treatment_words="\n".join([opinion.treatment_description,
+                                                      *recommended]),
                    diagnosis_agreement=opinion.diagnosis_agreement,
                    treatment_agreement=opinion.treatment_agreement)
 
@@ -54,7 +62,7 @@ def do_record_comparison(opinion: Opinion, *, acting_user) -> Comparison:
         opinion=opinion, case=case, automatic_diagnosis=found.diagnosis,
         automatic_treatment=found.treatment, diagnosis=found.diagnosis,
         treatment=found.treatment, impact=found.impact, reasons=found.reasons,
-        review=found.review, specialty=consultation.specialist.specialty,
+        review=found.review, disputed=found.disputed, specialty=consultation.specialist.specialty,
         month=signed.strftime("%Y-%m"),
         turnaround_days=clock.business_days_between(start, signed) if start else None,
         on_time=signed <= consultation.due_date if consultation.due_date else None)

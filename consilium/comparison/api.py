@@ -9,7 +9,7 @@ from consilium.submissions.once import key_of
 
 from .actions import do_request_third_opinion
 from .policy import policy
-from .reading import comparison_for_case
+from .reading import Seen, comparison_for_case
 
 router = Router(tags=["comparison"])
 
@@ -28,12 +28,16 @@ class EarlierOut(Schema):
 
 
 class ComparisonOut(Schema):
-    diagnosis_concordance: str
+    diagnosis_concordance: str  # "being_reviewed" while a coordinator checks it (see below)
     treatment_concordance: str
     clinical_impact: str
     reasons: list[str]
     review_needed: bool
     review_reasons: list[str]
+    # "diagnosis", "treatment": where the specialist's judgement and the rules disagree and
+    # no coordinator has reviewed it yet; callers who do not review get "being_reviewed" in
+    # those verdicts (and the impact), coordinators the automatic reading.
+    being_reviewed: list[str]
     reviewed: bool
     third_opinion_suggested: bool
     first_codes: list[CodeOut]
@@ -53,7 +57,11 @@ def comparison(request, case_id: UUID):
     if seen is None:
         raise Http404("No signed opinion on this case yet")
     stored = seen.stored
-    return {**seen.found.as_dict(),
+    allowed = policy.allowed(request.user, case)
+    reviews = "review" in allowed
+    return {**seen.found.as_dict(), **_verdicts(seen, reviews),
+            "being_reviewed": seen.being_reviewed,
+            "third_opinion_suggested": seen.may_be_major,
             "review_needed": bool(stored and stored.needs_review),
             "reviewed": bool(stored and stored.reviewed_at),
             "first_codes": [{"code": c.code, "title": c.title} for c in seen.first_codes],
@@ -61,10 +69,20 @@ def comparison(request, case_id: UUID):
             # A third opinion's case: the opinions of the cases it continues, oldest first.
             "earlier_opinions": [
                 {"title": e.title, "specialist": e.opinion.consultation.specialist.name,
-                 "diagnosis_concordance": e.found.diagnosis,
-                 "treatment_concordance": e.found.treatment, "clinical_impact": e.found.impact}
-                for e in seen.earlier],
-            "allowed_actions": sorted(policy.allowed(request.user, case))}
+                 **_verdicts(e, reviews)} for e in seen.earlier],
+            "allowed_actions": sorted(allowed)}
+
+
+def _verdicts(seen: Seen, reviews: bool) -> dict[str, str]:
+    """The three verdicts; "being_reviewed" where a coordinator is still to review them,
+    except for the coordinator, who reviews the automatic reading."""
+    verdicts = {"diagnosis_concordance": seen.found.diagnosis,
+                "treatment_concordance": seen.found.treatment,
+                "clinical_impact": seen.found.impact}
+    if seen.being_reviewed and not reviews:
+        verdicts |= {f"{part}_concordance": "being_reviewed" for part in seen.being_reviewed}
+        verdicts["clinical_impact"] = "being_reviewed"
+    return verdicts
 
 
 class ThirdOpinionOut(Schema):

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
-from consilium.fields import EncryptedTextField
+from consilium.fields import EncryptedJSONField, EncryptedTextField
 from consilium.opinions.models import Opinion
 
 from .concordance import DiagnosisConcordance, Impact, TreatmentConcordance
@@ -24,10 +24,14 @@ class Comparison(models.Model):
     diagnosis = models.CharField(max_length=24, choices=DiagnosisConcordance.choices)
     treatment = models.CharField(max_length=12, choices=TreatmentConcordance.choices)
     impact = models.CharField(max_length=8, choices=Impact.choices)
-    reasons = models.JSONField(default=list)
+    # Encrypted: the reasons name the conditions and treatments of both opinions.
+    reasons = EncryptedJSONField(default=list)
     # Where the specialist's own assessment and the rules disagree: why a coordinator should
     # look. Empty when they agree.
-    review = models.JSONField(default=list, blank=True)
+    review = EncryptedJSONField(default=list, blank=True)
+    # Which of "diagnosis" and "treatment" those reasons are about: until a coordinator has
+    # reviewed them, readers who do not review see "being reviewed" there, not a verdict.
+    disputed = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
     # For the program's figures, fixed at signing: the specialist's specialty, business days
     # from the start of the clock (records complete, or the specialist's acceptance) to the
@@ -54,3 +58,8 @@ class Comparison(models.Model):
     @property
     def third_opinion_suggested(self) -> bool:
         return self.impact == Impact.MAJOR
+
+    @property
+    def being_reviewed(self) -> list[str]:
+        """What patients see as "being reviewed": the disputed parts, until reviewed."""
+        return list(self.disputed) if self.needs_review else []

@@ -8,7 +8,14 @@ from consilium.opinions.access import signed_opinion_for_case
 from consilium.opinions.models import Opinion
 
 from .actions import codes, concordance_of
-from .concordance import Code, Concordance
+from .concordance import (
+    SPECIALIST_DIAGNOSIS,
+    SPECIALIST_TREATMENT,
+    Code,
+    Concordance,
+    Impact,
+    clinical_impact,
+)
 from .models import Comparison
 
 ORDINALS = ["Second", "Third", "Fourth", "Fifth"]
@@ -31,6 +38,25 @@ class Seen:
     @property
     def all(self) -> list["Seen"]:
         return [*self.earlier, self]
+
+    @property
+    def being_reviewed(self) -> list[str]:
+        """"diagnosis", "treatment": where the specialist's judgement and the rules disagree
+        and no coordinator has reviewed it yet; readers see "being reviewed" there."""
+        return self.stored.being_reviewed if self.stored is not None else []
+
+    @property
+    def may_be_major(self) -> bool:
+        """A major difference stands, or is one reading of a comparison being reviewed (the
+        specialist's own): either way a third opinion is offered."""
+        if self.found.impact == Impact.MAJOR:
+            return True
+        if not self.being_reviewed:
+            return False
+        own = clinical_impact(
+            SPECIALIST_DIAGNOSIS.get(self.opinion.diagnosis_agreement, self.found.diagnosis),
+            SPECIALIST_TREATMENT.get(self.opinion.treatment_agreement, self.found.treatment))
+        return own == Impact.MAJOR
 
 
 def comparison_for_case(user, case) -> "Seen | None":
@@ -60,7 +86,7 @@ def _seen(user, case) -> "Seen | None":
     if stored is not None:
         record(user, "comparison.view", stored, case_id=case.id)
         found = Concordance(stored.diagnosis, stored.treatment, stored.impact,
-                            list(stored.reasons), list(stored.review))
+                            list(stored.reasons), list(stored.review), list(stored.disputed))
     else:
         found = concordance_of(opinion)
     first, second = case.diagnosis_codes or [], opinion.diagnosis_codes or []

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from consilium.cases.access import access_case_by_id, cases_visible_to
 from consilium.cases.models import Status
@@ -70,5 +70,10 @@ def _page(request, case, form, status=200, seen=None):
         "third_opinion_case": later,
         "diagnosis_differs": any(s.found.diagnosis != "confirmed" for s in opinions),
         "treatment_differs": any(s.found.treatment != "same" for s in opinions),
-        "tests_differ": any(s.opinion.further_tests for s in opinions),
     }, status=status)
+
+
+@require_safe
+def how_we_compare(request):
+    """The note on how opinions are compared, with its sources; no case data."""
+    return render(request, "comparison/how.html")

@@ -77,6 +77,24 @@ def lay_terms() -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
     return tuple(sorted(terms, key=lambda t: -len(t[0])))
 
 
+@cache
+def _everyday_names() -> dict[str, str]:
+    """Each code of the lay-term table with the first term that names it."""
+    names: dict[str, str] = {}
+    with LAY_TERMS_PATH.open(encoding="utf-8") as f:
+        rows = csv.reader(line for line in f if not line.startswith("#"))
+        next(rows)
+        for term, codes in rows:
+            for code in codes.split():
+                names.setdefault(code, term)
+    return names
+
+
+def everyday_name(code: str) -> str:
+    """What people call the condition of a code ("C50.912" → "breast cancer"), or ""."""
+    return _everyday_names().get(code, "")
+
+
 def _lay_codes(words: list[str]) -> list[str]:
     """The codes of the lay terms whose words are all in the query; a term inside a longer
     matching term ("cold" in "cold sore") is left out. The last word may be unfinished."""

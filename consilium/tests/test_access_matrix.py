@@ -159,6 +159,7 @@ PAGES = {
         "home", "login", "logout", "password_reset", "password_reset_done",
         "password_reset_confirm", "password_reset_complete", "assess", "assess_start",
         "assess_continue", "icd10_suggestions", "public_stories", "public_story",
+        "how_we_compare",
         # The link's token is the credential; the one here is made up, so all are refused.
         "shared_report", "shared_report_pdf", "accept_invitation",
         # Patients' own sign-up (django-allauth); its confirmation key here is made up.

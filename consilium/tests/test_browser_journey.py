@@ -173,7 +173,7 @@ def test_the_whole_journey_in_chromium(browser, live_server, users, specialists)
     # compare → decide → plan
     patient.click("Compare the opinions point by point", role="link")
     expect(patient.page.get_by_role("heading", name="Point by point")).to_be_visible()
-    expect(patient.page.locator("ul.concordance")).to_contain_text("Modified")
+    expect(patient.page.locator("ul.concordance")).to_contain_text("Being reviewed")
     patient.go(f"/cases/{case.id}/")
     patient.click("Work through the decision step by step", role="link")
     page = patient.page

@@ -79,7 +79,7 @@ def test_the_journey_through_the_pages(client, login, users, specialists):
     login(patient)
     page = client.get(f"/cases/{case.id}/").content.decode()
     assert "How the two opinions compare" in page and "Lumpectomy with radiation." in page
-    assert "<strong>Confirmed</strong>" in page and "<strong>Modified</strong>" in page
+    assert "<strong>Confirmed</strong>" in page and "<strong>Changed</strong>" in page
     client.post(f"/cases/{case.id}/decision/", {"choice": "second_opinion", "confirmed": "1"})
     client.post(f"/cases/{case.id}/close/")
     case.refresh_from_db()

@@ -22,6 +22,10 @@ def disputed(journey, users):
     recommends radiation instead of surgery while saying they only modify it."""
     case, consultation = journey("in_review")
     comparison = sign_with(consultation, users["specialist"], diagnosis_agreement="agree",
-                           diagnosis_codes=["C56.9"], treatment_category="radiation")
+                           diagnosis_codes=["C56.9"], treatment_category="radiation",
+                           treatment_agreement="modify", treatment_description="Radiation.",
+                           options=[{"title": "Radiation", "recommended": True,
+                                     "benefits": "No operation.", "harms": "Tiredness.",
+                                     "living_with": "Daily visits for five weeks."}])
     case.refresh_from_db()
     return case, comparison

@@ -11,39 +11,77 @@ def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
     assert api(users["patient"], "GET", f"/cases/{case.id}/comparison").status_code == 404
     case, consultation = journey("opinion_delivered")
     stored = Comparison.objects.get(opinion__consultation=consultation)
+    # mastectomy against lumpectomy with radiation, which the specialist calls an alternative
     assert (stored.diagnosis, stored.treatment, stored.impact, stored.review) == (
-        "confirmed", "modified", "minor", [])
+        "confirmed", "changed", "major", [])
     answer = api(users["patient"], "GET", f"/cases/{case.id}/comparison")
     assert answer.status_code == 200
     body = answer.json()
     assert body | {"reasons": None} == {
-        "diagnosis_concordance": "confirmed", "treatment_concordance": "modified",
-        "clinical_impact": "minor", "reasons": None, "review_needed": False,
-        "review_reasons": [], "reviewed": False, "third_opinion_suggested": False,
+        "diagnosis_concordance": "confirmed", "treatment_concordance": "changed",
+        "clinical_impact": "major", "reasons": None, "review_needed": False,
+        "review_reasons": [], "being_reviewed": [], "reviewed": False,
+        "third_opinion_suggested": True,
         "first_codes": [{"code": "C50.912",
                          "title": "Malignant neoplasm of unspecified site of left female breast"}],
         "second_codes": [], "earlier_opinions": [], "allowed_actions": ["third_opinion"]}
-    assert "Both recommend surgery; the second opinion modifies it." in body["reasons"]
+    assert body["reasons"] == [
+        "The specialist agrees with the diagnosis.",
+        "The second opinion adds radiation therapy.",
+        "The first opinion proposed mastectomy (removing the whole breast). The second "
+        "recommends breast-conserving surgery (removing the tumour, keeping the breast).",
+        "A different diagnosis or a changed treatment is a major difference. A third opinion "
+        "may help you decide."]
     assert AuditEntry.objects.filter(action="comparison.view", case_id=case.id).exists()
     # someone the case is not shared with learns nothing, not even that it exists
     assert api(users["patient2"], "GET", f"/cases/{case.id}/comparison").status_code == 404
 
 
-def test_a_disagreement_asks_the_coordinators_to_review(disputed, users, login, client):
+def test_a_disagreement_asks_the_coordinators_to_review(disputed, users, login, client, api):
     case, comparison = disputed
     assert (comparison.diagnosis, comparison.treatment, comparison.impact) == (
         "distinctly_different", "changed", "major")
     assert comparison.needs_review and len(comparison.review) == 2
+    assert comparison.disputed == ["diagnosis", "treatment"]
     assert case.events.filter(kind=EventKind.REVIEW_ASKED).count() == 1
 
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/comparison/").content.decode()
     assert "The opinions differ in a major way" in page and "Save the review" not in page
+    # until a coordinator has looked, the patient sees no verdict on what is disputed
+    summary = page[page.index('<ul class="concordance">'):page.index("<h3>Why</h3>")]
+    assert summary.count("Being reviewed") == 3 and "Distinctly different" not in summary
+    assert "A coordinator is checking this comparison" in summary
+    case_page = client.get(f"/cases/{case.id}/").content.decode()
+    assert case_page.count("Being reviewed") == 3
+    body = api(users["patient"], "GET", f"/cases/{case.id}/comparison").json()
+    assert (body["diagnosis_concordance"], body["treatment_concordance"],
+            body["clinical_impact"], body["being_reviewed"]) == (
+        "being_reviewed", "being_reviewed", "being_reviewed", ["diagnosis", "treatment"])
+    assert body["third_opinion_suggested"] is True
+    coordinator = api(users["coordinator"], "GET", f"/cases/{case.id}/comparison").json()
+    assert coordinator["diagnosis_concordance"] == "distinctly_different"
     refused = client.post(f"/cases/{case.id}/comparison/review/",
                           {"diagnosis": "confirmed", "treatment": "same"})
     assert refused.status_code == 403
     comparison.refresh_from_db()
     assert comparison.reviewed_at is None and comparison.diagnosis == "distinctly_different"
+
+
+def test_a_reviewed_comparison_shows_its_verdict(disputed, users, login, client):
+    case, comparison = disputed
+    from consilium.comparison.actions import do_review_comparison
+    do_review_comparison(comparison, diagnosis="refined", treatment="changed", note="",
+                         acting_user=users["coordinator"])
+    login(users["patient"])
+    page = client.get(f"/cases/{case.id}/comparison/").content.decode()
+    assert "Being reviewed" not in page and "Reviewed by a coordinator" in page
+    assert "Refined" in page and "Changed" in page
+
+
+def test_the_how_we_compare_note_gives_the_sources(client):
+    page = client.get("/how-we-compare/").content.decode()
+    assert "Van Such M" in page and "Meyer AND" in page and "Being reviewed" in page
 
 
 def test_a_coordinator_settles_the_reading_and_bad_input_changes_nothing(
@@ -75,11 +113,14 @@ def test_the_case_page_sums_up_and_links_to_the_comparison(journey, users, login
     case, _ = journey("opinion_delivered")
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/").content.decode()
-    assert "How the two opinions compare" in page and "Modified" in page
+    assert "How the two opinions compare" in page and "Changed" in page
     assert f"/cases/{case.id}/comparison/" in page
     comparison = client.get(f"/cases/{case.id}/comparison/").content.decode()
     assert "C50.912 Malignant neoplasm of unspecified site of left female breast" in comparison
     assert "Lumpectomy with radiation." in comparison
+    assert "Van Such" not in comparison and "/how-we-compare/" in comparison
+    # the first opinion records no further tests: nothing to "differ" from
+    assert "Further tests</th>" in comparison
 
 
 def test_before_an_opinion_is_signed_the_page_says_when_it_comes(journey, users, login, client):

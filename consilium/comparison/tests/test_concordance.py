@@ -14,34 +14,34 @@ DIAGNOSES = [
     (["C50.912", "E11.9"], ["E11.9", "C50.912"], CONFIRMED, "same diagnosis"),
     (["M17.11"], ["M17.11"], CONFIRMED, "same diagnosis"),
     # parent and child: more specific under the first
-    (["C50.91"], ["C50.912"], REFINED, "more precisely"),
-    (["C50"], ["C50.411"], REFINED, "more precisely"),
-    (["I25.11"], ["I25.110"], REFINED, "more precisely"),
+    (["C50.91"], ["C50.912"], REFINED, "more exactly"),
+    (["C50"], ["C50.411"], REFINED, "more exactly"),
+    (["I25.11"], ["I25.110"], REFINED, "more exactly"),
     # siblings in one three-character category (and a less specific code in it)
-    (["C50.912"], ["C50.412"], REFINED, "same category"),
-    (["I48.91"], ["I48.0"], REFINED, "same category"),
-    (["M17.11"], ["M17.0"], REFINED, "same category"),
-    (["C50.912"], ["C50.9"], REFINED, "same category"),
+    (["C50.912"], ["C50.412"], REFINED, "of the same kind"),
+    (["I48.91"], ["I48.0"], REFINED, "of the same kind"),
+    (["M17.11"], ["M17.0"], REFINED, "of the same kind"),
+    (["C50.912"], ["C50.9"], REFINED, "of the same kind"),
     # symptoms and signs first, then a diagnosis
     (["R10.31"], ["K35.80"], REFINED, "named a symptom"),
     (["R10.9", "R11.2"], ["K35.80"], REFINED, "named a symptom"),
-    (["R10.9"], ["R10.31"], REFINED, "same category"),
+    (["R10.9"], ["R10.31"], REFINED, "of the same kind"),
     (["C50.91", "R59.0"], ["C50.912"], REFINED, "named a symptom"),
     # the same diagnosis with a finding added
-    (["C50.912"], ["C50.912", "C77.3"], REFINED, "adds a finding"),
-    (["C50.91"], ["C50.912", "C77.3"], REFINED, "adds a finding"),
+    (["C50.912"], ["C50.912", "C77.3"], REFINED, "also finds"),
+    (["C50.91"], ["C50.912", "C77.3"], REFINED, "also finds"),
     # several codes each side, each with its counterpart
-    (["C50.912", "E11.9"], ["C50.412", "E11.65"], REFINED, "same category"),
+    (["C50.912", "E11.9"], ["C50.412", "E11.65"], REFINED, "of the same kind"),
     # different category, block, chapter
-    (["C34.90"], ["C38.4"], DIFFERENT, "different category in the same block"),
-    (["I48.91"], ["I49.9"], DIFFERENT, "different category in the same block"),
-    (["C50.912"], ["C56.9"], DIFFERENT, "different block of the same chapter"),
-    (["C50.912"], ["N60.12"], DIFFERENT, "different chapter"),
-    (["C61"], ["N40.1"], DIFFERENT, "different chapter"),
+    (["C34.90"], ["C38.4"], DIFFERENT, "closely related"),
+    (["I48.91"], ["I49.9"], DIFFERENT, "closely related"),
+    (["C50.912"], ["C56.9"], DIFFERENT, "same broad group"),
+    (["C50.912"], ["N60.12"], DIFFERENT, "altogether"),
+    (["C61"], ["N40.1"], DIFFERENT, "altogether"),
     # a symptom that is not explained, a diagnosis reduced to a symptom, a diagnosis dropped
-    (["R10.9"], ["R51.9"], DIFFERENT, "no counterpart"),
-    (["K35.80"], ["R10.31"], DIFFERENT, "no counterpart"),
-    (["C50.912", "E11.9"], ["C50.912"], DIFFERENT, "E11.9"),
+    (["R10.9"], ["R51.9"], DIFFERENT, "does not"),
+    (["K35.80"], ["R10.31"], DIFFERENT, "does not"),
+    (["C50.912", "E11.9"], ["C50.912"], DIFFERENT, "type 2 diabetes"),
 ]
 
 
@@ -57,13 +57,38 @@ def test_diagnosis_concordance(first, second, expected, phrase):
     assert found.third_opinion_suggested == (expected == DIFFERENT)
 
 
-def test_reasons_name_the_codes_with_their_titles(db):
+def test_reasons_name_conditions_by_their_names_not_codes(db):
     found = compare(first_codes=codes(["R10.31"]), second_codes=codes(["K35.80"]),
                     first_treatment="surgery", second_treatment="surgery",
                     diagnosis_agreement="refine", treatment_agreement="agree")
-    assert ("The first opinion named a symptom, R10.31 (Right lower quadrant pain); the second "
-            "names the diagnosis: K35.80 (Unspecified acute appendicitis).") in found.reasons
-    assert found.review == []  # the specialist said "refine" too
+    assert ("The first opinion named a symptom, right lower quadrant pain. The second names its "
+            "cause: appendicitis (unspecified acute appendicitis).") in found.reasons
+    assert found.review == [] and found.disputed == []  # the specialist said "refine" too
+    different = compare(first_codes=codes(["C50.912"]), second_codes=codes(["N60.12"]),
+                        first_treatment="surgery", second_treatment="surgery",
+                        diagnosis_agreement="disagree", treatment_agreement="agree")
+    said = " ".join(different.reasons)
+    assert "breast cancer (malignant neoplasm of unspecified site of left female breast)" in said
+    assert "C50" not in said and "N60" not in said
+
+
+def test_a_disagree_the_codes_call_refined_is_disputed(db):
+    """The issue's example: the specialist says "disagree"; the codes only refine."""
+    found = compare(first_codes=codes(["C50.91"]), second_codes=codes(["C50.912"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    diagnosis_agreement="disagree", treatment_agreement="agree")
+    assert found.diagnosis == REFINED and found.disputed == ["diagnosis"]
+    assert "by the codes (C50.91 against C50.912) it is refined" in found.review[0]
+
+
+def test_the_issues_mastectomy_example_is_changed_and_major(db):
+    found = compare(first_codes=codes(["C50.912"]), second_codes=codes(["C50.912"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    first_treatment_words="Mastectomy",
+                    second_treatment_words="Breast-conserving surgery plus radiation",
+                    diagnosis_agreement="agree", treatment_agreement="modify")
+    assert (found.treatment, found.impact) == ("changed", "major")
+    assert found.third_opinion_suggested and found.disputed == ["treatment"]
 
 
 # (first kind, second kind, the specialist's own word, expected treatment, impact, review?)
@@ -103,8 +128,9 @@ def test_the_specialist_and_the_codes_disagreeing_asks_for_review(db):
                     first_treatment="surgery", second_treatment="surgery",
                     diagnosis_agreement="agree", treatment_agreement="agree")
     assert found.diagnosis == DIFFERENT
-    assert found.review == ["The specialist judged the diagnosis confirmed; by the codes it is "
-                            "distinctly different."]
+    assert found.review == ["The specialist judged the diagnosis confirmed; by the codes "
+                            "(C50.912 against C56.9) it is distinctly different."]
+    assert found.disputed == ["diagnosis"]
 
 
 def test_without_codes_the_specialists_assessment_stands_and_says_so(db):
@@ -112,7 +138,7 @@ def test_without_codes_the_specialists_assessment_stands_and_says_so(db):
                     first_treatment="surgery", second_treatment="surgery",
                     diagnosis_agreement="disagree", treatment_agreement="agree")
     assert found.diagnosis == DIFFERENT and found.impact == "major"
-    assert "specialist's own assessment" in found.reasons[0]
+    assert found.reasons[0] == "The specialist comes to a different diagnosis."
     agreeing = compare(first_codes=codes(["C50.912"]), second_codes=[],
                        first_treatment="surgery", second_treatment="",
                        diagnosis_agreement="agree", treatment_agreement="agree")

@@ -104,8 +104,9 @@ def test_the_third_cases_comparison_shows_all_three(disputed, users, login, clie
     assert "The third opinion, from Dr. Daniel Weiss, against the first" in page
     assert page.count('<th scope="col">') == 4  # topic, first, second, third
     body = api(users["patient"], "GET", f"/cases/{third.id}/comparison").json()
-    assert (body["diagnosis_concordance"], body["clinical_impact"]) == ("confirmed", "minor")
+    assert (body["diagnosis_concordance"], body["clinical_impact"]) == ("confirmed", "major")
+    # the second opinion's comparison is still being reviewed
     assert body["earlier_opinions"] == [{
         "title": "Second opinion", "specialist": "Dr. Helen Okafor",
-        "diagnosis_concordance": "distinctly_different", "treatment_concordance": "changed",
-        "clinical_impact": "major"}]
+        "diagnosis_concordance": "being_reviewed", "treatment_concordance": "being_reviewed",
+        "clinical_impact": "being_reviewed"}]

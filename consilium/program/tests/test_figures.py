@@ -20,7 +20,8 @@ def test_percentiles_by_nearest_rank():
 
 
 def test_the_figures_count_the_journey(journey, users, django_assert_max_num_queries):
-    confirmed, _ = journey("opinion_delivered")  # agrees, modifies the treatment
+    # agrees with the diagnosis; keeps the breast and adds radiation: a changed treatment
+    confirmed, _ = journey("opinion_delivered")
     disputed, consultation = journey("in_review")
     sign_with(consultation, users["specialist"], diagnosis_agreement="disagree",
               diagnosis_codes=["C56.9"], diagnosis_comment="Ovarian primary.",
@@ -33,7 +34,7 @@ def test_the_figures_count_the_journey(journey, users, django_assert_max_num_que
         found = program_figures()
     overall = found.overall
     assert (overall.opinions, overall.confirmed, overall.different) == (2, 1, 1)
-    assert (overall.treatment_changed, overall.major) == (1, 1)
+    assert (overall.treatment_changed, overall.major) == (2, 2)
     assert (found.third_opinions, found.third_opinion_rate) == (1, 50.0)
     assert (found.decisions, found.decided_second, found.decided_second_rate) == (1, 1, 100.0)
     states = dict(found.cases_by_state)
@@ -71,6 +72,6 @@ def test_only_staff_see_them_and_the_csv_adds_up(journey, users, login, client):
     rows = list(csv.DictReader(io.StringIO(client.get("/figures.csv").content.decode())))
     assert rows[0] | {"label": None} == {
         "group": "all", "label": None, "opinions": "1", "confirmed": "1", "refined": "0",
-        "distinctly_different": "0", "treatment_changed": "0", "major_impact": "0",
+        "distinctly_different": "0", "treatment_changed": "1", "major_impact": "1",
         "on_time": "1", "with_due_date": "1"}
     assert {r["group"] for r in rows} == {"all", "specialty", "month"}

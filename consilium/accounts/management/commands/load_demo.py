@@ -347,7 +347,9 @@ class Command(BaseCommand):
                                   "discuss it."} for q in case.questions.all()}
         do_save_opinion(consultation, {
             "diagnosis_agreement": "agree",
-            "treatment_agreement": "modify" if target != "in_review" else "",
+            # Keeping the breast and adding radiation is another treatment than a mastectomy.
+            "treatment_agreement": ("" if target == "in_review" else "alternative"
+                                    if "Breast" in fields["diagnosis_text"] else "modify"),
             "treatment_category": fields["treatment_category"] if target != "in_review" else "",
             "treatment_description": "Breast-conserving surgery with sentinel node biopsy, then "
                                      "radiation; chemotherapy depends on receptor status."
