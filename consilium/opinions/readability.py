@@ -3,8 +3,8 @@ textstat, and one plain sentence about it for the specialist who writes it.
 
 - English is measured with the Flesch-Kincaid grade (a US school grade); German with the
   fourth Wiener Sachtextformel, which gives a German school grade (4 = easy, 15 = very hard).
-  The target is the same for both: grade 8 or lower (what US and German health-literacy
-  guidance asks of patient information).
+  The target is the same for both: grade 8 or lower (US guidance for patient materials asks
+  for no more; the German formula also grades by school year). docs/plain-language.md
 - The language is read from the text itself (its commonest short words: "the", "and", "you"
   against "der", "und", "Sie"), because a specialist may write in either whatever the
   patient prefers; a text that says neither is measured in the case's ``patient_language``
