@@ -5,10 +5,11 @@ from consilium.consultations.access import visible_case_id
 from consilium.errors import DomainError
 
 # Paths whose answers may hold health data (or a link to it) even for someone not signed in;
-# a visitor's self-assessment and diagnosis-code suggestions echo what they typed.
+# a visitor's self-assessment and diagnosis-code suggestions echo what they typed, and the
+# sign-up pages the address being verified.
 HEALTH_DATA_PATHS = ("/api/", "/cases/", "/consultations/", "/appointments/", "/reports/",
                      "/uploads/", "/invitations/", "/account/", "/admin/", "/assess/",
-                     "/terminology/")
+                     "/terminology/", "/signup/", "/confirm-email/")
 
 
 class NoStoreMiddleware:

@@ -29,9 +29,7 @@ class SignUpForm(SignupForm):
         for name, (label, help_text) in texts.items():
             field = self.fields[name]
             field.label, field.help_text = label, help_text
-            field.widget.attrs.pop("placeholder", None)
-            if help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+            field.widget.attrs.pop("placeholder", None)  # the label says it
         # The address must fit the account's column (PostgreSQL refuses a longer one).
         longest = get_user_model()._meta.get_field("email").max_length
         self.fields["email"].validators.append(MaxLengthValidator(longest))
@@ -42,10 +40,14 @@ class SignUpForm(SignupForm):
 
 
 def awaiting_email_verification(user) -> bool:
-    """An account made on the sign-up page whose address is not verified yet. Accounts made
-    otherwise (invitations, administrators) have no allauth address rows and are not held."""
+    """An account made on the sign-up page whose address is not verified yet: its own
+    address has an unverified row, and no address of it is verified. Accounts made otherwise
+    (invitations, administrators) have no allauth address rows and are not held, nor is one
+    whose change to a new address is pending (its own address stays until the new one is
+    verified)."""
     addresses = EmailAddress.objects.filter(user=user)
-    return addresses.exists() and not addresses.filter(verified=True).exists()
+    return (addresses.filter(email__iexact=user.email, verified=False).exists()
+            and not addresses.filter(verified=True).exists())
 
 
 class SignInForm(AuthenticationForm):

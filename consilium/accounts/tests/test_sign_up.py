@@ -213,3 +213,21 @@ def test_a_verification_link_is_logged_without_its_key(client, db):
     finally:
         handler.setStream(previous)
     assert "not-a-real-signature" not in log.getvalue()
+
+
+def test_the_sign_up_pages_are_not_cached(client, db):
+    """They echo the address typed and the one being verified."""
+    sign_up(client, {"password2": "different"})
+    for path in ("/signup/", "/signup/confirm-email/", "/confirm-email/not-a-real-key/"):
+        assert "no-store" in client.get(path).get("Cache-Control", ""), path
+
+
+def test_only_the_unverified_sign_up_address_holds_an_account(client, users):
+    """Invited and administrator-made accounts have no address rows; a pending change to a
+    new address (a row for another address) does not hold the account either."""
+    from allauth.account.models import EmailAddress
+
+    patient = users["patient"]
+    EmailAddress.objects.create(user=patient, email="new.address@example.org", verified=False)
+    response = client.post("/login/", {"username": "patient@example.org", "password": PASSWORD})
+    assert response.status_code == 302
