@@ -172,6 +172,7 @@ def test_the_page_shows_the_saved_summarys_grade_and_asks_for_it_live(
     assert page.status_code == 200
     assert "aim for grade 8 or lower: shorter sentences, everyday words." in page.text
     assert f'hx-post="{_url(consultation)}"' in page.text
+    assert 'hx-params="plain_summary,csrfmiddlewaretoken"' in page.text  # not the whole form
     assert 'aria-describedby="id_plain_summary_helptext summary-reading"' in page.text
     assert 'id="id_plain_summary_helptext"' in page.text and 'id="summary-reading"' in page.text
     assert "<script>" not in page.text.split("<body", 1)[1].split("</body>")[0]
