@@ -177,7 +177,8 @@ def sign(request, consultation_id):
             return redirect("case_detail", case_id=consultation.case_id)
     context = {"consultation": consultation, "case": consultation.case, "opinion": opinion,
                "missing": list(missing.values()), "form": form,
-               "questions": questions_with_answers(consultation.case, opinion)}
+               "questions": questions_with_answers(consultation.case, opinion),
+               "reading": _reading(opinion.plain_summary, consultation)}
     return render(request, "opinions/sign.html", context, status=form_status(form))
 
 

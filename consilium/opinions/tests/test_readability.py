@@ -235,3 +235,15 @@ def test_the_readability_note_renders_for_every_kind_of_reading():
     for text in ("", PLAIN, DENSE, "x" * (MAX_CHARS + 1)):
         html = render_to_string("opinions/_readability.html", {"reading": measure(text)})
         assert measure(text).message.split(":")[0] in html
+
+
+def test_the_signing_page_shows_the_summarys_grade_before_signing(journey, users, login,
+                                                                   client):
+    _, consultation = journey("in_review")
+    Opinion.objects.filter(consultation=consultation).update(plain_summary=MEDIUM)
+    login(users["specialist"])
+    page = client.get(f"/consultations/{consultation.id}/opinion/sign/")
+    assert page.status_code == 200
+    sign = page.text.split('id="sign-heading"', 1)[1]
+    assert "The summary for the patient" in sign
+    assert f"Reads at about grade {measure(MEDIUM).grade}; aim for grade 8" in sign
