@@ -65,6 +65,8 @@ urlpatterns = [
     path("cases/<uuid:case_id>/matches/", consultations.matches, name="case_matches"),
     path("cases/<uuid:case_id>/first-system/", consultations.confirm_system,
          name="case_confirm_system"),
+    path("cases/<uuid:case_id>/first-system/undo/", consultations.unconfirm_system,
+         name="case_unconfirm_system"),
     path("cases/<uuid:case_id>/records/", records.record_list, name="case_records"),
     path("cases/<uuid:case_id>/records/upload/", records.upload, name="record_upload"),
     path("cases/<uuid:case_id>/health-history/", records.health_history,

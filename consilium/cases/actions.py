@@ -36,7 +36,7 @@ from .models import (
     ShareRole,
     Status,
 )
-from .policy import policy, starts_cases
+from .policy import HOLDING_STATES, policy, starts_cases
 from .schemas import CaseIn, CasePatch
 from .tasks import queue_invitation
 
@@ -386,4 +386,31 @@ def do_confirm_system(case: Case, system_id, *, name: str = "", acting_user) -> 
             record(acting_user, "directory.system_create", chosen, case_id=current.id)
         record(acting_user, "case.confirm_system", current, case_id=current.id)
     case.first_system = chosen
+    return case
+
+
+NOT_CONFIRMED = "The first opinion's hospital system is not confirmed."
+OFFERED_ON_IT = ("The case is offered to a specialist: withdraw the offer before you undo the "
+                 "hospital system.")
+
+
+def do_unconfirm_system(case: Case, *, acting_user) -> Case:
+    """Undo the confirmation of the first opinion's hospital system (a wrong choice), while
+    the case can still be offered (the rule of ``confirm_system``) and before it is offered
+    to anyone (an open offer is withdrawn first): matching compares the
+    names the patient wrote again until a coordinator confirms a system. The system stays
+    in the directory."""
+    policy.check(acting_user, case, "confirm_system")
+    with transaction.atomic():
+        current = locked_case(case, "confirm_system", user=acting_user)
+        if current.first_system_id is None:
+            raise Conflict(NOT_CONFIRMED)
+        if current.consultations.filter(status__in=HOLDING_STATES).exists():
+            raise Conflict(OFFERED_ON_IT)
+        undone = HospitalSystem.objects.get(id=current.first_system_id)
+        Case.objects.filter(id=current.id).update(first_system=None)
+        current.first_system = None
+        add_event(current, EventKind.SYSTEM_UNCONFIRMED, acting_user, note=undone.name)
+        record(acting_user, "case.unconfirm_system", current, case_id=current.id)
+    case.first_system = None
     return case

@@ -173,6 +173,7 @@ class EventKind(models.TextChoices):
     RELEASED = "released", "Specialist handed the case back"
     DECISION_CHANGED = "decision_changed", "Decision changed"
     SYSTEM_CONFIRMED = "system_confirmed", "First opinion's hospital system confirmed"
+    SYSTEM_UNCONFIRMED = "system_unconfirmed", "First opinion's hospital system undone"
 
 
 class Event(models.Model):

@@ -4,11 +4,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id, is_case_owner
-from consilium.cases.actions import NEW_SYSTEM, do_confirm_system
+from consilium.cases.actions import (
+    NEW_SYSTEM,
+    NOT_CONFIRMED,
+    do_confirm_system,
+    do_unconfirm_system,
+)
 from consilium.cases.policy import offerers_only
 from consilium.cases.policy import policy as case_policy
 from consilium.directory.access import near_systems
-from consilium.errors import InvalidInput
+from consilium.errors import Conflict, InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
 
@@ -64,6 +69,25 @@ def confirm_system(request, case_id):
     else:
         assert case.first_system is not None
         messages.success(request, f"The first opinion is from {case.first_system.name}.")
+    return redirect("case_matches", case_id=case.id)
+
+
+@login_required
+def unconfirm_system(request, case_id):
+    """Undo the confirmed first-opinion system: asked first (GET), done on POST."""
+    case = access_case_by_id(request.user, case_id, check=case_policy.checker("confirm_system"))
+    if case.first_system is None:
+        messages.info(request, NOT_CONFIRMED)
+        return redirect("case_matches", case_id=case.id)
+    if request.method != "POST":
+        return render(request, "consultations/unconfirm_system.html", {"case": case})
+    try:
+        do_unconfirm_system(case, acting_user=request.user)
+    except Conflict as refusal:  # undone by someone else meanwhile
+        messages.info(request, refusal.message)
+    else:
+        messages.success(request, "The first opinion's hospital system is no longer confirmed. "
+                                  "Confirm it again before offering the case.")
     return redirect("case_matches", case_id=case.id)
 
 

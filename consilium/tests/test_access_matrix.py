@@ -197,7 +197,8 @@ PAGES = {
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
     # records.policy mark_checklist (the patient) / confirm_checklist (a coordinator)
     "checklist_mark": {"patient", "coordinator"},
-    **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system"], {"coordinator"}),
+    **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
+                     "case_unconfirm_system"], {"coordinator"}),
     # The case's consultation is completed: the coordinator and its specialist are answered
     # 409 (not in this state), everyone else refused.
     "consultation_withdraw": {"coordinator"},

@@ -228,6 +228,14 @@ def _confirm_system(w):
                                      acting_user=w["coordinator"])
 
 
+@action("cases.actions.do_unconfirm_system", "case.unconfirm_system", "system_unconfirmed")
+def _unconfirm_system(w):
+    from consilium.cases.actions import do_confirm_system, do_unconfirm_system
+    case, _ = w.journey("submitted")
+    do_confirm_system(case, "new", name="Elsewhere Health", acting_user=w["coordinator"])
+    return lambda: do_unconfirm_system(case, acting_user=w["coordinator"])
+
+
 # --- consultations ----------------------------------------------------------------------
 
 @action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")
