@@ -192,6 +192,9 @@ PAGES = {
         "opinion_sign", "opinion_follow_up", "opinion_addendum", "opinion_report",
         "upload_create", "upload_part",
     ], CASE),
+    # The summary's reading grade: the opinion policy's edit (its author; here it is signed, so
+    # 409), everyone else 403 or 404.
+    "opinion_readability": {"specialist"},
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
