@@ -79,6 +79,12 @@ class Code:
         return f"{self.code} ({self.title})" if self.title else self.code
 
     @property
+    def name(self) -> str:
+        """The condition by its everyday name alone, where its detail does not matter (both
+        opinions give it): "breast cancer"."""
+        return self.everyday or self.words
+
+    @property
     def words(self) -> str:
         """The condition in words, for a sentence: "breast cancer (malignant neoplasm of
         unspecified site of left female breast)"; the code only when it has no title."""
@@ -148,7 +154,7 @@ def diagnosis_concordance(first: list[Code], second: list[Code]) -> tuple[str, l
     """(concordance, reasons) from the codes of both opinions; both lists non-empty."""
     if {c.code for c in first} == {c.code for c in second}:
         return DiagnosisConcordance.CONFIRMED, [
-            f"Both opinions give the same diagnosis: {_listed(first)}."]
+            f"Both doctors give the same diagnosis: {'; '.join(c.name for c in first)}."]
     reasons, missing, matched = [], [], set()
     explains = [s for s in second if not s.symptom]
     for a in first:
@@ -157,21 +163,22 @@ def diagnosis_concordance(first: list[Code], second: list[Code]) -> tuple[str, l
         if best is not None:
             _, relation, b = best
             matched.add(b.code)
-            reasons.append(_REFINED[relation].format(a=a.words, b=b.words))
+            reasons.append(_REFINED[relation].format(a=a.name if relation == "same" else a.words,
+                                                     b=b.words))
         elif a.symptom and explains:
             matched.update(s.code for s in explains)
-            reasons.append(f"The first opinion named a symptom, {a.words}. The second names "
+            reasons.append(f"The first doctor named a symptom, {a.words}. The second names "
                            f"its cause: {_listed(explains)}.")
         else:
             missing.append(a)
     if missing:
         return DiagnosisConcordance.DIFFERENT, [
-            f"The first opinion found {a.words}. The second opinion does not: it finds "
+            f"The first doctor found {a.words}. The second doctor does not: they find "
             f"{_distance(a, second)}." for a in missing] + [
-            f"The second opinion's diagnosis: {_listed(second)}."]
+            f"The second doctor's diagnosis: {_listed(second)}."]
     for b in second:
         if b.code not in matched:
-            reasons.append(f"The second opinion also finds {b.words}.")
+            reasons.append(f"The second doctor also finds {b.words}.")
     return DiagnosisConcordance.REFINED, reasons
 
 
@@ -181,10 +188,10 @@ def _listed(codes: list[Code]) -> str:
 
 _RANK = {"same": 0, "more_specific": 1, "same_category": 2}
 _REFINED = {
-    "same": "Both opinions find {a}.",
-    "more_specific": "The second opinion describes the diagnosis more exactly: {b}, where the "
+    "same": "Both doctors find {a}.",
+    "more_specific": "The second doctor describes the diagnosis more exactly: {b}, where the "
                      "first said {a}.",
-    "same_category": "The second opinion finds {b}, a condition of the same kind as {a}.",
+    "same_category": "The second doctor finds {b}, a condition of the same kind as {a}.",
 }
 
 
@@ -200,15 +207,15 @@ def treatment_concordance(first: Plan, second: Plan, specialist: str
     left_out = [m for m in MODALITIES if m in first.parts and m not in second.parts]
     reasons = []
     if added and left_out and not first.modalities & second.modalities:
-        reasons.append(f"The first opinion proposed {first.words()}. The second recommends "
-                       f"{second.words()} instead.")
+        reasons.append(f"The first doctor proposed {first.words()}. The second doctor "
+                       f"proposes {second.words()} instead.")
     else:
-        reasons += [f"The second opinion adds {second.parts[m].words}." for m in added]
-        reasons += [f"The second opinion leaves out {first.parts[m].words}, which the first "
+        reasons += [f"The second doctor adds {second.parts[m].words}." for m in added]
+        reasons += [f"The second doctor leaves out {first.parts[m].words}, which the first "
                     f"proposed." for m in left_out]
     a, b = first.parts.get("surgery"), second.parts.get("surgery")
     if a and b and a.extent and b.extent and a.extent != b.extent:
-        reasons.append(f"The first opinion proposed {a.words}. The second recommends "
+        reasons.append(f"The first doctor proposed {a.words}. The second doctor proposes "
                        f"{b.words}.")
     if reasons:
         return TreatmentConcordance.CHANGED, reasons
@@ -216,12 +223,20 @@ def treatment_concordance(first: Plan, second: Plan, specialist: str
              and first.parts[m].timing != second.parts[m].timing]
     if moved:
         return TreatmentConcordance.MODIFIED, [
-            f"The second opinion gives {second.parts[m].words} {_when(second.parts[m].timing)} "
-            f"rather than {_when(first.parts[m].timing)}." for m in moved]
+            f"The second doctor gives {second.parts[m].words} {_when(second.parts[m].timing)}, "
+            f"not {_when(first.parts[m].timing)}." for m in moved]
+    both = _named(second, first).words()
     if specialist == "modify":
         return TreatmentConcordance.MODIFIED, [
-            f"Both recommend {second.words()}; the second opinion changes some details."]
-    return TreatmentConcordance.SAME, [f"Both recommend {second.words()}."]
+            f"Both doctors propose {both}. The second changes some details."]
+    return TreatmentConcordance.SAME, [f"Both doctors propose {both}."]
+
+
+def _named(plan: Plan, other: Plan) -> Plan:
+    """The plan with each part by its most precise name of either side: "Both recommend
+    knee replacement", not "surgery", when only the first opinion named the operation."""
+    return Plan({m: part if part.name else other.parts.get(m, part)
+                 for m, part in plan.parts.items()})
 
 
 def _when(timing: str) -> str:
@@ -278,11 +293,14 @@ def compare(*, first_codes: list[Code], second_codes: list[Code], first_treatmen
                       f"its parts it is {TreatmentConcordance(treatment).label.lower()}.")
     impact = clinical_impact(diagnosis, treatment)
     if impact == Impact.MAJOR:
-        reasons.append("A different diagnosis or a changed treatment is a major difference. "
-                       "A third opinion may help you decide.")
+        reasons.append(MAJOR_REASON)
     return Concordance(diagnosis, treatment, impact, reasons, review, disputed)
 
 
+MAJOR_REASON = "So the two opinions differ in a major way. A third opinion may help you decide."
+# The same verdict as comparisons stored before 2026-12 say it.
+EARLIER_MAJOR_REASONS = ("A distinctly different diagnosis or a changed treatment is a major "
+                         "difference: a third opinion may help you decide.",)
 _OWN_DIAGNOSIS = {
     DiagnosisConcordance.CONFIRMED: "The specialist agrees with the diagnosis.",
     DiagnosisConcordance.REFINED: "The specialist describes the diagnosis more exactly.",

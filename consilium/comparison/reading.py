@@ -9,6 +9,8 @@ from consilium.opinions.models import Opinion
 
 from .actions import codes, concordance_of
 from .concordance import (
+    EARLIER_MAJOR_REASONS,
+    MAJOR_REASON,
     SPECIALIST_DIAGNOSIS,
     SPECIALIST_TREATMENT,
     Code,
@@ -44,6 +46,14 @@ class Seen:
         """"diagnosis", "treatment": where the specialist's judgement and the rules disagree
         and no coordinator has reviewed it yet; readers see "being reviewed" there."""
         return self.stored.being_reviewed if self.stored is not None else []
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why, in the patient's words; the verdict on the impact only once it stands."""
+        if self.being_reviewed:
+            verdicts = (MAJOR_REASON, *EARLIER_MAJOR_REASONS)
+            return [r for r in self.found.reasons if r not in verdicts]
+        return self.found.reasons
 
     @property
     def may_be_major(self) -> bool:

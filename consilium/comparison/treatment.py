@@ -23,12 +23,12 @@ from consilium.cases.models import TreatmentCategory
 MODALITIES = {
     "surgery": "surgery",
     "procedure": "a procedure through a small cut or a catheter",
-    "radiation": "radiation therapy",
-    "systemic": "drug treatment (chemotherapy, hormone or immune therapy)",
+    "radiation": "radiation",
+    "systemic": "drug treatment (such as chemotherapy or hormone therapy)",
     "medication": "long-term medicine",
     "physiotherapy": "physiotherapy",
     "lifestyle": "lifestyle changes",
-    "watchful_waiting": "watchful waiting (regular checks, treatment only if needed)",
+    "watchful_waiting": "watchful waiting (regular checks, and treatment only if needed)",
 }
 BY_CATEGORY = {
     TreatmentCategory.SURGERY: "surgery", TreatmentCategory.INVASIVE_PROCEDURE: "procedure",
@@ -62,36 +62,36 @@ TERMS: tuple[Term, ...] = (
        r"therapie|chirurgie|op)\b|lumpectom\w*|tumorectom\w*|quadrantectom\w*|segmentectom\w*"
        r"|partial mastectom\w*|segmental mastectom\w*|wide local excision|brust erhalten\w*"
        r"|keep(?:ing)? the breast",
-       "surgery", "breast-conserving surgery (removing the tumour, keeping the breast)", PART),
+       "surgery", "surgery that keeps the breast (a lumpectomy)", PART),
     _t(r"partial nephrectom\w*|nephron[- ]sparing|nierenteilresektion|teilentfernung der niere",
-       "surgery", "partial removal of the kidney", PART),
+       "surgery", "removing part of the kidney", PART),
     _t(r"hemithyroidectom\w*|thyroid lobectom\w*|hemithyreoidektomie",
-       "surgery", "removal of half of the thyroid", PART),
+       "surgery", "removing half of the thyroid", PART),
     _t(r"myomectom\w*|myomenukleation|myomentfernung|removal of (?:the )?fibroids?",
-       "surgery", "removal of the fibroids, keeping the womb", PART),
+       "surgery", "removing the fibroids and keeping the womb", PART),
     _t(r"partial knee replacement|unicompartmental|schlittenprothese",
-       "surgery", "partial knee replacement", PART),
+       "surgery", "a partial knee replacement", PART),
     _t(r"(?:lung )?lobectom\w*|wedge resection|keilresektion|lobektomie",
-       "surgery", "removal of part of the lung", PART),
+       "surgery", "removing part of the lung", PART),
     # Operations that remove the organ
     _t(r"mastectom\w*|mastektomie|brustentfernung|ablatio mammae|"
        r"remov\w* (?:of )?(?:my |the |her |your )?(?:whole |entire )?breast\b",
-       "surgery", "mastectomy (removing the whole breast)", WHOLE),
+       "surgery", "removing the whole breast (a mastectomy)", WHOLE),
     _t(r"prostatectom\w*|prostatektomie|prostataentfernung|remov\w* (?:of )?(?:my |the )?"
-       r"prostate", "surgery", "removal of the prostate (prostatectomy)", WHOLE),
+       r"prostate", "surgery", "removing the prostate (a prostatectomy)", WHOLE),
     _t(r"hysterectom\w*|hysterektomie|gebärmutterentfernung|entfernung der gebärmutter|"
        r"remov\w* (?:of )?(?:my |the )?(?:womb|uterus)",
-       "surgery", "removal of the womb (hysterectomy)", WHOLE),
+       "surgery", "removing the womb (a hysterectomy)", WHOLE),
     _t(r"(?:radical |total )?nephrectom\w*|nephrektomie|nierenentfernung",
-       "surgery", "removal of the kidney", WHOLE),
+       "surgery", "removing the kidney", WHOLE),
     _t(r"(?:total )?thyroidectom\w*|thyreoidektomie|schilddrüsenentfernung",
-       "surgery", "removal of the thyroid", WHOLE),
-    _t(r"pneumonectom\w*|pneumonektomie", "surgery", "removal of a lung", WHOLE),
-    _t(r"cystectom\w*|zystektomie", "surgery", "removal of the bladder", WHOLE),
+       "surgery", "removing the thyroid", WHOLE),
+    _t(r"pneumonectom\w*|pneumonektomie", "surgery", "removing a lung", WHOLE),
+    _t(r"cystectom\w*|zystektomie", "surgery", "removing the bladder", WHOLE),
     _t(r"(?:total )?knee replacement|knieprothese|knie-?tep|kniegelenke?s?ersatz",
-       "surgery", "knee replacement", WHOLE),
+       "surgery", "a knee replacement", WHOLE),
     _t(r"hip replacement|hüftprothese|hüft-?tep|hüftgelenke?s?ersatz",
-       "surgery", "hip replacement", WHOLE),
+       "surgery", "a hip replacement", WHOLE),
     # Surgery without a known extent
     _t(r"surger\w*|operation\w*|operat(?:e|ing)\b|\bop\b|resection|excision|"
        r"chirurg\w*|operier\w*|\w+ectom(?:y|ies)\b|\w+ektomie\b|amputat\w*|fusion|"
@@ -101,8 +101,8 @@ TERMS: tuple[Term, ...] = (
        r"emboli[sz]ation|embolisation|angioplast\w*|pacemaker|schrittmacher|"
        r"defibrillator|endoscop\w*", "procedure"),
     # Radiation
-    _t(r"brachytherap\w*|seed implant\w*|seeds", "radiation", "brachytherapy (radiation "
-       r"from inside)"),
+    _t(r"brachytherap\w*|seed implant\w*|seeds", "radiation",
+       "radiation from inside the body (brachytherapy)"),
     _t(r"radiation|radiotherap\w*|radiate|irradiat\w*|strahlentherapie|bestrahl\w*|"
        r"radiochemotherap\w*|chemoradiat\w*|proton\w* therap\w*|stereotactic|sbrt|imrt|ebrt",
        "radiation"),
@@ -162,7 +162,7 @@ class Found:
 @dataclass
 class Part:
     modality: str
-    name: str = ""  # the most precise name found: "mastectomy (removing the whole breast)"
+    name: str = ""  # the most precise name found: "removing the whole breast (a mastectomy)"
     extent: str = ""
     timing: str = ""
 

@@ -27,11 +27,10 @@ def test_signing_keeps_the_comparison_and_the_api_gives_it(journey, users, api):
         "second_codes": [], "earlier_opinions": [], "allowed_actions": ["third_opinion"]}
     assert body["reasons"] == [
         "The specialist agrees with the diagnosis.",
-        "The second opinion adds radiation therapy.",
-        "The first opinion proposed mastectomy (removing the whole breast). The second "
-        "recommends breast-conserving surgery (removing the tumour, keeping the breast).",
-        "A different diagnosis or a changed treatment is a major difference. A third opinion "
-        "may help you decide."]
+        "The second doctor adds radiation.",
+        "The first doctor proposed removing the whole breast (a mastectomy). The second doctor "
+        "proposes surgery that keeps the breast (a lumpectomy).",
+        "So the two opinions differ in a major way. A third opinion may help you decide."]
     assert AuditEntry.objects.filter(action="comparison.view", case_id=case.id).exists()
     # someone the case is not shared with learns nothing, not even that it exists
     assert api(users["patient2"], "GET", f"/cases/{case.id}/comparison").status_code == 404
@@ -47,7 +46,8 @@ def test_a_disagreement_asks_the_coordinators_to_review(disputed, users, login, 
 
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/comparison/").content.decode()
-    assert "The opinions differ in a major way" in page and "Save the review" not in page
+    assert "The opinions may differ in a major way" in page and "Save the review" not in page
+    assert "A third opinion may help you decide" not in page  # no verdict yet
     # until a coordinator has looked, the patient sees no verdict on what is disputed
     summary = page[page.index('<ul class="concordance">'):page.index("<h3>Why</h3>")]
     assert summary.count("Being reviewed") == 3 and "Distinctly different" not in summary
@@ -129,3 +129,25 @@ def test_before_an_opinion_is_signed_the_page_says_when_it_comes(journey, users,
     page = client.get(f"/cases/{case.id}/comparison/")
     assert page.status_code == 200
     assert "appears here once the second opinion is signed" in page.content.decode()
+
+
+def test_the_patient_facing_words_read_at_grade_eight(client, db):
+    """The note and the reasons of the issue's example, measured as the opinion summary is
+    (opinions/readability.py: Flesch-Kincaid)."""
+    import html
+    import re
+
+    from consilium.comparison.actions import codes
+    from consilium.comparison.concordance import compare
+    from consilium.opinions.readability import TARGET_GRADE, grade
+
+    page = client.get("/how-we-compare/").content.decode()
+    main = page[page.index("<main"):page.index('id="sources-h"')]
+    prose = html.unescape(re.sub(r"<[^>]+>", " ", main))
+    assert grade(prose) <= TARGET_GRADE
+    found = compare(first_codes=codes(["C50.912"]), second_codes=codes(["C50.912"]),
+                    first_treatment="surgery", second_treatment="surgery",
+                    first_treatment_words="Mastectomy",
+                    second_treatment_words="Lumpectomy, then radiation",
+                    diagnosis_agreement="agree", treatment_agreement="alternative")
+    assert grade(" ".join(found.reasons)) <= TARGET_GRADE

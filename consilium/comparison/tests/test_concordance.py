@@ -61,7 +61,7 @@ def test_reasons_name_conditions_by_their_names_not_codes(db):
     found = compare(first_codes=codes(["R10.31"]), second_codes=codes(["K35.80"]),
                     first_treatment="surgery", second_treatment="surgery",
                     diagnosis_agreement="refine", treatment_agreement="agree")
-    assert ("The first opinion named a symptom, right lower quadrant pain. The second names its "
+    assert ("The first doctor named a symptom, right lower quadrant pain. The second names its "
             "cause: appendicitis (unspecified acute appendicitis).") in found.reasons
     assert found.review == [] and found.disputed == []  # the specialist said "refine" too
     different = compare(first_codes=codes(["C50.912"]), second_codes=codes(["N60.12"]),

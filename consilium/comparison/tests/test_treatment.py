@@ -73,33 +73,36 @@ def compared(first, second, specialist="agree"):
 COMPARISONS = [
     # the example: both "surgery", but the breast is kept and radiation added
     (("surgery", "Mastectomy"), ("surgery", "Lumpectomy with radiation."), "modify",
-     "changed", "adds radiation therapy"),
+     "changed", "adds radiation."),
     (("surgery", "Mastectomy"), ("surgery", "Lumpectomy with radiation."), "modify",
-     "changed", "The first opinion proposed mastectomy (removing the whole breast). The second "
-     "recommends breast-conserving surgery (removing the tumour, keeping the breast)."),
+     "changed", "The first doctor proposed removing the whole breast (a mastectomy). The second "
+     "doctor proposes surgery that keeps the breast (a lumpectomy)."),
     (("surgery", "Mastectomy"), ("surgery", "Breast-conserving surgery"), "agree", "changed",
-     "keeping the breast"),
+     "surgery that keeps the breast"),
     (("surgery", "Mastectomy"), ("surgery", "Mastectomy, then radiation"), "modify", "changed",
-     "adds radiation therapy"),
+     "adds radiation."),
     (("surgery", "Lumpectomy and radiation"), ("surgery", "Lumpectomy"), "modify", "changed",
-     "leaves out radiation therapy, which the first proposed"),
+     "leaves out radiation, which the first proposed"),
     (("surgery", "Radical prostatectomy"), ("watchful_waiting", "Active surveillance"),
-     "alternative", "changed", "The first opinion proposed removal of the prostate "
-     "(prostatectomy). The second recommends watchful waiting"),
+     "alternative", "changed", "The first doctor proposed removing the prostate "
+     "(a prostatectomy). The second doctor proposes watchful waiting"),
     (("surgery", "Surgery followed by chemotherapy"),
      ("surgery", "Neoadjuvant chemotherapy, then surgery"), "modify", "modified",
-     "before the operation rather than after the operation"),
+     "drug treatment (such as chemotherapy or hormone therapy) before the operation, not "
+     "after the operation"),
     (("surgery", "Mastectomy"), ("surgery", "Mastectomy"), "modify", "modified",
      "changes some details"),
     (("surgery", "Mastectomy"), ("surgery", "Mastectomy"), "agree", "same",
-     "Both recommend mastectomy"),
+     "Both doctors propose removing the whole breast"),
     (("surgery", "Mastectomy"), ("surgery", "A mastectomy, as proposed"), "agree", "same",
-     "Both recommend"),
+     "Both doctors propose"),
     # a second opinion that names no treatment keeps the first's
-    (("surgery", "Mastectomy"), ("", ""), "agree", "same", "Both recommend mastectomy"),
+    (("surgery", "Mastectomy"), ("", ""), "agree", "same", "Both doctors propose removing"),
     # words that say nothing about extent do not make a change
     (("surgery", "Mastectomy"), ("surgery", "Surgery as planned"), "agree", "same",
-     "Both recommend surgery"),
+     "Both doctors propose removing the whole breast (a mastectomy)."),
+    (("surgery", "Total knee replacement"), ("surgery", "A less invasive first step"), "modify",
+     "modified", "Both doctors propose a knee replacement. The second changes some details."),
 ]
 
 
@@ -113,5 +116,5 @@ def test_treatments_are_compared_part_by_part(first, second, own, expected, reas
 
 def test_reasons_name_no_codes_or_categories():
     _, reasons = compared(("long_term_medication", ""), ("lifestyle_change", ""), "alternative")
-    assert reasons == ["The first opinion proposed long-term medicine. The second recommends "
-                       "lifestyle changes instead."]
+    assert reasons == ["The first doctor proposed long-term medicine. The second doctor "
+                       "proposes lifestyle changes instead."]

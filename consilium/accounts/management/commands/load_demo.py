@@ -45,6 +45,17 @@ DEMO_OPTIONS = [
      "living_with": "Four to six weeks before normal activities; a second operation if "
                     "reconstruction is chosen."},
 ]
+# The other conditions' opinions: a gentler start, without the breast cancer's radiation.
+OTHER_OPTIONS = [
+    {"title": "A less invasive first step", "recommended": True,
+     "benefits": "Often enough on its own; the first treatment stays possible later.",
+     "harms": "It may not help enough, and then the first treatment follows.",
+     "living_with": "Back to most activities within days."},
+    {"title": "The treatment first proposed",
+     "benefits": "The most likely to settle the problem in one go.",
+     "harms": "A longer recovery and the risks of a bigger treatment.",
+     "living_with": "Several weeks before normal activities."},
+]
 
 USERS = [
     ("patient", Role.PATIENT, "Maria", "Lopez"),
@@ -360,7 +371,7 @@ class Command(BaseCommand):
             "confidence": "high",
             "plain_summary": "Your diagnosis is right. A smaller operation followed by "
                              "radiation works as well as the larger one and keeps more of you.",
-            "options": DEMO_OPTIONS,
+            "options": DEMO_OPTIONS if "Breast" in fields["diagnosis_text"] else OTHER_OPTIONS,
             "follow_up": "Review with your oncologist after the receptor results.",
             "answers": answers,
         }, acting_user=specialist_user, base_version=0)
