@@ -47,6 +47,7 @@ urlpatterns = [
     path("account/", accounts.account, name="account"),
     path("account/tokens/<id:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
+    path("account/email/", accounts.email_change, name="email_change"),
     path("account/identity/", accounts.identity, name="identity"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),

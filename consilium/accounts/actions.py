@@ -1,19 +1,22 @@
-"""Changes to who may do what: sign-ups and their verified addresses, roles, passwords set by
-an administrator, API tokens and authenticator devices. Each is an audit row, so a grant of
+"""Changes to who may do what: sign-ups, email addresses verified or changed, roles, passwords
+set by an administrator, API tokens and authenticator devices. Each is an audit row, so a grant of
 access leaves a trace."""
 
 from allauth.account.forms import SignupForm
 
-# allauth's own step (internal, so its version is pinned: pyproject.toml)
+# allauth's own steps (internal modules, so its version is pinned: pyproject.toml)
 from allauth.account.internal.flows.email_verification import verify_email
+from allauth.account.internal.userkit import filter_users_by_email
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
 from consilium.audit.trail import record
-from consilium.errors import NotAllowed
+from consilium.errors import InvalidInput, NotAllowed
 
 from . import signals
 from .models import ApiToken, PatientIdentity, Role, Sex, User
+from .reauth import confirm_identity
 from .schemas import IdentityIn, RoleIn
 
 
@@ -40,13 +43,38 @@ def do_sign_up(request, form) -> User:
 
 def do_verify_email(request, email_address, *, acting_user) -> bool:
     """Mark an address verified from the link mailed to it (allauth's own step, which also
-    makes it the account's one address); False when the link was already used or the address
-    belongs to another account."""
+    makes it the account's one address, replacing the old one after a change); False when the
+    link was already used or the address belongs to another account (allauth looks at its own
+    address rows; accounts made by invitation or an administrator have none, so their
+    addresses are looked up too)."""
+    others = filter_users_by_email(email_address.email)
+    if any(other.pk != email_address.user_id for other in others):
+        return False
     with transaction.atomic():
         verified = verify_email(request, email_address)
         if verified:
             record(acting_user, "user.email_verified", email_address.user)
     return verified
+
+
+def do_request_email_change(request, user: User, email: str, secret: str, *,
+                            acting_user) -> None:
+    """Mail a link to the address ``user`` wants instead of theirs, once they have given their
+    password (or a current code): the new address replaces the old only when the link is
+    opened (do_verify_email). An address of another account gets nothing, and the answer is
+    the same as for any other, so a change does not reveal who has an account."""
+    if acting_user is None or acting_user.pk != user.pk:
+        raise NotAllowed("Only the account's owner can change its email address.")
+    email = (email or "").strip().lower()
+    if email == (user.email or "").lower():
+        raise InvalidInput({"email": "This is already your email address."})
+    confirm_identity(request, user, secret, field="password")
+    with transaction.atomic():
+        taken = any(other.pk != user.pk for other in filter_users_by_email(email))
+        if not taken:
+            # allauth's own step: keeps one pending address, mails it the link.
+            EmailAddress.objects.add_new_email(request, user, email)
+        record(acting_user, "user.email_change_requested", user)
 
 
 def do_change_role(user: User, role: str, *, acting_user) -> None:

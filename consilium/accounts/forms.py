@@ -66,7 +66,25 @@ class SignInForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        typed = (self.cleaned_data.get("username") or "").strip().lower()
+        if typed not in {user.username.lower(), (user.email or "").lower()} and \
+                not EmailAddress.objects.filter(user=user, email__iexact=typed,
+                                                verified=True).exists():
+            # allauth's backend also matches an address still waiting for its link (a pending
+            # change): only the account's own address, or a verified one, signs in.
+            raise self.get_invalid_login_error()
         if awaiting_email_verification(user):
             # allauth's own resend (at most one per address in its cooldown, 3 minutes).
             send_verification_email_for_user(self.request, user)
             raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
+
+
+class EmailChangeForm(forms.Form):
+    """The questions; do_request_email_change decides what is acceptable."""
+
+    email = forms.EmailField(label="Your new email address",
+                             max_length=get_user_model()._meta.get_field("email").max_length)
+    password = forms.CharField(
+        label="Your password, or a code from your authenticator app", required=False,
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="So that nobody else can change it from a computer you left signed in.")

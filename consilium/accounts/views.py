@@ -1,4 +1,5 @@
 import segno
+from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -18,10 +19,12 @@ from .actions import (
     do_add_device,
     do_issue_api_token,
     do_prepare_device,
+    do_request_email_change,
     do_revoke_api_token,
     do_save_identity,
     gives_identity,
 )
+from .forms import EmailChangeForm
 from .models import PatientIdentity, Role, Sex
 
 
@@ -156,4 +159,23 @@ def identity(request):
                 return redirect(target)
             return redirect("account")
     return render(request, "accounts/identity.html", {"form": form, "known": known},
+                  status=form_status(form))
+
+
+@login_required
+def email_change(request):
+    """Change one's email address: the new one is used once the link mailed to it is opened."""
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_request_email_change(request, request.user, form.cleaned_data["email"],
+                                    form.cleaned_data["password"], acting_user=request.user)
+        except DomainError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "We have sent a link to the new address. Open it to "
+                                      "start using that address; until then the old one stays.")
+            return redirect("email_change")
+    pending = EmailAddress.objects.get_new(request.user)
+    return render(request, "accounts/email_change.html", {"form": form, "pending": pending},
                   status=form_status(form))

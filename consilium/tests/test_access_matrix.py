@@ -167,7 +167,7 @@ PAGES = {
         "account_confirm_email",
     ], ANYONE),
     **dict.fromkeys([
-        "account", "two_factor", "password_change", "password_change_done",
+        "account", "two_factor", "password_change", "password_change_done", "email_change",
         "specialist_list", "place_suggestions",
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)

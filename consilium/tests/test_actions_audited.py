@@ -736,6 +736,16 @@ def _verify_email(w):
         request, address, acting_user=w["patient2"]))
 
 
+@action("accounts.actions.do_request_email_change", "user.email_change_requested",
+        no_event=NOT_A_CASE)
+def _request_email_change(w):
+    from consilium.accounts.actions import do_request_email_change
+    request = _allauth_request()
+    return _in_allauth_context(request, lambda: do_request_email_change(
+        request, w["patient2"], "patient2.new@example.org", PASSWORD,
+        acting_user=w["patient2"]))
+
+
 @action("accounts.actions.do_change_role", "user.role.coordinator", no_event=NOT_A_CASE)
 def _change_role(w):
     from consilium.accounts.actions import do_change_role

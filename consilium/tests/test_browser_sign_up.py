@@ -61,6 +61,12 @@ def test_a_new_patient_signs_up_verifies_and_starts_a_case(browser, live_server,
     assert case.patient == User.objects.get(email="maria.new@example.org", role=Role.PATIENT)
     assert case.diagnosis_codes == ["C50.912"] and case.treatment_description == "mastectomy"
 
+    # The new patient's account page leads to changing the address (axe checks the page).
+    visitor.go("/account/")
+    visitor.click("Change your email address", role="link")
+    visitor.click("Send the link")  # empty: the field says what is missing
+    expect(page.locator("#id_email_error")).to_be_visible()
+
     phone = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
     for path in ("/signup/", "/signup/confirm-email/", link.split(live_server.url)[1], "/login/"):
         phone.goto(live_server.url + path)
