@@ -57,6 +57,29 @@ OTHER_OPTIONS = [
      "living_with": "Several weeks before normal activities."},
 ]
 
+# The words of the demo's opinions: the breast cancer case's, and the other conditions'.
+BREAST_OPINION = {
+    "treatment_description": "Breast-conserving surgery with sentinel node biopsy, then "
+                             "radiation; chemotherapy depends on receptor status.",
+    "further_tests": "Repeat receptor testing on the biopsy tissue.",
+    "reasoning": "The imaging and pathology support the diagnosis. The evidence shows equal "
+                 "survival for the less extensive treatment in this situation.",
+    "plain_summary": "Your diagnosis is right. A smaller operation followed by radiation works "
+                     "as well as the larger one and keeps more of you.",
+    "options": DEMO_OPTIONS,
+    "follow_up": "Review with your oncologist after the receptor results.",
+}
+OTHER_OPINION = {
+    "treatment_description": "A less invasive first step.",
+    "further_tests": "",
+    "reasoning": "The records support the diagnosis. A gentler first step often helps enough, "
+                 "and the treatment first proposed stays possible if it does not.",
+    "plain_summary": "Your diagnosis is right. Try the gentler step first; if it does not "
+                     "help enough, the first plan is still there.",
+    "options": OTHER_OPTIONS,
+    "follow_up": "Check back with your doctor in three months.",
+}
+
 USERS = [
     ("patient", Role.PATIENT, "Maria", "Lopez"),
     ("patient2", Role.PATIENT, "James", "Carter"),
@@ -356,23 +379,15 @@ class Command(BaseCommand):
             return
         answers = {q.id: {"text": "See the reasoning above; in short: yes, and we can "
                                   "discuss it."} for q in case.questions.all()}
+        breast = "Breast" in fields["diagnosis_text"]
         do_save_opinion(consultation, {
             "diagnosis_agreement": "agree",
             # Keeping the breast and adding radiation is another treatment than a mastectomy.
-            "treatment_agreement": ("" if target == "in_review" else "alternative"
-                                    if "Breast" in fields["diagnosis_text"] else "modify"),
+            "treatment_agreement": ("" if target == "in_review" else "alternative" if breast
+                                    else "modify"),
             "treatment_category": fields["treatment_category"] if target != "in_review" else "",
-            "treatment_description": "Breast-conserving surgery with sentinel node biopsy, then "
-                                     "radiation; chemotherapy depends on receptor status."
-            if "Breast" in fields["diagnosis_text"] else "A less invasive first step.",
-            "further_tests": "Repeat receptor testing on the biopsy tissue.",
-            "reasoning": "The imaging and pathology support the diagnosis. The evidence shows "
-                         "equal survival for the less extensive treatment in this situation.",
+            **(BREAST_OPINION if breast else OTHER_OPINION),
             "confidence": "high",
-            "plain_summary": "Your diagnosis is right. A smaller operation followed by "
-                             "radiation works as well as the larger one and keeps more of you.",
-            "options": DEMO_OPTIONS if "Breast" in fields["diagnosis_text"] else OTHER_OPTIONS,
-            "follow_up": "Review with your oncologist after the receptor results.",
             "answers": answers,
         }, acting_user=specialist_user, base_version=0)
         if not past("opinion_delivered"):
