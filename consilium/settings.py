@@ -303,6 +303,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Opening the link in the same browser within this many seconds signs in and goes on to
+# where the patient was going (the assessment's answers): the patients' idle time, as finding
+# the email may take a while; allauth's default is 15 minutes.
+ACCOUNT_LOGIN_TIMEOUT = env_int("PATIENT_SESSION_IDLE_MINUTES", 60) * 60
 # A sign-up with a known address looks like any other; the owner gets an email saying so.
 ACCOUNT_PREVENT_ENUMERATION = True
 # Email changes replace the one address, once the new one is verified.

@@ -38,7 +38,7 @@ urlpatterns = [
     path("login/", sign_in, name="login"),
     path("login/", sign_in, name="account_login"),  # allauth's name for the same page
     # Patients' own sign-up (django-allauth): only these of its pages are served.
-    path("signup/", allauth_views.signup, name="account_signup"),
+    path("signup/", accounts.sign_up, name="account_signup"),
     path("signup/confirm-email/", allauth_views.email_verification_sent,
          name="account_email_verification_sent"),
     re_path(r"^confirm-email/(?P<key>[-:\w]+)/$", allauth_views.confirm_email,

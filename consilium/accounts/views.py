@@ -1,5 +1,6 @@
 import segno
 from allauth.account.models import EmailAddress
+from allauth.account.views import SignupView
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +38,19 @@ def home(request):
     if request.user.role == Role.ADMIN:
         return redirect("specialist_list")
     return redirect("case_list")
+
+
+class SignUpView(SignupView):
+    """django-allauth's sign-up page (accounts/forms.SignUpForm, accounts/adapter.py); a
+    refused form answers 422, as Consilium's own forms do (consilium/forms.form_status)."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+
+sign_up = SignUpView.as_view()
 
 
 class TokenForm(forms.Form):
