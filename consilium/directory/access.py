@@ -46,8 +46,9 @@ def suggest_places(kind, text, *, limit: int = SUGGESTED) -> list[tuple[str, str
     opinion's hospital system (``kind`` "system": HospitalSystem names, found also by an
     alias or the key, "St. Marys" for "Saint Mary's Health", and the institutions'
     free-text systems) or institution ("institution": Institution names), as (value,
-    label): those starting with the words first, then alphabetical, ``limit`` at most.
-    Fewer than two letters, or an unknown kind, suggest nothing."""
+    label: "also called …" for an alias): those starting with the words first, then
+    alphabetical, ``limit`` at most. Fewer than two letters, or an unknown kind, suggest
+    nothing."""
     if kind not in PLACE_KINDS or not isinstance(text, str):
         return []
     text = " ".join(text.replace("\x00", "").split())[:200]
@@ -70,8 +71,9 @@ def suggest_places(kind, text, *, limit: int = SUGGESTED) -> list[tuple[str, str
     else:
         for places in (Institution.objects.filter(name__istartswith=text)[:limit],
                        Institution.objects.filter(name__icontains=text)[:CANDIDATES]):
-            found += [(i.name, ", ".join(p for p in (i.city, i.state) if p), i.name,
-                       systems.key(i.name)) for i in places]
+            # no place beside the name: an affiliated hospital's city in the directory is
+            # that of the first clinician the CMS file lists with it, not always its own
+            found += [(i.name, "", i.name, systems.key(i.name)) for i in places]
     typed = text.casefold()
 
     def rank(row: tuple[str, str, str, str]) -> tuple[int, str]:

@@ -389,6 +389,12 @@ def import_dac(source: TextIO, *, match_rows: bool = True) -> ImportReport:
     return report
 
 
+def place_name(name: str) -> str:
+    """A hospital's or group's name as CMS writes it (capitals), in title case, without
+    str.title's capital after an apostrophe ("ST JOHN'S" is "St John's", not "St John'S")."""
+    return re.sub(r"['\u2019]S\b", lambda m: m.group(0).lower(), name.title())
+
+
 def _dac_rows(rows, columns, report: ImportReport) -> Iterator[_Parsed]:
     names, crosswalk = specialty_names(), medicare_to_nucc()
     width = max(columns.values()) + 1
@@ -417,10 +423,11 @@ def _dac_rows(rows, columns, report: ImportReport) -> Iterator[_Parsed]:
             specialty=names[code][:200], city=get("cty").title()[:100], state=get("st")[:2],
             medical_school="" if school.upper() == "OTHER" else school.title()[:200],
             graduation_year=int(year) if year.isdigit() and 1900 < int(year) < 2100 else None,
-            group_practice=get("org_nm").title()[:200], **NOT_ENROLLED,
+            group_practice=place_name(get("org_nm"))[:200], **NOT_ENROLLED,
         )
         institutions = [
-            Institution(ccn=get(f"hosp_afl_{n}")[:10], name=get(f"hosp_afl_lbn_{n}").title()[:200],
+            Institution(ccn=get(f"hosp_afl_{n}")[:10],
+                        name=place_name(get(f"hosp_afl_lbn_{n}"))[:200],
                         city=specialist.city, state=specialist.state)
             for n in range(1, 6) if get(f"hosp_afl_{n}") and get(f"hosp_afl_lbn_{n}")
         ]

@@ -144,3 +144,17 @@ def test_the_page_refuses_others_and_says_what_is_wrong(case, known, users, clie
                            follow=True)
     assert "Choose a hospital system from the list." in response.content.decode()
     assert Case.objects.get(id=case.id).first_system is None
+
+
+def test_a_merely_alike_system_is_not_ticked_beforehand(case, known, users, client, login):
+    case.hospital_system, case.institution = "Riversdale Clinic", ""
+    case.save()
+    assert near_systems([case.hospital_system]) and near_systems([case.hospital_system])[0][1] < 100
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/matches/").content.decode()
+    radios = [line for line in page.splitlines() if 'name="system_id"' in line]
+    assert radios and not any("checked" in line for line in radios)
+    # nothing chosen: said plainly, nothing confirmed
+    answer = client.post(f"/cases/{case.id}/first-system/", {}, follow=True)
+    assert "Choose a hospital system from the list." in answer.content.decode()
+    assert Case.objects.get(id=case.id).first_system is None
