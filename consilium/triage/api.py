@@ -37,6 +37,7 @@ class Coverage(Schema):
     currency: str
     required_before_procedure: bool
     procedure: str | None
+    requirement: str | None  # the sentence for the person, rules.PLAN_REQUIRES
     notes: str
 
 
@@ -44,6 +45,7 @@ class StatutoryRight(Schema):
     legal_basis: str
     procedure: str
     procedure_key: str
+    sentence: str  # the right in plain words, then the law's name (rules.RIGHT_BY_LAW)
     points: list[str]
 
 

@@ -196,6 +196,8 @@ def _coverage(facts: rules.Facts) -> dict | None:
         "currency": plan.currency,
         "required_before_procedure": bool(required),
         "procedure": required[0].label if required else None,
+        "requirement": (rules.PLAN_REQUIRES.format(procedure=rules.in_sentence(required[0].label))
+                        if required else None),
         "notes": plan.notes,
     }
 
@@ -206,7 +208,10 @@ def _statutory_right(facts: rules.Facts) -> dict | None:
     if not facts.checked_procedures:
         return None
     first = facts.checked_procedures[0]
-    return {**rules.GERMAN_RIGHT, "procedure": first.label, "procedure_key": first.key}
+    sentence = rules.RIGHT_BY_LAW.format(procedure=rules.in_sentence(first.label),
+                                         legal_basis=rules.GERMAN_RIGHT["legal_basis"])
+    return {**rules.GERMAN_RIGHT, "procedure": first.label, "procedure_key": first.key,
+            "sentence": sentence}
 
 
 def checklist_for(codes: list[str], treatment: str) -> list[dict]:

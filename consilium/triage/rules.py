@@ -28,7 +28,7 @@ SITUATIONS: dict[Situation, str] = {  # every Situation, as the page words it
     "unsure_about_plan": "I am unsure about the proposed plan",
     "doctor_uncertain": "My doctor seems uncertain",
     "tests_ambiguous": "My test results are unclear or conflicting",
-    "rare_condition": "My condition is rare or unusual",
+    "rare_condition": "My illness is rare or unusual",
     "wants_options": "I want to know all my options",
     "chronic_condition": "It is a long-term (chronic) illness",
     "major_lifestyle_change": "The plan means big changes to my daily life",
@@ -49,7 +49,7 @@ SERIOUS = (
     ("I50", "I50", "heart failure"),
     ("I60", "I69", "stroke or brain blood vessel disease"),
     ("I71", "I71", "aortic aneurysm"),
-    ("G10", "G14", "serious neurological disease"),
+    ("G10", "G14", "a nerve disease such as ALS or Huntington's"),
     ("G20", "G20", "Parkinson's disease"),
     ("G30", "G31", "dementia"),
     ("G35", "G37", "multiple sclerosis or a related disease"),
@@ -113,6 +113,12 @@ class Rule:
     reason: Callable[[Facts], str]
 
 
+def in_sentence(label: str) -> str:
+    """A procedure's label inside a sentence: "Knee replacement" → "knee replacement", but
+    "(ICD)" stays in capitals."""
+    return label[:1].lower() + label[1:]
+
+
 def _flag(name: str) -> Callable[[Facts], bool]:
     return lambda facts: facts.has(name)
 
@@ -121,10 +127,14 @@ def _say(text: str) -> Callable[[Facts], str]:
     return lambda facts: text
 
 
+# A plan that requires a second opinion before a procedure (the reason and the coverage box).
+PLAN_REQUIRES = ("You must get a second opinion first. Your plan says so. Get it before "
+                 "{procedure}.")
+
 RULES: tuple[Rule, ...] = (
     Rule("serious_diagnosis", 3, lambda f: bool(f.serious),
-         lambda f: f"Your diagnosis ({f.serious[0]}) is serious. Experts often see such cases "
-                   "differently, so another view is worth having before you decide."),
+         lambda f: f"You have a serious illness: {f.serious[0]}. Doctors do not always agree on "
+                   "it. Get another view before you decide."),
     Rule("invasive_treatment", 2, lambda f: f.treatment in INVASIVE,
          lambda f: "The proposed treatment is a big step that is hard to undo. Check it is "
                    "the right one first."),
@@ -154,11 +164,10 @@ RULES: tuple[Rule, ...] = (
          _say("The plan changes your daily life a lot. Make sure it is needed and right for "
               "you.")),
     Rule("often_unnecessary_procedure", 1, lambda f: bool(f.checked_procedures),
-         lambda f: f"{f.checked_procedures[0].label} is a treatment that experts advise "
-                   "checking first: it is sometimes done when other treatment would do."),
+         lambda f: f"{f.checked_procedures[0].label} is sometimes done when other care would "
+                   "help as well. Check first that you need it."),
     Rule("required_by_plan", 5, lambda f: bool(f.required_by_plan),
-         lambda f: f"Your insurance plan requires a second opinion before "
-                   f"{f.required_by_plan[0].label.lower()}."),
+         lambda f: PLAN_REQUIRES.format(procedure=in_sentence(f.required_by_plan[0].label))),
     Rule("doctor_is_leading_specialist", -2, _flag("doctor_is_leading_specialist"),
          _say("Your doctor is a leading specialist for this condition. Another opinion may "
               "add less.")),
@@ -204,23 +213,23 @@ CAUTIONS: tuple[Caution, ...] = (
             "Cost or distance need not stop you. Many second opinions are done remotely: "
             "you send your records and talk by video. That saves travel and is often cheaper."),
     Caution("leading_specialist", _flag("doctor_is_leading_specialist"),
-            "If your doctor leads the field, choose a second specialist of similar standing, "
-            "for example at a university or specialist centre."),
+            "If your doctor leads the field, pick a second expert who is just as good. You may "
+            "find one at a university or a large clinic."),
     Caution("not_distrust", _flag("trusts_doctor"),
             "Asking for a second opinion is not a sign of distrust. Good doctors welcome it."),
     Caution("do_not_delay", lambda f: bool(f.serious) and f.treatment in INVASIVE,
             "Ask your doctor how long you can safely wait. A second opinion usually takes one "
-            "to two weeks; it should not delay urgent treatment."),
+            "to two weeks. It should not delay urgent treatment."),
     Caution("not_covered", lambda f: f.plan is not None and not f.plan.covers_second_opinion,
             "Your plan does not cover second opinions. Ask about the cost before you start."),
     Caution("private_in_germany",
             lambda f: f.country == "DE" and f.plan is not None and not f.plan.statutory
             and bool(f.checked_procedures),
-            "The statutory right covers people with statutory insurance (GKV). Private "
+            "This legal right is for people with public health insurance (GKV). Private "
             "insurers often pay for a second opinion too: ask yours."),
     Caution("vague", lambda f: not f.knows_diagnosis and not f.procedures,
-            "We know little about your diagnosis, so this answer is general. Add the "
-            "diagnosis or the proposed operation for a better answer."),
+            "We know little about your illness, so this answer is general. Tell us the "
+            "diagnosis or the planned operation for a better answer."),
 )
 
 
@@ -236,20 +245,22 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
                                           "diagnosis"),
     ChecklistItem("proposed_plan", "The proposed treatment plan, in writing"),
     ChecklistItem("medication_list", "A list of all the medicines you take, with doses"),
-    ChecklistItem("pathology_report", "The pathology report (from a biopsy or operation)",
-                  frozenset({"oncology"})),
+    ChecklistItem("pathology_report", "The pathology report, from the lab that looked at "
+                                      "your tissue", frozenset({"oncology"})),
     ChecklistItem("slides_blocks", "Ask the pathology lab whether the slides or tissue "
                                    "blocks can be sent for review", frozenset({"oncology"})),
     ChecklistItem("staging", "Staging results (how far the cancer has spread) and tumour "
                              "markers", frozenset({"oncology"})),
     ChecklistItem("imaging_images", "The scans themselves (CT, MRI, PET or X-ray images, on a "
-                                    "disc or by download), not only the reports",
+                                    "disc or by download), not just the reports",
                   frozenset(IMAGING_HEAVY)),
-    ChecklistItem("imaging_reports", "The radiologist's reports of those scans",
+    ChecklistItem("imaging_reports", "The reports on those scans by the radiologist (the scan "
+                                     "doctor)",
                   frozenset(IMAGING_HEAVY)),
     ChecklistItem("heart_tests", "ECGs, heart ultrasound (echo), and any Holter or stress-test "
                                  "results", frozenset({"cardiology"})),
-    ChecklistItem("catheter_reports", "Reports of any heart catheter exam or angiogram",
+    ChecklistItem("catheter_reports", "Reports of any test done with a thin tube in the heart "
+                                       "(heart catheter or angiogram)",
                   frozenset({"cardiology"})),
     ChecklistItem("neurology_tests", "Neurologist's notes and any EEG or nerve test results",
                   frozenset({"neurology"})),
@@ -257,12 +268,13 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
                   frozenset({"oncology", "cardiology", "chronic"})),
     ChecklistItem("treatment_history", "Treatments you have had so far, with dates and how "
                                        "they worked", frozenset({"oncology", "chronic"})),
-    ChecklistItem("conservative_care", "What you have tried so far: physiotherapy, injections, "
-                                       "pain medicines", frozenset({"orthopaedics"})),
+    ChecklistItem("conservative_care", "What you have tried so far, such as physio, shots or "
+                                       "pain pills", frozenset({"orthopaedics"})),
     ChecklistItem("operation_details", "The name of the planned operation and the surgeon's "
                                        "notes on why it is needed", frozenset({"surgery"})),
-    ChecklistItem("other_illnesses", "Other illnesses that matter for an operation (heart, "
-                                     "lungs, diabetes, blood thinners)", frozenset({"surgery"})),
+    ChecklistItem("other_illnesses", "Other health problems that the surgeon needs to know "
+                                     "(heart, lungs, diabetes, blood thinners)",
+                  frozenset({"surgery"})),
 )
 
 
@@ -285,14 +297,14 @@ QUESTIONS: tuple[QuestionToAsk, ...] = (
     QuestionToAsk("Are there clinical trials I could join?", frozenset({"oncology"})),
     QuestionToAsk("Is an operation needed now, or can a less invasive treatment come first?",
                   frozenset({"surgery"})),
-    QuestionToAsk("What does recovery look like: time in hospital, time off work, "
-                  "rehabilitation?", frozenset({"surgery"})),
+    QuestionToAsk("How long will it take to get better: time in hospital, time off work, "
+                  "rehab?", frozenset({"surgery"})),
     QuestionToAsk("How often does the team do this operation, and with what results?",
                   frozenset({"surgery"})),
     QuestionToAsk("Would medicines work as well as a procedure for me?",
                   frozenset({"cardiology"})),
-    QuestionToAsk("Could another condition explain my symptoms?", frozenset({"neurology"})),
-    QuestionToAsk("What can physiotherapy, weight loss or injections still achieve?",
+    QuestionToAsk("Could some other problem cause my symptoms?", frozenset({"neurology"})),
+    QuestionToAsk("What can physio, weight loss or shots still do for me?",
                   frozenset({"orthopaedics"})),
     QuestionToAsk("How will we know the treatment works, and when would we change it?",
                   frozenset({"chronic"})),
@@ -300,16 +312,19 @@ QUESTIONS: tuple[QuestionToAsk, ...] = (
                   "in it?", frozenset({"rare"})),
 )
 
+# The German right's first sentence: the plain words, then the law's name.
+RIGHT_BY_LAW = ("By law you may get a second opinion before {procedure}. This right comes from "
+                "{legal_basis}.")
 GERMAN_RIGHT = {
-    "legal_basis": "§ 27b SGB V and the G-BA second-opinion directive (Zm-RL)",
+    "legal_basis": "§ 27b SGB V and the G-BA rules (Zm-RL)",
     "points": [
-        "With statutory health insurance (GKV) the second opinion is free for you.",
-        "The doctor who recommends the treatment must tell you about this right, normally at "
-        "least 10 days before it.",
+        "With public health insurance (GKV) the second opinion is free for you.",
+        "The doctor who plans the treatment must tell you about this right. This is most "
+        "often at least 10 days before it.",
         "The second opinion may not come from the doctor or the hospital that would do the "
         "treatment.",
-        "You can find qualified second-opinion doctors through the 116117 service of the "
-        "associations of statutory health insurance physicians.",
+        "To find a doctor approved for second opinions, use the 116117 service: call 116117 "
+        "or go to 116117.de.",
     ],
 }
 
@@ -317,7 +332,7 @@ GERMAN_RIGHT = {
 RECOMMENDATIONS = {
     "seek_care_now": ("Get care now", "This is urgent. A second opinion can come later."),
     "strongly_recommended": ("A second opinion is strongly recommended",
-                             "Several important reasons speak for one."),
+                             "Several strong reasons speak for one."),
     "recommended": ("A second opinion is recommended", "Good reasons speak for one."),
     "optional": ("A second opinion is your choice",
                  "It can still help. It is your right to ask for one."),

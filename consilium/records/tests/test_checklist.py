@@ -219,7 +219,7 @@ def test_the_release_letter_asks_for_every_item_still_missing(
                                    text=True, check=True).stdout.split())
     assert "Maria Lopez" in text and "4 March 1961" in text
     assert "1 River Road" in text and "Austin TX 78701" in text
-    assert "The radiologist's reports of those scans" in text  # the lung CT is not it
+    assert "The reports on those scans by the radiologist" in text  # the lung CT is not it
     assert "The scans themselves" in text
     assert "The pathology report" not in text and "Staging results" not in text
     assert "A list of all the medicines" not in text  # sent another way

@@ -224,10 +224,13 @@ def test_coverage_uses_the_patients_plan(plans):
     coverage = _run(VIGNETTES[18][1], plans)["coverage"]
     assert coverage == {
         "plan_id": plans["basic"].pk, "plan": "Evergreen Basic", "covered": True, "fee": "50.00",
-        "currency": "USD", "required_before_procedure": False, "procedure": None, "notes": "",
+        "currency": "USD", "required_before_procedure": False, "procedure": None,
+        "requirement": None, "notes": "",
     }
     required = _run(VIGNETTES[3][1], plans)["coverage"]
     assert required["required_before_procedure"] and required["procedure"] == "Knee replacement"
+    assert required["requirement"] == ("You must get a second opinion first. Your plan says so. "
+                                       "Get it before knee replacement.")
     assert assess({})["coverage"] is None
 
 
