@@ -16,6 +16,7 @@ from consilium.errors import InvalidInput, NotAllowed
 
 from . import signals
 from .models import ApiToken, PatientIdentity, Role, Sex, User
+from .notify import notify_old_address
 from .reauth import confirm_identity
 from .schemas import IdentityIn, RoleIn
 
@@ -43,17 +44,21 @@ def do_sign_up(request, form) -> User:
 
 def do_verify_email(request, email_address, *, acting_user) -> bool:
     """Mark an address verified from the link mailed to it (allauth's own step, which also
-    makes it the account's one address, replacing the old one after a change); False when the
-    link was already used or the address belongs to another account (allauth looks at its own
-    address rows; accounts made by invitation or an administrator have none, so their
-    addresses are looked up too)."""
+    makes it the account's one address, replacing the old one after a change, whose owner is
+    then told); False when the link was already used or the address belongs to another
+    account (allauth looks at its own address rows; accounts made by invitation or an
+    administrator have none, so their addresses are looked up too)."""
     others = filter_users_by_email(email_address.email)
     if any(other.pk != email_address.user_id for other in others):
         return False
     with transaction.atomic():
+        before = User.objects.filter(pk=email_address.user_id).values_list(
+            "email", flat=True).first() or ""
         verified = verify_email(request, email_address)
         if verified:
             record(acting_user, "user.email_verified", email_address.user)
+            if before and before.lower() != email_address.email.lower():
+                notify_old_address(before)
     return verified
 
 

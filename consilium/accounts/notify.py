@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .tasks import send_notice
+from .tasks import send_address_changed, send_notice
 
 _paused: ContextVar[bool] = ContextVar("notices_paused", default=False)
 
@@ -33,3 +33,9 @@ def notify_role(role: str, subject: str) -> None:
     users = get_user_model().objects.filter(role=role, is_active=True)
     ids = list(users.values_list("id", flat=True))
     notify_users(ids, subject)
+
+
+def notify_old_address(email: str) -> None:
+    """Queue the notice to an account's old address that it changed (after the commit)."""
+    if email and not _paused.get():
+        transaction.on_commit(lambda: send_address_changed.enqueue(email))

@@ -19,3 +19,19 @@ def send_notice(user_ids: list[int], subject: str) -> int:
         for u in users
     ]
     return send_mass_mail(messages, fail_silently=False)
+
+
+ADDRESS_CHANGED_BODY = (
+    "Hello,\n\nThe email address of your account with {program} was changed, and from now on "
+    "we write to the new one.\n\nIf you did not change it, someone else may be using your "
+    "account: reset your password now, and tell the program.\n"
+)
+
+
+@task()
+def send_address_changed(old_email: str) -> int:
+    """Tell an account's old address that the account now uses another (not which one)."""
+    subject = f"{settings.PROGRAM_NAME}: your email address was changed"
+    body = ADDRESS_CHANGED_BODY.format(program=settings.PROGRAM_NAME)
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [old_email])],
+                          fail_silently=False)

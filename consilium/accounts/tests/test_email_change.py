@@ -119,3 +119,19 @@ def test_staff_change_theirs_after_their_second_factor(client, login, users):
     fresh = client.__class__()
     fresh.force_login(coordinator)
     assert fresh.get("/account/email/").url.startswith("/account/two-factor/")
+
+
+def test_the_old_address_is_told_of_the_change(client, login, users, settings,
+                                               django_capture_on_commit_callbacks):
+    """Whoever took over a signed-in session and changed the address: the owner hears."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    login(users["patient"])
+    client.post("/account/email/", {"email": NEW, "password": PASSWORD})
+    link = link_in(mail.outbox[0])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link)
+    [notice] = mail.outbox
+    assert notice.to == ["patient@example.org"]
+    assert "changed" in notice.subject and "If you did not change it" in notice.body
+    assert NEW not in notice.body  # the new address is not handed to whoever reads the old
