@@ -3,8 +3,10 @@
 A query that looks like a code ("C50.91", "c5091") returns that code and its descendants,
 shortest first. Anything else is looked up in two ways:
 
-- the lay-term table (data/lay_terms.csv: "kidney stones" → N20.0): the codes it names come
-  first, the usual one first; "left", "right" or "bilateral" put that side's code first;
+- the lay-term table (data/lay_terms.csv: "kidney stones" → N20.0, and in German
+  "Nierensteine"): the codes it names come first, the usual one first; "left", "right" or
+  "bilateral" ("links", "rechts", "beidseits") put that side's code first; umlauts and their
+  spellings match alike ("Schilddrüse" = "Schilddruese", folded());
 - word by word against descriptions and inclusion terms, with everyday words translated to ICD
   wording ("cancer" → "malignant neoplasm" or "carcinoma"), the last word matched as a prefix so
   the search works while typing, and the best-ranked first.
@@ -12,6 +14,7 @@ shortest first. Anything else is looked up in two ways:
 
 import csv
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -54,7 +57,24 @@ DEMOTE = "CASE WHEN " + " OR ".join(
 
 LAY_TERMS_PATH = Path(__file__).with_name("data") / "lay_terms.csv"
 STOP_WORDS = frozenset(("of", "the", "and", "with", "in", "on", "a", "my", "to", "i", "have"))
-SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral"}
+# German small words, left out of the lay terms only ("Arthrose des Knies", "Wasser im Knie");
+# the word search keeps its English stop words alone ("die" is an English word).
+GERMAN_STOP_WORDS = frozenset((
+    "der", "die", "das", "des", "dem", "den", "im", "am", "an", "auf", "in", "und", "mit",
+    "von", "vom", "zum", "zur", "ein", "eine", "einen", "einer", "eines", "mein", "meine",
+    "meinem", "meinen", "meiner", "ich", "habe", "hat",
+))
+SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral",
+         # German, in the forms people write them ("Brustkrebs links", "im linken Knie")
+         "links": "left", "linke": "left", "linken": "left", "linker": "left",
+         "linkes": "left", "rechts": "right", "rechte": "right", "rechten": "right",
+         "rechter": "right", "rechtes": "right", "beidseits": "bilateral",
+         "beidseitig": "bilateral", "beidseitige": "bilateral", "beidseitiger": "bilateral",
+         "beide": "bilateral", "beiden": "bilateral"}
+# German letters written as people type them without a German keyboard: ä = ae, ß = ss. The
+# lay terms and the query are both written so; other accents lose their mark (é = e). Text
+# without these letters (every English query) is unchanged.
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 
 
 def _lay_word(word: str) -> str:
@@ -62,9 +82,26 @@ def _lay_word(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+@cache
+def _side_words() -> dict[str, str]:
+    """SIDES as the lay words read them ("links" → "link")."""
+    return {_lay_word(word): side for word, side in SIDES.items()}
+
+
+def folded(text: str) -> str:
+    """Lower case with German letters spelled out and other accents dropped: "Schilddrüse" and
+    "SCHILDDRUESE" → "schilddruese", "Fußpilz" → "fusspilz", "café" → "cafe"."""
+    text = unicodedata.normalize("NFC", text).lower().translate(UMLAUTS)
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
 def _lay_words(text: str) -> list[str]:
-    text = text.lower().replace("'s", "").replace("'", "")
-    return [_lay_word(w) for w in WORD.findall(text) if w not in STOP_WORDS]
+    text = folded(text).replace("'s", "").replace("'", "")
+    return [_lay_word(w) for w in WORD.findall(text)
+            if w not in STOP_WORDS and w not in GERMAN_STOP_WORDS]
 
 
 @cache
@@ -143,11 +180,12 @@ def search_icd10(query: str, limit: int = 20) -> list[Icd10Code]:
         return _by_code(normalise_code(query), limit)
     query = query[:200]
     words = _lay_words(query)
-    side = next((SIDES[w] for w in words if w in SIDES), None)
-    lay = _lay_codes([w for w in words if w not in SIDES])[:limit]
+    sides = _side_words()
+    side = next((sides[w] for w in words if w in sides), None)
+    lay = _lay_codes([w for w in words if w not in sides])[:limit]
     by_code = {c.code: c for c in Icd10Code.objects.filter(code__in=lay)} if lay else {}
     first = _side_first([by_code[c] for c in lay if c in by_code], side)
-    terms = _expand(query.lower())
+    terms = _expand(folded(query))
     if not terms:
         return first[:limit]
     by_words = _by_words_postgres if connection.vendor == "postgresql" else _by_words_sqlite

@@ -90,3 +90,94 @@ def test_a_right_code_is_in_the_first_five_for_95_percent_of_lay_searches():
     missed = misses(lambda q: codes(q, 20))
     rate = 1 - len(missed) / len(read_lay_queries())
     assert rate >= 0.95, missed
+
+
+# German everyday names (the German block of data/lay_terms.csv).
+
+@pytest.mark.parametrize("query,right", [
+    ("Schilddrüsenunterfunktion", "E03.9"), ("Bluthochdruck", "I10"),
+    ("Heuschnupfen", "J30.1"), ("Bandscheibenvorfall", "M51.26"), ("Nierensteine", "N20.0"),
+    ("Myome", "D25.9"), ("Meniskusriss", "S83.209A"), ("Gallensteine", "K80.20"),
+    ("Brustkrebs", "C50.919"), ("Prostatakrebs", "C61"), ("Herzinfarkt", "I21.9"),
+    ("Schlaganfall", "I63.9"), ("Zuckerkrankheit", "E11.9"), ("Arthrose des Knies", "M17.9"),
+    ("Kniearthrose", "M17.9"), ("Hüftarthrose", "M16.9"), ("Leistenbruch", "K40.90"),
+    ("Grauer Star", "H26.9"), ("Grüner Star", "H40.9"), ("Vorhofflimmern", "I48.91"),
+])
+def test_german_everyday_names_find_their_code_first(query, right):
+    assert codes(query, 5)[0] == right, codes(query, 5)
+
+
+@pytest.mark.parametrize("umlaut,spelled", [
+    ("Schilddrüsenunterfunktion", "Schilddruesenunterfunktion"),
+    ("SCHILDDRÜSENUNTERFUNKTION", "schilddruesenunterfunktion"),
+    ("Hüftarthrose", "Hueftarthrose"), ("Grüner Star", "gruener star"),
+    ("Lungenentzündung", "Lungenentzuendung"), ("Gürtelrose", "guertelrose"),
+    ("Hämorrhoiden", "Haemorrhoiden"), ("Blutarmut", "blutarmut"),
+    ("Bauchspeicheldrüsenkrebs", "Bauchspeicheldruesenkrebs"),
+    ("Krätze", "Kraetze"), ("Fußpilz", "Fusspilz"), ("Übergewicht", "Uebergewicht"),
+    ("Schilddru\u0308senunterfunktion", "Schilddrüsenunterfunktion"),  # decomposed ü
+])
+def test_umlauts_and_their_spellings_find_the_same(umlaut, spelled):
+    assert codes(umlaut, 5) == codes(spelled, 5) != []
+
+
+@pytest.mark.parametrize("plural,singular,right", [
+    ("Nierensteine", "Nierenstein", "N20.0"), ("Myome", "Myom", "D25.9"),
+    ("Gallensteine", "Gallenstein", "K80.20"), ("Krampfadern", "Krampfader", "I83.90"),
+    ("Warzen", "Warze", "B07.9"),
+])
+def test_german_plural_and_singular_both_find_it(plural, singular, right):
+    assert codes(plural, 5)[0] == codes(singular, 5)[0] == right
+
+
+@pytest.mark.parametrize("query,first", [
+    ("Brustkrebs links", "C50.912"), ("Brustkrebs rechts", "C50.911"),
+    ("Kniearthrose beidseits", "M17.0"), ("Arthrose im linken Knie", "M17.12"),
+])
+def test_german_sides_put_that_sides_code_first(query, first):
+    assert codes(query)[0] == first, codes(query)
+
+
+def test_the_tokeniser_keeps_english_words_as_they_were():
+    from consilium.terminology.search import _lay_words
+    assert _lay_words("Parkinson's disease") == ["parkinson", "disease"]
+    assert _lay_words("kidney stones, left!") == ["kidney", "stone", "left"]
+    assert _lay_words("toe and blue tissue") == ["toe", "blue", "tissue"]  # no folding
+    assert _lay_words("anaemia oesophagus") == ["anaemia", "oesophagu"]
+    assert _lay_words("Schilddrüsenunterfunktion") == ["schilddruesenunterfunktion"]
+    assert _lay_words("Fußpilz Ärger café") == ["fusspilz", "aerger", "cafe"]
+
+
+def test_english_words_still_search_the_descriptions():
+    assert "K22.2" in codes("oesophagus obstruction", 10)  # a word search, not a lay term
+    assert "N20.0" in codes("staghorn calculus", 5)
+
+
+@pytest.mark.parametrize("query", ["ä", "ß", "Ä Ö Ü", "ü" * 300, "Schilddrüse", "drüsen",
+                                   "\u0308", "ẞ", "links rechts", "des der die"])
+def test_sloppy_german_queries_answer_quietly(query):
+    assert isinstance(search_icd10(query, 5), list)
+
+
+def test_the_german_block_comes_after_the_english_names():
+    """everyday_name gives the first term that lists a code, and it is used for English
+    sentences: no code is first named by a German row."""
+    from consilium.terminology.search import everyday_name
+    text = LAY_TERMS_PATH.read_text(encoding="utf-8")
+    english, german = text.split("# Deutsch", 1)
+    german_rows = list(csv.reader(line for line in german.splitlines()[1:]
+                                  if line and not line.startswith("#")))
+    assert len(german_rows) >= 40
+    english_terms = {row[0] for row in csv.reader(
+        line for line in english.splitlines() if line and not line.startswith("#"))}
+    for term, codes_ in german_rows:
+        for code in codes_.split():
+            assert everyday_name(code) in english_terms, (term, code)
+    assert everyday_name("E03.9") == "underactive thyroid"
+
+
+def test_the_measured_set_has_german_searches():
+    german = [q for q, _ in read_lay_queries() if any(
+        w in q.lower() for w in ("krebs", "stein", "arthrose", "ü", "ä", "ö", "star", "bruch",
+                                 "infarkt", "druck", "schnupfen", "vorfall", "riss", "myom"))]
+    assert len(german) >= 20
