@@ -12,7 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.errors import InvalidInput
 
-CODE = re.compile(r"^\d{6}$")
+from .codes import check_code
+
+CODE = re.compile(r"^[0-9]{6}$")
 WRONG = "That is not your password or a current code from your authenticator app."
 
 
@@ -23,7 +25,7 @@ def confirm_identity(request, user, secret: str, *, field: str = "password") -> 
         raise InvalidInput({field: "Enter your password or a code from your authenticator app."})
     if CODE.match(secret.strip()):
         for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
-            if device.verify_token(secret.strip()):
+            if check_code(device, secret.strip()).accepted:
                 return
     if authenticate(request, username=user.get_username(), password=secret) != user:
         raise InvalidInput({field: WRONG})

@@ -25,6 +25,7 @@ from .actions import (
     do_save_identity,
     gives_identity,
 )
+from .codes import check_code
 from .forms import EmailChangeForm
 from .models import PatientIdentity, Role, Sex
 
@@ -97,7 +98,7 @@ def revoke_token(request, token_id):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label="Six-digit code from your authenticator app", regex=r"^\s*\d{6}\s*$",
+        label="Six-digit code from your authenticator app", regex=r"^\s*[0-9]{6}\s*$",
         error_messages={"invalid": "Enter the six digits your app shows."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -112,8 +113,10 @@ def two_factor(request):
     if setting_up:
         device = do_prepare_device(user, acting_user=user)
     form = CodeForm(request.POST or None)
+    status = None
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].strip()):
+        outcome = check_code(device, form.cleaned_data["code"].strip())
+        if outcome.accepted:
             if setting_up:
                 device.confirmed = True
                 do_add_device(device, acting_user=user)
@@ -124,14 +127,15 @@ def two_factor(request):
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = "home"
             return redirect(target)
-        form.add_error("code", "That code is not right, or it expired. Try the current one.")
+        form.add_error("code", outcome.message)
+        status = 429 if outcome.wait else None
     context = {"form": form, "setting_up": setting_up}
     if setting_up:
         qr = segno.make(device.config_url)
         context["qr_svg"] = qr.svg_inline(scale=4, title="QR code for your authenticator app")
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/two_factor.html", context,
-                  status=form_status(form))
+                  status=status or form_status(form))
 
 
 class IdentityForm(forms.Form):
