@@ -64,12 +64,22 @@ def same_treatment(text: str) -> frozenset[str]:
     return frozenset(SAME.get(word, word) for word in words if word not in FILLER)
 
 
+# An option a specialist names by pointing at the first opinion's proposal ("The larger
+# operation first proposed", "Mastectomy, as originally planned"): that proposal, once.
+FIRST_PROPOSAL = re.compile(
+    r"\b(?:first[- ]proposed|(?:as |was )?(?:first|originally|initially) (?:proposed|planned|"
+    r"suggested|recommended)|the first opinion'?s?|first doctor'?s?|original (?:plan|proposal|"
+    r"operation|treatment)|proposed (?:first|at first|before)|ursprünglich\w*|wie "
+    r"vorgeschlagen|erst(?:e|en) (?:meinung|vorschlag|empfehlung))\b", re.IGNORECASE)
+
+
 def options_for(case, opinions) -> list[Option]:
     """The options to decide between, only from the opinions: the first opinion's proposal,
     each signed opinion's recommendation and the options its specialist described, once
     each. The same treatment named again (compared by ``same_treatment``) is one option that
-    says who proposed it; nothing is added that no opinion names (no watchful waiting unless
-    an opinion names it)."""
+    says who proposed it, and so is an option named as the first proposal ("the operation
+    first proposed"); nothing is added that no opinion names (no watchful waiting unless an
+    opinion names it)."""
     kind = (TreatmentCategory(case.treatment_category).label
             if case.treatment_category in TreatmentCategory.values else case.treatment_category)
     proposed = (case.treatment_description or "").strip()
@@ -82,7 +92,7 @@ def options_for(case, opinions) -> list[Option]:
         known.setdefault(same_treatment(kind), first)
 
     def add(key, title, source, **details) -> None:
-        match = known.get(same_treatment(title))
+        match = first if FIRST_PROPOSAL.search(title) else known.get(same_treatment(title))
         if match is None:
             match = Option(key, title.strip(), "")
             options.append(match)

@@ -59,6 +59,31 @@ def breast_cancer(journey, users):
         "treatment_description": "Mastectomy"})
 
 
+@pytest.mark.parametrize("title", [
+    "The larger operation first proposed", "Mastectomy, as first proposed",
+    "The original plan", "The first opinion's treatment", "Wie ursprünglich geplant",
+    "The operation proposed at first"])
+def test_an_option_named_as_the_first_proposal_is_that_proposal(journey, users, title):
+    """The issue's "lists the mastectomy twice": the specialist describes the first proposal
+    by pointing at it; its benefits and harms fill the first opinion's option."""
+    opinion = {**BREAST_CONSERVING, "options": [
+        BREAST_CONSERVING["options"][0], {**BREAST_CONSERVING["options"][1], "title": title}]}
+    case = signed(journey, users, opinion, first={
+        "treatment_description": "Mastectomy of the left breast followed by chemotherapy."})
+    options = options_of_case(users["patient"], case)
+    assert [o.title for o in options] == [
+        "Mastectomy of the left breast followed by chemotherapy.",
+        "Breast-conserving surgery plus radiation"]
+    assert options[0].harms == "A bigger operation; the breast is removed."
+    assert "also described in the second opinion" in options[0].source
+
+
+def test_words_that_only_mention_a_first_step_are_their_own_option():
+    for title in ("A less invasive first step", "Physiotherapy first, then review",
+                  "First-line chemotherapy"):
+        assert not aid.FIRST_PROPOSAL.search(title)
+
+
 def test_only_the_opinions_options_once_each_and_no_invented_watchful_waiting(
         breast_cancer, users):
     options = options_of_case(users["patient"], breast_cancer)
