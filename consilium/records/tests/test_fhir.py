@@ -131,9 +131,10 @@ def test_the_case_page_shows_the_clinical_summary(client, login, case, users,
     take_identity_of(users["patient"], path)
     add_fhir(case, users["patient"], path, django_capture_on_commit_callbacks, settings)
     login(users["coordinator"])
-    # The coordinator also sees three proposals; the checklist reads what each record shows
-    # (its records, their FHIR entries, the patient's marks: records.checklist).
-    with django_assert_max_num_queries(48):
+    # The coordinator also sees three proposals and the other specialists to offer (with
+    # their systems, prefetched: matching.offer_choices); the checklist reads what each
+    # record shows (its records, their FHIR entries, the patient's marks: records.checklist).
+    with django_assert_max_num_queries(53):
         page = client.get(f"/cases/{case.id}/").content.decode()
     assert "Clinical summary" in page and "Recent lab results" in page
     assert "Imported" in page
