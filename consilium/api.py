@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from consilium.accounts.mfa import must_confirm
 from consilium.accounts.models import ApiToken
 from consilium.api_schemas import StrictParser
 from consilium.errors import DomainError, InvalidInput
@@ -37,7 +38,7 @@ class VerifiedSession(SessionAuth):
         user = request.user
         if not user.is_authenticated:
             return None
-        if user.needs_two_factor and not user.is_verified():
+        if must_confirm(request):
             raise HttpError(403, "Confirm the code from your authenticator app before using "
                                  "the API.")
         return user

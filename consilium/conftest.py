@@ -134,19 +134,48 @@ def api(client, token_for):
     return Api()
 
 
+def authenticator_app(user, secret=None):
+    """A real allauth.mfa TOTP authenticator for ``user`` (its secret: ``app_secret``)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return existing or TOTP.activate(user, secret or generate_totp_secret()).instance
+
+
+def app_secret(app) -> str:
+    from allauth.mfa.utils import decrypt
+
+    return decrypt(app.data["secret"])
+
+
+def app_code(app, at=None, offset: int = 0) -> str:
+    """The code the authenticator app shows at ``at`` (a datetime; now if not given),
+    ``offset`` steps of 30 seconds later."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    moment = at.timestamp() if at is not None else time.time()
+    return format_hotp_value(hotp_value(app_secret(app), int(moment) // 30 + offset))
+
+
 @pytest.fixture
 def login(client):
-    """Sign a user in on the test client; staff also pass a real TOTP step."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """Sign a user in on the test client; staff also have an authenticator app (allauth.mfa)
+    whose step this session passed."""
+    from allauth.mfa.models import Authenticator
+
+    from consilium.accounts.mfa import SESSION_KEY
 
     def sign_in(user, the_client=None):
         the_client = the_client or client
         the_client.force_login(user)
-        if user.needs_two_factor:
-            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        app = authenticator_app(user) if user.needs_two_factor else \
+            Authenticator.objects.filter(user=user).first()
+        if app is not None:  # a patient who added one passes it too
             session = the_client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session[SESSION_KEY] = app.pk
             session.save()
         return the_client
 

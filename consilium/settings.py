@@ -151,11 +151,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-otp only for its table, read once by accounts' migration 0006 (into allauth.mfa).
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "csp",
     "ninja",
     "django_tasks",
@@ -188,7 +190,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "consilium.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -317,9 +318,16 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3)
 # allauth's defaults.
 ACCOUNT_RATE_LIMITS = {"signup": env("SIGNUP_RATE_LIMIT", "5/m/ip,20/h/ip")}
 
-OTP_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
-# The admin never shows an authenticator's secret or its QR code (see accounts/admin.py).
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Second factors on allauth.mfa behind Consilium's own sign-in and code step
+# (accounts/mfa.py, accounts/codes.py): an authenticator app (TOTP) and recovery codes shown
+# once; the secret and seed encrypted like health data (accounts/mfa.MFAAdapter).
+MFA_ADAPTER = "consilium.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
+# A code of the step before or after is still accepted (a phone's clock a little off), as
+# django-otp did; each code only once (accounts/codes.py).
+MFA_TOTP_TOLERANCE = 1
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 # Roles that must confirm a one-time code after their password.
 TWO_FACTOR_ROLES = {"coordinator", "specialist", "admin"}
 

@@ -136,38 +136,79 @@ def do_revoke_api_token(token: ApiToken, *, acting_user) -> bool:
     return bool(revoked)
 
 
-def do_add_device(device, *, acting_user) -> None:
-    """Confirm an authenticator device (sign-in set-up, or the administration)."""
-    with transaction.atomic():
-        device.save()
-        record(acting_user, "device.add", device)
-
-
-def do_prepare_device(user: User, *, acting_user):
-    """The unconfirmed authenticator a user sets up at their first sign-in (its secret is in
-    the QR code shown); made once, kept until a code from it confirms it (do_add_device)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+def do_activate_totp(user: User, secret: str, *, acting_user):
+    """Keep the authenticator app whose first code the user just typed (the secret was in
+    their session: allauth.mfa's get_totp_secret), with a first set of recovery codes when
+    they have none; returns the TOTP authenticator."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
 
     with transaction.atomic():
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="Authenticator app",
-                                               confirmed=False)
-            record(acting_user, "device.prepare", device)
-    return device
+        User.objects.select_for_update().get(pk=user.pk)
+        if Authenticator.objects.filter(user_id=user.pk,
+                                        type=Authenticator.Type.TOTP).exists():
+            raise NotAllowed("This account already has an authenticator app.")
+        totp = TOTP.activate(user, secret).instance
+        record(acting_user, "mfa.totp.activate", totp)
+        if not Authenticator.objects.filter(user_id=user.pk,
+                                            type=Authenticator.Type.RECOVERY_CODES).exists():
+            record(acting_user, "mfa.recovery_codes.generate",
+                   RecoveryCodes.activate(user).instance)
+    return totp
 
 
-def do_change_device(device, *, acting_user) -> None:
-    """Save an administrator's change to a device (its key, its owner, confirmed or not)."""
+REMOVED = {"totp": "mfa.totp.deactivate", "recovery_codes": "mfa.recovery_codes.remove",
+           "webauthn": "mfa.webauthn.remove"}
+
+
+def do_remove_authenticator(authenticator, *, acting_user) -> None:
+    """Remove one of a user's second factors (their own, or an administrator resetting it);
+    recovery codes go with the last other factor, as allauth.mfa does."""
+    from allauth.mfa.models import Authenticator
+
     with transaction.atomic():
-        device.save()
-        record(acting_user, "device.change", device)
+        record(acting_user, REMOVED[authenticator.type], authenticator)
+        authenticator.delete()
+        left = Authenticator.objects.filter(user_id=authenticator.user_id)
+        if not left.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+            for codes in left:
+                record(acting_user, REMOVED[codes.type], codes)
+                codes.delete()
 
 
-def do_remove_device(device, *, acting_user) -> None:
+def do_generate_recovery_codes(user: User, *, acting_user):
+    """New recovery codes in place of the old ones (which stop working); only for an account
+    with another second factor."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
     with transaction.atomic():
-        record(acting_user, "device.remove", device)
-        device.delete()
+        User.objects.select_for_update().get(pk=user.pk)
+        mine = Authenticator.objects.filter(user_id=user.pk)
+        if not mine.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+            raise NotAllowed("Set up an authenticator app before recovery codes.")
+        mine.filter(type=Authenticator.Type.RECOVERY_CODES).delete()
+        codes = RecoveryCodes.activate(user).instance
+        record(acting_user, "mfa.recovery_codes.generate", codes)
+    return codes
+
+
+def do_use_recovery_code(user: User, code: str, *, acting_user):
+    """Sign in with one of the account's recovery codes instead of the app's code: each
+    works once (accounts/codes.check_recovery_code). Returns the Outcome, and the
+    authenticator when accepted."""
+    from .codes import WRONG_RECOVERY, Outcome, check_recovery_code
+    from .mfa import recovery_codes_of
+
+    codes = recovery_codes_of(user)
+    if codes is None:
+        return Outcome(False, WRONG_RECOVERY), None
+    with transaction.atomic():
+        outcome = check_recovery_code(codes, code)
+        if outcome.accepted:
+            record(acting_user, "mfa.recovery_codes.use", codes)
+    return outcome, codes if outcome.accepted else None
 
 
 def gives_identity(user) -> bool:

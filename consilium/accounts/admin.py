@@ -1,11 +1,11 @@
 from contextvars import ContextVar
 
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import actions
 from .models import User
@@ -65,15 +65,17 @@ class ConsiliumUserAdmin(UserAdmin):
             _acting_admin.reset(token)
 
 
-admin.site.unregister(TOTPDevice)
+admin.site.unregister(Authenticator)
 
 
-@admin.register(TOTPDevice)
-class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):
-    """Authenticator devices: an administrator sees them and removes one (the member then
-    sets up a new one at sign-in), audited. Adding or editing one here would let the
-    administrator know the member's secret, so neither is offered, and the secret is never
-    shown (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA)."""
+@admin.register(Authenticator)
+class AuditedAuthenticatorAdmin(AuthenticatorAdmin):
+    """Second factors (allauth.mfa): an administrator sees them and removes one (a staff
+    member then sets up a new one at sign-in), audited. Adding or editing one here would let
+    the administrator know the member's secret, so neither is offered, and the stored data
+    (the encrypted secret) is not shown."""
+
+    exclude = ("data",)
 
     def has_add_permission(self, request):
         return False
@@ -81,15 +83,10 @@ class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            actions.do_change_device(obj, acting_user=request.user)
-        else:
-            actions.do_add_device(obj, acting_user=request.user)
-
     def delete_model(self, request, obj):
-        actions.do_remove_device(obj, acting_user=request.user)
+        actions.do_remove_authenticator(obj, acting_user=request.user)
 
     def delete_queryset(self, request, queryset):
-        for device in queryset:
-            actions.do_remove_device(device, acting_user=request.user)
+        for authenticator in queryset:
+            if type(authenticator).objects.filter(pk=authenticator.pk).exists():
+                actions.do_remove_authenticator(authenticator, acting_user=request.user)

@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from .mfa import must_confirm
+
 # Paths a signed-in staff member may reach before confirming their one-time code. The API
 # refuses such a session itself (consilium.api.VerifiedSession), in its own error format.
 _OPEN_PREFIXES = ("/account/two-factor", "/logout", "/static/", "/api/")
@@ -17,7 +19,8 @@ _SCRIPT_PREFIXES = ("/uploads/",)
 
 
 class RequireTwoFactorMiddleware:
-    """Send coordinators, specialists and administrators to the two-factor step after login.
+    """Send coordinators, specialists and administrators (and anyone who added a second
+    factor) to the two-factor step after login; staff without one set one up there.
 
     The API checks the same rule in its session authentication; tokens are created only
     on the account page, which this middleware keeps closed until the code is confirmed.
@@ -27,13 +30,7 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (
-            user.is_authenticated
-            and user.needs_two_factor
-            and not user.is_verified()
-            and not request.path.startswith(_OPEN_PREFIXES)
-        ):
+        if not request.path.startswith(_OPEN_PREFIXES) and must_confirm(request):
             if request.path.startswith(_SCRIPT_PREFIXES):
                 return HttpResponse("Confirm the code from your authenticator app first.",
                                     status=403, content_type="text/plain")

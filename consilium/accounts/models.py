@@ -8,12 +8,10 @@ from django.db import models
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.audit.trail import record_many
 from consilium.fields import EncryptedTextField
 
-from .codes import wait_seconds
 from .tokens import hash_token, new_token
 
 
@@ -39,21 +37,6 @@ class User(AbstractUser):
         if self.role not in settings.TWO_FACTOR_ROLES:
             return False
         return not (settings.DEBUG and self.two_factor_exempt_in_debug)
-
-
-class AuthenticatorApp(TOTPDevice):
-    """django-otp's TOTP device (the same table) with our wait between wrong codes:
-    a few wrong codes cost nothing, then a doubling wait (accounts/codes.py)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "authenticator app"
-
-    def verify_is_allowed(self):
-        seconds = wait_seconds(self)
-        if seconds > 0:
-            return False, {"reason": "wait", "seconds": seconds}
-        return True, None
 
 
 class Sex(models.TextChoices):

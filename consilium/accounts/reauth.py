@@ -8,11 +8,11 @@ counts them towards the lockout like any failed sign-in.
 import re
 
 from django.contrib.auth import authenticate
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.errors import InvalidInput
 
 from .codes import check_code
+from .mfa import totp_of
 
 CODE = re.compile(r"^[0-9]{6}$")
 WRONG = "That is not your password or a current code from your authenticator app."
@@ -24,8 +24,8 @@ def confirm_identity(request, user, secret: str, *, field: str = "password") -> 
     if not secret.strip():
         raise InvalidInput({field: "Enter your password or a code from your authenticator app."})
     if CODE.match(secret.strip()):
-        for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
-            if check_code(device, secret.strip()).accepted:
-                return
+        app = totp_of(user)  # allauth.mfa's authenticator app, its codes checked by ours
+        if app is not None and check_code(app, secret.strip()).accepted:
+            return
     if authenticate(request, username=user.get_username(), password=secret) != user:
         raise InvalidInput({field: WRONG})

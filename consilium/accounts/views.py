@@ -1,6 +1,10 @@
+from urllib.parse import urlencode
+
 import segno
 from allauth.account.models import EmailAddress
 from allauth.account.views import SignupView
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.totp.internal.auth import clear_totp_secret, get_totp_secret
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -8,25 +12,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.validators import MaxValueValidator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.errors import DomainError
 from consilium.forms import SchemaChoiceField, add_action_errors, form_status
 
 from .actions import (
-    do_add_device,
+    do_activate_totp,
+    do_generate_recovery_codes,
     do_issue_api_token,
-    do_prepare_device,
+    do_remove_authenticator,
     do_request_email_change,
     do_revoke_api_token,
     do_save_identity,
+    do_use_recovery_code,
     gives_identity,
 )
 from .codes import check_code
 from .forms import EmailChangeForm
+from .mfa import authenticators, mark_confirmed, recovery_codes_of, totp_of
 from .models import PatientIdentity, Role, Sex
 
 
@@ -104,38 +110,123 @@ class CodeForm(forms.Form):
     )
 
 
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.RegexField(
+        label="A recovery code", regex=r"^\s*[0-9]{8}\s*$",
+        error_messages={"invalid": "A recovery code has eight digits."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+
+def _next(request):
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return "home"
+    return target
+
+
 @login_required
 def two_factor(request):
-    """Set up an authenticator app on first sign-in, then ask for its code at each sign-in."""
+    """Set up an authenticator app on first sign-in, then ask for its code (or a recovery
+    code) at each sign-in. The secret of an app being set up is kept in the session
+    (allauth.mfa's get_totp_secret) until its first right code."""
     user = request.user
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-    setting_up = device is None
-    if setting_up:
-        device = do_prepare_device(user, acting_user=user)
-    form = CodeForm(request.POST or None)
+    app = totp_of(user)
+    setting_up = app is None and not authenticators(user).exists()
+    form = CodeForm(request.POST if "code" in request.POST else None)
+    recovery = RecoveryCodeForm(request.POST if "recovery_code" in request.POST else None)
     status = None
-    if request.method == "POST" and form.is_valid():
-        outcome = check_code(device, form.cleaned_data["code"].strip())
+    if setting_up and form.is_bound and form.is_valid():
+        secret = get_totp_secret()
+        code = form.cleaned_data["code"].strip()
+        if _setup_code_right(secret, code):
+            app = do_activate_totp(user, secret, acting_user=user)
+            clear_totp_secret(request)
+            mark_confirmed(request, app)
+            return redirect(reverse("recovery_codes") + "?" + urlencode({"next": _next(request)}))
+        form.add_error("code", "That code is not right. Enter the six digits your app shows "
+                               "now.")
+    elif form.is_bound and form.is_valid() and app is not None:
+        outcome = check_code(app, form.cleaned_data["code"])
         if outcome.accepted:
-            if setting_up:
-                device.confirmed = True
-                do_add_device(device, acting_user=user)
-            # A new session key for the stronger sign-in (django-otp keeps the old one).
-            request.session.cycle_key()
-            otp_login(request, device)
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                target = "home"
-            return redirect(target)
+            mark_confirmed(request, app)
+            return redirect(_next(request))
         form.add_error("code", outcome.message)
         status = 429 if outcome.wait else None
-    context = {"form": form, "setting_up": setting_up}
+    elif recovery.is_bound and recovery.is_valid() and not setting_up:
+        outcome, codes = do_use_recovery_code(user, recovery.cleaned_data["recovery_code"],
+                                              acting_user=user)
+        if codes is not None:
+            mark_confirmed(request, codes)
+            messages.warning(request, "You used a recovery code; it does not work again. "
+                                      "Make new ones on your account page when few are left.")
+            return redirect(_next(request))
+        recovery.add_error("recovery_code", outcome.message)
+        status = 429 if outcome.wait else None
+    context = {"form": form, "recovery": recovery, "setting_up": setting_up,
+               "has_recovery_codes": recovery_codes_of(user) is not None}
     if setting_up:
-        qr = segno.make(device.config_url)
+        secret = get_totp_secret()
+        url = get_mfa_adapter().build_totp_url(user, secret)
+        qr = segno.make(url)
         context["qr_svg"] = qr.svg_inline(scale=4, title="QR code for your authenticator app")
-        context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
+        context["secret"] = secret
+    bound = form if form.is_bound else recovery
     return render(request, "accounts/two_factor.html", context,
-                  status=status or form_status(form))
+                  status=status or form_status(bound))
+
+
+def _setup_code_right(secret: str, code: str) -> bool:
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    return code.isascii() and code.isdigit() and validate_totp_code(secret, code)
+
+
+@login_required
+def recovery_codes(request):
+    """The recovery codes, shown once (allauth.mfa notes that they were seen); new ones
+    replace them all."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            do_generate_recovery_codes(user, acting_user=user)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect("devices")
+    codes = recovery_codes_of(user)
+    shown = None
+    if codes is not None:
+        wrapper = codes.wrap()
+        if not wrapper.did_view:
+            shown = wrapper.get_unused_codes()
+            wrapper.mark_as_viewed()
+    left = len(codes.wrap().get_unused_codes()) if codes is not None else 0
+    return render(request, "accounts/recovery_codes.html",
+                  {"codes": shown, "left": left, "has_codes": codes is not None,
+                   "next": _next(request) if request.GET.get("next") else ""})
+
+
+@login_required
+def devices(request):
+    """A member's own second factors: what they are, when last used; each can be removed.
+    Removing the last one sends a staff member back to setting one up."""
+    mine = authenticators(request.user).order_by("created_at")
+    return render(request, "accounts/devices.html", {
+        "apps": [a for a in mine if a.type == "totp"],
+        "codes": next((a for a in mine if a.type == "recovery_codes"), None),
+    })
+
+
+@login_required
+@require_POST
+def remove_device(request, authenticator_id):
+    mine = authenticators(request.user).filter(pk=authenticator_id).first()
+    if mine is None:
+        raise Http404
+    do_remove_authenticator(mine, acting_user=request.user)
+    messages.success(request, "Removed.")
+    if not authenticators(request.user).exists() and request.user.needs_two_factor:
+        return redirect("two_factor")
+    return redirect("devices")
 
 
 class IdentityForm(forms.Form):

@@ -34,7 +34,7 @@ from consilium.api import api as ninja_api
 from consilium.appointments.actions import do_schedule_appointment
 from consilium.audit.models import AuditEntry
 from consilium.cases import actions as case_actions
-from consilium.conftest import PASSWORD
+from consilium.conftest import PASSWORD, authenticator_app
 from consilium.conversations.actions import do_send_message
 from consilium.decisions.actions import do_record_decision
 from consilium.followup.actions import do_add_task, do_start_plan
@@ -100,6 +100,7 @@ def world(journey, users, specialists, settings):
     upload = PendingUpload.objects.create(case=case, user=patient, name="big.pdf",
                                           length=10_000)
     token = ApiToken.issue(patient, "integration")[0]
+    app = authenticator_app(patient)  # a patient may add a second factor; only they remove it
     return {
         "case": case,
         "ids": {
@@ -108,7 +109,8 @@ def world(journey, users, specialists, settings):
             "task_id": FollowUpTask.objects.filter(case=case).first().id,
             "check_id": OutcomeCheck.objects.filter(case=case).first().id,
             "story_id": story.id, "appointment_id": appointment.id, "upload_id": upload.id,
-            "token_id": token.id, "specialist_id": specialists["specialist"].id,
+            "token_id": token.id, "authenticator_id": app.id,
+            "specialist_id": specialists["specialist"].id,
             "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
             "key": "not-a-real-key",
         },
@@ -168,6 +170,7 @@ PAGES = {
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done", "email_change",
+        "devices", "recovery_codes",
         "specialist_list", "place_suggestions",
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
@@ -212,6 +215,7 @@ PAGES = {
         "journal", "journal_pdf", "case_story", "case_story_unpublish", "release_request",
         "report_share", "report_share_revoke", "case_share", "case_unshare",
         "revoke_token",  # the patient's own token
+        "remove_device",  # the patient's own authenticator app
     ], PATIENT),
 }
 # Who may call each API operation (by the name of its function).

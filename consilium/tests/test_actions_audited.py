@@ -781,39 +781,43 @@ def _revoke_token(w):
     return lambda: do_revoke_api_token(token, acting_user=w["patient"])
 
 
-@action("accounts.actions.do_prepare_device", "device.prepare", no_event=NOT_A_CASE)
-def _prepare_device(w):
-    from consilium.accounts.actions import do_prepare_device
-    return lambda: do_prepare_device(w["coordinator"], acting_user=w["coordinator"])
+@action("accounts.actions.do_activate_totp", "mfa.totp.activate", no_event=NOT_A_CASE)
+def _activate_totp(w):
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    from consilium.accounts.actions import do_activate_totp
+    return lambda: do_activate_totp(w["coordinator"], generate_totp_secret(),
+                                    acting_user=w["coordinator"])
 
 
-def _device(w, **extra):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    return TOTPDevice(user=w["coordinator"], name="phone", confirmed=True, **extra)
+def _app(w):
+    from consilium.conftest import authenticator_app
+    return authenticator_app(w["coordinator"])
 
 
-@action("accounts.actions.do_add_device", "device.add", no_event=NOT_A_CASE)
-def _add_device(w):
-    from consilium.accounts.actions import do_add_device
-    device = _device(w)
-    return lambda: do_add_device(device, acting_user=w["coordinator"])
+@action("accounts.actions.do_remove_authenticator", "mfa.totp.deactivate", no_event=NOT_A_CASE)
+def _remove_authenticator(w):
+    from consilium.accounts.actions import do_remove_authenticator
+    app = _app(w)
+    return lambda: do_remove_authenticator(app, acting_user=w["admin"])
 
 
-@action("accounts.actions.do_change_device", "device.change", no_event=NOT_A_CASE)
-def _change_device(w):
-    from consilium.accounts.actions import do_change_device
-    device = _device(w)
-    device.save()
-    device.name = "new phone"
-    return lambda: do_change_device(device, acting_user=w["admin"])
+@action("accounts.actions.do_generate_recovery_codes", "mfa.recovery_codes.generate",
+        no_event=NOT_A_CASE)
+def _generate_recovery_codes(w):
+    from consilium.accounts.actions import do_generate_recovery_codes
+    _app(w)
+    return lambda: do_generate_recovery_codes(w["coordinator"], acting_user=w["coordinator"])
 
 
-@action("accounts.actions.do_remove_device", "device.remove", no_event=NOT_A_CASE)
-def _remove_device(w):
-    from consilium.accounts.actions import do_remove_device
-    device = _device(w)
-    device.save()
-    return lambda: do_remove_device(device, acting_user=w["admin"])
+@action("accounts.actions.do_use_recovery_code", "mfa.recovery_codes.use", no_event=NOT_A_CASE)
+def _use_recovery_code(w):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from consilium.accounts.actions import do_use_recovery_code
+    _app(w)
+    code = RecoveryCodes.activate(w["coordinator"]).generate_codes()[0]
+    return lambda: do_use_recovery_code(w["coordinator"], code, acting_user=w["coordinator"])
 
 
 # --- the tests --------------------------------------------------------------------------

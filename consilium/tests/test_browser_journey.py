@@ -9,12 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect, sync_playwright
 from pypdf import PdfReader
 
 from consilium.cases.models import Case
+from consilium.conftest import app_code, authenticator_app
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -74,9 +73,7 @@ class Visitor:
 
     def pass_two_factor(self, user):
         expect(self.page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
-        device = TOTPDevice.objects.get(user=user)
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        self.page.fill("#id_code", f"{code:06d}")
+        self.page.fill("#id_code", app_code(authenticator_app(user)))
         self.click("Confirm")
 
 
@@ -256,7 +253,7 @@ def test_a_story_is_scrubbed_approved_published_and_taken_down(browser, live_ser
     expect(page.get_by_text("Waiting for approval")).to_be_visible()
 
     admin = Visitor(browser, live_server.url, checked)
-    TOTPDevice.objects.create(user=users["admin"], name="phone", confirmed=True)
+    authenticator_app(users["admin"])
     admin.sign_in("admin")
     admin.pass_two_factor(users["admin"])
     admin.click("Stories to approve", role="link")

@@ -47,7 +47,8 @@ WRITTEN = ["Breast cancer, left breast", "Mastectomy", "Is breast-conserving sur
            "Daily radiation", "An answer.", "a smaller operation", MARK]
 CT = SAMPLES / "cornerstonejs-dicomParser" / "CT1_UNC.explicit_little_endian.dcm"
 NOT_OURS = {"terminology", "directory", "auth", "contenttypes", "sessions", "admin", "axes",
-            "otp_totp", "otp_static", "django_tasks_database"}
+            "otp_totp", "otp_static", "django_tasks_database",
+            "mfa"}
 
 
 def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:

@@ -22,7 +22,8 @@ REQUEST_TABLES = {
     "axes_accessfailurelog": "django-axes counting failed sign-ins",
     "axes_accesslog": "django-axes logging sign-ins",
     "accounts_user": "Django's sign-in noting last_login (update_last_login)",
-    "otp_totp_totpdevice": "django-otp noting the last code used (a code is not used twice)",
+    "mfa_authenticator": "a second factor's code step counting wrong codes and noting the last "
+                         "code used, so no code works twice (accounts/codes.py)",
     "accounts_apitoken": "the API's sign-in noting when a token was last used",
     "directory_directorysize": "a count derived from the directory, kept on its first read",
     "conversations_readmark": "how far a reader has read a case's messages, for unread counts "

@@ -2,13 +2,14 @@
 another role (issue 17, finding 5). Through the real admin and account pages."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.accounts.actions import do_change_role
 from consilium.accounts.models import ApiToken, Role
 from consilium.audit.models import AuditEntry
 from consilium.audit.trail import verify
+from consilium.conftest import app_secret, authenticator_app
 from consilium.errors import NotAllowed
 
 
@@ -106,27 +107,28 @@ def test_an_administrator_cannot_raise_its_own_powers_or_deactivate_itself(admin
 
 
 def test_the_admin_never_shows_or_sets_anothers_authenticator_secret(admin_client, users):
-    device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
-    base = "/admin/otp_totp/totpdevice"
-    for url in (f"{base}/{device.pk}/config/", f"{base}/{device.pk}/qrcode/", f"{base}/add/"):
-        assert admin_client.get(url).status_code == 403, url
+    device = authenticator_app(users["coordinator"])
+    base = "/admin/mfa/authenticator"
+    assert admin_client.get(f"{base}/add/").status_code == 403
     page = admin_client.get(f"{base}/{device.pk}/change/")
     assert page.status_code == 200  # seen, to be removed; not editable
-    assert device.key not in page.content.decode()
-    assert 'name="key"' not in page.content.decode()
-    response = admin_client.post(f"{base}/{device.pk}/change/", {"name": "mine", "key": "00"})
+    text = page.content.decode()
+    assert app_secret(device) not in text and device.data["secret"] not in text
+    assert 'name="data"' not in text
+    response = admin_client.post(f"{base}/{device.pk}/change/",
+                                 {"user": users["admin"].pk, "type": "totp", "data": "{}"})
     assert response.status_code == 403
     device.refresh_from_db()
-    assert device.name == "phone"
+    assert device.user == users["coordinator"] and device.data.get("secret")
 
 
 def test_removing_anothers_authenticator_in_the_admin_is_an_audit_row(admin_client, users):
-    device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
-    response = admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/",
+    device = authenticator_app(users["coordinator"])
+    response = admin_client.post(f"/admin/mfa/authenticator/{device.pk}/delete/",
                                  {"post": "yes"})
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
-    assert _rows("device.") == [("device.remove", "admin", "totpdevice", str(device.pk))]
+    assert not Authenticator.objects.filter(pk=device.pk).exists()
+    assert _rows("mfa.") == [("mfa.totp.deactivate", "admin", "authenticator", str(device.pk))]
 
 
 def test_issuing_and_revoking_a_token_on_the_account_page_are_audit_rows(users, login):

@@ -1,23 +1,21 @@
 """A wrong authenticator code does not spoil the next right one (issue #21): a few wrong codes
 cost nothing, a code already used is refused as used, and many wrong codes still make the
-account wait, saying so in plain words. Real TOTP devices, the clock moved by time-machine."""
+account wait, saying so in plain words. Real allauth.mfa TOTP authenticators, the clock moved
+by time-machine."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django_otp.oath import hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consilium.accounts.codes import FREE_TRIES
-from consilium.conftest import PASSWORD
+from consilium.accounts.codes import FREE_TRIES, failures
+from consilium.conftest import PASSWORD, app_code, authenticator_app
 
 START = datetime(2026, 12, 2, 9, 0, 5, tzinfo=UTC)  # 5 s into a 30 s step
 
 
 def _at(device, at: datetime) -> str:
-    step = (int(at.timestamp()) - device.t0) // device.step
-    return f"{hotp(device.bin_key, step, digits=device.digits):06d}"
+    return app_code(device, at)
 
 
 def _wrong(device, at: datetime) -> str:
@@ -33,7 +31,7 @@ def clock():
 
 @pytest.fixture
 def coordinator(client, users, clock):
-    device = TOTPDevice.objects.create(user=users["coordinator"], name="app", confirmed=True)
+    device = authenticator_app(users["coordinator"])
     assert client.post("/login/", {"username": "coordinator",
                                    "password": PASSWORD}).status_code == 302
     return device
@@ -62,7 +60,7 @@ def test_a_few_wrong_codes_cost_nothing(client, coordinator):
         assert "That code is not right" in wrong.content.decode()
     assert _post(client, _at(coordinator, START)).status_code == 302
     coordinator.refresh_from_db()
-    assert coordinator.throttling_failure_count == 0
+    assert failures(coordinator) == 0
 
 
 def test_a_code_already_used_is_refused(client, coordinator, users, clock):
@@ -100,7 +98,7 @@ def test_the_wait_grows_with_each_wrong_code(client, coordinator, clock):
         clock.move_to(now)
         assert _post(client, _wrong(coordinator, now)).status_code == 422
     coordinator.refresh_from_db()
-    assert coordinator.throttling_failure_count == FREE_TRIES + 6
+    assert failures(coordinator) == FREE_TRIES + 6
     assert wait_seconds(coordinator) >= 32
     waiting = _post(client, _at(coordinator, now))
     assert waiting.status_code == 429 and "minute" in waiting.content.decode()
@@ -112,7 +110,7 @@ def test_hostile_codes(client, coordinator):
         assert response.status_code == 422, code
     # Refused as malformed before any check: they do not count as wrong codes.
     coordinator.refresh_from_db()
-    assert coordinator.throttling_failure_count == 0
+    assert failures(coordinator) == 0
     assert _post(client, _at(coordinator, START)).status_code == 302
 
 
@@ -120,7 +118,7 @@ def test_signing_with_a_code_after_a_wrong_one(rf, users, clock):
     from consilium.accounts.reauth import confirm_identity
     from consilium.errors import InvalidInput
 
-    device = TOTPDevice.objects.create(user=users["specialist"], name="app", confirmed=True)
+    device = authenticator_app(users["specialist"])
     request = rf.post("/")
     with pytest.raises(InvalidInput):
         confirm_identity(request, users["specialist"], _wrong(device, START))

@@ -6,18 +6,16 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.accounts.models import ApiToken
-from consilium.conftest import PASSWORD
+from consilium.conftest import PASSWORD, app_code, authenticator_app
 from consilium.records.actions import Upload, do_add_records
 
 NOTE = b"Pathology: invasive ductal carcinoma, grade 2."
 
 
 def _code(device):
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    return app_code(device)
 
 
 @pytest.fixture
@@ -26,7 +24,7 @@ def half_signed_in(client, users, journey):
     case, _ = journey("submitted")
     (outcome,) = do_add_records(case, [Upload("pathology.txt", io.BytesIO(NOTE), len(NOTE))],
                                 acting_user=users["patient"])
-    device = TOTPDevice.objects.create(user=users["coordinator"], name="app", confirmed=True)
+    device = authenticator_app(users["coordinator"])
     signed_in = client.post("/login/", {"username": "coordinator", "password": PASSWORD})
     assert signed_in.status_code == 302
     return case, outcome.record, device

@@ -3,8 +3,6 @@ the SHA-256 of the signed content, addenda, follow-up questions; actions, pages 
 
 import pytest
 from django.core import mail
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consilium.audit.models import AuditEntry
 from consilium.cases.models import TreatmentCategory
@@ -102,9 +100,9 @@ def test_signing_needs_the_password_or_a_current_code(journey, users):
             _sign(consultation, specialist, wrong)
         assert "password" in refused.value.errors
     assert not Opinion.objects.get().is_signed
-    device = TOTPDevice.objects.create(user=specialist, name="phone", confirmed=True)
-    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-    opinion = _sign(consultation, specialist, f"{code:06d}")
+    from consilium.conftest import app_code, authenticator_app
+
+    opinion = _sign(consultation, specialist, app_code(authenticator_app(specialist)))
     assert opinion.is_signed
     case.refresh_from_db()
     assert case.status == "opinion_delivered"
