@@ -13,7 +13,11 @@ from .mfa import must_confirm
 
 # Paths a signed-in staff member may reach before confirming their one-time code. The API
 # refuses such a session itself (consilium.api.VerifiedSession), in its own error format.
-_OPEN_PREFIXES = ("/account/two-factor", "/logout", "/static/", "/api/")
+# Only the code step itself: the pages that show, remake or remove second factors are not
+# open before it (a password alone would otherwise make new recovery codes, or remove the
+# member's app and set up the stranger's).
+_OPEN_PATHS = {"/account/two-factor/"}
+_OPEN_PREFIXES = ("/logout", "/static/", "/api/")
 # Called by scripts (tus-js-client), not opened as pages: refused rather than redirected.
 _SCRIPT_PREFIXES = ("/uploads/",)
 
@@ -30,7 +34,8 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(_OPEN_PREFIXES) and must_confirm(request):
+        if request.path not in _OPEN_PATHS and not request.path.startswith(_OPEN_PREFIXES) \
+                and must_confirm(request):
             if request.path.startswith(_SCRIPT_PREFIXES):
                 return HttpResponse("Confirm the code from your authenticator app first.",
                                     status=403, content_type="text/plain")
