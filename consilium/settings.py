@@ -319,10 +319,11 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3)
 ACCOUNT_RATE_LIMITS = {"signup": env("SIGNUP_RATE_LIMIT", "5/m/ip,20/h/ip")}
 
 # Second factors on allauth.mfa behind Consilium's own sign-in and code step
-# (accounts/mfa.py, accounts/codes.py): an authenticator app (TOTP) and recovery codes shown
+# (accounts/mfa.py, accounts/codes.py): passkeys (WebAuthn, as a second factor after the
+# password), an authenticator app (TOTP) and recovery codes shown
 # once; the secret and seed encrypted like health data (accounts/mfa.MFAAdapter).
 MFA_ADAPTER = "consilium.accounts.mfa.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = env("PROGRAM_NAME", "Consilium")
 # A code of the step before or after is still accepted (a phone's clock a little off), as
 # django-otp did; each code only once (accounts/codes.py).

@@ -49,6 +49,7 @@ urlpatterns = [
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
     path("account/two-factor/recovery-codes/", accounts.recovery_codes, name="recovery_codes"),
     path("account/two-factor/devices/", accounts.devices, name="devices"),
+    path("account/two-factor/passkeys/add/", accounts.add_passkey, name="add_passkey"),
     path("account/two-factor/devices/<id:authenticator_id>/remove/", accounts.remove_device,
          name="remove_device"),
     path("account/email/", accounts.email_change, name="email_change"),

@@ -158,6 +158,25 @@ def do_activate_totp(user: User, secret: str, *, acting_user):
     return totp
 
 
+def do_add_passkey(user: User, name: str, credential: dict, *, acting_user):
+    """Keep a passkey (WebAuthn) whose registration the browser just completed and allauth.mfa
+    verified (accounts/views.add_passkey), with a first set of recovery codes when the user
+    has none; returns its authenticator."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.webauthn.internal.auth import WebAuthn
+
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        passkey = WebAuthn.add(user, name, credential).instance
+        record(acting_user, "mfa.webauthn.add", passkey)
+        if not Authenticator.objects.filter(user_id=user.pk,
+                                            type=Authenticator.Type.RECOVERY_CODES).exists():
+            record(acting_user, "mfa.recovery_codes.generate",
+                   RecoveryCodes.activate(user).instance)
+    return passkey
+
+
 REMOVED = {"totp": "mfa.totp.deactivate", "recovery_codes": "mfa.recovery_codes.remove",
            "webauthn": "mfa.webauthn.remove"}
 

@@ -32,6 +32,10 @@ class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return settings.PROGRAM_NAME
 
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        """The passkeys' relying party: this host (as allauth.mfa), named like the program."""
+        return {**super().get_public_key_credential_rp_entity(), "name": settings.PROGRAM_NAME}
+
 
 def authenticators(user):
     return Authenticator.objects.filter(user_id=user.pk)

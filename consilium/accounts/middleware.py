@@ -16,7 +16,9 @@ from .mfa import must_confirm
 # Only the code step itself: the pages that show, remake or remove second factors are not
 # open before it (a password alone would otherwise make new recovery codes, or remove the
 # member's app and set up the stranger's).
-_OPEN_PATHS = {"/account/two-factor/"}
+# Adding a passkey is open too, for setting up a first one (accounts/views.add_passkey sends
+# anyone who has a second factor to pass it first).
+_OPEN_PATHS = {"/account/two-factor/", "/account/two-factor/passkeys/add/"}
 _OPEN_PREFIXES = ("/logout", "/static/", "/api/")
 # Called by scripts (tus-js-client), not opened as pages: refused rather than redirected.
 _SCRIPT_PREFIXES = ("/uploads/",)

@@ -5,10 +5,13 @@ from allauth.account.models import EmailAddress
 from allauth.account.views import SignupView
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.totp.internal.auth import clear_totp_secret, get_totp_secret
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, AuthenticateWebAuthnForm
+from allauth.mfa.webauthn.internal.auth import begin_authentication, begin_registration
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,6 +24,7 @@ from consilium.forms import SchemaChoiceField, add_action_errors, form_status
 
 from .actions import (
     do_activate_totp,
+    do_add_passkey,
     do_generate_recovery_codes,
     do_issue_api_token,
     do_remove_authenticator,
@@ -32,7 +36,7 @@ from .actions import (
 )
 from .codes import check_code
 from .forms import EmailChangeForm
-from .mfa import authenticators, mark_confirmed, recovery_codes_of, totp_of
+from .mfa import authenticators, confirmed, mark_confirmed, must_confirm, recovery_codes_of, totp_of
 from .models import PatientIdentity, Role, Sex
 
 
@@ -118,9 +122,11 @@ class RecoveryCodeForm(forms.Form):
 
 
 def _next(request):
+    """Where to go after the step: ``next`` if it is a path on this site, else home."""
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return "home"
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}):
+        return reverse("home")
     return target
 
 
@@ -131,7 +137,8 @@ def two_factor(request):
     (allauth.mfa's get_totp_secret) until its first right code."""
     user = request.user
     app = totp_of(user)
-    setting_up = app is None and not authenticators(user).exists()
+    # Setting up an app: a first second factor, or another one once this session passed one.
+    setting_up = app is None and (not authenticators(user).exists() or confirmed(request))
     form = CodeForm(request.POST if "code" in request.POST else None)
     recovery = RecoveryCodeForm(request.POST if "recovery_code" in request.POST else None)
     status = None
@@ -152,6 +159,13 @@ def two_factor(request):
             return redirect(_next(request))
         form.add_error("code", outcome.message)
         status = 429 if outcome.wait else None
+    elif "credential" in request.POST and not setting_up:
+        passkey = AuthenticateWebAuthnForm(request.POST, user=user)
+        if _passkey_form_valid(passkey):
+            mark_confirmed(request, passkey.cleaned_data["credential"])
+            return redirect(_next(request))
+        messages.error(request, PASSKEY_REFUSED)
+        status = 422
     elif recovery.is_bound and recovery.is_valid() and not setting_up:
         outcome, codes = do_use_recovery_code(user, recovery.cleaned_data["recovery_code"],
                                               acting_user=user)
@@ -164,6 +178,10 @@ def two_factor(request):
         status = 429 if outcome.wait else None
     context = {"form": form, "recovery": recovery, "setting_up": setting_up,
                "has_recovery_codes": recovery_codes_of(user) is not None}
+    if authenticators(user).filter(type="webauthn").exists():
+        context["passkey_options"] = begin_authentication(user)
+    if app is None and not setting_up:
+        context["form"] = None  # passkeys only: no app to ask a code of
     if setting_up:
         secret = get_totp_secret()
         url = get_mfa_adapter().build_totp_url(user, secret)
@@ -173,6 +191,46 @@ def two_factor(request):
     bound = form if form.is_bound else recovery
     return render(request, "accounts/two_factor.html", context,
                   status=status or form_status(bound))
+
+
+def _passkey_form_valid(form) -> bool:
+    """allauth.mfa's passkey forms, also refusing what a browser never sends: fido2 reads the
+    answer's fields as it parses, and some malformed answers raise there, not as form
+    errors."""
+    try:
+        return form.is_valid()
+    except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
+PASSKEY_REFUSED = ("Your passkey was not accepted. Try again, or use a code from your "
+                   "authenticator app or a recovery code.")
+
+
+@login_required
+def add_passkey(request):
+    """Add a passkey (WebAuthn): the browser makes a key pair on this device or a security key
+    (static passkey.js with allauth.mfa's webauthn-json), allauth.mfa checks its answer. Open
+    before the second factor only to someone who has none yet (setting up); anyone else
+    passes their second factor first, so a password alone cannot add a stranger's key."""
+    user = request.user
+    if must_confirm(request) and authenticators(user).exists():
+        return redirect(reverse("two_factor") + "?" + urlencode({"next": request.path}))
+    form = AddWebAuthnForm(request.POST or None, user=user)
+    form.fields["name"].label = "A name for this passkey"
+    form.fields["name"].help_text = "For example “work laptop” or “security key”."
+    form.fields["name"].max_length = 60
+    if request.method == "POST":
+        if _passkey_form_valid(form):
+            passkey = do_add_passkey(user, form.cleaned_data["name"][:60],
+                                     form.cleaned_data["credential"], acting_user=user)
+            mark_confirmed(request, passkey)
+            messages.success(request, "Your passkey is added. Next time, sign in with it.")
+            return redirect(reverse("recovery_codes") + "?" + urlencode({"next": _next(request)}))
+        messages.error(request, "The passkey could not be added. Try again.")
+    options = begin_registration(user, passwordless=False)
+    return render(request, "accounts/add_passkey.html", {"form": form, "options": options},
+                  status=422 if request.method == "POST" else 200)
 
 
 def _setup_code_right(secret: str, code: str) -> bool:
@@ -212,6 +270,7 @@ def devices(request):
     mine = authenticators(request.user).order_by("created_at")
     return render(request, "accounts/devices.html", {
         "apps": [a for a in mine if a.type == "totp"],
+        "passkeys": [a for a in mine if a.type == "webauthn"],
         "codes": next((a for a in mine if a.type == "recovery_codes"), None),
     })
 

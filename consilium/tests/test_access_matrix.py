@@ -170,7 +170,7 @@ PAGES = {
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done", "email_change",
-        "devices", "recovery_codes",
+        "devices", "recovery_codes", "add_passkey",
         "specialist_list", "place_suggestions",
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)

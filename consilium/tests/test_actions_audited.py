@@ -790,6 +790,16 @@ def _activate_totp(w):
                                     acting_user=w["coordinator"])
 
 
+@action("accounts.actions.do_add_passkey", "mfa.webauthn.add", no_event=NOT_A_CASE)
+def _add_passkey(w):
+    from consilium.accounts.actions import do_add_passkey
+    # The browser's answer, as allauth.mfa verified it (tests/test_browser_passkeys.py makes a
+    # real one with Chromium's virtual authenticator); the action only keeps it.
+    credential = {"id": "AAAA", "type": "public-key", "response": {}}
+    return lambda: do_add_passkey(w["coordinator"], "laptop", credential,
+                                  acting_user=w["coordinator"])
+
+
 def _app(w):
     from consilium.conftest import authenticator_app
     return authenticator_app(w["coordinator"])

@@ -187,6 +187,9 @@ def test_a_password_alone_cannot_remake_codes_or_remove_the_app(client, users):
     seed = codes.instance.data["seed"]
     _sign_in(client, "coordinator")
     for response in (client.post("/account/two-factor/recovery-codes/"),
+                     client.get("/account/two-factor/passkeys/add/"),
+                     client.post("/account/two-factor/passkeys/add/",
+                                 {"name": "mine", "credential": "{}"}),
                      client.get("/account/two-factor/recovery-codes/"),
                      client.get("/account/two-factor/devices/"),
                      client.post(f"/account/two-factor/devices/{app.pk}/remove/")):
@@ -195,3 +198,21 @@ def test_a_password_alone_cannot_remake_codes_or_remove_the_app(client, users):
     codes.instance.refresh_from_db()
     assert codes.instance.data["seed"] == seed and not codes.did_view
     assert not _rows()
+
+
+def test_hostile_passkey_answers(client, users, login):
+    """What a browser never sends: each is refused without adding anything, and the passkey
+    step at sign-in refuses the same."""
+    login(users["coordinator"])
+    for credential in ("", "not json", "{}", "[]", '{"id": "AAAA", "type": "public-key"}',
+                       '{"id": 1, "response": {"clientDataJSON": 5}}', "x" * 100_000):
+        response = client.post("/account/two-factor/passkeys/add/",
+                               {"name": "mine", "credential": credential})
+        assert response.status_code == 422, credential[:20]
+    assert not Authenticator.objects.filter(type="webauthn").exists()
+    client.logout()
+    _sign_in(client, "coordinator")
+    for credential in ("", "not json", "{}", '{"id": "AAAA", "type": "public-key"}'):
+        refused = client.post("/account/two-factor/", {"credential": credential})
+        assert refused.status_code == 422, credential
+    assert client.get("/queue/").status_code == 302
