@@ -26,6 +26,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils.translation import get_language_info
 
 from consilium.cases.models import Case
 from consilium.directory import geo, matchsql, systems
@@ -365,16 +366,25 @@ def _reasons(loaded: Loaded, case, components, nearby, best) -> list[str]:
             break
     if any(i.academic for i in institutions):
         reasons.append("Academic or teaching hospital")
-    reasons.append("Different hospital system from your first doctor")
+    # Said so that it reads right to the coordinator and to a patient choosing alike.
+    reasons.append("Different hospital system from the first opinion")
     if nearby is not None:
         reasons.append(f"{nearby:.0f} km away")
     if specialist.telemedicine:
         reasons.append("Offers video visits")
     if components["language"]:
-        reasons.append(f"Speaks your language ({case.patient_language})")
+        reasons.append(f"Speaks {_language_name(case.patient_language)}")
     reasons.append(f"Usually reports in {specialist.turnaround_days} days")
     reasons.append(f"{loaded.open_cases} of {specialist.capacity} consultation places in use")
     return reasons
+
+
+def _language_name(code: str) -> str:
+    """ "es" → "Spanish"; a code Django does not know stays as it is."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
 
 
 # How many specialists the case page's "Offer to a specialist who is not proposed" lists.
