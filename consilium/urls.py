@@ -16,6 +16,7 @@ from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.followup import views as followup
 from consilium.journal import views as journal
+from consilium.mydata import views as mydata
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import resumable
@@ -49,6 +50,7 @@ urlpatterns = [
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
     path("account/email/", accounts.email_change, name="email_change"),
     path("account/identity/", accounts.identity, name="identity"),
+    path("account/data/", mydata.my_data, name="my_data"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),

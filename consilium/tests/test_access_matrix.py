@@ -173,6 +173,7 @@ PAGES = {
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
     "case_new": {"patient", "patient2"},
     "identity": {"patient", "patient2"},  # a patient's own, on their account
+    "my_data": {"patient", "patient2"},  # download everything about me: the patient's own
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
     "work_queue": {"coordinator"},
@@ -198,6 +199,9 @@ PAGES = {
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
+    # all the held records of one file at once: the same rules as for one
+    "record_remove_upload": {"patient", "coordinator"},
+    "record_confirm_upload": {"patient", "coordinator"},
     # records.policy mark_checklist (the patient) / confirm_checklist (a coordinator)
     "checklist_mark": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
@@ -230,6 +234,8 @@ OPERATIONS = {
     "remove_record": {"patient", "coordinator"},
     "list_messages": CASE,
     "confirm_record": {"patient", "coordinator"},
+    "remove_upload": {"patient", "coordinator"},  # all the held records of one file at once
+    "confirm_upload": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},
