@@ -51,6 +51,7 @@ urlpatterns = [
     path("account/email/", accounts.email_change, name="email_change"),
     path("account/identity/", accounts.identity, name="identity"),
     path("account/data/", mydata.my_data, name="my_data"),
+    path("account/close/", mydata.close_account, name="close_account"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),

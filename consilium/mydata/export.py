@@ -178,8 +178,10 @@ def build_export(user) -> IO[bytes]:
     with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
         folders: set[str] = set()
         for case in cases:
-            folder = "cases/" + _safe(f"{timezone.localtime(case.created_at):%Y-%m-%d} "
-                                      f"{case.diagnosis_text[:40]}", folders)
+            words = case.diagnosis_text.replace(",", "").split()
+            title = " ".join(words[:6])[:50] or "case"
+            folder = "cases/" + _safe(f"{timezone.localtime(case.created_at):%Y-%m-%d} {title}",
+                                      folders)
             archive.writestr(f"{folder}/case.txt", case_text(case, titles))
             for code in case.diagnosis_codes:
                 entries.append({

@@ -174,6 +174,7 @@ PAGES = {
     "case_new": {"patient", "patient2"},
     "identity": {"patient", "patient2"},  # a patient's own, on their account
     "my_data": {"patient", "patient2"},  # download everything about me: the patient's own
+    "close_account": {"patient", "patient2"},  # closing one's own account
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
     "work_queue": {"coordinator"},

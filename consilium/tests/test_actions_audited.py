@@ -774,6 +774,31 @@ def _export_data(w):
     return lambda: do_export_data(w["patient"], acting_user=w["patient"]).close()
 
 
+@action("mydata.actions.do_close_account", "user.close",
+        no_event="an account change (here one without cases); each open case it withdraws "
+                 "is that case's own event and row, case.withdrawn (mydata/tests/test_close.py)")
+def _close_account(w):
+    from consilium.conftest import sign_request
+    from consilium.mydata.actions import do_close_account
+    return lambda: do_close_account(sign_request(), w["patient"], PASSWORD,
+                                    acting_user=w["patient"])
+
+
+@action("mydata.actions.do_erase_closed_account", "user.erase",
+        no_event="the account's cases are erased with their events; the audit trail keeps "
+                 "that they were (case.erase)")
+def _erase_closed_account(w):
+    from django.conf import settings
+
+    from consilium.conftest import sign_request
+    from consilium.mydata.actions import do_close_account, do_erase_closed_account
+    w.journey("submitted")
+    do_close_account(sign_request(), w["patient"], PASSWORD, acting_user=w["patient"])
+    get_user_model().objects.filter(pk=w["patient"].pk).update(
+        closed_at=timezone.now() - timedelta(days=settings.RETENTION_DAYS + 1))
+    return lambda: do_erase_closed_account(w["patient"], acting_user=None)
+
+
 @action("accounts.actions.do_issue_api_token", "api_token.issue", no_event=NOT_A_CASE)
 def _issue_token(w):
     from consilium.accounts.actions import do_issue_api_token
