@@ -51,27 +51,34 @@ def do_close_account(request, user, password: str, *, acting_user) -> User:
     """Close the patient's own account, after their password (or a current code): the open
     cases are withdrawn (a decided one is closed), the shares with caregivers and physicians
     and the report links end, the API tokens are revoked, and the account can no longer sign
-    in. The cases stay, untouched, for ``RETENTION_DAYS`` (the law's time), then
-    ``do_erase_closed_account`` erases them. One audit row ``user.close`` beside the rows of
-    each step; the patient is emailed that it is done (no health data)."""
+    in (the last step, with its audit row ``user.close``). The cases stay for
+    ``RETENTION_DAYS`` (the law's time), then
+    ``do_erase_closed_account`` erases them. Each step writes its own rows; the patient is
+    emailed that it is done (no health data)."""
     may_have_own_data(user, acting_user)
     if len(password or "") > 1024:
         raise InvalidInput({"password": "That is not your password."})
     confirm_identity(request, user, password or "")
+    if user.closed_at is not None:
+        raise NotAllowed("This account is already closed.")
+    # Each step is its own action and transaction (each locks its rows before its audit row;
+    # one transaction around them all would lock a second case after the first's audit row,
+    # which can deadlock on PostgreSQL: tests/lock_order.py). Should one fail, the account
+    # stays open and closing again finishes the rest.
+    for case in Case.objects.filter(patient=user).order_by("created_at"):
+        if Status.WITHDRAWN in TRANSITIONS[case.status]:
+            do_withdraw_case(case, acting_user=acting_user)
+        elif Status.CLOSED in TRANSITIONS[case.status]:
+            do_close_case(case, acting_user=acting_user)
+        for share in Share.objects.filter(case=case, revoked_at__isnull=True):
+            do_revoke_share(case, share.pk, acting_user=acting_user)
+    for report in ReportShare.objects.filter(opinion__consultation__case__patient=user,
+                                             revoked_at__isnull=True):
+        do_revoke_report_share(report, acting_user=acting_user)
     with transaction.atomic():
         patient = User.objects.select_for_update().get(pk=user.pk)
         if not patient.is_active or patient.closed_at is not None:
             raise NotAllowed("This account is already closed.")
-        for case in Case.objects.filter(patient=patient).order_by("created_at"):
-            if Status.WITHDRAWN in TRANSITIONS[case.status]:
-                do_withdraw_case(case, acting_user=acting_user)
-            elif Status.CLOSED in TRANSITIONS[case.status]:
-                do_close_case(case, acting_user=acting_user)
-            for share in Share.objects.filter(case=case, revoked_at__isnull=True):
-                do_revoke_share(case, share.pk, acting_user=acting_user)
-        for report in ReportShare.objects.filter(opinion__consultation__case__patient=patient,
-                                                 revoked_at__isnull=True):
-            do_revoke_report_share(report, acting_user=acting_user)
         for token in ApiToken.objects.filter(user=patient, revoked_at__isnull=True):
             do_revoke_api_token(token, acting_user=acting_user)
         User.objects.filter(pk=patient.pk).update(is_active=False, closed_at=timezone.now())
