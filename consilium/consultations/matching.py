@@ -254,15 +254,23 @@ def names_to_avoid(case: Case) -> set[str]:
     chain = [case]
     while chain[-1].earlier_case_id and len(chain) < 10:
         chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id",
-                                       "first_system_id")
+                                       "first_system_id", "first_institution_id")
                      .get(id=chain[-1].earlier_case_id))
     found = systems.keys(n for c in chain for n in (c.hospital_system, c.institution))
+    # the institutions a coordinator confirmed: their names, free-text systems and systems
+    confirmed = {c.first_system_id for c in chain if c.first_system_id}
+    places = {c.first_institution_id for c in chain if c.first_institution_id}
+    if places:
+        for name, free, system_id in Institution.objects.filter(id__in=places).values_list(
+                "name", "hospital_system", "system_id"):
+            found |= systems.keys([name, free])
+            if system_id:
+                confirmed.add(system_id)
     earlier = Specialist.objects.filter(consultations__case__in=[c.id for c in chain],
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions__system__aliases"):
         found |= systems_of(specialist)
     # the systems a coordinator confirmed (identity), besides those the names name
-    confirmed = {c.first_system_id for c in chain if c.first_system_id}
     return found | _systems_named(found, confirmed)
 
 

@@ -236,6 +236,23 @@ def _unconfirm_system(w):
     return lambda: do_unconfirm_system(case, acting_user=w["coordinator"])
 
 
+@action("cases.actions.do_confirm_institution", "case.confirm_institution",
+        "facility_confirmed")
+def _confirm_institution(w):
+    from consilium.cases.actions import do_confirm_institution
+    case, _ = w.journey("submitted")
+    return lambda: do_confirm_institution(case, "none", acting_user=w["coordinator"])
+
+
+@action("cases.actions.do_unconfirm_institution", "case.unconfirm_institution",
+        "facility_unconfirmed")
+def _unconfirm_institution(w):
+    from consilium.cases.actions import do_confirm_institution, do_unconfirm_institution
+    case, _ = w.journey("submitted")
+    do_confirm_institution(case, "none", acting_user=w["coordinator"])
+    return lambda: do_unconfirm_institution(case, acting_user=w["coordinator"])
+
+
 # --- consultations ----------------------------------------------------------------------
 
 @action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")
@@ -325,27 +342,6 @@ def _confirm_record(w):
     [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
                               acting_user=w["patient"])
     return lambda: do_confirm_record(stored.record, acting_user=w["patient"])
-
-
-@action("records.actions.do_remove_upload", "record.remove", no_event=RECORDS_NO_EVENT)
-def _remove_upload(w):
-    from consilium.records.actions import Upload, do_add_records, do_remove_upload
-    case, _ = w.journey("submitted")
-    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
-    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
-                              acting_user=w["patient"])
-    return lambda: do_remove_upload(stored.record, acting_user=w["patient"])
-
-
-@action("records.holds.do_confirm_upload", "record.confirm", no_event=RECORDS_NO_EVENT)
-def _confirm_upload(w):
-    from consilium.records.actions import Upload, do_add_records
-    from consilium.records.holds import do_confirm_upload
-    case, _ = w.journey("submitted")
-    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
-    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
-                              acting_user=w["patient"])
-    return lambda: do_confirm_upload(stored.record, acting_user=w["patient"])
 
 
 CHECKLIST_NO_EVENT = ("a checklist mark is shown on the checklist itself, with who made and "
