@@ -200,6 +200,9 @@ PAGES = {
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
+    # all the held records of one file at once: the same rules as for one
+    "record_remove_upload": {"patient", "coordinator"},
+    "record_confirm_upload": {"patient", "coordinator"},
     # records.policy mark_checklist (the patient) / confirm_checklist (a coordinator)
     "checklist_mark": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
@@ -233,6 +236,8 @@ OPERATIONS = {
     "remove_record": {"patient", "coordinator"},
     "list_messages": CASE,
     "confirm_record": {"patient", "coordinator"},
+    "remove_upload": {"patient", "coordinator"},  # all the held records of one file at once
+    "confirm_upload": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},

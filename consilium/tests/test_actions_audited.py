@@ -344,6 +344,27 @@ def _confirm_record(w):
     return lambda: do_confirm_record(stored.record, acting_user=w["patient"])
 
 
+@action("records.actions.do_remove_upload", "record.remove", no_event=RECORDS_NO_EVENT)
+def _remove_upload(w):
+    from consilium.records.actions import Upload, do_add_records, do_remove_upload
+    case, _ = w.journey("submitted")
+    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
+    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
+                              acting_user=w["patient"])
+    return lambda: do_remove_upload(stored.record, acting_user=w["patient"])
+
+
+@action("records.holds.do_confirm_upload", "record.confirm", no_event=RECORDS_NO_EVENT)
+def _confirm_upload(w):
+    from consilium.records.actions import Upload, do_add_records
+    from consilium.records.holds import do_confirm_upload
+    case, _ = w.journey("submitted")
+    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
+    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
+                              acting_user=w["patient"])
+    return lambda: do_confirm_upload(stored.record, acting_user=w["patient"])
+
+
 CHECKLIST_NO_EVENT = ("a checklist mark is shown on the checklist itself, with who made and "
                       "confirmed it; it is not a step of the case")
 
