@@ -17,6 +17,7 @@ from consilium.cases.actions import (
 from consilium.cases.page import case_page
 from consilium.cases.policy import HOLDING_STATES, offerers_only
 from consilium.cases.policy import policy as case_policy
+from consilium.directory import systems
 from consilium.directory.access import near_institutions, near_systems
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import add_action_errors, form_status
@@ -64,6 +65,9 @@ def matches(request, case_id):
         "near_institutions": near_institutions([case.institution])
         if case.first_institution_id is None and not case.first_institution_unlisted else [],
         "not_listed": NOT_LISTED,
+        # ticked beforehand only for the very name ("Bayview Spine Center" is not "Bayview
+        # Cancer Center", though either may be of one system)
+        "institution_key": systems.key(case.institution),
         # an open offer: the undo links say to withdraw it first instead
         "offer_open": case.consultations.filter(status__in=HOLDING_STATES).exists(),
     })

@@ -185,6 +185,16 @@ def test_the_matches_page_offers_the_near_institutions_then_confirms(
     assert "not confirmed" in client.post(undo, follow=True).content.decode()
 
 
+def test_only_the_very_name_is_ticked_beforehand(case, places, users, client, login):
+    _, centre, _ = places
+    case.institution = "Riverside Spine Center"  # a word more than "Riverside Cancer Center"
+    case.save()
+    login(users["coordinator"])
+    page = client.get(f"/cases/{case.id}/matches/").content.decode()
+    assert f'value="{centre.id}">' in page and "the name with a word more or less" in page
+    assert f'value="{centre.id}" checked' not in page
+
+
 def test_the_page_refuses_others_wrong_ids_and_other_cases(case, places, users, client, login,
                                                             journey):
     _, centre, _ = places
