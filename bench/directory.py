@@ -49,7 +49,8 @@ def enrich(connection) -> None:
     from consilium.directory.models import Institution
 
     Institution.objects.bulk_create([
-        Institution(name=f"Hospital {i}", hospital_system=f"Health System {i % 400}",
+        Institution(name=f"Hospital {i}", key=f"hospital {i}",
+                    hospital_system=f"Health System {i % 400}",
                     academic=i % 10 == 0, centre_type="cancer_centre" if i % 20 == 1 else "")
         for i in range(2000)])
     first = Institution.objects.order_by("id").values_list("id", flat=True).first()

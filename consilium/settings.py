@@ -452,6 +452,12 @@ LOGGING = {
 }
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")
+# How long the cases of a closed account are kept before `manage.py erase_closed_accounts`
+# erases them (run it daily). Medical records must be kept after the last treatment: ten years
+# in Germany (BGB § 630f (3), MBO-Ä § 10 (3)), six to ten in most US states (longer for
+# minors), six years for HIPAA documentation. Ten years is the safe default; a program whose
+# law says otherwise sets CONSILIUM_RETENTION_DAYS.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 3650)
 # The address people open from emails (invitation links); no trailing slash.
 SITE_URL = env(
     "SITE_URL",

@@ -16,6 +16,7 @@ from consilium.decisions import views as decisions
 from consilium.directory import views as directory
 from consilium.followup import views as followup
 from consilium.journal import views as journal
+from consilium.mydata import views as mydata
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import resumable
@@ -54,6 +55,8 @@ urlpatterns = [
          name="remove_device"),
     path("account/email/", accounts.email_change, name="email_change"),
     path("account/identity/", accounts.identity, name="identity"),
+    path("account/data/", mydata.my_data, name="my_data"),
+    path("account/close/", mydata.close_account, name="close_account"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
@@ -73,6 +76,10 @@ urlpatterns = [
          name="case_confirm_system"),
     path("cases/<uuid:case_id>/first-system/undo/", consultations.unconfirm_system,
          name="case_unconfirm_system"),
+    path("cases/<uuid:case_id>/first-institution/", consultations.confirm_institution,
+         name="case_confirm_institution"),
+    path("cases/<uuid:case_id>/first-institution/undo/", consultations.unconfirm_institution,
+         name="case_unconfirm_institution"),
     path("cases/<uuid:case_id>/records/", records.record_list, name="case_records"),
     path("cases/<uuid:case_id>/records/upload/", records.upload, name="record_upload"),
     path("cases/<uuid:case_id>/health-history/", records.health_history,
@@ -97,6 +104,10 @@ urlpatterns = [
          name="record_remove"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/confirm/", records.confirm,
          name="record_confirm"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/remove-all/", records.remove_upload,
+         name="record_remove_upload"),
+    path("cases/<uuid:case_id>/records/<uuid:record_id>/confirm-all/", records.confirm_upload,
+         name="record_confirm_upload"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/deidentified/", records.deidentified,
          name="record_deidentified"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/preview.png", records.record_preview,

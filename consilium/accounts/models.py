@@ -28,6 +28,10 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
     # Demo accounts may skip two-factor sign-in, but only while DEBUG is on.
     two_factor_exempt_in_debug = models.BooleanField(default=False)
+    # When the patient closed the account (mydata.actions.do_close_account): it cannot sign in
+    # from then on, and its cases are erased RETENTION_DAYS later (erase_closed_accounts).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)  # its cases and name, erased
 
     def __str__(self):
         return self.get_full_name() or self.username

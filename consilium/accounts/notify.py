@@ -39,3 +39,11 @@ def notify_old_address(email: str) -> None:
     """Queue the notice to an account's old address that it changed (after the commit)."""
     if email and not _paused.get():
         transaction.on_commit(lambda: send_address_changed.enqueue(email))
+
+
+def notify_account_closed(email: str) -> None:
+    """Queue the confirmation that a patient's account is closed (after the commit)."""
+    from .tasks import send_account_closed
+
+    if email and not _paused.get():
+        transaction.on_commit(lambda: send_account_closed.enqueue(email))

@@ -35,3 +35,22 @@ def send_address_changed(old_email: str) -> int:
     body = ADDRESS_CHANGED_BODY.format(program=settings.PROGRAM_NAME)
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [old_email])],
                           fail_silently=False)
+
+
+ACCOUNT_CLOSED_BODY = (
+    "Hello,\n\nYour account with {program} is closed, as you asked. You can no longer sign in, "
+    "your open requests were withdrawn, and links you shared no longer work.\n\nThe law "
+    "requires us to keep the records of your cases for {years} years. After that they are "
+    "erased. Until then no one uses them for anything new.\n\nIf you did not close your "
+    "account, contact the program at once.\n"
+)
+
+
+@task()
+def send_account_closed(email: str) -> int:
+    """Confirm to a patient that their account is closed (no health data, no link)."""
+    subject = f"{settings.PROGRAM_NAME}: your account is closed"
+    years = max(1, settings.RETENTION_DAYS // 365)
+    body = ACCOUNT_CLOSED_BODY.format(program=settings.PROGRAM_NAME, years=years)
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email])],
+                          fail_silently=False)

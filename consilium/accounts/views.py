@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from consilium.errors import DomainError
 from consilium.forms import SchemaChoiceField, add_action_errors, form_status
+from consilium.mydata.actions import has_own_data
 
 from .actions import (
     do_activate_totp,
@@ -93,7 +94,8 @@ def account(request):
     tokens = request.user.api_tokens.active()
     return render(request, "accounts/account.html",
                   {"form": form, "tokens": tokens, "new_token": new_token,
-                   "identity_asked": gives_identity(request.user)},
+                   "identity_asked": gives_identity(request.user),
+                   "own_data": has_own_data(request.user)},
                   status=form_status(form))
 
 

@@ -15,7 +15,7 @@ from consilium.accounts.notify import notify_role
 from consilium.accounts.tokens import hash_token, new_token
 from consilium.audit.trail import record
 from consilium.directory import systems
-from consilium.directory.models import HospitalSystem, SystemAlias
+from consilium.directory.models import HospitalSystem, Institution, SystemAlias
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.forms import object_id
 from consilium.policy import Policy
@@ -413,4 +413,78 @@ def do_unconfirm_system(case: Case, *, acting_user) -> Case:
         add_event(current, EventKind.SYSTEM_UNCONFIRMED, acting_user, note=undone.name)
         record(acting_user, "case.unconfirm_system", current, case_id=current.id)
     case.first_system = None
+    return case
+
+
+NOT_LISTED = "none"
+INSTITUTION_NOT_CONFIRMED = "The first opinion's institution is not confirmed."
+OFFERED_ON_INSTITUTION = ("The case is offered to a specialist: withdraw the offer before you "
+                          "undo the institution.")
+
+
+def do_confirm_institution(case: Case, institution_id, *, acting_user) -> Case:
+    """Say which institution of the directory (``directory.Institution``) the first opinion
+    is from, or, with ``institution_id`` "none", that it is not in the directory. An
+    institution that belongs to a known hospital system confirms that system with it, in the
+    same step, when no system is confirmed yet; when another system is, the choice is refused
+    (one of the two is wrong: undo the system first). The rule is
+    ``case.confirm_institution`` (that of the system: coordinators, while the case can be
+    offered). Matching then leaves out the institution's names and its system's, besides
+    what the patient wrote."""
+    policy.check(acting_user, case, "confirm_institution")
+    chosen = None
+    if str(institution_id).strip() != NOT_LISTED:
+        chosen = (Institution.objects.select_related("system")
+                  .filter(id=object_id(institution_id) or 0).first())
+        if chosen is None:
+            raise InvalidInput({"institution_id": "Choose a hospital or practice from the "
+                                                  "list, or say it is not in the directory."})
+    with transaction.atomic():
+        current = locked_case(case, "confirm_institution", user=acting_user)
+        system = chosen.system if chosen is not None else None
+        if (chosen is not None and system is not None
+                and current.first_system_id not in (None, system.id)):
+            confirmed = HospitalSystem.objects.get(id=current.first_system_id)
+            raise InvalidInput({"institution_id": (
+                f"{chosen.name} belongs to {system.name}, but the first opinion's system is "
+                f"confirmed as {confirmed.name}. Undo the system first if it is wrong.")})
+        brings_system = system is not None and current.first_system_id is None
+        changes: dict[str, object] = {"first_institution": chosen,
+                                      "first_institution_unlisted": chosen is None}
+        if brings_system:
+            changes["first_system"] = system
+        Case.objects.filter(id=current.id).update(**changes)
+        for name, value in changes.items():
+            setattr(current, name, value)
+            setattr(case, name, value)
+        add_event(current, EventKind.FACILITY_CONFIRMED, acting_user,
+                  note=chosen.name if chosen is not None else "Not in the directory")
+        record(acting_user, "case.confirm_institution", current, case_id=current.id)
+        if brings_system:
+            assert system is not None
+            add_event(current, EventKind.SYSTEM_CONFIRMED, acting_user, note=system.name)
+            record(acting_user, "case.confirm_system", current, case_id=current.id)
+    return case
+
+
+def do_unconfirm_institution(case: Case, *, acting_user) -> Case:
+    """Undo the confirmation of the first opinion's institution (or of "not in the
+    directory"), as ``do_unconfirm_system`` does for the system: while the case can be
+    offered and before it is offered to anyone. A system confirmed with it stays confirmed
+    (it has its own undo); the institution stays in the directory."""
+    policy.check(acting_user, case, "confirm_institution")
+    with transaction.atomic():
+        current = locked_case(case, "confirm_institution", user=acting_user)
+        if current.first_institution_id is None and not current.first_institution_unlisted:
+            raise Conflict(INSTITUTION_NOT_CONFIRMED)
+        if current.consultations.filter(status__in=HOLDING_STATES).exists():
+            raise Conflict(OFFERED_ON_INSTITUTION)
+        undone = (Institution.objects.filter(id=current.first_institution_id or 0)
+                  .values_list("name", flat=True).first() or "Not in the directory")
+        Case.objects.filter(id=current.id).update(first_institution=None,
+                                                  first_institution_unlisted=False)
+        add_event(current, EventKind.FACILITY_UNCONFIRMED, acting_user, note=undone)
+        record(acting_user, "case.unconfirm_institution", current, case_id=current.id)
+    case.first_institution = None
+    case.first_institution_unlisted = False
     return case

@@ -86,6 +86,12 @@ class Case(models.Model):
     # matching then leaves out every name of that system, besides the free text above.
     first_system = models.ForeignKey("directory.HospitalSystem", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
+    # The first opinion's institution as a coordinator confirmed it (do_confirm_institution),
+    # or that it is not in the directory (first_institution_unlisted); matching then leaves
+    # out its names and its system's, besides the free text above.
+    first_institution = models.ForeignKey("directory.Institution", null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    first_institution_unlisted = models.BooleanField(default=False)
     first_opinion_date = models.DateField(null=True, blank=True)
 
     # The patient's own words.
@@ -174,6 +180,8 @@ class EventKind(models.TextChoices):
     DECISION_CHANGED = "decision_changed", "Decision changed"
     SYSTEM_CONFIRMED = "system_confirmed", "First opinion's hospital system confirmed"
     SYSTEM_UNCONFIRMED = "system_unconfirmed", "First opinion's hospital system undone"
+    FACILITY_CONFIRMED = "facility_confirmed", "First opinion's institution confirmed"
+    FACILITY_UNCONFIRMED = "facility_unconfirmed", "First opinion's institution undone"
 
 
 class Event(models.Model):

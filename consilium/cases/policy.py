@@ -101,6 +101,15 @@ def _confirm_system(user, case):
     return None
 
 
+@policy.rule("confirm_institution")
+def _confirm_institution(user, case):
+    """Say which institution of the directory the first opinion is from (or that it is not
+    in it), before offering: the same people and time as the system."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can confirm the first opinion's institution.")
+    return _confirm_system(user, case)
+
+
 @policy.rule("offer")
 def _offer(user, case):
     """Offer the case to a specialist: what the case page's proposals, the matches page and

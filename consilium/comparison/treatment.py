@@ -129,7 +129,8 @@ TERMS: tuple[Term, ...] = (
        r"abwartend\w*|beobachtendes abwarten|surveillance|monitoring|regular checks",
        "watchful_waiting"),
 )
-_TERMS = [(re.compile(t.pattern), t) for t in TERMS]
+# Each term from a word's start: "infusion" is not a fusion, "cooperation" no operation.
+_TERMS = [(re.compile(rf"\b(?:{t.pattern})"), t) for t in TERMS]
 
 # A treatment named soon after one of these in its clause is ruled out, not recommended...
 RULED_OUT_BEFORE = re.compile(
@@ -185,7 +186,8 @@ class Plan:
         return bool(self.parts)
 
     def words(self) -> str:
-        """The plan in patient words: "mastectomy (…) and radiation therapy"."""
+        """The plan in patient words: "removing the whole breast (a mastectomy) and
+        radiation"."""
         names = [self.parts[m].words for m in MODALITIES if m in self.parts]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

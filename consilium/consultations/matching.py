@@ -26,6 +26,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils.translation import get_language_info
 
 from consilium.cases.models import Case
 from consilium.directory import geo, matchsql, systems
@@ -253,15 +254,23 @@ def names_to_avoid(case: Case) -> set[str]:
     chain = [case]
     while chain[-1].earlier_case_id and len(chain) < 10:
         chain.append(Case.objects.only("hospital_system", "institution", "earlier_case_id",
-                                       "first_system_id")
+                                       "first_system_id", "first_institution_id")
                      .get(id=chain[-1].earlier_case_id))
     found = systems.keys(n for c in chain for n in (c.hospital_system, c.institution))
+    # the institutions a coordinator confirmed: their names, free-text systems and systems
+    confirmed = {c.first_system_id for c in chain if c.first_system_id}
+    places = {c.first_institution_id for c in chain if c.first_institution_id}
+    if places:
+        for name, free, system_id in Institution.objects.filter(id__in=places).values_list(
+                "name", "hospital_system", "system_id"):
+            found |= systems.keys([name, free])
+            if system_id:
+                confirmed.add(system_id)
     earlier = Specialist.objects.filter(consultations__case__in=[c.id for c in chain],
                                         consultations__status="completed")
     for specialist in earlier.prefetch_related("institutions__system__aliases"):
         found |= systems_of(specialist)
     # the systems a coordinator confirmed (identity), besides those the names name
-    confirmed = {c.first_system_id for c in chain if c.first_system_id}
     return found | _systems_named(found, confirmed)
 
 
@@ -365,16 +374,25 @@ def _reasons(loaded: Loaded, case, components, nearby, best) -> list[str]:
             break
     if any(i.academic for i in institutions):
         reasons.append("Academic or teaching hospital")
-    reasons.append("Different hospital system from your first doctor")
+    # Said so that it reads right to the coordinator and to a patient choosing alike.
+    reasons.append("Different hospital system from the first opinion")
     if nearby is not None:
         reasons.append(f"{nearby:.0f} km away")
     if specialist.telemedicine:
         reasons.append("Offers video visits")
     if components["language"]:
-        reasons.append(f"Speaks your language ({case.patient_language})")
+        reasons.append(f"Speaks {_language_name(case.patient_language)}")
     reasons.append(f"Usually reports in {specialist.turnaround_days} days")
     reasons.append(f"{loaded.open_cases} of {specialist.capacity} consultation places in use")
     return reasons
+
+
+def _language_name(code: str) -> str:
+    """ "es" → "Spanish"; a code Django does not know stays as it is."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
 
 
 # How many specialists the case page's "Offer to a specialist who is not proposed" lists.

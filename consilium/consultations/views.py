@@ -5,14 +5,20 @@ from django.views.decorators.http import require_POST
 
 from consilium.cases.access import access_case_by_id, is_case_owner
 from consilium.cases.actions import (
+    INSTITUTION_NOT_CONFIRMED,
     NEW_SYSTEM,
     NOT_CONFIRMED,
+    NOT_LISTED,
+    do_confirm_institution,
     do_confirm_system,
+    do_unconfirm_institution,
     do_unconfirm_system,
 )
-from consilium.cases.policy import offerers_only
+from consilium.cases.page import case_page
+from consilium.cases.policy import HOLDING_STATES, offerers_only
 from consilium.cases.policy import policy as case_policy
-from consilium.directory.access import near_systems
+from consilium.directory import systems
+from consilium.directory.access import near_institutions, near_systems
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
@@ -49,11 +55,68 @@ def matches(request, case_id):
         "case": case, "matches": found, "rows": rows, "weights": weights,
         "allowed": case_policy.allowed(request.user, case),
         "patient_chooses": is_case_owner(request.user, case),  # the wording only
-        # the known systems near the first opinion's names, to confirm one before offering
+        # the known systems and institutions near the first opinion's names, to confirm
+        # them before offering
         "near_systems": near_systems([case.hospital_system, case.institution])
         if case.first_system_id is None else [],
         "new_system": NEW_SYSTEM,
+        "institution_confirmed": case.first_institution_id is not None
+        or case.first_institution_unlisted,
+        "near_institutions": near_institutions([case.institution])
+        if case.first_institution_id is None and not case.first_institution_unlisted else [],
+        "not_listed": NOT_LISTED,
+        # ticked beforehand only for the very name ("Bayview Spine Center" is not "Bayview
+        # Cancer Center", though either may be of one system)
+        "institution_key": systems.key(case.institution),
+        # an open offer: the undo links say to withdraw it first instead
+        "offer_open": case.consultations.filter(status__in=HOLDING_STATES).exists(),
     })
+
+
+@login_required
+@require_POST
+def confirm_institution(request, case_id):
+    """The coordinator's answer to "which institution is the first opinion from?"; one
+    that belongs to a known system confirms that system too."""
+    case = access_case_by_id(request.user, case_id,
+                             check=case_policy.checker("confirm_institution"))
+    had_system = case.first_system_id is not None
+    try:
+        do_confirm_institution(case, request.POST.get("institution_id", ""),
+                               acting_user=request.user)
+    except InvalidInput as error:
+        messages.error(request, " ".join(error.errors.values()))
+    else:
+        if case.first_institution is None:
+            messages.success(request, "The first opinion's institution is not in the "
+                                      "directory. Confirm its hospital system below.")
+        elif not had_system and case.first_system is not None:
+            messages.success(request, f"The first opinion is from {case.first_institution.name}"
+                                      f", of {case.first_system.name}.")
+        else:
+            messages.success(request, f"The first opinion is from "
+                                      f"{case.first_institution.name}.")
+    return redirect("case_matches", case_id=case.id)
+
+
+@login_required
+def unconfirm_institution(request, case_id):
+    """Undo the confirmed first-opinion institution: asked first (GET), done on POST."""
+    case = access_case_by_id(request.user, case_id,
+                             check=case_policy.checker("confirm_institution"))
+    if case.first_institution_id is None and not case.first_institution_unlisted:
+        messages.info(request, INSTITUTION_NOT_CONFIRMED)
+        return redirect("case_matches", case_id=case.id)
+    if request.method != "POST":
+        return render(request, "consultations/unconfirm_institution.html", {"case": case})
+    try:
+        do_unconfirm_institution(case, acting_user=request.user)
+    except Conflict as refusal:  # undone by someone else meanwhile, or an offer made
+        messages.info(request, refusal.message)
+    else:
+        messages.success(request, "The first opinion's institution is no longer confirmed. "
+                                  "Confirm it again before offering the case.")
+    return redirect("case_matches", case_id=case.id)
 
 
 @login_required
@@ -103,6 +166,13 @@ def offer(request, case_id):
         )
     except InvalidInput as error:
         messages.error(request, " ".join(error.errors.values()))
+        if isinstance(request.POST.get("reason"), str):
+            # the form for a specialist who is not proposed: shown again as it was filled
+            # in, so that the reason typed is not lost
+            return render(request, "cases/detail.html", {
+                **case_page(request.user, case),
+                "offer_other": {"specialist_id": request.POST.get("specialist_id", ""),
+                                "reason": request.POST["reason"]}}, status=422)
     else:
         messages.success(request, f"The case is offered to {consultation.specialist.name}.")
     return redirect("case_detail", case_id=case.id)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from consilium.bulk import delete_rows, insert_rows, upsert_rows
 from consilium.terminology.models import NuccTaxonomy
 
-from . import geo
+from . import geo, systems
 from .matchrows import count_directory, rebuild_match_rows, refresh_match_rows
 from .models import Institution, PracticeLocation, Specialist, SpecialistTaxonomy, name_key
 from .seeding import seed_systems
@@ -502,6 +502,8 @@ def _link_institutions(merged: dict[str, _Parsed], ids: dict[str, int]) -> None:
     wanted = {i.ccn: i for p in merged.values() for i in p.institutions}
     if not wanted:
         return
+    for institution in wanted.values():  # bulk_create does not call save()
+        institution.key = systems.key(institution.name)
     Institution.objects.bulk_create(list(wanted.values()), ignore_conflicts=True)
     by_ccn = dict(Institution.objects.filter(ccn__in=wanted).values_list("ccn", "id"))
     through = Specialist.institutions.through

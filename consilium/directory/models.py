@@ -88,12 +88,19 @@ class Institution(models.Model):
     centre_type = models.CharField(max_length=30, choices=CentreType.choices, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True)
+    # systems.key of the name: what a first opinion's facility is compared with, read by
+    # prefix from the index (access.near_institutions).
+    key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = systems.key(self.name)
+        super().save(*args, **kwargs)
 
 
 def name_key(first: str, last: str, name: str = "") -> str:

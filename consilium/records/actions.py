@@ -25,7 +25,7 @@ from consilium.submissions.once import Once
 
 from . import dicom, documents, storage
 from .classify import classify
-from .holds import follow_source, note_subject
+from .holds import family_of, follow_source, note_subject, upload_of
 from .identity import subject_of_text
 from .models import (
     IdentityCheck,
@@ -447,22 +447,67 @@ def do_remove_record(record: Record, *, acting_user) -> RemovedRecord:
         current = Record.objects.select_for_update().filter(id=record.id, case=case).first()
         if current is None:
             raise Conflict("This record was already removed.")
-        family = _with_found_in_it(current)
-        ids = [r.id for r in family]
-        files = {r.storage_name for r in family} | set(
-            Preview.objects.filter(record_id__in=ids).values_list("storage_name", flat=True))
-        held = current.identity == IdentityCheck.HELD  # it may name someone else: no name kept
-        removed = RemovedRecord.objects.create(
-            id=current.id, case=case, name="" if held else current.name,
-            record_type=current.record_type, uploaded_at=current.uploaded_at,
-            removed_by=acting_user)
-        series = {r.series_id for r in family if r.series_id is not None}
-        Record.objects.filter(id__in=ids).delete()  # entries, pictures and documents with it
-        for series_id in series:
-            _after_an_image_left(series_id)
+        removed, family, files = _remove(current, case, acting_user)
         audit_many(acting_user, "record.remove", family, case_id_of=lambda _: case.id)
         transaction.on_commit(lambda: _erase(files))
     return removed
+
+
+def do_remove_upload(record: Record, *, acting_user) -> list[RemovedRecord]:
+    """Remove every held record of one file at once ("Remove all N records from this file"):
+    the file a FHIR record's documents came out of, and those documents, when they are on
+    hold (holds.held_of_upload). One action: the case is locked first (policy "remove", asked
+    again on the locked case, the case of every record removed), then the records, then one
+    audit row per record removed, as do_remove_record writes for one. A record on hold keeps
+    no name (it may be about someone else). A record of the file confirmed as the patient's
+    stays: if it was found in a held one, that one would take it with it, so nothing is
+    removed and the answer says to remove the others one by one."""
+    root = upload_of(record)
+    policy.check(acting_user, root.case, "remove")  # again on the locked case, below
+    with transaction.atomic():
+        case = locked_case(root.case, "remove", user=acting_user, policy=policy)
+        if not Record.objects.filter(id=root.id, case=case).exists():
+            raise Conflict("These records were already removed.")
+        family = family_of(root)  # read after the case is locked: nothing is added meanwhile
+        held = {r.id for r in family if r.identity == IdentityCheck.HELD}
+        if not held:
+            raise Conflict("No record from this file is on hold.")
+        tops = [r for r in family if r.id in held and r.source_id not in held]
+        if any(other.id not in held for top in tops for other in family_of(top)):
+            raise Conflict("Some records from this file are in use as yours. Remove the "
+                           "others one by one.")
+        current = list(Record.objects.select_for_update().filter(
+            id__in=[t.id for t in tops], case=case).order_by("uploaded_at", "id"))
+        if len(current) != len(tops):
+            raise Conflict("A record from this file belongs to another case.")
+        removed, gone, files = [], [], set()
+        for each in current:
+            one, its_family, its_files = _remove(each, case, acting_user)
+            removed.append(one)
+            gone += its_family
+            files |= its_files
+        audit_many(acting_user, "record.remove", gone, case_id_of=lambda _: case.id)
+        transaction.on_commit(lambda: _erase(files))
+    return removed
+
+
+def _remove(current: Record, case: Case, acting_user) -> tuple[RemovedRecord, list, set]:
+    """Delete a locked record and what was found in it; (its RemovedRecord, the records gone,
+    the files to erase once committed). The caller writes the audit rows, last."""
+    family = _with_found_in_it(current)
+    ids = [r.id for r in family]
+    files = {r.storage_name for r in family} | set(
+        Preview.objects.filter(record_id__in=ids).values_list("storage_name", flat=True))
+    held = current.identity == IdentityCheck.HELD  # it may name someone else: no name kept
+    removed = RemovedRecord.objects.create(
+        id=current.id, case=case, name="" if held else current.name,
+        record_type=current.record_type, uploaded_at=current.uploaded_at,
+        removed_by=acting_user)
+    series = {r.series_id for r in family if r.series_id is not None}
+    Record.objects.filter(id__in=ids).delete()  # entries, pictures and documents with it
+    for series_id in series:
+        _after_an_image_left(series_id)
+    return removed, family, files
 
 
 def _with_found_in_it(record: Record) -> list[Record]:

@@ -10,13 +10,13 @@ from ninja.files import UploadedFile
 
 from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
-from consilium.errors import InvalidInput
+from consilium.errors import Conflict, InvalidInput
 from consilium.submissions.once import key_of
 
 from . import dicom, storage
 from .access import access_record_by_id, records_shown_to
-from .actions import Upload, do_add_records, do_remove_record
-from .holds import do_confirm_record, may_settle_hold
+from .actions import Upload, do_add_records, do_remove_record, do_remove_upload
+from .holds import do_confirm_record, do_confirm_upload, held_of_upload, may_settle_hold
 from .policy import policy
 
 router = Router(tags=["records"])
@@ -118,6 +118,36 @@ def remove_record(request, case_id: UUID, record_id: UUID):
     found = access_record_by_id(request.user, case_id, record_id, check=may_remove)
     do_remove_record(found, acting_user=request.user)
     return 204, None
+
+
+class RemovedOut(Schema):
+    removed: int  # how many records went
+
+
+class ConfirmedOut(Schema):
+    confirmed: int  # how many records are no longer on hold
+
+
+@router.delete("/{uuid:case_id}/records/{uuid:record_id}/upload",
+               response={200: RemovedOut, **errors(403, 404, 409)})
+def remove_upload(request, case_id: UUID, record_id: UUID):
+    """Remove every record on hold of the file this record is, or came out of (a FHIR record
+    and the documents found in it), at once: as DELETE of each, in one step."""
+    found = access_record_by_id(request.user, case_id, record_id, check=may_remove)
+    removed = len(held_of_upload(found))
+    if not removed:
+        raise Conflict("No record from this file is on hold.")
+    do_remove_upload(found, acting_user=request.user)
+    return {"removed": removed}
+
+
+@router.post("/{uuid:case_id}/records/{uuid:record_id}/upload/confirm",
+             response={200: ConfirmedOut, **errors(403, 404, 409)})
+def confirm_upload(request, case_id: UUID, record_id: UUID):
+    """Every record on hold of the file this record is, or came out of, is the patient's."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.confirm",
+                                check=may_settle_hold)
+    return {"confirmed": len(do_confirm_upload(found, acting_user=request.user))}
 
 
 def may_remove(found, user) -> None:

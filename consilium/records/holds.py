@@ -120,3 +120,58 @@ def do_confirm_record(record: Record, *, acting_user) -> Record:
         audit(acting_user, "record.confirm", current, case_id=case.id)
     current.identity, current.hold_reason = IdentityCheck.CONFIRMED, ""
     return current
+
+
+# One upload's records at once: a FHIR record and the documents found in it arrive as one file
+# but are held one by one (they are about whom the file is about). The file is the record
+# they came out of (``Record.source``, at any depth); "the held records of an upload" are the
+# file and what came out of it, those on hold.
+
+def upload_of(record: Record) -> Record:
+    """The file a record came out of (itself if it was uploaded as it is)."""
+    while record.source_id is not None:
+        record = Record.objects.select_related("case").get(id=record.source_id)
+    return record
+
+
+def family_of(record: Record) -> list[Record]:
+    """The record and every record found in it, at any depth (a few columns only)."""
+    family, wave = [record], [record.id]
+    while wave:
+        found = list(Record.objects.filter(source_id__in=wave).only(
+            "id", "case_id", "source_id", "identity", "name", "storage_name", "series_id"))
+        family += found
+        wave = [r.id for r in found]
+    return family
+
+
+def held_of_upload(record: Record) -> list[Record]:
+    """The records on hold among the file ``record`` came out of and what was found in it."""
+    return [r for r in family_of(upload_of(record)) if r.identity == IdentityCheck.HELD]
+
+
+def do_confirm_upload(record: Record, *, acting_user) -> list[Record]:
+    """The patient or a coordinator says every held record of one file is the patient's ("These
+    N records are mine"): one action, one audit row per record (``record.confirm``), as
+    do_confirm_record writes for one. The policy is the records' case's (records.policy:
+    "settle_hold"), asked of every record's case on the locked case; the records are read
+    after the case is locked, so none can be added to the file meanwhile."""
+    root = upload_of(record)
+    policy.check(acting_user, root.case, "settle_hold")  # again on the locked case, below
+    with transaction.atomic():
+        case: Case = locked_case(root.case, "settle_hold", user=acting_user, policy=policy)
+        if not Record.objects.filter(id=root.id, case=case).exists():
+            raise Conflict("These records were already removed.")
+        ids = [r.id for r in family_of(root)]
+        held = list(Record.objects.select_for_update().filter(
+            id__in=ids, identity=IdentityCheck.HELD).order_by("uploaded_at", "id"))
+        if not held:
+            raise Conflict("No record from this file is on hold.")
+        if any(each.case_id != case.id for each in held):  # the policy asked is this case's
+            raise Conflict("A record from this file belongs to another case.")
+        Record.objects.filter(id__in=[r.id for r in held]).update(
+            identity=IdentityCheck.CONFIRMED, hold_reason="")
+        record_many(acting_user, "record.confirm", held, case_id_of=lambda _: case.id)
+    for each in held:
+        each.identity, each.hold_reason = IdentityCheck.CONFIRMED, ""
+    return held

@@ -23,11 +23,23 @@ from .access import (
     records_shown_to,
     series_shown_to,
 )
-from .actions import Upload, do_add_records, do_remove_record, do_set_record_type
+from .actions import (
+    Upload,
+    do_add_records,
+    do_remove_record,
+    do_remove_upload,
+    do_set_record_type,
+)
 from .api import deidentified_response, download_response, may_remove, only_dicom
 from .checklist_actions import do_confirm_checklist_item, do_mark_checklist_item
 from .export import deidentified_zip
-from .holds import do_confirm_record, may_settle_hold
+from .holds import (
+    do_confirm_record,
+    do_confirm_upload,
+    held_of_upload,
+    may_settle_hold,
+    upload_of,
+)
 from .models import EntryCategory, ImagingSeries, Preview, Record, RecordType
 from .policy import policy
 
@@ -71,7 +83,27 @@ def record_list(request, case_id):
         "record_types": RecordType.choices, "imaging_series": series,
         "burned_in": any(s.burned_in_annotation for s in series),
         "record_allowed": policy.allowed(request.user, case),
+        "held_files": _held_files(request.user, case),
     })
+
+
+def _held_files(user, case) -> list[tuple[Record, int]]:
+    """The files of the case with more than one record on hold (the file and what was found
+    in it), each with how many: the page offers to settle them at once, above the list (the
+    file itself is the oldest row, at the end). Only for those who see held records."""
+    if not policy.may(user, case, "see_held"):
+        return []
+    held = {r.id: r for r in Record.objects.filter(case=case, identity="held").only(
+        "id", "source_id", "name", "case_id", "identity")}
+    counts: dict = {}
+    for record in held.values():
+        root = record
+        while root.source_id is not None:
+            root = held.get(root.source_id) or Record.objects.only(
+                "id", "source_id", "name", "case_id", "identity").get(id=root.source_id)
+        counts[root] = counts.get(root, 0) + 1
+    return sorted(((root, n) for root, n in counts.items() if n > 1),
+                  key=lambda item: item[0].name)
 
 
 @login_required
@@ -182,6 +214,43 @@ def upload(request, case_id):
 def download(request, case_id, record_id):
     found = access_record_by_id(request.user, case_id, record_id, action="record.download")
     return download_response(found)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_upload(request, case_id, record_id):
+    """Remove every held record of one file at once: the page asks first (how many, that it
+    cannot be undone), a tick box says yes."""
+    found = upload_of(access_record_by_id(request.user, case_id, record_id, check=may_remove))
+    held = held_of_upload(found)
+    if not held:
+        raise Http404("No record from this file is on hold")
+    if request.method == "POST":
+        if request.POST.get("confirmed") != "yes":
+            messages.error(request, "Tick the box to say you want to remove these records.")
+            return redirect("record_remove_upload", case_id=case_id, record_id=found.id)
+        do_remove_upload(found, acting_user=request.user)
+        messages.success(request, f"{len(held)} records from {found.name} are removed.")
+        return redirect("case_records", case_id=case_id)
+    return render(request, "records/remove_upload.html", {
+        "case": found.case, "record": found, "held": held})
+
+
+@login_required
+@require_POST
+def confirm_upload(request, case_id, record_id):
+    """Every held record of one file is the patient's: the page's tick box says it was
+    checked."""
+    found = access_record_by_id(request.user, case_id, record_id, action="record.confirm",
+                                check=may_settle_hold)
+    if request.POST.get("checked") != "yes":
+        messages.error(request, "Tick the box to say you checked these files are the "
+                                "patient's.")
+    else:
+        confirmed = do_confirm_upload(found, acting_user=request.user)
+        messages.success(request, f"The {len(confirmed)} records from this file are no longer "
+                                  "on hold: they are used like the others.")
+    return redirect("case_records", case_id=case_id)
 
 
 @login_required

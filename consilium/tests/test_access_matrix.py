@@ -176,6 +176,8 @@ PAGES = {
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
     "case_new": {"patient", "patient2"},
     "identity": {"patient", "patient2"},  # a patient's own, on their account
+    "my_data": {"patient", "patient2"},  # download everything about me: the patient's own
+    "close_account": {"patient", "patient2"},  # closing one's own account
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
     "work_queue": {"coordinator"},
@@ -201,10 +203,14 @@ PAGES = {
     "record_remove": {"patient", "coordinator"},  # records.policy remove
     "case_messages": CASE,
     "record_confirm": {"patient", "coordinator"},  # records.policy see_held / settle_hold
+    # all the held records of one file at once: the same rules as for one
+    "record_remove_upload": {"patient", "coordinator"},
+    "record_confirm_upload": {"patient", "coordinator"},
     # records.policy mark_checklist (the patient) / confirm_checklist (a coordinator)
     "checklist_mark": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
-                     "case_unconfirm_system"], {"coordinator"}),
+                     "case_unconfirm_system", "case_confirm_institution",
+                     "case_unconfirm_institution"], {"coordinator"}),
     # The case's consultation is completed: the coordinator and its specialist are answered
     # 409 (not in this state), everyone else refused.
     "consultation_withdraw": {"coordinator"},
@@ -234,6 +240,8 @@ OPERATIONS = {
     "remove_record": {"patient", "coordinator"},
     "list_messages": CASE,
     "confirm_record": {"patient", "coordinator"},
+    "remove_upload": {"patient", "coordinator"},  # all the held records of one file at once
+    "confirm_upload": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},
@@ -263,6 +271,7 @@ PAGE_BODIES = {
                       "due_date": "2030-01-01"},
     "case_offer": {"specialist_id": "{specialist2_id}"},
     "case_confirm_system": {"system_id": "new", "name": "Elsewhere Health"},
+    "case_confirm_institution": {"institution_id": "none"},
     "consultation_decline": {"reason": "No capacity"},
     "consultation_withdraw": {"reason": "Offered by mistake"},
     "consultation_release": {"reason": "Away next month"},

@@ -236,6 +236,23 @@ def _unconfirm_system(w):
     return lambda: do_unconfirm_system(case, acting_user=w["coordinator"])
 
 
+@action("cases.actions.do_confirm_institution", "case.confirm_institution",
+        "facility_confirmed")
+def _confirm_institution(w):
+    from consilium.cases.actions import do_confirm_institution
+    case, _ = w.journey("submitted")
+    return lambda: do_confirm_institution(case, "none", acting_user=w["coordinator"])
+
+
+@action("cases.actions.do_unconfirm_institution", "case.unconfirm_institution",
+        "facility_unconfirmed")
+def _unconfirm_institution(w):
+    from consilium.cases.actions import do_confirm_institution, do_unconfirm_institution
+    case, _ = w.journey("submitted")
+    do_confirm_institution(case, "none", acting_user=w["coordinator"])
+    return lambda: do_unconfirm_institution(case, acting_user=w["coordinator"])
+
+
 # --- consultations ----------------------------------------------------------------------
 
 @action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")
@@ -325,6 +342,27 @@ def _confirm_record(w):
     [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
                               acting_user=w["patient"])
     return lambda: do_confirm_record(stored.record, acting_user=w["patient"])
+
+
+@action("records.actions.do_remove_upload", "record.remove", no_event=RECORDS_NO_EVENT)
+def _remove_upload(w):
+    from consilium.records.actions import Upload, do_add_records, do_remove_upload
+    case, _ = w.journey("submitted")
+    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
+    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
+                              acting_user=w["patient"])
+    return lambda: do_remove_upload(stored.record, acting_user=w["patient"])
+
+
+@action("records.holds.do_confirm_upload", "record.confirm", no_event=RECORDS_NO_EVENT)
+def _confirm_upload(w):
+    from consilium.records.actions import Upload, do_add_records
+    from consilium.records.holds import do_confirm_upload
+    case, _ = w.journey("submitted")
+    letter = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\n"  # someone else: held
+    [stored] = do_add_records(case, [Upload("wolf.txt", io.BytesIO(letter), len(letter))],
+                              acting_user=w["patient"])
+    return lambda: do_confirm_upload(stored.record, acting_user=w["patient"])
 
 
 CHECKLIST_NO_EVENT = ("a checklist mark is shown on the checklist itself, with who made and "
@@ -766,6 +804,37 @@ def _save_identity(w):
     return lambda: do_save_identity(w["patient"], {
         "given_names": "Maria", "family_name": "Lopez", "birth_date": "1961-03-04"},
         acting_user=w["patient"])
+
+
+@action("mydata.actions.do_export_data", "user.data_export", no_event=NOT_A_CASE)
+def _export_data(w):
+    from consilium.mydata.actions import do_export_data
+    return lambda: do_export_data(w["patient"], acting_user=w["patient"]).close()
+
+
+@action("mydata.actions.do_close_account", "user.close",
+        no_event="an account change (here one without cases); each open case it withdraws "
+                 "is that case's own event and row, case.withdrawn (mydata/tests/test_close.py)")
+def _close_account(w):
+    from consilium.conftest import sign_request
+    from consilium.mydata.actions import do_close_account
+    return lambda: do_close_account(sign_request(), w["patient"], PASSWORD,
+                                    acting_user=w["patient"])
+
+
+@action("mydata.actions.do_erase_closed_account", "user.erase",
+        no_event="the account's cases are erased with their events; the audit trail keeps "
+                 "that they were (case.erase)")
+def _erase_closed_account(w):
+    from django.conf import settings
+
+    from consilium.conftest import sign_request
+    from consilium.mydata.actions import do_close_account, do_erase_closed_account
+    w.journey("submitted")
+    do_close_account(sign_request(), w["patient"], PASSWORD, acting_user=w["patient"])
+    get_user_model().objects.filter(pk=w["patient"].pk).update(
+        closed_at=timezone.now() - timedelta(days=settings.RETENTION_DAYS + 1))
+    return lambda: do_erase_closed_account(w["patient"], acting_user=None)
 
 
 @action("accounts.actions.do_issue_api_token", "api_token.issue", no_event=NOT_A_CASE)

@@ -24,6 +24,7 @@ EXPECTED = {
     "mark_records": (COORDINATOR, {"submitted"}),
     "offer": (COORDINATOR, {"submitted", "records_complete"}),
     "confirm_system": (COORDINATOR, {"submitted", "records_complete"}),  # the matches page
+    "confirm_institution": (COORDINATOR, {"submitted", "records_complete"}),  # likewise
     "follow_up": (OWNER_OR_COORDINATOR, {"decided"}),
     "close": (OWNER_OR_COORDINATOR, {"decided", "following_up"}),
     "share": (OWNER, set(Status.values)),

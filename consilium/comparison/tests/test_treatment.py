@@ -41,6 +41,10 @@ READINGS = [
      {"watchful_waiting": ("", "")}),
     ("surgery", "mastectomy or lumpectomy", {"surgery": ("", "")}),
     ("other", "", {}),
+    # words inside other words are not treatments
+    ("chemotherapy", "Chemotherapy infusion every three weeks; no confusion about the plan",
+     {"systemic": ("", "")}),
+    ("", "In cooperation with your oncologist, spills aside", {}),
     ("", "Take the tablets every day and lose some weight",
      {"medication": ("", ""), "lifestyle": ("", "")}),
     # German

@@ -14,9 +14,11 @@ def test_the_coordinator_sees_explained_proposals_and_offers(client, login, user
                                                             django_assert_max_num_queries):
     case, _ = journey("submitted")
     login(users["coordinator"])
-    # 33: the keys of the known hospital systems and names, compared with the case's, two;
-    # the known systems near the first opinion's names, with their aliases, two more
-    with django_assert_max_num_queries(33):
+    # 37: the keys of the known hospital systems and names, compared with the case's, two;
+    # the known systems near the first opinion's names (by the prefix of their names and
+    # aliases, then the nearest), three; the institutions near its facility, two; whether an
+    # offer is open (the undo links wait for it), one
+    with django_assert_max_num_queries(37):
         page = client.get(f"/cases/{case.id}/matches/")
     text = page.content.decode()
     assert page.status_code == 200

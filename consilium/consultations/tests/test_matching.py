@@ -152,7 +152,11 @@ def test_the_ranking_is_explained_and_deterministic(case, specialists, settings)
     assert best.components["condition_focus"] == 1.0
     assert "Breast cancer is a condition of focus" in best.reasons
     assert "Usually reports in 4 days" in best.reasons
-    assert "Different hospital system from your first doctor" in best.reasons
+    assert "Different hospital system from the first opinion" in best.reasons
+    # worded for whoever reads it: the coordinator, or a patient choosing
+    assert not any("your" in r.lower() for r in best.reasons)
+    if best.components["language"]:
+        assert "Speaks English" in best.reasons
     scored = {p.specialist.name: p for p in first.proposals}
     assert scored[academic.name].components["centre"] == 1.0
     assert any("NCI-designated cancer centre" in r for r in scored[academic.name].reasons)

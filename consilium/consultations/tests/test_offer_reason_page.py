@@ -102,3 +102,26 @@ def test_the_first_opinions_system_is_not_offered_there(case, cardiologist, user
     form = form_of(client.get(f"/cases/{case.id}/").content.decode())
     assert f'<option value="{same.id}"' not in form
     assert f'<option value="{cardiologist.id}"' in form
+
+
+def test_a_refused_offer_shows_the_form_again_with_the_reason_typed(
+        case, cardiologist, users, client, login):
+    login(users["coordinator"])
+    url = f"/cases/{case.id}/offer/"
+    typed = "Cardio-oncology <review> & a second look."
+    for specialist_id in ("999999", "abc", ""):
+        answer = client.post(url, {"specialist_id": specialist_id, "reason": typed})
+        assert answer.status_code == 422
+        page = answer.content.decode()
+        assert 'class="message error"' in page
+        form = form_of(page)
+        assert "Cardio-oncology &lt;review&gt; &amp; a second look.</textarea>" in form
+        assert '<details class="offer-other" open>' in page
+    # too long: kept as typed, to be shortened
+    answer = client.post(url, {"specialist_id": cardiologist.id, "reason": "y" * 2001})
+    assert answer.status_code == 422 and "y" * 2001 + "</textarea>" in answer.content.decode()
+    assert f'<option value="{cardiologist.id}" selected>' in answer.content.decode()
+    assert not Consultation.objects.filter(case=case).exists()
+    # the page as usual is not open and empty
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert '<details class="offer-other">' in page and "></textarea>" in form_of(page)

@@ -53,6 +53,11 @@ def test_no_two_blocks_overlap():
     ("M48.062", "207XS0117X"),  # lumbar stenosis: spine surgery
     ("K80.20", "208600000X"),  # gallstones: general surgery
     ("J45.909", "207RP1001X"),  # asthma: chapter 10 fallback, pulmonology
+    # benign tumours are not for the cancer team: fibroids go to gynaecology, moles to skin
+    ("D25.9", "207VG0400X"),
+    ("D22.5", "207N00000X"),
+    ("D12.6", "207RG0100X"),
+    ("D32.9", "207T00000X"),
 ])
 def test_typical_diagnoses_find_the_expected_specialty_first(code, first):
     assert specialties_for_codes([code])[0].code == first

@@ -1,0 +1,121 @@
+"""Download everything about me (issue #21): the patient's own zip, built from the access
+helpers, one audit row per export; no one else can have it."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from consilium.audit.models import AuditEntry
+from consilium.conversations.actions import do_send_message
+from consilium.journal.actions import do_add_note
+from consilium.records.actions import Upload, do_add_records
+from consilium.records.models import Record
+
+LETTER = b"Pathology report: invasive ductal carcinoma, grade 2.\n" * 50
+OTHER = b"Discharge letter of somebody else entirely.\n"
+
+
+@pytest.fixture
+def full_case(journey, users):
+    case, consultation = journey("opinion_delivered")
+    do_add_records(case, [Upload("pathology.txt", io.BytesIO(LETTER), len(LETTER)),
+                          Upload("other.txt", io.BytesIO(OTHER), len(OTHER))],
+                   acting_user=users["patient"])
+    Record.objects.filter(case=case, name="other.txt").update(
+        identity="held", hold_reason="The name on it is not yours.")
+    do_send_message(case, {"body": "When will I hear back?"}, acting_user=users["patient"])
+    do_send_message(case, {"body": "Staff only: check the scan.", "audience": "staff"},
+                    acting_user=users["coordinator"])
+    do_add_note(case, "Felt tired after the appointment.", acting_user=users["patient"])
+    journey("draft", patient="patient2")  # another patient's case, never in the zip
+    return case
+
+
+def _zip(response) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_patient_downloads_everything(client, login, users, full_case):
+    login(users["patient"])
+    page = client.get("/account/data/")
+    assert page.status_code == 200 and "Download my data" in page.content.decode()
+    before = AuditEntry.objects.filter(action="user.data_export").count()
+    response = client.post("/account/data/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    archive = _zip(response)
+    names = archive.namelist()
+    assert "README.txt" in names and "fhir-bundle.json" in names
+    assert AuditEntry.objects.filter(action="user.data_export").count() == before + 1
+    folder = next(n.split("/")[0] + "/" + n.split("/")[1] for n in names
+                  if n.startswith("cases/"))
+    # The records' original files, decrypted, under their own names.
+    letter = next(n for n in names if n.endswith("pathology.txt"))
+    assert archive.read(letter) == LETTER
+    held = next(n for n in names if n.endswith("other.txt"))
+    assert archive.read(held) == OTHER
+    readme = archive.read("README.txt").decode()
+    assert "on hold" in readme.lower() and "other.txt" in readme
+    # The signed opinion's two PDFs.
+    pdfs = [n for n in names if n.endswith(".pdf")]
+    assert len(pdfs) == 2 and all(archive.read(n).startswith(b"%PDF") for n in pdfs)
+    case_text = archive.read(f"{folder}/case.txt").decode()
+    assert "Breast cancer, left breast" in case_text
+    assert "Is breast-conserving surgery an option?" in case_text
+    messages = archive.read(f"{folder}/messages.txt").decode()
+    assert "When will I hear back?" in messages and "Staff only" not in messages
+    assert "Felt tired" in archive.read(f"{folder}/journal.txt").decode()
+    # The FHIR bundle is valid R4 and names the patient, the condition and the documents.
+    bundle = json.loads(archive.read("fhir-bundle.json"))
+    Bundle.model_validate(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Patient") == 1 and "Condition" in kinds
+    assert kinds.count("DocumentReference") >= 3
+    # Nothing of the other patient's.
+    assert len({n.split("/")[1] for n in names if n.startswith("cases/")}) == 1
+
+
+@pytest.mark.parametrize("role", ["caregiver", "coordinator", "specialist", "physician",
+                                  "admin"])
+def test_no_one_else_downloads_it(client, login, users, full_case, role):
+    from consilium.cases.actions import do_share_case
+
+    if role == "caregiver":
+        do_share_case(full_case, "caregiver", acting_user=users["patient"])
+    login(users[role])
+    assert client.get("/account/data/").status_code == 404
+    assert client.post("/account/data/").status_code == 404
+    assert not AuditEntry.objects.filter(action="user.data_export").exists()
+
+
+def test_signed_out_is_sent_to_sign_in(client, full_case):
+    response = client.post("/account/data/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_another_patients_data_is_never_in_it(client, login, users, full_case):
+    """Whatever is posted, the zip is the signed-in patient's own."""
+    login(users["patient2"])
+    response = client.post("/account/data/", {"user": users["patient"].pk,
+                                              "case": str(full_case.id)})
+    archive = _zip(response)
+    assert not any(n.endswith("pathology.txt") for n in archive.namelist())
+    everything = b"".join(archive.read(n) for n in archive.namelist())
+    assert b"When will I hear back" not in everything and b"Felt tired" not in everything
+    assert not any(n.endswith(".pdf") for n in archive.namelist())  # patient2's is a draft
+    assert b"Status: Draft" in everything
+
+
+def test_the_action_refuses_anyone_but_the_patient(users, full_case):
+    from consilium.errors import NotAllowed
+    from consilium.mydata.actions import do_export_data
+
+    with pytest.raises(NotAllowed):
+        do_export_data(users["patient"], acting_user=users["coordinator"])
+    with pytest.raises(NotAllowed):
+        do_export_data(users["caregiver"], acting_user=users["caregiver"])
