@@ -305,7 +305,10 @@ def test_the_self_assessment_in_chromium(browser, live_server, users):
     phone = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
     phone.goto(live_server.url + "/assess/")
     phone.get_by_label("An operation").check()
-    phone.get_by_role("button", name="Check").click()
+    # The answer is a new page: read its width once it has loaded, not while navigating.
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Check").click()
+    phone.wait_for_load_state("load")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"/assess/ scrolls sideways ({width}px)"
 
