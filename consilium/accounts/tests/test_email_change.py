@@ -2,29 +2,14 @@
 is used only once the link mailed to it is opened (django-allauth's change-email flow); each
 step an audit row. The old address stays the account's until then."""
 
-import re
-
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
+from consilium.accounts.tests.verification import _fresh_rate_limits, link_in  # noqa: F401
 from consilium.audit.models import AuditEntry
 from consilium.conftest import PASSWORD
 
 NEW = "maria.new@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def link_in(message) -> str:
-    found = re.search(r"https?://[^/\s]+(/confirm-email/[^\s/]+/)", message.body)
-    assert found, message.body
-    return found.group(1)
 
 
 def actions_on(user):

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from consilium.accounts.models import Role, User
+from consilium.accounts.tests.verification import _fresh_rate_limits, link_in  # noqa: F401
 from consilium.audit.models import AuditEntry
 from consilium.cases.models import Case
 from consilium.conftest import PASSWORD
@@ -18,21 +19,6 @@ from consilium.conftest import PASSWORD
 NEW = "new.patient@example.org"
 PASS = "a long, unusual pass 42"
 GOOD = {"email": NEW, "password1": PASS, "password2": PASS}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Sign-up counts per address in the cache; each test starts with none used."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def link_in(message) -> str:
-    """The path of the verification link in an email."""
-    found = re.search(r"https?://[^/\s]+(/confirm-email/[^\s/]+/)", message.body)
-    assert found, message.body
-    return found.group(1)
 
 
 def sign_up(client, data=None, next_url=""):
