@@ -107,20 +107,25 @@ def check_code(authenticator: Authenticator, code: str) -> Outcome:
     code = code.strip()
     with transaction.atomic():
         row = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
-        seconds = wait_seconds(row)
-        if seconds:
+        if seconds := wait_seconds(row):
             return _too_many(seconds)
         counter = _match(row, code) if code.isascii() and code.isdigit() else None
         if counter is None:
             return _wrong(row, WRONG)
         if counter <= int(row.data.get(LAST_COUNTER, -1)):
             return Outcome(False, USED)  # not a guess: it was right once
-        row.data.update({LAST_COUNTER: counter, FAILURES: 0})
-        row.data.pop(FAILED_AT, None)
-        row.save(update_fields=["data"])
-        row.record_usage()
+        row.data[LAST_COUNTER] = counter
+        _accepted(row)
     authenticator.refresh_from_db()
     return Outcome(True)
+
+
+def _accepted(row: Authenticator) -> None:
+    """A right code: the count of wrong ones starts again, and the use is noted."""
+    row.data[FAILURES] = 0
+    row.data.pop(FAILED_AT, None)
+    row.save(update_fields=["data"])
+    row.record_usage()
 
 
 def check_recovery_code(authenticator: Authenticator, code: str) -> Outcome:
@@ -129,16 +134,11 @@ def check_recovery_code(authenticator: Authenticator, code: str) -> Outcome:
     code = code.strip()
     with transaction.atomic():
         row = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
-        seconds = wait_seconds(row)
-        if seconds:
+        if seconds := wait_seconds(row):
             return _too_many(seconds)
         wrapper = RecoveryCodes(row)
         if not (code.isascii() and code.isdigit()) or not wrapper.validate_code(code):
             return _wrong(wrapper.instance, WRONG_RECOVERY)
-        row = wrapper.instance
-        row.data[FAILURES] = 0
-        row.data.pop(FAILED_AT, None)
-        row.save(update_fields=["data"])
-        row.record_usage()
+        _accepted(wrapper.instance)
     authenticator.refresh_from_db()
     return Outcome(True)
