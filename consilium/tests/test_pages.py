@@ -140,8 +140,9 @@ def test_sharing_from_the_case_page(client, login, users, journey):
     ("patient", "/cases/", 14),
     # The case page's checklist reads its evidence once (the records in use and the marks:
     # records.checklist), whatever the number of records; the patient's also asks whether
-    # their identity is known yet.
-    ("patient", "/cases/{case}/", 33),
+    # their identity is known yet, and (as every page of a patient without a second factor)
+    # whether they have added one since (accounts/mfa.must_confirm).
+    ("patient", "/cases/{case}/", 34),
     ("coordinator", "/queue/", 16),
     ("coordinator", "/cases/{case}/", 32),
     ("specialist", "/cases/{case}/", 32),
