@@ -104,18 +104,28 @@ def unconfirm_institution(request, case_id):
     """Undo the confirmed first-opinion institution: asked first (GET), done on POST."""
     case = access_case_by_id(request.user, case_id,
                              check=case_policy.checker("confirm_institution"))
-    if case.first_institution_id is None and not case.first_institution_unlisted:
-        messages.info(request, INSTITUTION_NOT_CONFIRMED)
+    return _undo_confirmation(
+        request, case, case.first_institution_id is not None or case.first_institution_unlisted,
+        not_confirmed=INSTITUTION_NOT_CONFIRMED, undo=do_unconfirm_institution,
+        template="consultations/unconfirm_institution.html",
+        done="The first opinion's institution is no longer confirmed. Confirm it again "
+             "before offering the case.")
+
+
+def _undo_confirmation(request, case, confirmed: bool, *, not_confirmed, undo, template, done):
+    """An undo page of the matches page: asked first (GET), done on POST; nothing to undo,
+    or undone by someone else meanwhile (the action's Conflict), is said plainly."""
+    if not confirmed:
+        messages.info(request, not_confirmed)
         return redirect("case_matches", case_id=case.id)
     if request.method != "POST":
-        return render(request, "consultations/unconfirm_institution.html", {"case": case})
+        return render(request, template, {"case": case})
     try:
-        do_unconfirm_institution(case, acting_user=request.user)
+        undo(case, acting_user=request.user)
     except Conflict as refusal:  # undone by someone else meanwhile, or an offer made
         messages.info(request, refusal.message)
     else:
-        messages.success(request, "The first opinion's institution is no longer confirmed. "
-                                  "Confirm it again before offering the case.")
+        messages.success(request, done)
     return redirect("case_matches", case_id=case.id)
 
 
@@ -139,19 +149,11 @@ def confirm_system(request, case_id):
 def unconfirm_system(request, case_id):
     """Undo the confirmed first-opinion system: asked first (GET), done on POST."""
     case = access_case_by_id(request.user, case_id, check=case_policy.checker("confirm_system"))
-    if case.first_system is None:
-        messages.info(request, NOT_CONFIRMED)
-        return redirect("case_matches", case_id=case.id)
-    if request.method != "POST":
-        return render(request, "consultations/unconfirm_system.html", {"case": case})
-    try:
-        do_unconfirm_system(case, acting_user=request.user)
-    except Conflict as refusal:  # undone by someone else meanwhile
-        messages.info(request, refusal.message)
-    else:
-        messages.success(request, "The first opinion's hospital system is no longer confirmed. "
-                                  "Confirm it again before offering the case.")
-    return redirect("case_matches", case_id=case.id)
+    return _undo_confirmation(
+        request, case, case.first_system is not None, not_confirmed=NOT_CONFIRMED,
+        undo=do_unconfirm_system, template="consultations/unconfirm_system.html",
+        done="The first opinion's hospital system is no longer confirmed. Confirm it again "
+             "before offering the case.")
 
 
 @login_required
