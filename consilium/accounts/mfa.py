@@ -15,8 +15,9 @@ nothing before its second factor" stays one middleware (accounts/middleware.py).
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db import transaction
 
-from consilium.fields import seal, unseal
+from consilium.fields import current_prefix, seal, unseal
 
 SESSION_KEY = "consilium_second_factor"
 LABEL = "mfa_authenticator.data"
@@ -35,6 +36,39 @@ class MFAAdapter(DefaultMFAAdapter):
     def get_public_key_credential_rp_entity(self) -> dict[str, str]:
         """The passkeys' relying party: this host (as allauth.mfa), named like the program."""
         return {**super().get_public_key_credential_rp_entity(), "name": settings.PROGRAM_NAME}
+
+
+# The values allauth.mfa encrypts in an authenticator's data (through MFAAdapter.encrypt):
+# an app's secret, the recovery codes' seed, and codes migrated from django-otp.
+SEALED_KEYS = ("secret", "seed")
+SEALED_LISTS = ("migrated_codes",)
+
+
+def reseal_secrets() -> int:
+    """Seal again with the current master key the secrets an older one sealed (rotate_keys);
+    returns how many authenticators changed."""
+    prefix, changed = current_prefix(), 0
+    for pk in Authenticator.objects.values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            authenticator = Authenticator.objects.select_for_update().filter(pk=pk).first()
+            if authenticator is not None and _reseal(authenticator.data, prefix):
+                authenticator.save(update_fields=["data"])
+                changed += 1
+    return changed
+
+
+def _reseal(data: dict, prefix: str) -> bool:
+    def fresh(value: str) -> str:
+        return value if value.startswith(prefix) else seal(unseal(value, LABEL), LABEL)
+
+    before = dict(data)
+    for key in SEALED_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = fresh(data[key])
+    for key in SEALED_LISTS:
+        if isinstance(data.get(key), list):
+            data[key] = [fresh(value) for value in data[key]]
+    return data != before
 
 
 def authenticators(user):

@@ -216,3 +216,33 @@ def test_hostile_passkey_answers(client, users, login):
         refused = client.post("/account/two-factor/", {"credential": credential})
         assert refused.status_code == 422, credential
     assert client.get("/queue/").status_code == 302
+
+
+def test_rotate_keys_seals_the_second_factors_again(users, settings):
+    """After a new master key and rotate_keys, the app's codes and the recovery codes still
+    work with the old key gone (they were sealed with it)."""
+    import base64
+    import io
+    import secrets
+
+    from django.core.management import call_command
+
+    from consilium import fields
+
+    app = authenticator_app(users["coordinator"])
+    codes = RecoveryCodes.activate(users["coordinator"]).instance
+    code, recovery = app_code(app), RecoveryCodes(codes).get_unused_codes()[0]
+    new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    settings.RECORDS_MASTER_KEYS = [new_key, *settings.RECORDS_MASTER_KEYS]
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out)
+    assert "secrets of 2 second factors again" in out.getvalue()
+    settings.RECORDS_MASTER_KEYS = [new_key]  # the old master key is gone
+    app.refresh_from_db()
+    codes.refresh_from_db()
+    assert app.data["secret"].startswith(fields.current_prefix())
+    assert app_code(app) == code
+    assert recovery in RecoveryCodes(codes).get_unused_codes()
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out)
+    assert "secrets of 0 second factors again" in out.getvalue()

@@ -2,14 +2,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from consilium import crypto, fields
+from consilium.accounts.mfa import reseal_secrets
 from consilium.records.models import Preview, Record
 
 
 class Command(BaseCommand):
     help = ("Rewrap every file key (records and their pictures) with the current master key "
-            "(CONSILIUM_MASTER_KEY) and encrypt again every encrypted column still sealed with "
-            "an older one. Keep the old keys in CONSILIUM_OLD_MASTER_KEYS until this has run; "
-            "the files themselves are not re-encrypted.")
+            "(CONSILIUM_MASTER_KEY) and encrypt again every encrypted column and second "
+            "factor's secret still sealed with an older one. Keep the old keys in "
+            "CONSILIUM_OLD_MASTER_KEYS until this has run; the files themselves are not "
+            "re-encrypted.")
 
     def handle(self, *args, **options):
         current = crypto.current_key_id()
@@ -21,6 +23,11 @@ class Command(BaseCommand):
                        for model, name in fields.encrypted_columns())
         self.stdout.write(self.style.SUCCESS(
             f"Encrypted {resealed} column values again with master key {current}."
+        ))
+        resealed = reseal_secrets()
+        self.stdout.write(self.style.SUCCESS(
+            f"Encrypted the secrets of {resealed} second factors again with master key "
+            f"{current}."
         ))
 
     def rewrap(self, model, current: str) -> int:
