@@ -127,6 +127,7 @@ def _add_routers():
     from consilium.conversations.api import router as conversations
     from consilium.decisions.api import router as decisions
     from consilium.directory.api import router as directory
+    from consilium.mydata.api import router as mydata
     from consilium.opinions.api import case_router as case_opinions
     from consilium.opinions.api import router as opinions
     from consilium.records.api import router as records
@@ -134,6 +135,7 @@ def _add_routers():
     from consilium.triage.api import router as triage
 
     api.add_router("/", accounts)
+    api.add_router("/", mydata)
     api.add_router("/cases", cases)
     api.add_router("/cases", records)
     api.add_router("/cases", case_consultations)

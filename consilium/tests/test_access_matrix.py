@@ -245,6 +245,8 @@ OPERATIONS = {
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},
+    # The patient's own data and account (mydata/api.py).
+    **dict.fromkeys(["export_my_data", "close_my_account"], {"patient", "patient2"}),
 }
 # A body that would be accepted from someone allowed, so that a refusal is the access rule's
 # and not a missing field's.
@@ -261,6 +263,7 @@ BODIES = {
     "add_addendum": {"body": "An addendum.", "password": PASSWORD},
     "save_opinion": {"version": 1, "reasoning": "Changed."},
     "create_case": {"diagnosis_text": "Breast cancer", "treatment_category": "surgery"},
+    "close_my_account": {"password": PASSWORD, "confirm": True},
 }
 PAGE_BODIES = {
     "case_share": {"who": "caregiver2@example.org"},
