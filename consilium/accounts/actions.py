@@ -101,10 +101,24 @@ ACCESS_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
 
 
 def record_account_changes(user: User, changed: list[str], *, acting_user) -> None:
-    """Audit each access-relevant field an administrator changed on ``user``."""
+    """Audit each access-relevant field an administrator changed on ``user``; an address an
+    administrator replaced stops signing in (and receiving links) at once."""
     for name in ACCESS_FIELDS:
         if name in changed:
             record(acting_user, f"user.change.{name}", user)
+    if "email" in changed:
+        _replace_addresses(user)
+
+
+def _replace_addresses(user: User) -> None:
+    """allauth's address rows of ``user`` follow the address an administrator set: the old
+    ones go (sign-in by a verified address row would otherwise still take the old one), and
+    the new one, vouched for by the administrator, is the account's verified address."""
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
+    if user.email:
+        EmailAddress.objects.update_or_create(
+            user=user, email__iexact=user.email,
+            defaults={"email": user.email.lower(), "verified": True, "primary": True})
 
 
 def do_set_password_by_admin(user: User, password: str | None, *, acting_user) -> None:

@@ -49,6 +49,8 @@ class ConsiliumUserAdmin(UserAdmin):
             actions.do_add_user(obj, acting_user=request.user)
             return
         new_role = obj.role
+        if "email" in form.changed_data:
+            obj.email = obj.email.lower()  # as allauth keeps them, and looks them up
         if "role" in form.changed_data:
             obj.role = form.initial["role"]
         with transaction.atomic():

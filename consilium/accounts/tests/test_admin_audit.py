@@ -194,3 +194,27 @@ def test_an_unknown_role_is_refused_in_plain_words(role, users):
     assert refused.value.errors["role"].startswith("Choose one of the roles")
     users["patient2"].refresh_from_db()
     assert users["patient2"].role == "patient"
+
+
+def test_an_address_the_administrator_replaced_no_longer_signs_in(admin_client, users):
+    """A patient who signed up has allauth address rows; after an administrator sets another
+    address, the old one neither signs in nor is kept as verified."""
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    from consilium.conftest import PASSWORD
+
+    patient, client = users["patient"], Client()
+    EmailAddress.objects.create(user=patient, email=patient.email, verified=True, primary=True)
+    old = patient.email
+    response = admin_client.post(f"/admin/accounts/user/{patient.pk}/change/",
+                                 _change_form(patient, email="Fresh@Example.org"))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert list(EmailAddress.objects.filter(user=patient).values_list(
+        "email", "verified", "primary")) == [("fresh@example.org", True, True)]
+    assert patient.email == "fresh@example.org"
+    refused = client.post("/login/", {"username": old, "password": PASSWORD})
+    assert refused.status_code == 200 and "did not match" in refused.content.decode()
+    signed_in = client.post("/login/", {"username": "Fresh@Example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302
