@@ -275,3 +275,10 @@ def test_a_plain_http_issuer_or_a_missing_secret_is_refused_in_production(tmp_pa
     result = manage("check", tmp_path=tmp_path, env={**env, "CONSILIUM_OIDC_CLIENT_SECRET":
                                                      "s" if "http:" in str(env) else ""})
     assert result.returncode != 0 and says in result.stderr
+
+
+def test_the_providers_code_and_state_are_not_logged():
+    from consilium.logs import redact
+
+    line = '"GET /login/sso/hospital/callback/?code=s3cr3tcode&state=AbCdEf HTTP/1.1" 302 0'
+    assert redact(line) == '"GET /login/sso/hospital/callback/?code=…&state=… HTTP/1.1" 302 0'
