@@ -11,6 +11,7 @@ import pytest
 import requests
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from axes.models import AccessLog
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -106,6 +107,7 @@ def test_a_coordinator_is_linked_by_verified_address_then_found_by_subject(sso, 
     assert (link.user, link.provider, link.uid) == (coordinator, "hospital", sub)
     assert rows(LINK) == [("coordinator", "socialaccount")]
     assert rows(SIGN_IN) == [("coordinator", "socialaccount")]
+    assert AccessLog.objects.filter(username="coordinator").count() == 1  # as a password's
     [notice] = mail.outbox
     assert notice.to == ["coordinator@example.org"]
     assert "sign-in method was linked" in notice.subject and NAME in notice.body
