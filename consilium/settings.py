@@ -158,6 +158,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Staff single sign-on (OpenID Connect): only its provider's login and callback are routed.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "csp",
     "ninja",
     "django_tasks",
@@ -331,6 +334,51 @@ MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODES_SHOW_ONCE = True
 # Roles that must confirm a one-time code after their password.
 TWO_FACTOR_ROLES = {"coordinator", "specialist", "admin"}
+
+# Staff single sign-on with the hospital's identity provider (OpenID Connect, allauth's
+# openid_connect provider; accounts/sso.py, docs/deploy.md "Connecting an identity provider").
+# Off unless CONSILIUM_OIDC_SERVER_URL (the issuer; its /.well-known/openid-configuration is
+# read) is set. It reaches only existing staff accounts: it creates none and grants no role.
+OIDC_SERVER_URL = env("OIDC_SERVER_URL").strip().rstrip("/")
+# Shown on the button: "Sign in with St Mary's account".
+OIDC_NAME = env("OIDC_NAME", "your hospital account")
+# The provider's part of the sign-in URLs: /login/sso/<id>/ and /login/sso/<id>/callback/.
+OIDC_PROVIDER_ID = "hospital"
+# Whether a second factor the identity provider says it asked (the ID token's "amr" claim,
+# RFC 8176) stands in for Consilium's own; off: Consilium asks its own after every sign-in.
+OIDC_TRUSTS_MFA = env_bool("OIDC_TRUSTS_MFA")
+
+
+def _oidc_providers() -> dict:
+    """allauth's SOCIALACCOUNT_PROVIDERS for the one identity provider, from the environment
+    (no SocialApp rows in the database)."""
+    if not OIDC_SERVER_URL:
+        return {}
+    client_id, secret = env("OIDC_CLIENT_ID"), env("OIDC_CLIENT_SECRET")
+    if not client_id or not secret:
+        raise ImproperlyConfigured("CONSILIUM_OIDC_SERVER_URL is set: set CONSILIUM_OIDC_CLIENT_ID "
+                                   "and CONSILIUM_OIDC_CLIENT_SECRET (or _FILE) too")
+    if not DEBUG and not OIDC_SERVER_URL.startswith("https://"):
+        raise ImproperlyConfigured("CONSILIUM_OIDC_SERVER_URL must be an https:// address")
+    return {"openid_connect": {"APPS": [{
+        "provider_id": OIDC_PROVIDER_ID, "name": OIDC_NAME,
+        "client_id": client_id, "secret": secret,
+        "settings": {"server_url": OIDC_SERVER_URL, "oauth_pkce_enabled": True},
+    }]}}
+
+
+SOCIALACCOUNT_PROVIDERS = _oidc_providers()
+SOCIALACCOUNT_ADAPTER = "consilium.accounts.sso.SocialAccountAdapter"
+# Nothing is made from a provider's sign-in: no account (the adapter refuses), no address
+# rows; the address it matched by was verified by the provider (its email_verified claim).
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # allauth's would wipe the password; ours matches
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+# The provider's access and refresh tokens are not kept: Consilium calls it only to sign in.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button posts (CSRF); a GET shows a continue button
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "UTC")

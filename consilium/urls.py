@@ -1,11 +1,10 @@
 from allauth.account import views as allauth_views
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from consilium import paths  # noqa: F401  (registers the <id:...> converter used below)
 from consilium.accounts import views as accounts
-from consilium.accounts.forms import SignInForm
 from consilium.api import api
 from consilium.appointments import views as appointments
 from consilium.cases import views as cases
@@ -31,13 +30,16 @@ handler404 = "consilium.api.page_not_found"
 
 # Sign-in stays Django's view (axes, staff TOTP); it also takes an email address and holds an
 # address not yet verified (accounts/forms.py). docs/decisions/0007-accounts-with-allauth.md
-sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True,
-                                       authentication_form=SignInForm)
+sign_in = accounts.SignInView.as_view()
 
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", sign_in, name="login"),
     path("login/", sign_in, name="account_login"),  # allauth's name for the same page
+    # Staff single sign-on (accounts/sso.py): only the identity provider's start and return.
+    path("login/sso/<str:provider_id>/", oidc_views.login, name="openid_connect_login"),
+    path("login/sso/<str:provider_id>/callback/", oidc_views.callback,
+         name="openid_connect_callback"),
     # Patients' own sign-up (django-allauth): only these of its pages are served.
     path("signup/", accounts.sign_up, name="account_signup"),
     path("signup/confirm-email/", allauth_views.email_verification_sent,

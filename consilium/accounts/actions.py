@@ -1,6 +1,6 @@
 """Changes to who may do what: sign-ups, email addresses verified or changed, roles, passwords
-set by an administrator, API tokens and authenticator devices. Each is an audit row, so a grant of
-access leaves a trace."""
+set by an administrator, API tokens, authenticator devices and links to the hospital's identity
+provider. Each is an audit row, so a grant of access leaves a trace."""
 
 from allauth.account.forms import SignupForm
 
@@ -8,6 +8,7 @@ from allauth.account.forms import SignupForm
 from allauth.account.internal.flows.email_verification import verify_email
 from allauth.account.internal.userkit import filter_users_by_email
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,8 +16,9 @@ from consilium.audit.trail import record
 from consilium.errors import InvalidInput, NotAllowed
 
 from . import signals
+from .mfa import mark_confirmed_by_identity_provider, provider_asked_second_factor
 from .models import ApiToken, PatientIdentity, Role, Sex, User
-from .notify import notify_old_address
+from .notify import notify_old_address, notify_sign_in_method_linked
 from .reauth import confirm_identity
 from .schemas import IdentityIn, RoleIn
 
@@ -271,3 +273,41 @@ def do_save_identity(patient: User, data: "dict | IdentityIn", *, acting_user
         signals.identity_changed.send(PatientIdentity, patient=patient)
         record(acting_user, "identity.save", identity)
     return identity
+
+
+def do_link_identity_provider(link, user: User, *, acting_user) -> None:
+    """Save the link (allauth's SocialAccount: the provider and its subject, ``sub``) between
+    the hospital's identity provider and the staff account it matched by a verified address
+    (accounts/sso.py), so that later sign-ins find the account by the subject alone. The
+    member is emailed that a sign-in method was linked."""
+    if user.role not in settings.TWO_FACTOR_ROLES or not user.is_active or user.closed_at:
+        raise NotAllowed("Only an active staff account is linked to the identity provider.")
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        if type(link).objects.filter(user_id=user.pk, provider=link.provider).exists():
+            raise NotAllowed("This account is already linked to another identity.")
+        link.user = user
+        link.save()
+        record(acting_user, "user.identity_provider.link", link)
+        notify_sign_in_method_linked(user.email)
+
+
+def do_sign_in_with_identity_provider(request, link, *, acting_user) -> None:
+    """Note a sign-in through the identity provider, by the link that found the account. When
+    the program trusts the provider's second factor (OIDC_TRUSTS_MFA) and the ID token says it
+    asked one (its ``amr``), the session counts as past the second factor while the link
+    exists (accounts/mfa.confirmed); otherwise Consilium asks its own next."""
+    with transaction.atomic():
+        record(acting_user, "user.sign_in.identity_provider", link)
+    if settings.OIDC_TRUSTS_MFA and provider_asked_second_factor(
+            link.extra_data.get("id_token") or {}):
+        mark_confirmed_by_identity_provider(request, link)
+
+
+def do_unlink_identity_provider(link, *, acting_user) -> None:
+    """Remove a staff account's link to the identity provider (an administrator, e.g. when the
+    hospital gave the address to someone else): the next sign-in there matches by address
+    again, and sessions that passed the second factor there no longer count as passed."""
+    with transaction.atomic():
+        record(acting_user, "user.identity_provider.unlink", link)
+        type(link).objects.filter(pk=link.pk).delete()

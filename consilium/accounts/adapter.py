@@ -4,7 +4,9 @@ allauth runs the flows (forms, links, rate limits, not revealing known addresses
 adapter keeps the program's rules on top: a sign-up is always a patient, every account change
 is an action with its audit row (accounts/actions.py; the sign-up form saves through
 do_sign_up), links point at SITE_URL like every other link Consilium mails, and the client
-address is the one consilium/proxy.py trusts.
+address is the one consilium/proxy.py trusts. A sign-in through the hospital's identity provider
+(accounts/sso.py) passes through allauth's login steps here too: without allauth.mfa's (the
+second factor is Consilium's own step after it), with its audit row.
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -13,7 +15,7 @@ from django.urls import reverse
 
 from consilium.proxy import client_address
 
-from .actions import do_verify_email
+from .actions import do_sign_in_with_identity_provider, do_verify_email
 from .models import Role
 
 
@@ -49,3 +51,16 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request) -> str:
         return client_address(request) or ""
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's login steps without allauth.mfa's: its pages are not routed, and the
+        second factor is asked by Consilium's own step (accounts/middleware.py) after any
+        sign-in, the identity provider's too."""
+        return [stage for stage in super().get_login_stages()
+                if not stage.startswith("allauth.mfa.")]
+
+    def post_login(self, request, user, **kwargs):
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        if sociallogin is not None:
+            do_sign_in_with_identity_provider(request, sociallogin.account, acting_user=user)
+        return super().post_login(request, user, **kwargs)

@@ -2,6 +2,8 @@ from contextvars import ContextVar
 
 from allauth.mfa.admin import AuthenticatorAdmin
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.admin import SocialAccountAdmin
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
@@ -92,3 +94,33 @@ class AuditedAuthenticatorAdmin(AuthenticatorAdmin):
         for authenticator in queryset:
             if type(authenticator).objects.filter(pk=authenticator.pk).exists():
                 actions.do_remove_authenticator(authenticator, acting_user=request.user)
+
+
+# The identity provider is configured from the environment (settings.SOCIALACCOUNT_PROVIDERS),
+# and its tokens are not kept: neither has rows to administer.
+admin.site.unregister(SocialApp)
+admin.site.unregister(SocialToken)
+admin.site.unregister(SocialAccount)
+
+
+@admin.register(SocialAccount)
+class AuditedSocialAccountAdmin(SocialAccountAdmin):
+    """Links between staff accounts and the hospital's identity provider (accounts/sso.py):
+    made only by a sign-in that matched a verified address; an administrator sees them and
+    removes one (the next sign-in there matches by address again), audited. The provider's
+    claims (extra_data) are not shown."""
+
+    exclude = ("extra_data",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        actions.do_unlink_identity_provider(obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            actions.do_unlink_identity_provider(link, acting_user=request.user)

@@ -10,6 +10,10 @@ nothing before its second factor" stays one middleware (accounts/middleware.py).
 - A session has passed the second factor when it names one of the user's authenticators
   that still exists (``SESSION_KEY``): removing the last one ends it, so the member is sent
   back to set one up.
+- Or, only when the program trusts its identity provider's second factor
+  (``OIDC_TRUSTS_MFA``), when it was signed in through the provider whose ID token said it
+  asked one (``amr``), naming the link used (``PROVIDER_SESSION_KEY``): removing the link
+  ends it too (accounts/sso.py).
 """
 
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -20,6 +24,7 @@ from django.db import transaction
 from consilium.fields import current_prefix, seal, unseal
 
 SESSION_KEY = "consilium_second_factor"
+PROVIDER_SESSION_KEY = "consilium_second_factor_at_identity_provider"
 LABEL = "mfa_authenticator.data"
 
 
@@ -84,9 +89,42 @@ def recovery_codes_of(user) -> Authenticator | None:
 
 
 def confirmed(request) -> bool:
-    """Whether this session passed the second factor with an authenticator still there."""
+    """Whether this session passed the second factor with an authenticator still there, or
+    at a trusted identity provider (confirmed_by_identity_provider)."""
     pk = request.session.get(SESSION_KEY)
-    return pk is not None and authenticators(request.user).filter(pk=pk).exists()
+    if pk is not None and authenticators(request.user).filter(pk=pk).exists():
+        return True
+    return confirmed_by_identity_provider(request)
+
+
+# RFC 8176 methods that are a second factor, or say several were used ("mfa", "mca"); a
+# password ("pwd"), knowledge ("kba", "pin") and codes by text message or call ("sms",
+# "tel": NIST SP 800-63B restricts them) are not.
+SECOND_FACTOR_METHODS = frozenset({"mfa", "mca", "otp", "hwk", "swk", "sc", "fpt", "face",
+                                   "iris", "retina", "vbm"})
+
+
+def provider_asked_second_factor(id_token_claims: dict) -> bool:
+    """Whether an ID token says the identity provider asked a second factor (its ``amr``)."""
+    methods = id_token_claims.get("amr")
+    return isinstance(methods, list) and any(
+        isinstance(method, str) and method in SECOND_FACTOR_METHODS for method in methods)
+
+
+def mark_confirmed_by_identity_provider(request, link) -> None:
+    """Note the identity provider's link (a SocialAccount) whose sign-in asked a second factor.
+    Set after the sign-in, whose new session key is already made."""
+    request.session[PROVIDER_SESSION_KEY] = link.pk
+
+
+def confirmed_by_identity_provider(request) -> bool:
+    """Whether this session passed a second factor at the identity provider, while the program
+    trusts it (OIDC_TRUSTS_MFA) and the link signed in with is still the user's."""
+    from allauth.socialaccount.models import SocialAccount
+
+    pk = request.session.get(PROVIDER_SESSION_KEY)
+    return pk is not None and settings.OIDC_TRUSTS_MFA and SocialAccount.objects.filter(
+        pk=pk, user_id=request.user.pk).exists()
 
 
 def mark_confirmed(request, authenticator: Authenticator) -> None:

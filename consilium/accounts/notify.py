@@ -47,3 +47,11 @@ def notify_account_closed(email: str) -> None:
 
     if email and not _paused.get():
         transaction.on_commit(lambda: send_account_closed.enqueue(email))
+
+
+def notify_sign_in_method_linked(email: str) -> None:
+    """Queue the notice that the identity provider was linked as a sign-in method."""
+    from .tasks import send_sign_in_method_linked
+
+    if email and not _paused.get():
+        transaction.on_commit(lambda: send_sign_in_method_linked.enqueue(email))

@@ -54,3 +54,20 @@ def send_account_closed(email: str) -> int:
     body = ACCOUNT_CLOSED_BODY.format(program=settings.PROGRAM_NAME, years=years)
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email])],
                           fail_silently=False)
+
+
+SIGN_IN_METHOD_LINKED_BODY = (
+    "Hello,\n\nA sign-in method was linked to your account with {program}: {method}. From "
+    "now on you can sign in with it.\n\nIf you did not sign in that way, tell the program's "
+    "administrator at once.\n"
+)
+
+
+@task()
+def send_sign_in_method_linked(email: str) -> int:
+    """Tell a staff member that their hospital account now signs them in (fixed wording)."""
+    subject = f"{settings.PROGRAM_NAME}: a sign-in method was linked to your account"
+    body = SIGN_IN_METHOD_LINKED_BODY.format(program=settings.PROGRAM_NAME,
+                                             method=settings.OIDC_NAME)
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email])],
+                          fail_silently=False)

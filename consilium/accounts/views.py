@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import Http404
@@ -36,9 +37,10 @@ from .actions import (
     gives_identity,
 )
 from .codes import check_code
-from .forms import EmailChangeForm
+from .forms import EmailChangeForm, SignInForm
 from .mfa import authenticators, confirmed, mark_confirmed, must_confirm, recovery_codes_of, totp_of
 from .models import PatientIdentity, Role, Sex
+from .sso import sign_in_button
 
 
 def home(request):
@@ -50,6 +52,17 @@ def home(request):
     if request.user.role == Role.ADMIN:
         return redirect("specialist_list")
     return redirect("case_list")
+
+
+class SignInView(LoginView):
+    """Django's sign-in (axes; accounts/forms.SignInForm), with a "Sign in with …" button for
+    staff when the hospital's identity provider is configured (accounts/sso.py)."""
+
+    redirect_authenticated_user = True
+    authentication_form = SignInForm
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso": sign_in_button()}
 
 
 class SignUpView(SignupView):

@@ -112,7 +112,7 @@ def world(journey, users, specialists, settings):
             "token_id": token.id, "authenticator_id": app.id,
             "specialist_id": specialists["specialist"].id,
             "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
-            "key": "not-a-real-key",
+            "key": "not-a-real-key", "provider_id": "hospital",
         },
         "report_share": report_share,
     }
@@ -167,6 +167,8 @@ PAGES = {
         # Patients' own sign-up (django-allauth); its confirmation key here is made up.
         "account_login", "account_signup", "account_email_verification_sent",
         "account_confirm_email",
+        # Staff single sign-on's start and return (accounts/sso.py): sign-in pages.
+        "openid_connect_login", "openid_connect_callback",
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done", "email_change",

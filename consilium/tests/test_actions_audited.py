@@ -806,6 +806,46 @@ def _save_identity(w):
         acting_user=w["patient"])
 
 
+def _identity_provider_link(user, uid="sub-1"):
+    """A link to the identity provider as allauth makes one from its answer, not yet saved."""
+    from allauth.socialaccount.models import SocialAccount
+    return SocialAccount(provider="hospital", uid=uid, user_id=None,
+                         extra_data={"id_token": {"sub": uid, "amr": ["pwd", "mfa"]}})
+
+
+@action("accounts.actions.do_link_identity_provider", "user.identity_provider.link",
+        no_event=NOT_A_CASE)
+def _link_identity_provider(w):
+    from consilium.accounts.actions import do_link_identity_provider
+    link = _identity_provider_link(w["coordinator"])
+    return lambda: do_link_identity_provider(link, w["coordinator"],
+                                             acting_user=w["coordinator"])
+
+
+def _linked(w):
+    link = _identity_provider_link(w["coordinator"])
+    link.user = w["coordinator"]
+    link.save()
+    return link
+
+
+@action("accounts.actions.do_sign_in_with_identity_provider", "user.sign_in.identity_provider",
+        no_event=NOT_A_CASE)
+def _sign_in_with_identity_provider(w):
+    from consilium.accounts.actions import do_sign_in_with_identity_provider
+    link, request = _linked(w), _allauth_request()
+    return lambda: do_sign_in_with_identity_provider(request, link,
+                                                     acting_user=w["coordinator"])
+
+
+@action("accounts.actions.do_unlink_identity_provider", "user.identity_provider.unlink",
+        no_event=NOT_A_CASE)
+def _unlink_identity_provider(w):
+    from consilium.accounts.actions import do_unlink_identity_provider
+    link = _linked(w)
+    return lambda: do_unlink_identity_provider(link, acting_user=w["admin"])
+
+
 @action("mydata.actions.do_export_data", "user.data_export", no_event=NOT_A_CASE)
 def _export_data(w):
     from consilium.mydata.actions import do_export_data
