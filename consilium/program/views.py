@@ -28,6 +28,7 @@ from .queue import (
     ALL_STATES,
     DEFAULT_SORT,
     DUE,
+    FILTERS,
     MAX_SEARCH,
     SORTS,
     URGENCY,
@@ -67,7 +68,12 @@ def _search_term(request) -> str:
 
 
 def _queue_url(params: dict) -> str:
-    return f"{reverse('work_queue')}?{urlencode(params)}" if params else reverse("work_queue")
+    """The queue's address with these filters, in one order (PostgreSQL's JSON keeps a saved
+    view's keys in its own)."""
+    ordered_params = {key: params[key] for key in (*FILTERS, "search") if key in params}
+    if not ordered_params:
+        return reverse("work_queue")
+    return f"{reverse('work_queue')}?{urlencode(ordered_params)}"
 
 
 def _post_search(request, chosen: dict):
