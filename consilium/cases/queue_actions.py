@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from consilium.accounts.models import Role
+from consilium.accounts.models import Role, User
 from consilium.audit.trail import record
 from consilium.errors import InvalidInput
 from consilium.forms import object_id
@@ -27,7 +27,7 @@ def coordinators():
         "last_name", "first_name", "username")
 
 
-def _coordinator(owner_id) -> object:
+def _coordinator(owner_id) -> User:
     key = object_id(owner_id)
     found = coordinators().filter(id=key).first() if key else None
     if found is None:

@@ -274,13 +274,7 @@ def service_level(consultation, today: date) -> ServiceLevel:
     if consultation is None:
         return ServiceLevel("No specialist yet", "none")
     if consultation.status == ConsultationStatus.OFFERED:
-        late = consultation.answer_due and consultation.answer_due < today
-        days = clock.business_days_between(today, consultation.answer_due) if (
-            consultation.answer_due) else None
-        if late:
-            return ServiceLevel(f"Answer {_days(-days)} late", "late")
-        return ServiceLevel("Answer due today" if days == 0 else
-                            f"Answer in {_days(days)}" if days else "Offered", "soon")
+        return _answer(consultation.answer_due, today)
     if consultation.due_date is None:
         return ServiceLevel("Clock not started", "none")
     if consultation.waiting_on_patient_since:
@@ -292,6 +286,16 @@ def service_level(consultation, today: date) -> ServiceLevel:
         return ServiceLevel("Due today", "soon")
     tone = "soon" if consultation.due_date <= clock.reminder_horizon(today) else "ok"
     return ServiceLevel(f"{_days(days)} left", tone)
+
+
+def _answer(answer_due: date | None, today: date) -> ServiceLevel:
+    """An offer's clock: the specialist's answer is due by ``answer_due``."""
+    if answer_due is None:
+        return ServiceLevel("Offered", "soon")
+    days = clock.business_days_between(today, answer_due)
+    if answer_due < today:
+        return ServiceLevel(f"Answer {_days(-days)} late", "late")
+    return ServiceLevel("Answer due today" if days == 0 else f"Answer in {_days(days)}", "soon")
 
 
 def _days(n: int) -> str:
