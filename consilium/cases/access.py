@@ -82,7 +82,7 @@ def load_visible_case(user, case_id, *, action: str = "case.view", for_update=Fa
     """The case, without recording a read (the caller records it once its own checks pass);
     a refusal is recorded here, as ``<action>.refused``."""
     key = _parse_id(case_id)
-    queryset = cases_visible_to(user).select_related("patient")
+    queryset = cases_visible_to(user).select_related("patient", "owner")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     case = queryset.filter(id=key).first()

@@ -117,6 +117,15 @@ class Case(models.Model):
     # done is worked out from the records present (records.checklist).
     checklist = models.JSONField(default=list, blank=True)
 
+    # The coordinator who has the case in hand (do_set_case_owner): the work queue's "mine".
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="owned_cases")
+    # The day the first opinion's procedure is planned for, as the patient or a coordinator
+    # recorded it (do_plan_procedure): the queue's urgency is the days until it. A plain
+    # date, not encrypted, so that the queue can sort and filter by it in SQL
+    # (docs/decisions/0008-work-queue-search.md).
+    planned_procedure_on = models.DateField("planned procedure date", null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "status_changed_at"])]
@@ -182,6 +191,8 @@ class EventKind(models.TextChoices):
     SYSTEM_UNCONFIRMED = "system_unconfirmed", "First opinion's hospital system undone"
     FACILITY_CONFIRMED = "facility_confirmed", "First opinion's institution confirmed"
     FACILITY_UNCONFIRMED = "facility_unconfirmed", "First opinion's institution undone"
+    OWNER_CHANGED = "owner_changed", "Coordinator in charge changed"
+    PROCEDURE_PLANNED = "procedure_planned", "Planned procedure date recorded"
 
 
 class Event(models.Model):

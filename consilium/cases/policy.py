@@ -182,3 +182,28 @@ def _story(user, case):
     if not is_case_owner(user, case):
         return NotAllowed("Only the patient shares their story.")
     return None
+
+
+def _open(case: Case, doing: str) -> Conflict | None:
+    if case.is_open:
+        return None
+    return Conflict(f"A case that is {Status(case.status).label.lower()} cannot {doing}.")
+
+
+@policy.rule("take_on")
+def _take_on(user, case):
+    """Say which coordinator has the case in hand (the work queue's owner): take it, hand it
+    to a colleague or leave it to anyone."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can take on a case.")
+    if case.status == Status.DRAFT:
+        return Conflict("A draft is the patient's until they submit it.")
+    return _open(case, "change hands")
+
+
+@policy.rule("plan_procedure")
+def _plan_procedure(user, case):
+    """Record the day the first opinion's procedure is planned for: the queue's urgency."""
+    if not _owner_or_coordinator(user, case):
+        return NotAllowed("Only the patient or a coordinator can record the procedure date.")
+    return _open(case, "have its procedure date changed")

@@ -3,6 +3,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consilium.errors import InvalidInput
@@ -10,7 +11,7 @@ from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
 
-from . import actions
+from . import actions, queue_actions
 from .access import (
     access_case_by_id,
     case_list_readers_only,
@@ -100,6 +101,51 @@ case_mark_records = _case_action(actions.do_mark_records_complete, "Records mark
 case_follow_up = _case_action(
     do_start_plan, "The case is now in follow-up. Its plan is made from the opinion's "
                    "recommendations and your next steps: check the dates and add what is missing.")
+
+
+@login_required
+def case_owner(request, case_id):
+    """Take the case ("me"), hand it to another coordinator, or leave it to nobody: the GET
+    asks which coordinator, the POST sets it."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("take_on"))
+    error = ""
+    if request.method == "POST":
+        try:
+            queue_actions.do_set_case_owner(case, request.POST.get("owner", ""),
+                                            acting_user=request.user)
+        except InvalidInput as invalid:
+            error = " ".join(invalid.errors.values())
+        else:
+            messages.success(request, f"{case.owner} has this case now." if case.owner
+                             else "Nobody has this case now.")
+            return redirect(_back_to(request, case))
+    return render(request, "cases/owner.html", {
+        "case": case, "coordinators": queue_actions.coordinators(), "error": error},
+        status=422 if error else 200)
+
+
+@login_required
+@require_POST
+def case_procedure_date(request, case_id):
+    """Record (or clear) the day the first opinion's procedure is planned for."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("plan_procedure"))
+    try:
+        queue_actions.do_plan_procedure(case, request.POST.get("planned_procedure_on", ""),
+                                        acting_user=request.user)
+    except InvalidInput as invalid:
+        return render(request, "error.html", {
+            "message": " ".join(invalid.errors.values()), "status": 422, "case_id": case.id},
+            status=422)
+    messages.success(request, "The planned procedure date is saved." if
+                     case.planned_procedure_on else "The planned procedure date is cleared.")
+    return redirect("case_detail", case_id=case.id)
+
+
+def _back_to(request, case):
+    """Back to the work queue when the change was made from it, else to the case."""
+    if request.POST.get("next") == "queue":
+        return "work_queue"
+    return reverse("case_detail", kwargs={"case_id": case.id})
 
 
 @login_required

@@ -1,79 +1,161 @@
 import csv
 import io
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from consilium.cases.access import cases_visible_to, record_case_list
 from consilium.cases.models import Status
+from consilium.cases.queue_actions import coordinators
 from consilium.charts import bar_chart
-from consilium.consultations import clock
-from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.crypto import Tampered
+from consilium.errors import InvalidInput
+from consilium.fields import seal, unseal
+from consilium.forms import page_number
 
 from .access import figure_readers_only, queue_workers_only
+from .actions import do_delete_queue_filter, do_save_queue_filter
 from .figures import program_figures
+from .models import SavedFilter
+from .queue import (
+    ALL_STATES,
+    DEFAULT_SORT,
+    DUE,
+    FILTERS,
+    MAX_SEARCH,
+    SORTS,
+    URGENCY,
+    QueueRow,
+    apply_filters,
+    counts,
+    ordered,
+    quick_filters,
+    read_filters,
+    rows_of,
+    search,
+    specialties,
+)
 
-# The states in which a case waits for the program staff, oldest first.
-QUEUE_STATES = [
-    Status.SUBMITTED, Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED, Status.IN_REVIEW,
-    Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP,
-]
+SEARCH_KEY = "queue_search"
+SEARCH_LABEL = "session.queue_search"  # the sealed search's label (fields.seal)
+PAGE_SIZE = 25
 
 
-def _deadline_views(today):
-    """What needs the coordinator's eye, as (key, label, filter on cases)."""
-    accepted = Q(consultations__status=ConsultationStatus.ACCEPTED)
-    return [
-        ("overdue", "Overdue opinions", clock.overdue(today, prefix="consultations__")),
-        ("due_soon", "Opinions due soon", clock.due_soon(today, prefix="consultations__")),
-        ("awaiting_answer", "Offers awaiting an answer",
-         Q(consultations__status=ConsultationStatus.OFFERED)),
-        ("waiting_on_patient", "Waiting on the patient",
-         accepted & Q(consultations__waiting_on_patient_since__isnull=False)),
-        ("waiting_on_records", "Waiting on records", Q(status=Status.SUBMITTED)),
-    ]
+def _filter_context(request) -> tuple[dict, list, list]:
+    """The request's allow-listed filters, the specialties and the coordinators they name."""
+    known, owners = specialties(), list(coordinators())
+    source = request.POST if request.method == "POST" else request.GET
+    return read_filters(source, known, {o.id for o in owners}), known, owners
+
+
+def _search_term(request) -> str:
+    """The search the coordinator posted, kept sealed in their session (never in a URL)."""
+    sealed = request.session.get(SEARCH_KEY)
+    if not sealed:
+        return ""
+    try:
+        return unseal(sealed, SEARCH_LABEL)
+    except Tampered:
+        request.session.pop(SEARCH_KEY, None)
+        return ""
+
+
+def _queue_url(params: dict) -> str:
+    """The queue's address with these filters, in one order (PostgreSQL's JSON keeps a saved
+    view's keys in its own)."""
+    ordered_params = {key: params[key] for key in (*FILTERS, "search") if key in params}
+    if not ordered_params:
+        return reverse("work_queue")
+    return f"{reverse('work_queue')}?{urlencode(ordered_params)}"
+
+
+def _post_search(request, chosen: dict):
+    """Keep the search in the session, sealed, and show the queue with it: the words stay
+    out of the address, the access log and the audit trail; the URL says only "search=1"."""
+    term = " ".join(request.POST.get("q", "").split())[:MAX_SEARCH]
+    if term:
+        request.session[SEARCH_KEY] = seal(term, SEARCH_LABEL)
+        return redirect(_queue_url({**chosen, "search": "1"}))
+    request.session.pop(SEARCH_KEY, None)
+    return redirect(_queue_url(chosen))
+
+
+def _columns(sort: str) -> list[tuple[str, str, str, str]]:
+    """Each sortable column: (key, label, aria-sort, the sort its header link asks for)."""
+    current = sort or DEFAULT_SORT
+    columns = []
+    for key, how in SORTS.items():
+        if current.lstrip("-") == key:
+            descending = current.startswith("-")
+            columns.append((key, how.label, "descending" if descending else "ascending",
+                            key if descending else f"-{key}"))
+        else:
+            columns.append((key, how.label, "none", key))
+    return columns
 
 
 @login_required
 def work_queue(request):
-    """Open cases by state, the longest-waiting first; above them, what is overdue, due
-    soon, waiting for a specialist's answer or for the records."""
+    """The open cases, filtered, searched and sorted as the coordinator asks; above them, how
+    many cases each state and each quick filter holds (one query)."""
     queue_workers_only(request.user)
-    today = timezone.localdate()
-    visible = cases_visible_to(request.user)
-    deadline_views = _deadline_views(today)
-    view = next((v for v in deadline_views if v[0] == request.GET.get("view")), None)
-    status = request.GET.get("status") or Status.SUBMITTED
-    if status not in Status.values:
-        status = Status.SUBMITTED
-    counts = dict(visible.values_list("status").annotate(n=Count("id")).order_by())
-    open_consultations = clock.with_overdue(Consultation.objects.filter(
-        status__in=[ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
-    ).select_related("specialist"), today)
-    chosen = visible.filter(view[2]) if view else visible.filter(status=status)
-    cases = (
-        chosen.distinct()
-        .select_related("patient")
-        .prefetch_related(Prefetch("consultations", queryset=open_consultations,
-                                   to_attr="open_consultations"))
-        .order_by("status_changed_at")
-    )
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
-    record_case_list(request.user, page.object_list)
-    tabs = [(s, Status(s).label, counts.get(s, 0)) for s in [*QUEUE_STATES, Status.DRAFT,
-                                                              Status.CLOSED, Status.WITHDRAWN]]
-    deadlines = [(key, label, visible.filter(condition).distinct().count())
-                 for key, label, condition in deadline_views]
+    user, today = request.user, timezone.localdate()
+    chosen, known, owners = _filter_context(request)
+    if request.method == "POST":
+        return _post_search(request, chosen)
+    term = _search_term(request) if request.GET.get("search") == "1" else ""
+    visible = cases_visible_to(user)
+    cases = apply_filters(visible, chosen, today, user)
+    if term:
+        cases = search(cases, term)
+    cases = ordered(rows_of(cases), chosen.get("sort", ""))
+    page = Paginator(cases, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    record_case_list(user, page.object_list)
+    found = counts(visible, today, user)
+    kept = {k: v for k, v in chosen.items() if k != "sort"}
     return render(request, "program/queue.html", {
-        "page": page, "status": "" if view else status,
-        "status_label": view[1] if view else Status(status).label,
-        "view": view[0] if view else "", "deadlines": deadlines,
-        "tabs": tabs, "now": timezone.now(), "today": today,
+        "page": page, "rows": [QueueRow.of(case, today) for case in page.object_list],
+        "chosen": chosen, "kept": kept, "state_label": Status(chosen["state"]).label
+        if chosen.get("state") in Status.values else "", "search": term, "searching": bool(term),
+        "columns": _columns(chosen.get("sort", "")),
+        "states": [(s, Status(s).label, found[f"state_{s}"]) for s in ALL_STATES],
+        "open_count": found["open"],
+        "quick": [(key, label, param, value, found[f"quick_{key}"],
+                   chosen.get(param) == value and len(kept) == 1)
+                  for key, label, param, value, _ in quick_filters(today, user)],
+        "specialties": known, "owners": owners, "due_choices": DUE.items(),
+        "urgency_choices": URGENCY.items(),
+        "saved": [(saved, _queue_url(saved.params))
+                  for saved in SavedFilter.objects.filter(owner=user)],
+        "now": timezone.now(), "today": today,
     })
+
+
+@login_required
+@require_POST
+def queue_views(request):
+    """Keep the queue's current filters under a name, or remove a kept view."""
+    queue_workers_only(request.user)
+    chosen, _, _ = _filter_context(request)
+    if request.POST.get("intent") == "delete":
+        do_delete_queue_filter(request.POST.get("filter"), acting_user=request.user)
+        messages.success(request, "The saved view is removed.")
+        return redirect("work_queue")
+    try:
+        saved = do_save_queue_filter(request.POST.get("name", ""), chosen,
+                                     acting_user=request.user)
+    except InvalidInput as error:
+        messages.error(request, " ".join(error.errors.values()))
+        return redirect(_queue_url(chosen))
+    messages.success(request, f"Saved as “{saved.name}”.")
+    return redirect(_queue_url(saved.params))
 
 
 @login_required

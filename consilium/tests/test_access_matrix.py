@@ -183,6 +183,9 @@ PAGES = {
     "my_availability": {"specialist", "specialist2"},
     "specialist_edit": {"coordinator", "admin"},
     "work_queue": {"coordinator"},
+    "queue_views": {"coordinator"},  # a coordinator's own saved views of the queue
+    "case_owner": {"coordinator"},  # cases.policy take_on
+    "case_procedure_date": {"patient", "coordinator"},  # cases.policy plan_procedure
     "program_figures": {"coordinator", "admin"},
     "program_figures_csv": {"coordinator", "admin"},
     **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),

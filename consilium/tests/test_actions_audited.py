@@ -253,6 +253,21 @@ def _unconfirm_institution(w):
     return lambda: do_unconfirm_institution(case, acting_user=w["coordinator"])
 
 
+@action("cases.queue_actions.do_set_case_owner", "case.owner", "owner_changed")
+def _set_case_owner(w):
+    from consilium.cases.queue_actions import do_set_case_owner
+    case, _ = w.journey("submitted")
+    return lambda: do_set_case_owner(case, "me", acting_user=w["coordinator"])
+
+
+@action("cases.queue_actions.do_plan_procedure", "case.plan_procedure", "procedure_planned")
+def _plan_procedure(w):
+    from consilium.cases.queue_actions import do_plan_procedure
+    case, _ = w.journey("submitted")
+    return lambda: do_plan_procedure(case, timezone.localdate() + timedelta(days=10),
+                                     acting_user=w["patient"])
+
+
 # --- consultations ----------------------------------------------------------------------
 
 @action("consultations.actions.do_offer_consultation", "consultation.offer", "offered")
@@ -700,6 +715,22 @@ def _availability(w):
     specialist = w.specialists["specialist"]
     return lambda: do_update_availability(specialist, {"capacity": 4},
                                           acting_user=w["specialist"])
+
+
+@action("program.actions.do_save_queue_filter", "queue_filter.save",
+        no_event="a coordinator's own view of the work queue, not a step of a case")
+def _save_queue_filter(w):
+    from consilium.program.actions import do_save_queue_filter
+    return lambda: do_save_queue_filter("Overdue", {"due": "overdue"},
+                                        acting_user=w["coordinator"])
+
+
+@action("program.actions.do_delete_queue_filter", "queue_filter.delete",
+        no_event="a coordinator's own view of the work queue, not a step of a case")
+def _delete_queue_filter(w):
+    from consilium.program.actions import do_delete_queue_filter, do_save_queue_filter
+    saved = do_save_queue_filter("Overdue", {"due": "overdue"}, acting_user=w["coordinator"])
+    return lambda: do_delete_queue_filter(saved.id, acting_user=w["coordinator"])
 
 
 @action("directory.actions.do_update_profile", "specialist.update", no_event=NOT_A_CASE)

@@ -164,7 +164,7 @@ def test_empty_states_explain_what_to_do(client, login, users):
     login(users["specialist"])
     assert "No cases are offered to you" in client.get("/cases/").content.decode()
     login(users["coordinator"])
-    assert "No cases are submitted right now" in client.get("/queue/").content.decode()
+    assert "No cases are waiting right now" in client.get("/queue/").content.decode()
 
 
 def test_the_work_queue_is_for_coordinators(client, login, users):

@@ -39,6 +39,7 @@ from consilium.appointments.actions import (
 from consilium.appointments.models import Appointment
 from consilium.appointments.policy import OPEN_FOR, new_appointment
 from consilium.cases import actions as case_actions
+from consilium.cases import queue_actions
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
     do_accept_consultation,
@@ -287,6 +288,8 @@ def appointment(w):
         pk=w.ids["appointment"] or None).first()
 NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
 NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
+# A planned procedure date a month ahead (cases.policy plan_procedure).
+PLANNED = (timezone.localdate() + timedelta(days=30)).isoformat()
 OTHERS = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\nHeart failure.\n"  # held on upload
 MESSAGES = "/cases/{case}/messages/"
 COMPARISON = "/cases/{case}/comparison/"
@@ -320,6 +323,14 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         lambda c, u: case_actions.do_confirm_institution(c, "none", acting_user=u),
         shown_on="/cases/{case}/matches/",
         done=lambda w: w.fresh_case().first_institution_unlisted),
+    ("case", "take_on"): Binding(
+        case, ("POST", "/cases/{case}/owner/", {"owner": "me"}), None,
+        lambda c, u: queue_actions.do_set_case_owner(c, "me", acting_user=u),
+        done=lambda w: w.fresh_case().owner_id is not None),
+    ("case", "plan_procedure"): Binding(
+        case, ("POST", "/cases/{case}/procedure-date/", {"planned_procedure_on": PLANNED}),
+        None, lambda c, u: queue_actions.do_plan_procedure(c, PLANNED, acting_user=u),
+        done=lambda w: w.fresh_case().planned_procedure_on is not None),
     ("case", "follow_up"): Binding(
         case, ("POST", "/cases/{case}/follow-up/", {}), None,
         lambda c, u: do_start_plan(c, acting_user=u)),

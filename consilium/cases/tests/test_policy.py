@@ -16,6 +16,7 @@ OWNER, COORDINATOR = {"patient"}, {"coordinator"}
 OWNER_OR_COORDINATOR = OWNER | COORDINATOR
 BEFORE_DECISION = {"draft", "submitted", "records_complete", "specialist_assigned",
                    "in_review", "opinion_delivered"}
+OPEN = set(Status.values) - {"closed", "withdrawn"}
 # action: (the roles that may, the case states in which they may)
 EXPECTED = {
     "edit": (OWNER, {"draft", "submitted"}),
@@ -32,6 +33,9 @@ EXPECTED = {
     "unshare": (OWNER, set(Status.values)),
     "journal": (OWNER, set(Status.values)),
     "story": (OWNER, set(Status.values)),
+    # The work queue's owner and urgency (cases/queue_actions.py): while the case is open.
+    "take_on": (COORDINATOR, OPEN - {"draft"}),
+    "plan_procedure": (OWNER_OR_COORDINATOR, OPEN),
 }
 # Everyone who can see a case: the patient, those they shared it with, the coordinator and
 # the specialist it is offered to.
@@ -41,6 +45,7 @@ MARKERS = {
     "edit": "/edit/", "submit": "/submit/", "withdraw": "/withdraw/",
     "mark_records": "/records-complete/", "offer": "/offer/", "follow_up": "/follow-up/",
     "close": "/close/", "share": "/share/", "journal": "/journal/",
+    "take_on": "/owner/", "plan_procedure": "/procedure-date/",
 }
 
 

@@ -1,0 +1,336 @@
+"""The coordinator's work queue, as queries: its filters, its sort orders, its counts and its
+search. Everything a request may ask for is read through an allow-list here (``read_filters``,
+``SORTS``), so no parameter reaches the database as anything but a chosen value.
+
+The counts of every quick filter and of every state come from one query (conditional
+aggregation, ``counts``); the page's rows from one more, with their consultations and owners
+in a bounded number besides, whatever the number of cases. Why the search reads what it
+reads, and how its words stay out of URLs and logs: docs/decisions/0008-work-queue-search.md.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from consilium.cases.models import Status
+from consilium.consultations import clock
+from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.directory.models import Specialist
+from consilium.forms import object_id
+from consilium.records.models import IdentityCheck, Record
+from consilium.terminology.models import Icd10Code, Icd10Kind
+from consilium.terminology.search import normalise_code, search_icd10
+
+# The states in which a case waits for the program staff, in the lifecycle's order.
+QUEUE_STATES = [
+    Status.SUBMITTED, Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED, Status.IN_REVIEW,
+    Status.OPINION_DELIVERED, Status.DECIDED, Status.FOLLOWING_UP,
+]
+ALL_STATES = [*QUEUE_STATES, Status.DRAFT, Status.CLOSED, Status.WITHDRAWN]
+OPEN_CONSULTATION = [ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
+# A procedure planned this close is urgent: the opinion must come before it.
+URGENT_DAYS = 14
+
+
+def _consultations(*conditions: Q, **fields) -> Exists:
+    return Exists(Consultation.objects.filter(*conditions, case=OuterRef("pk"), **fields))
+
+
+def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
+    """The queue's quick filters, as (key, label, parameter, value, condition on cases)."""
+    return [
+        ("overdue", "Overdue opinions", "due", "overdue", Q(_consultations(clock.overdue(today)))),
+        ("due_soon", "Opinions due soon", "due", "due_soon",
+         Q(_consultations(clock.due_soon(today)))),
+        ("awaiting_answer", "Offers awaiting an answer", "due", "awaiting_answer",
+         Q(_consultations(status=ConsultationStatus.OFFERED))),
+        ("waiting_on_patient", "Waiting on the patient", "waiting", "1",
+         Q(_consultations(status=ConsultationStatus.ACCEPTED,
+                          waiting_on_patient_since__isnull=False))),
+        ("on_hold", "Records on hold", "held", "1",
+         Q(Exists(Record.objects.filter(case=OuterRef("pk"), identity=IdentityCheck.HELD)))),
+        ("declined", "Declined offers", "declined", "1",
+         Q(_consultations(status=ConsultationStatus.DECLINED))),
+        ("urgent", f"Procedure within {URGENT_DAYS} days", "urgency", "soon",
+         Q(planned_procedure_on__gte=today,
+           planned_procedure_on__lte=today + timedelta(days=URGENT_DAYS))),
+        ("mine", "Mine", "owner", "mine", Q(owner=user)),
+        ("unowned", "Nobody's yet", "owner", "unowned", Q(owner__isnull=True)),
+    ]
+
+
+# --- the filters a request may ask for -------------------------------------------------
+
+DUE = {"overdue": "Overdue", "due_soon": "Due soon", "awaiting_answer": "Offer awaiting an answer"}
+URGENCY = {"soon": f"Within {URGENT_DAYS} days", "month": "Within 30 days",
+           "planned": "Any planned date", "unplanned": "No date given"}
+FLAGS = ("waiting", "held", "declined")
+# Every parameter a saved filter may keep (the search is not one of them).
+FILTERS = ("state", "specialty", "due", "owner", "urgency", *FLAGS, "sort")
+
+
+def specialties() -> list[str]:
+    """The specialties of the directory, for the specialty filter (one query)."""
+    return list(Specialist.objects.order_by("specialty").values_list("specialty", flat=True)
+                .distinct())
+
+
+def read_filters(params, known_specialties: list[str], coordinator_ids: set[int]) -> dict:
+    """The request's filters, each kept only when it is one of its allowed values."""
+    chosen = {}
+    state = params.get("state", "")
+    if state in Status.values or state == "all":
+        chosen["state"] = state
+    if params.get("specialty", "") in known_specialties:
+        chosen["specialty"] = params["specialty"]
+    if params.get("due", "") in DUE:
+        chosen["due"] = params["due"]
+    owner = params.get("owner", "")
+    if owner in ("mine", "unowned") or object_id(owner) in coordinator_ids:
+        chosen["owner"] = owner
+    if params.get("urgency", "") in URGENCY:
+        chosen["urgency"] = params["urgency"]
+    for flag in FLAGS:
+        if params.get(flag) == "1":
+            chosen[flag] = "1"
+    if params.get("sort", "").lstrip("-") in SORTS:
+        chosen["sort"] = params["sort"]
+    return chosen
+
+
+def apply_filters(cases: QuerySet, chosen: dict, today: date, user) -> QuerySet:
+    quick = {(param, value): condition
+             for _, _, param, value, condition in quick_filters(today, user)}
+    state = chosen.get("state", "")
+    if state == "":
+        cases = cases.filter(status__in=QUEUE_STATES)
+    elif state != "all":
+        cases = cases.filter(status=state)
+    if "specialty" in chosen:
+        cases = cases.filter(_consultations(status__in=OPEN_CONSULTATION,
+                                            specialist__specialty=chosen["specialty"]))
+    for param in ("due", "owner", *FLAGS):
+        if (param, chosen.get(param)) in quick:
+            cases = cases.filter(quick[param, chosen[param]])
+    if object_id(chosen.get("owner")):
+        cases = cases.filter(owner_id=object_id(chosen["owner"]))
+    urgency = chosen.get("urgency")
+    if urgency in ("soon", "month"):
+        days = URGENT_DAYS if urgency == "soon" else 30
+        cases = cases.filter(planned_procedure_on__gte=today,
+                             planned_procedure_on__lte=today + timedelta(days=days))
+    elif urgency == "planned":
+        cases = cases.filter(planned_procedure_on__isnull=False)
+    elif urgency == "unplanned":
+        cases = cases.filter(planned_procedure_on__isnull=True)
+    return cases
+
+
+def counts(visible: QuerySet, today: date, user) -> dict[str, int]:
+    """How many cases each state holds, and how many open cases each quick filter finds: in
+    one query."""
+    by_state = {f"state_{s}": Count("id", filter=Q(status=s)) for s in ALL_STATES}
+    open_cases = Q(status__in=QUEUE_STATES)
+    quick = {f"quick_{key}": Count("id", filter=open_cases & condition)
+             for key, _, _, _, condition in quick_filters(today, user)}
+    return visible.order_by().aggregate(open=Count("id", filter=open_cases), **by_state,
+                                        **quick)
+
+
+# --- sorting ----------------------------------------------------------------------------
+
+def _open_consultation(field: str) -> Subquery:
+    return Subquery(Consultation.objects.filter(case=OuterRef("pk"),
+                                                status__in=OPEN_CONSULTATION)
+                    .order_by("-offered_at").values(field)[:1])
+
+
+_LIFECYCLE = Case(*[When(status=s, then=Value(n)) for n, s in enumerate(ALL_STATES)],
+                  output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    keys: tuple  # expressions, ascending; None last either way
+
+
+SORTS = {
+    "case": Sort("Case", (F("id"),)),
+    "patient": Sort("Patient", (F("patient__last_name"), F("patient__first_name"))),
+    "diagnosis": Sort("Diagnosis", (F("diagnosis_codes__0"),)),
+    "treatment": Sort("Proposed treatment", (F("treatment_category"),)),
+    "state": Sort("State", (_LIFECYCLE,)),
+    "waiting": Sort("In this state for", (F("status_changed_at"),)),
+    "owner": Sort("Owner", (F("owner__last_name"), F("owner__first_name"))),
+    "procedure": Sort("Procedure", (F("planned_procedure_on"),)),
+    "due": Sort("Service level", (_open_consultation("due_date"),)),
+    "specialist": Sort("Specialist", (_open_consultation("specialist__name"),)),
+}
+DEFAULT_SORT = "waiting"  # the longest waiting first
+
+
+def ordered(cases: QuerySet, sort: str) -> QuerySet:
+    """The cases in the chosen order (an allow-listed key of SORTS, "-" first for the other
+    way), the case's ID last so that equal rows keep one order from page to page."""
+    key = sort.lstrip("-") if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    descending = sort.startswith("-")
+    keys = [expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+            for expression in SORTS[key].keys]
+    return cases.order_by(*keys, "id")
+
+
+# --- search -----------------------------------------------------------------------------
+
+CASE_REFERENCE = re.compile(r"[0-9a-f]{4,8}")
+CODE = re.compile(r"[A-Z]\d[0-9A-Z](\.[0-9A-Z]{0,4})?")
+# The diagnosis categories one search brings in at most.
+MOST_CATEGORIES = 40
+
+
+def _coded_in(categories) -> Q:
+    """Cases with a code in one of these ICD-10-CM categories (or codes, as prefixes): the
+    JSON list's text holds each code in quotes, on SQLite and PostgreSQL alike."""
+    condition = Q(pk__in=[])
+    for category in sorted(set(categories))[:MOST_CATEGORIES]:
+        condition |= Q(diagnosis_codes__icontains=f'"{category}')
+    return condition
+
+
+def _diagnosis_word(word: str) -> Q:
+    """Cases coded with the code the word is (or begins), or in a category whose title has
+    the word. The terminology is not secret; the diagnosis as the patient wrote it is
+    encrypted and not searched."""
+    code = normalise_code(word)
+    if CODE.fullmatch(code):
+        return Q(diagnosis_codes__icontains=f'"{code}')
+    if len(word) < 3:
+        return Q(pk__in=[])
+    return _coded_in(Icd10Code.objects.filter(kind=Icd10Kind.CATEGORY,
+                                              description__icontains=word)
+                     .values_list("code", flat=True)[:MOST_CATEGORIES])
+
+
+def search(cases: QuerySet, term: str) -> QuerySet:
+    """The cases every word of ``term`` finds in the case reference (its first characters),
+    the patient's account name or the coded diagnosis; or that the whole term finds as a
+    diagnosis in everyday words ("heart attack"), as the ICD-10-CM search reads it."""
+    words = term.split()[:6]
+    every_word = Q()
+    for word in words:
+        condition = (Q(patient__first_name__icontains=word)
+                     | Q(patient__last_name__icontains=word) | _diagnosis_word(word))
+        reference = word.lower().replace("-", "")
+        if CASE_REFERENCE.fullmatch(reference):
+            condition |= Q(id__startswith=reference)
+        every_word &= condition
+    if len(words) > 1:
+        every_word |= _coded_in(found.code[:3] for found in search_icd10(" ".join(words)))
+    return cases.filter(every_word)
+
+
+MAX_SEARCH = 100  # characters; a longer search is cut
+
+
+# --- the rows ---------------------------------------------------------------------------
+
+def rows_of(cases: QuerySet) -> QuerySet:
+    """What each row shows, loaded with the page in a fixed number of queries: the patient
+    and owner joined, whether records are on hold, and every consultation (open ones and the
+    declined offers with their reasons) in one more."""
+    return (cases.select_related("patient", "owner")
+            .annotate(on_hold=Exists(Record.objects.filter(case=OuterRef("pk"),
+                                                           identity=IdentityCheck.HELD)))
+            .prefetch_related(Prefetch(
+                "consultations", to_attr="all_consultations",
+                queryset=clock.with_overdue(Consultation.objects.select_related("specialist")
+                                            .order_by("-offered_at")))))
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """Where the case stands against the service level: words that say it (never the colour
+    alone) and the tone the page colours them with (ok, soon, late, paused, none)."""
+    text: str
+    tone: str
+
+
+def service_level(consultation, today: date) -> ServiceLevel:
+    if consultation is None:
+        return ServiceLevel("No specialist yet", "none")
+    if consultation.status == ConsultationStatus.OFFERED:
+        return _answer(consultation.answer_due, today)
+    if consultation.due_date is None:
+        return ServiceLevel("Clock not started", "none")
+    if consultation.waiting_on_patient_since:
+        return ServiceLevel("Clock stopped", "paused")
+    days = clock.business_days_between(today, consultation.due_date)
+    if consultation.due_date < today:
+        return ServiceLevel(f"{_days(-days)} overdue", "late")
+    if days == 0:
+        return ServiceLevel("Due today", "soon")
+    tone = "soon" if consultation.due_date <= clock.reminder_horizon(today) else "ok"
+    return ServiceLevel(f"{_days(days)} left", tone)
+
+
+def _answer(answer_due: date | None, today: date) -> ServiceLevel:
+    """An offer's clock: the specialist's answer is due by ``answer_due``."""
+    if answer_due is None:
+        return ServiceLevel("Offered", "soon")
+    days = clock.business_days_between(today, answer_due)
+    if answer_due < today:
+        return ServiceLevel(f"Answer {_days(-days)} late", "late")
+    return ServiceLevel("Answer due today" if days == 0 else f"Answer in {_days(days)}", "soon")
+
+
+def _days(n: int) -> str:
+    return f"{n} working day{'' if n == 1 else 's'}"
+
+
+def urgency(planned: date | None, today: date) -> tuple[str, bool]:
+    """The days until the planned procedure, in words, and whether that is urgent."""
+    if planned is None:
+        return "", False
+    days = (planned - today).days
+    if days < 0:
+        return f"passed {-days} day{'' if days == -1 else 's'} ago", False
+    if days == 0:
+        return "today", True
+    return f"in {days} day{'' if days == 1 else 's'}", days <= URGENT_DAYS
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: object
+    open: list
+    declined: list
+    level: ServiceLevel
+    urgency: str
+    urgent: bool
+
+    @classmethod
+    def of(cls, case, today: date) -> "QueueRow":
+        consultations = case.all_consultations
+        open_ones = [c for c in consultations if c.status in OPEN_CONSULTATION]
+        declined = [c for c in consultations if c.status == ConsultationStatus.DECLINED]
+        words, urgent = urgency(case.planned_procedure_on, today)
+        done = any(c.status == ConsultationStatus.COMPLETED for c in consultations)
+        level = (service_level(open_ones[0], today) if open_ones else
+                 ServiceLevel("Opinion delivered", "none") if done else
+                 service_level(None, today))
+        return cls(case, open_ones, declined, level, words, urgent)
