@@ -512,6 +512,9 @@ SITE_URL = env(
     "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}",
 ).rstrip("/")
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# An administrator's invitation of a staff member, or a set-up link after a reset of their
+# second factor (accounts.StaffInvitation): shorter, as it opens a staff role.
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 7)
 # Records: limits per file and per case (bytes).
 RECORDS_MAX_FILE_BYTES = env_int("RECORDS_MAX_FILE_BYTES", 4 * 1024**3)
 RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)

@@ -143,3 +143,19 @@ def must_confirm(request) -> bool:
     if user.needs_two_factor:
         return not confirmed(request)
     return SESSION_KEY not in request.session and authenticators(user).exists()
+
+
+NO_SECOND_FACTOR = ("Your account has no second factor yet. Ask your administrator for a new "
+                    "set-up link.")
+
+
+def password_sign_in_refusal(user) -> str | None:
+    """Why ``user`` may not sign in with a password, as far as second factors go, or None.
+
+    No trust on first use: a staff role (``needs_two_factor``) without a second factor is
+    refused, since whoever first typed a new member's password would otherwise choose the
+    second factor. Its second factor is enrolled only on a set-up link (accounts/joining.py).
+    The one place for this rule: a sign-in by single sign-on may be judged otherwise."""
+    if user.needs_two_factor and not authenticators(user).exists():
+        return NO_SECOND_FACTOR
+    return None

@@ -158,3 +158,70 @@ def _start_session_clock(sender, request, user, **kwargs):
     if hasattr(request, "session"):
         now = int(time.time())
         request.session[LAST_SEEN] = request.session[SIGNED_IN_AT] = now
+
+
+# The roles an administrator invites (settings.TWO_FACTOR_ROLES: each signs in with a second
+# factor); patients sign up on their own, caregivers and physicians are a patient's guests.
+STAFF_ROLES = (Role.COORDINATOR, Role.SPECIALIST, Role.ADMIN)
+
+
+class StaffInvitationQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                           expires_at__gt=timezone.now())
+
+
+class StaffInvitation(models.Model):
+    """An administrator's invitation for a coordinator, specialist or administrator: a link,
+    single use and expiring, where the invitee chooses a password and enrols the second
+    factor (accounts/joining.py). Only the SHA-256 of the link's token is stored.
+
+    ``user`` is the account the link sets up: none yet for a new member (made when the
+    invitee chooses a password, ``started_at``), or an existing member's (a set-up link after
+    an administrator reset their second factor, or for an account made in the Django admin).
+    The invitation is spent (``accepted_at``) only when the second factor is enrolled."""
+
+    PREFIX = "join_"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="staff_invitations")
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)  # the password was chosen
+    accepted_at = models.DateTimeField(null=True, blank=True)  # the second factor enrolled
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaffInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Staff invitation {self.pk} ({self.role})"
+
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None \
+            and self.expires_at > timezone.now()
+
+    def new_key(self) -> str:
+        """A fresh link (the old one stops working) lasting STAFF_INVITATION_DAYS; returns the
+        token to mail once. The caller saves."""
+        raw, self.key_hash = new_token(self.PREFIX)
+        self.expires_at = timezone.now() + timedelta(days=settings.STAFF_INVITATION_DAYS)
+        return raw
+
+    @classmethod
+    def find(cls, raw: str) -> "StaffInvitation | None":
+        """The usable invitation behind a link, or None: unknown, used, revoked or expired
+        alike."""
+        if not raw.startswith(cls.PREFIX):
+            return None
+        return cls.objects.usable().select_related("user").filter(
+            key_hash=hash_token(raw)).first()

@@ -55,3 +55,22 @@ def notify_sign_in_method_linked(email: str) -> None:
 
     if email and not _paused.get():
         transaction.on_commit(lambda: send_sign_in_method_linked.enqueue(email))
+
+def notify_staff_invitation(email: str, role: str, link: str, *, setup: bool) -> None:
+    """Queue a staff invitation or set-up link to ``email`` (after the commit); the link is
+    sealed in the task's row. Sent even while notices are paused: it is the only way in."""
+    from consilium.fields import seal
+
+    from .tasks import STAFF_LINK, send_staff_invitation
+
+    sealed = seal(link, STAFF_LINK)
+    transaction.on_commit(lambda: send_staff_invitation.enqueue(email, role, sealed, setup))
+
+
+def notify_second_factor_changed(user_id: int, change: str) -> None:
+    """Queue the notice that a member's second factors changed (after the commit)."""
+    from .tasks import SECOND_FACTOR_CHANGES, send_second_factor_changed
+
+    assert change in SECOND_FACTOR_CHANGES
+    if user_id and not _paused.get():
+        transaction.on_commit(lambda: send_second_factor_changed.enqueue(user_id, change))

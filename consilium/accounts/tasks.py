@@ -70,4 +70,83 @@ def send_sign_in_method_linked(email: str) -> int:
     body = SIGN_IN_METHOD_LINKED_BODY.format(program=settings.PROGRAM_NAME,
                                              method=settings.OIDC_NAME)
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email])],
+                           fail_silently=False)
+
+
+# A staff invitation's link travels sealed, like a case invitation's (cases/tasks.py): the
+# task's row in the database, kept after it ran, holds only ciphertext.
+STAFF_LINK = "task:accounts.send_staff_invitation.link"
+
+STAFF_INVITATION_BODY = """Hello,
+
+You are invited to join {program} as {role}. Open this link to choose your password and set
+up the second step of your sign-in (an authenticator app on your phone, or a passkey):
+
+{link}
+
+The link works once, and for {days} days. If you did not expect this, ignore this email.
+For privacy it contains no medical details.
+"""
+
+SETUP_LINK_BODY = """Hello,
+
+An administrator of {program} made you a new link to set up your account: to choose your
+password and the second step of your sign-in (an authenticator app on your phone, or a
+passkey). Until you do, you cannot sign in. Open this link:
+
+{link}
+
+The link works once, and for {days} days. If you did not expect this, tell your
+administrator. For privacy this email contains no medical details.
+"""
+
+ROLE_WORDS = {"coordinator": "a coordinator", "specialist": "a specialist",
+              "admin": "an administrator"}
+
+
+@task()
+def send_staff_invitation(email: str, role: str, sealed_link: str, setup: bool) -> int:
+    """Email a staff invitation (or a set-up link for an existing member) to that address
+    only; it names no one else and nothing medical."""
+    from consilium.fields import unseal
+
+    template, subject = (SETUP_LINK_BODY, "set up your sign-in") if setup else \
+        (STAFF_INVITATION_BODY, "your invitation")
+    body = template.format(program=settings.PROGRAM_NAME, role=ROLE_WORDS.get(role, role),
+                           link=unseal(sealed_link, STAFF_LINK),
+                           days=settings.STAFF_INVITATION_DAYS)
+    return send_mass_mail([(f"{settings.PROGRAM_NAME}: {subject}", body,
+                            settings.DEFAULT_FROM_EMAIL, [email])], fail_silently=False)
+
+
+# What changed, in fixed words (never a secret, a code or a device's name).
+SECOND_FACTOR_CHANGES = {
+    "totp.added": "an authenticator app was added",
+    "webauthn.added": "a passkey was added",
+    "removed": "a second factor was removed",
+    "recovery_codes.new": "new recovery codes were made (the old ones no longer work)",
+    "reset": "an administrator removed all your second factors and signed you out; "
+             "we have sent you a link to set up a new one",
+}
+
+SECOND_FACTOR_BODY = """Hello,
+
+The sign-in of your account with {program} changed: {change}.
+
+If this was not you, tell your administrator at once.
+
+For your privacy this email contains no medical details.
+"""
+
+
+@task()
+def send_second_factor_changed(user_id: int, change: str) -> int:
+    """Tell a member that their second factors changed (fixed wording, SECOND_FACTOR_CHANGES)."""
+    user = get_user_model().objects.filter(id=user_id).exclude(email="").first()
+    if user is None:
+        return 0
+    body = SECOND_FACTOR_BODY.format(program=settings.PROGRAM_NAME,
+                                     change=SECOND_FACTOR_CHANGES[change])
+    subject = f"{settings.PROGRAM_NAME}: your sign-in changed"
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])],
                           fail_silently=False)
