@@ -18,3 +18,20 @@ def test_demo_data_covers_every_state_and_sends_no_mail(db, settings, capsys):
     assert not DBTaskResult.objects.exists()
     call_command("load_demo")
     assert "already loaded" in capsys.readouterr().out
+
+
+def test_demo_data_fills_the_work_queue(db, settings):
+    """Enough open cases for a queue of more than one page, in every quick filter."""
+    from django.utils import timezone
+
+    from consilium.accounts.models import User
+    from consilium.program import queue
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    coordinator = User.objects.get(username="coordinator")
+    found = queue.counts(Case.objects.all(), timezone.localdate(), coordinator)
+    assert found["open"] > 25
+    for key in ("overdue", "due_soon", "awaiting_answer", "waiting_on_patient", "on_hold",
+                "declined", "urgent", "mine", "unowned"):
+        assert found[f"quick_{key}"] > 0, key

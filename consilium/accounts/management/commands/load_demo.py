@@ -1,9 +1,11 @@
-"""A believable demo program: one user per role, ~20 specialists, a case in every state.
+"""A believable demo program: one user per role, ~20 specialists, a case in every state, and
+two dozen more cases that fill the coordinators' work queue.
 
 All people and institutions are invented. Cases are built through the real actions, so their
 timelines and the audit trail look as they would in use.
 """
 
+import io
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -18,11 +20,13 @@ from consilium.accounts.notify import notices_paused
 from consilium.appointments.actions import do_schedule_appointment
 from consilium.cases import actions as case_actions
 from consilium.cases.models import Case
+from consilium.cases.queue_actions import do_plan_procedure, do_set_case_owner
 from consilium.consultations.actions import (
     do_accept_consultation,
     do_decline_consultation,
     do_offer_consultation,
 )
+from consilium.consultations.models import Consultation
 from consilium.conversations.actions import do_send_message
 from consilium.decisions.actions import do_record_decision
 from consilium.directory.builders import build_specialist
@@ -30,6 +34,7 @@ from consilium.directory.models import Specialist
 from consilium.followup.actions import do_start_plan
 from consilium.journal.actions import do_add_note
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+from consilium.records.actions import Upload, do_add_records
 from consilium.stories.actions import do_draft_story, do_review_story, do_submit_story
 from consilium.triage.models import InsurancePlan
 
@@ -89,6 +94,14 @@ USERS = [
     ("specialist2", Role.SPECIALIST, "Daniel", "Weiss"),
     ("physician", Role.PHYSICIAN, "Robert", "Chen"),
     ("admin", Role.ADMIN, "Sam", "Admin"),
+    ("coordinator2", Role.COORDINATOR, "Marcus", "Reid"),
+    # More patients, so that the work queue has names to search and sort.
+    ("patient3", Role.PATIENT, "Aiko", "Tanaka"),
+    ("patient4", Role.PATIENT, "Oluwaseun", "Bello"),
+    ("patient5", Role.PATIENT, "Greta", "Lindqvist"),
+    ("patient6", Role.PATIENT, "Rafael", "Moreno"),
+    ("patient7", Role.PATIENT, "Hannah", "Schulz"),
+    ("patient8", Role.PATIENT, "Dev", "Patel"),
 ]
 
 DEMO_ZIPS = {"Denver": "80218", "Chicago": "60611", "San Diego": "92103",
@@ -235,6 +248,60 @@ CASES = [
     ), []),
 ]
 
+# The work queue's cases: (patient, diagnosis, ICD-10-CM code, proposed treatment, how far it
+# goes, the coordinator who has it, days until the planned procedure). How far: submitted,
+# records (complete), offered (unanswered), late_offer (its answer overdue), declined (an
+# offer declined, with its reason), accepted, due_soon, overdue, waiting (on the patient),
+# held (a record about someone else on hold).
+QUEUE_CASES = [
+    ("patient3", "Ductal carcinoma in situ, right breast", "D05.11", "surgery", "submitted",
+     None, 12),
+    ("patient4", "Coronary artery disease, three vessels", "I25.10", "surgery", "records",
+     "coordinator", 9),
+    ("patient5", "Relapsing multiple sclerosis", "G35", "long_term_medication", "offered",
+     "coordinator2", None),
+    ("patient6", "Herniated lumbar disc L5-S1 with sciatica", "M51.16", "surgery", "declined",
+     "coordinator", 21),
+    ("patient7", "Aortic valve stenosis, severe", "I35.0", "invasive_procedure", "accepted",
+     "coordinator2", 30),
+    ("patient8", "Prostate cancer, intermediate risk", "C61", "radiation", "overdue",
+     "coordinator", 6),
+    ("patient3", "Osteoarthritis of both knees", "M17.0", "surgery", "held", None, 45),
+    ("patient4", "Persistent atrial fibrillation", "I48.19", "invasive_procedure", "waiting",
+     "coordinator2", None),
+    ("patient5", "Colon cancer, sigmoid, stage II", "C18.7", "surgery", "due_soon",
+     "coordinator", 4),
+    ("patient6", "Focal epilepsy, drug-resistant", "G40.219", "surgery", "late_offer", None,
+     None),
+    ("patient7", "Hodgkin lymphoma, nodular sclerosis", "C81.10", "chemotherapy", "submitted",
+     "coordinator", None),
+    ("patient8", "Osteoarthritis, left hip", "M16.12", "surgery", "records", None, 60),
+    ("patient3", "Invasive lobular carcinoma, left breast", "C50.412", "surgery", "accepted",
+     "coordinator", 18),
+    ("patient4", "Chronic low back pain with degenerative discs", "M51.36", "invasive_procedure",
+     "submitted", None, None),
+    ("patient5", "Mitral valve prolapse with regurgitation", "I34.1", "surgery", "declined",
+     "coordinator2", 40),
+    ("patient6", "Lumbar spinal stenosis", "M48.061", "surgery", "held", "coordinator", 25),
+    ("patient7", "Primary osteoarthritis, right knee", "M17.11", "surgery", "overdue", None,
+     None),
+    ("patient8", "Diffuse large B-cell lymphoma", "C83.30", "chemotherapy", "due_soon",
+     "coordinator2", 10),
+    ("patient3", "Ischaemic cardiomyopathy", "I25.5", "invasive_procedure", "offered",
+     "coordinator", None),
+    ("patient4", "Rectal cancer, locally advanced", "C20", "radiation", "waiting", None, 14),
+    ("patient5", "Spondylolisthesis L4-L5", "M43.16", "surgery", "records", "coordinator2",
+     None),
+    ("patient6", "Triple-negative breast cancer, left", "C50.912", "chemotherapy", "submitted",
+     None, 7),
+    ("patient7", "Generalised epilepsy", "G40.309", "long_term_medication", "accepted", None,
+     None),
+    ("patient8", "Paroxysmal atrial fibrillation", "I48.0", "long_term_medication", "records",
+     "coordinator", None),
+]
+# A letter the demo's held records hold: about someone other than the case's patient.
+SOMEONE_ELSE = b"PATIENT: Michele Wolf\nDOB: 12/05/1958\nReferral letter: knee pain.\n"
+
 PLANS = [
     dict(name="Evergreen Health PPO", country="US", covers_second_opinion=True, fee=0,
          currency="USD", requires_before=["knee_replacement", "hip_replacement",
@@ -276,9 +343,11 @@ class Command(BaseCommand):
                 InsurancePlan.objects.get_or_create(name=plan["name"], defaults=plan)
             for patient, target, fields, questions in CASES:
                 self._case(users, specialists, patient, target, fields, questions)
+            for row in QUEUE_CASES:
+                self._queue_case(users, specialists, *row)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {len(USERS)} users, {len(SPECIALISTS)} specialists, {len(PLANS)} insurance "
-            f"plans, {len(CASES)} cases."
+            f"plans, {len(CASES) + len(QUEUE_CASES)} cases."
         ))
 
     def _users(self):
@@ -402,6 +471,58 @@ class Command(BaseCommand):
         if past("closed"):
             case_actions.do_close_case(case, acting_user=patient)
             self._story(case, patient, users["admin"])
+
+    def _queue_case(self, users, specialists, patient_name, text, code, treatment, stage,
+                    owner, planned_in):
+        """One case of the work queue, as far as ``stage`` (QUEUE_CASES says which)."""
+        patient, coordinator = users[patient_name], users["coordinator"]
+        case = case_actions.do_create_case({
+            "diagnosis_text": text, "diagnosis_codes": [code], "treatment_category": treatment,
+            "institution": "Riverside Medical Center", "hospital_system": "Riverside Health",
+            "questions": ["Is the treatment first proposed the right one for me?"]},
+            acting_user=patient)
+        case_actions.do_submit_case(case, acting_user=patient)
+        if planned_in is not None:
+            do_plan_procedure(case, timezone.localdate() + timedelta(days=planned_in),
+                              acting_user=patient)
+        if owner:
+            do_set_case_owner(case, users[owner].id, acting_user=coordinator)
+        if stage == "held":
+            do_add_records(case, [Upload("referral.txt", io.BytesIO(SOMEONE_ELSE),
+                                         len(SOMEONE_ELSE))], acting_user=patient)
+        if stage in ("submitted", "held"):
+            return
+        if stage != "declined":
+            case_actions.do_mark_records_complete(case, acting_user=coordinator)
+        if stage == "records":
+            return
+        reason = "The demo's specialist for this kind of case."
+        if stage in ("offered", "late_offer"):
+            offered = do_offer_consultation(case, specialists["Dr. Aisha Rahman"].id,
+                                            acting_user=coordinator, reason=reason)
+            if stage == "late_offer":  # its answer was due two days ago
+                Consultation.objects.filter(id=offered.id).update(
+                    answer_due=timezone.localdate() - timedelta(days=2))
+            return
+        if stage == "declined":
+            first = do_offer_consultation(case, users["specialist2"].specialist.id,
+                                          acting_user=coordinator, reason=reason)
+            do_decline_consultation(first, "Fully booked until next month; Dr. Okafor's "
+                                    "team could take it sooner.", acting_user=users["specialist2"])
+            return
+        consultation = do_offer_consultation(case, users["specialist"].specialist.id,
+                                             acting_user=coordinator, reason=reason)
+        do_accept_consultation(consultation, acting_user=users["specialist"])
+        # The demo's clocks are moved so that the queue shows each service level: an opinion
+        # due in two days, and one overdue by three.
+        due = {"due_soon": 2, "overdue": -3}.get(stage)
+        if due is not None:
+            Consultation.objects.filter(id=consultation.id).update(
+                due_date=timezone.localdate() + timedelta(days=due))
+        if stage == "waiting":
+            do_send_message(case, {"body": "Could you send the letter from your cardiologist "
+                                   "about the last medication change?", "blocking": True},
+                            acting_user=users["specialist"])
 
     def _story(self, case, patient, admin):
         """A journal note, and a story drawn from it that an administrator published."""
