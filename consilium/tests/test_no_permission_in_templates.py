@@ -37,6 +37,11 @@ ALLOWED: dict[tuple[str, str], str] = {
         "display: one's own messages are never marked unread",
     ("consilium/conversations/api.py", "message.author_id != user.id"):
         "display: one's own messages are never counted unread",
+    ("consilium/templates/cases/detail.html", "case.owner_id != request.user.id"):
+        "display: a coordinator who already owns the case is not offered to take it; taking "
+        "it is the cases policy's take_on rule (case_owner checks it)",
+    ("consilium/templates/cases/owner.html", "c == request.user"):
+        "wording only: the coordinator finds their own name in the list, marked (you)",
     ("consilium/accounts/views.py", "request.user.role == Role."):
         "routing: the start page sends each role to where its work is; each page checks "
         "its own access",

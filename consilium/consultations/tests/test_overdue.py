@@ -14,7 +14,8 @@ from consilium.consultations.models import Consultation
 
 def _queue_rows(html: str) -> dict[str, bool]:
     """Each case row of the work queue's table: is it marked overdue?"""
-    rows = re.findall(r"<tr>\s*<td class=\"muted\"[^>]*>(\w{8})</td>(.*?)</tr>", html, re.S)
+    rows = re.findall(r'<tr>\s*<td data-label="Case"><a href="[^"]*" class="mono">(\w{8})</a>'
+                      r"(.*?)</tr>", html, re.S)
     return {short_id: "(overdue)" in row for short_id, row in rows}
 
 
@@ -41,14 +42,14 @@ def test_the_three_places_agree_on_overdue(journey, users, login, client):
     # The work queue: its count, its view, and the flag in its table.
     login(users["coordinator"])
     page = client.get("/queue/").content.decode()
-    assert re.search(r'\?view=overdue"[^>]*>[^<]*<span class="count">1</span>', page)
-    overdue_view = _queue_rows(client.get("/queue/?view=overdue").content.decode())
+    assert re.search(r'\?due=overdue"[^>]*>[^<]*<span class="count">1</span>', page)
+    overdue_view = _queue_rows(client.get("/queue/?due=overdue").content.decode())
     assert overdue_view == {late.short_id: True}
-    assigned = _queue_rows(client.get("/queue/?status=specialist_assigned").content.decode())
+    assigned = _queue_rows(client.get("/queue/?state=specialist_assigned").content.decode())
     assert assigned == {late.short_id: True, due_today.short_id: False,
                         waiting.short_id: False}
     # An offer whose opinion would be due yesterday is not an overdue opinion.
-    submitted = _queue_rows(client.get("/queue/?status=submitted").content.decode())
+    submitted = _queue_rows(client.get("/queue/?state=submitted").content.decode())
     assert submitted == {offered.short_id: False}
 
     # The deadline job escalates exactly that one.
