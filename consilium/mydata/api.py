@@ -3,14 +3,13 @@ actions as /account/data/ and /account/close/)."""
 
 from datetime import datetime
 
-from django.http import FileResponse
-from django.utils import timezone
 from ninja import Router, Schema
 
 from consilium.api_schemas import errors
 from consilium.errors import InvalidInput
 
-from .actions import do_close_account, do_export_data
+from .actions import do_close_account
+from .views import export_response
 
 router = Router(tags=["account"])
 ZIP = {"responses": {200: {"description": "Everything about you: files, PDFs, messages, "
@@ -21,12 +20,7 @@ ZIP = {"responses": {200: {"description": "Everything about you: files, PDFs, me
 @router.post("/me/data-export", response=errors(), openapi_extra=ZIP)
 def export_my_data(request):
     """A zip of everything about the signed-in patient (as the account page's download)."""
-    archive = do_export_data(request.user, acting_user=request.user)
-    name = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
-    response = FileResponse(archive, as_attachment=True, filename=name,
-                            content_type="application/zip")
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_response(request)
 
 
 class CloseIn(Schema):

@@ -23,13 +23,19 @@ def my_data(request):
     if not has_own_data(request.user):
         raise Http404
     if request.method == "POST":
-        archive = do_export_data(request.user, acting_user=request.user)
-        name = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
-        response = FileResponse(archive, as_attachment=True, filename=name,
-                                content_type="application/zip")
-        response["Cache-Control"] = "no-store"
-        return response
+        return export_response(request)
     return render(request, "mydata/data.html")
+
+
+def export_response(request) -> FileResponse:
+    """The signed-in patient's zip (do_export_data), as an attachment never cached; the page
+    and the API's /me/data-export send it alike."""
+    archive = do_export_data(request.user, acting_user=request.user)
+    name = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
+    response = FileResponse(archive, as_attachment=True, filename=name,
+                            content_type="application/zip")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class CloseForm(forms.Form):
