@@ -37,8 +37,9 @@ urlpatterns = [
     path("login/", sign_in, name="login"),
     path("login/", sign_in, name="account_login"),  # allauth's name for the same page
     # Staff single sign-on (accounts/sso.py): only the identity provider's start and return.
-    path("login/sso/<str:provider_id>/", oidc_views.login, name="openid_connect_login"),
-    path("login/sso/<str:provider_id>/callback/", oidc_views.callback,
+    # The provider's ID is a slug (as the setting names it): anything else is no provider.
+    path("login/sso/<slug:provider_id>/", oidc_views.login, name="openid_connect_login"),
+    path("login/sso/<slug:provider_id>/callback/", oidc_views.callback,
          name="openid_connect_callback"),
     # Patients' own sign-up (django-allauth): only these of its pages are served.
     path("signup/", accounts.sign_up, name="account_signup"),

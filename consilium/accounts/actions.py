@@ -110,11 +110,11 @@ ACCESS_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
 def record_account_changes(user: User, changed: list[str], *, acting_user) -> None:
     """Audit each access-relevant field an administrator changed on ``user``; an address an
     administrator replaced stops signing in (and receiving links) at once."""
+    if "email" in changed:
+        _replace_addresses(user)  # its rows locked before the audit rows (audit/trail.py)
     for name in ACCESS_FIELDS:
         if name in changed:
             record(acting_user, f"user.change.{name}", user)
-    if "email" in changed:
-        _replace_addresses(user)
 
 
 def _replace_addresses(user: User) -> None:
