@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from allauth.mfa.admin import AuthenticatorAdmin
@@ -69,17 +70,11 @@ class ConsiliumUserAdmin(UserAdmin):
             _acting_admin.reset(token)
 
 
-admin.site.unregister(Authenticator)
+class RemovedThroughAnAction:
+    """An admin of rows an administrator sees and removes but never adds or edits; each
+    removal goes through the domain's audited action (``remove``)."""
 
-
-@admin.register(Authenticator)
-class AuditedAuthenticatorAdmin(AuthenticatorAdmin):
-    """Second factors (allauth.mfa): an administrator sees them and removes one (a staff
-    member then sets up a new one at sign-in), audited. Adding or editing one here would let
-    the administrator know the member's secret, so neither is offered, and the stored data
-    (the encrypted secret) is not shown."""
-
-    exclude = ("data",)
+    remove: Callable
 
     def has_add_permission(self, request):
         return False
@@ -88,12 +83,27 @@ class AuditedAuthenticatorAdmin(AuthenticatorAdmin):
         return False
 
     def delete_model(self, request, obj):
-        actions.do_remove_authenticator(obj, acting_user=request.user)
+        self.remove(obj, acting_user=request.user)
 
     def delete_queryset(self, request, queryset):
-        for authenticator in queryset:
-            if type(authenticator).objects.filter(pk=authenticator.pk).exists():
-                actions.do_remove_authenticator(authenticator, acting_user=request.user)
+        for obj in queryset:
+            # One removal may take others with it (recovery codes go with the last factor).
+            if type(obj).objects.filter(pk=obj.pk).exists():
+                self.remove(obj, acting_user=request.user)
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuditedAuthenticatorAdmin(RemovedThroughAnAction, AuthenticatorAdmin):
+    """Second factors (allauth.mfa): an administrator sees them and removes one (a staff
+    member then sets up a new one at sign-in), audited. Adding or editing one here would let
+    the administrator know the member's secret, so neither is offered, and the stored data
+    (the encrypted secret) is not shown."""
+
+    exclude = ("data",)
+    remove = staticmethod(actions.do_remove_authenticator)
 
 
 # The identity provider is configured from the environment (settings.SOCIALACCOUNT_PROVIDERS),
@@ -104,23 +114,11 @@ admin.site.unregister(SocialAccount)
 
 
 @admin.register(SocialAccount)
-class AuditedSocialAccountAdmin(SocialAccountAdmin):
+class AuditedSocialAccountAdmin(RemovedThroughAnAction, SocialAccountAdmin):
     """Links between staff accounts and the hospital's identity provider (accounts/sso.py):
     made only by a sign-in that matched a verified address; an administrator sees them and
     removes one (the next sign-in there matches by address again), audited. The provider's
     claims (extra_data) are not shown."""
 
     exclude = ("extra_data",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        actions.do_unlink_identity_provider(obj, acting_user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for link in queryset:
-            actions.do_unlink_identity_provider(link, acting_user=request.user)
+    remove = staticmethod(actions.do_unlink_identity_provider)
