@@ -1,6 +1,7 @@
 """Log records never carry the secret part of a link.
 
-Invitation, password-reset, email-verification and shared-report links carry their credential
+Invitation (a patient's guest's, a staff member's: /join/), password-reset,
+email-verification and shared-report links carry their credential
 in the path (as a link in an email must), and Django logs the path of every answer of 400 and
 above ("Unprocessable Entity: /invitations/<token>/"). The console handler passes every record
 through ``RedactLinks``, so such a path is logged as ``/invitations/…/``. The identity
@@ -12,7 +13,7 @@ import logging
 import re
 
 _SECRET_PATH = re.compile(
-    r"(?P<prefix>/(?:invitations|reports|confirm-email)/)[^/\s\"'?#]+"
+    r"(?P<prefix>/(?:invitations|join|reports|confirm-email)/)[^/\s\"'?#]+"
     r"|(?P<reset>/reset/)[^/\s\"'?#]+/[^/\s\"'?#]+"
     r"|(?P<query>[?&](?:code|state)=)[^&\s\"'#]+")
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from consilium import paths  # noqa: F401  (registers the <id:...> converter used below)
+from consilium.accounts import joining, members
 from consilium.accounts import views as accounts
 from consilium.api import api
 from consilium.appointments import views as appointments
@@ -183,6 +184,17 @@ urlpatterns = [
     path("reports/<str:token>/report.pdf", opinions.shared_report_pdf,
          name="shared_report_pdf"),
     path("invitations/<str:token>/", cases.accept_invitation, name="accept_invitation"),
+    # Staff invitations and set-up links (accounts/joining.py; the address: actions.join_link).
+    path("join/<slug:token>/", joining.join, name="join"),
+    path("members/", members.members, name="members"),
+    path("members/invitations/<id:invitation_id>/resend/", members.resend_invitation,
+         name="invitation_resend"),
+    path("members/invitations/<id:invitation_id>/revoke/", members.revoke_invitation,
+         name="invitation_revoke"),
+    path("members/<id:member_id>/reset-second-factor/", members.reset_second_factor,
+         name="member_reset_second_factor"),
+    path("members/<id:member_id>/setup-link/", members.send_setup_link,
+         name="member_setup_link"),
     path("terminology/icd10/suggestions/", terminology.icd10_suggestions,
          name="icd10_suggestions"),
     path("assess/", triage.assess_page, name="assess"),

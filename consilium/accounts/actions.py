@@ -219,10 +219,10 @@ def do_remove_authenticator(authenticator, *, acting_user, notify: bool = True) 
         owner = User.objects.select_for_update().get(pk=authenticator.user_id)
         others = Authenticator.objects.filter(user_id=owner.pk).exclude(
             type=Authenticator.Type.RECOVERY_CODES).exclude(pk=authenticator.pk)
-        # Not enforced until the set-up link exists (staff-invitations work in progress):
-        # with trust on first use still in place, removing the last one leads to setting
-        # up a new one at once.
-        _ = others
+        own = acting_user is not None and acting_user.pk == owner.pk
+        if own and owner.needs_two_factor and not others.exists() \
+                and authenticator.type != Authenticator.Type.RECOVERY_CODES:
+            raise NotAllowed(LAST_FACTOR)
         record(acting_user, REMOVED[authenticator.type], authenticator)
         authenticator.delete()
         left = Authenticator.objects.filter(user_id=authenticator.user_id)
@@ -338,12 +338,10 @@ def do_unlink_identity_provider(link, *, acting_user) -> None:
 
 # Staff accounts (issue #21): an administrator invites a coordinator, specialist or
 # administrator by email; the link is where the invitee chooses a password and enrols the
-# second factor, and the invitation is spent only then (accounts/joining.py, the pages).
+# second factor, and the invitation is spent only then (accounts/joining.py, the page).
 
 def join_link(raw: str) -> str:
-    from django.conf import settings
-
-    # The page behind it (/join/<token>/) is the staff-invitations work still to land.
+    """The address of the page behind a staff invitation (accounts/joining.py)."""
     return f"{settings.SITE_URL}/join/{raw}/"
 
 
@@ -514,6 +512,13 @@ def _password_errors(data: dict, candidate: User) -> dict[str, str]:
     return {}
 
 
+def _refuse_switched_off(member: User | None) -> None:
+    """A set-up link does not bring back an account switched off (or closed) since."""
+    if member is not None and (not member.is_active or member.closed_at is not None
+                               or member.role not in STAFF_ROLES):
+        raise Conflict("This account can no longer be set up here. Ask your administrator.")
+
+
 def do_start_staff_account(invitation: StaffInvitation, data: dict) -> User:
     """The invitee chose their name and password on the link: make their account (username
     and address the invited one, verified, since the link reached it), or set the existing
@@ -526,6 +531,7 @@ def do_start_staff_account(invitation: StaffInvitation, data: dict) -> User:
         current = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
         if not current.is_usable():
             raise Conflict("This invitation is no longer valid.")
+        _refuse_switched_off(current.user)
         user = current.user or User(username=current.email, email=current.email,
                                     role=current.role)
         user.first_name, user.last_name = first, last
@@ -567,6 +573,7 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
         if not current.is_usable() or current.started_at is None or current.user is None:
             raise Conflict("This invitation is no longer valid.")
         user = current.user
+        _refuse_switched_off(user)
         if totp_secret is not None:
             authenticator = do_activate_totp(user, totp_secret, acting_user=user)
         elif passkey is not None:

@@ -1,5 +1,6 @@
 """The sign-up form (django-allauth's, in plain words) and the sign-in form (Django's, which
-also takes an email address and refuses an address not yet verified)."""
+also takes an email address, refuses an address not yet verified, and a staff account with no
+second factor: accounts/mfa.password_sign_in_refusal)."""
 
 from allauth.account.forms import SignupForm
 
@@ -12,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
 from .actions import do_sign_up
+from .mfa import password_sign_in_refusal
 
 PASSWORD_POLICY = ("At least 10 characters. Not a common password, not only numbers, and not "
                    "like your email address. A few unrelated words make a good one.")
@@ -73,6 +75,11 @@ class SignInForm(AuthenticationForm):
             # allauth's backend also matches an address still waiting for its link (a pending
             # change): only the account's own address, or a verified one, signs in.
             raise self.get_invalid_login_error()
+        refusal = password_sign_in_refusal(user)
+        if refusal is not None:
+            # After the right password only (Django's form asks this once authenticate()
+            # found the user), so it tells a stranger nothing about an address.
+            raise forms.ValidationError(refusal, code="no_second_factor")
         if awaiting_email_verification(user):
             # allauth's own resend (at most one per address in its cooldown, 3 minutes).
             send_verification_email_for_user(self.request, user)

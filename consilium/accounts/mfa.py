@@ -135,8 +135,8 @@ def mark_confirmed(request, authenticator: Authenticator) -> None:
 
 def must_confirm(request) -> bool:
     """Whether this signed-in session must pass the second factor before anything else: a
-    staff role (TWO_FACTOR_ROLES) always, setting one up first if it has none; anyone else
-    (a patient is not made to set one up) once they have added one."""
+    staff role (TWO_FACTOR_ROLES) always (one with none is told to ask for a set-up link);
+    anyone else (a patient is not made to set one up) once they have added one."""
     user = request.user
     if not user.is_authenticated:
         return False

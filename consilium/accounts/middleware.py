@@ -19,7 +19,7 @@ from .mfa import must_confirm
 # Adding a passkey is open too, for setting up a first one (accounts/views.add_passkey sends
 # anyone who has a second factor to pass it first).
 _OPEN_PATHS = {"/account/two-factor/", "/account/two-factor/passkeys/add/"}
-_OPEN_PREFIXES = ("/logout", "/static/", "/api/")
+_OPEN_PREFIXES = ("/logout", "/static/", "/api/", "/join/")
 # Called by scripts (tus-js-client), not opened as pages: refused rather than redirected.
 _SCRIPT_PREFIXES = ("/uploads/",)
 

@@ -152,8 +152,14 @@ def two_factor(request):
     (allauth.mfa's get_totp_secret) until its first right code."""
     user = request.user
     app = totp_of(user)
-    # Setting up an app: a first second factor, or another one once this session passed one.
-    setting_up = app is None and (not authenticators(user).exists() or confirmed(request))
+    first = not authenticators(user).exists()
+    if first and user.needs_two_factor:
+        # No trust on first use: a staff member's first second factor is set up only on the
+        # link an administrator sends (accounts/joining.py).
+        return render(request, "accounts/no_second_factor.html", status=403)
+    # Setting up an app: a patient's first second factor, or another one once this session
+    # passed one.
+    setting_up = app is None and (first or confirmed(request))
     form = CodeForm(request.POST if "code" in request.POST else None)
     recovery = RecoveryCodeForm(request.POST if "recovery_code" in request.POST else None)
     status = None
@@ -226,10 +232,11 @@ PASSKEY_REFUSED = ("Your passkey was not accepted. Try again, or use a code from
 def add_passkey(request):
     """Add a passkey (WebAuthn): the browser makes a key pair on this device or a security key
     (static passkey.js with allauth.mfa's webauthn-json), allauth.mfa checks its answer. Open
-    before the second factor only to someone who has none yet (setting up); anyone else
-    passes their second factor first, so a password alone cannot add a stranger's key."""
+    only to a session past its second factor, or to a patient who has none yet, so a
+    password alone cannot add a stranger's key (a staff member's first one is added on their
+    set-up link: accounts/joining.py)."""
     user = request.user
-    if must_confirm(request) and authenticators(user).exists():
+    if must_confirm(request):  # a staff member with none: the page says where to get one
         return redirect(reverse("two_factor") + "?" + urlencode({"next": request.path}))
     form = AddWebAuthnForm(request.POST or None, user=user)
     form.fields["name"].label = "A name for this passkey"
@@ -280,8 +287,8 @@ def recovery_codes(request):
 
 @login_required
 def devices(request):
-    """A member's own second factors: what they are, when last used; each can be removed.
-    Removing the last one sends a staff member back to setting one up."""
+    """A member's own second factors: what they are, when last used; each can be removed,
+    except a staff member's only one (do_remove_authenticator)."""
     mine = authenticators(request.user).order_by("created_at")
     return render(request, "accounts/devices.html", {
         "apps": [a for a in mine if a.type == "totp"],
@@ -296,10 +303,12 @@ def remove_device(request, authenticator_id):
     mine = authenticators(request.user).filter(pk=authenticator_id).first()
     if mine is None:
         raise Http404
-    do_remove_authenticator(mine, acting_user=request.user)
-    messages.success(request, "Removed.")
-    if not authenticators(request.user).exists() and request.user.needs_two_factor:
-        return redirect("two_factor")
+    try:
+        do_remove_authenticator(mine, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Removed.")
     return redirect("devices")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib import admin
 from django.urls import reverse
 
+from consilium.accounts.policy import manages_members
 from consilium.cases.access import keeps_cases
 from consilium.cases.policy import starts_cases
 from consilium.directory.access import own_specialist
@@ -35,6 +36,7 @@ def main_menu(request) -> list[MenuLink]:
         ("Specialists", "specialist_list", True),  # the directory is open to the signed-in
         ("My availability", "my_availability", own_specialist(user) is not None),
         ("Stories to approve", "story_review_list", reviews_stories(user)),
+        ("Members", "members", manages_members(user)),
         ("Administration", "admin:index", admin.site.has_permission(request)),
     ]
     return [MenuLink(label, reverse(name)) for label, name, listed in shown if listed]

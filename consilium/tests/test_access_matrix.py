@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from pypdf import PdfReader
 
+from consilium.accounts.actions import do_invite_member
 from consilium.accounts.models import ApiToken
 from consilium.api import api as ninja_api
 from consilium.appointments.actions import do_schedule_appointment
@@ -101,6 +102,9 @@ def world(journey, users, specialists, settings):
                                           length=10_000)
     token = ApiToken.issue(patient, "integration")[0]
     app = authenticator_app(patient)  # a patient may add a second factor; only they remove it
+    invitation, _ = do_invite_member("new.member@hospital.example", "coordinator",
+                                     acting_user=users["admin"])
+    authenticator_app(users["specialist2"])  # a member whose second factor could be reset
     return {
         "case": case,
         "ids": {
@@ -110,6 +114,7 @@ def world(journey, users, specialists, settings):
             "check_id": OutcomeCheck.objects.filter(case=case).first().id,
             "story_id": story.id, "appointment_id": appointment.id, "upload_id": upload.id,
             "token_id": token.id, "authenticator_id": app.id,
+            "invitation_id": invitation.id, "member_id": users["specialist2"].id,
             "specialist_id": specialists["specialist"].id,
             "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
             "key": "not-a-real-key", "provider_id": "hospital",
@@ -163,7 +168,7 @@ PAGES = {
         "assess_continue", "icd10_suggestions", "public_stories", "public_story",
         "how_we_compare",
         # The link's token is the credential; the one here is made up, so all are refused.
-        "shared_report", "shared_report_pdf", "accept_invitation",
+        "shared_report", "shared_report_pdf", "accept_invitation", "join",
         # Patients' own sign-up (django-allauth); its confirmation key here is made up.
         "account_login", "account_signup", "account_email_verification_sent",
         "account_confirm_email",
@@ -189,6 +194,9 @@ PAGES = {
     "program_figures": {"coordinator", "admin"},
     "program_figures_csv": {"coordinator", "admin"},
     **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),
+    # The program's staff accounts (accounts/policy.py: administrators only).
+    **dict.fromkeys(["members", "invitation_resend", "invitation_revoke",
+                     "member_reset_second_factor", "member_setup_link"], {"admin"}),
     "story_take_down": {"admin", "patient"},  # the patient's own story, from its public page
     **dict.fromkeys([
         "case_detail", "case_edit", "case_records", "record_download", "record_deidentified",

@@ -20,6 +20,8 @@ REQUEST_TABLES = {
     "audit_audithead": "the head of the trail, moved by every audit row",
     "axes_accessattempt": "django-axes counting failed sign-ins",
     "axes_accessfailurelog": "django-axes counting failed sign-ins",
+    "axes_accessattemptexpiration": "django-axes noting when a count of failed sign-ins "
+                                    "expires (cleared by the next right password)",
     "axes_accesslog": "django-axes logging sign-ins",
     "accounts_user": "Django's sign-in noting last_login (update_last_login)",
     "mfa_authenticator": "a second factor's code step counting wrong codes and noting the last "

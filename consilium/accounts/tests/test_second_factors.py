@@ -1,7 +1,8 @@
 """Second factors on allauth.mfa (issue #21): recovery codes shown once, each working once and
 all replaced when new ones are made; a member sees and removes their own authenticators, and
-removing the last one sends staff back to setting one up; staff without a second factor reach
-nothing but that; patients are not made to set one up but may; django-otp's devices carry over.
+staff keep at least one; staff without a second factor reach nothing (their first one is set
+up on an administrator's link: test_staff_invitations.py); patients are not made to set one
+up but may; django-otp's devices carry over.
 Real allauth.mfa rows, the real pages, real codes."""
 
 import importlib
@@ -29,11 +30,18 @@ def _rows(prefix="mfa."):
                 .values_list("action", "actor__username"))
 
 
-def _enrol(client):
-    """Set up an authenticator app on the page, as a member would; the recovery codes shown."""
-    page = client.get("/account/two-factor/").content.decode()
+def _enrol(client, users, username="coordinator"):
+    """Set up an authenticator app on a set-up link, as a member would (keeping their
+    password); signed in, the recovery codes shown."""
+    from consilium.accounts.actions import do_send_setup_link
+
+    _, link = do_send_setup_link(users[username], acting_user=users["admin"])
+    path = "/" + link.split("/", 3)[3]
+    assert client.post(path, {"first_name": username, "password1": PASSWORD,
+                              "password2": PASSWORD}).status_code == 302
+    page = client.get(path).content.decode()
     secret = page.split("Key: <code>")[1].split("</code>")[0]
-    done = client.post("/account/two-factor/?next=/queue/",
+    done = client.post(path,
                        {"code": format_hotp_value(hotp_value(secret, int(time.time()) // 30))})
     assert done.status_code == 302
     return client.get(done.url)
@@ -45,8 +53,7 @@ def _codes(page) -> list[str]:
 
 
 def test_recovery_codes_are_shown_once_and_each_works_once(client, users):
-    _sign_in(client, "coordinator")
-    shown = _enrol(client)
+    shown = _enrol(client, users)
     codes = _codes(shown)
     assert len(codes) == 10 and all(len(c) == 8 and c.isdigit() for c in codes)
     assert "shown only this once" in shown.content.decode()
@@ -69,8 +76,7 @@ def test_recovery_codes_are_shown_once_and_each_works_once(client, users):
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, users):
-    _sign_in(client, "coordinator")
-    old = _codes(_enrol(client))
+    old = _codes(_enrol(client, users))
     new = _codes(client.post("/account/two-factor/recovery-codes/"))
     assert len(new) == 10 and not set(new) & set(old)
     client.logout()
@@ -93,7 +99,7 @@ def test_hostile_recovery_codes(client, users):
     assert not _rows("mfa.recovery_codes.use")
 
 
-def test_a_member_sees_and_removes_their_own_and_then_sets_up_again(client, users, login):
+def test_a_member_sees_their_own_and_keeps_the_last_one(client, users, login):
     coordinator = users["coordinator"]
     login(coordinator)
     app = Authenticator.objects.get(user=coordinator, type="totp")
@@ -103,19 +109,21 @@ def test_a_member_sees_and_removes_their_own_and_then_sets_up_again(client, user
     other = authenticator_app(users["specialist"])
     assert client.post(f"/account/two-factor/devices/{other.pk}/remove/").status_code == 404
     assert Authenticator.objects.filter(pk=other.pk).exists()
-    removed = client.post(f"/account/two-factor/devices/{app.pk}/remove/")
-    assert removed.status_code == 302 and removed.url == "/account/two-factor/"
-    assert not Authenticator.objects.filter(user=coordinator).exists()
-    # The session's second factor is gone with it: back to setting one up, nothing else.
-    blocked = client.get("/queue/")
-    assert blocked.status_code == 302 and blocked.url.startswith("/account/two-factor/")
-    assert "Scan this code" in client.get(blocked.url).content.decode()
-    assert ("mfa.totp.deactivate", "coordinator") in _rows()
+    # Their only one stays (they could not sign in again): they add another first.
+    kept = client.post(f"/account/two-factor/devices/{app.pk}/remove/", follow=True)
+    assert "This is your only second factor" in kept.content.decode()
+    assert Authenticator.objects.filter(pk=app.pk).exists()
+    assert client.get("/queue/").status_code == 200
+    # Recovery codes alone may go; the app stays.
+    codes = RecoveryCodes.activate(coordinator).instance
+    assert client.post(f"/account/two-factor/devices/{codes.pk}/remove/").status_code == 302
+    assert not Authenticator.objects.filter(pk=codes.pk).exists()
+    assert _rows() == [("mfa.recovery_codes.remove", "coordinator")]
 
 
-def test_staff_without_a_second_factor_reach_nothing_but_setting_one_up(client, users, journey):
+def test_staff_without_a_second_factor_reach_nothing(client, users, journey):
     case, _ = journey("submitted")
-    _sign_in(client, "coordinator")
+    client.force_login(users["coordinator"])  # a password alone is refused: test_sign_in.py
     for path in ("/queue/", f"/cases/{case.id}/", "/account/", "/account/email/",
                  "/account/two-factor/devices/", "/account/two-factor/recovery-codes/",
                  "/specialists/"):
@@ -124,7 +132,9 @@ def test_staff_without_a_second_factor_reach_nothing_but_setting_one_up(client, 
         assert response.url.startswith("/account/two-factor/?"), path
     assert client.get("/api/v1/cases").status_code == 403
     assert client.post("/account/", {"name": "mine", "days": 30}).status_code == 302
-    assert "Scan this code" in client.get("/account/two-factor/").content.decode()
+    step = client.get("/account/two-factor/")
+    assert step.status_code == 403 and "set-up link" in step.content.decode()
+    assert "Scan this code" not in step.content.decode()
     assert not Authenticator.objects.filter(user=users["coordinator"]).exists()
 
 
