@@ -61,7 +61,8 @@ class PasswordAgainForm(forms.Form):
 
 
 def _passkey_form(request, user):
-    form = AddWebAuthnForm(request.POST if "credential" in request.POST else None, user=user)
+    form = AddWebAuthnForm(request.POST if "credential" in request.POST else None, user=user,
+                           initial={"name": "This device"})  # allauth's would be "Master key"
     form.fields["name"].label = "A name for this passkey"
     form.fields["name"].help_text = "For example “work laptop” or “security key”."
     form.fields["name"].max_length = 60

@@ -238,7 +238,7 @@ def add_passkey(request):
     user = request.user
     if must_confirm(request):  # a staff member with none: the page says where to get one
         return redirect(reverse("two_factor") + "?" + urlencode({"next": request.path}))
-    form = AddWebAuthnForm(request.POST or None, user=user)
+    form = AddWebAuthnForm(request.POST or None, user=user, initial={"name": "This device"})
     form.fields["name"].label = "A name for this passkey"
     form.fields["name"].help_text = "For example “work laptop” or “security key”."
     form.fields["name"].max_length = 60

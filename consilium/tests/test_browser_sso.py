@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from consilium.accounts.sso import NOT_LINKED
+from consilium.conftest import authenticator_app
 from consilium.tests.oidc_provider.fixture import PASSWORD, oidc_provider  # noqa: F401
 
 from .test_browser_journey import Visitor, browser  # noqa: F401 (a fixture)
@@ -34,6 +35,7 @@ def at_the_hospital(page, username):
 def test_a_coordinator_signs_in_with_the_hospital_account(browser, live_server, users,  # noqa: F811
                                                          sso):
     sso.person("cjones", email="coordinator@example.org")
+    authenticator_app(users["coordinator"])  # set up on their invitation
     visitor = Visitor(browser, live_server.url, set())
     page = visitor.page
     visitor.go("/login/")  # axe: the sign-in page with the button
