@@ -9,7 +9,7 @@ from consilium.audit.trail import record_many, record_refused
 from consilium.cases.access import load_visible_case
 from consilium.errors import DomainError
 
-from .models import ImagingSeries, Record
+from .models import ImagingSeries, Record, RecordsRequest
 from .policy import policy
 
 
@@ -91,3 +91,30 @@ def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, i
 def record_case_list_records(user, case, records) -> None:
     """Record that a page listed these records to ``user``."""
     record_many(user, "record.list", records, case_id_of=lambda _: case.id)
+
+
+def access_request_by_id(user, case_id, request_id, *, action="records_request.view",
+                         check=None) -> RecordsRequest:
+    """A request for records of a case the user may see, to someone the records policy lets
+    see the requests (``see_requests``), and ``check(case, user)`` (the page's own rule)
+    passed; another case's request is 404 like an unknown one. The reads are recorded."""
+    case = load_visible_case(user, case_id, action=action)
+    try:
+        key = uuid.UUID(str(request_id))
+    except ValueError:
+        raise Http404("No such request") from None
+    found = RecordsRequest.objects.filter(case=case, id=key).first()
+    if found is None:
+        record_refused(user, action, RecordsRequest, key, case_id=case.id)
+        raise Http404("No such request")
+    found.case = case
+    try:
+        policy.check(user, case, "see_requests")
+        if check is not None:
+            check(case, user)
+    except (DomainError, Http404):
+        record_refused(user, action, RecordsRequest, key, case_id=case.id)
+        raise
+    audit(user, "case.view", case, case_id=case.id)
+    audit(user, action, found, case_id=case.id)
+    return found
