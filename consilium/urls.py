@@ -18,8 +18,8 @@ from consilium.journal import views as journal
 from consilium.mydata import views as mydata
 from consilium.opinions import views as opinions
 from consilium.program import views as program
-from consilium.records import resumable
 from consilium.records import request_views as records_requests
+from consilium.records import resumable
 from consilium.records import views as records
 from consilium.stories import views as stories
 from consilium.terminology import views as terminology
