@@ -27,6 +27,8 @@ class ReleaseRequest:
     provider_contact: str = ""  # phone, fax, email, as one line
     due: date | None = None  # "please send them by"
     reference: str = ""  # the request's own reference, for the provider's reply
+    # The case's diagnosing physician is the first provider's doctor: not on another's letter.
+    names_doctor: bool = True
 
 
 def default_request(case) -> ReleaseRequest:
@@ -51,6 +53,7 @@ def of_records_request(records_request) -> ReleaseRequest:
         provider_contact=" · ".join(contact),
         due=records_request.due_on,
         reference=str(records_request.id)[:8],
+        names_doctor=False,
     )
 
 
