@@ -95,8 +95,8 @@ def record_case_list_records(user, case, records) -> None:
 
 def access_request_by_id(user, case_id, request_id, *, action="records_request.view",
                          check=None) -> RecordsRequest:
-    """A request for records of a case the user may see, to someone the records policy lets
-    see the requests (``see_requests``), and ``check(case, user)`` (the page's own rule)
+    """A request for records of a case the user may see, once ``check(case, user)`` (the
+    page's own rule, each narrower than it) or else the records policy's ``see_requests``
     passed; another case's request is 404 like an unknown one. The reads are recorded."""
     case = load_visible_case(user, case_id, action=action)
     try:
@@ -108,10 +108,8 @@ def access_request_by_id(user, case_id, request_id, *, action="records_request.v
         record_refused(user, action, RecordsRequest, key, case_id=case.id)
         raise Http404("No such request")
     found.case = case
-    try:
-        policy.check(user, case, "see_requests")
-        if check is not None:
-            check(case, user)
+    try:  # the page's rule (managing one: coordinators only) or, by default, seeing them
+        (check or policy.checker("see_requests"))(case, user)
     except (DomainError, Http404):
         record_refused(user, action, RecordsRequest, key, case_id=case.id)
         raise
