@@ -550,8 +550,7 @@ class Command(BaseCommand):
         do_remind_request(late, acting_user=coordinator)
         # The reminder was three days ago, and the new due day has passed too.
         RecordsRequest.objects.filter(id=late.id).update(
-            reminded_on=today - timedelta(days=3), due_on=today - timedelta(days=2),
-            created_at=timezone.now() - timedelta(days=21))
+            reminded_on=today - timedelta(days=3), due_on=today - timedelta(days=2))
         do_request_records(knee, {"provider_name": "Dr. Susan Park, family practice",
                                   "provider_phone": "+1 512 555 0199",
                                   "asked_text": "The medication list\nNotes of the last "
@@ -570,6 +569,9 @@ class Command(BaseCommand):
                              acting_user=coordinator)
         do_close_request(came, {"received_on": str(today - timedelta(days=1))},
                          acting_user=coordinator)
+        # Written down before they were sent (the demo is loaded in one go, today).
+        RecordsRequest.objects.filter(case__in=[knee, heart]).update(
+            created_at=timezone.now() - timedelta(days=21))
 
     def _story(self, case, patient, admin):
         """A journal note, and a story drawn from it that an administrator published."""
