@@ -60,7 +60,9 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, checklist=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asked_items"].choices = [
+        asked = self.fields["asked_items"]
+        assert isinstance(asked, SchemaMultipleChoiceField)
+        asked.choices = [
             (item["key"], item["label"] + ("" if not item["done"] else " (already in the "
                                            "records)")) for item in checklist]
         for name in ("provider_name", "provider_phone", "provider_fax", "provider_email"):
