@@ -291,3 +291,15 @@ def test_the_letter_is_addressed_to_the_provider_and_lists_what_is_asked(
     assert f"request {str(asked.id)[:8]}" in text
     assert f"{asked.due_on:%-d %B %Y}" in text and "Patient's signature" in text
     assert "Riverside" not in text  # not the first opinion's institution nor its doctor
+
+
+def test_removing_the_upload_keeps_the_request_received(case, users, asked):
+    from consilium.records.actions import do_remove_record
+
+    note = b"The CT report."
+    [stored] = do_add_records(case, [Upload("ct.txt", io.BytesIO(note), len(note))],
+                              acting_user=users["patient"])
+    do_close_request(asked, record=str(stored.record.id), acting_user=users["coordinator"])
+    do_remove_record(stored.record, acting_user=users["patient"])
+    asked.refresh_from_db()
+    assert asked.received_on is not None and asked.received_with is None
