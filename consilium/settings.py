@@ -518,6 +518,10 @@ STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 7)
 # Records: limits per file and per case (bytes).
 RECORDS_MAX_FILE_BYTES = env_int("RECORDS_MAX_FILE_BYTES", 4 * 1024**3)
 RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
+# A request for records to a provider (records.RecordsRequest) is due this many days after
+# it is sent, unless the coordinator gives another day: two weeks, then a reminder (the law
+# may allow the provider longer: 30 days under HIPAA's right of access).
+RECORDS_REQUEST_DAYS = env_int("RECORDS_REQUEST_DAYS", 14)
 # Uploads bigger than this go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 # Django's two handlers, keeping a file's full name so one too long is refused, not cut.

@@ -19,6 +19,7 @@ from consilium.journal import views as journal
 from consilium.mydata import views as mydata
 from consilium.opinions import views as opinions
 from consilium.program import views as program
+from consilium.records import request_views as records_requests
 from consilium.records import resumable
 from consilium.records import views as records
 from consilium.stories import views as stories
@@ -102,6 +103,22 @@ urlpatterns = [
     path("cases/<uuid:case_id>/release-request/", records.release_request,
          name="release_request"),
     path("cases/<uuid:case_id>/packet/", records.case_packet, name="case_packet"),
+    path("cases/<uuid:case_id>/records-requests/", records_requests.records_requests,
+         name="records_requests"),
+    path("cases/<uuid:case_id>/records-requests/new/", records_requests.records_request_new,
+         name="records_request_new"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/edit/",
+         records_requests.records_request_edit, name="records_request_edit"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/sent/",
+         records_requests.records_request_sent, name="records_request_sent"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/remind/",
+         records_requests.records_request_remind, name="records_request_remind"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/received/",
+         records_requests.records_request_received, name="records_request_received"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/cancel/",
+         records_requests.records_request_cancel, name="records_request_cancel"),
+    path("cases/<uuid:case_id>/records-requests/<uuid:request_id>/letter.pdf",
+         records_requests.records_request_letter, name="records_request_letter"),
     path("cases/<uuid:case_id>/checklist/", records.checklist_mark, name="checklist_mark"),
     path("cases/<uuid:case_id>/records/<uuid:record_id>/", records.download,
          name="record_download"),

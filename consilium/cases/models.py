@@ -187,6 +187,12 @@ class EventKind(models.TextChoices):
     OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn by the coordinator"
     RELEASED = "released", "Specialist handed the case back"
     DECISION_CHANGED = "decision_changed", "Decision changed"
+    # A request for records to a provider (records.requests); the provider is not named here.
+    RECORDS_ASKED = "records_asked", "Records request written down"
+    RECORDS_SENT = "records_req_sent", "Records request sent to a provider"
+    RECORDS_REMINDED = "records_reminded", "Provider reminded of a records request"
+    RECORDS_RECEIVED = "records_received", "Requested records received"
+    RECORDS_CANCELLED = "records_req_cancel", "Records request cancelled"
     SYSTEM_CONFIRMED = "system_confirmed", "First opinion's hospital system confirmed"
     SYSTEM_UNCONFIRMED = "system_unconfirmed", "First opinion's hospital system undone"
     FACILITY_CONFIRMED = "facility_confirmed", "First opinion's institution confirmed"

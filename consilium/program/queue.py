@@ -26,13 +26,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from consilium.cases.models import Status
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.directory.models import Specialist
 from consilium.forms import object_id
-from consilium.records.models import IdentityCheck, Record
+from consilium.records.models import IdentityCheck, Record, RecordsRequest
 from consilium.terminology.models import Icd10Code, Icd10Kind
 from consilium.terminology.search import normalise_code, search_icd10
 
@@ -66,6 +67,8 @@ def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
          Q(Exists(Record.objects.filter(case=OuterRef("pk"), identity=IdentityCheck.HELD)))),
         ("declined", "Declined offers", "declined", "1",
          Q(_consultations(status=ConsultationStatus.DECLINED))),
+        ("records_overdue", "Records requests overdue", "records_overdue", "1",
+         Q(Exists(RecordsRequest.objects.overdue(today).filter(case=OuterRef("pk"))))),
         ("urgent", f"Procedure within {URGENT_DAYS} days", "urgency", "soon",
          Q(planned_procedure_on__gte=today,
            planned_procedure_on__lte=today + timedelta(days=URGENT_DAYS))),
@@ -79,7 +82,7 @@ def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
 DUE = {"overdue": "Overdue", "due_soon": "Due soon", "awaiting_answer": "Offer awaiting an answer"}
 URGENCY = {"soon": f"Within {URGENT_DAYS} days", "month": "Within 30 days",
            "planned": "Any planned date", "unplanned": "No date given"}
-FLAGS = ("waiting", "held", "declined")
+FLAGS = ("waiting", "held", "declined", "records_overdue")
 # Every parameter a saved filter may keep (the search is not one of them).
 FILTERS = ("state", "specialty", "due", "owner", "urgency", *FLAGS, "sort")
 
@@ -249,17 +252,21 @@ MAX_SEARCH = 100  # characters; a longer search is cut
 
 # --- the rows ---------------------------------------------------------------------------
 
-def rows_of(cases: QuerySet) -> QuerySet:
+def rows_of(cases: QuerySet, today: date | None = None) -> QuerySet:
     """What each row shows, loaded with the page in a fixed number of queries: the patient
-    and owner joined, whether records are on hold, and every consultation (open ones and the
-    declined offers with their reasons) in one more."""
+    and owner joined, whether records are on hold, every consultation (open ones and the
+    declined offers with their reasons) in one more, and the overdue requests for records
+    (``overdue_requests``) in one more."""
+    today = today or timezone.localdate()
     return (cases.select_related("patient", "owner")
             .annotate(on_hold=Exists(Record.objects.filter(case=OuterRef("pk"),
                                                            identity=IdentityCheck.HELD)))
             .prefetch_related(Prefetch(
                 "consultations", to_attr="all_consultations",
                 queryset=clock.with_overdue(Consultation.objects.select_related("specialist")
-                                            .order_by("-offered_at")))))
+                                            .order_by("-offered_at"))),
+                Prefetch("records_requests", to_attr="overdue_requests",
+                         queryset=RecordsRequest.objects.overdue(today).order_by("due_on"))))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from consilium.audit.trail import record_many, record_refused
 from consilium.cases.access import load_visible_case
 from consilium.errors import DomainError
 
-from .models import ImagingSeries, Record
+from .models import ImagingSeries, Record, RecordsRequest
 from .policy import policy
 
 
@@ -91,3 +91,28 @@ def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, i
 def record_case_list_records(user, case, records) -> None:
     """Record that a page listed these records to ``user``."""
     record_many(user, "record.list", records, case_id_of=lambda _: case.id)
+
+
+def access_request_by_id(user, case_id, request_id, *, action="records_request.view",
+                         check=None) -> RecordsRequest:
+    """A request for records of a case the user may see, once ``check(case, user)`` (the
+    page's own rule, each narrower than it) or else the records policy's ``see_requests``
+    passed; another case's request is 404 like an unknown one. The reads are recorded."""
+    case = load_visible_case(user, case_id, action=action)
+    try:
+        key = uuid.UUID(str(request_id))
+    except ValueError:
+        raise Http404("No such request") from None
+    found = RecordsRequest.objects.filter(case=case, id=key).first()
+    if found is None:
+        record_refused(user, action, RecordsRequest, key, case_id=case.id)
+        raise Http404("No such request")
+    found.case = case
+    try:  # the page's rule (managing one: coordinators only) or, by default, seeing them
+        (check or policy.checker("see_requests"))(case, user)
+    except (DomainError, Http404):
+        record_refused(user, action, RecordsRequest, key, case_id=case.id)
+        raise
+    audit(user, "case.view", case, case_id=case.id)
+    audit(user, action, found, case_id=case.id)
+    return found

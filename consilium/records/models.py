@@ -253,3 +253,76 @@ class ChecklistMark(models.Model):
 
     def __str__(self):
         return f"Checklist mark {self.key}"
+
+
+class RecordsRequestQuerySet(models.QuerySet):
+    def open(self):
+        """Neither received nor cancelled: still being asked for (sent or not yet)."""
+        return self.filter(received_on__isnull=True, cancelled_on__isnull=True)
+
+    def overdue(self, today):
+        """Sent, not received nor cancelled, and past the day it was due."""
+        return self.open().filter(sent_on__isnull=False, due_on__lt=today)
+
+
+class RecordsRequest(models.Model):
+    """A request to one provider holding a patient's records (a hospital, a practice, a
+    laboratory), from being written down to the records arriving: the coordinators send it
+    with the patient's signed release letter (records.release), remind the provider when it
+    is late, and close it with the upload that brought the records. Who treats the patient is
+    health data: the provider's name and details, and what is asked, are encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records_requests")
+    provider_name = EncryptedTextField()
+    provider_address = EncryptedTextField(blank=True)
+    provider_phone = EncryptedTextField(blank=True)
+    provider_fax = EncryptedTextField(blank=True)
+    provider_email = EncryptedTextField(blank=True)
+    # What is asked: keys of the case's checklist (their labels are in case.checklist), and
+    # anything else in the coordinator's or patient's words.
+    asked_items = models.JSONField(default=list, blank=True)
+    asked_text = EncryptedTextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)  # the last reminder
+    reminders = models.PositiveSmallIntegerField(default=0)
+    received_on = models.DateField(null=True, blank=True)
+    # The upload that brought the records, when they came as one (the file itself, not what
+    # was found in it); none when they came another way or the file was removed since.
+    received_with = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    cancelled_on = models.DateField(null=True, blank=True)
+
+    objects = RecordsRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "due_on"], name="records_request_due")]
+
+    def __str__(self):
+        return f"Records request {str(self.id)[:8]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.received_on is None and self.cancelled_on is None
+
+    def state(self, today) -> str:
+        """to_send, sent, overdue, received or cancelled (the page's words: STATE_LABELS)."""
+        if self.cancelled_on is not None:
+            return "cancelled"
+        if self.received_on is not None:
+            return "received"
+        if self.sent_on is None:
+            return "to_send"
+        return "overdue" if self.due_on is not None and self.due_on < today else "sent"
+
+    def asked_labels(self) -> list[str]:
+        """What is asked, as the letter and the page list it: the checklist items' labels in
+        the checklist's order, then each line of the free text."""
+        labels = [item["label"] for item in self.case.checklist or []
+                  if item["key"] in set(self.asked_items)]
+        return labels + [line.strip() for line in self.asked_text.splitlines() if line.strip()]

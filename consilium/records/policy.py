@@ -109,3 +109,37 @@ def _confirm_checklist(user, case):
     if not case.is_open:
         return Conflict("The case is closed; its checklist can no longer change.")
     return None
+
+
+@policy.rule("see_requests")
+def _see_requests(user, case):
+    """See the requests for records to the providers (records.RecordsRequest): the patient,
+    whose records are asked and whose signature releases them, and the coordinators, who send
+    and chase them. Who treats the patient is not the specialist's business; what arrived is
+    in the records."""
+    if not (is_case_owner(user, case) or user.role == Role.COORDINATOR):
+        return NotAllowed("Only the patient and the coordinators see the requests for "
+                          "records.")
+    return None
+
+
+@policy.rule("add_request")
+def _add_request(user, case):
+    """Write down a provider to ask for records: a coordinator, or the patient (who knows who
+    treated them), while the case is open. The coordinators send it."""
+    if (refused := _see_requests(user, case)) is not None:
+        return refused
+    if not case.is_open:
+        return Conflict("The case is closed; no more records are asked for.")
+    return None
+
+
+@policy.rule("manage_requests")
+def _manage_requests(user, case):
+    """Change, send, remind, close with what arrived or cancel a request for records: the
+    coordinators, while the case is open."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can send or change a request for records.")
+    if not case.is_open:
+        return Conflict("The case is closed; its requests for records can no longer change.")
+    return None

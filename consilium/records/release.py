@@ -1,5 +1,8 @@
-"""The records-release request: the patient's authorization for the first provider to send
-their records to the program, as a PDF to sign (WeasyPrint renders an HTML template)."""
+"""The records-release request: the patient's authorization for a provider to send their
+records to the program, as a PDF to sign (WeasyPrint renders an HTML template). The patient
+makes one for the first provider from their case page (what is missing from the checklist);
+the coordinators make one from each request for records (records.RecordsRequest: that
+provider, what is asked of them, by when)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +22,13 @@ class ReleaseRequest:
     provider: str
     provider_address: str
     expires: date
+    # What the letter asks for; None: what the case's checklist still misses.
+    asked: list[str] | None = None
+    provider_contact: str = ""  # phone, fax, email, as one line
+    due: date | None = None  # "please send them by"
+    reference: str = ""  # the request's own reference, for the provider's reply
+    # The case's diagnosing physician is the first provider's doctor: not on another's letter.
+    names_doctor: bool = True
 
 
 def default_request(case) -> ReleaseRequest:
@@ -26,6 +36,24 @@ def default_request(case) -> ReleaseRequest:
         provider=case.institution or case.diagnosing_physician,
         provider_address="",
         expires=timezone.localdate() + timedelta(days=VALID_DAYS),
+    )
+
+
+def of_records_request(records_request) -> ReleaseRequest:
+    """The letter for one request for records: to its provider, asking what it asks."""
+    contact = [f"{label} {value}" for label, value in (
+        ("Phone", records_request.provider_phone), ("Fax", records_request.provider_fax),
+        ("Email", records_request.provider_email)) if value]
+    start = records_request.sent_on or timezone.localdate()
+    return ReleaseRequest(
+        provider=records_request.provider_name,
+        provider_address=records_request.provider_address,
+        expires=start + timedelta(days=VALID_DAYS),
+        asked=records_request.asked_labels(),
+        provider_contact=" · ".join(contact),
+        due=records_request.due_on,
+        reference=str(records_request.id)[:8],
+        names_doctor=False,
     )
 
 
@@ -39,7 +67,8 @@ def render_pdf(case, request: ReleaseRequest) -> bytes:
 
     html = render_to_string("records/release_request.html", {
         "case": case, "request": request, "patient": case.patient,
-        "missing": missing_items(case), "program": settings.PROGRAM_NAME,
+        "missing": missing_items(case) if request.asked is None else request.asked,
+        "program": settings.PROGRAM_NAME,
         # The legal name and date of birth the patient gave (accounts.PatientIdentity), so the
         # provider finds the right chart; blank lines to fill in when not given.
         "identity": identity_of(case.patient),

@@ -44,6 +44,7 @@ from consilium.journal.actions import do_add_note
 from consilium.opinions.sharing import do_share_report
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries, PendingUpload, Record
+from consilium.records.request_actions import do_request_records
 from consilium.records.tests.identities import confirm_held
 from consilium.stories.actions import do_draft_story
 
@@ -100,6 +101,8 @@ def world(journey, users, specialists, settings):
                 acting_user=patient)
     upload = PendingUpload.objects.create(case=case, user=patient, name="big.pdf",
                                           length=10_000)
+    asked = do_request_records(case, {"provider_name": "Quintanilla Family Practice",
+                                      "asked_text": "Notes"}, acting_user=users["coordinator"])
     token = ApiToken.issue(patient, "integration")[0]
     app = authenticator_app(patient)  # a patient may add a second factor; only they remove it
     invitation, _ = do_invite_member("new.member@hospital.example", "coordinator",
@@ -113,7 +116,7 @@ def world(journey, users, specialists, settings):
             "task_id": FollowUpTask.objects.filter(case=case).first().id,
             "check_id": OutcomeCheck.objects.filter(case=case).first().id,
             "story_id": story.id, "appointment_id": appointment.id, "upload_id": upload.id,
-            "token_id": token.id, "authenticator_id": app.id,
+            "token_id": token.id, "request_id": asked.id, "authenticator_id": app.id,
             "invitation_id": invitation.id, "member_id": users["specialist2"].id,
             "specialist_id": specialists["specialist"].id,
             "kind": "summary", "token": "not-a-real-token", "uidb64": "MQ",
@@ -221,6 +224,12 @@ PAGES = {
     "record_confirm_upload": {"patient", "coordinator"},
     # records.policy mark_checklist (the patient) / confirm_checklist (a coordinator)
     "checklist_mark": {"patient", "coordinator"},
+    # records.policy see_requests / add_request (the patient and the coordinators) and
+    # manage_requests (the coordinators)
+    **dict.fromkeys(["records_requests", "records_request_new", "records_request_letter"],
+                    {"patient", "coordinator"}),
+    **dict.fromkeys(["records_request_edit", "records_request_sent", "records_request_remind",
+                     "records_request_received", "records_request_cancel"], {"coordinator"}),
     **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
                      "case_unconfirm_system", "case_confirm_institution",
                      "case_unconfirm_institution"], {"coordinator"}),

@@ -402,6 +402,75 @@ def _confirm_checklist_item(w):
                                              acting_user=w["coordinator"])
 
 
+def _records_request(w, sent=False):
+    from consilium.records.request_actions import do_mark_request_sent, do_request_records
+    case, _ = w.journey("submitted")
+    made = do_request_records(case, {"provider_name": "Riverside Imaging",
+                                     "asked_text": "The CT images"},
+                              acting_user=w["coordinator"])
+    if sent:
+        do_mark_request_sent(made, acting_user=w["coordinator"])
+    return made
+
+
+@action("records.request_actions.do_request_records", "records_request.create",
+        "records_asked")
+def _request_records(w):
+    from consilium.records.request_actions import do_request_records
+    case, _ = w.journey("submitted")
+    return lambda: do_request_records(case, {"provider_name": "Riverside Imaging",
+                                             "asked_text": "The CT images"},
+                                      acting_user=w["patient"])
+
+
+@action("records.request_actions.do_change_request", "records_request.change",
+        no_event="a request's details change, not where it stands: the audit row is its "
+                 "trail")
+def _change_request(w):
+    from consilium.records.request_actions import do_change_request
+    made = _records_request(w)
+    return lambda: do_change_request(made, {"provider_name": "Riverside Imaging, 2nd floor",
+                                            "asked_text": "The CT images"},
+                                     acting_user=w["coordinator"])
+
+
+@action("records.request_actions.do_mark_request_sent", "records_request.send",
+        "records_req_sent")
+def _mark_request_sent(w):
+    from consilium.records.request_actions import do_mark_request_sent
+    made = _records_request(w)
+    return lambda: do_mark_request_sent(made, acting_user=w["coordinator"])
+
+
+@action("records.request_actions.do_remind_request", "records_request.remind",
+        "records_reminded")
+def _remind_request(w):
+    from consilium.records.request_actions import do_remind_request
+    made = _records_request(w, sent=True)
+    return lambda: do_remind_request(made, acting_user=w["coordinator"])
+
+
+@action("records.request_actions.do_close_request", "records_request.receive",
+        "records_received")
+def _close_request(w):
+    from consilium.records.actions import Upload, do_add_records
+    from consilium.records.request_actions import do_close_request
+    made = _records_request(w, sent=True)
+    note = b"The CT report."
+    [stored] = do_add_records(made.case, [Upload("ct.txt", io.BytesIO(note), len(note))],
+                              acting_user=w["patient"])
+    return lambda: do_close_request(made, record=str(stored.record.id),
+                                    acting_user=w["coordinator"])
+
+
+@action("records.request_actions.do_cancel_request", "records_request.cancel",
+        "records_req_cancel")
+def _cancel_request(w):
+    from consilium.records.request_actions import do_cancel_request
+    made = _records_request(w)
+    return lambda: do_cancel_request(made, acting_user=w["coordinator"])
+
+
 UPLOAD_NO_EVENT = ("an upload under way is not a record yet; the record it becomes is on "
                    "the case")
 

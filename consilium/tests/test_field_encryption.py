@@ -36,6 +36,7 @@ from consilium.opinions.actions import do_add_addendum, do_ask_follow_up, is_int
 from consilium.opinions.models import Opinion
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
+from consilium.records.request_actions import do_request_records
 from consilium.records.tests.test_dicom import SAMPLES
 from consilium.stories.actions import do_draft_story
 from consilium.stories.models import Story
@@ -103,6 +104,12 @@ def written(journey, users, specialists, tmp_path):
         due_date=timezone.localdate() - timedelta(days=1))
     check.refresh_from_db()
     do_answer_outcome(check, "second", f"{MARK} outcome", acting_user=patient)
+    # Who treats the patient, and what they are asked for (records.RecordsRequest).
+    do_request_records(case, {
+        "provider_name": f"{MARK} Clinic", "provider_address": f"{MARK} Road",
+        "provider_phone": "+1 555 0100", "provider_fax": "+1 555 0101",
+        "provider_email": f"{MARK}@clinic.example.org", "asked_text": f"{MARK} scans"},
+        acting_user=users["coordinator"])
     return case
 
 
@@ -133,7 +140,9 @@ def test_every_encrypted_column_holds_only_ciphertext(written):
         "records.ImagingSeries.study_description", "records.ImagingSeries.series_description",
         "records.ImagingSeries.body_part", "consultations.Consultation.decline_reason",
         "consultations.Consultation.end_reason", "accounts.PatientIdentity.given_names",
-        "accounts.PatientIdentity.birth_date", "records.Record.subject"}
+        "accounts.PatientIdentity.birth_date", "records.Record.subject",
+        "records.RecordsRequest.provider_name", "records.RecordsRequest.provider_address",
+        "records.RecordsRequest.asked_text"}
     for model, name in columns:
         stored = raw_column(model, name)
         assert stored, f"the scenario writes no {model.__name__}.{name}"

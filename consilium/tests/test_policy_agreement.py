@@ -75,6 +75,7 @@ from consilium.records.actions import (
 from consilium.records.checklist_actions import do_confirm_checklist_item, do_mark_checklist_item
 from consilium.records.holds import do_confirm_record, do_confirm_upload
 from consilium.records.policy import policy as record_policy
+from consilium.records.request_actions import do_change_request, do_request_records
 
 # Who can see a case once it is shared: the rest are the access matrix's business (404).
 ROLES = ["patient", "caregiver", "physician", "coordinator", "specialist"]
@@ -286,6 +287,7 @@ def appointment(w):
     return Appointment.objects.select_related(
         "consultation__case", "consultation__specialist").filter(
         pk=w.ids["appointment"] or None).first()
+ASKED = {"provider_name": "Riverside Imaging", "asked_text": "The CT images"}
 NOTE = b"Lab report: haemoglobin 13.1 g/dL.\n"
 NOTE_FILE = "<note>"  # a fresh upload of NOTE, made per request
 # A planned procedure date a month ahead (cases.policy plan_procedure).
@@ -424,6 +426,21 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         None,
         lambda c, u: do_confirm_checklist_item(c, "pathology_report", acting_user=u),
         control='name="confirm" value="yes"'),
+    # Requests for records: the case page links to their list, the list to the form that
+    # writes one down and to each open request's own steps (its edit page stands for them).
+    ("record", "see_requests"): Binding(
+        case, ("GET", "/cases/{case}/records-requests/", {}), None, None),
+    ("record", "add_request"): Binding(
+        case, ("POST", "/cases/{case}/records-requests/new/", {
+            "provider_name": "Riverside Imaging", "asked_text": "The CT images"}),
+        None,
+        lambda c, u: do_request_records(c, ASKED, acting_user=u),
+        shown_on="/cases/{case}/records-requests/",
+        done=lambda w: w.case.records_requests.count() > 1),
+    ("record", "manage_requests"): Binding(
+        case, ("GET", "/cases/{case}/records-requests/{records_request}/edit/", {}), None,
+        lambda c, u: do_change_request(c.records_requests.first(), ASKED, acting_user=u),
+        shown_on="/cases/{case}/records-requests/"),
     ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),
     # The message form posts to its own page; the care-team note and the waited-for question
     # are choices on it, the answer a reply to the question.
@@ -601,6 +618,7 @@ def build(journey, users, specialists, settings):
         do_add_records(the_case, [Upload("note.txt", io.BytesIO(NOTE), len(NOTE))],
                        acting_user=users["patient"])
         made = _appointment_of(the_consultation, users["coordinator"])
+        asked = do_request_records(the_case, ASKED, acting_user=users["coordinator"])
         world = World(users, the_case, the_consultation)
         if then is not None:
             then(world)
@@ -612,7 +630,8 @@ def build(journey, users, specialists, settings):
                      "held": held.record.id,
                      **_waiting_on(the_case),
                      "task": getattr(the_case.follow_up_tasks.first(), "id", ""),
-                     "appointment": made.pk if made else ""}
+                     "appointment": made.pk if made else "",
+                     "records_request": asked.id}
         return world
 
     return make

@@ -19,6 +19,7 @@ from consilium.cases.queue_actions import do_plan_procedure, do_set_case_owner
 from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
 from consilium.program import queue
 from consilium.program.models import SavedFilter
+from consilium.records.request_actions import do_mark_request_sent, do_request_records
 
 
 def at(day: str):
@@ -203,6 +204,35 @@ def test_records_on_hold_filter(client, login, users, journey):
     assert _counts(client.get("/queue/").content.decode())["on_hold"] == "1"
 
 
+def test_records_requests_overdue_filter(client, login, users, journey):
+    from consilium.records.request_actions import (
+        do_close_request,
+        do_mark_request_sent,
+        do_request_records,
+    )
+
+    late_case, _ = journey("submitted")
+    on_time, _ = journey("submitted")
+    received, _ = journey("submitted", patient="patient2")
+    coordinator, today = users["coordinator"], timezone.localdate()
+    long_ago = {"sent_on": str(today - timedelta(days=30))}
+    for case, provider in ((late_case, "Zebra Clinic"), (received, "Other Clinic")):
+        asked = do_request_records(case, {"provider_name": provider, "asked_text": "Notes"},
+                                   acting_user=coordinator)
+        do_mark_request_sent(asked, long_ago, acting_user=coordinator)
+    do_close_request(asked, acting_user=coordinator)  # received: no longer overdue
+    fresh = do_request_records(on_time, {"provider_name": "Fresh Clinic", "asked_text": "X"},
+                               acting_user=coordinator)
+    do_mark_request_sent(fresh, acting_user=coordinator)
+    login(coordinator)
+    text = client.get("/queue/?records_overdue=1").content.decode()
+    assert _shown(text, late_case, on_time, received) == [True, False, False]
+    assert "Records overdue</strong> from Zebra Clinic" in text
+    everything = client.get("/queue/").content.decode()
+    assert _counts(everything)["records_overdue"] == "1"
+    assert "Fresh Clinic" not in everything and "Other Clinic" not in everything
+
+
 def test_the_specialty_filter(client, login, users, journey):
     offered, _ = journey("offered")
     alone, _ = journey("submitted")
@@ -295,6 +325,7 @@ def test_the_counts_are_one_query(users, journey, django_assert_num_queries):
         found = queue.counts(cases_visible_to(users["coordinator"]), timezone.localdate(),
                              users["coordinator"])
     assert found["quick_awaiting_answer"] == 1 and found["state_specialist_assigned"] == 1
+    assert found["quick_records_overdue"] == 0
 
 
 def _queries(client, url) -> int:
@@ -304,7 +335,8 @@ def _queries(client, url) -> int:
 
 
 @pytest.mark.parametrize("url", ["/queue/", "/queue/?state=all&sort=-due",
-                                 "/queue/?declined=1&sort=specialist"])
+                                 "/queue/?declined=1&sort=specialist",
+                                 "/queue/?records_overdue=1"])
 def test_the_queue_runs_as_many_queries_for_many_cases_as_for_few(client, login, users,
                                                                   journey, url):
     def add_cases():
@@ -313,6 +345,10 @@ def test_the_queue_runs_as_many_queries_for_many_cases_as_for_few(client, login,
             do_set_case_owner(case, "me", acting_user=users["coordinator"])
         _, declined = journey("offered", patient="patient2")
         do_decline_consultation(declined, "Busy.", acting_user=users["specialist"])
+        asked = do_request_records(case, {"provider_name": "A clinic", "asked_text": "Notes"},
+                                   acting_user=users["coordinator"])
+        do_mark_request_sent(asked, {"sent_on": str(timezone.localdate() - timedelta(days=30))},
+                             acting_user=users["coordinator"])
 
     add_cases()
     login(users["coordinator"])

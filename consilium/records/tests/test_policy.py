@@ -24,6 +24,9 @@ EXPECTED = {
     "settle_hold": ({"patient", "coordinator"}, OPEN),
     "mark_checklist": ({"patient"}, OPEN),
     "confirm_checklist": ({"coordinator"}, OPEN),
+    "see_requests": ({"patient", "coordinator"}, set(Status.values)),
+    "add_request": ({"patient", "coordinator"}, OPEN),
+    "manage_requests": ({"coordinator"}, OPEN),
 }
 ROLES = ("patient", "caregiver", "physician", "coordinator", "specialist")
 
@@ -78,6 +81,8 @@ def test_the_pages_show_the_controls_exactly_when_allowed(accepted_case, users, 
         assert ('class="remove' in text) == ("remove" in allowed), role
         assert (f"/cases/{accepted_case.id}/release-request/" in text) == (
             "request_release" in allowed), role
+        assert (f"/cases/{accepted_case.id}/records-requests/" in text) == (
+            "see_requests" in allowed), role
         listing = client.get(f"/cases/{accepted_case.id}/records/").content.decode()
         assert ('class="retype"' in listing) == ("retype" in allowed), role
 

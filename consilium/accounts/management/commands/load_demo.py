@@ -35,6 +35,13 @@ from consilium.followup.actions import do_start_plan
 from consilium.journal.actions import do_add_note
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.records.actions import Upload, do_add_records
+from consilium.records.models import RecordsRequest
+from consilium.records.request_actions import (
+    do_close_request,
+    do_mark_request_sent,
+    do_remind_request,
+    do_request_records,
+)
 from consilium.stories.actions import do_draft_story, do_review_story, do_submit_story
 from consilium.triage.models import InsurancePlan
 
@@ -345,6 +352,7 @@ class Command(BaseCommand):
                 self._case(users, specialists, patient, target, fields, questions)
             for row in QUEUE_CASES:
                 self._queue_case(users, specialists, *row)
+            self._records_requests(users)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {len(USERS)} users, {len(SPECIALISTS)} specialists, {len(PLANS)} insurance "
             f"plans, {len(CASES) + len(QUEUE_CASES)} cases."
@@ -523,6 +531,47 @@ class Command(BaseCommand):
             do_send_message(case, {"body": "Could you send the letter from your cardiologist "
                                    "about the last medication change?", "blocking": True},
                             acting_user=users["specialist"])
+
+    def _records_requests(self, users):
+        """Requests for records: on the patient's knee case one overdue (reminded once) and
+        one the patient wrote down, waiting to be sent; on a queue case one sent and one
+        received."""
+        coordinator, today = users["coordinator"], timezone.localdate()
+        knee = Case.objects.get(patient=users["patient"], diagnosis_codes__icontains="M17.11")
+        late = do_request_records(knee, {
+            "provider_name": "Riverside Orthopaedics", "provider_address":
+            "40 River Road\nAustin, TX 78701", "provider_fax": "+1 512 555 0142",
+            "asked_items": [i["key"] for i in knee.checklist][:2],
+            "asked_text": "X-rays of the right knee, 2025 and 2026, with the images"},
+            acting_user=coordinator)
+        do_mark_request_sent(late, {"sent_on": str(today - timedelta(days=20)),
+                                    "due_on": str(today - timedelta(days=6))},
+                             acting_user=coordinator)
+        do_remind_request(late, acting_user=coordinator)
+        # The reminder was three days ago, and the new due day has passed too.
+        RecordsRequest.objects.filter(id=late.id).update(
+            reminded_on=today - timedelta(days=3), due_on=today - timedelta(days=2))
+        do_request_records(knee, {"provider_name": "Dr. Susan Park, family practice",
+                                  "provider_phone": "+1 512 555 0199",
+                                  "asked_text": "The medication list\nNotes of the last "
+                                                "two visits"}, acting_user=users["patient"])
+        heart = Case.objects.get(patient=users["patient4"], diagnosis_codes__icontains="I25.10")
+        sent = do_request_records(heart, {
+            "provider_name": "Riverside Heart Center", "provider_email":
+            "records@riverside-heart.example.org", "asked_text": "The angiogram and its report"},
+            acting_user=coordinator)
+        do_mark_request_sent(sent, {"sent_on": str(today - timedelta(days=3))},
+                             acting_user=coordinator)
+        came = do_request_records(heart, {"provider_name": "Riverside Medical Center, lab",
+                                          "asked_text": "Blood tests of the last six months"},
+                                  acting_user=coordinator)
+        do_mark_request_sent(came, {"sent_on": str(today - timedelta(days=10))},
+                             acting_user=coordinator)
+        do_close_request(came, {"received_on": str(today - timedelta(days=1))},
+                         acting_user=coordinator)
+        # Written down before they were sent (the demo is loaded in one go, today).
+        RecordsRequest.objects.filter(case__in=[knee, heart]).update(
+            created_at=timezone.now() - timedelta(days=21))
 
     def _story(self, case, patient, admin):
         """A journal note, and a story drawn from it that an administrator published."""
