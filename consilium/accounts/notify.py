@@ -22,17 +22,20 @@ def notices_paused():
         _paused.reset(token)
 
 
-def notify_users(user_ids: Sequence[int | None], subject: str) -> None:
-    """Queue a notice; ``subject`` is fixed wording from the code, never health data."""
+def notify_users(user_ids: Sequence[int | None], subject: str, case=None) -> None:
+    """Queue a notice; ``subject`` is fixed wording from the code, never health data. A notice
+    about one case names it by its reference and links to its page (an opaque ID), so the
+    reader knows which one without any health data in the email."""
     ids = [uid for uid in user_ids if uid]
+    about = {"case_id": str(case.pk), "reference": case.short_id} if case is not None else {}
     if ids and not _paused.get():
-        transaction.on_commit(lambda: send_notice.enqueue(ids, subject))
+        transaction.on_commit(lambda: send_notice.enqueue(ids, subject, **about))
 
 
-def notify_role(role: str, subject: str) -> None:
+def notify_role(role: str, subject: str, case=None) -> None:
     users = get_user_model().objects.filter(role=role, is_active=True)
     ids = list(users.values_list("id", flat=True))
-    notify_users(ids, subject)
+    notify_users(ids, subject, case)
 
 
 def notify_old_address(email: str) -> None:

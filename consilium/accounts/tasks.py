@@ -7,13 +7,26 @@ NOTICE_BODY = (
     "Hello,\n\nThere is an update in {program} that needs your attention: {subject}.\n"
     "Sign in to see it.\n\nFor your privacy this email contains no medical details.\n"
 )
+CASE_NOTICE_BODY = (
+    "Hello,\n\nThere is an update in {program} that needs your attention: {subject}, on case "
+    "{reference}.\nSign in to see it: {link}\n\nFor your privacy this email contains no "
+    "medical details.\n"
+)
 
 
 @task()
-def send_notice(user_ids: list[int], subject: str) -> int:
-    """Email a notice that carries no health data, only a prompt to sign in."""
+def send_notice(user_ids: list[int], subject: str, case_id: str = "",
+                reference: str = "") -> int:
+    """Email a notice that carries no health data, only a prompt to sign in: about one case,
+    its reference and the link to its page (an opaque ID)."""
     users = get_user_model().objects.filter(id__in=user_ids, is_active=True).exclude(email="")
-    body = NOTICE_BODY.format(program=settings.PROGRAM_NAME, subject=subject.lower())
+    words = {"program": settings.PROGRAM_NAME, "subject": subject[:1].lower() + subject[1:]}
+    if case_id:
+        body = CASE_NOTICE_BODY.format(**words, reference=reference,
+                                       link=f"{settings.SITE_URL}/cases/{case_id}/")
+        subject = f"{subject} (case {reference})"
+    else:
+        body = NOTICE_BODY.format(**words)
     messages = [
         (f"{settings.PROGRAM_NAME}: {subject}", body, settings.DEFAULT_FROM_EMAIL, [u.email])
         for u in users

@@ -186,7 +186,7 @@ def do_submit_case(case: Case, *, acting_user) -> Case:
         move_case(current, Status.SUBMITTED, acting_user)
     _moved(case, current)
 
-    notify_role(Role.COORDINATOR, "A new case was submitted")
+    notify_role(Role.COORDINATOR, "A new case was submitted", case)
     return case
 
 

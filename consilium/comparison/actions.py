@@ -69,7 +69,7 @@ def do_record_comparison(opinion: Opinion, *, acting_user) -> Comparison:
     record(acting_user, "comparison.create", comparison, case_id=case.id)
     if found.review:
         add_event(case, EventKind.REVIEW_ASKED, acting_user)
-        notify_role(Role.COORDINATOR, "A comparison of opinions needs your review")
+        notify_role(Role.COORDINATOR, "A comparison of opinions needs your review", case)
     return comparison
 
 
@@ -131,5 +131,5 @@ def do_request_third_opinion(case: Case, *, acting_user, key: str = "") -> Case:
         add_event(current, EventKind.THIRD_OPINION, acting_user)
         record(acting_user, "case.create", third, case_id=third.id)
         once.made(third)
-    notify_role(Role.COORDINATOR, "A third opinion was asked for")
+    notify_role(Role.COORDINATOR, "A third opinion was asked for", third)
     return third

@@ -132,7 +132,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
         once.made(consultation)
         add_event(current, EventKind.OFFERED, acting_user, note=specialist.name)
         record(acting_user, "consultation.offer", consultation, case_id=current.id)
-    notify_users([specialist.user_id], "A case was offered to you")
+    notify_users([specialist.user_id], "A case was offered to you", current)
     return consultation
 
 
@@ -166,7 +166,7 @@ def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consul
         move_case(case, Status.SPECIALIST_ASSIGNED, acting_user)
         add_event(case, EventKind.ACCEPTED, acting_user, note=current.specialist.name)
     _refresh(consultation, current)
-    notify_users([case.patient_id], "A specialist accepted your case")
+    notify_users([case.patient_id], "A specialist accepted your case", case)
     return consultation
 
 
@@ -180,7 +180,7 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
                           decline_reason=reason)
         add_event(case, EventKind.DECLINED, acting_user, note=current.specialist.name)
     _refresh(consultation, current)
-    notify_role(Role.COORDINATOR, "A specialist declined a case")
+    notify_role(Role.COORDINATOR, "A specialist declined a case", case)
     return consultation
 
 
@@ -199,7 +199,7 @@ def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_
         add_event(case, EventKind.OFFER_WITHDRAWN, acting_user,
                   note=current.specialist.name)
     _refresh(consultation, current)
-    notify_users([current.specialist.user_id], "An offer to you was withdrawn in Consilium")
+    notify_users([current.specialist.user_id], "An offer to you was withdrawn", case)
     return consultation
 
 
@@ -221,7 +221,7 @@ def do_release_consultation(consultation: Consultation, reason: str, *, acting_u
         move_case(case, back_to, acting_user)
         add_event(case, EventKind.RELEASED, acting_user, note=current.specialist.name)
     _refresh(consultation, current)
-    notify_role(Role.COORDINATOR, "A specialist handed a case back in Consilium")
+    notify_role(Role.COORDINATOR, "A specialist handed a case back", case)
     return consultation
 
 

@@ -50,11 +50,11 @@ def check_deadlines() -> Checked:
     checked.reminded = _step(
         Consultation.objects.filter(clock.due_soon(today), reminded_at__isnull=True),
         "reminded_at", EventKind.REMINDED, "consultation.remind",
-        "An opinion is due soon in Consilium")
+        "An opinion is due soon")
     checked.escalated = _step(
         Consultation.objects.filter(clock.overdue(today), escalated_at__isnull=True),
         "escalated_at", EventKind.OVERDUE, "consultation.escalate",
-        "An opinion is overdue in Consilium")
+        "An opinion is overdue")
     if checked.escalated:
         notify_role(Role.COORDINATOR, "An opinion is overdue in Consilium")
     return checked
@@ -77,7 +77,7 @@ def _step(due, field: str, kind: str, action: str, subject: str) -> int:
     done = 0
     for consultation in due.select_related("case", "specialist"):
         if _mark(consultation, field, kind, action):
-            notify_users([consultation.specialist.user_id], subject)
+            notify_users([consultation.specialist.user_id], subject, consultation.case)
             done += 1
     return done
 

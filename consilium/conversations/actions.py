@@ -89,7 +89,7 @@ def do_send_message(case: Case, data: "dict | MessageIn", *, acting_user,
     except BaseException:
         forget_stored(outcomes)  # the message is not sent: neither are its files
         raise
-    notify_users(_readers(case, audience, acting_user), "You have a new message in Consilium")
+    notify_users(_readers(case, audience, acting_user), "You have a new message", case)
     return message
 
 

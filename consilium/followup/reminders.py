@@ -40,16 +40,17 @@ def send_reminders() -> Sent:
             case__status__in=ACTIVE).select_related("case"))
         for task in due:
             if task.owner == Owner.COORDINATOR:
-                notify_role(Role.COORDINATOR, "A follow-up task is due soon")
+                notify_role(Role.COORDINATOR, "A follow-up task is due soon", task.case)
             else:
-                notify_users([task.case.patient_id], "A step of your follow-up plan is due soon")
+                notify_users([task.case.patient_id], "A step of your follow-up plan is due soon",
+                             task.case)
         FollowUpTask.objects.filter(id__in=[t.id for t in due]).update(reminded_on=today)
         sent.tasks = len(due)
         checks = list(OutcomeCheck.objects.select_for_update(of=("self",)).filter(
             asked_at__isnull=True, due_date__lte=today).select_related("case"))
         for check in checks:
             notify_users([check.case.patient_id], "How are you doing? A short question about "
-                                                  "your second opinion")
+                                                  "your second opinion", check.case)
         OutcomeCheck.objects.filter(id__in=[c.id for c in checks]).update(
             asked_at=timezone.now())
         sent.outcome_questions = len(checks)

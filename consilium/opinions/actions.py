@@ -223,7 +223,7 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
                   note=opinion.consultation.specialist.name)
         record(acting_user, "opinion.sign", opinion, case_id=case.id)
         signals.opinion_signed.send(Opinion, opinion=opinion, user=acting_user)
-    notify_users([case.patient_id], "Your second opinion is ready")
+    notify_users([case.patient_id], "Your second opinion is ready", case)
     return opinion
 
 
@@ -254,7 +254,7 @@ def do_ask_follow_up(opinion: Opinion, text: str, *, acting_user, key: str = ""
         add_event(case, EventKind.FOLLOW_UP_ASKED, acting_user)
         record(acting_user, "follow_up.create", question, case_id=case.id)
     notify_users([opinion.consultation.specialist.user_id],
-                 "You have a new follow-up question in Consilium")
+                 "You have a new follow-up question", case)
     return question
 
 
@@ -298,7 +298,8 @@ def do_add_addendum(opinion: Opinion, body: str, *, acting_user, request, secret
         add_event(case, EventKind.ADDENDUM, acting_user)
         record(acting_user, "addendum.sign", addendum, case_id=case.id)
     asker = [answers.asked_by_id] if answers is not None else []
-    notify_users(list({case.patient_id, *asker}), "There is an addition to your second opinion")
+    notify_users(list({case.patient_id, *asker}), "There is an addition to your second opinion",
+                 case)
     return addendum
 
 

@@ -125,7 +125,10 @@ def test_notices_reach_everyone_else(journey, users, settings,
     assert told == sorted([users["coordinator"].email, users["specialist"].email])
     for message in mail.outbox:
         assert "biopsy" not in message.body and "grade" not in message.body
-        assert message.subject.endswith("You have a new message in Consilium")
+        # The case by its reference and a link to its page, never its health data.
+        assert message.subject == f"Consilium: You have a new message (case {case.short_id})"
+        assert f"on case {case.short_id}." in message.body
+        assert f"/cases/{case.id}/" in message.body
 
 
 def test_the_page(client, login, users, journey):
