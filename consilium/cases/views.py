@@ -4,7 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from consilium.accounts.models import Role
 
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
@@ -13,6 +16,7 @@ from consilium.submissions.once import key_of
 
 from . import actions, queue_actions
 from .access import (
+    SPECIALIST_VISIBLE,
     access_case_by_id,
     case_list_readers_only,
     cases_visible_to,
@@ -30,10 +34,25 @@ PAGE_SIZE = 25
 def case_list(request):
     case_list_readers_only(request.user)
     cases = cases_visible_to(request.user).select_related("patient")
+    if request.user.role == Role.SPECIALIST:
+        cases = cases.prefetch_related("consultations__specialist")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     record_case_list(request.user, page.object_list)
+    if request.user.role == Role.SPECIALIST:
+        _with_own_consultation(page.object_list, request.user)
     return render(request, "cases/list.html",
-                  {"page": page, "may_start": starts_cases(request.user)})
+                  {"page": page, "may_start": starts_cases(request.user),
+                   "today": timezone.localdate()})
+
+
+def _with_own_consultation(cases, specialist_user) -> None:
+    """Give each case the specialist's own offer or consultation (``mine``), the newest, so
+    the list shows its answer-by or due date (from the prefetched consultations: no query
+    per row)."""
+    for case in cases:
+        own = [c for c in case.consultations.all()
+               if c.specialist.user_id == specialist_user.pk and c.status in SPECIALIST_VISIBLE]
+        case.mine = max(own, key=lambda c: c.offered_at, default=None)
 
 
 @login_required
