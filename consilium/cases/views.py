@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consilium.accounts.models import Role
-
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
