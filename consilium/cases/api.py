@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema, Status
 from consilium.api_schemas import PageIn, errors
 from consilium.submissions.once import key_of
 
-from . import actions
+from . import actions, queue_actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
 from .models import Question
 from .policy import policy
@@ -43,6 +43,10 @@ class CaseOut(Schema):
     travel_km: int
     patient_language: str
     insurance_plan_id: int | None
+    # The coordinator who has the case (the work queue's owner), and the day the first
+    # opinion's procedure is planned for (its urgency): docs/work-queue.md.
+    owner_id: int | None
+    planned_procedure_on: date | None
     questions: list[QuestionOut]
     # What the caller may do to the case now (the case policy's set, as the page shows it).
     allowed_actions: list[str]
@@ -132,6 +136,37 @@ def mark_records_complete(request, case_id: UUID):
 def close_case(request, case_id: UUID):
     case = access_case_by_id(request.user, case_id)
     return actions.do_close_case(case, acting_user=request.user)
+
+
+class OwnerIn(Schema):
+    """A coordinator's ID, "me", or null for nobody (queue_actions.do_set_case_owner checks)."""
+
+    owner_id: int | str | None = None
+
+
+class ProcedureDateIn(Schema):
+    """The planned day as YYYY-MM-DD, or null for none (queue_actions.parse_plan checks)."""
+
+    planned_procedure_on: str | None = None
+
+
+@router.post("/{uuid:case_id}/owner",
+             response={200: CaseOut, **errors(400, 403, 404, 409, 422)})
+def set_case_owner(request, case_id: UUID, payload: OwnerIn):
+    """Give the case to a coordinator (the work queue's owner), to oneself ("me"), or to
+    nobody (coordinators)."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("take_on"))
+    return queue_actions.do_set_case_owner(case, payload.owner_id, acting_user=request.user)
+
+
+@router.post("/{uuid:case_id}/procedure-date",
+             response={200: CaseOut, **errors(400, 403, 404, 409, 422)})
+def plan_procedure(request, case_id: UUID, payload: ProcedureDateIn):
+    """Record the day the first opinion's procedure is planned for, or clear it (the patient
+    or a coordinator)."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("plan_procedure"))
+    return queue_actions.do_plan_procedure(case, payload.planned_procedure_on,
+                                           acting_user=request.user)
 
 
 @router.get("/{uuid:case_id}/events", response={200: list[EventOut], **errors(404)})

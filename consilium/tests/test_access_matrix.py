@@ -265,6 +265,8 @@ OPERATIONS = {
     "remove_upload": {"patient", "coordinator"},  # all the held records of one file at once
     "confirm_upload": {"patient", "coordinator"},
     **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
+    "set_case_owner": {"coordinator"},  # cases.policy take_on
+    "plan_procedure": {"patient", "coordinator"},  # cases.policy plan_procedure
     "withdraw": {"coordinator"},
     "release": {"specialist"},
     # The patient's own data and account (mydata/api.py).
@@ -286,6 +288,8 @@ BODIES = {
     "save_opinion": {"version": 1, "reasoning": "Changed."},
     "create_case": {"diagnosis_text": "Breast cancer", "treatment_category": "surgery"},
     "close_my_account": {"password": PASSWORD, "confirm": True},
+    "set_case_owner": {"owner_id": "me"},
+    "plan_procedure": {"planned_procedure_on": "2030-01-02"},
 }
 PAGE_BODIES = {
     "case_share": {"who": "caregiver2@example.org"},
