@@ -23,7 +23,7 @@ class StaleIntake(Conflict):
         who = f" by {current.written_by}" if current.written_by else ""
         super().__init__(f"Another coordinator saved this summary{who} since you opened it "
                          f"(now version {current.version}). Nothing was overwritten: read "
-                         "their version below, then make your changes again.")
+                         "their version, then save again to replace it with yours.")
         self.current = current
 
 
