@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 
-from consilium.cases.models import Status
+from consilium.cases.models import OFFERABLE_STATES, IntakeSummary, Status
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.directory.models import Specialist
@@ -51,6 +51,15 @@ def _consultations(*conditions: Q, **fields) -> Exists:
     return Exists(Consultation.objects.filter(*conditions, case=OuterRef("pk"), **fields))
 
 
+def _has_intake() -> Exists:
+    return Exists(IntakeSummary.objects.filter(case=OuterRef("pk")))
+
+
+# A case waiting to be offered without the coordinator's summary (docs/work-queue.md,
+# "Intake"): the specialist offered it would decide without one.
+NEEDS_INTAKE = Q(status__in=OFFERABLE_STATES) & ~Q(_has_intake())
+
+
 def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
     """The queue's quick filters, as (key, label, parameter, value, condition on cases)."""
     return [
@@ -62,6 +71,7 @@ def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
         ("waiting_on_patient", "Waiting on the patient", "waiting", "1",
          Q(_consultations(status=ConsultationStatus.ACCEPTED,
                           waiting_on_patient_since__isnull=False))),
+        ("needs_intake", "Needs a case summary", "intake", "needed", NEEDS_INTAKE),
         ("on_hold", "Records on hold", "held", "1",
          Q(Exists(Record.objects.filter(case=OuterRef("pk"), identity=IdentityCheck.HELD)))),
         ("declined", "Declined offers", "declined", "1",
@@ -81,7 +91,7 @@ URGENCY = {"soon": f"Within {URGENT_DAYS} days", "month": "Within 30 days",
            "planned": "Any planned date", "unplanned": "No date given"}
 FLAGS = ("waiting", "held", "declined")
 # Every parameter a saved filter may keep (the search is not one of them).
-FILTERS = ("state", "specialty", "due", "owner", "urgency", *FLAGS, "sort")
+FILTERS = ("state", "specialty", "due", "owner", "urgency", "intake", *FLAGS, "sort")
 
 
 def specialties() -> list[str]:
@@ -105,6 +115,8 @@ def read_filters(params, known_specialties: list[str], coordinator_ids: set[int]
         chosen["owner"] = owner
     if params.get("urgency", "") in URGENCY:
         chosen["urgency"] = params["urgency"]
+    if params.get("intake") == "needed":
+        chosen["intake"] = "needed"
     for flag in FLAGS:
         if params.get(flag) == "1":
             chosen[flag] = "1"
@@ -124,7 +136,7 @@ def apply_filters(cases: QuerySet, chosen: dict, today: date, user) -> QuerySet:
     if "specialty" in chosen:
         cases = cases.filter(_consultations(status__in=OPEN_CONSULTATION,
                                             specialist__specialty=chosen["specialty"]))
-    for param in ("due", "owner", *FLAGS):
+    for param in ("due", "owner", "intake", *FLAGS):
         if (param, chosen.get(param)) in quick:
             cases = cases.filter(quick[param, chosen[param]])
     if object_id(chosen.get("owner")):
@@ -251,11 +263,12 @@ MAX_SEARCH = 100  # characters; a longer search is cut
 
 def rows_of(cases: QuerySet) -> QuerySet:
     """What each row shows, loaded with the page in a fixed number of queries: the patient
-    and owner joined, whether records are on hold, and every consultation (open ones and the
+    and owner joined, whether records are on hold or a summary is needed, and every consultation (open ones and the
     declined offers with their reasons) in one more."""
     return (cases.select_related("patient", "owner")
             .annotate(on_hold=Exists(Record.objects.filter(case=OuterRef("pk"),
-                                                           identity=IdentityCheck.HELD)))
+                                                           identity=IdentityCheck.HELD)),
+                      needs_intake=Case(When(NEEDS_INTAKE, then=Value(True)), default=Value(False)))
             .prefetch_related(Prefetch(
                 "consultations", to_attr="all_consultations",
                 queryset=clock.with_overdue(Consultation.objects.select_related("specialist")
