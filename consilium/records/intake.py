@@ -25,7 +25,8 @@ def _history(case) -> str:
         lines[0] += " (" + ", ".join(p for p in (case.diagnosing_physician, case.institution)
                                      if p) + ")"
     if case.first_opinion_date:
-        lines[0] += f", {case.first_opinion_date:%d %B %Y}"
+        when = case.first_opinion_date
+        lines[0] += f", {when.day} {when:%B %Y}"
     treatment = case.get_treatment_category_display()
     lines.append(f"Proposed treatment: {treatment}"
                  + (f": {case.treatment_description}" if case.treatment_description else ""))
@@ -65,7 +66,7 @@ def _records_show(case) -> str:
                 f"{lab['name']} {lab['latest'].value_text or lab['latest'].value}"
                 f"{' ' + lab['latest'].unit if lab['latest'].unit else ''}"
                 for lab in clinical["labs"]]))
-    return "\n".join(lines)
+    return "\n".join(lines) or "No records in the case yet."
 
 
 def _missing(case) -> str:
