@@ -211,8 +211,9 @@ def test_records_through_the_api(client, users, token_for, case):
     assert response.status_code == 200
     assert [o["status"] for o in response.json()] == ["stored", "refused"]
     answer = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
-    assert answer["allowed_actions"] == ["add", "mark_checklist", "remove", "request_release",
-                                         "retype", "see_held", "settle_hold"]
+    assert answer["allowed_actions"] == ["add", "mark_checklist", "read", "remove",
+                                         "request_release", "retype", "see_held",
+                                         "settle_hold"]
     listed = answer["records"]
     assert [r["name"] for r in listed] == ["report.pdf"]
     assert listed[0]["processing"] == "queued" and listed[0]["source_id"] is None
