@@ -35,8 +35,8 @@ from consilium.records.policy import policy as record_policy
 from consilium.records.summary import clinical_summary
 
 from .access import is_case_owner
-from .intake_actions import intake_of
 from .forms import ShareForm
+from .intake_actions import intake_of
 from .models import Case
 from .policy import chooses_specialist, policy
 

@@ -9,12 +9,10 @@ from django.views.decorators.http import require_POST
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
+from consilium.records.intake import draft_intake
 from consilium.submissions.once import key_of
 
-from consilium.records.intake import draft_intake
-
 from . import actions, queue_actions
-from .intake_actions import StaleIntake, do_save_intake_summary, intake_of
 from .access import (
     access_case_by_id,
     case_list_readers_only,
@@ -22,6 +20,7 @@ from .access import (
     record_case_list,
 )
 from .forms import AcceptInvitationForm, CaseForm, IntakeForm, ShareForm
+from .intake_actions import StaleIntake, do_save_intake_summary, intake_of
 from .models import Share, ShareRole
 from .page import case_page
 from .policy import policy, starts_cases
@@ -102,8 +101,9 @@ def case_intake(request, case_id):
                 # The coordinator's words stay in the form, now based on the version they
                 # were shown: saving again replaces it knowingly.
                 stale, intake = refusal, refusal.current
-                form.data = form.data.copy()
-                form.data["version"] = str(intake.version)
+                data = request.POST.copy()
+                data["version"] = str(intake.version)
+                form = IntakeForm(data)
             except InvalidInput as error:
                 add_action_errors(form, error)
             else:

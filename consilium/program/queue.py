@@ -263,8 +263,8 @@ MAX_SEARCH = 100  # characters; a longer search is cut
 
 def rows_of(cases: QuerySet) -> QuerySet:
     """What each row shows, loaded with the page in a fixed number of queries: the patient
-    and owner joined, whether records are on hold or a summary is needed, and every consultation (open ones and the
-    declined offers with their reasons) in one more."""
+    and owner joined, whether records are on hold or the case needs a summary, and every
+    consultation (open ones and the declined offers with their reasons) in one more."""
     return (cases.select_related("patient", "owner")
             .annotate(on_hold=Exists(Record.objects.filter(case=OuterRef("pk"),
                                                            identity=IdentityCheck.HELD)),

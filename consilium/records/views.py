@@ -166,7 +166,8 @@ def imaging_export(request, case_id, series_id=None):
 @login_required
 def health_history(request, case_id):
     """Everything imported from the FHIR records, newest first, by kind."""
-    case = access_case_by_id(request.user, case_id, action="case.health_history", check=records_only)
+    case = access_case_by_id(request.user, case_id, action="case.health_history",
+                             check=records_only)
     category = request.GET.get("category", "")
     entries = case.clinical_entries.in_use().exclude(category=EntryCategory.PATIENT)
     if category in EntryCategory.values:
