@@ -21,9 +21,9 @@ class StaleIntake(Conflict):
 
     def __init__(self, current: IntakeSummary):
         who = f" by {current.written_by}" if current.written_by else ""
-        super().__init__(f"Another coordinator saved this summary{who} since you opened it "
-                         f"(now version {current.version}). Nothing was overwritten: read "
-                         "their version, then save again to replace it with yours.")
+        super().__init__(f"This summary was changed{who} since you opened it (now version "
+                         f"{current.version}). Nothing was overwritten: read the version saved "
+                         "now, then save again to replace it with yours.")
         self.current = current
 
 

@@ -213,7 +213,7 @@ def test_a_stale_edit_on_the_page_shows_both_and_overwrites_nothing(journey, use
     response = client.post(intake_url(case), form(version=0, history="My own reading."))
     text = response.content.decode()
     assert response.status_code == 409
-    assert "Another coordinator saved this summary" in text
+    assert "This summary was changed by Ana Ruiz since you opened it" in text
     assert SUMMARY["history"] in text and "My own reading." in text  # theirs and mine
     assert intake_of(case).history == SUMMARY["history"]
     # Saving again, on the version now shown, replaces it knowingly.

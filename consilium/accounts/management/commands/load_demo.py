@@ -505,6 +505,8 @@ class Command(BaseCommand):
         if stage == "held":
             do_add_records(case, [Upload("referral.txt", io.BytesIO(SOMEONE_ELSE),
                                          len(SOMEONE_ELSE))], acting_user=patient)
+        if stage == "submitted" and owner:
+            self._intake(case, coordinator)  # the coordinator who took it has written it
         if stage in ("submitted", "held"):
             return
         if stage != "declined":
