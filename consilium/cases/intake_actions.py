@@ -40,7 +40,8 @@ def do_save_intake_summary(case: Case, data: dict | IntakeIn, *, acting_user,
     summary = IntakeIn.read(data)
     with transaction.atomic():
         current = locked_case(case, "write_intake", user=acting_user)
-        intake = IntakeSummary.objects.select_for_update().select_related(
+        # Only the summary's row is locked (PostgreSQL locks no nullable side of a join).
+        intake = IntakeSummary.objects.select_for_update(of=("self",)).select_related(
             "written_by").filter(case=current).first() or IntakeSummary(case=current)
         if intake.pk and all(getattr(intake, f) == getattr(summary, f) for f in FIELDS):
             return intake  # nothing to overwrite: a second click, or the same words
