@@ -71,6 +71,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/records-complete/", cases.case_mark_records,
          name="case_mark_records"),
     path("cases/<uuid:case_id>/owner/", cases.case_owner, name="case_owner"),
+    path("cases/<uuid:case_id>/intake/", cases.case_intake, name="case_intake"),
     path("cases/<uuid:case_id>/procedure-date/", cases.case_procedure_date,
          name="case_procedure_date"),
     path("cases/<uuid:case_id>/follow-up/", cases.case_follow_up, name="case_follow_up"),

@@ -124,3 +124,32 @@ class AcceptInvitationForm(forms.Form):
         label="Choose a password", required=False, widget=forms.PasswordInput,
         help_text="At least 10 characters; not a common password.",
     )
+
+
+INTAKE_TEXT = forms.Textarea(attrs={"rows": 5})
+
+
+class IntakeForm(forms.Form):
+    """The coordinator's case summary for the specialist. The fields only show the
+    questions: the values are checked by ``do_save_intake_summary`` against
+    schemas.IntakeIn; ``version`` is the summary's version the form was opened on."""
+
+    key_question = forms.CharField(
+        label="Key question", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the specialist is asked to answer, in a sentence. For example: "
+                  "is breast-conserving surgery an option instead of a mastectomy?")
+    history = forms.CharField(
+        label="History", required=False, widget=INTAKE_TEXT,
+        help_text="The illness so far: the diagnosis, when and by whom, what was proposed, "
+                  "treatment already had, and what matters to the patient.")
+    records_show = forms.CharField(
+        label="What the records show", required=False, widget=INTAKE_TEXT,
+        help_text="The findings that bear on the question: pathology, imaging, labs, stage.")
+    missing = forms.CharField(
+        label="What is missing", required=False, widget=INTAKE_TEXT,
+        help_text="Records not yet here, or asked for and not had. Leave empty if nothing.")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+
+    def to_action_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in
+                ("history", "key_question", "records_show", "missing")}

@@ -199,6 +199,7 @@ class EventKind(models.TextChoices):
     FACILITY_UNCONFIRMED = "facility_unconfirmed", "First opinion's institution undone"
     OWNER_CHANGED = "owner_changed", "Coordinator in charge changed"
     PROCEDURE_PLANNED = "procedure_planned", "Planned procedure date recorded"
+    INTAKE_SAVED = "intake_saved", "Case summary for the specialist saved"
 
 
 class Event(models.Model):
@@ -269,3 +270,32 @@ class Invitation(models.Model):
 
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+# States in which a coordinator writes the case summary for the specialist: from the
+# submission (a draft is the patient's own) until the opinion is signed; after that the
+# summary stays as it was when the specialist gave the opinion.
+INTAKE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED,
+                 Status.IN_REVIEW}
+
+
+class IntakeSummary(models.Model):
+    """The coordinator's summary of a case for the specialist (docs/work-queue.md, "Intake"):
+    the history, the key question, what the records show and what is missing, as the nurses
+    of the best second-opinion services write it before offering a case. It heads the case
+    page and the case packet; a specialist offered the case reads it before accepting (the
+    records only once they accept). One per case; ``version`` refuses a stale edit."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="intake")
+    history = EncryptedTextField("history", blank=True)
+    key_question = EncryptedTextField("key question")
+    records_show = EncryptedTextField("what the records show", blank=True)
+    missing = EncryptedTextField("what is missing", blank=True)
+    version = models.PositiveIntegerField(default=0)
+    # Who saved the text as it is now, and when: the coordinator who wrote or confirmed it.
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Intake summary of case {self.case.short_id}"

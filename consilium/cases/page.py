@@ -24,6 +24,7 @@ from consilium.opinions.policy import opinion_of
 from consilium.opinions.policy import policy as opinion_policy
 from consilium.opinions.views import opinion_context
 from consilium.records.access import (
+    reads_records,
     record_case_list_records,
     records_shown_to,
     series_shown_to,
@@ -35,6 +36,7 @@ from consilium.records.summary import clinical_summary
 
 from .access import is_case_owner
 from .forms import ShareForm
+from .intake_actions import intake_of
 from .models import Case
 from .policy import chooses_specialist, policy
 
@@ -58,6 +60,9 @@ def case_page(user, case: Case) -> dict:
         # The wording only ("your case", the patient's name in the heading); never a right.
         "viewer_is_patient": viewer_is_patient,
         "questions": questions_with_answers(case, opinion),
+        # The coordinator's summary for the specialist heads the page (docs/work-queue.md,
+        # "Intake"); None while no coordinator has written one.
+        "intake": intake_of(case) if "read_intake" in allowed else None,
         "events": list(case.events.select_related("actor")),
         "consultations": consultations,
         **_my_consultation(user, consultations),
@@ -108,7 +113,9 @@ def _my_consultation(user, consultations) -> dict:
 
 
 def _records(user, case: Case) -> dict:
-    """The newest records, the checklist and the clinical summary (the reads recorded)."""
+    """The newest records, the checklist and the clinical summary (the reads recorded);
+    a specialist who has not accepted the case is shown none of them (records.policy
+    "read"), only how many there are."""
     records = list(records_shown_to(user, case).select_related("uploaded_by", "preview",
                                                                "source")
                    .defer("text")[:LATEST_RECORDS])
@@ -129,7 +136,8 @@ def _records(user, case: Case) -> dict:
         "records": records,
         "record_count": sum(records_by_type.values()),
         "imaging_series_count": series_shown_to(user, case).count(),
-        "clinical": clinical_summary(case),
+        "reads_records": reads_records(user, case),
+        "clinical": clinical_summary(case) if reads_records(user, case) else None,
         "record_types": RecordType.choices,
         "max_file_size": settings.RECORDS_MAX_FILE_BYTES,
         "resumable_uploads": settings.RESUMABLE_UPLOADS,

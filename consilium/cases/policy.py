@@ -16,7 +16,14 @@ from consilium.errors import Conflict, NotAllowed
 from consilium.policy import Policy
 
 from .access import is_case_owner
-from .models import BACK_TO_QUEUE, EDITABLE_STATES, OFFERABLE_STATES, Case, Status
+from .models import (
+    BACK_TO_QUEUE,
+    EDITABLE_STATES,
+    INTAKE_STATES,
+    OFFERABLE_STATES,
+    Case,
+    Status,
+)
 
 policy = Policy("case")
 
@@ -207,3 +214,35 @@ def _plan_procedure(user, case):
     if not _owner_or_coordinator(user, case):
         return NotAllowed("Only the patient or a coordinator can record the procedure date.")
     return _open(case, "have its procedure date changed")
+
+
+@policy.rule("write_intake")
+def _write_intake(user, case):
+    """Write or correct the case summary for the specialist (the intake): the coordinators,
+    who prepare a case for offering, from its submission until the opinion is signed (after
+    that it stays as the specialist read it). The patient tells their story in the first
+    opinion's own fields; the summary is the staff's reading of it."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator writes the case summary for the specialist.")
+    if case.status not in INTAKE_STATES:
+        if case.status == Status.DRAFT:
+            return Conflict("A draft is the patient's until they submit it.")
+        return Conflict(f"A case that is {Status(case.status).label.lower()} keeps its "
+                        "summary as the specialist read it.")
+    return None
+
+
+# Who reads the summary: everyone who sees the case (cases.access), named here so that a
+# change there does not silently widen it. A specialist offered the case reads it before
+# accepting; the patient and those they share the case with read it because it is about the
+# patient and says what the specialist was told of them: nothing is written about a patient
+# behind their back. Only staff write it ("write_intake").
+INTAKE_READERS = (Role.PATIENT, Role.CAREGIVER, Role.PHYSICIAN, Role.COORDINATOR,
+                  Role.SPECIALIST)
+
+
+@policy.rule("read_intake")
+def _read_intake(user, case):
+    if user.role not in INTAKE_READERS:
+        return NotAllowed("The case summary is for those who see the case.")
+    return None

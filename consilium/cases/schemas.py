@@ -17,6 +17,7 @@ from consilium.schemas import (
     every_field_optional,
     refuse,
     says,
+    written,
 )
 from consilium.terminology.schemas import Icd10Codes
 from consilium.triage.models import InsurancePlan
@@ -109,3 +110,17 @@ class CaseIn(InputSchema):
 @every_field_optional(CaseIn)
 class CasePatch(InputSchema):
     """A change to the first opinion: only the fields sent change."""
+
+
+INTAKE_LIMIT = 5000
+KEY_QUESTION_NEEDED = "Say in a sentence what the specialist is asked to answer."
+
+
+class IntakeIn(InputSchema):
+    """The coordinator's case summary for the specialist (``do_save_intake_summary``): the
+    key question is required, the rest may be left empty while it is not known."""
+
+    history: Annotated[str, FreeText(INTAKE_LIMIT)] = ""
+    key_question: Annotated[str, FreeText(INTAKE_LIMIT), written(KEY_QUESTION_NEEDED)]
+    records_show: Annotated[str, FreeText(INTAKE_LIMIT)] = ""
+    missing: Annotated[str, FreeText(INTAKE_LIMIT)] = ""

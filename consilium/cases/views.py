@@ -11,6 +11,7 @@ from consilium.accounts.models import Role
 from consilium.errors import InvalidInput
 from consilium.followup.actions import do_start_plan
 from consilium.forms import add_action_errors, form_status
+from consilium.records.intake import draft_intake
 from consilium.submissions.once import key_of
 
 from . import actions, queue_actions
@@ -21,7 +22,8 @@ from .access import (
     cases_visible_to,
     record_case_list,
 )
-from .forms import AcceptInvitationForm, CaseForm, ShareForm
+from .forms import AcceptInvitationForm, CaseForm, IntakeForm, ShareForm
+from .intake_actions import StaleIntake, do_save_intake_summary, intake_of
 from .models import Share, ShareRole
 from .page import case_page
 from .policy import policy, starts_cases
@@ -96,6 +98,45 @@ def case_edit(request, case_id):
 def case_detail(request, case_id):
     case = access_case_by_id(request.user, case_id)
     return render(request, "cases/detail.html", case_page(request.user, case))
+
+
+@login_required
+def case_intake(request, case_id):
+    """The coordinator writes the case summary for the specialist, or confirms the draft
+    pre-filled from the case (records.intake) by saving it; a save based on an older version
+    than the one stored is refused (409) with the stored version shown, nothing overwritten."""
+    # The read is the case's ("case.view"); the save's audit row is "case.intake".
+    case = access_case_by_id(request.user, case_id, check=policy.checker("write_intake"))
+    intake = intake_of(case)
+    stale = None
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            try:
+                do_save_intake_summary(case, form.to_action_data(), acting_user=request.user,
+                                       base_version=form.cleaned_data["version"])
+            except StaleIntake as refusal:
+                # The coordinator's words stay in the form, now based on the version they
+                # were shown: saving again replaces it knowingly.
+                stale, intake = refusal, refusal.current
+                data = request.POST.copy()
+                data["version"] = str(intake.version)
+                form = IntakeForm(data)
+            except InvalidInput as error:
+                add_action_errors(form, error)
+            else:
+                messages.success(request, "The case summary is saved. The specialist reads it "
+                                          "first, before deciding to take the case.")
+                return redirect("case_detail", case_id=case.id)
+    elif intake is not None:
+        form = IntakeForm(initial={"version": intake.version, **{
+            name: getattr(intake, name) for name in IntakeForm.base_fields if name != "version"}})
+    else:
+        form = IntakeForm(initial={"version": 0, **draft_intake(case)})
+    return render(request, "cases/intake.html", {
+        "case": case, "form": form, "intake": intake, "stale": stale,
+        "prefilled": intake is None and request.method != "POST"},
+        status=409 if stale else form_status(form))
 
 
 def _case_action(action, success: str):

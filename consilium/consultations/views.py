@@ -14,6 +14,7 @@ from consilium.cases.actions import (
     do_unconfirm_institution,
     do_unconfirm_system,
 )
+from consilium.cases.intake_actions import intake_of
 from consilium.cases.page import case_page
 from consilium.cases.policy import HOLDING_STATES, offerers_only
 from consilium.cases.policy import policy as case_policy
@@ -70,6 +71,7 @@ def matches(request, case_id):
         "institution_key": systems.key(case.institution),
         # an open offer: the undo links say to withdraw it first instead
         "offer_open": case.consultations.filter(status__in=HOLDING_STATES).exists(),
+        "no_intake": intake_of(case) is None,
     })
 
 
@@ -177,6 +179,12 @@ def offer(request, case_id):
                                 "reason": request.POST["reason"]}}, status=422)
     else:
         messages.success(request, f"The case is offered to {consultation.specialist.name}.")
+        if intake_of(case) is None and case_policy.may(request.user, case, "write_intake"):
+            # Warned, not refused: the offer stands (a case can be urgent, and the patient
+            # may choose their specialist); the summary can follow while the offer is open.
+            messages.warning(request, "There is no case summary yet: until you write one, "
+                                      f"{consultation.specialist.name} decides from the first "
+                                      "opinion and the questions alone.")
     return redirect("case_detail", case_id=case.id)
 
 

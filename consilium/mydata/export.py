@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from consilium.cases.access import cases_visible_to
+from consilium.cases.intake_actions import intake_of
 from consilium.cases.models import Case
 from consilium.conversations.access import messages_for
 from consilium.decisions.models import Decision, EarlierDecision
@@ -79,6 +80,12 @@ def case_text(case: Case, titles: dict[str, str]) -> str:
     if questions:
         text += "\nYOUR QUESTIONS\n" + "".join(f"{n}. {q.text}\n"
                                                 for n, q in enumerate(questions, 1))
+    intake = intake_of(case)
+    if intake is not None:  # what the specialist was told of you (docs/work-queue.md, Intake)
+        text += "\nTHE COORDINATOR'S SUMMARY FOR THE SPECIALIST\n" + _lines(
+            ("Key question", intake.key_question), ("History", intake.history),
+            ("What the records show", intake.records_show), ("What is missing", intake.missing),
+            ("Written by", intake.written_by), ("Saved", _when(intake.updated_at)))
     events = list(case.events.order_by("at"))
     if events:
         text += "\nHISTORY\n" + "".join(

@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from consilium.cases.models import Status
+from consilium.cases.models import OFFERABLE_STATES, IntakeSummary, Status
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.directory.models import Specialist
@@ -52,6 +52,15 @@ def _consultations(*conditions: Q, **fields) -> Exists:
     return Exists(Consultation.objects.filter(*conditions, case=OuterRef("pk"), **fields))
 
 
+def _has_intake() -> Exists:
+    return Exists(IntakeSummary.objects.filter(case=OuterRef("pk")))
+
+
+# A case waiting to be offered without the coordinator's summary (docs/work-queue.md,
+# "Intake"): the specialist offered it would decide without one.
+NEEDS_INTAKE = Q(status__in=OFFERABLE_STATES) & ~Q(_has_intake())
+
+
 def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
     """The queue's quick filters, as (key, label, parameter, value, condition on cases)."""
     return [
@@ -63,6 +72,7 @@ def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
         ("waiting_on_patient", "Waiting on the patient", "waiting", "1",
          Q(_consultations(status=ConsultationStatus.ACCEPTED,
                           waiting_on_patient_since__isnull=False))),
+        ("needs_intake", "Needs a case summary", "intake", "needed", NEEDS_INTAKE),
         ("on_hold", "Records on hold", "held", "1",
          Q(Exists(Record.objects.filter(case=OuterRef("pk"), identity=IdentityCheck.HELD)))),
         ("declined", "Declined offers", "declined", "1",
@@ -84,7 +94,7 @@ URGENCY = {"soon": f"Within {URGENT_DAYS} days", "month": "Within 30 days",
            "planned": "Any planned date", "unplanned": "No date given"}
 FLAGS = ("waiting", "held", "declined", "records_overdue")
 # Every parameter a saved filter may keep (the search is not one of them).
-FILTERS = ("state", "specialty", "due", "owner", "urgency", *FLAGS, "sort")
+FILTERS = ("state", "specialty", "due", "owner", "urgency", "intake", *FLAGS, "sort")
 
 
 def specialties() -> list[str]:
@@ -108,6 +118,8 @@ def read_filters(params, known_specialties: list[str], coordinator_ids: set[int]
         chosen["owner"] = owner
     if params.get("urgency", "") in URGENCY:
         chosen["urgency"] = params["urgency"]
+    if params.get("intake") == "needed":
+        chosen["intake"] = "needed"
     for flag in FLAGS:
         if params.get(flag) == "1":
             chosen[flag] = "1"
@@ -127,7 +139,7 @@ def apply_filters(cases: QuerySet, chosen: dict, today: date, user) -> QuerySet:
     if "specialty" in chosen:
         cases = cases.filter(_consultations(status__in=OPEN_CONSULTATION,
                                             specialist__specialty=chosen["specialty"]))
-    for param in ("due", "owner", *FLAGS):
+    for param in ("due", "owner", "intake", *FLAGS):
         if (param, chosen.get(param)) in quick:
             cases = cases.filter(quick[param, chosen[param]])
     if object_id(chosen.get("owner")):
@@ -254,13 +266,14 @@ MAX_SEARCH = 100  # characters; a longer search is cut
 
 def rows_of(cases: QuerySet, today: date | None = None) -> QuerySet:
     """What each row shows, loaded with the page in a fixed number of queries: the patient
-    and owner joined, whether records are on hold, every consultation (open ones and the
-    declined offers with their reasons) in one more, and the overdue requests for records
-    (``overdue_requests``) in one more."""
+    and owner joined, whether records are on hold or the case needs a summary, every
+    consultation (open ones and the declined offers with their reasons) in one more, and the
+    overdue requests for records (``overdue_requests``) in one more."""
     today = today or timezone.localdate()
     return (cases.select_related("patient", "owner")
             .annotate(on_hold=Exists(Record.objects.filter(case=OuterRef("pk"),
-                                                           identity=IdentityCheck.HELD)))
+                                                           identity=IdentityCheck.HELD)),
+                      needs_intake=Case(When(NEEDS_INTAKE, then=Value(True)), default=Value(False)))
             .prefetch_related(Prefetch(
                 "consultations", to_attr="all_consultations",
                 queryset=clock.with_overdue(Consultation.objects.select_related("specialist")

@@ -18,12 +18,28 @@ def sees_held(user, case) -> bool:
     return policy.may(user, case, "see_held")
 
 
+def reads_records(user, case) -> bool:
+    """A specialist offered the case sees none of its records until they accept it."""
+    return policy.may(user, case, "read")
+
+
+def records_only(case, user) -> None:
+    """A ``check`` for the pages of the records as a whole (the records page, the health
+    history, the packet, an imaging export): refused with the policy's reason."""
+    policy.check(user, case, "read")
+
+
 def records_shown_to(user, case):
-    """The case's records this user is shown: those on hold only to who settles them."""
+    """The case's records this user is shown: those on hold only to who settles them, none
+    to a specialist who has not accepted the case."""
+    if not reads_records(user, case):
+        return case.records.none()
     return case.records.all() if sees_held(user, case) else case.records.in_use()
 
 
 def series_shown_to(user, case):
+    if not reads_records(user, case):
+        return case.imaging_series.none()
     return (case.imaging_series.all() if sees_held(user, case)
             else case.imaging_series.in_use())
 

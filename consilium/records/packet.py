@@ -1,5 +1,6 @@
-"""The case packet for the specialist: one PDF with a cover page, the case and the first
-opinion, the clinical summary, an index of all records, and the PDF records appended."""
+"""The case packet for the specialist: one PDF with a cover page, the coordinator's case
+summary (cases.IntakeSummary), the case and the first opinion, the clinical summary, an index
+of all records, and the PDF records appended."""
 
 import tempfile
 
@@ -8,6 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
+
+from consilium.cases.intake_actions import intake_of
 
 from . import storage
 from .models import IdentityCheck
@@ -33,7 +36,8 @@ def build(case, user) -> tempfile.SpooledTemporaryFile:
                 continue
             readable.append((record, reader, original))
         html = render_to_string("records/packet.html", {
-            "case": case, "questions": list(case.questions.all()), "records": records,
+            "case": case, "intake": intake_of(case), "questions": list(case.questions.all()),
+            "records": records,
             "appended": {r.id for r, _, _ in readable}, "clinical": clinical_summary(case),
             "program": settings.PROGRAM_NAME, "prepared_for": user, "now": timezone.now(),
             "held": case.records.filter(identity=IdentityCheck.HELD).count(),

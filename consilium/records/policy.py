@@ -33,6 +33,21 @@ def _took_on(user, case: Case) -> bool:
         case=case, specialist__user=user, status__in=SPECIALIST_ADDS_IN).exists()
 
 
+NOT_YET_ACCEPTED = ("Accept the case to see its records. Until then, read the coordinator's "
+                    "summary on the case page.")
+
+
+@policy.rule("read")
+def _read(user, case):
+    """See the records themselves (files, imaging, the health history, the clinical summary,
+    the packet): everyone who sees the case, but a specialist only once they accepted it. An
+    offer is a question ("will you take this case?"), answered from the first opinion and the
+    coordinator's summary; the patient's files go to the one who takes it on."""
+    if user.role == Role.SPECIALIST and not _took_on(user, case):
+        return NotAllowed(NOT_YET_ACCEPTED)
+    return None
+
+
 @policy.rule("add")
 def _add(user, case):
     """Add files: anyone who sees an open case, a specialist once they accepted it."""

@@ -20,6 +20,7 @@ from .access import (
     access_series_by_id,
     access_series_image,
     record_case_list_records,
+    records_only,
     records_shown_to,
     series_shown_to,
 )
@@ -62,7 +63,7 @@ NO_STORE = "no-store"
 def record_list(request, case_id):
     """All of a case's records: search their names and text, filter by type, page. The search
     is posted (page number included): what is typed is health data and stays out of URLs."""
-    case = access_case_by_id(request.user, case_id, action="case.records")
+    case = access_case_by_id(request.user, case_id, action="case.records", check=records_only)
     if request.method == "GET" and ("q" in request.GET or "type" in request.GET):
         return redirect("case_records", case_id=case.id)  # an old address: drop the search
     search = request.POST if request.method == "POST" else request.GET  # GET: the page only
@@ -145,7 +146,7 @@ def series_image(request, case_id, series_id, index):
 @login_required
 def imaging_export(request, case_id, series_id=None):
     """The case's imaging (or one series) de-identified, as a zip streamed while it is made."""
-    case = access_case_by_id(request.user, case_id, action="imaging.export")
+    case = access_case_by_id(request.user, case_id, action="imaging.export", check=records_only)
     chosen = ImagingSeries.objects.in_use().filter(case=case, images__gt=0)
     if series_id is not None:
         chosen = chosen.filter(pk=series_id)
@@ -165,7 +166,8 @@ def imaging_export(request, case_id, series_id=None):
 @login_required
 def health_history(request, case_id):
     """Everything imported from the FHIR records, newest first, by kind."""
-    case = access_case_by_id(request.user, case_id, action="case.health_history")
+    case = access_case_by_id(request.user, case_id, action="case.health_history",
+                             check=records_only)
     category = request.GET.get("category", "")
     entries = case.clinical_entries.in_use().exclude(category=EntryCategory.PATIENT)
     if category in EntryCategory.values:
@@ -357,7 +359,7 @@ def release_request(request, case_id):
 @login_required
 def case_packet(request, case_id):
     """One PDF for the specialist: the case, the summary, the index and the PDF records."""
-    case = access_case_by_id(request.user, case_id, action="case.packet")
+    case = access_case_by_id(request.user, case_id, action="case.packet", check=records_only)
     return FileResponse(packet.build(case, request.user), as_attachment=True,
                         filename=f"case-{case.short_id}-packet.pdf",
                         content_type="application/pdf")

@@ -194,6 +194,8 @@ PAGES = {
     "queue_views": {"coordinator"},  # a coordinator's own saved views of the queue
     "case_owner": {"coordinator"},  # cases.policy take_on
     "case_procedure_date": {"patient", "coordinator"},  # cases.policy plan_procedure
+    # cases.policy write_intake: the coordinators; here the opinion is signed, so 409
+    "case_intake": {"coordinator"},
     "program_figures": {"coordinator", "admin"},
     "program_figures_csv": {"coordinator", "admin"},
     **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),

@@ -260,6 +260,15 @@ def _set_case_owner(w):
     return lambda: do_set_case_owner(case, "me", acting_user=w["coordinator"])
 
 
+@action("cases.intake_actions.do_save_intake_summary", "case.intake", "intake_saved")
+def _save_intake(w):
+    from consilium.cases.intake_actions import do_save_intake_summary
+
+    case, _ = w.journey("submitted")
+    return lambda: do_save_intake_summary(case, {"key_question": "Is surgery needed?"},
+                                          acting_user=w["coordinator"], base_version=0)
+
+
 @action("cases.queue_actions.do_plan_procedure", "case.plan_procedure", "procedure_planned")
 def _plan_procedure(w):
     from consilium.cases.queue_actions import do_plan_procedure

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from consilium import fields
 from consilium.accounts.actions import do_save_identity
+from consilium.cases.intake_actions import do_save_intake_summary
 from consilium.comparison.actions import do_review_comparison
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
@@ -56,6 +57,11 @@ def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:
     """Another case: a DICOM image whose free-text header names the patient (as the security
     review found), and a specialist who declines it giving a reason."""
     case, _ = journey("submitted", patient="patient2")
+    do_save_intake_summary(case, {"history": f"{MARK} history",
+                                  "key_question": f"{MARK} key question",
+                                  "records_show": f"{MARK} findings",
+                                  "missing": f"{MARK} missing"},
+                           acting_user=users["coordinator"], base_version=0)
     ds = pydicom.dcmread(CT)
     ds.StudyDescription, ds.SeriesDescription = f"{MARK} study", f"{MARK} series"
     ds.BodyPartExamined = MARK.upper()
@@ -142,7 +148,9 @@ def test_every_encrypted_column_holds_only_ciphertext(written):
         "consultations.Consultation.end_reason", "accounts.PatientIdentity.given_names",
         "accounts.PatientIdentity.birth_date", "records.Record.subject",
         "records.RecordsRequest.provider_name", "records.RecordsRequest.provider_address",
-        "records.RecordsRequest.asked_text"}
+        "records.RecordsRequest.asked_text",
+        "cases.IntakeSummary.history", "cases.IntakeSummary.key_question",
+        "cases.IntakeSummary.records_show", "cases.IntakeSummary.missing"}
     for model, name in columns:
         stored = raw_column(model, name)
         assert stored, f"the scenario writes no {model.__name__}.{name}"
@@ -182,7 +190,8 @@ def test_imaging_headers_and_a_decline_reason_show_in_plain_text(written, users,
     page = client.get(f"/cases/{series.case_id}/records/").content.decode()
     assert f"{MARK} study" in page and f"{MARK} series" in page and MARK.upper() in page
     login(users["coordinator"])
-    assert f"{MARK} reason" in client.get(f"/cases/{series.case_id}/").content.decode()
+    page = client.get(f"/cases/{series.case_id}/").content.decode()
+    assert f"{MARK} reason" in page and f"{MARK} key question" in page
 
 
 def test_an_altered_value_fails_loudly(written, users, login, client):

@@ -40,6 +40,8 @@ from consilium.appointments.models import Appointment
 from consilium.appointments.policy import OPEN_FOR, new_appointment
 from consilium.cases import actions as case_actions
 from consilium.cases import queue_actions
+from consilium.cases.intake_actions import do_save_intake_summary
+from consilium.cases.models import IntakeSummary
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
     do_accept_consultation,
@@ -175,6 +177,11 @@ class Binding:
     # The policy rule, when the key names a second way to it (all the held records of one
     # file at once are "remove" and "settle_hold", as one record is).
     rule: str | None = None
+
+
+def reads(case, user) -> bool:
+    """Sees the case's records (a specialist only once they accepted it)."""
+    return record_policy.may(user, case, "read")
 
 
 def unsigned_to_others(opinion, user) -> bool:
@@ -333,6 +340,14 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         case, ("POST", "/cases/{case}/procedure-date/", {"planned_procedure_on": PLANNED}),
         None, lambda c, u: queue_actions.do_plan_procedure(c, PLANNED, acting_user=u),
         done=lambda w: w.fresh_case().planned_procedure_on is not None),
+    ("case", "write_intake"): Binding(
+        case, ("POST", "/cases/{case}/intake/", {"key_question": "Is surgery needed?",
+                                                 "version": "0"}), None,
+        lambda c, u: do_save_intake_summary(c, {"key_question": "Is surgery needed?"},
+                                            acting_user=u, base_version=0),
+        done=lambda w: IntakeSummary.objects.filter(case_id=w.case.id).exists()),
+    ("case", "read_intake"): "a field, not a control: the case page and the packet show the "
+                             "summary to whom it allows (cases/tests/test_intake.py)",
     ("case", "follow_up"): Binding(
         case, ("POST", "/cases/{case}/follow-up/", {}), None,
         lambda c, u: do_start_plan(c, acting_user=u)),
@@ -381,12 +396,15 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         case, ("POST", "/cases/{case}/records/{record}/remove/", {"confirmed": "yes"}),
         ("DELETE", "/cases/{case}/records/{record}", None),
         lambda c, u: do_remove_record(c.records.first(), acting_user=u),
-        shown_on="/cases/{case}/records/"),
+        shown_on="/cases/{case}/records/", hidden_from=lambda c, u: not reads(c, u)),
     ("record", "retype"): Binding(
         case, ("POST", "/cases/{case}/records/{record}/type/", {"record_type": "lab_results"}),
         None,
         lambda c, u: do_set_record_type(c.records.first(), "lab_results", acting_user=u),
-        shown_on="/cases/{case}/records/"),
+        shown_on="/cases/{case}/records/", hidden_from=lambda c, u: not reads(c, u)),
+    # The records page as a whole; a single record of it is not found (404) by whoever this
+    # refuses (a specialist only offered the case), as the bindings above say.
+    ("record", "read"): Binding(case, ("GET", "/cases/{case}/records/", {}), None, None),
     ("record", "see_held"): Binding(
         case, None, None, None, shown_on="/cases/{case}/records/",
         control="On hold: it may be about someone else"),

@@ -36,6 +36,12 @@ EXPECTED = {
     # The work queue's owner and urgency (cases/queue_actions.py): while the case is open.
     "take_on": (COORDINATOR, OPEN - {"draft"}),
     "plan_procedure": (OWNER_OR_COORDINATOR, OPEN),
+    # The case summary for the specialist (cases/intake_actions.py): the coordinators write
+    # it from the submission until the opinion is signed; whoever sees the case reads it.
+    "write_intake": (COORDINATOR, {"submitted", "records_complete", "specialist_assigned",
+                                   "in_review"}),
+    "read_intake": ({"patient", "caregiver", "physician", "coordinator", "specialist"},
+                    set(Status.values)),
 }
 # Everyone who can see a case: the patient, those they shared it with, the coordinator and
 # the specialist it is offered to.
@@ -45,7 +51,7 @@ MARKERS = {
     "edit": "/edit/", "submit": "/submit/", "withdraw": "/withdraw/",
     "mark_records": "/records-complete/", "offer": "/offer/", "follow_up": "/follow-up/",
     "close": "/close/", "share": "/share/", "journal": "/journal/",
-    "take_on": "/owner/", "plan_procedure": "/procedure-date/",
+    "take_on": "/owner/", "plan_procedure": "/procedure-date/", "write_intake": "/intake/",
 }
 
 

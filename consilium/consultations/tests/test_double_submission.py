@@ -5,12 +5,16 @@ still refused with 409 (consilium/submissions)."""
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from consilium.cases.intake_actions import do_save_intake_summary
 from consilium.consultations.models import Consultation
 
 
 def test_the_offer_form_sent_twice_lands_on_the_same_success(journey, users, specialists,
                                                             login, client):
     case, _ = journey("submitted")
+    # With the case summary written: the offer says only that it is made (no warning).
+    do_save_intake_summary(case, {"key_question": "Is surgery needed?"},
+                           acting_user=users["coordinator"], base_version=0)
     login(users["coordinator"])
     matches = client.get(reverse("case_matches", args=[case.id])).content.decode()
     assert 'name="submission_key"' in matches.split(reverse("case_offer", args=[case.id]))[1]

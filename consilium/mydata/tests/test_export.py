@@ -119,3 +119,20 @@ def test_the_action_refuses_anyone_but_the_patient(users, full_case):
         do_export_data(users["patient"], acting_user=users["coordinator"])
     with pytest.raises(NotAllowed):
         do_export_data(users["caregiver"], acting_user=users["caregiver"])
+
+
+def test_the_coordinators_summary_is_in_it(client, login, users, journey):
+    """What the specialist was told of the patient is the patient's to have too."""
+    from consilium.cases.intake_actions import do_save_intake_summary
+
+    case, _ = journey("submitted")
+    do_save_intake_summary(case, {"key_question": "Is surgery needed at all?",
+                                  "missing": "The MRI images."},
+                           acting_user=users["coordinator"], base_version=0)
+    login(users["patient"])
+    archive = _zip(client.post("/account/data/"))
+    case_text = archive.read(next(n for n in archive.namelist()
+                                  if n.endswith("case.txt"))).decode()
+    assert "THE COORDINATOR'S SUMMARY FOR THE SPECIALIST" in case_text
+    assert "Key question: Is surgery needed at all?" in case_text
+    assert "What is missing: The MRI images." in case_text

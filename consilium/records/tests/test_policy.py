@@ -16,6 +16,7 @@ ALL_BUT_THE_SPECIALIST = {"patient", "caregiver", "physician", "coordinator"}
 # action: (the roles that may, the case states in which they may); the specialist below has
 # accepted the case.
 EXPECTED = {
+    "read": (ALL_BUT_THE_SPECIALIST | {"specialist"}, set(Status.values)),
     "add": (ALL_BUT_THE_SPECIALIST | {"specialist"}, OPEN),
     "retype": (ALL_BUT_THE_SPECIALIST | {"specialist"}, OPEN),
     "remove": ({"patient", "coordinator"}, OPEN),
@@ -62,6 +63,15 @@ def test_a_specialist_only_offered_the_case_adds_nothing(journey, users):
     case, _ = journey("offered")
     refusal = policy.refusal(users["specialist"], case, "add")
     assert isinstance(refusal, NotAllowed) and "Accept the case" in refusal.message
+
+
+def test_a_specialist_only_offered_the_case_reads_no_records(journey, users):
+    """Before accepting: the first opinion and the coordinator's summary, not the records
+    (cases/tests/test_intake.py walks the pages)."""
+    case, _ = journey("offered")
+    refusal = policy.refusal(users["specialist"], case, "read")
+    assert isinstance(refusal, NotAllowed) and "Accept the case" in refusal.message
+    assert policy.refusal(users["specialist2"], case, "read") is not None
 
 
 @pytest.mark.parametrize("status", ["specialist_assigned", "closed"])

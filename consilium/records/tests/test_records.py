@@ -211,8 +211,8 @@ def test_records_through_the_api(client, users, token_for, case):
     assert response.status_code == 200
     assert [o["status"] for o in response.json()] == ["stored", "refused"]
     answer = client.get(f"/api/v1/cases/{case.id}/records", headers=headers).json()
-    assert answer["allowed_actions"] == ["add", "add_request", "mark_checklist", "remove",
-                                         "request_release", "retype", "see_held",
+    assert answer["allowed_actions"] == ["add", "add_request", "mark_checklist", "read",
+                                         "remove", "request_release", "retype", "see_held",
                                          "see_requests", "settle_hold"]
     listed = answer["records"]
     assert [r["name"] for r in listed] == ["report.pdf"]

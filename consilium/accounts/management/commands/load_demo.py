@@ -19,6 +19,7 @@ from consilium.accounts.models import Role
 from consilium.accounts.notify import notices_paused
 from consilium.appointments.actions import do_schedule_appointment
 from consilium.cases import actions as case_actions
+from consilium.cases.intake_actions import do_save_intake_summary
 from consilium.cases.models import Case
 from consilium.cases.queue_actions import do_plan_procedure, do_set_case_owner
 from consilium.consultations.actions import (
@@ -42,6 +43,7 @@ from consilium.records.request_actions import (
     do_remind_request,
     do_request_records,
 )
+from consilium.records.intake import draft_intake
 from consilium.stories.actions import do_draft_story, do_review_story, do_submit_story
 from consilium.triage.models import InsurancePlan
 
@@ -405,6 +407,17 @@ class Command(BaseCommand):
         do_send_message(case, {"body": "I will ask for the slides today.",
                                "reply_to": str(note.id)}, acting_user=coordinator)
 
+    def _intake(self, case, coordinator):
+        """The coordinator's summary, from the pre-filled draft (records.intake) as a
+        coordinator would confirm it, with the key question in their words."""
+        draft = draft_intake(case)
+        first = case.questions.first()
+        draft["key_question"] = (f"{first.text} The patient wants to know before the "
+                                 "proposed treatment is scheduled." if first else
+                                 draft["key_question"])
+        draft["missing"] = draft["missing"] or "Nothing known to be missing."
+        do_save_intake_summary(case, draft, acting_user=coordinator, base_version=0)
+
     def _case(self, users, specialists, patient_name, target, fields, questions):
         patient, coordinator = users[patient_name], users["coordinator"]
         case = case_actions.do_create_case({**fields, "questions": questions},
@@ -424,6 +437,8 @@ class Command(BaseCommand):
             case_actions.do_submit_case(case, acting_user=patient)
         if past("records_complete"):
             case_actions.do_mark_records_complete(case, acting_user=coordinator)
+        if past("records_complete"):
+            self._intake(case, coordinator)
         if not past("specialist_assigned"):
             return
         # Cardiology cases go to specialist2, everything else to specialist.
@@ -498,6 +513,8 @@ class Command(BaseCommand):
         if stage == "held":
             do_add_records(case, [Upload("referral.txt", io.BytesIO(SOMEONE_ELSE),
                                          len(SOMEONE_ELSE))], acting_user=patient)
+        if stage == "submitted" and owner:
+            self._intake(case, coordinator)  # the coordinator who took it has written it
         if stage in ("submitted", "held"):
             return
         if stage != "declined":
@@ -505,6 +522,8 @@ class Command(BaseCommand):
         if stage == "records":
             return
         reason = "The demo's specialist for this kind of case."
+        if stage not in ("records", "late_offer", "declined"):
+            self._intake(case, coordinator)  # the others show "Needs a case summary"
         if stage in ("offered", "late_offer"):
             offered = do_offer_consultation(case, specialists["Dr. Aisha Rahman"].id,
                                             acting_user=coordinator, reason=reason)
