@@ -475,8 +475,9 @@ def _end_sessions(user: User) -> int:
 
 def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
     """An administrator removes all of ``member``'s second factors (each its audit row), ends
-    their open sessions and mails them a new set-up link; they are told. Nobody resets their
-    own (accounts/policy.py)."""
+    their open sessions, revokes their API tokens (made with the second factor now in doubt,
+    they would outlive the sessions) and mails them a new set-up link; they are told. Nobody
+    resets their own (accounts/policy.py)."""
     from allauth.mfa.models import Authenticator
 
     from .policy import policy
@@ -484,6 +485,9 @@ def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=member.pk)
         policy.check(acting_user, current, "reset_second_factor")
+        tokens = list(ApiToken.objects.select_for_update().active().filter(user=current))
+        for token in tokens:
+            do_revoke_api_token(token, acting_user=acting_user)
         while (one := Authenticator.objects.filter(user_id=current.pk).exclude(
                 type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
             do_remove_authenticator(one, acting_user=acting_user, notify=False)
