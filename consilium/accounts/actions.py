@@ -354,11 +354,27 @@ def account_with_address(email: str) -> User | None:
     return found or next(iter(filter_users_by_email(email)), None)
 
 
+def _mailbox(email: str) -> str:
+    """The address as mail is delivered to it, lower case: its domain in IDNA's ASCII form
+    (which drops a zero-width space or a soft hyphen and folds full-width letters, as the mail
+    would), so that an address that only looks different from a member's is found as theirs,
+    and a look-alike domain shows as what it is (xn--…). A local part outside ASCII (a dotless
+    ı, which Django's check lets by) is left for that check to refuse."""
+    local, at, domain = (email or "").strip().rpartition("@")
+    if not at or not local.isascii():
+        return "not an address"
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "not an address"
+    return f"{local}@{domain}".lower()
+
+
 def _invitation_input(email: str, role: str) -> tuple[str, str]:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    email = (email or "").strip().lower()
+    email = _mailbox(email)
     errors = {}
     try:
         validate_email(email)

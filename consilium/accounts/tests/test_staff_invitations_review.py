@@ -86,3 +86,12 @@ def test_a_set_up_link_stops_working_when_the_address_is_changed(
     member.refresh_from_db()
     assert not member.check_password(NEW_PASSWORD)
     assert not member.emailaddress_set.filter(email="coordinator@example.org").exists()
+
+
+def test_an_international_domain_is_kept_as_mail_reaches_it(users):
+    invitation, _ = do_invite_member(" Nurse@Exämple.org ", "specialist",
+                                     acting_user=users["admin"], send=False)
+    assert invitation.email == "nurse@xn--exmple-cua.org"
+    for bad in ("nurse@exa..mple.org", "nurse@" + "a" * 64 + ".org", "@example.org", "nurse"):
+        with pytest.raises(InvalidInput):
+            do_invite_member(bad, "specialist", acting_user=users["admin"], send=False)
