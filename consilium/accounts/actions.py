@@ -532,10 +532,13 @@ def _password_errors(data: dict, candidate: User) -> dict[str, str]:
     return {}
 
 
-def _refuse_switched_off(member: User | None) -> None:
-    """A set-up link does not bring back an account switched off (or closed) since."""
+def _refuse_switched_off(member: User | None, invitation: StaffInvitation) -> None:
+    """A set-up link does not bring back an account switched off (or closed) since, nor set up
+    one whose address an administrator replaced since (the old one given to someone else,
+    perhaps: the link went there)."""
     if member is not None and (not member.is_active or member.closed_at is not None
-                               or member.role not in STAFF_ROLES):
+                               or member.role not in STAFF_ROLES
+                               or (member.email or "").lower() != invitation.email.lower()):
         raise Conflict("This account can no longer be set up here. Ask your administrator.")
 
 
@@ -551,7 +554,7 @@ def do_start_staff_account(invitation: StaffInvitation, data: dict) -> User:
         current = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
         if not current.is_usable():
             raise Conflict("This invitation is no longer valid.")
-        _refuse_switched_off(current.user)
+        _refuse_switched_off(current.user, current)
         user = current.user or User(username=current.email, email=current.email,
                                     role=current.role)
         user.first_name, user.last_name = first, last
@@ -593,7 +596,7 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
         if not current.is_usable() or current.started_at is None or current.user is None:
             raise Conflict("This invitation is no longer valid.")
         user = current.user
-        _refuse_switched_off(user)
+        _refuse_switched_off(user, current)
         if totp_secret is not None:
             authenticator = do_activate_totp(user, totp_secret, acting_user=user)
         elif passkey is not None:

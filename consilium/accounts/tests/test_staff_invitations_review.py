@@ -13,7 +13,7 @@ from consilium.accounts.actions import (
     do_send_setup_link,
     record_account_changes,
 )
-from consilium.accounts.models import ApiToken
+from consilium.accounts.models import ApiToken, User
 from consilium.accounts.tests.test_staff_invitations import (  # noqa: F401
     NEW_PASSWORD,
     _choose_password,
@@ -95,3 +95,18 @@ def test_an_international_domain_is_kept_as_mail_reaches_it(users):
     for bad in ("nurse@exa..mple.org", "nurse@" + "a" * 64 + ".org", "@example.org", "nurse"):
         with pytest.raises(InvalidInput):
             do_invite_member(bad, "specialist", acting_user=users["admin"], send=False)
+
+
+def test_a_link_half_used_stops_working_when_the_address_is_changed(
+        users, django_capture_on_commit_callbacks):
+    from allauth.mfa.models import Authenticator
+
+    invitation, path = _invite(users["admin"], capture=django_capture_on_commit_callbacks)
+    browser = Client()
+    assert _choose_password(browser, path).status_code == 302
+    member = User.objects.get(email=invitation.email)
+    member.email = "n.okoro@hospital.example"
+    member.save()
+    record_account_changes(member, ["email"], acting_user=users["admin"])
+    assert _enrol_app(browser, path).status_code == 409
+    assert not Authenticator.objects.filter(user=member).exists()
