@@ -110,3 +110,33 @@ def test_a_link_half_used_stops_working_when_the_address_is_changed(
     record_account_changes(member, ["email"], acting_user=users["admin"])
     assert _enrol_app(browser, path).status_code == 409
     assert not Authenticator.objects.filter(user=member).exists()
+
+
+def test_an_expired_link_is_not_brought_back_once_the_member_set_up(
+        users, django_capture_on_commit_callbacks):
+    """A set-up link that expired stays on the list as pending; once another link set the
+    member up, resending the old one would set a new password and add a second factor to an
+    account that has one (what a set-up link is refused for: reset first)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consilium.accounts.models import StaffInvitation
+    from consilium.errors import Conflict
+
+    member = users["coordinator"]
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = do_send_setup_link(member, acting_user=users["admin"])
+    StaffInvitation.objects.filter(pk=first.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        do_send_setup_link(member, acting_user=users["admin"])
+    path = _link_path(mail.outbox[-1])
+    browser = Client()
+    assert _choose_password(browser, path).status_code == 302
+    assert _enrol_app(browser, path).status_code == 302
+    first.refresh_from_db()
+    with pytest.raises(Conflict):
+        do_resend_invitation(first, acting_user=users["admin"])
+    assert not StaffInvitation.objects.filter(user=member, accepted_at__isnull=True,
+                                              revoked_at__isnull=True).exists()
