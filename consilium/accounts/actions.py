@@ -452,10 +452,12 @@ def do_resend_invitation(invitation: StaffInvitation, *, acting_user) -> str:
 
 
 def _issue_setup_link(member: User, acting_user) -> tuple[StaffInvitation, str]:
-    """A set-up link for ``member`` in place of any earlier one, mailed to their address."""
+    """A set-up link for ``member`` in place of any earlier one (an expired one too: resent,
+    it would work again), mailed to their address."""
     if not member.email:
         raise Conflict("This member has no email address: add one in the administration.")
-    StaffInvitation.objects.usable().filter(user=member).update(revoked_at=timezone.now())
+    StaffInvitation.objects.filter(user=member, accepted_at__isnull=True,
+                                   revoked_at__isnull=True).update(revoked_at=timezone.now())
     invitation = StaffInvitation(email=member.email.lower(), role=member.role, user=member,
                                  invited_by=acting_user, first_name=member.first_name,
                                  last_name=member.last_name)
@@ -605,6 +607,9 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
             raise InvalidInput({"code": "Set up an authenticator app or a passkey."})
         current.accepted_at = timezone.now()
         current.save(update_fields=["accepted_at"])
-        StaffInvitation.objects.usable().filter(user=user).update(revoked_at=timezone.now())
+        # The member's other links, expired ones too (resent, one would set up again an
+        # account that has its second factor now).
+        StaffInvitation.objects.filter(user=user, accepted_at__isnull=True,
+                                       revoked_at__isnull=True).update(revoked_at=timezone.now())
         record(user, "staff_invitation.accept", current)
     return authenticator
