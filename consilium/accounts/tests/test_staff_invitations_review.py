@@ -140,3 +140,13 @@ def test_an_expired_link_is_not_brought_back_once_the_member_set_up(
         do_resend_invitation(first, acting_user=users["admin"])
     assert not StaffInvitation.objects.filter(user=member, accepted_at__isnull=True,
                                               revoked_at__isnull=True).exists()
+
+
+def test_the_join_page_sends_no_referer(users, django_capture_on_commit_callbacks):
+    """The page's styles, scripts and links (Sign in, the stories) are fetched with a Referer
+    that would carry the live token to access logs (a proxy's, a CDN's): none is sent."""
+    _, path = _invite(users["admin"], capture=django_capture_on_commit_callbacks)
+    browser = Client()
+    assert browser.get(path)["Referrer-Policy"] == "no-referrer"
+    assert _choose_password(browser, path, password2="different").status_code == 422
+    assert browser.get("/join/join_unknown/")["Referrer-Policy"] == "no-referrer"
