@@ -71,6 +71,15 @@ def _passkey_form(request, user):
 
 @never_cache
 def join(request, token):
+    response = _join(request, token)
+    # The token is live in this page's address: its styles, scripts and links would carry it
+    # in their Referer to access logs (a proxy's, a CDN's), which consilium/logs.py does not
+    # reach.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _join(request, token):
     invitation = StaffInvitation.find(token)
     if invitation is None:
         return render(request, "accounts/join_invalid.html", status=404)
