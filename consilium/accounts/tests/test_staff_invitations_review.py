@@ -150,3 +150,20 @@ def test_the_join_page_sends_no_referer(users, django_capture_on_commit_callback
     assert browser.get(path)["Referrer-Policy"] == "no-referrer"
     assert _choose_password(browser, path, password2="different").status_code == 422
     assert browser.get("/join/join_unknown/")["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_patient_made_staff_keeps_no_second_factor_set_up_on_trust(client, users):
+    """A patient sets up their first second factor on first use (whoever had the password
+    could have). Made a coordinator, that factor must not open the staff role: its first one
+    is enrolled on a set-up link."""
+    from allauth.mfa.models import Authenticator
+
+    from consilium.accounts.actions import do_change_role
+    from consilium.conftest import PASSWORD
+
+    patient = users["patient2"]
+    authenticator_app(patient)
+    do_change_role(patient, "coordinator", acting_user=users["admin"])
+    assert not Authenticator.objects.filter(user=patient).exists()
+    answer = client.post("/login/", {"username": "patient2", "password": PASSWORD})
+    assert "no second factor yet" in answer.content.decode()
