@@ -91,15 +91,34 @@ def do_request_email_change(request, user: User, email: str, secret: str, *,
 
 def do_change_role(user: User, role: str, *, acting_user) -> None:
     """Give ``user`` another role; nobody changes their own (an administrator could
-    otherwise make itself a coordinator and read every case)."""
+    otherwise make itself a coordinator and read every case). Made staff, they keep no second
+    factor set up on first use; a set-up link gives them one."""
     role = RoleIn.read({"role": role}).role
     if acting_user is not None and acting_user.pk == user.pk:
         raise NotAllowed("You cannot change your own role; ask another administrator.")
     with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        if current.role not in settings.TWO_FACTOR_ROLES and role in settings.TWO_FACTOR_ROLES:
+            _forget_factors_set_up_on_trust(current, acting_user)
         changed = User.objects.filter(pk=user.pk).exclude(role=role).update(role=role)
         if changed:
             record(acting_user, f"user.role.{role}", user)
     user.role = role
+
+
+def _forget_factors_set_up_on_trust(user: User, acting_user) -> None:
+    """Second factors set up on first use (a patient's, a caregiver's: whoever had the
+    password could have) do not open a staff role: they go (each its audit row, the owner
+    told), and the new member's first one is enrolled on a set-up link (no trust on first
+    use: accounts/mfa.password_sign_in_refusal)."""
+    from allauth.mfa.models import Authenticator
+
+    while (one := Authenticator.objects.filter(user_id=user.pk).exclude(
+            type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
+        do_remove_authenticator(one, acting_user=acting_user, notify=False)
+    for codes in Authenticator.objects.filter(user_id=user.pk):
+        do_remove_authenticator(codes, acting_user=acting_user, notify=False)
+    notify_second_factor_changed(user.pk, "removed")
 
 
 # Fields of an account whose change can open another person's data (an email change followed
