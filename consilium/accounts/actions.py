@@ -113,6 +113,8 @@ def _forget_factors_set_up_on_trust(user: User, acting_user) -> None:
     use: accounts/mfa.password_sign_in_refusal)."""
     from allauth.mfa.models import Authenticator
 
+    if not Authenticator.objects.filter(user_id=user.pk).exists():
+        return
     while (one := Authenticator.objects.filter(user_id=user.pk).exclude(
             type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
         do_remove_authenticator(one, acting_user=acting_user, notify=False)
