@@ -91,15 +91,36 @@ def do_request_email_change(request, user: User, email: str, secret: str, *,
 
 def do_change_role(user: User, role: str, *, acting_user) -> None:
     """Give ``user`` another role; nobody changes their own (an administrator could
-    otherwise make itself a coordinator and read every case)."""
+    otherwise make itself a coordinator and read every case). Made staff, they keep no second
+    factor set up on first use; a set-up link gives them one."""
     role = RoleIn.read({"role": role}).role
     if acting_user is not None and acting_user.pk == user.pk:
         raise NotAllowed("You cannot change your own role; ask another administrator.")
     with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        if current.role not in settings.TWO_FACTOR_ROLES and role in settings.TWO_FACTOR_ROLES:
+            _forget_factors_set_up_on_trust(current, acting_user)
         changed = User.objects.filter(pk=user.pk).exclude(role=role).update(role=role)
         if changed:
             record(acting_user, f"user.role.{role}", user)
     user.role = role
+
+
+def _forget_factors_set_up_on_trust(user: User, acting_user) -> None:
+    """Second factors set up on first use (a patient's, a caregiver's: whoever had the
+    password could have) do not open a staff role: they go (each its audit row, the owner
+    told), and the new member's first one is enrolled on a set-up link (no trust on first
+    use: accounts/mfa.password_sign_in_refusal)."""
+    from allauth.mfa.models import Authenticator
+
+    if not Authenticator.objects.filter(user_id=user.pk).exists():
+        return
+    while (one := Authenticator.objects.filter(user_id=user.pk).exclude(
+            type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
+        do_remove_authenticator(one, acting_user=acting_user, notify=False)
+    for codes in Authenticator.objects.filter(user_id=user.pk):
+        do_remove_authenticator(codes, acting_user=acting_user, notify=False)
+    notify_second_factor_changed(user.pk, "removed")
 
 
 # Fields of an account whose change can open another person's data (an email change followed
@@ -354,11 +375,27 @@ def account_with_address(email: str) -> User | None:
     return found or next(iter(filter_users_by_email(email)), None)
 
 
+def _mailbox(email: str) -> str:
+    """The address as mail is delivered to it, lower case: its domain in IDNA's ASCII form
+    (which drops a zero-width space or a soft hyphen and folds full-width letters, as the mail
+    would), so that an address that only looks different from a member's is found as theirs,
+    and a look-alike domain shows as what it is (xn--…). A local part outside ASCII (a dotless
+    ı, which Django's check lets by) is left for that check to refuse."""
+    local, at, domain = (email or "").strip().rpartition("@")
+    if not at or not local.isascii():
+        return "not an address"
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "not an address"
+    return f"{local}@{domain}".lower()
+
+
 def _invitation_input(email: str, role: str) -> tuple[str, str]:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    email = (email or "").strip().lower()
+    email = _mailbox(email)
     errors = {}
     try:
         validate_email(email)
@@ -436,10 +473,12 @@ def do_resend_invitation(invitation: StaffInvitation, *, acting_user) -> str:
 
 
 def _issue_setup_link(member: User, acting_user) -> tuple[StaffInvitation, str]:
-    """A set-up link for ``member`` in place of any earlier one, mailed to their address."""
+    """A set-up link for ``member`` in place of any earlier one (an expired one too: resent,
+    it would work again), mailed to their address."""
     if not member.email:
         raise Conflict("This member has no email address: add one in the administration.")
-    StaffInvitation.objects.usable().filter(user=member).update(revoked_at=timezone.now())
+    StaffInvitation.objects.filter(user=member, accepted_at__isnull=True,
+                                   revoked_at__isnull=True).update(revoked_at=timezone.now())
     invitation = StaffInvitation(email=member.email.lower(), role=member.role, user=member,
                                  invited_by=acting_user, first_name=member.first_name,
                                  last_name=member.last_name)
@@ -475,8 +514,9 @@ def _end_sessions(user: User) -> int:
 
 def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
     """An administrator removes all of ``member``'s second factors (each its audit row), ends
-    their open sessions and mails them a new set-up link; they are told. Nobody resets their
-    own (accounts/policy.py)."""
+    their open sessions, revokes their API tokens (made with the second factor now in doubt,
+    they would outlive the sessions) and mails them a new set-up link; they are told. Nobody
+    resets their own (accounts/policy.py)."""
     from allauth.mfa.models import Authenticator
 
     from .policy import policy
@@ -484,6 +524,9 @@ def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=member.pk)
         policy.check(acting_user, current, "reset_second_factor")
+        tokens = list(ApiToken.objects.select_for_update().active().filter(user=current))
+        for token in tokens:
+            do_revoke_api_token(token, acting_user=acting_user)
         while (one := Authenticator.objects.filter(user_id=current.pk).exclude(
                 type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
             do_remove_authenticator(one, acting_user=acting_user, notify=False)
@@ -512,10 +555,13 @@ def _password_errors(data: dict, candidate: User) -> dict[str, str]:
     return {}
 
 
-def _refuse_switched_off(member: User | None) -> None:
-    """A set-up link does not bring back an account switched off (or closed) since."""
+def _refuse_switched_off(member: User | None, invitation: StaffInvitation) -> None:
+    """A set-up link does not bring back an account switched off (or closed) since, nor set up
+    one whose address an administrator replaced since (the old one given to someone else,
+    perhaps: the link went there)."""
     if member is not None and (not member.is_active or member.closed_at is not None
-                               or member.role not in STAFF_ROLES):
+                               or member.role not in STAFF_ROLES
+                               or (member.email or "").lower() != invitation.email.lower()):
         raise Conflict("This account can no longer be set up here. Ask your administrator.")
 
 
@@ -531,7 +577,7 @@ def do_start_staff_account(invitation: StaffInvitation, data: dict) -> User:
         current = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
         if not current.is_usable():
             raise Conflict("This invitation is no longer valid.")
-        _refuse_switched_off(current.user)
+        _refuse_switched_off(current.user, current)
         user = current.user or User(username=current.email, email=current.email,
                                     role=current.role)
         user.first_name, user.last_name = first, last
@@ -573,7 +619,7 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
         if not current.is_usable() or current.started_at is None or current.user is None:
             raise Conflict("This invitation is no longer valid.")
         user = current.user
-        _refuse_switched_off(user)
+        _refuse_switched_off(user, current)
         if totp_secret is not None:
             authenticator = do_activate_totp(user, totp_secret, acting_user=user)
         elif passkey is not None:
@@ -582,6 +628,9 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
             raise InvalidInput({"code": "Set up an authenticator app or a passkey."})
         current.accepted_at = timezone.now()
         current.save(update_fields=["accepted_at"])
-        StaffInvitation.objects.usable().filter(user=user).update(revoked_at=timezone.now())
+        # The member's other links, expired ones too (resent, one would set up again an
+        # account that has its second factor now).
+        StaffInvitation.objects.filter(user=user, accepted_at__isnull=True,
+                                       revoked_at__isnull=True).update(revoked_at=timezone.now())
         record(user, "staff_invitation.accept", current)
     return authenticator

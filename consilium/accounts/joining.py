@@ -38,7 +38,7 @@ from .mfa import mark_confirmed
 from .models import StaffInvitation
 from .views import CodeForm, _passkey_form_valid, _setup_code_right
 
-CHOSE_PASSWORD = "consilium_join_invitation"  # the invitation this browser chose a password on
+CHOSE_PASSWORD = "consilium_join_invitation"  # the link this browser chose a password on
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -71,6 +71,15 @@ def _passkey_form(request, user):
 
 @never_cache
 def join(request, token):
+    response = _join(request, token)
+    # The token is live in this page's address: its styles, scripts and links would carry it
+    # in their Referer to access logs (a proxy's, a CDN's), which consilium/logs.py does not
+    # reach.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _join(request, token):
     invitation = StaffInvitation.find(token)
     if invitation is None:
         return render(request, "accounts/join_invalid.html", status=404)
@@ -84,12 +93,19 @@ def join(request, token):
     try:
         if invitation.started_at is None:
             return _choose_password(request, invitation, context)
-        if request.session.get(CHOSE_PASSWORD) != invitation.pk:
+        if request.session.get(CHOSE_PASSWORD) != _remembered(invitation):
             return _password_again(request, invitation, context)
         return _second_factor(request, invitation, context)
     except Conflict as error:  # spent or revoked meanwhile (another browser, an administrator)
         messages.error(request, error.message)
         return render(request, "accounts/join_invalid.html", status=409)
+
+
+def _remembered(invitation) -> str:
+    """What this browser keeps once it chose (or gave again) the password: the invitation and
+    its current link, so that a browser that chose one on a link since resent (the old
+    password, perhaps someone else's) is asked for the password chosen on the new one."""
+    return f"{invitation.pk}:{invitation.key_hash}"
 
 
 def _choose_password(request, invitation, context):
@@ -102,7 +118,7 @@ def _choose_password(request, invitation, context):
             add_action_errors(form, error)
         else:
             request.session.cycle_key()
-            request.session[CHOSE_PASSWORD] = invitation.pk
+            request.session[CHOSE_PASSWORD] = _remembered(invitation)
             return redirect(request.path)
     return render(request, "accounts/join.html", {**context, "step": "password", "form": form},
                   status=form_status(form))
@@ -116,7 +132,7 @@ def _password_again(request, invitation, context):
                             password=form.cleaned_data["password"])
         if user is not None and user.pk == invitation.user_id:
             request.session.cycle_key()
-            request.session[CHOSE_PASSWORD] = invitation.pk
+            request.session[CHOSE_PASSWORD] = _remembered(invitation)
             return redirect(request.path)
         form.add_error("password", "That is not the password chosen on this link. Forgot "
                                    "it? Ask your administrator to send the link again, and "

@@ -134,11 +134,11 @@ def reset_second_factor(request, member_id):
             "title": f"Reset the second factor of {member}?",
             "button": "Reset the second factor",
             "explanation": "All their passkeys, authenticator apps and recovery codes are "
-                           "removed and they are signed out everywhere. They get an email with "
-                           "a new set-up link, where they choose a password and a new second "
-                           "factor. Until then they cannot sign in. Do this when they lost "
-                           "their phone or security key, or when you think someone else has "
-                           "it."})
+                           "removed, they are signed out everywhere and their API tokens stop "
+                           "working. They get an email with a new set-up link, where they "
+                           "choose a password and a new second factor. Until then they "
+                           "cannot sign in. Do this when they lost their phone or security "
+                           "key, or when you think someone else has it."})
     return _done(request, lambda: do_reset_second_factor(member, acting_user=request.user),
                  f"{member}'s second factor is reset; a set-up link is on its way to them.")
 
