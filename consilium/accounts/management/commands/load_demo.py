@@ -36,6 +36,7 @@ from consilium.followup.actions import do_start_plan
 from consilium.journal.actions import do_add_note
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.records.actions import Upload, do_add_records
+from consilium.records.intake import draft_intake
 from consilium.records.models import RecordsRequest
 from consilium.records.request_actions import (
     do_close_request,
@@ -43,7 +44,6 @@ from consilium.records.request_actions import (
     do_remind_request,
     do_request_records,
 )
-from consilium.records.intake import draft_intake
 from consilium.stories.actions import do_draft_story, do_review_story, do_submit_story
 from consilium.triage.models import InsurancePlan
 
