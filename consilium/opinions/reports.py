@@ -79,19 +79,20 @@ def recipient_of(case, share=None) -> dict:
     if share is not None:
         person = share.recipient
         return {"names": [(person.get_full_name() if person else "") or share.email],
-                "institution": ""}
+                "institution": "", "role": "Treating physician"}
     treating = [s.grantee.get_full_name() or s.grantee.get_username()
                 for s in Share.objects.filter(case=case, grantee__role=Role.PHYSICIAN,
                                               revoked_at__isnull=True)
                 .select_related("grantee").order_by("created_at")]
     if treating:
-        return {"names": treating, "institution": ""}
+        return {"names": treating, "institution": "", "role": "Treating physician"}
     if case.diagnosing_physician or case.institution:
         institution = case.institution + (f" ({case.hospital_system})"
                                           if case.hospital_system else "")
         return {"names": [case.diagnosing_physician or "The treating physician"],
-                "institution": institution}
-    return {"names": ["The patient's treating physician"], "institution": ""}
+                "institution": institution,
+                "role": "Physician of the first opinion" if case.diagnosing_physician else ""}
+    return {"names": ["The patient's treating physician"], "institution": "", "role": ""}
 
 
 def requested_at(case):

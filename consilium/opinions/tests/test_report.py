@@ -20,6 +20,7 @@ from consilium.directory.models import Specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.opinions.models import Opinion
 from consilium.opinions.reports import render_report
+from consilium.opinions.sharing import do_share_report
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ClinicalEntry
 from consilium.records.tests.identities import take_identity_of
@@ -55,6 +56,8 @@ def delivered(journey, users, settings, django_capture_on_commit_callbacks):
     Specialist.objects.filter(user=users["specialist"]).update(credentials="MD, PhD",
                                                                npi="1234567893")
     case, consultation = journey("accepted")
+    case.diagnosing_physician, case.symptoms = "Dr. Maria Chen", "A lump in the left breast."
+    case.save(update_fields=["diagnosing_physician", "symptoms"])
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as source:
         do_add_records(case, [Upload(path.name, source, path.stat().st_size)],
                        acting_user=users["patient"])
@@ -83,9 +86,11 @@ def test_the_report_names_patient_recipient_consultant_and_dates(delivered, sett
     assert f"{identity.given_names} {identity.family_name}" in whole
     assert "Female" in whole and "ABC1234, issued by New Zealand NHI" in whole
     # Addressed to the first opinion's physician (no treating physician has the case).
-    assert f"To: {case.diagnosing_physician}" in whole and case.institution in whole
+    assert "To: Dr. Maria Chen" in whole and "Physician of the first opinion" in whole
+    assert case.institution in whole
     assert "Dr. Helen Okafor, MD, PhD" in whole and "NPI 1234567893" in whole
     assert "Medical Oncology" in whole
+    assert "History Symptoms A lump in the left breast." in whole
     # Local times, the zone named, for the request and the signature.
     assert whole.count("(Europe/Berlin)") >= 3 and ("CET" in whole or "CEST" in whole)
     for number, text in enumerate(pages, 1):
@@ -123,6 +128,14 @@ def test_the_report_is_addressed_to_the_treating_physician_it_is_shared_with(jou
                   acting_user=users["patient"])
     whole = flat(text_of(render_report(consultation.opinion, "report")))
     assert "To: Ann Reyes" in whole
+
+
+def test_read_through_a_link_the_report_is_addressed_to_its_physician(journey, users):
+    case, consultation = journey("opinion_delivered")
+    share = do_share_report(consultation.opinion, "dr.reyes@clinic.example", 30, True,
+                            acting_user=users["patient"])
+    whole = flat(text_of(render_report(consultation.opinion, "report", share)))
+    assert "To: dr.reyes@clinic.example Treating physician" in whole
 
 
 @pytest.mark.parametrize("size, width, height", [("letter", 215.9, 279.4), ("A4", 210, 297)])
