@@ -9,7 +9,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import orjson
 import pytest
 from pypdf import PdfReader
 
