@@ -102,11 +102,18 @@ def requested_at(case):
 
 
 def intake_history(case) -> list[tuple[str, str]]:
-    """The history from the patient's intake, as (heading, text) pairs, shown under History.
+    """The history from the coordinator's intake summary of the case, as (heading, text)
+    pairs, shown first under History.
 
-    The hook for the intake summary (an IntakeSummary of the case, being built on its own):
-    once it exists, return its parts here; until then the history is the case's own."""
-    return []
+    The hook for the intake summary (cases.IntakeSummary, ``case.intake``, built on its own
+    branch): read softly, so that the report works with or without it; a case without one,
+    or a program without the model, has only the patient's own words."""
+    intake = getattr(case, "intake", None)  # no model, or no summary: None
+    if intake is None:
+        return []
+    parts = [("From the intake summary", getattr(intake, "history", "")),
+             ("Key question", getattr(intake, "key_question", ""))]
+    return [(heading, text) for heading, text in parts if text]
 
 
 def physician_context(opinion, share=None) -> dict:
