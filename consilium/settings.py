@@ -534,6 +534,15 @@ with contextlib.suppress(PermissionError):
     Path(FILE_UPLOAD_TEMP_DIR).chmod(0o700)
 # The country the self-assessment assumes when none is given (ISO 3166 code).
 DEFAULT_COUNTRY = env("DEFAULT_COUNTRY", "US").upper()
+# The paper the program's PDFs are laid out on (reports, packets, letters): the size its
+# country prints on, Letter in North America and a few countries of Latin America and Asia,
+# A4 elsewhere; CONSILIUM_PAPER_SIZE ("A4" or "letter") overrides it.
+LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PR", "GT", "SV", "HN", "NI", "CR", "PA",
+                              "DO", "CU", "CO", "VE", "CL", "BZ", "PH"})
+PAPER_SIZE = env("PAPER_SIZE", "letter" if DEFAULT_COUNTRY in LETTER_COUNTRIES else "A4")
+PAPER_SIZE = {"a4": "A4", "letter": "letter"}.get(PAPER_SIZE.strip().lower(), PAPER_SIZE)
+if PAPER_SIZE not in {"A4", "letter"}:
+    raise ImproperlyConfigured(f'CONSILIUM_PAPER_SIZE must be "A4" or "letter", not {PAPER_SIZE!r}')
 # The service level (consultations/clock.py): business days from complete records
 # to the written opinion, business days a specialist has to answer an offer, business days
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,

@@ -352,7 +352,7 @@ def shared_report_pdf(request, token):
     if isinstance(reader, HttpResponse):
         return reader
     sharing.do_view_shared_report(share, acting_user=reader)
-    return HttpResponse(reports.render_report(share.opinion, "report"),
+    return HttpResponse(reports.render_report(share.opinion, "report", share),
                         content_type="application/pdf",
                         headers={"Content-Disposition": 'inline; filename="second-opinion-'
                                  f'report-{share.opinion.consultation.case.short_id}.pdf"'})

@@ -238,7 +238,7 @@ def test_the_api_answers_409_with_the_stored_version(api, journey, users):
 
 
 @pytest.mark.parametrize("kind, title", [("summary", "Your second opinion"),
-                                         ("report", "Second-opinion report")])
+                                         ("report", "Second-opinion consultation report")])
 def test_the_reports_name_the_patient_on_every_page(client, login, journey, users, kind,
                                                     title):
     import io

@@ -50,3 +50,13 @@ def test_strangers_get_no_packet(client, login, users, journey):
     case, _ = journey("submitted")
     login(users["patient2"])
     assert client.get(f"/cases/{case.id}/packet/").status_code == 404
+
+
+def test_the_packet_is_on_the_programs_paper(users, journey, settings):
+    from consilium.records.packet import build
+
+    case, _ = journey("accepted")
+    for size, (width, height) in {"letter": (612, 792), "A4": (595, 842)}.items():
+        settings.PAPER_SIZE = size
+        box = PdfReader(build(case, users["specialist"])).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (width, height)
