@@ -33,6 +33,12 @@ ALLOWED: dict[tuple[str, str], str] = {
         "wording only: the heading says My cases to a patient",
     ("consilium/templates/cases/list.html", 'elif user.role == "'):
         "wording only: the empty list's explanation for a coordinator or a specialist",
+    ("consilium/templates/cases/list.html", 'if user.role == "specialist" %}'):
+        "display: a specialist's list adds the column of their own offer's or opinion's "
+        "dates; which cases are listed is cases_visible_to",
+    ("consilium/cases/views.py", "request.user.role == Role.SPECIALIST"):
+        "display: loads a specialist's own consultations for the dates their list shows; "
+        "which cases are listed is cases_visible_to",
     ("consilium/templates/conversations/_message.html", "message.author_id != user.id"):
         "display: one's own messages are never marked unread",
     ("consilium/conversations/api.py", "message.author_id != user.id"):
