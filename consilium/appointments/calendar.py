@@ -7,7 +7,6 @@ address.
 """
 
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +27,9 @@ def invitation(appointment: Appointment, attendee, *, detailed: bool) -> bytes:
     event.add("uid", f"{appointment.id}@consilium")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
-    zone = ZoneInfo(appointment.time_zone)
+    # In the attendee's own zone (TZID, with its VTIMEZONE below): the calendar shows the
+    # time they read on the case page, and converts it rightly if they travel.
+    zone = attendee.zone
     event.add("dtstart", appointment.starts_at.astimezone(zone))
     event.add("dtend", appointment.ends_at.astimezone(zone))
     event.add("status", "CANCELLED" if appointment.is_cancelled else "CONFIRMED")
