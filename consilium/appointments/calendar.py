@@ -6,6 +6,7 @@ the file downloaded from the case page, after signing in, names the specialist a
 address.
 """
 
+from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -56,5 +57,9 @@ def invitation(appointment: Appointment, attendee, *, detailed: bool) -> bytes:
         address.params["partstat"] = vText("NEEDS-ACTION")
         event.add("attendee", address)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The attendee's zone (VTIMEZONE, for DTSTART;TZID=...), its rules only around the
+    # appointment: UTC needs none (its times end in Z).
+    around = timedelta(days=366)
+    calendar.add_missing_timezones(first_date=appointment.starts_at.date() - around,
+                                   last_date=appointment.ends_at.date() + around)
     return calendar.to_ical()
