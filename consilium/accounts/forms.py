@@ -1,6 +1,9 @@
 """The sign-up form (django-allauth's, in plain words) and the sign-in form (Django's, which
 also takes an email address, refuses an address not yet verified, and a staff account with no
-second factor: accounts/mfa.password_sign_in_refusal)."""
+second factor: accounts/mfa.password_sign_in_refusal); the time zone a user reads times in."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from allauth.account.forms import SignupForm
 
@@ -114,15 +117,22 @@ def zone_label(name: str) -> str:
     return name.split("/", 1)[-1].replace("_", " ").replace("/", " / ")
 
 
+def _offset(now: datetime, name: str) -> str:
+    """"UTC−07:00": the zone's offset now, as people compare zones."""
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"UTC{offset[0].replace('-', '−')}{offset[1:3]}:{offset[3:]}"
+
+
 def grouped_zones(current: str = "") -> list:
     """The select's choices: the program's own zone first, then each region's places."""
     names = {n for n in known_zones() if n.split("/")[0] in REGIONS and "/" in n}
     if current:
         names.add(current)
+    now = datetime.now(UTC)
     groups: dict[str, list] = {}
     for name in sorted(names):
         groups.setdefault(name.split("/")[0] if "/" in name else "Other", []).append(
-            (name, zone_label(name)))
+            (name, f"{zone_label(name)} ({_offset(now, name)})"))
     return [("", f"The program's time zone ({settings.TIME_ZONE.replace('_', ' ')})"),
             ("UTC", "UTC (Coordinated Universal Time)"), *groups.items()]
 

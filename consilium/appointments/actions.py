@@ -97,7 +97,7 @@ def _clash_message(other: Appointment, consultation: Consultation, acting_user) 
     zone = acting_user.zone
     begins, ends = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
     when = (f"on {begins:%A} {begins.day} {begins:%B %Y} from {begins:%H:%M} to "
-            f"{ends:%H:%M %Z} ({zone.key})")
+            f"{ends:%H:%M %Z}" + ("" if zone.key == f"{ends:%Z}" else f" ({zone.key})"))
     if other.consultation.specialist_id == consultation.specialist_id:
         who = consultation.specialist.name + " already has"
     else:

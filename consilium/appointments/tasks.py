@@ -17,7 +17,8 @@ def when_for(appointment, person) -> str:
     """The start in the person's own time zone, naming the zone."""
     zone = person.zone
     local = appointment.starts_at.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z} ({zone.key.replace('_', ' ')})"
+    named = "" if zone.key == f"{local:%Z}" else f" ({zone.key.replace('_', ' ')})"
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}{named}"
 
 
 @task()

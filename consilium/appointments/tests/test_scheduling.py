@@ -153,7 +153,7 @@ def test_each_person_sees_their_own_time(journey, users, login, client):
     assert "Times are in your time zone, America/Denver." in page
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/").content.decode()
-    assert f"{new_york:%H:%M %Z}</strong> ({denver:%H:%M %Z} in America/Denver)" in page
+    assert f"{new_york:%H:%M %Z}</strong> ({denver:%H:%M %Z}, America/Denver)" in page
     assert "Times are in your time zone, America/New_York." in page
     assert f"{denver:%H:%M %Z}</strong>" not in page
     cancel = client.get(f"/appointments/{appointment.id}/cancel/")  # the patient may not
