@@ -298,7 +298,7 @@ def do_save_identity(patient: User, data: "dict | IdentityIn", *, acting_user
     return identity
 
 
-# -- Time zones (docs/work-queue.md, "Scheduling and time zones") --------------------------
+# -- Time zones (docs/work-queue.md, "Scheduling and time zones") -------------------------
 
 def do_set_time_zone(user: User, time_zone: str, *, acting_user) -> User:
     """The time zone ``user`` reads every time in (their own choice; "" for the program's
