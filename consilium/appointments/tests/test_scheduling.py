@@ -208,3 +208,17 @@ def test_a_specialist_is_offered_their_practice_zone(users, specialists, login, 
     assert "We suggest America/Denver" in page
     users["specialist"].refresh_from_db()
     assert users["specialist"].time_zone == ""
+
+
+def test_a_new_appointment_starts_in_the_patients_zone(journey, users, login, client):
+    """The time agreed with the patient is typed as they said it: the form starts with their
+    zone, if they chose one, else the arranger's own."""
+    _, consultation = journey("accepted")
+    new = f"/consultations/{consultation.id}/appointments/new/"
+    do_set_time_zone(users["coordinator"], "Europe/Berlin", acting_user=users["coordinator"])
+    login(users["coordinator"])
+    assert '<option value="Europe/Berlin" selected>' in client.get(new).content.decode()
+    do_set_time_zone(users["patient"], "America/Indiana/Indianapolis",
+                     acting_user=users["patient"])
+    page = client.get(new).content.decode()
+    assert '<option value="America/Indiana/Indianapolis" selected>' in page  # not in the list
