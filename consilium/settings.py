@@ -210,7 +210,8 @@ WSGI_APPLICATION = "consilium.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, showing a signed-in viewer's times in their own zone (templating.py)
+        "BACKEND": "consilium.templating.ViewersTimeZoneTemplates",
         "DIRS": [BASE_DIR / "consilium" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

@@ -60,6 +60,7 @@ urlpatterns = [
          name="remove_device"),
     path("account/email/", accounts.email_change, name="email_change"),
     path("account/identity/", accounts.identity, name="identity"),
+    path("account/time-zone/", accounts.time_zone, name="time_zone"),
     path("account/data/", mydata.my_data, name="my_data"),
     path("account/close/", mydata.close_account, name="close_account"),
     path("cases/", cases.case_list, name="case_list"),

@@ -25,7 +25,7 @@ from .notify import (
     notify_staff_invitation,
 )
 from .reauth import confirm_identity
-from .schemas import IdentityIn, RoleIn
+from .schemas import IdentityIn, RoleIn, TimeZoneIn
 
 
 def do_add_user(user: User, *, acting_user) -> User:
@@ -317,6 +317,21 @@ def do_save_identity(patient: User, data: "dict | IdentityIn", *, acting_user
         signals.identity_changed.send(PatientIdentity, patient=patient)
         record(acting_user, "identity.save", identity)
     return identity
+
+
+# -- Time zones (docs/work-queue.md, "Scheduling and time zones") -------------------------
+
+def do_set_time_zone(user: User, time_zone: str, *, acting_user) -> User:
+    """The time zone ``user`` reads every time in (their own choice; "" for the program's
+    TIME_ZONE). Only the account's owner sets it."""
+    if acting_user is None or acting_user.pk != user.pk:
+        raise NotAllowed("Only the account's owner chooses its time zone.")
+    chosen = TimeZoneIn.read({"time_zone": time_zone}).time_zone
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(time_zone=chosen)
+        user.time_zone = chosen
+        record(acting_user, "user.time_zone", user)
+    return user
 
 
 def do_link_identity_provider(link, user: User, *, acting_user) -> None:
@@ -634,3 +649,4 @@ def do_accept_staff_invitation(invitation: StaffInvitation, *, totp_secret: str 
                                        revoked_at__isnull=True).update(revoked_at=timezone.now())
         record(user, "staff_invitation.accept", current)
     return authenticator
+

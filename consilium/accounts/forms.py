@@ -1,6 +1,9 @@
 """The sign-up form (django-allauth's, in plain words) and the sign-in form (Django's, which
 also takes an email address, refuses an address not yet verified, and a staff account with no
-second factor: accounts/mfa.password_sign_in_refusal)."""
+second factor: accounts/mfa.password_sign_in_refusal); the time zone a user reads times in."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from allauth.account.forms import SignupForm
 
@@ -8,12 +11,16 @@ from allauth.account.forms import SignupForm
 from allauth.account.internal.flows.email_verification import send_verification_email_for_user
 from allauth.account.models import EmailAddress
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
+from consilium.forms import SchemaChoiceField
+
 from .actions import do_sign_up
 from .mfa import password_sign_in_refusal
+from .schemas import known_zones
 
 PASSWORD_POLICY = ("At least 10 characters. Not a common password, not only numbers, and not "
                    "like your email address. A few unrelated words make a good one.")
@@ -95,3 +102,50 @@ class EmailChangeForm(forms.Form):
         label="Your password, or a code from your authenticator app", required=False,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="So that nobody else can change it from a computer you left signed in.")
+
+
+# -- Time zones --------------------------------------------------------------------------
+
+# The regions of the IANA names offered on the page (the action takes any name it knows:
+# old aliases such as US/Mountain too).
+REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+           "Indian", "Pacific")
+
+
+def zone_label(name: str) -> str:
+    """"America/Argentina/Buenos_Aires" reads "Argentina / Buenos Aires"."""
+    return name.split("/", 1)[-1].replace("_", " ").replace("/", " / ")
+
+
+def _offset(now: datetime, name: str) -> str:
+    """"UTC−07:00": the zone's offset now, as people compare zones."""
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"UTC{offset[0].replace('-', '−')}{offset[1:3]}:{offset[3:]}"
+
+
+def grouped_zones(current: str = "") -> list:
+    """The select's choices: the program's own zone first, then each region's places."""
+    names = {n for n in known_zones() if n.split("/")[0] in REGIONS and "/" in n}
+    if current:
+        names.add(current)
+    now = datetime.now(UTC)
+    groups: dict[str, list] = {}
+    for name in sorted(names):
+        groups.setdefault(name.split("/")[0] if "/" in name else "Other", []).append(
+            (name, f"{zone_label(name)} ({_offset(now, name)})"))
+    return [("", f"The program's time zone ({settings.TIME_ZONE.replace('_', ' ')})"),
+            ("UTC", "UTC (Coordinated Universal Time)"), *groups.items()]
+
+
+class TimeZoneForm(forms.Form):
+    """The time zone the page offers; ``do_set_time_zone`` checks the name."""
+
+    time_zone = SchemaChoiceField(label="Your time zone", required=False,
+                                  help_text="Every date and time in Consilium is shown to "
+                                            "you in this time zone, and in your emails.")
+
+    def __init__(self, *args, current: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = grouped_zones(current)

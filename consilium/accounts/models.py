@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -32,6 +33,8 @@ class User(AbstractUser):
     # from then on, and its cases are erased RETENTION_DAYS later (erase_closed_accounts).
     closed_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)  # its cases and name, erased
+    # The IANA zone the user reads times in (do_set_time_zone); blank: settings.TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -41,6 +44,14 @@ class User(AbstractUser):
         if self.role not in settings.TWO_FACTOR_ROLES:
             return False
         return not (settings.DEBUG and self.two_factor_exempt_in_debug)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone this user reads times in: their own, else the program's."""
+        try:
+            return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):  # a zone the system no longer knows
+            return ZoneInfo(settings.TIME_ZONE)
 
 
 class Sex(models.TextChoices):

@@ -1,10 +1,12 @@
 """Declared input of the accounts' own actions (see consilium/schemas.py)."""
 
 from datetime import date
+from functools import cache
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from django.utils import timezone
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
 from consilium.schemas import FreeText, InputSchema, OneOf, refuse, says, written
@@ -56,3 +58,31 @@ class RoleIn(InputSchema):
     """A role an administrator gives a user: one of the program's roles."""
 
     role: Annotated[Role, says("Choose one of the roles: " + ", ".join(Role.values) + ".")]
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    """The IANA time zone names this system knows (its tzdata)."""
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in known_zones():
+        refuse("Choose a time zone from the list.")
+    return name
+
+
+TimeZone = Annotated[str, says("Choose a time zone from the list."),
+                     AfterValidator(_known_zone),
+                     Field(description="An IANA time zone name, such as America/Denver")]
+
+
+class TimeZoneIn(InputSchema):
+    """The time zone a user reads times in; empty for the program's own."""
+
+    time_zone: Annotated[str, says("Choose a time zone from the list.")] = ""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_or_empty(cls, name: str) -> str:
+        return _known_zone(name) if name else ""

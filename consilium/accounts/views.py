@@ -371,3 +371,31 @@ def email_change(request):
     pending = EmailAddress.objects.get_new(request.user)
     return render(request, "accounts/email_change.html", {"form": form, "pending": pending},
                   status=form_status(form))
+
+
+# -- Time zones (a block of its own) ------------------------------------------------------
+
+@login_required
+def time_zone(request):
+    """Choose the time zone every time is shown in; a specialist's practice suggests one."""
+    from consilium.directory.zones import practice_zone
+
+    from .actions import do_set_time_zone
+    from .forms import TimeZoneForm
+
+    current = request.user.time_zone
+    suggested = "" if current else practice_zone(request.user)
+    form = TimeZoneForm(request.POST or None, current=current,
+                        initial={"time_zone": current or suggested})
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_set_time_zone(request.user, form.cleaned_data["time_zone"],
+                             acting_user=request.user)
+        except DomainError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Your time zone is saved: times are shown in "
+                                      f"{request.user.zone.key.replace('_', ' ')}.")
+            return redirect("account")
+    return render(request, "accounts/time_zone.html",
+                  {"form": form, "suggested": suggested}, status=form_status(form))

@@ -4,12 +4,15 @@ Who may arrange, move and cancel them, and when, is the appointment policy (poli
 an appointment says is its schema (schemas.py). Participants: the patient, their caregivers,
 the specialist, and the coordinator who arranged it. When a consultation ends without an
 opinion, its appointments still to come are cancelled (``do_cancel_upcoming_appointments``).
+No specialist and no patient is booked twice at one time (``_refuse_double_booking``).
 """
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from consilium.accounts.models import Role
@@ -17,11 +20,13 @@ from consilium.audit.trail import record
 from consilium.cases.actions import add_event
 from consilium.cases.models import Case, EventKind
 from consilium.consultations.models import Consultation
+from consilium.directory.models import Specialist
+from consilium.errors import Conflict
 from consilium.submissions.once import Once
 
 from .models import Appointment
 from .policy import new_appointment, policy
-from .schemas import AppointmentIn
+from .schemas import MINUTES, AppointmentIn
 from .tasks import send_invitations
 
 
@@ -59,6 +64,47 @@ def _locked(appointment: Appointment) -> Appointment:
     return current
 
 
+# No appointment is longer than this (the schema's lengths): one that starts earlier than
+# this before a new one cannot overlap it.
+LONGEST = timedelta(minutes=max(MINUTES))
+
+
+def _refuse_double_booking(consultation: Consultation, fields: dict, acting_user, *,
+                           moving: Appointment | None = None) -> None:
+    """Refuse a time that overlaps another appointment still standing of the same specialist
+    or the same patient (ending as the other starts is fine). Locks the specialist's and the
+    patient's rows first, so two people booking one slot at once are checked one after the
+    other. Call after the case and consultation are locked, before any audit row."""
+    Specialist.objects.select_for_update().get(pk=consultation.specialist_id)
+    patient_id = consultation.case.patient_id
+    get_user_model().objects.select_for_update().get(pk=patient_id)
+    start: datetime = fields["starts_at"]
+    end = start + timedelta(minutes=fields["minutes"])
+    nearby = Appointment.objects.filter(
+        Q(consultation__specialist_id=consultation.specialist_id)
+        | Q(consultation__case__patient_id=patient_id),
+        cancelled_at__isnull=True, starts_at__lt=end, starts_at__gt=start - LONGEST,
+    ).select_related("consultation__case", "consultation__specialist")
+    if moving is not None:
+        nearby = nearby.exclude(pk=moving.pk)
+    for other in nearby:
+        if other.ends_at > start:
+            raise Conflict(_clash_message(other, consultation, acting_user))
+
+
+def _clash_message(other: Appointment, consultation: Consultation, acting_user) -> str:
+    """Who is booked and when, in the acting user's zone; nothing about the other case."""
+    zone = acting_user.zone
+    begins, ends = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
+    when = (f"on {begins:%A} {begins.day} {begins:%B %Y} from {begins:%H:%M} to "
+            f"{ends:%H:%M %Z}" + ("" if zone.key == f"{ends:%Z}" else f" ({zone.key})"))
+    if other.consultation.specialist_id == consultation.specialist_id:
+        who = consultation.specialist.name + " already has"
+    else:
+        who = "The patient already has"
+    return f"{who} an appointment {when}. Choose a time that does not overlap it."
+
+
 def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_user,
                             key: str = "") -> Appointment:
     """Make an appointment and send everyone the invitation. ``key``: the request's
@@ -73,6 +119,7 @@ def do_schedule_appointment(consultation: Consultation, data: dict, *, acting_us
         if (done := once.earlier()) is not None:
             return done
         policy.check(acting_user, new_appointment(current), "arrange")
+        _refuse_double_booking(current, fields, acting_user)
         appointment = Appointment.objects.create(
             consultation=current, created_by=acting_user,
             room=secrets.token_urlsafe(12), **fields)
@@ -93,6 +140,7 @@ def do_reschedule_appointment(appointment: Appointment, data: dict, *, acting_us
     with transaction.atomic():
         current = _locked(appointment)
         policy.check(acting_user, current, "reschedule")
+        _refuse_double_booking(current.consultation, fields, acting_user, moving=current)
         for name, value in fields.items():
             setattr(current, name, value)
         current.sequence += 1

@@ -6,8 +6,8 @@ the file downloaded from the case page, after signing in, names the specialist a
 address.
 """
 
+from datetime import timedelta
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +28,9 @@ def invitation(appointment: Appointment, attendee, *, detailed: bool) -> bytes:
     event.add("uid", f"{appointment.id}@consilium")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
-    zone = ZoneInfo(appointment.time_zone)
+    # In the attendee's own zone (TZID, with its VTIMEZONE below): the calendar shows the
+    # time they read on the case page, and converts it rightly if they travel.
+    zone = attendee.zone
     event.add("dtstart", appointment.starts_at.astimezone(zone))
     event.add("dtend", appointment.ends_at.astimezone(zone))
     event.add("status", "CANCELLED" if appointment.is_cancelled else "CONFIRMED")
@@ -55,5 +57,9 @@ def invitation(appointment: Appointment, attendee, *, detailed: bool) -> bytes:
         address.params["partstat"] = vText("NEEDS-ACTION")
         event.add("attendee", address)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The attendee's zone (VTIMEZONE, for DTSTART;TZID=...), its rules only around the
+    # appointment: UTC needs none (its times end in Z).
+    around = timedelta(days=366)
+    calendar.add_missing_timezones(first_date=appointment.starts_at.date() - around,
+                                   last_date=appointment.ends_at.date() + around)
     return calendar.to_ical()

@@ -15,9 +15,10 @@ ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoen
          "Europe/Berlin", "Europe/Paris", "Asia/Tokyo", "Australia/Sydney", "UTC"]
 
 
-def zone_choices():
-    zones = ZONES if settings.TIME_ZONE in ZONES else [settings.TIME_ZONE, *ZONES]
-    return [(z, z.replace("_", " ")) for z in zones]
+def zone_choices(*more: str):
+    """The usual zones, and the program's and ``more`` (the patient's, the user's) first."""
+    first = [z for z in dict.fromkeys([*more, settings.TIME_ZONE]) if z and z not in ZONES]
+    return [(z, z.replace("_", " ")) for z in [*first, *ZONES]]
 
 
 class AppointmentForm(forms.Form):
@@ -30,11 +31,25 @@ class AppointmentForm(forms.Form):
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
     time_zone = SchemaChoiceField(label="Time zone", choices=zone_choices,
                                   initial=settings.TIME_ZONE,
-                                  help_text="The time zone the patient is in.")
+                                  help_text="The time zone of the date and time above. "
+                                            "Everyone sees the appointment in their own.")
     minutes = SchemaChoiceField(label="Length", initial=30,
                                 choices=[(m, f"{m} minutes") for m in MINUTES])
     place = forms.CharField(label="Address (in person only)", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = self.fields["time_zone"]
+        assert isinstance(zone, forms.ChoiceField)
+        zone.choices = zone_choices(self.initial.get("time_zone", ""))
+
+    @staticmethod
+    def zone_for(consultation, user) -> str:
+        """The zone a new appointment is first given in: the patient's, if they chose one
+        (the time agreed with them reads as they said it), else the arranger's own."""
+        patient = consultation.case.patient
+        return patient.time_zone or user.zone.key
 
     def to_action_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -3,15 +3,15 @@
 ``AppointmentIn`` (consilium/schemas.py says how). The start is read in the time zone given."""
 
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Annotated, Literal, get_args
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
+from consilium.accounts.schemas import TimeZone
 from consilium.forms import whole_number
 from consilium.schemas import FreeText, InputSchema, refuse, says
 
@@ -23,21 +23,10 @@ PLACE_LIMIT = 500
 FURTHEST = timedelta(days=365)
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _video_set_up(kind: Kind) -> Kind:
     if kind == Kind.VIDEO and not settings.VIDEO_URL_TEMPLATE:
         refuse("This program has no video service set up; choose in person.")
     return kind
-
-
-def _known_zone(name: str) -> str:
-    if name not in _zones():
-        refuse("Choose a time zone from the list.")
-    return name
 
 
 def _digits(value):
@@ -47,9 +36,6 @@ def _digits(value):
 
 AppointmentKind = Annotated[Kind, says("Choose a video call or an appointment in person."),
                             AfterValidator(_video_set_up)]
-TimeZone = Annotated[str, says("Choose a time zone from the list."),
-                     AfterValidator(_known_zone),
-                     Field(description="An IANA time zone name, such as America/Denver")]
 Minutes = Annotated[Length,
                     says("Choose how long: " + ", ".join(map(str, MINUTES)) + " minutes."),
                     BeforeValidator(_digits)]

@@ -1,5 +1,3 @@
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django_tasks import task
@@ -15,6 +13,14 @@ For your privacy this email contains no medical details.
 """
 
 
+def when_for(appointment, person) -> str:
+    """The start in the person's own time zone, naming the zone."""
+    zone = person.zone
+    local = appointment.starts_at.astimezone(zone)
+    named = "" if zone.key == f"{local:%Z}" else f" ({zone.key.replace('_', ' ')})"
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}{named}"
+
+
 @task()
 def send_invitations(appointment_id: str) -> int:
     """Email each participant their own calendar invitation (or cancellation)."""
@@ -24,8 +30,6 @@ def send_invitations(appointment_id: str) -> int:
 
     appointment = Appointment.objects.select_related(
         "consultation__case", "consultation__specialist", "created_by").get(pk=appointment_id)
-    local = appointment.starts_at.astimezone(ZoneInfo(appointment.time_zone))
-    when = f"{local:%A %d %B %Y, %H:%M} ({appointment.time_zone})"
     if appointment.is_cancelled:
         what, subject = "An appointment was cancelled", "Appointment cancelled"
     elif appointment.sequence:
@@ -41,8 +45,8 @@ def send_invitations(appointment_id: str) -> int:
             continue
         message = EmailMessage(
             f"{settings.PROGRAM_NAME}: {subject}",
-            BODY.format(what=what, program=settings.PROGRAM_NAME, when=when, join=join,
-                        link=link),
+            BODY.format(what=what, program=settings.PROGRAM_NAME,
+                        when=when_for(appointment, person), join=join, link=link),
             settings.DEFAULT_FROM_EMAIL, [person.email])
         method = "CANCEL" if appointment.is_cancelled else "REQUEST"
         message.attach("invitation.ics", invitation(appointment, person, detailed=False),

@@ -44,7 +44,8 @@ def schedule(request, consultation_id):
     """The coordinator or the specialist makes an appointment; everyone gets an invitation."""
     consultation = access_consultation_by_id(request.user, consultation_id,
                                              check=_may_arrange)
-    form = AppointmentForm(request.POST or None)
+    form = AppointmentForm(request.POST or None, initial={
+        "time_zone": AppointmentForm.zone_for(consultation, request.user)})
     if _submitted(request, form, actions.do_schedule_appointment, consultation,
                   key=key_of(request)):
         messages.success(request, "The appointment is made; everyone taking part was "

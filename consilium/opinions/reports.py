@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consilium.accounts.models import PatientIdentity, Role
-from consilium.cases.models import Share, Status
+from consilium.cases.models import IntakeSummary, Share, Status
 from consilium.records.models import RecordType
 from consilium.records.summary import clinical_summary
 from consilium.terminology.models import Icd10Code
@@ -102,17 +102,12 @@ def requested_at(case):
 
 
 def intake_history(case) -> list[tuple[str, str]]:
-    """The history from the coordinator's intake summary of the case, as (heading, text)
-    pairs, shown first under History.
-
-    The hook for the intake summary (cases.IntakeSummary, ``case.intake``, built on its own
-    branch): read softly, so that the report works with or without it; a case without one,
-    or a program without the model, has only the patient's own words."""
-    intake = getattr(case, "intake", None)  # no model, or no summary: None
+    """The history from the coordinator's intake summary of the case (cases.IntakeSummary),
+    as (heading, text) pairs, shown first under History; none without a summary."""
+    intake = IntakeSummary.objects.filter(case=case).first()
     if intake is None:
         return []
-    parts = [("From the intake summary", getattr(intake, "history", "")),
-             ("Key question", getattr(intake, "key_question", ""))]
+    parts = [("From the intake summary", intake.history), ("Key question", intake.key_question)]
     return [(heading, text) for heading, text in parts if text]
 
 

@@ -180,7 +180,7 @@ PAGES = {
     ], ANYONE),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done", "email_change",
-        "devices", "recovery_codes", "add_passkey",
+        "devices", "recovery_codes", "add_passkey", "time_zone",
         "specialist_list", "place_suggestions",
     ], SIGNED_IN),
     "case_list": SIGNED_IN - {"admin"},  # administrators see no cases (cases.access)
@@ -307,6 +307,7 @@ PAGE_BODIES = {
     "consultation_withdraw": {"reason": "Offered by mistake"},
     "consultation_release": {"reason": "Away next month"},
     "report_share": {"email": "doctor@example.org", "days": 7, "consent": "on"},
+    "time_zone": {"time_zone": "Europe/Paris"},
 }
 REFUSED = {302, 401, 403, 404, 405, 410}
 # The methods each page is tried with (tus uploads speak HEAD and PATCH), and their headers.

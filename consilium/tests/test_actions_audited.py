@@ -915,6 +915,13 @@ def _save_identity(w):
         acting_user=w["patient"])
 
 
+@action("accounts.actions.do_set_time_zone", "user.time_zone", no_event=NOT_A_CASE)
+def _set_time_zone(w):
+    from consilium.accounts.actions import do_set_time_zone
+    return lambda: do_set_time_zone(w["specialist"], "America/Denver",
+                                    acting_user=w["specialist"])
+
+
 def _identity_provider_link(user, uid="sub-1"):
     """A link to the identity provider as allauth makes one from its answer, not yet saved."""
     from allauth.socialaccount.models import SocialAccount

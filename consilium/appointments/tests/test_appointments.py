@@ -1,7 +1,7 @@
 """Appointments: who arranges them, checks on the input, an iCalendar invitation per
 participant by email (without health data), moving and cancelling; pages and downloads."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
+from consilium.accounts.actions import do_set_time_zone
 from consilium.appointments.actions import (
     do_cancel_appointment,
     do_reschedule_appointment,
@@ -50,6 +51,8 @@ def test_everyone_gets_their_own_invitation(journey, users, video,
                                             django_capture_on_commit_callbacks):
     case, consultation = journey("accepted")
     do_share_case(case, "caregiver", acting_user=users["patient"])
+    do_set_time_zone(users["specialist"], "America/Denver", acting_user=users["specialist"])
+    do_set_time_zone(users["patient"], "America/New_York", acting_user=users["patient"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         appointment = do_schedule_appointment(consultation, {
@@ -66,7 +69,21 @@ def test_everyone_gets_their_own_invitation(journey, users, video,
         assert str(event["ATTENDEE"]) == f"mailto:{email}"
         assert str(event["LOCATION"]).startswith("https://video.example.org/room-")
         assert str(event["SUMMARY"]) == "Consilium appointment"
-        assert calendar.walk("VTIMEZONE")  # the zone travels with the invitation
+    # Each calendar gets the time in its owner's zone, and the zone travels with it (RFC 5545:
+    # DTSTART;TZID= with its VTIMEZONE; UTC, the program's zone here, as a time ending in Z).
+    text = {e: c.to_ical().decode() for e, c in invites.items()}
+    specialist, patient, caregiver = (users[n].email for n in ("specialist", "patient",
+                                                                 "caregiver"))
+    assert "DTSTART;TZID=America/Denver:" in text[specialist]
+    assert "DTSTART;TZID=America/New_York:" in text[patient]
+    assert [z["TZID"] for z in invites[patient].walk("VTIMEZONE")] == ["America/New_York"]
+    assert not invites[caregiver].walk("VTIMEZONE")
+    assert f"DTSTART:{_next_week_at(9).replace(tzinfo=DENVER).astimezone(UTC):%Y%m%dT%H%M%S}Z" \
+        in text[caregiver]
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "09:30 M" in bodies[specialist] and "(America/Denver)" in bodies[specialist]
+    assert "11:30 E" in bodies[patient] and "(America/New York)" in bodies[patient]
+    assert " UTC\n" in bodies[caregiver] or " UTC." in bodies[caregiver]
     for message in mail.outbox:
         text = message.subject + message.body + str(message.attachments[0][1])
         for private in (case.diagnosis_text, "Okafor", "Oncology"):
@@ -90,7 +107,7 @@ def test_moving_and_cancelling_update_every_calendar(journey, users, video,
     assert users["coordinator"].email in invites  # who arranged it is invited too
     event = invites[users["patient"].email].walk("VEVENT")[0]
     assert event["SEQUENCE"] == 1 and "moved" in mail.outbox[0].subject
-    assert event.decoded("DTSTART").hour == 14
+    assert event.decoded("DTSTART") == _next_week_at(14).replace(tzinfo=DENVER)
     assert "1 Clinic Way" not in mail.outbox[0].body + str(event["LOCATION"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,7 +171,10 @@ def test_the_pages(client, login, journey, users, video):
 
     login(users["patient"])
     page = client.get(f"/cases/{case.id}/").content.decode()
-    assert "09:30</strong> (America/Denver)" in page and "Join the video call" in page
+    # The patient reads the program's zone (UTC), and the zone it was given in beside it.
+    utc = _next_week_at(9).replace(tzinfo=DENVER).astimezone(UTC)
+    assert f"{utc:%H:%M} UTC</strong> (09:30 M" in page and ", America/Denver)" in page
+    assert "Join the video call" in page
     assert "Make an appointment" not in page and "Cancel…" not in page
     ics = client.get(f"/appointments/{appointment.id}/appointment.ics")
     event = Calendar.from_ical(ics.content).walk("VEVENT")[0]

@@ -158,3 +158,18 @@ def test_the_default_paper_is_the_countrys(country, size):
                           "print(s.PAPER_SIZE)"], env=env, capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == size
+
+
+def test_the_history_starts_with_the_intake_summary(journey, users):
+    from consilium.cases.intake_actions import do_save_intake_summary
+    from consilium.opinions.reports import intake_history
+
+    case, _ = journey("submitted")
+    assert intake_history(case) == []
+    do_save_intake_summary(case, {"history": "Palpable lump found in March.",
+                                  "key_question": "Is breast-conserving surgery enough?",
+                                  "records_show": "", "missing": ""},
+                           acting_user=users["coordinator"], base_version=0)
+    assert intake_history(case) == [
+        ("From the intake summary", "Palpable lump found in March."),
+        ("Key question", "Is breast-conserving surgery enough?")]
