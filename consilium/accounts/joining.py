@@ -74,8 +74,10 @@ def join(request, token):
     response = _join(request, token)
     # The token is live in this page's address: its styles, scripts and links would carry it
     # in their Referer to access logs (a proxy's, a CDN's), which consilium/logs.py does not
-    # reach.
-    response["Referrer-Policy"] = "no-referrer"
+    # reach. "strict-origin" sends the origin only, never the path; not "no-referrer", with
+    # which Chromium posts the page's own forms with "Origin: null" and Django's CSRF check
+    # refuses them.
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 

@@ -67,6 +67,8 @@ def test_a_coordinator_joins_with_a_passkey_and_an_app(browser, live_server, use
         "hasUserVerification": True, "isUserVerified": True,
         "automaticPresenceSimulation": True}})
 
+    referers: list[str] = []
+    page.on("request", lambda request: referers.append(request.headers.get("referer", "")))
     coordinator.go(link)
     expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
     expect(page.get_by_label("Given name")).to_have_value("Nia")
@@ -80,6 +82,8 @@ def test_a_coordinator_joins_with_a_passkey_and_an_app(browser, live_server, use
     coordinator.click("Continue")
     expect(page.get_by_role("heading", name="The second step of your sign-in")).to_be_visible()
     coordinator.check()
+    # What the page loads and posts never carries the link's token in its Referer.
+    assert referers and not any("/join/" in referer for referer in referers)
     page.get_by_label("A name for this passkey").fill("work laptop")
     page.get_by_role("button", name="Add passkey").click()
     expect(page.get_by_role("heading", name="Recovery codes")).to_be_visible()
