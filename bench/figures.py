@@ -3,10 +3,10 @@ outcome figures and the operational ones).
 
 Builds N cases spread over two years, each with a consultation and a signed opinion whose
 comparison row is set the way signing sets it (concordance, specialty, turnaround), plus
-decisions, answered outcome questions and third opinions in realistic shares; the case
-events of the journey (created, submitted, records complete for most, offered, declined for
-one in five, accepted, signed, and filler events to about ten a case), and the
-consultations' answer times and due dates; written in bulk, since the figures read only
+decisions, answered outcome questions and third opinions in realistic shares; the steps of
+the journey (submitted, records complete for three in four, offered, declined for one in
+five, accepted, signed) as the cases' step times and status events, and the consultations'
+answer times and due dates; written in bulk, since the figures read only
 these rows. Then times program_figures() and operational_figures() RUNS times each, and
 the per-case export once.
 """
@@ -76,7 +76,10 @@ def main() -> int:
                 "signed" if signed else "accepted" if status == Status.IN_REVIEW else
                 "records" if status == Status.RECORDS_COMPLETE else "submitted"))
             events.extend(Event(case=case, kind=kind, to_status=to, actor_role="system",
-                                at=when) for kind, to, when in steps)
+                                at=when) for kind, to, when in steps if to)
+            case.submitted_at, case.records_complete_at, case.matched_at = (
+                next((when for _, to, when in steps if to == status), None) for status in (
+                    Status.SUBMITTED, Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED))
             offered = next((when for kind, _, when in steps if kind == EventKind.OFFERED), None)
             if any(kind == EventKind.DECLINED for kind, _, _ in steps):
                 consultations.append(Consultation(

@@ -61,6 +61,15 @@ class TreatmentCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The step each move records the first time of (Case.submitted_at ...): a specialist
+# accepting is the case's only way to "specialist assigned".
+STEP_STAMPS = {
+    Status.SUBMITTED: "submitted_at",
+    Status.RECORDS_COMPLETE: "records_complete_at",
+    Status.SPECIALIST_ASSIGNED: "matched_at",
+}
+
+
 class Case(models.Model):
     """A request for a second opinion on one first opinion."""
 
@@ -125,6 +134,12 @@ class Case(models.Model):
     # date, not encrypted, so that the queue can sort and filter by it in SQL
     # (docs/decisions/0008-work-queue-search.md).
     planned_procedure_on = models.DateField("planned procedure date", null=True, blank=True)
+    # When the case first reached each step (move_case keeps the first; a case handed back
+    # keeps its earlier dates): the operational figures group these in one pass over the
+    # cases instead of over every case's events (program/operations.py, bench/figures.py).
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    records_complete_at = models.DateTimeField(null=True, blank=True)
+    matched_at = models.DateTimeField("first accepted by a specialist", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

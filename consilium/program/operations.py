@@ -1,7 +1,7 @@
 """How the program runs, for coordinators and administrators: how long a case waits for its
 records and for a specialist, how offers end, each specialist's load and turnaround. Every
-figure is an aggregate query over the rows the journey leaves (case events, consultations,
-comparisons), grouped into at most a few thousand groups, so the page costs the same few
+figure is an aggregate query over the rows the journey leaves (the cases' step times,
+consultations, comparisons), grouped into at most a few thousand groups, so the page costs the same few
 queries at 100,000 cases as at ten (bench/figures.py). Days are calendar days, in UTC.
 
 The specialists' reasons for declining are their own words and may carry health data; they
@@ -15,19 +15,18 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     Subquery,
 )
 
-from consilium.cases.models import Case, EventKind, Status
-from consilium.cases.models import Event as CaseEvent
+from consilium.cases.models import Case, Status
 from consilium.comparison.models import Comparison
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.directory.models import Specialist
@@ -59,7 +58,7 @@ def days_sql(start: str, end: str) -> str:
 
 
 def month_sql(moment: str) -> str:
-    """"2026-11" of a timestamp (the connection's time zone: UTC)."""
+    """"2026-11" of a timestamp (the connection's time zone: UTC), as SQL."""
     if connection.vendor == "postgresql":
         return f"to_char({moment}, 'YYYY-MM')"
     return f"strftime('%%Y-%%m', {moment})"
@@ -127,28 +126,24 @@ class Operations:
         return round(100 * self.declined / self.answered, 1) if self.answered else None
 
 
-def _steps():
-    """Each submitted case's first submission, records complete and acceptance: one pass
-    over the events of those three kinds, grouped by case."""
-    submitted = Q(kind=EventKind.STATUS, to_status=Status.SUBMITTED)
-    records = Q(kind=EventKind.STATUS, to_status=Status.RECORDS_COMPLETE)
-    accepted = Q(kind=EventKind.ACCEPTED)
-    return (CaseEvent.objects.filter(submitted | records | accepted).order_by()
-            .values("case_id").annotate(submitted=Min("at", filter=submitted),
-                                        records=Min("at", filter=records),
-                                        matched=Min("at", filter=accepted)))
+class Month(Func):
+    """"2026-11" of a timestamp."""
+
+    arity = 1
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return month_sql(sql), params
 
 
-def _timeline_groups() -> list[tuple[str, int | None, int | None, int]]:
-    """(month submitted, days to match, days waiting for records, cases): the per-case
-    steps grouped in the database, so that only the groups come back."""
-    inner, params = _steps().query.sql_with_params()
-    sql = (f"SELECT {month_sql('t.submitted')}, {days_sql('t.submitted', 't.matched')}, "
-           f"{days_sql('t.submitted', 't.records')}, COUNT(*) FROM ({inner}) t "
-           "WHERE t.submitted IS NOT NULL GROUP BY 1, 2, 3")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _timeline_groups():
+    """(month submitted, days to match, days waiting for records, cases): one pass over the
+    submitted cases' step times (Case.submitted_at ..., kept by move_case), grouped in the
+    database, so that only the groups come back."""
+    return (Case.objects.filter(submitted_at__isnull=False).order_by().values_list(
+        Month(F("submitted_at")), DaysBetween(F("submitted_at"), F("matched_at")),
+        DaysBetween(F("submitted_at"), F("records_complete_at"))).annotate(n=Count("*")))
 
 
 def _endings() -> tuple[list[tuple[str, int]], int]:
@@ -196,7 +191,7 @@ def _specialists() -> list[SpecialistRow]:
 
 
 def operational_figures() -> Operations:
-    """Eight aggregate queries, whatever the number of cases."""
+    """Six aggregate queries, whatever the number of cases."""
     matching: dict[int, int] = defaultdict(int)
     waiting: dict[int, int] = defaultdict(int)
     by_month: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -225,11 +220,6 @@ CASE_COLUMNS = ["case", "state", "specialty", "submitted_on", "records_complete_
                 "on_time", "offers", "declined"]
 
 
-def _first_event(condition: Q):
-    return Subquery(CaseEvent.objects.filter(condition, case=OuterRef("pk")).order_by()
-                    .values("case").annotate(first=Min("at")).values("first"))
-
-
 def _count_of(condition: Q):
     return Subquery(Consultation.objects.filter(condition, case=OuterRef("pk")).order_by()
                     .values("case").annotate(n=Count("*")).values("n"),
@@ -242,11 +232,8 @@ def case_steps():
     taken = Consultation.objects.filter(WAS_ACCEPTED, case=OuterRef("pk")).order_by(
         "-responded_at")
     return (Case.objects.exclude(status=Status.DRAFT).order_by("created_at", "id").annotate(
-        at_submitted=_first_event(Q(kind=EventKind.STATUS, to_status=Status.SUBMITTED)),
-        at_records=_first_event(Q(kind=EventKind.STATUS, to_status=Status.RECORDS_COMPLETE)),
         at_offered=Subquery(Consultation.objects.filter(case=OuterRef("pk")).order_by(
             "offered_at").values("offered_at")[:1]),
-        at_accepted=_first_event(Q(kind=EventKind.ACCEPTED)),
         at_signed=Subquery(Consultation.objects.filter(
             case=OuterRef("pk"), status=ConsultationStatus.COMPLETED).order_by(
             "-completed_at").values("completed_at")[:1]),
@@ -257,9 +244,9 @@ def case_steps():
             "-computed_at").values("on_time")[:1]),
         at_offer_count=_count_of(Q()),
         at_declines=_count_of(Q(status=ConsultationStatus.DECLINED)),
-    ).values_list("id", "status", "at_specialty", "at_submitted", "at_records", "at_offered",
-                  "at_accepted", "at_signed", "at_due", "at_latest_accept", "at_in_time",
-                  "at_offer_count", "at_declines"))
+    ).values_list("id", "status", "at_specialty", "submitted_at", "records_complete_at",
+                  "at_offered", "matched_at", "at_signed", "at_due", "at_latest_accept",
+                  "at_in_time", "at_offer_count", "at_declines"))
 
 
 def _day(moment: datetime | None) -> str:
