@@ -1,8 +1,8 @@
 """How the program runs, for coordinators and administrators: how long a case waits for its
 records and for a specialist, how offers end, each specialist's load and turnaround. Every
 figure is an aggregate query over the rows the journey leaves (the cases' step times,
-consultations, comparisons), grouped into at most a few thousand groups, so the page costs the same few
-queries at 100,000 cases as at ten (bench/figures.py). Days are calendar days, in UTC.
+consultations, comparisons), grouped into at most a few thousand groups, so the page costs
+the same few queries at 100,000 cases as at ten (bench/figures.py). Days are calendar days, in UTC.
 
 The specialists' reasons for declining are their own words and may carry health data; they
 are never read here. Offers are counted by how they ended, the categories the consultation

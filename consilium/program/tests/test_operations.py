@@ -160,3 +160,38 @@ def test_drafts_are_not_exported(journey, users, login, client):
     journey("draft")
     login(users["coordinator"])
     assert _export(client) == []
+
+
+def test_a_case_handed_back_keeps_its_first_steps(journey, users, specialists):
+    from consilium.consultations.actions import do_release_consultation
+
+    with on("11-02 09:00"):
+        case, consultation = journey("accepted")
+    with on("11-10 09:00"):
+        do_release_consultation(consultation, "Away for a month.",
+                                acting_user=users["specialist"])
+        case.refresh_from_db()
+        again = do_offer_consultation(case, specialists["specialist2"].id,
+                                      acting_user=users["coordinator"])
+        do_accept_consultation(again, acting_user=users["specialist2"])
+    case.refresh_from_db()
+    assert case.submitted_at.date().isoformat() == "2026-11-02"
+    assert case.matched_at.date().isoformat() == "2026-11-02"
+    assert operational_figures().matching.cases == 1
+
+
+def test_the_migration_reads_the_first_steps_from_the_events(history):
+    import importlib
+
+    from django.apps import apps
+
+    from consilium.cases.models import Case
+
+    first = history[0]
+    kept = Case.objects.values_list("id", "submitted_at", "records_complete_at", "matched_at")
+    before = set(kept)
+    Case.objects.update(submitted_at=None, records_complete_at=None, matched_at=None)
+    importlib.import_module("consilium.cases.migrations.0015_case_step_times").from_events(
+        apps, None)
+    assert set(kept) == before
+    assert Case.objects.get(id=first.id).records_complete_at is not None
