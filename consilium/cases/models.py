@@ -63,7 +63,7 @@ class TreatmentCategory(models.TextChoices):
 
 # The step each move records the first time of (Case.submitted_at ...): a specialist
 # accepting is the case's only way to "specialist assigned".
-STEP_STAMPS = {
+STEP_STAMPS: dict[str, str] = {
     Status.SUBMITTED: "submitted_at",
     Status.RECORDS_COMPLETE: "records_complete_at",
     Status.SPECIALIST_ASSIGNED: "matched_at",

@@ -70,7 +70,8 @@ class DaysBetween(Func):
     arity = 2
     output_field = IntegerField()
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None,
+               **extra_context):
         (start, start_params), (end, end_params) = (compiler.compile(e)
                                                     for e in self.source_expressions)
         return days_sql(start, end), [*start_params, *end_params]
@@ -132,7 +133,8 @@ class Month(Func):
     arity = 1
     output_field = CharField()
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None,
+               **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return month_sql(sql), params
 
