@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0016_figures_indexes'),
+        ('cases', '0018_figures_indexes'),
         ('consultations', '0005_offer_reason'),
         ('directory', '0014_institution_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

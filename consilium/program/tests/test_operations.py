@@ -191,7 +191,7 @@ def test_the_migration_reads_the_first_steps_from_the_events(history):
     kept = Case.objects.values_list("id", "submitted_at", "records_complete_at", "matched_at")
     before = set(kept)
     Case.objects.update(submitted_at=None, records_complete_at=None, matched_at=None)
-    importlib.import_module("consilium.cases.migrations.0015_case_step_times").from_events(
+    importlib.import_module("consilium.cases.migrations.0017_case_step_times").from_events(
         apps, None)
     assert set(kept) == before
     assert Case.objects.get(id=first.id).records_complete_at is not None

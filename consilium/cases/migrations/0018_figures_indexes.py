@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0015_case_step_times'),
+        ('cases', '0017_case_step_times'),
         ('directory', '0014_institution_key'),
         ('triage', '0002_matching_inputs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -24,7 +24,7 @@ def from_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_records_request_events'),
+        ('cases', '0016_event_kinds_of_intake_and_records_requests'),
     ]
 
     operations = [
