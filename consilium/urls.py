@@ -225,6 +225,7 @@ urlpatterns = [
     path("queue/views/", program.queue_views, name="queue_views"),
     path("figures/", program.figures, name="program_figures"),
     path("figures.csv", program.figures_csv, name="program_figures_csv"),
+    path("figures/cases.csv", program.figures_cases_csv, name="program_figures_cases_csv"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("specialists/<id:specialist_id>/edit/", directory.edit_profile,
          name="specialist_edit"),

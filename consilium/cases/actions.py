@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consilium.accounts.models import Role
@@ -27,6 +29,7 @@ from consilium.triage.schemas import AssessmentIn
 
 from . import signals
 from .models import (
+    STEP_STAMPS,
     Case,
     Event,
     EventKind,
@@ -73,12 +76,16 @@ def move_case(case: Case, to_status: str, user) -> None:
             f"{Status(to_status).label.lower()}."
         )
     now = timezone.now()
+    step = STEP_STAMPS.get(to_status)
+    stamp = {step: Coalesce(F(step), Value(now))} if step else {}
     moved = Case.objects.filter(id=case.id, status=old).update(
-        status=to_status, status_changed_at=now
+        status=to_status, status_changed_at=now, **stamp
     )
     if not moved:
         raise Conflict("The case was changed by someone else meanwhile. Reload and try again.")
     case.status, case.status_changed_at = to_status, now
+    if step and getattr(case, step) is None:
+        setattr(case, step, now)
     add_event(case, EventKind.STATUS, user, from_status=old, to_status=to_status)
     record(user, f"case.{to_status}", case, case_id=case.id)
 

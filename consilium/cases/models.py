@@ -61,6 +61,15 @@ class TreatmentCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The step each move records the first time of (Case.submitted_at ...): a specialist
+# accepting is the case's only way to "specialist assigned".
+STEP_STAMPS: dict[str, str] = {
+    Status.SUBMITTED: "submitted_at",
+    Status.RECORDS_COMPLETE: "records_complete_at",
+    Status.SPECIALIST_ASSIGNED: "matched_at",
+}
+
+
 class Case(models.Model):
     """A request for a second opinion on one first opinion."""
 
@@ -125,10 +134,19 @@ class Case(models.Model):
     # date, not encrypted, so that the queue can sort and filter by it in SQL
     # (docs/decisions/0008-work-queue-search.md).
     planned_procedure_on = models.DateField("planned procedure date", null=True, blank=True)
+    # When the case first reached each step (move_case keeps the first; a case handed back
+    # keeps its earlier dates): the operational figures group these in one pass over the
+    # cases instead of over every case's events (program/operations.py, bench/figures.py).
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    records_complete_at = models.DateTimeField(null=True, blank=True)
+    matched_at = models.DateTimeField("first accepted by a specialist", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "status_changed_at"])]
+        indexes = [models.Index(fields=["status", "status_changed_at"]),
+                   # covers the operational figures' one pass over the step times
+                   models.Index(fields=["submitted_at", "matched_at", "records_complete_at"],
+                                name="case_steps")]
 
     def __str__(self):
         return f"Case {self.short_id}"

@@ -95,6 +95,9 @@ class Consultation(models.Model):
 
     class Meta:
         ordering = ["-offered_at"]
+        # covers each specialist's turnaround in the operational figures
+        indexes = [models.Index(fields=["status", "specialist", "responded_at", "completed_at"],
+                                name="consultation_turnaround")]
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],

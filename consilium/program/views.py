@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from .access import figure_readers_only, queue_workers_only
 from .actions import do_delete_queue_filter, do_save_queue_filter
 from .figures import program_figures
 from .models import SavedFilter
+from .operations import case_rows, operational_figures
 from .queue import (
     ALL_STATES,
     DEFAULT_SORT,
@@ -164,10 +165,21 @@ def figures(request):
     concordance, impact, third opinions, following the recommendation; by specialty and
     month."""
     figure_readers_only(request.user)
-    found = program_figures()
+    found, ops = program_figures(), operational_figures()
     overall = found.overall
     return render(request, "program/figures.html", {
-        "f": found,
+        "f": found, "ops": ops,
+        "match_chart": bar_chart(
+            "Median days from submission to a specialist accepting, by month submitted",
+            [(row.label, row.median) for row in ops.match_by_month[-12:]], unit=" d"),
+        "endings_chart": bar_chart("How offers to specialists ended", ops.endings),
+        "load_chart": bar_chart(
+            "Open consultations per specialist (accepted, not yet signed)",
+            [(row.name, row.open) for row in ops.specialists[:12]]),
+        "on_time_chart": bar_chart(
+            "Opinions signed on time, by specialty (%)",
+            [(row.label, row.share("in_time")) for row in found.by_specialty[:12]],
+            maximum=100, unit="%", missing="No due date recorded"),
         "state_chart": bar_chart("Cases by state", found.cases_by_state),
         "concordance_chart": bar_chart("Diagnoses compared with the first opinion", [
             ("Confirmed", overall.confirmed), ("Refined", overall.refined),
@@ -197,3 +209,23 @@ def figures_csv(request):
                              row.timed])
     return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="consilium-figures.csv"'})
+
+
+class _Echo:
+    """A file that hands back what is written to it, for csv.writer to stream through."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def figures_cases_csv(request):
+    """One row a case, streamed as it is read: the case's opaque reference, specialty, the
+    date of each step and the days between them. No health data: no diagnosis, no names,
+    no reasons in anyone's own words."""
+    figure_readers_only(request.user)
+    writer = csv.writer(_Echo())
+    return StreamingHttpResponse(
+        (writer.writerow(row) for row in case_rows()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="consilium-cases.csv"'})

@@ -198,6 +198,7 @@ PAGES = {
     "case_intake": {"coordinator"},
     "program_figures": {"coordinator", "admin"},
     "program_figures_csv": {"coordinator", "admin"},
+    "program_figures_cases_csv": {"coordinator", "admin"},
     **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),
     # The program's staff accounts (accounts/policy.py: administrators only).
     **dict.fromkeys(["members", "invitation_resend", "invitation_revoke",
