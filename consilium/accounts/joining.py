@@ -34,9 +34,9 @@ from consilium.forms import add_action_errors, form_status
 
 from .actions import do_accept_staff_invitation, do_start_staff_account
 from .forms import PASSWORD_POLICY
-from .mfa import mark_confirmed
+from .mfa import mark_confirmed, passkey_form_valid, setup_code_right
 from .models import StaffInvitation
-from .views import CodeForm, _passkey_form_valid, _setup_code_right
+from .views import CodeForm
 
 CHOSE_PASSWORD = "consilium_join_invitation"  # the link this browser chose a password on
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -151,14 +151,14 @@ def _second_factor(request, invitation, context):
     authenticator = None
     if code_form.is_bound and code_form.is_valid():
         secret = get_totp_secret()
-        if _setup_code_right(secret, code_form.cleaned_data["code"].strip()):
+        if setup_code_right(secret, code_form.cleaned_data["code"].strip()):
             authenticator = do_accept_staff_invitation(invitation, totp_secret=secret)
             clear_totp_secret(request)
         else:
             code_form.add_error("code", "That code is not right. Enter the six digits your "
                                         "app shows now.")
     elif passkey_form.is_bound:
-        if _passkey_form_valid(passkey_form):
+        if passkey_form_valid(passkey_form):
             name = passkey_form.cleaned_data["name"][:60]
             authenticator = do_accept_staff_invitation(
                 invitation, passkey=(name, passkey_form.cleaned_data["credential"]))

@@ -18,7 +18,9 @@ nothing before its second factor" stays one middleware (accounts/middleware.py).
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import validate_totp_code
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from consilium.fields import current_prefix, seal, unseal
@@ -159,3 +161,19 @@ def password_sign_in_refusal(user) -> str | None:
     if user.needs_two_factor and not authenticators(user).exists():
         return NO_SECOND_FACTOR
     return None
+
+
+def setup_code_right(secret: str, code: str) -> bool:
+    """Whether ``code`` is the current code of the app being set up with ``secret`` (plain
+    ASCII digits only: allauth.mfa would read "١٢٣٤٥٦" as digits too)."""
+    return code.isascii() and code.isdigit() and validate_totp_code(secret, code)
+
+
+def passkey_form_valid(form) -> bool:
+    """allauth.mfa's passkey forms, also refusing what a browser never sends: fido2 reads the
+    answer's fields as it parses, and some malformed answers raise there, not as form
+    errors."""
+    try:
+        return form.is_valid()
+    except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
+        return False

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -38,7 +37,16 @@ from .actions import (
 )
 from .codes import check_code
 from .forms import EmailChangeForm, SignInForm
-from .mfa import authenticators, confirmed, mark_confirmed, must_confirm, recovery_codes_of, totp_of
+from .mfa import (
+    authenticators,
+    confirmed,
+    mark_confirmed,
+    must_confirm,
+    passkey_form_valid,
+    recovery_codes_of,
+    setup_code_right,
+    totp_of,
+)
 from .models import PatientIdentity, Role, Sex
 from .sso import sign_in_button
 
@@ -166,7 +174,7 @@ def two_factor(request):
     if setting_up and form.is_bound and form.is_valid():
         secret = get_totp_secret()
         code = form.cleaned_data["code"].strip()
-        if _setup_code_right(secret, code):
+        if setup_code_right(secret, code):
             app = do_activate_totp(user, secret, acting_user=user)
             clear_totp_secret(request)
             mark_confirmed(request, app)
@@ -182,7 +190,7 @@ def two_factor(request):
         status = 429 if outcome.wait else None
     elif "credential" in request.POST and not setting_up:
         passkey = AuthenticateWebAuthnForm(request.POST, user=user)
-        if _passkey_form_valid(passkey):
+        if passkey_form_valid(passkey):
             mark_confirmed(request, passkey.cleaned_data["credential"])
             return redirect(_next(request))
         messages.error(request, PASSKEY_REFUSED)
@@ -214,16 +222,6 @@ def two_factor(request):
                   status=status or form_status(bound))
 
 
-def _passkey_form_valid(form) -> bool:
-    """allauth.mfa's passkey forms, also refusing what a browser never sends: fido2 reads the
-    answer's fields as it parses, and some malformed answers raise there, not as form
-    errors."""
-    try:
-        return form.is_valid()
-    except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
-        return False
-
-
 PASSKEY_REFUSED = ("Your passkey was not accepted. Try again, or use a code from your "
                    "authenticator app or a recovery code.")
 
@@ -243,7 +241,7 @@ def add_passkey(request):
     form.fields["name"].help_text = "For example “work laptop” or “security key”."
     form.fields["name"].max_length = 60
     if request.method == "POST":
-        if _passkey_form_valid(form):
+        if passkey_form_valid(form):
             passkey = do_add_passkey(user, form.cleaned_data["name"][:60],
                                      form.cleaned_data["credential"], acting_user=user)
             mark_confirmed(request, passkey)
@@ -253,12 +251,6 @@ def add_passkey(request):
     options = begin_registration(user, passwordless=False)
     return render(request, "accounts/add_passkey.html", {"form": form, "options": options},
                   status=422 if request.method == "POST" else 200)
-
-
-def _setup_code_right(secret: str, code: str) -> bool:
-    from allauth.mfa.totp.internal.auth import validate_totp_code
-
-    return code.isascii() and code.isdigit() and validate_totp_code(secret, code)
 
 
 @login_required
