@@ -111,16 +111,23 @@ def _forget_factors_set_up_on_trust(user: User, acting_user) -> None:
     password could have) do not open a staff role: they go (each its audit row, the owner
     told), and the new member's first one is enrolled on a set-up link (no trust on first
     use: accounts/mfa.password_sign_in_refusal)."""
+    if _remove_all_factors(user, acting_user):
+        notify_second_factor_changed(user.pk, "removed")
+
+
+def _remove_all_factors(user: User, acting_user) -> bool:
+    """Remove every second factor of ``user`` through do_remove_authenticator (each its audit
+    row; the recovery codes last), telling nobody yet; False when there was none."""
     from allauth.mfa.models import Authenticator
 
-    if not Authenticator.objects.filter(user_id=user.pk).exists():
-        return
-    while (one := Authenticator.objects.filter(user_id=user.pk).exclude(
-            type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
+    mine = Authenticator.objects.filter(user_id=user.pk)
+    if not mine.exists():
+        return False
+    while (one := mine.exclude(type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
         do_remove_authenticator(one, acting_user=acting_user, notify=False)
-    for codes in Authenticator.objects.filter(user_id=user.pk):
+    for codes in mine.all():
         do_remove_authenticator(codes, acting_user=acting_user, notify=False)
-    notify_second_factor_changed(user.pk, "removed")
+    return True
 
 
 # Fields of an account whose change can open another person's data (an email change followed
@@ -532,8 +539,6 @@ def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
     their open sessions, revokes their API tokens (made with the second factor now in doubt,
     they would outlive the sessions) and mails them a new set-up link; they are told. Nobody
     resets their own (accounts/policy.py)."""
-    from allauth.mfa.models import Authenticator
-
     from .policy import policy
 
     with transaction.atomic():
@@ -542,11 +547,7 @@ def do_reset_second_factor(member: User, *, acting_user) -> StaffInvitation:
         tokens = list(ApiToken.objects.select_for_update().active().filter(user=current))
         for token in tokens:
             do_revoke_api_token(token, acting_user=acting_user)
-        while (one := Authenticator.objects.filter(user_id=current.pk).exclude(
-                type=Authenticator.Type.RECOVERY_CODES).first()) is not None:
-            do_remove_authenticator(one, acting_user=acting_user, notify=False)
-        for codes in Authenticator.objects.filter(user_id=current.pk):
-            do_remove_authenticator(codes, acting_user=acting_user, notify=False)
+        _remove_all_factors(current, acting_user)
         _end_sessions(current)
         record(acting_user, "mfa.reset", current)
         invitation, _ = _issue_setup_link(current, acting_user)
