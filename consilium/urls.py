@@ -17,6 +17,7 @@ from consilium.directory import views as directory
 from consilium.followup import views as followup
 from consilium.journal import views as journal
 from consilium.mydata import views as mydata
+from consilium.opinions import part_views as parts
 from consilium.opinions import views as opinions
 from consilium.program import views as program
 from consilium.records import request_views as records_requests
@@ -82,6 +83,7 @@ urlpatterns = [
          name="case_unshare"),
     path("cases/<uuid:case_id>/offer/", consultations.offer, name="case_offer"),
     path("cases/<uuid:case_id>/matches/", consultations.matches, name="case_matches"),
+    path("cases/<uuid:case_id>/parts/new/", consultations.offer_part, name="case_offer_part"),
     path("cases/<uuid:case_id>/first-system/", consultations.confirm_system,
          name="case_confirm_system"),
     path("cases/<uuid:case_id>/first-system/undo/", consultations.unconfirm_system,
@@ -175,6 +177,8 @@ urlpatterns = [
     path("consultations/<uuid:consultation_id>/release/", consultations.release,
          name="consultation_release"),
     path("consultations/<uuid:consultation_id>/opinion/", opinions.edit, name="opinion_edit"),
+    path("consultations/<uuid:consultation_id>/part/", parts.part, name="part_edit"),
+    path("consultations/<uuid:consultation_id>/part/sign/", parts.sign_part, name="part_sign"),
     path("consultations/<uuid:consultation_id>/opinion/autosave/", opinions.autosave,
          name="opinion_autosave"),
     path("consultations/<uuid:consultation_id>/opinion/readability/",

@@ -193,6 +193,9 @@ class EventKind(models.TextChoices):
     WAITING = "waiting", "Specialist waiting on the patient"
     RESUMED = "resumed", "Patient answered; the clock runs again"
     OPINION_SIGNED = "opinion_signed", "Opinion signed"
+    # A combined review's parts (consultations: is_part), beside the lead's opinion.
+    PART_OFFERED = "part_offered", "Part of the review offered to a specialist"
+    PART_SIGNED = "part_signed", "Part of the review signed"
     FOLLOW_UP_ASKED = "follow_up_asked", "Follow-up question asked"
     ADDENDUM = "addendum", "Addendum signed"
     APPOINTMENT = "appointment", "Appointment made"

@@ -65,6 +65,8 @@ def case_page(user, case: Case) -> dict:
         "intake": intake_of(case) if "read_intake" in allowed else None,
         "events": list(case.events.select_related("actor")),
         "consultations": consultations,
+        # the one the "offer to another specialist" link follows (a part has none)
+        "newest_lead": next((c for c in consultations if not c.is_part), None),
         **_my_consultation(user, consultations),
         # Who offers the case sees its specialists section (also when nothing can be
         # offered now); whether a consultation's reasons are shown is its own

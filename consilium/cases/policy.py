@@ -47,12 +47,13 @@ def _cannot_move(case: Case, to_status: str) -> Conflict | None:
 
 
 def _held_by_a_specialist(case: Case) -> bool:
-    """An open offer or an accepted consultation; from the page's prefetched consultations
-    when there are some (the page asks once per case, without another query)."""
+    """An open offer or an accepted consultation to lead the review (the parts of a combined
+    review hold nothing); from the page's prefetched consultations when there are some (the
+    page asks once per case, without another query)."""
     prefetched = getattr(case, "_prefetched_objects_cache", {}).get("consultations")
     if prefetched is not None:
-        return any(c.status in HOLDING_STATES for c in prefetched)
-    return case.consultations.filter(status__in=HOLDING_STATES).exists()
+        return any(c.status in HOLDING_STATES and not c.is_part for c in prefetched)
+    return case.consultations.filter(status__in=HOLDING_STATES, is_part=False).exists()
 
 
 def chooses_specialist(user, case: Case) -> bool:
@@ -127,6 +128,24 @@ def _offer(user, case):
         return Conflict(f"A case that is {Status(case.status).label.lower()} cannot be offered.")
     if _held_by_a_specialist(case):
         return Conflict("This case is already offered to or accepted by a specialist.")
+    return None
+
+
+# A combined review's parts are offered from submission until the lead's opinion is signed
+# (the opinion covers the signed parts: none can be added after).
+PART_STATES = (Status.SUBMITTED, Status.RECORDS_COMPLETE, Status.SPECIALIST_ASSIGNED,
+               Status.IN_REVIEW)
+
+
+@policy.rule("offer_part")
+def _offer_part(user, case):
+    """Ask a specialist of another specialty for a part of the review (a pathology or
+    radiology re-read): coordinators, before the opinion is signed."""
+    if user.role != Role.COORDINATOR:
+        return NotAllowed("Only a coordinator can ask a specialist for a part of the review.")
+    if case.status not in PART_STATES:
+        return Conflict(f"A case that is {Status(case.status).label.lower()} cannot have "
+                        "parts added to its review.")
     return None
 
 

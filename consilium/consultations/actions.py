@@ -21,9 +21,16 @@ from consilium.submissions.once import Once
 
 from . import clock, signals
 from .matching import fits_case, same_system
-from .models import STAMPED_AT, Consultation, ConsultationStatus
+from .models import ACTIVE_STATUSES, STAMPED_AT, Consultation, ConsultationStatus
 from .policy import policy
-from .schemas import OUTSIDE_SPECIALTIES, DeclineIn, OfferReasonIn, ReleaseIn, WithdrawIn
+from .schemas import (
+    OUTSIDE_SPECIALTIES,
+    DeclineIn,
+    OfferReasonIn,
+    PartIn,
+    ReleaseIn,
+    WithdrawIn,
+)
 
 OFFERABLE_STATES = {Status.SUBMITTED, Status.RECORDS_COMPLETE}
 # The audit verb of each move.
@@ -102,16 +109,7 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
     if (done := once.done()) is not None:
         return _same_offer(done, case, specialist_id)
     case_policy.check(acting_user, case, "offer")
-    specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
-    if specialist is None:
-        raise InvalidInput({"specialist_id": "Choose a specialist from the directory."})
-    if not specialist.accepting_cases:
-        raise InvalidInput({"specialist_id": f"{specialist.name} is not taking new cases."})
-    if same_hospital_system(case, specialist):
-        raise InvalidInput(
-            {"specialist_id": "A second opinion must come from outside the first opinion's "
-                              "hospital system."}
-        )
+    specialist = _offerable_specialist(case, specialist_id)
     reason = OfferReasonIn.read({"reason": reason}).reason
     if fits_case(case, specialist):
         reason = ""  # nothing to flag
@@ -128,11 +126,63 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
                     case=current, specialist=specialist, offered_by=acting_user,
                     offer_reason=reason, **clock.due_dates_for_offer(current))
         except IntegrityError:
-            raise Conflict(ALREADY_OFFERED) from None
+            raise Conflict(ALREADY_ON_IT if current.consultations.filter(
+                specialist=specialist, status__in=ACTIVE_STATUSES).exists()
+                else ALREADY_OFFERED) from None
         once.made(consultation)
         add_event(current, EventKind.OFFERED, acting_user, note=specialist.name)
         record(acting_user, "consultation.offer", consultation, case_id=current.id)
     notify_users([specialist.user_id], "A case was offered to you", current)
+    return consultation
+
+
+def _offerable_specialist(case: Case, specialist_id) -> Specialist:
+    """The directory's specialist, if they may be offered the case (or a part of it)."""
+    specialist = Specialist.objects.filter(id=object_id(specialist_id) or 0).first()
+    if specialist is None:
+        raise InvalidInput({"specialist_id": "Choose a specialist from the directory."})
+    if not specialist.accepting_cases:
+        raise InvalidInput({"specialist_id": f"{specialist.name} is not taking new cases."})
+    if same_hospital_system(case, specialist):
+        raise InvalidInput(
+            {"specialist_id": "A second opinion must come from outside the first opinion's "
+                              "hospital system."}
+        )
+    return specialist
+
+
+ALREADY_ON_IT = "This specialist already has an offer or a part of this case."
+
+
+def do_offer_part(case: Case, specialist_id, asked, *, acting_user, key: str = ""
+                  ) -> Consultation:
+    """Ask a specialist for a part of the review (the case policy's "offer_part"), beside
+    the lead: a consultation of its own (``is_part``), with the offer's answer and due dates
+    and deadlines. Its specialist, once they accept, writes and signs the part
+    (opinions.part_actions); the lead's opinion cannot be signed while a part is open.
+    ``key``: the request's one-time key (a double click returns the first part)."""
+    once = Once(acting_user, key, Consultation)
+    if (done := once.done()) is not None:
+        return _same_offer(done, case, specialist_id)
+    case_policy.check(acting_user, case, "offer_part")
+    specialist = _offerable_specialist(case, specialist_id)
+    asked = PartIn.read({"asked": asked}).asked
+    with transaction.atomic():
+        current = Case.objects.select_for_update().get(id=case.id)
+        if (done := once.earlier()) is not None:
+            return _same_offer(done, case, specialist_id)
+        case_policy.check(acting_user, current, "offer_part")
+        try:
+            with transaction.atomic():
+                consultation = Consultation.objects.create(
+                    case=current, specialist=specialist, offered_by=acting_user,
+                    is_part=True, part_asked=asked, **clock.due_dates_for_offer(current))
+        except IntegrityError:
+            raise Conflict(ALREADY_ON_IT) from None
+        once.made(consultation)
+        add_event(current, EventKind.PART_OFFERED, acting_user, note=specialist.name)
+        record(acting_user, "consultation.offer_part", consultation, case_id=current.id)
+    notify_users([specialist.user_id], "A part of a case was offered to you", current)
     return consultation
 
 
@@ -143,11 +193,11 @@ def _same_offer(earlier: Consultation, case: Case, specialist_id) -> Consultatio
     return earlier
 
 
-def offer_check(key: str):
-    """The offer page's and API's ``check=``: the case policy's "offer", except for a repeat
-    of a request that made an offer (a double click), which do_offer_consultation answers
-    with that offer instead of refusing it."""
-    may_offer = case_policy.checker("offer")
+def offer_check(key: str, action: str = "offer"):
+    """The offer page's and API's ``check=``: the case policy's "offer" (or "offer_part"),
+    except for a repeat of a request that made an offer (a double click), which the action
+    answers with that offer instead of refusing it."""
+    may_offer = case_policy.checker(action)
 
     def check(case: Case, user) -> None:
         if Once(user, key, Consultation).done() is None:
@@ -163,11 +213,19 @@ def do_accept_consultation(consultation: Consultation, *, acting_user) -> Consul
         policy.check(acting_user, current, "accept")
         move_consultation(current, ConsultationStatus.ACCEPTED, acting_user,
                           due_date=clock.due_on_accepting(current))
-        move_case(case, Status.SPECIALIST_ASSIGNED, acting_user)
-        add_event(case, EventKind.ACCEPTED, acting_user, note=current.specialist.name)
+        if not current.is_part:  # a part's specialist joins the review; the case stays
+            move_case(case, Status.SPECIALIST_ASSIGNED, acting_user)
+        add_event(case, EventKind.ACCEPTED, acting_user, note=_named(current))
     _refresh(consultation, current)
-    notify_users([case.patient_id], "A specialist accepted your case", case)
+    notify_users([case.patient_id], "Another specialist joined the review of your case"
+                 if current.is_part else "A specialist accepted your case", case)
     return consultation
+
+
+def _named(consultation: Consultation) -> str:
+    """The specialist as the case's history names them; a part's, as such."""
+    name = consultation.specialist.name
+    return f"{name} (part of the review)" if consultation.is_part else name
 
 
 def do_decline_consultation(consultation: Consultation, reason: str, *, acting_user):
@@ -178,7 +236,7 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
         policy.check(acting_user, current, "decline")
         move_consultation(current, ConsultationStatus.DECLINED, acting_user,
                           decline_reason=reason)
-        add_event(case, EventKind.DECLINED, acting_user, note=current.specialist.name)
+        add_event(case, EventKind.DECLINED, acting_user, note=_named(current))
     _refresh(consultation, current)
     notify_role(Role.COORDINATOR, "A specialist declined a case", case)
     return consultation
@@ -186,8 +244,9 @@ def do_decline_consultation(consultation: Consultation, reason: str, *, acting_u
 
 def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_user
                              ) -> Consultation:
-    """The coordinator takes back an offer not yet answered. The specialist loses sight of
-    the case (cases.access shows them only offered, accepted and completed ones) and is told,
+    """The coordinator takes back an offer not yet answered (or a combined review's part not
+    yet signed: the lead's opinion need not wait for it). The specialist loses sight of the
+    case (cases.access shows them only offered, accepted and completed ones) and is told,
     without health data; the case can be offered to someone else."""
     policy.check(acting_user, consultation, "withdraw")
     reason = WithdrawIn.read({"reason": reason}).reason
@@ -196,10 +255,10 @@ def do_withdraw_consultation(consultation: Consultation, reason: str, *, acting_
         policy.check(acting_user, current, "withdraw")
         move_consultation(current, ConsultationStatus.WITHDRAWN, acting_user,
                           end_reason=reason)
-        add_event(case, EventKind.OFFER_WITHDRAWN, acting_user,
-                  note=current.specialist.name)
+        add_event(case, EventKind.OFFER_WITHDRAWN, acting_user, note=_named(current))
     _refresh(consultation, current)
-    notify_users([current.specialist.user_id], "An offer to you was withdrawn", case)
+    notify_users([current.specialist.user_id], "A part of a case was withdrawn from you"
+                 if current.is_part else "An offer to you was withdrawn", case)
     return consultation
 
 
@@ -216,10 +275,11 @@ def do_release_consultation(consultation: Consultation, reason: str, *, acting_u
         policy.check(acting_user, current, "release")
         move_consultation(current, ConsultationStatus.RELEASED, acting_user,
                           end_reason=reason)
-        back_to = Status.RECORDS_COMPLETE if clock.records_complete_on(case) \
-            else Status.SUBMITTED
-        move_case(case, back_to, acting_user)
-        add_event(case, EventKind.RELEASED, acting_user, note=current.specialist.name)
+        if not current.is_part:  # the lead's going puts the case back in the queue
+            back_to = Status.RECORDS_COMPLETE if clock.records_complete_on(case) \
+                else Status.SUBMITTED
+            move_case(case, back_to, acting_user)
+        add_event(case, EventKind.RELEASED, acting_user, note=_named(current))
     _refresh(consultation, current)
     notify_role(Role.COORDINATOR, "A specialist handed a case back", case)
     return consultation

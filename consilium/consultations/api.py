@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from consilium.api_schemas import errors
 from consilium.cases.access import access_case_by_id
@@ -14,6 +14,7 @@ from .actions import (
     do_accept_consultation,
     do_decline_consultation,
     do_offer_consultation,
+    do_offer_part,
     do_release_consultation,
     do_withdraw_consultation,
     offer_check,
@@ -39,6 +40,8 @@ class ConsultationOut(Schema):
     decline_reason: str | None  # null unless the caller may read it (policy: read_reasons)
     offer_reason: str | None  # why outside the fitting specialties; as decline_reason
     ended_at: datetime | None
+    is_part: bool  # a part of a combined review, beside the lead
+    part_asked: str  # what the coordinator asked of a part's specialist ("" for the lead)
     allowed_actions: list[str]
 
 
@@ -58,6 +61,8 @@ def consultation_out(consultation: Consultation, user) -> dict:
         "decline_reason": consultation.decline_reason if "read_reasons" in allowed else None,
         "offer_reason": consultation.offer_reason if "read_reasons" in allowed else None,
         "ended_at": consultation.ended_at,
+        "is_part": consultation.is_part,
+        "part_asked": consultation.part_asked,
         "allowed_actions": sorted(allowed),
     }
 
@@ -139,6 +144,27 @@ def offer_consultation(request, case_id: UUID, payload: OfferIn):
     case = access_case_by_id(request.user, case_id, check=offer_check(key))
     consultation = do_offer_consultation(case, payload.specialist_id, acting_user=request.user,
                                          key=key, reason=payload.reason)
+    return Status(201, consultation_out(consultation, request.user))
+
+
+class PartOfferIn(Schema):
+    specialist_id: int
+    asked: str = Field(description="What the part's specialist is asked to review; they read "
+                                   "it before accepting.")
+
+
+@case_router.post("/{uuid:case_id}/parts",
+                  response={201: ConsultationOut, **errors(400, 403, 404, 409, 422)})
+def offer_part(request, case_id: UUID, payload: PartOfferIn):
+    """Ask a specialist for a part of a combined review (coordinators), beside the lead: a
+    consultation of its own (``is_part``), answered, written and signed by its specialist
+    (``/consultations/{id}/part``). The lead's opinion is signed once no part is open. With
+    an ``Idempotency-Key`` header, a repeat answers with the first part."""
+    key = key_of(request)
+    case = access_case_by_id(request.user, case_id, action="case.offer_part",
+                             check=offer_check(key, "offer_part"))
+    consultation = do_offer_part(case, payload.specialist_id, payload.asked,
+                                 acting_user=request.user, key=key)
     return Status(201, consultation_out(consultation, request.user))
 
 

@@ -29,6 +29,8 @@ TRANSITIONS: dict[str, set[str]] = {
     },
     ConsultationStatus.ACCEPTED: {
         ConsultationStatus.RELEASED, ConsultationStatus.COMPLETED, ConsultationStatus.CANCELLED,
+        # only a part of a combined review (policy "withdraw"): the lead's opinion waits on it
+        ConsultationStatus.WITHDRAWN,
     },
     ConsultationStatus.DECLINED: set(),
     ConsultationStatus.EXPIRED: set(),
@@ -49,7 +51,8 @@ STAMPED_AT = {
     ConsultationStatus.COMPLETED: "completed_at",
 }
 
-# A case has at most one consultation in these states at a time.
+# A case has at most one lead consultation in these states at a time, and a specialist at
+# most one consultation of a case (a part or the lead).
 ACTIVE_STATUSES = [
     ConsultationStatus.OFFERED,
     ConsultationStatus.ACCEPTED,
@@ -58,7 +61,13 @@ ACTIVE_STATUSES = [
 
 
 class Consultation(models.Model):
-    """A case offered to one specialist, and their answer (a FHIR Task, in Medplum's terms)."""
+    """A case offered to one specialist, and their answer (a FHIR Task, in Medplum's terms).
+
+    The lead consultation's specialist writes the opinion the patient gets. In a combined
+    review (a tumour-board style review, a pathology or radiology re-read beside the treating
+    specialty) the coordinator also offers parts of the case to specialists of other
+    specialties (``is_part``): each writes and signs their part (opinions.OpinionPart), and the
+    lead's opinion carries the signed parts with their authors (docs/work-queue.md)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
@@ -92,6 +101,10 @@ class Consultation(models.Model):
     # case: when, and (withdrawn, handed back) why, in the words of whoever ended it.
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = EncryptedTextField(blank=True)
+    # A part of a combined review, and what the coordinator asks of its specialist ("Re-read
+    # the biopsy slides: is it grade group 2 or 3?"); False and "" for the lead.
+    is_part = models.BooleanField(default=False)
+    part_asked = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-offered_at"]
@@ -101,9 +114,14 @@ class Consultation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],
+                condition=models.Q(status__in=ACTIVE_STATUSES, is_part=False),
+                name="one_active_lead_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "specialist"],
                 condition=models.Q(status__in=ACTIVE_STATUSES),
-                name="one_active_consultation_per_case",
-            )
+                name="one_active_consultation_per_specialist",
+            ),
         ]
 
     def __str__(self):

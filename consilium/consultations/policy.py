@@ -49,8 +49,12 @@ def _decline(user, consultation):
 
 @policy.rule("withdraw")
 def _withdraw(user, consultation):
+    """Take back an offer not yet answered; a part of a combined review also once accepted,
+    as long as it is unsigned (the lead's opinion waits on every open part)."""
     if user.role != Role.COORDINATOR:
         return NotAllowed("Only a coordinator can withdraw an offer.")
+    if consultation.status == ConsultationStatus.ACCEPTED and not consultation.is_part:
+        return Conflict("The specialist accepted the case: only they can hand it back.")
     return _state(consultation, ConsultationStatus.WITHDRAWN, "withdrawn")
 
 
@@ -69,6 +73,9 @@ def _reassign(user, consultation):
     (declined, expired, withdrawn or handed back): the case policy's "offer", from here."""
     if user.role != Role.COORDINATOR:
         return NotAllowed("Only a coordinator can offer the case to another specialist.")
+    if consultation.is_part:
+        return Conflict("This was a part of the review: ask another specialist for it from "
+                        "the case page.")
     if consultation.status not in ENDED_WITHOUT_OPINION:
         return Conflict("Withdraw the offer, or have the specialist hand the case back, "
                         "before offering the case to someone else.")

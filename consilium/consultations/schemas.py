@@ -49,3 +49,13 @@ class OfferReasonIn(InputSchema):
     reason: Annotated[str, FreeText(MAX_REASON),
                       Field(description="Why this specialist, outside the specialties that "
                                         "fit; shown to the coordinators.")] = ""
+
+
+class PartIn(InputSchema):
+    """What the coordinator asks of the specialist of a combined review's part (they read it
+    before accepting)."""
+
+    asked: Annotated[str, FreeText(MAX_REASON),
+                     written("Say what you ask of this specialist, for example “Re-read the "
+                             "biopsy slides”."),
+                     Field(description="What the part's specialist is asked to review.")]

@@ -19,7 +19,8 @@ from consilium.cases.page import case_page
 from consilium.cases.policy import HOLDING_STATES, offerers_only
 from consilium.cases.policy import policy as case_policy
 from consilium.directory import systems
-from consilium.directory.access import near_institutions, near_systems
+from consilium.directory.access import directory_specialties, near_institutions, near_systems
+from consilium.directory.search import SpecialistQuery, search_specialists
 from consilium.errors import Conflict, InvalidInput
 from consilium.forms import add_action_errors, form_status
 from consilium.submissions.once import key_of
@@ -29,6 +30,7 @@ from .actions import (
     do_accept_consultation,
     do_decline_consultation,
     do_offer_consultation,
+    do_offer_part,
     do_release_consultation,
     do_withdraw_consultation,
     offer_check,
@@ -36,6 +38,7 @@ from .actions import (
 from .clock import due_on_accepting
 from .forms import DeclineForm, EndForm
 from .matching import COMPONENT_NAMES, match_case
+from .models import ACTIVE_STATUSES
 from .policy import policy
 
 MATCHES_SHOWN = 20
@@ -197,6 +200,10 @@ def accept(request, consultation_id):
         return render(request, "consultations/accept.html", {
             "consultation": consultation, "due": due_on_accepting(consultation)})
     do_accept_consultation(consultation, acting_user=request.user)
+    if consultation.is_part:
+        messages.success(request, "You accepted the part. It is due by "
+                         f"{consultation.due_date:%d %B %Y}.")
+        return redirect("part_edit", consultation_id=consultation.id)
     messages.success(request, "You accepted the case. Your opinion is due by "
                      f"{consultation.due_date:%d %B %Y}.")
     return redirect("opinion_edit", consultation_id=consultation.id)
@@ -238,6 +245,10 @@ def withdraw(request, consultation_id):
         except InvalidInput as error:
             add_action_errors(form, error)
         else:
+            if consultation.is_part:  # the case keeps its lead: back to the case
+                messages.success(request, f"The part asked of {consultation.specialist.name} "
+                                          "is withdrawn.")
+                return redirect("case_detail", case_id=consultation.case_id)
             messages.success(request, f"The offer to {consultation.specialist.name} is "
                              "withdrawn. Choose who to offer the case to next.")
             return redirect("case_matches", case_id=consultation.case_id)
@@ -259,8 +270,51 @@ def release(request, consultation_id):
         except InvalidInput as error:
             add_action_errors(form, error)
         else:
-            messages.success(request, "You handed the case back. The coordinators will offer "
-                             "it to another specialist.")
+            messages.success(request, "You handed the part back. The coordinators are told."
+                             if consultation.is_part else "You handed the case back. The "
+                             "coordinators will offer it to another specialist.")
             return redirect("case_list")
     return render(request, "consultations/release.html",
                   {"consultation": consultation, "form": form}, status=form_status(form))
+
+
+PART_CANDIDATES_SHOWN = 20
+
+
+@login_required
+def offer_part(request, case_id):
+    """Ask a specialist of another specialty for a part of the review (a pathology or
+    radiology re-read): find them by specialty and name, say what is asked, ask. The search
+    is posted with the form (what is asked is health data: never in the URL)."""
+    case = access_case_by_id(request.user, case_id, action="case.offer_part",
+                             check=case_policy.checker("offer_part"))
+    posted = request.POST
+    query = SpecialistQuery(q=posted.get("q", "").strip(),
+                            specialty=posted.get("specialty", "").strip(), accepting=True)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and posted.get("intent") == "ask":
+        try:
+            do_offer_part(case, posted.get("specialist_id"), posted.get("asked", ""),
+                          acting_user=request.user, key=key_of(request))
+        except InvalidInput as error:
+            errors = dict(error.errors)
+        except Conflict as error:
+            errors = {"specialist_id": error.message}
+        else:
+            messages.success(request, "The part is offered. The specialist is told, and you "
+                                      "will see their answer on the case page.")
+            return redirect("case_detail", case_id=case.id)
+    candidates = []
+    if query.q or query.specialty:
+        try:
+            candidates = [found.specialist for found in
+                          search_specialists(query, limit=PART_CANDIDATES_SHOWN).items]
+        except InvalidInput as error:
+            errors.update(error.errors)
+    return render(request, "consultations/offer_part.html", {
+        "case": case, "query": query, "candidates": candidates, "errors": errors,
+        "asked": posted.get("asked", ""), "chosen": posted.get("specialist_id", ""),
+        "specialties": directory_specialties(), "searched": bool(query.q or query.specialty),
+        "on_case": {c.specialist_id for c in case.consultations.all()
+                    if c.status in ACTIVE_STATUSES},
+    }, status=422 if errors else 200)

@@ -69,18 +69,18 @@ def do_send_message(case: Case, data: "dict | MessageIn", *, acting_user,
                 policy.check(acting_user, case, "ask_blocking")
             policy.check(acting_user, case, "post_staff_note" if audience == Audience.STAFF
                          else "post")
-            consultation = _accepted(case)
             message = Message.objects.create(case=case, author=acting_user,
                                              author_role=acting_user.role, reply_to=thread,
                                              body=body, blocking=blocking, audience=audience)
             once.made(message)
             if blocking:
                 # ask_blocking, checked on the locked case, found the author's accepted one
+                consultation = _accepted_by(case, acting_user)
                 assert consultation is not None
                 _stop_the_clock(consultation, acting_user)
             if thread is not None and thread.blocking and policy.may(acting_user, case,
                                                                      "answer"):
-                _answered(thread, consultation, acting_user)
+                _answered(thread, acting_user)
             _read_up_to(case, acting_user, message.created_at)
             if files:  # last but the audit row: its records' audit rows end the locking
                 outcomes = do_add_records(case, list(files), acting_user=acting_user)
@@ -116,8 +116,11 @@ def _attached(outcomes) -> list:
     return [o.record for o in outcomes if o.record is not None]
 
 
-def _accepted(case: Case) -> Consultation | None:
-    return Consultation.objects.filter(case=case, status=ConsultationStatus.ACCEPTED) \
+def _accepted_by(case: Case, specialist_user) -> Consultation | None:
+    """The asker's own accepted consultation: in a combined review, the lead's or a part's
+    (each has its own clock)."""
+    return Consultation.objects.filter(case=case, status=ConsultationStatus.ACCEPTED,
+                                       specialist__user=specialist_user) \
         .select_related("specialist").first()
 
 
@@ -126,13 +129,15 @@ def _stop_the_clock(consultation: Consultation, user) -> None:
         add_event(consultation.case, EventKind.WAITING, user)
 
 
-def _answered(thread: Message, consultation: Consultation | None, user) -> None:
-    """The patient's side replied to a blocking question. When no other such question is
-    open, the clock runs again and the due date moves by the business days waited."""
+def _answered(thread: Message, user) -> None:
+    """The patient's side replied to a blocking question. When no other such question of
+    its asker is open, the asker's clock runs again and their due date moves by the business
+    days waited (in a combined review, each specialist's clock is their own)."""
     Message.objects.filter(id=thread.id, answered_at__isnull=True).update(
         answered_at=timezone.now())
-    still_open = Message.objects.filter(case=thread.case, blocking=True,
+    still_open = Message.objects.filter(case=thread.case, blocking=True, author=thread.author_id,
                                         answered_at__isnull=True).exists()
+    consultation = _accepted_by(thread.case, thread.author_id)
     if consultation is None or still_open:
         return
     resumed = clock.resume(consultation)

@@ -5,9 +5,10 @@ names. The directory itself is open to every signed-in user; its changes are
 from django.db.models import Case, Q, Value, When
 
 from consilium.accounts.models import Role
+from consilium.terminology.models import NuccTaxonomy
 
 from . import systems
-from .models import HospitalSystem, Institution, Specialist, SystemAlias
+from .models import HospitalSystem, Institution, Specialist, SpecialistTaxonomy, SystemAlias
 
 
 def own_specialist(user) -> Specialist | None:
@@ -163,3 +164,11 @@ def suggest_places(kind, text, *, limit: int = SUGGESTED) -> list[tuple[str, str
         if value not in chosen and len(chosen) < limit:
             chosen[value] = label
     return list(chosen.items())
+
+
+def directory_specialties() -> list[tuple[str, str]]:
+    """The specialties (NUCC code, name) of the directory's specialists who take cases, by
+    name: what a coordinator chooses from to find a specialist for a part of a review."""
+    codes = SpecialistTaxonomy.objects.filter(specialist__accepting_cases=True).values("code")
+    return list(NuccTaxonomy.objects.filter(code__in=codes).order_by("display_name")
+                .values_list("code", "display_name"))

@@ -3,11 +3,12 @@
 from django.http import Http404
 
 from consilium.accounts.models import Role
-from consilium.audit.trail import record, record_refused
+from consilium.audit.trail import record, record_many, record_refused
 from consilium.consultations.access import load_visible_consultation
+from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import DomainError
 
-from .models import Opinion
+from .models import Opinion, OpinionPart
 from .policy import on_consultation
 
 # What the pages, reports and API show of an opinion, read in one query each.
@@ -81,3 +82,47 @@ def access_signed_opinion(user, consultation_id, *, check=None) -> tuple:
     """(consultation, opinion) for a signed opinion the user may read; 404 otherwise."""
     return access_opinion_by_consultation_id(user, consultation_id, signed_only=True,
                                              check=check)
+
+
+# --- the parts of a combined review -----------------------------------------------------
+
+OPEN_PART = (ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED)
+
+
+def open_parts(case) -> list[Consultation]:
+    """The parts the lead's opinion waits for: offered or accepted, not yet signed (who and
+    which specialty, nothing of what they wrote)."""
+    return list(Consultation.objects.filter(case=case, is_part=True, status__in=OPEN_PART)
+                .select_related("specialist").order_by("offered_at"))
+
+
+def signed_parts(case_id) -> list[OpinionPart]:
+    """The case's signed parts in the order they were signed (what the opinion covers),
+    without recording a read: for the signature's hash."""
+    return list(OpinionPart.objects.filter(consultation__case_id=case_id,
+                                           signed_at__isnull=False)
+                .select_related("consultation__specialist").order_by("signed_at", "pk"))
+
+
+def parts_read_by(user, case) -> list[OpinionPart]:
+    """The signed parts shown with the opinion (to whoever reads the signed opinion, and to
+    its author while writing it), recorded as read."""
+    parts = signed_parts(case.id)
+    record_many(user, "opinion_part.view", parts, case_id_of=lambda part: case.id)
+    return parts
+
+
+def access_part_by_consultation_id(user, consultation_id) -> tuple:
+    """(consultation, part or None) for the specialist of a combined review's part, the
+    read recorded; 404 for anyone else (the others read the part once the opinion covering
+    it is signed, with it)."""
+    consultation = load_visible_consultation(user, consultation_id, action="opinion_part.view")
+    if not consultation.is_part or consultation.specialist.user_id != user.id:
+        record_refused(user, "opinion_part.view", type(consultation), consultation.pk,
+                       case_id=consultation.case_id)
+        raise Http404("No such part")
+    part = OpinionPart.objects.filter(consultation=consultation).first()
+    record(user, "consultation.view", consultation, case_id=consultation.case_id)
+    if part is not None:
+        record(user, "opinion_part.view", part, case_id=consultation.case_id)
+    return consultation, part

@@ -9,9 +9,6 @@ stores the SHA-256 of its canonical JSON (``opinion_content``). After that, the 
 adds signed addenda; each addendum's hash covers the one before it.
 """
 
-import hashlib
-import json
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +23,8 @@ from consilium.errors import Conflict, InvalidInput
 from consilium.submissions.once import Once
 
 from . import signals
+from .access import open_parts, signed_parts
+from .hashing import sha256_of
 from .models import (
     Addendum,
     Answer,
@@ -187,12 +186,25 @@ def opinion_content(opinion: Opinion) -> dict:
         "confidence": opinion.confidence,
         "plain_summary": opinion.plain_summary,
         "signed_at": opinion.signed_at.isoformat() if opinion.signed_at else None,
+        # A combined review's signed parts, by their hashes; only when there are some, so
+        # that opinions signed before parts existed still hash to what was signed.
+        **({"parts": parts} if (parts := _parts_covered(opinion)) else {}),
     }
 
 
-def sha256_of(content: dict) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _parts_covered(opinion: Opinion) -> list[dict]:
+    return [{"consultation": str(p.consultation_id), "specialist": p.consultation.specialist.name,
+             "sha256": p.content_sha256}
+            for p in signed_parts(opinion.consultation.case_id)]
+
+
+def _waiting_for(case: Case) -> None:
+    """The combined opinion covers every part: none may be open when the lead signs."""
+    waiting = open_parts(case)
+    if waiting:
+        names = ", ".join(f"{c.specialist.name} ({c.specialist.specialty})" for c in waiting)
+        raise Conflict(f"The review waits for parts not yet signed: {names}. Sign once they "
+                       "are, or ask the coordinator to withdraw a part you will not wait for.")
 
 
 def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret: str
@@ -203,6 +215,7 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
     confirm_identity(request, acting_user, secret)
     with transaction.atomic():
         case, opinion = _load_for_writing(consultation, acting_user, "sign")
+        _waiting_for(case)
         question_ids = list(case.questions.values_list("id", flat=True))
         errors = missing_for_signing(opinion, question_ids)
         if errors:

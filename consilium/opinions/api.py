@@ -18,6 +18,7 @@ from consilium.submissions.once import key_of
 from . import fhir
 from .access import (
     access_opinion_by_consultation_id,
+    access_part_by_consultation_id,
     access_signed_opinion,
     signed_opinion_for_case,
 )
@@ -29,6 +30,7 @@ from .actions import (
     do_sign_opinion,
 )
 from .models import Opinion
+from .part_actions import do_save_part, do_sign_part
 from .policy import on_consultation
 from .reports import render_report
 from .schemas import (
@@ -38,11 +40,14 @@ from .schemas import (
     FollowUpOut,
     OpinionIn,
     OpinionOut,
+    PartDraftIn,
+    PartDraftOut,
     SignIn,
     StaleOut,
     addendum_out,
     follow_up_out,
     opinion_out,
+    part_draft_out,
 )
 
 router = Router(tags=["opinions"])  # mounted at /consultations
@@ -82,6 +87,36 @@ def sign_opinion(request, consultation_id: UUID, payload: SignIn):
     opinion = do_sign_opinion(consultation, acting_user=request.user, request=request,
                               secret=payload.password)
     return opinion_out(consultation, opinion, request.user)
+
+
+@router.get("/{uuid:consultation_id}/part", response={200: PartDraftOut, **errors(404)})
+def get_part(request, consultation_id: UUID):
+    """A combined review's part, for its specialist (the others read it, once signed, in
+    the opinion's ``parts``)."""
+    consultation, part = access_part_by_consultation_id(request.user, consultation_id)
+    return part_draft_out(consultation, part, request.user)
+
+
+@router.put("/{uuid:consultation_id}/part",
+            response={200: PartDraftOut, **errors(400, 403, 404, 409, 422)})
+def save_part(request, consultation_id: UUID, payload: PartDraftIn):
+    """Save the part's findings; ``version`` is the version the edit is based on (0 for a
+    new part): if the part has changed since, nothing is saved (409)."""
+    consultation, _ = access_part_by_consultation_id(request.user, consultation_id)
+    part = do_save_part(consultation, payload.findings, acting_user=request.user,
+                        base_version=payload.version)
+    return part_draft_out(consultation, part, request.user)
+
+
+@router.post("/{uuid:consultation_id}/part/sign",
+             response={200: PartDraftOut, **errors(400, 403, 404, 409, 422, 429)})
+def sign_part(request, consultation_id: UUID, payload: SignIn):
+    """Sign the part with your password or authenticator code: it is frozen and its
+    SHA-256 recorded; the lead specialist's opinion covers it."""
+    consultation, _ = access_part_by_consultation_id(request.user, consultation_id)
+    part = do_sign_part(consultation, acting_user=request.user, request=request,
+                        secret=payload.password)
+    return part_draft_out(consultation, part, request.user)
 
 
 @router.post("/{uuid:consultation_id}/opinion/follow-ups",
@@ -131,11 +166,11 @@ def opinion_fhir(request, case_id: UUID):
 @case_router.get("/{uuid:case_id}/consultation.fhir.json", response={200: dict, **errors(404)},
                  openapi_extra={"responses": {200: {"description": "A FHIR R4 collection Bundle"}}})
 def consultation_fhir(request, case_id: UUID):
-    """The case's latest consultation as a FHIR ServiceRequest and Task: status, owner, due
-    date and execution period."""
+    """The case's latest consultation to lead its review as a FHIR ServiceRequest and Task:
+    status, owner, due date and execution period."""
     case = access_case_by_id(request.user, case_id, check=_has_consultation)
-    consultation = case.consultations.select_related("specialist").order_by(
-        "-offered_at").first()
+    consultation = case.consultations.filter(is_part=False).select_related(
+        "specialist").order_by("-offered_at").first()
     return _fhir_response(fhir.consultation_bundle(consultation))
 
 
@@ -145,7 +180,7 @@ def _has_signed_opinion(case, user) -> None:
 
 
 def _has_consultation(case, user) -> None:
-    if not case.consultations.exists():
+    if not case.consultations.filter(is_part=False).exists():
         raise Http404("No consultation")
 
 

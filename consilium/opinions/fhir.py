@@ -16,6 +16,8 @@ import uuid
 from html import escape
 from typing import Any
 
+from .access import signed_parts
+
 LOINC, ICD10CM = "http://loinc.org", "http://hl7.org/fhir/sid/icd-10-cm"
 NPI, NUCC = "http://hl7.org/fhir/sid/us-npi", "http://nucc.org/provider-taxonomy"
 CONSULT_NOTE = {"coding": [{"system": LOINC, "code": "11488-4", "display": "Consult note"}]}
@@ -125,19 +127,29 @@ def opinion_document(opinion, pdf: bytes) -> dict:
             "data": base64.b64encode(pdf).decode(), "size": len(pdf),
             "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode()}}],
     }
+    # A combined review's part authors: each a Practitioner and role, an author and a
+    # legal attester of the document, with a section of their own.
+    parts = signed_parts(case.id)
+    part_people = [practitioner_resources(p.consultation.specialist) for p in parts]
     composition = {
         "resourceType": "Composition", "id": _id("composition", opinion.pk),
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:sha256:"
                        f"{opinion.content_sha256}"},
         "status": "amended" if opinion.addenda.all() else "final", "type": CONSULT_NOTE,
         "subject": _ref(patient), "date": _instant(opinion.signed_at),
-        "author": [_ref(role)], "title": "Second opinion",
+        "author": [_ref(role), *[_ref(r) for _, r in part_people]], "title": "Second opinion",
         "attester": [{"mode": "legal", "time": _instant(opinion.signed_at),
-                      "party": _ref(practitioner)}],
-        "section": _sections(opinion, conditions, impression, request, document),
+                      "party": _ref(practitioner)},
+                     *[{"mode": "legal", "time": _instant(p.signed_at), "party": _ref(person)}
+                       for p, (person, _) in zip(parts, part_people, strict=True)]],
+        "section": [*_sections(opinion, conditions, impression, request, document),
+                    *[{"title": f"Part of the review: {p.consultation.specialist.specialty}",
+                       "author": [_ref(r)],
+                       "text": _narrative(f"Asked: {p.consultation.part_asked}", p.findings)}
+                      for p, (_, r) in zip(parts, part_people, strict=True)]],
     }
     entries = [composition, patient, practitioner, role, *conditions, request, impression,
-               document]
+               document, *[resource for pair in part_people for resource in pair]]
     return {
         "resourceType": "Bundle", "id": _id("bundle", opinion.pk), "type": "document",
         "identifier": {"system": "urn:ietf:rfc:3986",

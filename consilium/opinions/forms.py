@@ -192,3 +192,18 @@ class CodeForm(forms.Form):
         label="The six-digit code from the email", regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": "Enter the six digits from the email."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class PartForm(forms.Form):
+    """The findings of a combined review's part (``PartIn`` says what they may be)."""
+
+    findings = forms.CharField(
+        label="Your findings", required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "aria-describedby": "findings-help"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class SignPartForm(SignForm):
+    confirm = forms.BooleanField(
+        label="I have reviewed my part. Sign it: it cannot be changed afterwards.",
+        error_messages={"required": "Tick this box to sign."})

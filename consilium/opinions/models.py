@@ -67,6 +67,30 @@ class Opinion(models.Model):
         return self.signed_at is not None
 
 
+class OpinionPart(models.Model):
+    """A part of a combined review, written and signed by the specialist of a part
+    consultation (``Consultation.is_part``): a pathology re-read, a radiology review. Signing
+    freezes it and records its SHA-256; the lead's opinion, once signed, covers each part's
+    hash (``opinion_content``), so the combined opinion shows any change to a part."""
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, primary_key=True, related_name="opinion_part"
+    )
+    findings = EncryptedTextField(blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    content_sha256 = models.CharField(max_length=64, blank=True)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
 class Option(models.Model):
     """A treatment option the specialist recommends or discusses; the decision aid reads the
     benefits, harms and what living with it is like."""

@@ -16,7 +16,7 @@ from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, NotAllowed
 from consilium.policy import Policy
 
-from .models import Opinion
+from .models import Opinion, OpinionPart
 
 policy = Policy("opinion")
 
@@ -62,6 +62,9 @@ def _edit(user, opinion):
     """Write and save the draft (the editor, autosave and ``PUT .../opinion``)."""
     if not _is_author(user, opinion):
         return NotAllowed("Only the specialist who accepted the case can write its opinion.")
+    if opinion.consultation.is_part:
+        return NotAllowed("You were asked for a part of the review: write your part; the "
+                          "lead specialist writes the opinion.")
     if opinion.consultation.status != ConsultationStatus.ACCEPTED:
         return Conflict("The opinion can be written only while the consultation is accepted.")
     if opinion.is_signed:
@@ -71,7 +74,8 @@ def _edit(user, opinion):
 
 @policy.rule("sign")
 def _sign(user, opinion):
-    """Sign the draft (what is still missing is the action's InvalidInput, by field)."""
+    """Sign the draft (what is still missing is the action's InvalidInput, by field; the
+    parts of a combined review still open, the action's Conflict)."""
     return _edit(user, opinion)
 
 
@@ -141,3 +145,36 @@ def _read_report(user, opinion):
     if not opinion.is_signed:
         return Conflict("The report exists once the opinion is signed.")
     return None
+
+
+# --- the parts of a combined review (``OpinionPart``) ------------------------------------
+
+part_policy = Policy("opinion_part")
+
+
+def part_of(consultation: Consultation) -> OpinionPart:
+    """The consultation's part, or an unsaved one before its specialist first saves."""
+    try:
+        return consultation.opinion_part
+    except OpinionPart.DoesNotExist:
+        return OpinionPart(consultation=consultation)
+
+
+@part_policy.rule("edit")
+def _edit_part(user, part):
+    """Write and save the part (its page and ``PUT .../part``)."""
+    consultation = part.consultation
+    if not consultation.is_part:
+        return NotAllowed("This consultation leads the review: write the opinion.")
+    if consultation.specialist.user_id != user.id:
+        return NotAllowed("Only the specialist who accepted this part writes it.")
+    if consultation.status != ConsultationStatus.ACCEPTED:
+        return Conflict("The part can be written only while it is accepted.")
+    if part.is_signed:
+        return Conflict("The part is signed and can no longer be changed.")
+    return None
+
+
+@part_policy.rule("sign")
+def _sign_part(user, part):
+    return _edit_part(user, part)

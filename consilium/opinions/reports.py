@@ -23,7 +23,7 @@ from consilium.records.models import RecordType
 from consilium.records.summary import clinical_summary
 from consilium.terminology.models import Icd10Code
 
-from .access import questions_with_answers
+from .access import questions_with_answers, signed_parts
 
 KINDS = {"summary": "opinions/report_patient.html", "report": "opinions/report_physician.html"}
 
@@ -41,6 +41,8 @@ def report_context(opinion) -> dict:
         "second_codes": [(c, titles.get(c, "")) for c in opinion.diagnosis_codes],
         "program": settings.PROGRAM_NAME, "printed": timezone.localtime(),
         "follow_ups_allowed": settings.FOLLOW_UP_QUESTIONS,
+        # a combined review's signed parts, which the opinion's signature covers
+        "parts": signed_parts(case.id),
     }
 
 

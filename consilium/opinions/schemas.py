@@ -12,8 +12,9 @@ from consilium.cases.schemas import MAX_QUESTIONS
 from consilium.schemas import FreeText, InputSchema, ObjectId, OneOf, refuse, says, written
 from consilium.terminology.schemas import Icd10Codes
 
+from .access import parts_read_by
 from .models import Confidence, DiagnosisAgreement, TreatmentAgreement
-from .policy import opinion_of, policy
+from .policy import opinion_of, part_of, part_policy, policy
 
 TEXT_LIMIT = 20000
 QUESTION_LIMIT = 4000
@@ -127,6 +128,17 @@ class AddendumOut(Schema):
     content_sha256: str
 
 
+class PartOut(Schema):
+    """A signed part of a combined review, as the opinion carries it."""
+    consultation_id: UUID
+    specialist_name: str
+    specialty: str
+    asked: str
+    findings: str
+    signed_at: datetime
+    content_sha256: str
+
+
 class OpinionOut(Schema):
     consultation_id: UUID
     status: str
@@ -150,6 +162,7 @@ class OpinionOut(Schema):
     content_sha256: str
     addenda: list[AddendumOut]
     follow_up_questions: list[FollowUpOut]
+    parts: list[PartOut]  # a combined review's signed parts, with their authors
     allowed_actions: list[str]  # the opinion policy's actions the caller may take now
 
 
@@ -189,11 +202,13 @@ TEXTS = ("diagnosis_agreement", "diagnosis_comment", "treatment_agreement",
 
 def opinion_out(consultation, opinion, user) -> dict:
     allowed = sorted(policy.allowed(user, opinion or opinion_of(consultation)))
+    parts = [part_out(p) for p in parts_read_by(user, consultation.case)]
     if opinion is None:
         return {"consultation_id": consultation.id, "status": "not_started", "version": 0,
                 **dict.fromkeys(TEXTS, ""), "diagnosis_codes": [], "options": [],
                 "answers": [], "updated_at": None, "signed_at": None, "content_sha256": "",
-                "addenda": [], "follow_up_questions": [], "allowed_actions": allowed}
+                "addenda": [], "follow_up_questions": [], "parts": parts,
+                "allowed_actions": allowed}
     return {
         "consultation_id": consultation.id,
         "status": "signed" if opinion.is_signed else "draft",
@@ -209,6 +224,7 @@ def opinion_out(consultation, opinion, user) -> dict:
         "content_sha256": opinion.content_sha256,
         "addenda": [addendum_out(a) for a in opinion.addenda.all()],
         "follow_up_questions": [follow_up_out(q) for q in opinion.follow_up_questions.all()],
+        "parts": parts,
         "allowed_actions": allowed,
     }
 
@@ -221,3 +237,47 @@ def addendum_out(addendum) -> dict:
 def follow_up_out(question) -> dict:
     return {"id": question.id, "text": question.text, "asked_at": question.asked_at,
             "answered": hasattr(question, "answer")}
+
+
+class PartIn(InputSchema):
+    """What a save of a combined review's part writes (``do_save_part``)."""
+
+    findings: LongText = Field("", description="The specialist's findings, in answer to what "
+                                               "the coordinator asked.")
+
+
+def part_out(part) -> dict:
+    specialist = part.consultation.specialist
+    return {"consultation_id": part.consultation_id, "specialist_name": specialist.name,
+            "specialty": specialist.specialty, "asked": part.consultation.part_asked,
+            "findings": part.findings, "signed_at": part.signed_at,
+            "content_sha256": part.content_sha256}
+
+
+class PartDraftIn(Schema):
+    """``PUT /consultations/{id}/part``: the findings (``PartIn`` reads them) and the
+    version the edit is based on."""
+
+    findings: str = ""
+    version: int = Field(0, ge=0)
+
+
+class PartDraftOut(Schema):
+    consultation_id: UUID
+    status: str  # not_started, draft or signed
+    asked: str
+    findings: str
+    version: int
+    signed_at: datetime | None
+    content_sha256: str
+    allowed_actions: list[str]  # "edit", "sign" while the part may be written
+
+
+def part_draft_out(consultation, part, user) -> dict:
+    allowed = sorted(part_policy.allowed(user, part or part_of(consultation)))
+    status = "not_started" if part is None else "signed" if part.is_signed else "draft"
+    return {"consultation_id": consultation.id, "status": status,
+            "asked": consultation.part_asked, "findings": part.findings if part else "",
+            "version": part.version if part else 0,
+            "signed_at": part.signed_at if part else None,
+            "content_sha256": part.content_sha256 if part else "", "allowed_actions": allowed}

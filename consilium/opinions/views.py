@@ -21,6 +21,8 @@ from .access import (
     access_opinion_by_consultation_id,
     access_signed_opinion,
     check_writable,
+    open_parts,
+    parts_read_by,
     questions_with_answers,
 )
 from .actions import (
@@ -93,9 +95,16 @@ def edit(request, consultation_id):
                            option_rows=rows)
     context = {"consultation": consultation, "case": consultation.case, "form": form,
                "opinion": opinion, "conflict": conflict, "max_options": MAX_OPTIONS,
-               "reading": _reading(form["plain_summary"].value(), consultation)}
+               "reading": _reading(form["plain_summary"].value(), consultation),
+               **_parts(request.user, consultation.case)}
     status = 409 if conflict else form_status(form)
     return render(request, "opinions/edit.html", context, status=status)
+
+
+def _parts(user, case) -> dict:
+    """A combined review's parts, for its lead: those signed (to read and weigh) and those
+    still open (the opinion waits for them)."""
+    return {"parts": parts_read_by(user, case), "waiting_parts": open_parts(case)}
 
 
 def _save(request, consultation, form):
@@ -167,7 +176,7 @@ def sign(request, consultation_id):
     missing = missing_for_signing(opinion, question_ids)
     form = SignForm(request.POST or None)
     if request.method == "POST" and not missing and form.is_valid():
-        try:
+        try:  # parts still open: the action's Conflict, said on the form
             do_sign_opinion(consultation, acting_user=request.user, request=request,
                             secret=form.cleaned_data["password"])
         except DomainError as error:
@@ -178,7 +187,8 @@ def sign(request, consultation_id):
     context = {"consultation": consultation, "case": consultation.case, "opinion": opinion,
                "missing": list(missing.values()), "form": form,
                "questions": questions_with_answers(consultation.case, opinion),
-               "reading": _reading(opinion.plain_summary, consultation)}
+               "reading": _reading(opinion.plain_summary, consultation),
+               **_parts(request.user, consultation.case)}
     return render(request, "opinions/sign.html", context, status=form_status(form))
 
 
@@ -251,6 +261,9 @@ def opinion_context(opinion, user, case) -> dict:
     shares = "share_report" in allowed
     return {
         "opinion_allowed": allowed,
+        # the case page's prefetched consultations say whether there are parts to read
+        "parts": parts_read_by(user, case) if any(
+            c.is_part for c in case.consultations.all()) else [],
         "follow_ups": list(opinion.follow_up_questions.all()),
         "follow_ups_left": follow_ups_left(opinion),
         "follow_up_limit": settings.FOLLOW_UP_QUESTIONS,

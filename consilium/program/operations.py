@@ -228,8 +228,13 @@ CASE_COLUMNS = ["case", "state", "specialty", "submitted_on", "records_complete_
                 "on_time", "offers", "declined"]
 
 
+# A case's steps are its lead consultations' (a combined review's parts are the
+# specialists' load, not the case's matching).
+LEADS = Consultation.objects.filter(is_part=False)
+
+
 def _count_of(condition: Q):
-    return Subquery(Consultation.objects.filter(condition, case=OuterRef("pk")).order_by()
+    return Subquery(LEADS.filter(condition, case=OuterRef("pk")).order_by()
                     .values("case").annotate(n=Count("*")).values("n"),
                     output_field=IntegerField())
 
@@ -237,12 +242,11 @@ def _count_of(condition: Q):
 def case_steps():
     """Every case past its draft with the moments of its steps, oldest first: one query,
     read in chunks (the export streams it)."""
-    taken = Consultation.objects.filter(WAS_ACCEPTED, case=OuterRef("pk")).order_by(
-        "-responded_at")
+    taken = LEADS.filter(WAS_ACCEPTED, case=OuterRef("pk")).order_by("-responded_at")
     return (Case.objects.exclude(status=Status.DRAFT).order_by("created_at", "id").annotate(
-        at_offered=Subquery(Consultation.objects.filter(case=OuterRef("pk")).order_by(
+        at_offered=Subquery(LEADS.filter(case=OuterRef("pk")).order_by(
             "offered_at").values("offered_at")[:1]),
-        at_signed=Subquery(Consultation.objects.filter(
+        at_signed=Subquery(LEADS.filter(
             case=OuterRef("pk"), status=ConsultationStatus.COMPLETED).order_by(
             "-completed_at").values("completed_at")[:1]),
         at_latest_accept=Subquery(taken.values("responded_at")[:1]),

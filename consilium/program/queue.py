@@ -170,7 +170,7 @@ def counts(visible: QuerySet, today: date, user) -> dict[str, int]:
 # --- sorting ----------------------------------------------------------------------------
 
 def _open_consultation(field: str) -> Subquery:
-    return Subquery(Consultation.objects.filter(case=OuterRef("pk"),
+    return Subquery(Consultation.objects.filter(case=OuterRef("pk"), is_part=False,
                                                 status__in=OPEN_CONSULTATION)
                     .order_by("-offered_at").values(field)[:1])
 
@@ -346,10 +346,13 @@ class QueueRow:
     @classmethod
     def of(cls, case, today: date) -> "QueueRow":
         consultations = case.all_consultations
-        open_ones = [c for c in consultations if c.status in OPEN_CONSULTATION]
+        # the lead's first: its clock is the case's service level (a part's is its own)
+        open_ones = sorted((c for c in consultations if c.status in OPEN_CONSULTATION),
+                           key=lambda c: c.is_part)
         declined = [c for c in consultations if c.status == ConsultationStatus.DECLINED]
         words, urgent = urgency(case.planned_procedure_on, today)
-        done = any(c.status == ConsultationStatus.COMPLETED for c in consultations)
+        done = any(c.status == ConsultationStatus.COMPLETED and not c.is_part
+                   for c in consultations)
         level = (service_level(open_ones[0], today) if open_ones else
                  ServiceLevel("Opinion delivered", "none") if done else
                  service_level(None, today))

@@ -236,6 +236,12 @@ PAGES = {
     **dict.fromkeys(["case_matches", "case_offer", "case_confirm_system",
                      "case_unconfirm_system", "case_confirm_institution",
                      "case_unconfirm_institution"], {"coordinator"}),
+    # A combined review's part (consultations: is_part): asked for by the coordinators (here
+    # the opinion is signed, so 409); the part's pages are its own specialist's alone, and the
+    # world's consultation leads the review, so everyone is refused (test_combined_review.py
+    # walks a part's specialist through them).
+    "case_offer_part": {"coordinator"},
+    **dict.fromkeys(["part_edit", "part_sign"], set()),
     # The case's consultation is completed: the coordinator and its specialist are answered
     # 409 (not in this state), everyone else refused.
     "consultation_withdraw": {"coordinator"},
@@ -267,7 +273,8 @@ OPERATIONS = {
     "confirm_record": {"patient", "coordinator"},
     "remove_upload": {"patient", "coordinator"},  # all the held records of one file at once
     "confirm_upload": {"patient", "coordinator"},
-    **dict.fromkeys(["case_matches", "offer_consultation"], {"coordinator"}),
+    **dict.fromkeys(["case_matches", "offer_consultation", "offer_part"], {"coordinator"}),
+    **dict.fromkeys(["get_part", "save_part", "sign_part"], set()),  # as part_edit above
     "set_case_owner": {"coordinator"},  # cases.policy take_on
     "plan_procedure": {"patient", "coordinator"},  # cases.policy plan_procedure
     "withdraw": {"coordinator"},
@@ -280,6 +287,9 @@ OPERATIONS = {
 BODIES = {
     "update_case": {"diagnosis_text": "changed"},
     "offer_consultation": {"specialist_id": "{specialist2_id}"},
+    "offer_part": {"specialist_id": "{specialist2_id}", "asked": "Re-read the slides."},
+    "save_part": {"findings": "Changed.", "version": 0},
+    "sign_part": {"password": PASSWORD},
     "record_decision": {"choice": "second_opinion"},
     "send_message": {"body": "hello"},
     "decline": {"reason": "No capacity"},
@@ -302,6 +312,10 @@ PAGE_BODIES = {
     "follow_up_add": {"title": "x", "kind": "test", "owner": "patient",
                       "due_date": "2030-01-01"},
     "case_offer": {"specialist_id": "{specialist2_id}"},
+    "case_offer_part": {"intent": "ask", "specialist_id": "{specialist2_id}",
+                        "asked": "Re-read the slides."},
+    "part_edit": {"findings": "Changed.", "version": 0},
+    "part_sign": {"confirm": "on", "password": PASSWORD},
     "case_confirm_system": {"system_id": "new", "name": "Elsewhere Health"},
     "case_confirm_institution": {"institution_id": "none"},
     "consultation_decline": {"reason": "No capacity"},

@@ -321,6 +321,46 @@ def _release(w):
                                            acting_user=w["specialist"])
 
 
+def _part_of(w, upto="accepted"):
+    """A case led by the specialist, with a part asked of the second specialist."""
+    from consilium.consultations.actions import do_accept_consultation, do_offer_part
+    case, _ = w.journey("accepted")
+    part = do_offer_part(case, w.specialists["specialist2"].id, "Re-read the slides.",
+                         acting_user=w["coordinator"])
+    if upto == "accepted":
+        do_accept_consultation(part, acting_user=w["specialist2"])
+    return case, part
+
+
+@action("consultations.actions.do_offer_part", "consultation.offer_part", "part_offered")
+def _offer_part(w):
+    from consilium.consultations.actions import do_offer_part
+    case, _ = w.journey("accepted")
+    return lambda: do_offer_part(case, w.specialists["specialist2"].id, "Re-read the slides.",
+                                 acting_user=w["coordinator"])
+
+
+PART_DRAFT = "a draft of a part is the specialist's own until signed; the case's history " \
+             "shows the signing"
+
+
+@action("opinions.part_actions.do_save_part", "opinion_part.save", no_event=PART_DRAFT)
+def _save_part(w):
+    from consilium.opinions.part_actions import do_save_part
+    _, part = _part_of(w)
+    return lambda: do_save_part(part, "Grade 2 on re-reading.", acting_user=w["specialist2"],
+                                base_version=0)
+
+
+@action("opinions.part_actions.do_sign_part", "opinion_part.sign", "part_signed")
+def _sign_part(w):
+    from consilium.opinions.part_actions import do_save_part, do_sign_part
+    _, part = _part_of(w)
+    do_save_part(part, "Grade 2 on re-reading.", acting_user=w["specialist2"], base_version=0)
+    return lambda: do_sign_part(part, acting_user=w["specialist2"], request=sign_request(),
+                                secret=PASSWORD)
+
+
 # --- records, journal, messages ---------------------------------------------------------
 
 RECORDS_NO_EVENT = ("records are listed on the case with their own dates and who added "

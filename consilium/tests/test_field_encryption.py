@@ -21,8 +21,10 @@ from consilium.cases.intake_actions import do_save_intake_summary
 from consilium.comparison.actions import do_review_comparison
 from consilium.conftest import PASSWORD, sign_request
 from consilium.consultations.actions import (
+    do_accept_consultation,
     do_decline_consultation,
     do_offer_consultation,
+    do_offer_part,
     do_withdraw_consultation,
 )
 from consilium.conversations.actions import do_send_message
@@ -35,6 +37,7 @@ from consilium.journal.actions import do_add_note
 from consilium.journal.models import JournalNote
 from consilium.opinions.actions import do_add_addendum, do_ask_follow_up, is_intact
 from consilium.opinions.models import Opinion
+from consilium.opinions.part_actions import do_save_part
 from consilium.records.actions import Upload, do_add_records
 from consilium.records.models import ImagingSeries
 from consilium.records.request_actions import do_request_records
@@ -75,6 +78,12 @@ def imaging_and_a_decline(journey, users, specialists, tmp_path) -> None:
     offer = do_offer_consultation(case, specialists["specialist"].id,
                                   acting_user=users["coordinator"])
     do_withdraw_consultation(offer, f"{MARK} withdrawn", acting_user=users["coordinator"])
+    # A part of a combined review: what is asked, and the findings.
+    part = do_offer_part(case, specialists["specialist2"].id, f"{MARK} asked",
+                         acting_user=users["coordinator"])
+    do_accept_consultation(part, acting_user=users["specialist2"])
+    do_save_part(part, f"{MARK} part findings", acting_user=users["specialist2"],
+                 base_version=0)
 
 
 @pytest.fixture

@@ -321,6 +321,11 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         case, ("POST", "/cases/{case}/offer/", {"specialist_id": "{specialist2}"}),
         ("POST", "/cases/{case}/consultations", {"specialist_id": "{specialist2}"}),
         None),
+    ("case", "offer_part"): Binding(
+        case, ("POST", "/cases/{case}/parts/new/",
+               {"intent": "ask", "specialist_id": "{specialist2}", "asked": "Re-read it."}),
+        ("POST", "/cases/{case}/parts", {"specialist_id": "{specialist2}", "asked": "Re-read it."}),
+        None),
     ("case", "confirm_system"): Binding(
         case, ("POST", "/cases/{case}/first-system/", {"system_id": "new", "name": "Elsewhere"}),
         None,

@@ -42,6 +42,9 @@ EXPECTED = {
                                    "in_review"}),
     "read_intake": ({"patient", "caregiver", "physician", "coordinator", "specialist"},
                     set(Status.values)),
+    # A combined review's parts (consultations.actions.do_offer_part): until the opinion.
+    "offer_part": (COORDINATOR, {"submitted", "records_complete", "specialist_assigned",
+                                 "in_review"}),
 }
 # Everyone who can see a case: the patient, those they shared it with, the coordinator and
 # the specialist it is offered to.
@@ -52,6 +55,7 @@ MARKERS = {
     "mark_records": "/records-complete/", "offer": "/offer/", "follow_up": "/follow-up/",
     "close": "/close/", "share": "/share/", "journal": "/journal/",
     "take_on": "/owner/", "plan_procedure": "/procedure-date/", "write_intake": "/intake/",
+    "offer_part": "/parts/new/",
 }
 
 

@@ -56,7 +56,9 @@ def test_the_table_names_every_status_and_ends_in_terminal_ones():
     assert set(TRANSITIONS) == set(ConsultationStatus.values)
     assert TRANSITIONS[ConsultationStatus.OFFERED] == {
         "accepted", "declined", "expired", "withdrawn", "cancelled"}
-    assert TRANSITIONS[ConsultationStatus.ACCEPTED] == {"released", "completed", "cancelled"}
+    # withdrawn: only a combined review's part, once accepted (policy "withdraw")
+    assert TRANSITIONS[ConsultationStatus.ACCEPTED] == {"released", "completed", "cancelled",
+                                                        "withdrawn"}
     for status in set(ConsultationStatus.values) - {"offered", "accepted"}:
         assert TRANSITIONS[status] == set(), status
 

@@ -104,6 +104,8 @@ USERS = [
     ("physician", Role.PHYSICIAN, "Robert", "Chen"),
     ("admin", Role.ADMIN, "Sam", "Admin"),
     ("coordinator2", Role.COORDINATOR, "Marcus", "Reid"),
+    # A pathologist with an account, for the parts of a combined review.
+    ("pathologist", Role.SPECIALIST, "Sofia", "Rossi"),
     # More patients, so that the work queue has names to search and sort.
     ("patient3", Role.PATIENT, "Aiko", "Tanaka"),
     ("patient4", Role.PATIENT, "Oluwaseun", "Bello"),
@@ -175,7 +177,8 @@ SPECIALISTS = [
     ("Dr. Benjamin Hughes", "207ZP0101X", "Anatomic Pathology", "Northlake University Hospital",
      "Northlake Health System", "Minneapolis", "MN", ["English"], None),
     ("Dr. Sofia Rossi", "207ZP0102X", "Anatomic Pathology & Clinical Pathology",
-     "Bayview Cancer Center", "Bayview Medical Group", "San Diego", "CA", ["English"], None),
+     "Bayview Cancer Center", "Bayview Medical Group", "San Diego", "CA", ["English"],
+     "pathologist"),
     ("Dr. Ahmed Hassan", "2085R0202X", "Diagnostic Radiology", "Lakeshore Imaging",
      "Lakeshore Health", "Chicago", "IL", ["English", "Arabic"], None),
     ("Dr. Emily Park", "2085R0202X", "Diagnostic Radiology", "Riverside Medical Center",
