@@ -265,6 +265,11 @@ class RecordsRequestQuerySet(models.QuerySet):
         return self.open().filter(sent_on__isnull=False, due_on__lt=today)
 
 
+# A request's states (RecordsRequest.state) in the pages' and the export's words.
+STATE_LABELS = {"to_send": "To send", "sent": "Sent", "overdue": "Overdue",
+                "received": "Received", "cancelled": "Cancelled"}
+
+
 class RecordsRequest(models.Model):
     """A request to one provider holding a patient's records (a hospital, a practice, a
     laboratory), from being written down to the records arriving: the coordinators send it

@@ -19,6 +19,7 @@ from consilium.submissions.once import key_of
 from . import release
 from .access import access_request_by_id, requests_in_order
 from .checklist import case_checklist
+from .models import STATE_LABELS
 from .policy import policy
 from .request_actions import (
     default_due,
@@ -33,8 +34,6 @@ from .request_actions import (
 
 REQUESTS_PAGE = 20
 UPLOAD_CHOICES = 50  # the newest files offered as what brought the records
-STATE_LABELS = {"to_send": "To send", "sent": "Sent", "overdue": "Overdue",
-                "received": "Received", "cancelled": "Cancelled"}
 
 
 class RequestForm(forms.Form):
