@@ -10,7 +10,8 @@ What is read goes through the access helpers (``cases_visible_to``, ``records_sh
 ``messages_for``): the patient's own cases, their records including those on hold (the patient
 sees those; the README says which), the messages to everyone on the case, never the care
 team's notes, and the requests for records to their providers (``requests_in_order``, as the
-case's requests page shows them to the patient). The export itself is one audit row (``user.data_export``, mydata/actions.py).
+case's requests page shows them to the patient). The export itself is one audit row
+(``user.data_export``, mydata/actions.py).
 """
 
 import json
