@@ -210,7 +210,8 @@ def get_intake(request, case_id: UUID):
     return intake_of(case) or EMPTY_INTAKE
 
 
-@router.put("/{uuid:case_id}/intake", response={200: IntakeOut, **errors(403, 404, 409, 422)})
+@router.put("/{uuid:case_id}/intake",
+            response={200: IntakeOut, **errors(400, 403, 404, 409, 422)})
 def save_intake(request, case_id: UUID, payload: IntakeSave):
     """Write or correct the summary (coordinators, from the case's submission until its
     opinion is signed). The same text again changes nothing; a save based on an older

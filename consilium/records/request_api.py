@@ -100,7 +100,7 @@ def list_records_requests(request, case_id: UUID, page: Query[PageIn]):
 
 
 @router.post("/{uuid:case_id}/records-requests",
-             response={201: RecordsRequestOut, **errors(403, 404, 409, 422)})
+             response={201: RecordsRequestOut, **errors(400, 403, 404, 409, 422)})
 def request_records(request, case_id: UUID, payload: RecordsRequestIn):
     """Write down a provider to ask for records and what to ask them (the patient or a
     coordinator, while the case is open); a coordinator then sends it. With an
@@ -119,7 +119,7 @@ def get_records_request(request, case_id: UUID, request_id: UUID):
 
 
 @router.patch("/{uuid:case_id}/records-requests/{uuid:request_id}",
-              response={200: RecordsRequestOut, **errors(403, 404, 409, 422)})
+              response={200: RecordsRequestOut, **errors(400, 403, 404, 409, 422)})
 def change_records_request(request, case_id: UUID, request_id: UUID,
                            payload: RecordsRequestPatch):
     """Correct who is asked or what, while the request is open (coordinators)."""
@@ -129,7 +129,7 @@ def change_records_request(request, case_id: UUID, request_id: UUID,
 
 
 @router.post("/{uuid:case_id}/records-requests/{uuid:request_id}/sent",
-             response={200: RecordsRequestOut, **errors(403, 404, 409, 422)})
+             response={200: RecordsRequestOut, **errors(400, 403, 404, 409, 422)})
 def mark_request_sent(request, case_id: UUID, request_id: UUID, payload: RequestSentIn):
     """The request went out on ``sent_on`` (today when not given), due on ``due_on`` (the
     program's usual days later when not given)."""
@@ -146,7 +146,7 @@ def remind_request(request, case_id: UUID, request_id: UUID):
 
 
 @router.post("/{uuid:case_id}/records-requests/{uuid:request_id}/received",
-             response={200: RecordsRequestOut, **errors(403, 404, 409, 422)})
+             response={200: RecordsRequestOut, **errors(400, 403, 404, 409, 422)})
 def mark_request_received(request, case_id: UUID, request_id: UUID, payload: ReceivedIn):
     """The records arrived: the request is closed, with the upload that brought them."""
     found = _managed(request, case_id, request_id, "records_request.receive")
