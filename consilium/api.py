@@ -131,6 +131,7 @@ def _add_routers():
     from consilium.opinions.api import case_router as case_opinions
     from consilium.opinions.api import router as opinions
     from consilium.records.api import router as records
+    from consilium.records.request_api import router as records_requests
     from consilium.terminology.api import router as terminology
     from consilium.triage.api import router as triage
 
@@ -138,6 +139,7 @@ def _add_routers():
     api.add_router("/", mydata)
     api.add_router("/cases", cases)
     api.add_router("/cases", records)
+    api.add_router("/cases", records_requests)
     api.add_router("/cases", case_consultations)
     api.add_router("/cases", conversations)
     api.add_router("/cases", comparison)

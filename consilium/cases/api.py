@@ -2,16 +2,17 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.db.models import Prefetch
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from consilium.api_schemas import PageIn, errors
 from consilium.submissions.once import key_of
 
 from . import actions, queue_actions
 from .access import access_case_by_id, cases_visible_to, record_case_list
+from .intake_actions import do_save_intake_summary, intake_of
 from .models import Question
 from .policy import policy
-from .schemas import CaseIn, CasePatch
+from .schemas import CaseIn, CasePatch, IntakeIn
 
 router = Router(tags=["cases"])
 
@@ -174,3 +175,47 @@ def list_events(request, case_id: UUID):
     """The case's history, oldest first."""
     case = access_case_by_id(request.user, case_id, action="case.history")
     return list(case.events.all())
+
+
+class IntakeOut(Schema):
+    """The coordinator's case summary for the specialist. Before any is saved: version 0,
+    empty texts, no author (``written_by_id``) and no ``updated_at``."""
+
+    version: int
+    history: str
+    key_question: str
+    records_show: str
+    missing: str
+    written_by_id: int | None
+    updated_at: datetime | None
+
+
+class IntakeSave(IntakeIn):
+    """The summary as a whole, and the version it was written on (0 for the first): a save
+    on an older version than the one stored is refused (409) and changes nothing."""
+
+    version: int = Field(ge=0, le=2**31 - 1)
+
+
+EMPTY_INTAKE = {"version": 0, "history": "", "key_question": "", "records_show": "",
+                "missing": "", "written_by_id": None, "updated_at": None}
+
+
+@router.get("/{uuid:case_id}/intake", response={200: IntakeOut, **errors(403, 404)})
+def get_intake(request, case_id: UUID):
+    """The case summary for the specialist (docs/work-queue.md, "Intake"), for whoever sees
+    the case: the patient's side, the coordinators, the specialist offered it."""
+    case = access_case_by_id(request.user, case_id, action="case.intake_view",
+                             check=policy.checker("read_intake"))
+    return intake_of(case) or EMPTY_INTAKE
+
+
+@router.put("/{uuid:case_id}/intake",
+            response={200: IntakeOut, **errors(400, 403, 404, 409, 422)})
+def save_intake(request, case_id: UUID, payload: IntakeSave):
+    """Write or correct the summary (coordinators, from the case's submission until its
+    opinion is signed). The same text again changes nothing; a save based on an older
+    ``version`` is a 409 whose message names the version stored now."""
+    case = access_case_by_id(request.user, case_id, check=policy.checker("write_intake"))
+    return do_save_intake_summary(case, payload, acting_user=request.user,
+                                  base_version=payload.version)

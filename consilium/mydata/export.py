@@ -8,8 +8,10 @@ only the two report PDFs of an opinion are held while they are written. A backgr
 
 What is read goes through the access helpers (``cases_visible_to``, ``records_shown_to``,
 ``messages_for``): the patient's own cases, their records including those on hold (the patient
-sees those; the README says which), and the messages to everyone on the case, never the care
-team's notes. The export itself is one audit row (``user.data_export``, mydata/actions.py).
+sees those; the README says which), the messages to everyone on the case, never the care
+team's notes, and the requests for records to their providers (``requests_in_order``, as the
+case's requests page shows them to the patient). The export itself is one audit row
+(``user.data_export``, mydata/actions.py).
 """
 
 import json
@@ -32,8 +34,9 @@ from consilium.journal.models import JournalNote
 from consilium.opinions import fhir
 from consilium.opinions.models import Opinion
 from consilium.opinions.reports import render_report
-from consilium.records.access import records_shown_to
-from consilium.records.models import IdentityCheck, Record
+from consilium.records.access import records_shown_to, requests_in_order
+from consilium.records.models import STATE_LABELS, IdentityCheck, Record
+from consilium.records.policy import policy as records_policy
 from consilium.records.storage import open_plaintext
 from consilium.terminology.models import Icd10Code
 
@@ -123,6 +126,37 @@ def decision_text(case: Case) -> str:
     return text
 
 
+def _day(day) -> str:
+    return f"{day:%Y-%m-%d}" if day else ""
+
+
+def requests_text(user, case: Case) -> str:
+    """The requests for records to your providers, as the case's requests page shows them
+    to you (records.policy see_requests): who was asked for what, and where each stands."""
+    if not records_policy.may(user, case, "see_requests"):
+        return ""
+    today = timezone.localdate()
+    found = list(requests_in_order(case))
+    for asked in found:
+        asked.case = case  # the labels of the items asked are in the case's checklist
+    return "".join(_request_text(asked, today) for asked in found)
+
+
+def _request_text(asked, today) -> str:
+    reminded = (f"{asked.reminders} time(s), last on {_day(asked.reminded_on)}"
+                if asked.reminders else "")
+    upload = asked.received_with.name if asked.received_with else ""
+    return f"{asked.provider_name}\n" + _lines(
+        ("State", STATE_LABELS[asked.state(today)]),
+        ("Address", ", ".join(asked.provider_address.splitlines())),
+        ("Phone", asked.provider_phone), ("Fax", asked.provider_fax),
+        ("Email", asked.provider_email), ("Asked for", "; ".join(asked.asked_labels())),
+        ("Written down", _when(asked.created_at)), ("Sent", _day(asked.sent_on)),
+        ("Due", _day(asked.due_on)), ("Reminded", reminded),
+        ("Received", _day(asked.received_on)), ("Received with", upload),
+        ("Cancelled", _day(asked.cancelled_on))) + "\n"
+
+
 def _document(record: Record, patient: dict, path: str) -> dict:
     held = record.identity == IdentityCheck.HELD
     return {
@@ -150,6 +184,8 @@ What is in it
   - opinions/: each signed second opinion as two PDF files: the summary for you and the
     report for doctors.
   - messages.txt: the messages on the case that you can read.
+  - records-requests.txt: the doctors, hospitals and labs asked for your records, what
+    they were asked for, and where each request stands.
   - journal.txt: your own journal notes.
   - decision.txt: the decision you recorded, and any earlier ones.
 - fhir-bundle.json: the same facts in FHIR R4, a format hospital and health-record systems
@@ -230,6 +266,7 @@ def build_export(user) -> IO[bytes]:
                                                     "PractitionerRole", "DocumentReference"):
                         entries.append(resource)
             for name, text in (("messages.txt", messages_text(user, case)),
+                               ("records-requests.txt", requests_text(user, case)),
                                ("journal.txt", journal_text(user, case)),
                                ("decision.txt", decision_text(case))):
                 if text:

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.db.models import F
 from django.http import Http404
 
 from consilium.audit.trail import record as audit
@@ -107,6 +108,14 @@ def access_series_image(user, case_id, series_id, index: int) -> tuple[Record, i
 def record_case_list_records(user, case, records) -> None:
     """Record that a page listed these records to ``user``."""
     record_many(user, "record.list", records, case_id_of=lambda _: case.id)
+
+
+def requests_in_order(case):
+    """The case's requests for records: the open ones first (the oldest first), then the
+    closed ones, newest first (the page's and the API's order)."""
+    return (RecordsRequest.objects.filter(case=case).select_related("received_with")
+            .order_by(F("received_on").desc(nulls_first=True),
+                      F("cancelled_on").desc(nulls_first=True), "created_at", "id"))
 
 
 def access_request_by_id(user, case_id, request_id, *, action="records_request.view",

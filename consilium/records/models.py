@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
 from consilium.cases.models import Case
@@ -264,6 +265,17 @@ class RecordsRequestQuerySet(models.QuerySet):
         """Sent, not received nor cancelled, and past the day it was due."""
         return self.open().filter(sent_on__isnull=False, due_on__lt=today)
 
+    def overdue_untold(self, today):
+        """Overdue, and nobody told yet that its due day passed (records.overdue): never
+        told, or told before the due day it has now (a reminder moved it)."""
+        return self.overdue(today).filter(
+            Q(overdue_notified_on__isnull=True) | Q(overdue_notified_on__lte=F("due_on")))
+
+
+# A request's states (RecordsRequest.state) in the pages' and the export's words.
+STATE_LABELS = {"to_send": "To send", "sent": "Sent", "overdue": "Overdue",
+                "received": "Received", "cancelled": "Cancelled"}
+
 
 class RecordsRequest(models.Model):
     """A request to one provider holding a patient's records (a hospital, a practice, a
@@ -296,6 +308,9 @@ class RecordsRequest(models.Model):
     received_with = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="+")
     cancelled_on = models.DateField(null=True, blank=True)
+    # The day the daily job told the case's coordinator that the request passed due_on
+    # (records.overdue): once for each due day passed; a reminder sets a later due day.
+    overdue_notified_on = models.DateField(null=True, blank=True)
 
     objects = RecordsRequestQuerySet.as_manager()
 

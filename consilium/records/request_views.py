@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,9 +17,9 @@ from consilium.forms import SchemaMultipleChoiceField, add_action_errors, page_n
 from consilium.submissions.once import key_of
 
 from . import release
-from .access import access_request_by_id
+from .access import access_request_by_id, requests_in_order
 from .checklist import case_checklist
-from .models import RecordsRequest
+from .models import STATE_LABELS
 from .policy import policy
 from .request_actions import (
     default_due,
@@ -35,8 +34,6 @@ from .request_actions import (
 
 REQUESTS_PAGE = 20
 UPLOAD_CHOICES = 50  # the newest files offered as what brought the records
-STATE_LABELS = {"to_send": "To send", "sent": "Sent", "overdue": "Overdue",
-                "received": "Received", "cancelled": "Cancelled"}
 
 
 class RequestForm(forms.Form):
@@ -69,13 +66,6 @@ class RequestForm(forms.Form):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
 
-def _ordered(case):
-    """Open requests first (the oldest first), then the closed ones, newest first."""
-    return (RecordsRequest.objects.filter(case=case).select_related("received_with")
-            .order_by(F("received_on").desc(nulls_first=True),
-                      F("cancelled_on").desc(nulls_first=True), "created_at", "id"))
-
-
 def _suggested_upload(uploads, records_request):
     """The newest file added since the request was sent: most likely what it brought."""
     since = records_request.sent_on
@@ -85,7 +75,7 @@ def _suggested_upload(uploads, records_request):
 
 def _list_context(request, case, problem: str = "", problem_request=None) -> dict:
     today = timezone.localdate()
-    page = Paginator(_ordered(case), REQUESTS_PAGE).get_page(
+    page = Paginator(requests_in_order(case), REQUESTS_PAGE).get_page(
         page_number(request.GET.get("page")))
     allowed = policy.allowed(request.user, case)
     uploads = (list(uploads_of(case).only("id", "name", "uploaded_at", "case_id")

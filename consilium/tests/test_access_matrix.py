@@ -277,6 +277,13 @@ OPERATIONS = {
     **dict.fromkeys(["get_part", "save_part", "sign_part"], set()),  # as part_edit above
     "set_case_owner": {"coordinator"},  # cases.policy take_on
     "plan_procedure": {"patient", "coordinator"},  # cases.policy plan_procedure
+    "get_intake": CASE,  # cases.policy read_intake: whoever sees the case
+    "save_intake": {"coordinator"},  # write_intake; here the opinion is signed, so 409
+    # records.policy see_requests / add_request and manage_requests, as their pages
+    **dict.fromkeys(["list_records_requests", "get_records_request", "request_records"],
+                    {"patient", "coordinator"}),
+    **dict.fromkeys(["change_records_request", "mark_request_sent", "remind_request",
+                     "mark_request_received", "cancel_request"], {"coordinator"}),
     "withdraw": {"coordinator"},
     "release": {"specialist"},
     # The patient's own data and account (mydata/api.py).
@@ -303,6 +310,9 @@ BODIES = {
     "close_my_account": {"password": PASSWORD, "confirm": True},
     "set_case_owner": {"owner_id": "me"},
     "plan_procedure": {"planned_procedure_on": "2030-01-02"},
+    "save_intake": {"key_question": "Is surgery needed?", "version": 0},
+    "request_records": {"provider_name": "Elsewhere Clinic", "asked_text": "Notes"},
+    "change_records_request": {"provider_name": "Elsewhere Clinic"},
 }
 PAGE_BODIES = {
     "case_share": {"who": "caregiver2@example.org"},

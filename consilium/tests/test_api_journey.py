@@ -1,6 +1,7 @@
 """The whole journey through the JSON API, as an external client would use it."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from consilium.conftest import FIRST_OPINION, PASSWORD
@@ -37,7 +38,8 @@ def test_the_journey_through_the_api(api, users, specialists):
 
     me = api(specialist, "GET", "/me").json()
     assert me == {"id": specialist.id, "username": "specialist", "role": "specialist",
-                  "name": "", "specialist_id": specialists["specialist"].id}
+                  "name": "", "specialist_id": specialists["specialist"].id,
+                  "time_zone": settings.TIME_ZONE, "time_zone_chosen": False}
     accepted = api(specialist, "POST", f"/consultations/{consultation_id}/accept").json()
     assert accepted["status"] == "accepted" and accepted["due_date"]
     assert api(patient, "GET", f"/cases/{case_id}").json()["status"] == "specialist_assigned"

@@ -347,12 +347,15 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
         done=lambda w: w.fresh_case().planned_procedure_on is not None),
     ("case", "write_intake"): Binding(
         case, ("POST", "/cases/{case}/intake/", {"key_question": "Is surgery needed?",
-                                                 "version": "0"}), None,
+                                                 "version": "0"}),
+        ("PUT", "/cases/{case}/intake", {"key_question": "Is surgery needed?", "version": 0}),
         lambda c, u: do_save_intake_summary(c, {"key_question": "Is surgery needed?"},
                                             acting_user=u, base_version=0),
         done=lambda w: IntakeSummary.objects.filter(case_id=w.case.id).exists()),
-    ("case", "read_intake"): "a field, not a control: the case page and the packet show the "
-                             "summary to whom it allows (cases/tests/test_intake.py)",
+    # A field, not a control: the case page and the packet show the summary to whom it
+    # allows (cases/tests/test_intake.py); the API reads it alone.
+    ("case", "read_intake"): Binding(case, None, ("GET", "/cases/{case}/intake", None), None,
+                                     shown_on=None),
     ("case", "follow_up"): Binding(
         case, ("POST", "/cases/{case}/follow-up/", {}), None,
         lambda c, u: do_start_plan(c, acting_user=u)),
@@ -452,16 +455,18 @@ BINDINGS: dict[tuple[str, str], Binding | str] = {
     # Requests for records: the case page links to their list, the list to the form that
     # writes one down and to each open request's own steps (its edit page stands for them).
     ("record", "see_requests"): Binding(
-        case, ("GET", "/cases/{case}/records-requests/", {}), None, None),
+        case, ("GET", "/cases/{case}/records-requests/", {}),
+        ("GET", "/cases/{case}/records-requests", None), None),
     ("record", "add_request"): Binding(
         case, ("POST", "/cases/{case}/records-requests/new/", {
             "provider_name": "Riverside Imaging", "asked_text": "The CT images"}),
-        None,
+        ("POST", "/cases/{case}/records-requests", ASKED),
         lambda c, u: do_request_records(c, ASKED, acting_user=u),
         shown_on="/cases/{case}/records-requests/",
         done=lambda w: w.case.records_requests.count() > 1),
     ("record", "manage_requests"): Binding(
-        case, ("GET", "/cases/{case}/records-requests/{records_request}/edit/", {}), None,
+        case, ("GET", "/cases/{case}/records-requests/{records_request}/edit/", {}),
+        ("PATCH", "/cases/{case}/records-requests/{records_request}", ASKED),
         lambda c, u: do_change_request(c.records_requests.first(), ASKED, acting_user=u),
         shown_on="/cases/{case}/records-requests/"),
     ("message", "read"): Binding(case, ("GET", "/cases/{case}/messages/", {}), None, None),

@@ -35,3 +35,21 @@ def test_demo_data_fills_the_work_queue(db, settings):
     for key in ("overdue", "due_soon", "awaiting_answer", "waiting_on_patient", "on_hold",
                 "declined", "urgent", "mine", "unowned"):
         assert found[f"quick_{key}"] > 0, key
+
+
+def test_demo_specialists_have_npis_and_credentials_and_users_time_zones(db, settings):
+    """The physician report names the signer's NPI and credentials; the pages show times in
+    each user's own zone."""
+    from consilium.accounts.models import User
+    from consilium.directory.importing import valid_npi
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    npis = list(Specialist.objects.values_list("npi", flat=True))
+    assert len(set(npis)) == len(npis) == 20 and all(valid_npi(n) for n in npis)
+    credentials = set(Specialist.objects.values_list("credentials", flat=True))
+    assert "MD" in credentials and "MD, PhD" in credentials
+    zones = dict(User.objects.values_list("username", "time_zone"))
+    assert zones["specialist"] == "America/Denver"
+    assert zones["coordinator"] == "America/New_York"
+    assert zones["admin"] == ""  # the program's own

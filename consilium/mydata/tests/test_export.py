@@ -136,3 +136,33 @@ def test_the_coordinators_summary_is_in_it(client, login, users, journey):
     assert "THE COORDINATOR'S SUMMARY FOR THE SPECIALIST" in case_text
     assert "Key question: Is surgery needed at all?" in case_text
     assert "What is missing: The MRI images." in case_text
+
+
+def test_the_requests_for_records_are_in_it(client, login, users, journey):
+    """The patient sees the requests for records on the case's page: the zip has them too;
+    a caregiver, who does not see them, has no export at all."""
+    from consilium.records.request_actions import do_mark_request_sent, do_request_records
+
+    case, _ = journey("submitted")
+    asked = do_request_records(case, {"provider_name": "Zebrafinch Imaging Clinic",
+                                      "provider_address": "7 Hill St\nAustin",
+                                      "asked_items": ["pathology_report"],
+                                      "asked_text": "CT of the chest"},
+                               acting_user=users["coordinator"])
+    do_mark_request_sent(asked, {}, acting_user=users["coordinator"])
+    login(users["patient"])
+    archive = _zip(client.post("/account/data/"))
+    text = archive.read(next(n for n in archive.namelist()
+                             if n.endswith("records-requests.txt"))).decode()
+    assert text.startswith("Zebrafinch Imaging Clinic\n")
+    assert "State: Sent\n" in text and "Address: 7 Hill St, Austin\n" in text
+    assert "Asked for: The pathology report, from the lab that looked at your tissue; " \
+           "CT of the chest\n" in text
+    assert "records-requests.txt" in archive.read("README.txt").decode()
+
+
+def test_no_requests_no_file(client, login, users, journey):
+    journey("submitted")
+    login(users["patient"])
+    archive = _zip(client.post("/account/data/"))
+    assert not any(n.endswith("records-requests.txt") for n in archive.namelist())

@@ -31,6 +31,7 @@ from consilium.consultations.models import Consultation
 from consilium.conversations.actions import do_send_message
 from consilium.decisions.actions import do_record_decision
 from consilium.directory.builders import build_specialist
+from consilium.directory.generate import npi
 from consilium.directory.models import Specialist
 from consilium.followup.actions import do_start_plan
 from consilium.journal.actions import do_add_note
@@ -114,6 +115,20 @@ USERS = [
     ("patient7", Role.PATIENT, "Hannah", "Schulz"),
     ("patient8", Role.PATIENT, "Dev", "Patel"),
 ]
+
+# The zone each demo user reads times in (User.time_zone), where they live or work; the
+# administrator keeps the program's own.
+USER_ZONES = {"patient": "America/Chicago", "caregiver": "America/Chicago",
+              "physician": "America/Chicago", "coordinator": "America/New_York",
+              "coordinator2": "America/New_York", "specialist": "America/Denver",
+              "specialist2": "America/Chicago", "patient2": "America/Los_Angeles"}
+# Demo NPIs: valid (the Luhn check over 80840) and far from the serials a generated directory
+# uses from 0 (directory/generate.py), so both can be loaded together.
+DEMO_NPI_SERIAL = 90_000_000
+# The specialists' credentials as the NPPES writes them: most MD, a few also PhD or DO.
+DEMO_CREDENTIALS = {"Dr. Helen Okafor": "MD, PhD", "Dr. Laura Bianchi": "MD, PhD",
+                    "Dr. Benjamin Hughes": "MD, PhD", "Dr. Olivia Martin": "DO",
+                    "Dr. Peter Kowalski": "DO"}
 
 DEMO_ZIPS = {"Denver": "80218", "Chicago": "60611", "San Diego": "92103",
              "Minneapolis": "55455", "Austin": "78701", "Boston": "02115", "Seattle": "98104",
@@ -369,7 +384,7 @@ class Command(BaseCommand):
         for username, role, first, last in USERS:
             user, _ = User.objects.get_or_create(username=username, defaults=dict(
                 role=role, first_name=first, last_name=last,
-                email=f"{username}@example.org",
+                email=f"{username}@example.org", time_zone=USER_ZONES.get(username, ""),
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
                 two_factor_exempt_in_debug=True,
             ))
@@ -380,8 +395,10 @@ class Command(BaseCommand):
 
     def _specialists(self, users):
         result = {}
-        for name, code, specialty, inst, system, city, state, langs, username in SPECIALISTS:
+        for serial, row in enumerate(SPECIALISTS, DEMO_NPI_SERIAL):
+            name, code, specialty, inst, system, city, state, langs, username = row
             specialist = Specialist.objects.filter(name=name).first() or build_specialist(
+                npi=npi(serial), credentials=DEMO_CREDENTIALS.get(name, "MD"),
                 name=name, taxonomy_code=code, specialty=specialty, institution=inst,
                 hospital_system=system, city=city, state=state, postal_code=DEMO_ZIPS[city],
                 languages=[LANGUAGE_CODES[lang] for lang in langs], user=users.get(username),
@@ -467,7 +484,7 @@ class Command(BaseCommand):
             do_schedule_appointment(consultation, {
                 "kind": "video" if settings.VIDEO_URL_TEMPLATE else "in_person",
                 "starts_at": datetime.combine(next_week, time(10, 0)),
-                "time_zone": settings.TIME_ZONE, "minutes": 30,
+                "time_zone": specialist_user.zone.key, "minutes": 30,
                 "place": "Summit Cancer Institute, 1 Summit Way, Denver, CO"},
                 acting_user=coordinator)
         if not past("in_review"):

@@ -2,12 +2,14 @@ from django.core.management.base import BaseCommand
 
 from consilium.consultations.deadlines import check_deadlines
 from consilium.followup.reminders import send_reminders
+from consilium.records.overdue import notify_overdue_requests
 from consilium.submissions.cleanup import forget_old_submissions
 
 
 class Command(BaseCommand):
     help = ("Expire unanswered offers, remind specialists before an opinion is due and "
-            "escalate overdue opinions, remind follow-up tasks and ask the outcome questions; "
+            "escalate overdue opinions, remind follow-up tasks and ask the outcome questions, "
+            "tell coordinators of overdue requests for records; "
             "forget the one-time request keys older than a week. "
             "Run it every hour (cron or a systemd timer).")
 
@@ -18,4 +20,6 @@ class Command(BaseCommand):
         sent = send_reminders()
         self.stdout.write(f"{sent.tasks} follow-up reminders, {sent.outcome_questions} "
                           "outcome questions.")
+        self.stdout.write(f"{notify_overdue_requests()} overdue requests for records "
+                          "notified.")
         self.stdout.write(f"{forget_old_submissions()} old request keys forgotten.")
