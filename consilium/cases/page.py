@@ -64,7 +64,8 @@ def case_page(user, case: Case) -> dict:
         # "Intake"); None while no coordinator has written one.
         "intake": intake_of(case) if "read_intake" in allowed else None,
         "events": list(case.events.select_related("actor")),
-        "consultations": consultations,
+        # the leads first, then a combined review's parts; the newest first within each
+        "consultations": sorted(consultations, key=lambda c: c.is_part),
         # the one the "offer to another specialist" link follows (a part has none)
         "newest_lead": next((c for c in consultations if not c.is_part), None),
         **_my_consultation(user, consultations),
