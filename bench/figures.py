@@ -114,7 +114,8 @@ def main() -> int:
                 opinion_id=consultation.id, case=case, automatic_diagnosis=diagnosis,
                 automatic_treatment=treatment, diagnosis=diagnosis, treatment=treatment,
                 impact=impact, reasons=[], computed_at=at + timedelta(days=9),
-                specialty=specialist.specialty, month=(at + timedelta(days=9)).strftime("%Y-%m"),
+                specialty=specialist.specialty, specialist=specialist,
+                month=(at + timedelta(days=9)).strftime("%Y-%m"),
                 turnaround_days=days, on_time=days <= 7))
             if status != Status.OPINION_DELIVERED:
                 decisions.append(Decision(case=case, decided_by=patient,

@@ -63,7 +63,7 @@ def do_record_comparison(opinion: Opinion, *, acting_user) -> Comparison:
         automatic_treatment=found.treatment, diagnosis=found.diagnosis,
         treatment=found.treatment, impact=found.impact, reasons=found.reasons,
         review=found.review, disputed=found.disputed, specialty=consultation.specialist.specialty,
-        month=signed.strftime("%Y-%m"),
+        specialist_id=consultation.specialist_id, month=signed.strftime("%Y-%m"),
         turnaround_days=clock.business_days_between(start, signed) if start else None,
         on_time=signed <= consultation.due_date if consultation.due_date else None)
     record(acting_user, "comparison.create", comparison, case_id=case.id)

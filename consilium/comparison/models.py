@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from consilium.cases.models import Case
+from consilium.directory.models import Specialist
 from consilium.fields import EncryptedJSONField, EncryptedTextField
 from consilium.opinions.models import Opinion
 
@@ -37,6 +38,10 @@ class Comparison(models.Model):
     # from the start of the clock (records complete, or the specialist's acceptance) to the
     # signature, and whether that was by the due date.
     specialty = models.CharField(max_length=200, blank=True)
+    # who signed it, so each specialist's on-time rate reads one covering index, not the
+    # comparisons joined to their opinions and consultations (docs/benchmarks.md)
+    specialist = models.ForeignKey(Specialist, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     month = models.CharField(max_length=7, blank=True)  # "2026-11", when it was signed
     turnaround_days = models.PositiveIntegerField(null=True, blank=True)
     on_time = models.BooleanField(null=True, blank=True)
@@ -49,7 +54,9 @@ class Comparison(models.Model):
         # The figures read every row through these, never the table (program/figures.py).
         indexes = [models.Index(fields=["month", "specialty", "diagnosis", "treatment",
                                         "impact", "on_time"], name="comparison_figures"),
-                   models.Index(fields=["turnaround_days"], name="comparison_turnaround")]
+                   models.Index(fields=["turnaround_days"], name="comparison_turnaround"),
+                   models.Index(fields=["specialist", "on_time"],
+                                name="comparison_specialist_on_time")]
 
     @property
     def needs_review(self) -> bool:

@@ -191,7 +191,7 @@ def _specialists() -> list[SpecialistRow]:
     for specialist_id, histogram in histograms.items():
         rows[specialist_id].turnaround = Spread.of("", histogram)
     for specialist_id, in_time, timed in (Comparison.objects.order_by().values_list(
-            "opinion__consultation__specialist_id").annotate(
+            "specialist_id").annotate(
             in_time=Count("pk", filter=Q(on_time=True)), timed=Count("on_time"))):
         if specialist_id in rows:
             rows[specialist_id].in_time, rows[specialist_id].timed = in_time, timed
