@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "consilium.triage",
     "consilium.records",
     "consilium.directory",
+    "consilium.terms",
     "consilium.cases",
     "consilium.consultations",
     "consilium.conversations",
@@ -547,7 +548,10 @@ if PAPER_SIZE not in {"A4", "letter"}:
 # The service level (consultations/clock.py): business days from complete records
 # to the written opinion, business days a specialist has to answer an offer, business days
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,
-# "2026-12-25,2027-01-01"), which do not count as business days.
+# "2026-12-25,2027-01-01"), which do not count as business days. These, FOLLOW_UP_QUESTIONS
+# and TASK_REMINDER_DAYS are the defaults: administrators change them on /program/settings/
+# (consilium/terms), and the newest change is in force; read them through
+# consilium.terms.access.current(), never here.
 SERVICE_LEVEL_DAYS = env_int("SERVICE_LEVEL_DAYS", 7)
 # The program's video service: "{room}" becomes each appointment's own opaque room name.
 # Empty means the program offers no video appointments. (Consilium has no video of its own.)
