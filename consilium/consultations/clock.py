@@ -1,12 +1,12 @@
 """The program's service level, and the one clock that measures it.
 
 Everything about deadlines is decided here and nowhere else: business days (weekdays that
-are not the programme's holidays, so each program keeps its own calendar),
+are not the program's holidays, so each program keeps its own calendar),
 when an offer must be answered, when the opinion is due, the pause while the specialist
 waits on the patient, and what "overdue" means. ``deadlines.py`` is the scheduled job that
 acts on this clock; the work queue and the deadline job read "overdue" from here.
 
-The service levels and the holidays are the programme's terms in force (consilium/terms:
+The service levels and the holidays are the program's terms in force (consilium/terms:
 the environment's defaults until an administrator changes them): a change applies to the
 dates worked out from then on; due dates already set stay.
 

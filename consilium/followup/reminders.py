@@ -1,6 +1,6 @@
 """Reminders of the follow-up plan, sent by the hourly ``manage.py check_deadlines``:
 
-- a task not done is reminded once, the programme's task reminder days (terms.access)
+- a task not done is reminded once, the program's task reminder days (terms.access)
   before it is due (to the coordinators when it is theirs, to the patient otherwise: their
   doctor's tasks too, since the patient is the one who books them);
 - an outcome question is sent once when its months have passed.

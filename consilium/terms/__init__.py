@@ -1,4 +1,4 @@
-"""The programme's terms: its service levels, its calendar of holidays and the follow-up
+"""The program's terms: its service levels, its calendar of holidays and the follow-up
 questions a patient may ask. The environment variables (consilium/settings.py) are the
 defaults; an administrator changes them on /program/settings/, each change a new row
 (models.ProgramSettings), the newest in force. Everything that measures a deadline or counts

@@ -1,4 +1,4 @@
-"""An administrator changes the programme's terms: a new row with every value, the values it
+"""An administrator changes the program's terms: a new row with every value, the values it
 replaces and the reason, and an audit row. The change applies to what is worked out from then
 on (a new due date, tomorrow's reminders, the follow-up questions still to ask); due dates
 already set stay as they are."""

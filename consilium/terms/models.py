@@ -4,7 +4,7 @@ from django.utils import timezone
 
 
 class ProgramSettings(models.Model):
-    """One change of the programme's terms by an administrator: every value as it stands after
+    """One change of the program's terms by an administrator: every value as it stands after
     the change, the values it replaced (``previous``, only those that changed) and why. Rows
     are only ever added; the newest is in force, and with none the environment's defaults are
     (access.current). The rows are the history."""
@@ -17,7 +17,7 @@ class ProgramSettings(models.Model):
     # ISO dates, in order: JSON, so one row holds the whole calendar as it was.
     holidays = models.JSONField(default=list)
     previous = models.JSONField(default=dict)
-    # The administrator's reason: about the programme, never about a patient.
+    # The administrator's reason: about the program, never about a patient.
     reason = models.TextField(max_length=500)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")

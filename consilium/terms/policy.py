@@ -1,4 +1,4 @@
-"""Who may change the programme's terms: administrators only (one rule, consilium/policy.py).
+"""Who may change the program's terms: administrators only (one rule, consilium/policy.py).
 Everyone else is answered 404 by the page, as for the other administrators' pages; the menu
 lists the page by ``changes_terms``, the rule's own test."""
 
@@ -8,7 +8,7 @@ from consilium.policy import Policy
 
 policy = Policy("program_settings")
 
-ADMINS_ONLY = "Only administrators change the programme's settings."
+ADMINS_ONLY = "Only administrators change the program's settings."
 
 
 def changes_terms(user) -> bool:
