@@ -523,6 +523,7 @@ RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
 # A request for records to a provider (records.RecordsRequest) is due this many days after
 # it is sent, unless the coordinator gives another day: two weeks, then a reminder (the law
 # may allow the provider longer: 30 days under HIPAA's right of access).
+# A default: administrators change it on /program/settings/ (terms.access.current()).
 RECORDS_REQUEST_DAYS = env_int("RECORDS_REQUEST_DAYS", 14)
 # Uploads bigger than this go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2

@@ -31,6 +31,7 @@ class Terms:
     reminder_days_before: int
     task_reminder_days: int
     follow_up_questions: int
+    records_request_days: int
     holidays: frozenset[date]
     # The change in force, or None when the environment's defaults are.
     changed: ProgramSettings | None = None
@@ -42,7 +43,7 @@ class Terms:
 
 
 NUMBERS = ("service_level_days", "offer_answer_days", "reminder_days_before",
-           "task_reminder_days", "follow_up_questions")
+           "task_reminder_days", "follow_up_questions", "records_request_days")
 
 # (the newest change's terms or None for the defaults, when it was read); None: nothing held.
 _held: ContextVar[tuple[Terms | None, float] | None] = ContextVar("program_terms", default=None)
@@ -55,6 +56,7 @@ def defaults() -> Terms:
                  reminder_days_before=settings.REMINDER_DAYS_BEFORE,
                  task_reminder_days=settings.TASK_REMINDER_DAYS,
                  follow_up_questions=settings.FOLLOW_UP_QUESTIONS,
+                 records_request_days=settings.RECORDS_REQUEST_DAYS,
                  holidays=frozenset(settings.HOLIDAYS))
 
 

@@ -22,6 +22,7 @@ LIMITS = {
     "reminder_days_before": (0, 20),
     "task_reminder_days": (0, 60),
     "follow_up_questions": (0, 20),
+    "records_request_days": (1, 90),
 }
 MOST_HOLIDAYS = 300
 HOLIDAY_YEARS = 5  # a holiday lies within this many years of today, either way

@@ -14,6 +14,7 @@ class ProgramSettings(models.Model):
     reminder_days_before = models.PositiveSmallIntegerField()
     task_reminder_days = models.PositiveSmallIntegerField()
     follow_up_questions = models.PositiveSmallIntegerField()
+    records_request_days = models.PositiveSmallIntegerField()
     # ISO dates, in order: JSON, so one row holds the whole calendar as it was.
     holidays = models.JSONField(default=list)
     previous = models.JSONField(default=dict)

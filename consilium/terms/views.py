@@ -51,6 +51,10 @@ class SettingsForm(forms.Form):
         "Follow-up questions a patient may ask", "follow_up_questions",
         "Once the opinion is delivered, the patient may ask its specialist this many "
         "questions (0: none). From 0 to 20.")
+    records_request_days = _number(
+        "Days a provider has to send requested records", "records_request_days",
+        "A request for records to a hospital or doctor is due this many calendar days after "
+        "it is sent, unless the coordinator gives another day. From 1 to 90.")
     holidays = forms.CharField(
         label="Holidays", required=False,
         help_text="Days the program is closed, one per line, written year-month-day "
@@ -90,6 +94,7 @@ LABELS = {
     "reminder_days_before": ("Reminder before the opinion is due", "business day"),
     "task_reminder_days": ("Reminder before a follow-up task is due", "day"),
     "follow_up_questions": ("Follow-up questions a patient may ask", "question"),
+    "records_request_days": ("Days a provider has to send requested records", "day"),
     "holidays": ("Holidays", ""),
 }
 

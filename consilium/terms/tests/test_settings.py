@@ -19,6 +19,7 @@ from consilium.consultations.actions import do_offer_consultation
 from consilium.errors import Conflict, InvalidInput, NotAllowed
 from consilium.opinions.actions import do_ask_follow_up
 from consilium.opinions.models import Opinion
+from consilium.records.request_actions import default_due
 from consilium.terms.access import current
 from consilium.terms.actions import do_change_program_settings
 from consilium.terms.models import ProgramSettings
@@ -96,6 +97,13 @@ def test_a_change_sets_the_follow_up_limit(journey, users, admin):
     do_ask_follow_up(opinion, "And after?", acting_user=users["patient"])
 
 
+def test_a_change_sets_the_next_records_request_due_date(db, admin, settings):
+    settings.RECORDS_REQUEST_DAYS = 14
+    assert default_due(date(2026, 12, 1)) == date(2026, 12, 15)
+    change(admin, records_request_days=30, reason="HIPAA allows providers 30 days.")
+    assert default_due(date(2026, 12, 1)) == date(2026, 12, 31)
+
+
 def test_each_change_is_a_row_and_an_audit_row(db, admin, settings):
     settings.SERVICE_LEVEL_DAYS = 7
     first = change(admin, service_level_days=10)
@@ -117,6 +125,7 @@ def test_each_change_is_a_row_and_an_audit_row(db, admin, settings):
     ({"follow_up_questions": 21}, "follow_up_questions"),
     ({"follow_up_questions": -1}, "follow_up_questions"),
     ({"offer_answer_days": 0}, "offer_answer_days"),
+    ({"records_request_days": 91}, "records_request_days"),
     ({"reminder_days_before": 7}, "reminder_days_before"),  # not before a 7-day due date
     ({"holidays": ["2026-12-25", "25/12/2026"]}, "holidays"),
     ({"holidays": ["2026-12-25", "2026-12-25"]}, "holidays"),
