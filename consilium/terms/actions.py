@@ -27,6 +27,7 @@ LIMITS = {
 MOST_HOLIDAYS = 300
 HOLIDAY_YEARS = 5  # a holiday lies within this many years of today, either way
 MOST_REASON = 500
+NOTHING_CHANGES = "These are the values in force already: nothing would change."
 
 
 def _number(name: str, value) -> int | str:
@@ -111,8 +112,7 @@ def do_change_program_settings(values: dict, reason: str, *, based_on: int,
         before = (terms_of(in_force) if in_force else defaults()).values()
         changed = changes(before, clean)
         if not changed:
-            raise InvalidInput({"reason": "These are the values in force already: "
-                                          "nothing would change."})
+            raise InvalidInput({"reason": NOTHING_CHANGES})
         row = ProgramSettings.objects.create(
             **clean, previous={name: old for name, (old, _) in changed.items()},
             reason=reason, changed_by=acting_user)

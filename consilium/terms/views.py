@@ -15,7 +15,14 @@ from consilium.errors import DomainError, InvalidInput
 from consilium.forms import add_action_errors, form_status, page_number
 
 from .access import NUMBERS, Terms, current, history
-from .actions import LIMITS, MOST_REASON, changes, do_change_program_settings, validated
+from .actions import (
+    LIMITS,
+    MOST_REASON,
+    NOTHING_CHANGES,
+    changes,
+    do_change_program_settings,
+    validated,
+)
 from .models import ProgramSettings
 from .policy import changes_terms
 
@@ -158,8 +165,7 @@ def _review(request, form, terms: Terms):
     clean, reason = validated(form.values(), form.cleaned_data["reason"])
     changed = changes(terms.values(), clean)
     if not changed:
-        raise InvalidInput({"reason": "These are the values in force already: nothing would "
-                                      "change."})
+        raise InvalidInput({"reason": NOTHING_CHANGES})
     carried = {**clean, "holidays": "\n".join(clean["holidays"]), "reason": reason,
                "based_on": form.cleaned_data["based_on"]}
     return render(request, "terms/confirm.html", {
