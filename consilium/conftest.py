@@ -8,6 +8,7 @@ from consilium.cases import actions as case_actions
 from consilium.consultations.actions import do_accept_consultation, do_offer_consultation
 from consilium.directory.builders import build_specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
+from consilium.terms.access import forget
 from consilium.tests.lock_order import audit_head_locked_last  # noqa: F401  (every test)
 from consilium.tests.write_guard import writes_only_in_actions  # noqa: F401  (every test)
 
@@ -191,6 +192,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not Icd10Code.objects.exists():
             store_icd10cm(read_icd10cm())
+
+
+@pytest.fixture(autouse=True)
+def _program_terms_read_afresh():
+    """The program's terms held from an earlier test (terms/access.py) belong to rows that
+    test rolled back: each test reads its own."""
+    forget()
+    yield
+    forget()
 
 
 @pytest.fixture(autouse=True)

@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "consilium.triage",
     "consilium.records",
     "consilium.directory",
+    "consilium.terms",
     "consilium.cases",
     "consilium.consultations",
     "consilium.conversations",
@@ -522,6 +523,7 @@ RECORDS_MAX_CASE_BYTES = env_int("RECORDS_MAX_CASE_BYTES", 20 * 1024**3)
 # A request for records to a provider (records.RecordsRequest) is due this many days after
 # it is sent, unless the coordinator gives another day: two weeks, then a reminder (the law
 # may allow the provider longer: 30 days under HIPAA's right of access).
+# A default: administrators change it on /program/settings/ (terms.access.current()).
 RECORDS_REQUEST_DAYS = env_int("RECORDS_REQUEST_DAYS", 14)
 # Uploads bigger than this go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
@@ -547,7 +549,10 @@ if PAPER_SIZE not in {"A4", "letter"}:
 # The service level (consultations/clock.py): business days from complete records
 # to the written opinion, business days a specialist has to answer an offer, business days
 # before the due date that the reminder goes out, and the program's holidays (ISO dates,
-# "2026-12-25,2027-01-01"), which do not count as business days.
+# "2026-12-25,2027-01-01"), which do not count as business days. These, FOLLOW_UP_QUESTIONS
+# and TASK_REMINDER_DAYS are the defaults: administrators change them on /program/settings/
+# (consilium/terms), and the newest change is in force; read them through
+# consilium.terms.access.current(), never here.
 SERVICE_LEVEL_DAYS = env_int("SERVICE_LEVEL_DAYS", 7)
 # The program's video service: "{room}" becomes each appointment's own opaque room name.
 # Empty means the program offers no video appointments. (Consilium has no video of its own.)

@@ -25,6 +25,7 @@ from consilium.records import resumable
 from consilium.records import views as records
 from consilium.stories import views as stories
 from consilium.terminology import views as terminology
+from consilium.terms import views as terms
 from consilium.triage import views as triage
 
 # A path that matches nothing (a malformed ID too: consilium/paths.py) answers the API's JSON
@@ -230,6 +231,7 @@ urlpatterns = [
     path("figures/", program.figures, name="program_figures"),
     path("figures.csv", program.figures_csv, name="program_figures_csv"),
     path("figures/cases.csv", program.figures_cases_csv, name="program_figures_cases_csv"),
+    path("program/settings/", terms.program_settings, name="program_settings"),
     path("specialists/", directory.specialist_list, name="specialist_list"),
     path("specialists/<id:specialist_id>/edit/", directory.edit_profile,
          name="specialist_edit"),

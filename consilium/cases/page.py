@@ -33,6 +33,7 @@ from consilium.records.checklist import case_checklist
 from consilium.records.models import IdentityCheck, RecordType
 from consilium.records.policy import policy as record_policy
 from consilium.records.summary import clinical_summary
+from consilium.terms.access import current as program_terms
 
 from .access import is_case_owner
 from .forms import ShareForm
@@ -79,7 +80,7 @@ def case_page(user, case: Case) -> dict:
         **_records(user, case),
         "converses": message_policy.may(user, case, "read"),
         "unread_messages": unread_count(case, user),
-        "service_level_days": settings.SERVICE_LEVEL_DAYS,
+        "service_level_days": program_terms().service_level_days,
         **_appointments(user, case, consultations),
     }
     if "offer" in allowed:

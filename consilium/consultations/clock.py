@@ -1,10 +1,14 @@
 """The program's service level, and the one clock that measures it.
 
 Everything about deadlines is decided here and nowhere else: business days (weekdays that
-are not holidays; CONSILIUM_HOLIDAYS, ISO dates, so each program keeps its own calendar),
+are not the program's holidays, so each program keeps its own calendar),
 when an offer must be answered, when the opinion is due, the pause while the specialist
 waits on the patient, and what "overdue" means. ``deadlines.py`` is the scheduled job that
 acts on this clock; the work queue and the deadline job read "overdue" from here.
+
+The service levels and the holidays are the program's terms in force (consilium/terms:
+the environment's defaults until an administrator changes them): a change applies to the
+dates worked out from then on; due dates already set stay.
 
 The clock for an opinion starts when the case's records are complete (or when the specialist
 accepts a case whose records were never marked complete: they are taken as sent).
@@ -12,29 +16,31 @@ accepts a case whose records were never marked complete: they are taken as sent)
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from consilium.cases.models import Case, Event, EventKind, Status
+from consilium.terms.access import current
 
 from .models import Consultation, ConsultationStatus
 
 # --- business days ----------------------------------------------------------------------
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in settings.HOLIDAYS
+def is_business_day(day: date, holidays: frozenset[date] | None = None) -> bool:
+    holidays = current().holidays if holidays is None else holidays
+    return day.weekday() < 5 and day not in holidays
 
 
 def add_business_days(start: date, days: int) -> date:
     """The business day ``days`` business days after ``start`` (counting from the next day:
     work that starts on a Friday with one day to go is due on Monday)."""
+    holidays = current().holidays
     day = start
     remaining = days
     while remaining > 0:
         day += timedelta(days=1)
-        if is_business_day(day):
+        if is_business_day(day, holidays):
             remaining -= 1
     return day
 
@@ -44,24 +50,25 @@ def business_days_between(start: date, end: date) -> int:
     earlier)."""
     if end < start:
         return -business_days_between(end, start)
+    holidays = current().holidays
     return sum(1 for n in range(1, (end - start).days + 1)
-               if is_business_day(start + timedelta(days=n)))
+               if is_business_day(start + timedelta(days=n), holidays))
 
 
 # --- due dates --------------------------------------------------------------------------
 
 
 def opinion_due(records_complete_on: date) -> date:
-    return add_business_days(records_complete_on, settings.SERVICE_LEVEL_DAYS)
+    return add_business_days(records_complete_on, current().service_level_days)
 
 
 def answer_due(offered_on: date) -> date:
-    return add_business_days(offered_on, settings.OFFER_ANSWER_DAYS)
+    return add_business_days(offered_on, current().offer_answer_days)
 
 
 def reminder_horizon(today: date) -> date:
     """Opinions due up to this day are "due soon": their specialist is reminded."""
-    return add_business_days(today, settings.REMINDER_DAYS_BEFORE)
+    return add_business_days(today, current().reminder_days_before)
 
 
 def records_complete_on(case: Case) -> date | None:

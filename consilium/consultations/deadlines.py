@@ -3,7 +3,7 @@
 
 - an offer not answered by its answer date expires, and the coordinators are told, so they
   can offer the case to the next proposal (matching leaves out whoever was offered it);
-- a specialist is reminded REMINDER_DAYS_BEFORE business days before the opinion is due;
+- a specialist is reminded the program's reminder days (terms.access) before the opinion is due;
 - an overdue opinion (clock.overdue) is escalated to the coordinators (and the specialist told);
 - none of this while the specialist waits on the patient's answer (the clock is stopped).
 

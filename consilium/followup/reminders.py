@@ -1,8 +1,8 @@
 """Reminders of the follow-up plan, sent by the hourly ``manage.py check_deadlines``:
 
-- a task not done is reminded once, settings.TASK_REMINDER_DAYS before it is due (to the
-  coordinators when it is theirs, to the patient otherwise: their doctor's tasks too, since
-  the patient is the one who books them);
+- a task not done is reminded once, the program's task reminder days (terms.access)
+  before it is due (to the coordinators when it is theirs, to the patient otherwise: their
+  doctor's tasks too, since the patient is the one who books them);
 - an outcome question is sent once when its months have passed.
 
 Notices never carry health data: fixed wording and a link.
@@ -11,13 +11,13 @@ Notices never carry health data: fixed wording and a link.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from consilium.accounts.models import Role
 from consilium.accounts.notify import notify_role, notify_users
 from consilium.cases.models import Status
+from consilium.terms.access import current as program_terms
 
 from .models import FollowUpTask, OutcomeCheck, Owner
 
@@ -33,7 +33,7 @@ class Sent:
 def send_reminders() -> Sent:
     today = timezone.localdate()
     sent = Sent()
-    horizon = today + timedelta(days=settings.TASK_REMINDER_DAYS)
+    horizon = today + timedelta(days=program_terms().task_reminder_days)
     with transaction.atomic():
         due = list(FollowUpTask.objects.select_for_update(of=("self",)).filter(
             done_at__isnull=True, reminded_on__isnull=True, due_date__lte=horizon,

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
@@ -12,6 +11,7 @@ from consilium.cases.access import access_case_by_id
 from consilium.errors import InvalidInput
 from consilium.forms import add_action_errors
 from consilium.submissions.once import key_of
+from consilium.terms.access import current as program_terms
 
 from .actions import do_add_task, do_answer_outcome, do_mark_task
 from .calendar import plan_ics
@@ -42,7 +42,7 @@ def plan(request, case_id, task_form=None, outcome_form=None, status=200):
         "task_form": task_form or TaskForm(),
         "open_check": open_outcome_check(case) if "answer_outcome" in allowed else None,
         "outcome_form": outcome_form or OutcomeForm(),
-        "reminder_days": settings.TASK_REMINDER_DAYS,
+        "reminder_days": program_terms().task_reminder_days,
     }, status=status)
 
 

@@ -7,14 +7,13 @@ consultation and case must be loaded with it (``select_related``), as the access
 See consilium/policy.py.
 """
 
-from django.conf import settings
-
 from consilium.accounts.models import Role
 from consilium.cases.access import is_case_owner
 from consilium.cases.models import Status
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.errors import Conflict, NotAllowed
 from consilium.policy import Policy
+from consilium.terms.access import current as program_terms
 
 from .models import Opinion, OpinionPart
 
@@ -54,7 +53,7 @@ def _follow_ups(opinion: Opinion) -> list:
 
 
 def follow_ups_left(opinion: Opinion) -> int:
-    return max(0, settings.FOLLOW_UP_QUESTIONS - len(_follow_ups(opinion)))
+    return max(0, program_terms().follow_up_questions - len(_follow_ups(opinion)))
 
 
 @policy.rule("edit")
@@ -114,7 +113,7 @@ def _ask_follow_up(user, opinion):
         return Conflict("Follow-up questions can be asked once the opinion is delivered "
                         "and while the case is open.")
     if not follow_ups_left(opinion):
-        return Conflict(f"You have asked all {settings.FOLLOW_UP_QUESTIONS} follow-up "
+        return Conflict(f"You have asked all {program_terms().follow_up_questions} follow-up "
                         "questions this program allows. Send the team a message instead.")
     return None
 

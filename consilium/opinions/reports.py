@@ -22,6 +22,7 @@ from consilium.cases.models import IntakeSummary, Share, Status
 from consilium.records.models import RecordType
 from consilium.records.summary import clinical_summary
 from consilium.terminology.models import Icd10Code
+from consilium.terms.access import current as program_terms
 
 from .access import questions_with_answers, signed_parts
 
@@ -40,7 +41,7 @@ def report_context(opinion) -> dict:
         "first_codes": [(c, titles.get(c, "")) for c in case.diagnosis_codes],
         "second_codes": [(c, titles.get(c, "")) for c in opinion.diagnosis_codes],
         "program": settings.PROGRAM_NAME, "printed": timezone.localtime(),
-        "follow_ups_allowed": settings.FOLLOW_UP_QUESTIONS,
+        "follow_ups_allowed": program_terms().follow_up_questions,
         # a combined review's signed parts, which the opinion's signature covers
         "parts": signed_parts(case.id),
     }

@@ -1,7 +1,6 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +14,7 @@ from consilium.cases.access import patients_own
 from consilium.errors import DomainError, InvalidInput
 from consilium.forms import LARGEST_ID, add_action_errors, form_status, object_id, whole_number
 from consilium.submissions.once import key_of
+from consilium.terms.access import current as program_terms
 
 from . import readability, reports, sharing
 from .access import (
@@ -266,7 +266,7 @@ def opinion_context(opinion, user, case) -> dict:
             c.is_part for c in case.consultations.all()) else [],
         "follow_ups": list(opinion.follow_up_questions.all()),
         "follow_ups_left": follow_ups_left(opinion),
-        "follow_up_limit": settings.FOLLOW_UP_QUESTIONS,
+        "follow_up_limit": program_terms().follow_up_questions,
         "follow_up_form": FollowUpForm() if "ask_follow_up" in allowed else None,
         "report_shares": list(opinion.shares.all()) if shares else [],
         "report_share_form": ReportShareForm() if shares else None,

@@ -5,7 +5,6 @@ opinions, decisions, answered outcome questions), so they stay fast at 100,000 c
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from consilium.cases.models import Case, Status
@@ -13,6 +12,7 @@ from consilium.comparison.concordance import DiagnosisConcordance, Impact, Treat
 from consilium.comparison.models import Comparison
 from consilium.decisions.models import Choice, Decision
 from consilium.followup.models import Followed, OutcomeCheck
+from consilium.terms.access import current as program_terms
 
 # What is counted of the opinions in each month and specialty (one pass over the rows,
 # through the covering index "comparison_figures"; month is never null, so counting it
@@ -111,7 +111,7 @@ def program_figures() -> Figures:
     return Figures(
         cases_by_state=by_state, overall=overall,
         turnaround_median=percentile(histogram, 50), turnaround_p90=percentile(histogram, 90),
-        service_level_days=settings.SERVICE_LEVEL_DAYS, third_opinions=third,
+        service_level_days=program_terms().service_level_days, third_opinions=third,
         third_opinion_rate=Figures.rate(third, overall.opinions - on_third),
         decisions=decided["n"], decided_second=decided["second"],
         outcomes=answered["n"], followed_second=answered["second"],

@@ -12,6 +12,7 @@ from consilium.cases.access import keeps_cases
 from consilium.cases.policy import starts_cases
 from consilium.directory.access import own_specialist
 from consilium.stories.access import reviews_stories
+from consilium.terms.policy import changes_terms
 
 from .access import reads_figures, works_the_queue
 
@@ -37,6 +38,7 @@ def main_menu(request) -> list[MenuLink]:
         ("My availability", "my_availability", own_specialist(user) is not None),
         ("Stories to approve", "story_review_list", reviews_stories(user)),
         ("Members", "members", manages_members(user)),
+        ("Program settings", "program_settings", changes_terms(user)),
         ("Administration", "admin:index", admin.site.has_permission(request)),
     ]
     return [MenuLink(label, reverse(name)) for label, name, listed in shown if listed]

@@ -7,7 +7,6 @@ never name the provider (who treats the patient is health data, kept encrypted).
 import uuid
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from consilium.cases.actions import add_event, locked_case
 from consilium.cases.models import Case, EventKind
 from consilium.errors import Conflict, InvalidInput
 from consilium.submissions.once import Once
+from consilium.terms.access import current as program_terms
 
 from .models import Record, RecordsRequest
 from .policy import policy
@@ -96,13 +96,14 @@ def do_change_request(records_request: RecordsRequest, data, *, acting_user) -> 
 
 
 def default_due(sent_on: date) -> date:
-    return sent_on + timedelta(days=settings.RECORDS_REQUEST_DAYS)
+    return sent_on + timedelta(days=program_terms().records_request_days)
 
 
 def do_mark_request_sent(records_request: RecordsRequest, data=None, *,
                          acting_user) -> RecordsRequest:
     """The request went out (with the signed release letter) on ``sent_on``, today when not
-    given; it is due on ``due_on``, RECORDS_REQUEST_DAYS later when not given."""
+    given; it is due on ``due_on``, the program's records request days (terms.access) later
+    when not given."""
     policy.check(acting_user, records_request.case, "manage_requests")
     cleaned = RequestSentIn.read(data or {})
     today = timezone.localdate()
@@ -126,7 +127,8 @@ def do_mark_request_sent(records_request: RecordsRequest, data=None, *,
 
 def do_remind_request(records_request: RecordsRequest, *, acting_user) -> RecordsRequest:
     """The provider was reminded today (by phone, fax or letter): counted, once a day, and
-    the request is due again RECORDS_REQUEST_DAYS from today when it was already late."""
+    the request is due again the program's records request days from today when it was
+    already late."""
     policy.check(acting_user, records_request.case, "manage_requests")
     today = timezone.localdate()
     with transaction.atomic():

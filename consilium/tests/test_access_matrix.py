@@ -200,6 +200,7 @@ PAGES = {
     "program_figures_csv": {"coordinator", "admin"},
     "program_figures_cases_csv": {"coordinator", "admin"},
     **dict.fromkeys(["story_review_list", "story_review"], {"admin"}),
+    "program_settings": {"admin"},  # terms.policy: administrators only
     # The program's staff accounts (accounts/policy.py: administrators only).
     **dict.fromkeys(["members", "invitation_resend", "invitation_revoke",
                      "member_reset_second_factor", "member_setup_link"], {"admin"}),

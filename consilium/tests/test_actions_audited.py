@@ -851,6 +851,16 @@ def _delete_queue_filter(w):
     return lambda: do_delete_queue_filter(saved.id, acting_user=w["coordinator"])
 
 
+@action("terms.actions.do_change_program_settings", "program_settings.change",
+        no_event="the program's terms, not a step of a case")
+def _change_program_settings(w):
+    from consilium.terms.access import current
+    from consilium.terms.actions import do_change_program_settings
+    values = {**current().values(), "service_level_days": 10}
+    return lambda: do_change_program_settings(values, "A longer service level.", based_on=0,
+                                              acting_user=w["admin"])
+
+
 @action("directory.actions.do_update_profile", "specialist.update", no_event=NOT_A_CASE)
 def _profile(w):
     from consilium.directory.actions import do_update_profile

@@ -50,7 +50,8 @@ def at(day: str, hour: int = 9):
     ("2026-12-24", 5, "2027-01-04"),  # over Christmas and New Year's Day
     ("2026-11-23", 0, "2026-11-23"),
 ])
-def test_business_days_skip_weekends_and_holidays(settings, start, days, due):
+def test_business_days_skip_weekends_and_holidays(db, settings, start, days, due):
+    # db: the holidays are the program's terms in force (none changed here: the settings')
     settings.HOLIDAYS = CHRISTMAS
     assert clock.add_business_days(date.fromisoformat(start), days) == \
         date.fromisoformat(due)

@@ -12,7 +12,7 @@ from consilium.accounts.models import Role
 # Every page the signed-in menu may list (URL name); the self-assessment is public, and
 # the menu offers it only to those who start cases from it (cases.policy.starts_cases).
 MENU_PAGES = ["work_queue", "program_figures", "assess", "case_list", "specialist_list",
-              "my_availability", "story_review_list", "admin:index"]
+              "my_availability", "story_review_list", "program_settings", "admin:index"]
 PUBLIC = {"assess"}
 
 
