@@ -200,9 +200,9 @@ def serve_and_measure(pages: dict, cookies: dict) -> dict:
                 continue
             subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", "-d2s", *headers, url],
                            capture_output=True)  # warm the workers
-            out = subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "-s",
-                                  lua.name, *headers, url], capture_output=True,
-                                 text=True).stdout
+            out = subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout",
+                                  "10s", "-s", lua.name, *headers, url],
+                                 capture_output=True, text=True).stdout
             found = re.search(r"BENCH (\d+) ([\d.]+) (\d+) (\d+) (\d+) (\d+)", out)
             requests, duration, p50, p95, p99, errors = found.groups()
             results[name] = {"rps": int(requests) / float(duration), "p50_ms": int(p50) / 1000,
