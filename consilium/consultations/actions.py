@@ -115,24 +115,35 @@ def do_offer_consultation(case: Case, specialist_id, *, acting_user, key: str = 
         reason = ""  # nothing to flag
     elif not reason:
         raise InvalidInput({"reason": OUTSIDE_SPECIALTIES})
+    return _offer(case, specialist, once, "offer", acting_user, offer_reason=reason)
+
+
+def _offer(case: Case, specialist: Specialist, once: Once, action: str, acting_user,
+           **fields) -> Consultation:
+    """The offer's writing, for the lead (``action`` "offer") and a part ("offer_part"):
+    on the locked case, checked again there; a specialist already on the case, or a second
+    lead, is the database's refusal (its constraints), said as a Conflict."""
     with transaction.atomic():
         current = Case.objects.select_for_update().get(id=case.id)
         if (done := once.earlier()) is not None:
-            return _same_offer(done, case, specialist_id)
-        case_policy.check(acting_user, current, "offer")
+            return _same_offer(done, case, specialist.id)
+        case_policy.check(acting_user, current, action)
         try:
             with transaction.atomic():
                 consultation = Consultation.objects.create(
-                    case=current, specialist=specialist, offered_by=acting_user,
-                    offer_reason=reason, **clock.due_dates_for_offer(current))
+                    case=current, specialist=specialist, offered_by=acting_user, **fields,
+                    **clock.due_dates_for_offer(current))
         except IntegrityError:
             raise Conflict(ALREADY_ON_IT if current.consultations.filter(
                 specialist=specialist, status__in=ACTIVE_STATUSES).exists()
                 else ALREADY_OFFERED) from None
         once.made(consultation)
-        add_event(current, EventKind.OFFERED, acting_user, note=specialist.name)
-        record(acting_user, "consultation.offer", consultation, case_id=current.id)
-    notify_users([specialist.user_id], "A case was offered to you", current)
+        part = action == "offer_part"
+        add_event(current, EventKind.PART_OFFERED if part else EventKind.OFFERED, acting_user,
+                  note=specialist.name)
+        record(acting_user, f"consultation.{action}", consultation, case_id=current.id)
+    notify_users([specialist.user_id], "A part of a case was offered to you" if part
+                 else "A case was offered to you", current)
     return consultation
 
 
@@ -167,23 +178,8 @@ def do_offer_part(case: Case, specialist_id, asked, *, acting_user, key: str = "
     case_policy.check(acting_user, case, "offer_part")
     specialist = _offerable_specialist(case, specialist_id)
     asked = PartIn.read({"asked": asked}).asked
-    with transaction.atomic():
-        current = Case.objects.select_for_update().get(id=case.id)
-        if (done := once.earlier()) is not None:
-            return _same_offer(done, case, specialist_id)
-        case_policy.check(acting_user, current, "offer_part")
-        try:
-            with transaction.atomic():
-                consultation = Consultation.objects.create(
-                    case=current, specialist=specialist, offered_by=acting_user,
-                    is_part=True, part_asked=asked, **clock.due_dates_for_offer(current))
-        except IntegrityError:
-            raise Conflict(ALREADY_ON_IT) from None
-        once.made(consultation)
-        add_event(current, EventKind.PART_OFFERED, acting_user, note=specialist.name)
-        record(acting_user, "consultation.offer_part", consultation, case_id=current.id)
-    notify_users([specialist.user_id], "A part of a case was offered to you", current)
-    return consultation
+    return _offer(case, specialist, once, "offer_part", acting_user, is_part=True,
+                  part_asked=asked)
 
 
 def _same_offer(earlier: Consultation, case: Case, specialist_id) -> Consultation:
