@@ -4,13 +4,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from consilium.audit.models import AuditEntry, AuditHead
-from consilium.audit.trail import record, verify
+from consilium.audit.trail import record, seal, verify
 
 
 @pytest.fixture
 def trail(journey):
     journey("opinion_delivered")
     assert AuditEntry.objects.count() > 5
+    seal()  # what happens after each of the journey's transactions commits
     return list(AuditEntry.objects.order_by("id"))
 
 
