@@ -77,5 +77,6 @@ def test_real_transactions_are_told_apart(audit_head_locked_alone, journey, user
     assert _caught(audit_head_locked_alone) == []
     with transaction.atomic():
         Case.objects.select_for_update().get(id=case.id)
-        seal()
+        record(users["coordinator"], "case.view", case, case_id=case.id)
+        seal()  # seals the row it just appended, holding the case
     assert _caught(audit_head_locked_alone) == ["audit_audithead"]
