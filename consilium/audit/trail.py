@@ -28,6 +28,8 @@ from .models import GENESIS_HASH, KEYED, PLAIN, AuditEntry, AuditHead
 log = logging.getLogger(__name__)
 # Rows a seal takes in one transaction (the head stays locked that long).
 SEAL_BATCH = 1000
+# Rounds a seal after commit makes, each taking what was committed during the one before.
+SEAL_ROUNDS = 5
 # A row is sealed right after its transaction commits, or at the latest by the hourly
 # check_deadlines; one still pending after this means no sealer ran.
 SEAL_LATE = timedelta(hours=2)
@@ -95,14 +97,18 @@ def seal(*, wait: bool = False) -> int:
     Runs in its own transaction, never inside one that appends (it would seal its own
     uncommitted rows and hold the head until that commit). Without ``wait``, when another
     process holds the head it returns at once: that process looks for pending rows again
-    after releasing the head, so rows committed meanwhile are not left behind.
+    after releasing the head, so rows committed meanwhile are not left behind; and it stops
+    after SEAL_ROUNDS rounds, so under steady load one request does not seal for everyone
+    for long (the next request's seal takes what came meanwhile).
     """
-    sealed, refused = 0, set[int]()
+    sealed, refused, rounds = 0, set[int](), 0
     while AuditEntry.objects.pending().exclude(id__in=refused).exists():
+        if not wait and rounds == SEAL_ROUNDS:
+            break
         batch = _seal_batch(wait, refused)
         if batch is None:  # another process is sealing
             break
-        sealed += batch
+        sealed, rounds = sealed + batch, rounds + 1
     return sealed
 
 
