@@ -30,9 +30,10 @@ class AuditEntryQuerySet(models.QuerySet):
         if not entries:
             return
         updates = {
-            field: Case(*(When(pk=e.pk, then=Value(getattr(e, field))) for e in entries),
-                        output_field=AuditEntry._meta.get_field(field))
-            for field in ("seq", "prev_hash", "hash")
+            name: Case(*(When(pk=e.pk, then=Value(getattr(e, name))) for e in entries),
+                       output_field=field)
+            for name, field in (("seq", models.PositiveBigIntegerField()),
+                                ("prev_hash", models.CharField()), ("hash", models.CharField()))
         }
         rows = self.pending().filter(pk__in=[e.pk for e in entries])
         changed = models.QuerySet.update(rows, **updates)

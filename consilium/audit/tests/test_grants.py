@@ -1,5 +1,6 @@
 """On PostgreSQL the application's role can append to the trail and seal a pending row once,
-but not rewrite it (issue 17, finding 4; issue 23). Runs in the throw-away server of scripts/with-postgres."""
+but not rewrite it (issue 17, finding 4; issue 23). Runs in the throw-away server of
+scripts/with-postgres."""
 
 import pytest
 from django.core.management import call_command
