@@ -84,11 +84,7 @@ def _seal_after_commit() -> None:
     """Seal once the transaction commits (at once outside one). A failure is logged: the
     next seal takes the rows. A transaction appending many times seals many times, all but
     the first finding nothing pending (one look at the pending rows' index)."""
-    transaction.on_commit(_seal_now, robust=True)
-
-
-def _seal_now() -> None:
-    seal()
+    transaction.on_commit(seal, robust=True)
 
 
 def seal(*, wait: bool = False) -> int:
@@ -124,10 +120,8 @@ def _seal_batch(wait: bool, refused: set[int]) -> int | None:
         pending = AuditEntry.objects.pending().exclude(id__in=refused).order_by("id")
         entries, prev, count = [], head.hash, head.count
         for entry in pending[:SEAL_BATCH]:
-            if entry.row_hmac != entry.compute_row_hmac() or entry.seq is not None \
-                    or entry.prev_hash is not None:
-                # Altered (or forged without the key) while pending: never chain it;
-                # verify_audit reports it.
+            if _tampered_while_pending(entry):
+                # Never chained; verify_audit reports it.
                 log.error("Audit row %s was altered before it was sealed; left unsealed",
                           entry.pk)
                 refused.add(entry.pk)
@@ -212,13 +206,8 @@ def _walk_sealed() -> Checked:
 def _check_pending(checked: Checked) -> Checked:
     late = timezone.now() - SEAL_LATE
     for entry in AuditEntry.objects.pending().order_by("id").iterator(chunk_size=2000):
-        if entry.row_hmac != entry.compute_row_hmac():
-            checked.broken, checked.problem = entry, (
-                "it is not sealed yet and its content was altered, or it was added without "
-                "the key")
-        elif entry.seq is not None or entry.prev_hash is not None:
-            checked.broken, checked.problem = entry, (
-                "it is not sealed yet but was given a place in the trail")
+        if tampered := _tampered_while_pending(entry):
+            checked.broken, checked.problem = entry, tampered
         elif entry.at < late:
             checked.broken, checked.problem = entry, (
                 f"it was appended {entry.at:%Y-%m-%d %H:%M} UTC and is still not sealed: no "
@@ -227,6 +216,16 @@ def _check_pending(checked: Checked) -> Checked:
             return checked
         checked.pending += 1
     return checked
+
+
+def _tampered_while_pending(entry: AuditEntry) -> str:
+    """What was done to a pending row, or "": its own HMAC must match, its place be empty."""
+    if entry.row_hmac != entry.compute_row_hmac():
+        return ("it is not sealed yet and its content was altered, or it was added without "
+                "the key")
+    if entry.seq is not None or entry.prev_hash is not None:
+        return "it is not sealed yet but was given a place in the trail"
+    return ""
 
 
 def verify_anchor(checked: int, paths: list[str] | None = None) -> tuple[str, bool]:
