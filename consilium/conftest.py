@@ -9,7 +9,7 @@ from consilium.consultations.actions import do_accept_consultation, do_offer_con
 from consilium.directory.builders import build_specialist
 from consilium.opinions.actions import do_save_opinion, do_sign_opinion
 from consilium.terms.access import forget
-from consilium.tests.lock_order import audit_head_locked_last  # noqa: F401  (every test)
+from consilium.tests.lock_order import audit_head_locked_alone  # noqa: F401  (every test)
 from consilium.tests.write_guard import writes_only_in_actions  # noqa: F401  (every test)
 
 FIRST_OPINION = {

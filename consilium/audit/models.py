@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Q, Value, When
 
 GENESIS_HASH = "0" * 64
 # How a row's hash was made: plain SHA-256 (rows written before the key, verified as before
@@ -18,13 +19,36 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("The audit trail is append-only")
 
+    def pending(self):
+        """Rows appended but not yet sealed into the chain (``trail.seal``)."""
+        return self.filter(hash__isnull=True)
+
+    def seal(self, entries: list["AuditEntry"]) -> None:
+        """The one change a row ever gets: a pending row is given its place, the previous
+        row's hash and its own (set on ``entries`` by ``trail.seal``, under the head's lock).
+        Nothing else is written, and a sealed row is never written again."""
+        if not entries:
+            return
+        updates = {
+            name: Case(*(When(pk=e.pk, then=Value(getattr(e, name))) for e in entries),
+                       output_field=field)
+            for name, field in (("seq", models.PositiveBigIntegerField()),
+                                ("prev_hash", models.CharField()), ("hash", models.CharField()))
+        }
+        rows = self.pending().filter(pk__in=[e.pk for e in entries])
+        changed = models.QuerySet.update(rows, **updates)
+        if changed != len(entries):
+            raise RuntimeError("Audit rows to seal were sealed already or are gone")
+
 
 class AuditEntry(models.Model):
     """One read or write of health data: who, in which role, what, when, from where.
 
-    Each row carries an HMAC-SHA256, keyed outside the database, over its own content, its
-    place in the trail and the previous row's hash, so altering or removing a row breaks the
-    chain and re-chaining needs the key (see ``manage.py verify_audit``).
+    A row is appended *pending*, with ``row_hmac``, an HMAC-SHA256 keyed outside the database
+    over its own content, and no lock on anything shared. The sealer (``trail.seal``) then
+    chains pending rows in order: each sealed row's ``hash`` is an HMAC over its content, its
+    place in the trail (``seq``) and the previous row's hash, so altering or removing a row
+    breaks the chain and re-chaining needs the key (see ``manage.py verify_audit``).
     """
 
     at = models.DateTimeField()
@@ -38,17 +62,23 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     case_id = models.UUIDField(null=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # The chain: NULL while the row is pending, set once when it is sealed. NULL, not "":
+    # "not chained yet" is no hash at all, and a unique column holds many NULLs.
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
     scheme = models.PositiveSmallIntegerField(default=KEYED)
     # The row's place in the trail, from 1 (keyed rows only); anchors name rows by it.
-    seq = models.PositiveBigIntegerField(null=True)
+    seq = models.PositiveBigIntegerField(null=True, unique=True)
+    # The row's own HMAC, made when it is appended (rows from before sealing have none).
+    row_hmac = models.CharField(max_length=64, null=True)  # noqa: DJ001
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["id"], condition=Q(hash__isnull=True),
+                                name="audit_pending")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -61,10 +91,16 @@ class AuditEntry(models.Model):
     def compute_hash(self) -> str:
         if self.scheme == PLAIN:
             return hashlib.sha256(_canonical(self._content())).hexdigest()
-        payload = _canonical({**self._content(), "seq": self.seq})
-        return hmac.new(settings.AUDIT_KEY.encode(), payload, hashlib.sha256).hexdigest()
+        return _keyed({**self._content(), "seq": self.seq})
+
+    def compute_row_hmac(self) -> str:
+        """The HMAC over what the row says, without its place in the chain (not known yet)."""
+        return _keyed({**self._own_content(), "row": True})
 
     def _content(self) -> dict:
+        return {**self._own_content(), "prev_hash": self.prev_hash}
+
+    def _own_content(self) -> dict:
         return {
             "at": self.at.isoformat(),
             "actor": self.actor_id,
@@ -75,7 +111,6 @@ class AuditEntry(models.Model):
             "object_id": self.object_id,
             "case_id": str(self.case_id) if self.case_id else None,
             "ip_address": self.ip_address,
-            "prev_hash": self.prev_hash,
         }
 
 
@@ -83,8 +118,13 @@ def _canonical(content: dict) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _keyed(content: dict) -> str:
+    return hmac.new(settings.AUDIT_KEY.encode(), _canonical(content), hashlib.sha256).hexdigest()
+
+
 class AuditHead(models.Model):
-    """The newest hash of the chain, one row; locking it serialises appends on every database."""
+    """The newest hash of the chain, one row; only the sealer locks it, so sealing is
+    serialised (the chain never forks) while appending waits for nobody."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)

@@ -1,26 +1,42 @@
 """The one helper every action and access helper calls to record an access to health data.
 
-Appending locks the one ``AuditHead`` row until the transaction ends, so the audit head is the
-last lock a transaction takes: lock every row the action needs (``locked_case``,
-``locked_consultation``, an opinion, a record...) before its first audit row, and send a
-signal whose receivers lock rows before the sender's own audit row. Holding the head while
-waiting for a case deadlocks, on PostgreSQL, with a transaction holding that case while
-waiting for the head. ``consilium/tests/lock_order.py`` checks this in every test.
+Appending locks nothing shared: ``record_many`` inserts its rows *pending*, each with its own
+keyed HMAC (``row_hmac``), so a page view never waits for another user's append. The chain
+is made afterwards by ``seal()``, the only code that locks the one ``AuditHead`` row: once the
+appending transaction commits (``transaction.on_commit``), it takes the committed pending rows
+in ID order, checks each one's HMAC and gives it its place (``seq``), the previous row's hash
+and its own chained hash, moves the head and writes the anchor. While one process seals,
+another skips (the one sealing, or the next, takes its rows); the hourly ``check_deadlines``
+seals what a process that died before sealing left. ``verify_chain`` walks the sealed rows by
+``seq`` and checks every pending row's HMAC, reporting rows left pending too long.
 """
 
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import anchor
 from .context import client_ip
 from .models import GENESIS_HASH, KEYED, PLAIN, AuditEntry, AuditHead
 
+log = logging.getLogger(__name__)
+# Rows a seal takes in one transaction (the head stays locked that long).
+SEAL_BATCH = 1000
+# Rounds a seal after commit makes, each taking what was committed during the one before.
+SEAL_ROUNDS = 5
+# A row is sealed right after its transaction commits, or at the latest by the hourly
+# check_deadlines; one still pending after this means no sealer ran.
+SEAL_LATE = timedelta(hours=2)
+
 
 def record(user, action: str, obj: models.Model, *, case_id=None) -> None:
-    """Append one row to the audit trail, chained to the previous row's hash.
+    """Append one row to the audit trail (sealed into the chain once the transaction commits).
 
     ``action`` is a dotted verb such as ``case.view`` or ``opinion.sign``; only the object's
     type and opaque ID are stored, never its content.
@@ -36,75 +52,180 @@ def record_refused(user, action: str, model: type[models.Model], object_id, *,
 
 
 def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=None) -> None:
-    """Append one row per object (e.g. every case a list page shows) under one lock."""
+    """Append one pending row per object (e.g. every case a list page shows), locking nothing
+    another transaction could hold: one insert, sealed after commit."""
     objs = list(objs)
     if not objs:
         return
     now = timezone.now()
+    entries = []
+    for obj in objs:
+        # Only an abstract model lacks a model_name, and it has no rows to record.
+        assert obj._meta.model_name is not None
+        entry = AuditEntry(
+            at=now,
+            actor=user if user is not None and user.is_authenticated else None,
+            actor_username=getattr(user, "username", "") or "",
+            actor_role="system" if user is None else getattr(user, "role", "") or "",
+            action=action,
+            object_type=obj._meta.model_name,
+            object_id=str(obj.pk),
+            case_id=case_id_of(obj) if case_id_of else None,
+            ip_address=client_ip.get(),
+            scheme=KEYED,
+        )
+        entry.row_hmac = entry.compute_row_hmac()
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
+    _seal_after_commit()
+
+
+def _seal_after_commit() -> None:
+    """Seal once the transaction commits (at once outside one). A failure is logged: the
+    next seal takes the rows. A transaction appending many times seals many times, all but
+    the first finding nothing pending (one look at the pending rows' index)."""
+    transaction.on_commit(seal, robust=True)
+
+
+def seal(*, wait: bool = False) -> int:
+    """Chain every committed pending row, in ID order; return how many were sealed.
+
+    Runs in its own transaction, never inside one that appends (it would seal its own
+    uncommitted rows and hold the head until that commit). Without ``wait``, when another
+    process holds the head it returns at once: that process looks for pending rows again
+    after releasing the head, so rows committed meanwhile are not left behind; and it stops
+    after SEAL_ROUNDS rounds, so under steady load one request does not seal for everyone
+    for long (the next request's seal takes what came meanwhile).
+    """
+    sealed, refused, rounds = 0, set[int](), 0
+    while AuditEntry.objects.pending().exclude(id__in=refused).exists():
+        if not wait and rounds == SEAL_ROUNDS:
+            break
+        batch = _seal_batch(wait, refused)
+        if batch is None:  # another process is sealing
+            break
+        sealed, rounds = sealed + batch, rounds + 1
+    return sealed
+
+
+def _seal_batch(wait: bool, refused: set[int]) -> int | None:
+    """Seal up to SEAL_BATCH pending rows under the head's lock; None if it was taken."""
     with transaction.atomic():
-        # Locking the head row serialises appends, so the chain never forks. The row is made
-        # by a migration; get_or_create only matters after a database flush (tests).
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        prev = head.hash
-        entries = []
-        for seq, obj in enumerate(objs, start=head.count + 1):
-            # Only an abstract model lacks a model_name, and it has no rows to record.
-            assert obj._meta.model_name is not None
-            entry = AuditEntry(
-                at=now,
-                actor=user if user is not None and user.is_authenticated else None,
-                actor_username=getattr(user, "username", "") or "",
-                actor_role="system" if user is None else getattr(user, "role", "") or "",
-                action=action,
-                object_type=obj._meta.model_name,
-                object_id=str(obj.pk),
-                case_id=case_id_of(obj) if case_id_of else None,
-                ip_address=client_ip.get(),
-                prev_hash=prev,
-                scheme=KEYED,
-                seq=seq,
-            )
-            entry.hash = entry.compute_hash()
+        head = AuditHead.objects.select_for_update(skip_locked=not wait).filter(id=1).first()
+        if head is None:
+            # The row is made by a migration; it only lacks after a database flush (tests).
+            if AuditHead.objects.filter(id=1).exists():
+                return None
+            head = AuditHead.objects.create(id=1)
+        pending = AuditEntry.objects.pending().exclude(id__in=refused).order_by("id")
+        entries, prev, count = [], head.hash, head.count
+        for entry in pending[:SEAL_BATCH]:
+            if _tampered_while_pending(entry):
+                # Never chained; verify_audit reports it.
+                log.error("Audit row %s was altered before it was sealed; left unsealed",
+                          entry.pk)
+                refused.add(entry.pk)
+                continue
+            count += 1
+            entry.seq, entry.prev_hash = count, prev
+            entry.hash = prev = entry.compute_hash()
             entries.append(entry)
-            prev = entry.hash
-        # One insert, in chain order (ids ascend as the rows are listed).
-        AuditEntry.objects.bulk_create(entries)
-        AuditHead.objects.filter(id=1).update(hash=prev, count=models.F("count") + len(objs))
+        if not entries:
+            return 0
+        AuditEntry.objects.seal(entries)
+        AuditHead.objects.filter(id=1).update(hash=prev, count=F("count") + len(entries))
         if settings.AUDIT_ANCHOR:
-            count = head.count + len(objs)
             transaction.on_commit(lambda: anchor.write(count, prev))
+        return len(entries)
 
 
 def verify() -> tuple[int, AuditEntry | None, str]:
     """Check the chain, then the anchor; return (rows checked, first broken row or None,
     what is wrong or "")."""
-    checked, broken, problem = verify_chain()
-    if problem:
-        return checked, broken, problem
-    return checked, None, verify_anchor(checked)[0]
+    checked = check_chain()
+    if checked.problem:
+        return checked.rows, checked.broken, checked.problem
+    return checked.rows, None, verify_anchor(checked.sealed)[0]
+
+
+@dataclass
+class Checked:
+    sealed: int  # rows walked along the chain, in order
+    pending: int = 0  # rows appended but not yet sealed, each with a right row HMAC
+    broken: AuditEntry | None = None
+    problem: str = ""
+
+    @property
+    def rows(self) -> int:
+        return self.sealed + self.pending
 
 
 def verify_chain() -> tuple[int, AuditEntry | None, str]:
-    """Walk the chain: plain rows only at its start, keyed rows in place, the head at its end."""
+    """(rows checked, first broken row or None, what is wrong or "") of ``check_chain``."""
+    checked = check_chain()
+    return checked.rows, checked.broken, checked.problem
+
+
+def check_chain() -> Checked:
+    """Walk the sealed rows by their place (plain rows only at the start, keyed rows in
+    place, the head at the end), then check every pending row."""
+    sealed = _walk_sealed()
+    if sealed.problem:
+        return sealed
+    return _check_pending(sealed)
+
+
+def _walk_sealed() -> Checked:
     prev, checked, last = GENESIS_HASH, 0, None
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+    # Plain rows (from before the key) have no seq and come first, in the order appended.
+    chain = AuditEntry.objects.filter(hash__isnull=False).order_by(
+        F("seq").asc(nulls_first=True), "id")
+    for entry in chain.iterator(chunk_size=2000):
         if entry.prev_hash != prev:
-            return checked, entry, "a row before it was removed or altered"
+            return Checked(checked, 0, entry, "a row before it was removed or altered")
         if entry.scheme not in (PLAIN, KEYED):
-            return checked, entry, "its hash scheme is unknown"
+            return Checked(checked, 0, entry, "its hash scheme is unknown")
         if entry.scheme == PLAIN and last is not None and last.scheme == KEYED:
-            return checked, entry, "it is not keyed yet follows keyed rows: it was re-chained"
+            return Checked(checked, 0, entry,
+                           "it is not keyed yet follows keyed rows: it was re-chained")
         if entry.scheme == KEYED and entry.seq != checked + 1:
-            return checked, entry, "its place in the trail was changed"
+            return Checked(checked, 0, entry, "its place in the trail was changed")
         if entry.compute_hash() != entry.hash:
-            return checked, entry, "its content was altered, or it was chained without the key"
+            return Checked(checked, 0, entry,
+                           "its content was altered, or it was chained without the key")
         prev, checked, last = entry.hash, checked + 1, entry
     if last is not None and last.scheme == PLAIN:
-        return checked, last, "the trail ends in rows without the key: it was re-chained"
+        return Checked(checked, 0, last,
+                       "the trail ends in rows without the key: it was re-chained")
     head = AuditHead.objects.filter(id=1).first()
     if head and (head.hash != prev or head.count != checked):
-        return checked, None, "rows at the end of the trail were removed"
-    return checked, None, ""
+        return Checked(checked, 0, None, "rows at the end of the trail were removed")
+    return Checked(checked)
+
+
+def _check_pending(checked: Checked) -> Checked:
+    late = timezone.now() - SEAL_LATE
+    for entry in AuditEntry.objects.pending().order_by("id").iterator(chunk_size=2000):
+        if tampered := _tampered_while_pending(entry):
+            checked.broken, checked.problem = entry, tampered
+        elif entry.at < late:
+            checked.broken, checked.problem = entry, (
+                f"it was appended {entry.at:%Y-%m-%d %H:%M} UTC and is still not sealed: no "
+                "sealer ran (manage.py check_deadlines seals the trail)")
+        if checked.problem:
+            return checked
+        checked.pending += 1
+    return checked
+
+
+def _tampered_while_pending(entry: AuditEntry) -> str:
+    """What was done to a pending row, or "": its own HMAC must match, its place be empty."""
+    if entry.row_hmac != entry.compute_row_hmac():
+        return ("it is not sealed yet and its content was altered, or it was added without "
+                "the key")
+    if entry.seq is not None or entry.prev_hash is not None:
+        return "it is not sealed yet but was given a place in the trail"
+    return ""
 
 
 def verify_anchor(checked: int, paths: list[str] | None = None) -> tuple[str, bool]:

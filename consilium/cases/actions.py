@@ -200,8 +200,8 @@ def do_submit_case(case: Case, *, acting_user) -> Case:
 def do_withdraw_case(case: Case, *, acting_user) -> Case:
     with transaction.atomic():
         current = locked_case(case, "withdraw", user=acting_user)
-        # Its consultation is cancelled first: that locks rows (the consultation, its
-        # appointments), and the audit head, locked by move_case's audit row, comes last.
+        # Its consultation is cancelled first: locks go case, then consultation (and its
+        # appointments), in every action.
         signals.case_withdrawn.send(Case, case=current, user=acting_user)
         move_case(current, Status.WITHDRAWN, acting_user)
     return _moved(case, current)

@@ -67,8 +67,8 @@ def move_consultation(consultation: Consultation, to_status: ConsultationStatus,
     for name, value in fields.items():
         setattr(consultation, name, value)
     if to_status not in (ConsultationStatus.ACCEPTED, ConsultationStatus.COMPLETED):
-        # Before the audit row: the receivers lock rows (the appointments), and the audit
-        # head is the last lock a transaction takes (audit/trail.py).
+        # The receivers lock and end what hangs on the consultation (its appointments), in
+        # this transaction, after the case and the consultation (the lock order).
         signals.consultation_ended.send(Consultation, consultation=consultation, user=user)
     record(user, f"consultation.{VERBS[to_status]}", consultation,
            case_id=consultation.case_id)

@@ -73,8 +73,8 @@ def do_save_decision_aid(case: Case, data: dict | DecisionAidIn, *, acting_user)
         current = Case.objects.select_for_update().get(id=case.id)
         policy.check(acting_user, current, "save_aid")
         fields = DecisionAidIn.read(data).given()
-        # Locked before the options are read: reading the opinions writes audit rows, and
-        # the audit head is the last lock a transaction takes (audit/trail.py).
+        # Locked before the options are read (reading the opinions writes audit rows): the
+        # rows an action changes are held before it reads what it checks them against.
         work, _ = DecisionAid.objects.select_for_update().get_or_create(case=current)
         options = {o.key for o in options_of_case(acting_user, current)}
         if set(fields.get("ratings", {})) - options:

@@ -61,10 +61,10 @@ def do_close_account(request, user, password: str, *, acting_user) -> User:
     confirm_identity(request, user, password or "")
     if user.closed_at is not None:
         raise NotAllowed("This account is already closed.")
-    # Each step is its own action and transaction (each locks its rows before its audit row;
-    # one transaction around them all would lock a second case after the first's audit row,
-    # which can deadlock on PostgreSQL: tests/lock_order.py). Should one fail, the account
-    # stays open and closing again finishes the rest.
+    # Each step is its own action and transaction (each locks its case, then what hangs on
+    # it; one transaction around them all would hold every case of the patient at once, a
+    # second lock of one kind no other action takes). Should one fail, the account stays open
+    # and closing again finishes the rest.
     for case in Case.objects.filter(patient=user).order_by("created_at"):
         if Status.WITHDRAWN in TRANSITIONS[case.status]:
             do_withdraw_case(case, acting_user=acting_user)

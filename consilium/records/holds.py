@@ -56,7 +56,7 @@ def note_subject(record: Record, subject: Subject) -> None:
 
 def _settle(record: Record, subject: Subject, held: bool, reason: str) -> bool:
     """Write the verdict (and the record's documents'); True if it is newly held. The caller
-    writes the audit rows after every row it changes (the audit head is the last lock)."""
+    writes the audit rows."""
     changes: dict = {"subject": subject.as_json()}
     if record.identity != IdentityCheck.CONFIRMED:
         changes["identity"] = (IdentityCheck.HELD if held else

@@ -1,11 +1,14 @@
-"""The run-time check of "the audit head is the last lock a transaction takes".
+"""The run-time check of "the audit head is locked alone".
 
-``audit.trail.record`` locks the single ``AuditHead`` row. A transaction that writes an audit
-row and only then locks a case (or a consultation, an opinion, a record...) can deadlock on
-PostgreSQL with one that locked that case first and now waits for the head. So, within one
-transaction, every ``SELECT ... FOR UPDATE`` (or ``FOR SHARE``) of another table must come
-before the first audit row. This watches the SQL of every test (through consilium/conftest.py)
-and fails a test whose code locked a row after the audit head, naming the table.
+Appending to the audit trail locks nothing (``audit.trail.record_many`` inserts pending rows),
+so actions may lock their rows before or after their audit rows. Only the sealer
+(``audit.trail.seal``) locks the single ``AuditHead`` row, and the head stays uncontended only
+while the sealer's transaction is its own: it must hold no other lock and no audit row of its
+own when it takes the head (sealed inside an action, it would chain that action's uncommitted
+rows and keep every other seal waiting until the action commits, and a transaction holding a
+case while waiting for the head can deadlock with one holding the head while waiting for the
+case), and it must lock nothing after the head. This watches the SQL of every test (through
+consilium/conftest.py) and fails a test whose code broke that, naming the table.
 
 Which transaction? In production a transaction is the outermost ``atomic`` block. Under
 pytest-django's ``db`` fixture the whole test runs inside the test case's own atomic blocks,
@@ -14,11 +17,8 @@ many atomic blocks are open when the test starts (``base``: 0 for ``transactiona
 pytest-django's blocks otherwise): the code's transaction is the block at that depth, known
 by the savepoint Django opened for it (``connection.savepoint_ids[base - 1]``; the ids are
 unique on a connection) and by PostgreSQL's transaction ID (``txid_current()``, which tells
-two real transactions apart when ``base`` is 0 and no savepoint names them). A lock of the
-audit head notes that pair; a later lock of another table under the same pair is wrong, unless
-it is the very query (SQL and values) the transaction ran before the head, which locks rows
-it holds already (an action locking its case again, as an action it calls does). A new
-action (a new outermost block, a new real transaction) has a new pair, so nothing carries over
+two real transactions apart when ``base`` is 0 and no savepoint names them). A new action or
+seal (a new outermost block, a new real transaction) has a new pair, so nothing carries over
 from one to the next, with no patching of Django and no hook on commit or rollback.
 
 SQLite has no row locks (Django leaves ``FOR UPDATE`` out of its SQL): this bites on
@@ -32,17 +32,10 @@ import pytest
 from django.db import connection
 
 AUDIT_HEAD = "audit_audithead"
-# Code that runs many actions in one transaction on purpose, and why that cannot deadlock.
-ONE_TRANSACTION = {
-    "consilium.accounts.management.commands.load_demo": "the demo loads whole or not at all, "
-    "once, into a database with no demo cases yet, so no request holds any of its rows",
-    "consilium.tests.test_policy_agreement": "the agreement walk reads a page and then runs "
-    "its action inside one savepoint it rolls back (one world serves every role); in the "
-    "product each request is its own transaction, and each action's own order is checked "
-    "by its app's tests",
-}
+AUDIT_ROWS = "audit_auditentry"
 LOCKS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
 FROM = re.compile(r'\bFROM\s+"?([\w.]+)"?', re.I)
+APPEND = re.compile(rf'^\s*INSERT\s+INTO\s+"?{AUDIT_ROWS}"?', re.I)
 
 
 def _locked_table(sql: str) -> str:
@@ -54,13 +47,13 @@ def _locked_table(sql: str) -> str:
 
 
 class LockOrder:
-    """An execute wrapper noting, per transaction of the code under test, whether the audit
-    head is locked, and every row lock taken after it (``wrong``)."""
+    """An execute wrapper noting, per transaction of the code under test, what it locked or
+    appended before locking the audit head, and whether it locked anything after (``wrong``)."""
 
     def __init__(self, base: int):
         self.base = base
         self.head_locked_in: tuple | None = None
-        self.held: tuple[tuple | None, set] = (None, set())  # the locks before the head
+        self.before: tuple[tuple | None, set] = (None, set())  # what the transaction holds
         self.wrong: list[str] = []
 
     def _transaction(self) -> tuple:
@@ -73,30 +66,26 @@ class LockOrder:
             return (cursor.fetchone()[0], savepoint)
 
     def __call__(self, execute, sql, params, many, context):
-        table = _locked_table(sql)
+        table = _locked_table(sql) or (AUDIT_ROWS if APPEND.match(sql) else "")
         if table and connection.vendor == "postgresql":
-            current = self._transaction()
-            # The same query with the same values locks rows this transaction holds already
-            # (an action locking its case again, as another action it calls does): no wait.
-            query = (sql, repr(params))
-            if self.held[0] != current:
-                self.held = (current, set())
-            if table == AUDIT_HEAD:
-                self.head_locked_in = current
-            elif current != self.head_locked_in:
-                self.held[1].add(query)
-            elif query not in self.held[1] and not _in_one_transaction():
-                self.wrong.append(f"{table} (locked after the audit head in {_where()})")
+            self._note(table)
         return execute(sql, params, many, context)
 
-
-def _in_one_transaction() -> bool:
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_globals.get("__name__", "") in ONE_TRANSACTION:
-            return True
-        frame = frame.f_back
-    return False
+    def _note(self, table: str) -> None:
+        current = self._transaction()
+        if self.before[0] != current:
+            self.before = (current, set())
+        held = self.before[1]
+        if table == AUDIT_HEAD:
+            if held:
+                self.wrong.append(f"{AUDIT_HEAD} (locked holding {', '.join(sorted(held))} "
+                                  f"in {_where()})")
+            self.head_locked_in = current
+        elif current == self.head_locked_in:
+            if table != AUDIT_ROWS:
+                self.wrong.append(f"{table} (locked after the audit head in {_where()})")
+        else:
+            held.add(table)
 
 
 def _where() -> str:
@@ -119,10 +108,10 @@ def _uses_the_database(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def audit_head_locked_last(request):
-    """Fail a test whose code locked a row after writing an audit row in one transaction.
-    Yields the ``LockOrder`` (None without a database): tests/test_audit_lock_order.py reads
-    and clears it."""
+def audit_head_locked_alone(request):
+    """Fail a test whose code locked the audit head in a transaction holding other locks or
+    audit rows, or locked a row after the head. Yields the ``LockOrder`` (None without a
+    database): tests/test_audit_lock_order.py reads and clears it."""
     if not _uses_the_database(request):
         yield None
         return
@@ -132,5 +121,5 @@ def audit_head_locked_last(request):
     with connection.execute_wrapper(guard):
         yield guard
     wrong = sorted(set(guard.wrong))
-    assert not wrong, ("a row was locked after the audit head in one transaction (lock every "
-                       f"row before the first audit row: audit/trail.py): {wrong}")
+    assert not wrong, ("the audit head was locked alongside other rows in one transaction "
+                       f"(only audit/trail.py's seal() locks it, in its own): {wrong}")

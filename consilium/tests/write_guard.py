@@ -16,8 +16,9 @@ from django.db import connection
 # Tables a request writes without an action, and why.
 REQUEST_TABLES = {
     "django_session": "the session (sign-in, messages, a verified report code)",
-    "audit_auditentry": "an audited read (access helpers record every read)",
-    "audit_audithead": "the head of the trail, moved by every audit row",
+    "audit_auditentry": "an audited read (access helpers record every read), and sealing the "
+                        "request's rows into the chain after it commits (audit/trail.py seal)",
+    "audit_audithead": "the head of the trail, moved by the seal after the request commits",
     "axes_accessattempt": "django-axes counting failed sign-ins",
     "axes_accessfailurelog": "django-axes counting failed sign-ins",
     "axes_accessattemptexpiration": "django-axes noting when a count of failed sign-ins "

@@ -28,10 +28,11 @@ def anchored(settings, tmp_path):
 
 @pytest.fixture
 def trail(users, anchored, django_capture_on_commit_callbacks):
-    """120 rows by three users, appended in 60 calls (as pages and actions do), anchored."""
-    with django_capture_on_commit_callbacks(execute=True):
-        for i in range(60):
-            reader = users[READERS[i % 3]]
+    """120 rows by three users, appended in 60 transactions (as pages and actions do), each
+    sealed and anchored after it commits."""
+    for i in range(60):
+        reader = users[READERS[i % 3]]
+        with django_capture_on_commit_callbacks(execute=True):
             record_many(reader, "user.view", [users["physician"], users["caregiver"]])
     assert AuditEntry.objects.count() == 120
     return anchored
@@ -79,7 +80,7 @@ def test_a_normal_trail_and_its_anchor_verify(trail, capsys):
     call_command("verify_audit")
     assert f"intact: 120 rows, anchored in {trail}" in capsys.readouterr().out
     lines = trail.read_text().splitlines()
-    assert len(lines) == 60  # one line per append, not per row
+    assert len(lines) == 60  # one line per seal, not per row
     assert lines[-1].split()[:2] == ["120", AuditHead.objects.get().hash]
     assert stat.S_IMODE(os.stat(trail).st_mode) == 0o600
 

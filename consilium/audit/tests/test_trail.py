@@ -4,13 +4,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from consilium.audit.models import AuditEntry, AuditHead
-from consilium.audit.trail import record, verify
+from consilium.audit.trail import record, seal, verify
 
 
 @pytest.fixture
 def trail(journey):
     journey("opinion_delivered")
     assert AuditEntry.objects.count() > 5
+    seal()  # what happens after each of the journey's transactions commits
     return list(AuditEntry.objects.order_by("id"))
 
 
@@ -87,7 +88,8 @@ def test_rows_hold_who_what_and_where_but_no_content(users, journey):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_one_chain(users, journey):
-    """Writers in several threads (separate connections) never fork the chain."""
+    """Writers in several threads (separate connections), each sealing after its commit or
+    leaving its rows to the one sealing, never fork the chain and leave nothing unsealed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
@@ -105,3 +107,4 @@ def test_concurrent_appends_keep_one_chain(users, journey):
         list(pool.map(append, range(40)))
     assert AuditEntry.objects.count() == before + 40
     assert verify()[2] == ""
+    assert not AuditEntry.objects.pending().exists()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from consilium.audit.trail import seal
 from consilium.consultations.deadlines import check_deadlines
 from consilium.followup.reminders import send_reminders
 from consilium.records.overdue import notify_overdue_requests
@@ -10,7 +11,8 @@ class Command(BaseCommand):
     help = ("Expire unanswered offers, remind specialists before an opinion is due and "
             "escalate overdue opinions, remind follow-up tasks and ask the outcome questions, "
             "tell coordinators of overdue requests for records; "
-            "forget the one-time request keys older than a week. "
+            "forget the one-time request keys older than a week; seal audit rows a process "
+            "that stopped left unchained. "
             "Run it every hour (cron or a systemd timer).")
 
     def handle(self, *args, **options):
@@ -23,3 +25,4 @@ class Command(BaseCommand):
         self.stdout.write(f"{notify_overdue_requests()} overdue requests for records "
                           "notified.")
         self.stdout.write(f"{forget_old_submissions()} old request keys forgotten.")
+        self.stdout.write(f"{seal(wait=True)} audit rows sealed.")
