@@ -38,13 +38,18 @@ def database_ok() -> bool:
 
 def storage_ok() -> bool:
     """The local folder can be written (made, as the first upload would, if there is none
-    yet); object storage answers a HEAD request."""
+    yet); the S3 bucket answers a HEAD request (one cheap call, nothing written)."""
     try:
         if isinstance(default_storage, FileSystemStorage):
             folder = default_storage.location
             os.makedirs(folder, mode=0o700, exist_ok=True)
             return os.access(folder, os.W_OK | os.X_OK)
-        default_storage.exists(PROBE_NAME)
+        bucket = getattr(default_storage, "bucket_name", None)
+        if bucket:  # django-storages' S3: a missing bucket or a refused key raises
+            s3 = default_storage.connection  # type: ignore[attr-defined]
+            s3.meta.client.head_bucket(Bucket=bucket)
+        else:
+            default_storage.exists(PROBE_NAME)
         return True
     except Exception:  # whatever the storage's client raises (boto's, the network's)
         logger.warning("Health: the record storage cannot be reached", exc_info=True)

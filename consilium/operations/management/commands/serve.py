@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                                  "runs none here")
 
     def handle(self, *args, bind, web_workers, task_workers, **options):
-        self.check(include_deployment_checks=not settings.DEBUG, fail_level="ERROR")
+        self.check(include_deployment_checks=not settings.DEBUG, fail_level=checks.ERROR)
         if pending := unapplied_migrations():
             raise CommandError(f"{len(pending)} migrations are not applied yet (the first: "
                                f"{pending[0]}). Run manage.py migrate first, as the tables' "
