@@ -66,6 +66,7 @@ class Command(BaseCommand):
         if task_workers:
             # What a stopped worker left is queued again before the workers start.
             call_command("resume_record_work", verbosity=0)
+        stopping = asked_to_stop()  # before any child starts: none is left behind
         children = []
         if web_workers:
             children.append(subprocess.Popen(
@@ -75,22 +76,24 @@ class Command(BaseCommand):
                      for _ in range(task_workers)]
         if not children:
             raise CommandError("Nothing to run: --web-workers and --task-workers are both 0.")
-        self.stdout.write(f"Serving on {bind} with {web_workers} web workers and "
-                          f"{task_workers} task workers.")
-        sys.exit(supervise(children))
+        serving_pages = f"on {bind} with {web_workers} web workers" if web_workers else \
+            "no pages"
+        self.stdout.write(f"Serving {serving_pages}, and {task_workers} task workers.")
+        sys.exit(supervise(children, stopping))
 
 
-def supervise(children: list[subprocess.Popen]) -> int:
+def asked_to_stop() -> list[int]:
+    """The signals received (SIGTERM, SIGINT), filled in as they come."""
+    received: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, frame: received.append(number))
+    return received
+
+
+def supervise(children: list[subprocess.Popen], stopping: list[int]) -> int:
     """Wait until asked to stop or until one process ends; then stop the rest. The exit
     status: 0 when asked to stop, 1 when a process ended on its own (a service manager then
     restarts the whole)."""
-    stopping = []
-
-    def stop(signum, frame):
-        stopping.append(signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     while not stopping and all(child.poll() is None for child in children):
         time.sleep(0.5)
     for child in children:
