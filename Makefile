@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ENV := CONSILIUM_DEBUG=1
 
-.PHONY: demo test test-sqlite test-postgres lint system-deps clean bench
+.PHONY: demo serve test test-sqlite test-postgres lint system-deps clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ demo: $(VENV)/.installed
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(DEMO_ENV) $(PY) manage.py db_worker & \
 	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Serve as production does (docs/deploy.md, "Serving"): the production settings from the
+# environment (CONSILIUM_*: keys, allowed hosts...), static files collected, then
+# `manage.py serve` checks the deployment and the migrations and runs gunicorn
+# (CONSILIUM_WEB_WORKERS, default 2 x cores + 1, at most 8) and db_worker
+# (CONSILIUM_TASK_WORKERS, default 1) until stopped. It does not migrate: run
+# `manage.py migrate` first, as the tables' owner.
+serve: $(VENV)/.installed
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py serve
 
 # System packages the browser and PostgreSQL runs need (installed only when root and missing).
 system-deps:

@@ -16,6 +16,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from consilium.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -184,9 +186,14 @@ INSTALLED_APPS = [
     "consilium.decisions",
     "consilium.submissions",
     "consilium.program",
+    "consilium.operations",
 ]
 
 MIDDLEWARE = [
+    # /health/ and /metrics, before the host check and the HTTPS redirect (operations/views.py)
+    "consilium.operations.middleware.OperationsMiddleware",
+    # Counts and times every request below by its route's name (operations/metrics.py).
+    "consilium.operations.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -481,25 +488,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Health data never goes to logs: log only levels and opaque identifiers.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Every record passes RedactLinks: the paths of invitation, reset and report links
-    # (which Django logs for each 4xx answer) are logged without their tokens.
-    "filters": {"redact_links": {"()": "consilium.logs.RedactLinks"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_links"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each rendering step at INFO; only its problems matter.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
-                # pydicom and dicognito may quote header values (names, dates) in warnings.
-                "pydicom": {"level": "ERROR"},
-                # Django's own config mails each 500 to ADMINS with the request's POST data
-                # (health data); its errors go to the console above instead, and nowhere else.
-                "django": {"handlers": []},
-                # runserver's request lines, through the same filter.
-                "django.server": {"handlers": ["console"], "propagate": False}},
-}
+# Health data never goes to logs (consilium/logs.py): levels, route names and opaque
+# identifiers only, tokens of links redacted. CONSILIUM_LOG_FORMAT=json writes one JSON object
+# a line, for a log shipper.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+try:
+    LOGGING = logging_config(env("LOG_LEVEL", "INFO"), LOG_FORMAT)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+# Who may read /metrics: a bearer of this token (Prometheus's `authorization` with a
+# credentials_file). Unset, /metrics answers 404: closed unless a deployer opens it.
+METRICS_TOKEN = env("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("CONSILIUM_METRICS_TOKEN must be at least 32 characters")
 
 PROGRAM_NAME = env("PROGRAM_NAME", "Consilium")
 # How long the cases of a closed account are kept before `manage.py erase_closed_accounts`

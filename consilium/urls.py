@@ -17,6 +17,7 @@ from consilium.directory import views as directory
 from consilium.followup import views as followup
 from consilium.journal import views as journal
 from consilium.mydata import views as mydata
+from consilium.operations import views as operations
 from consilium.opinions import part_views as parts
 from consilium.opinions import views as opinions
 from consilium.program import views as program
@@ -238,6 +239,9 @@ urlpatterns = [
     path("account/availability/", directory.my_availability, name="my_availability"),
     path("directory/places/suggestions/", directory.place_suggestions,
          name="place_suggestions"),
+    # For load balancers and Prometheus; answered first by operations.middleware.
+    path("health/", operations.health, name="health"),
+    path("metrics", operations.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -177,7 +177,11 @@ PAGES = {
         "account_confirm_email",
         # Staff single sign-on's start and return (accounts/sso.py): sign-in pages.
         "openid_connect_login", "openid_connect_callback",
+        # For load balancers: database, storage, the task queue's length; no health data.
+        "health",
     ], ANYONE),
+    # Prometheus's, with CONSILIUM_METRICS_TOKEN only (none here: 404 for every role).
+    "metrics": set(),
     **dict.fromkeys([
         "account", "two_factor", "password_change", "password_change_done", "email_change",
         "devices", "recovery_codes", "add_passkey", "time_zone",

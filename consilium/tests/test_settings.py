@@ -14,7 +14,8 @@ from consilium.tests.settings import TEST_MASTER_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(*args, env=None, tmp_path):
+def production_environment(tmp_path, env=None) -> dict[str, str]:
+    """Only what a deployer sets: no test settings, SQLite in ``tmp_path``, the given ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONSILIUM_")}
     clean.pop("DATABASE_URL", None)
     clean.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django sets the test settings
@@ -23,7 +24,12 @@ def manage(*args, env=None, tmp_path):
     # Production generates no keys; a deployer sets them (env may unset one: "").
     clean.setdefault("CONSILIUM_MASTER_KEY", TEST_MASTER_KEY)
     clean.setdefault("CONSILIUM_AUDIT_KEY", os.environ.get("CONSILIUM_AUDIT_KEY", ""))
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
+    return clean
+
+
+def manage(*args, env=None, tmp_path):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT,
+                          env=production_environment(tmp_path, env),
                           capture_output=True, text=True, timeout=120)
 
 

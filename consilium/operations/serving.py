@@ -1,0 +1,36 @@
+"""How many processes serve Consilium: read by gunicorn's settings (gunicorn_conf.py) and by
+``manage.py serve``, before Django is set up, so from the environment alone."""
+
+import os
+
+# gunicorn's usual advice is 2 × cores + 1 workers; each of ours holds Django, WeasyPrint,
+# numpy and pydicom (about 150 MB), so past 8 memory runs out before the cores do.
+MOST_WEB_WORKERS = 8
+
+
+def _whole(name: str, default: int) -> int:
+    value = os.environ.get(f"CONSILIUM_{name}", "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise SystemExit(f"CONSILIUM_{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def web_workers() -> int:
+    """CONSILIUM_WEB_WORKERS, or 2 × cores + 1 capped at MOST_WEB_WORKERS."""
+    return _whole("WEB_WORKERS", min(2 * (os.cpu_count() or 1) + 1, MOST_WEB_WORKERS))
+
+
+def web_threads() -> int:
+    """Threads per web worker: a long download or upload holds one, not the whole worker."""
+    return _whole("WEB_THREADS", 4)
+
+
+def task_workers() -> int:
+    """``manage.py db_worker`` processes started by ``manage.py serve`` (0: none here)."""
+    return _whole("TASK_WORKERS", 1)
+
+
+def bind() -> str:
+    return os.environ.get("CONSILIUM_BIND", "127.0.0.1:8000")

@@ -1,0 +1,50 @@
+"""``manage.py serve``: gunicorn and a worker with the production settings, really serving.
+
+On SQLite in a folder of its own whatever database the suite runs on (it tests the serving;
+test_health.py and test_metrics.py run on both databases, test_layout.py several machines on
+PostgreSQL)."""
+
+import json
+
+from consilium.tests.test_settings import manage
+
+from .served import (
+    METRICS_TOKEN,
+    PROXIED,
+    answering,
+    free_port,
+    get,
+    install,
+    serve,
+    stop,
+    wait_for,
+)
+
+
+def test_serve_refuses_unapplied_migrations(tmp_path, deployed):
+    result = manage("serve", tmp_path=tmp_path / "var", env=deployed)
+    assert result.returncode != 0
+    assert "migrations are not applied yet" in result.stderr and "manage.py migrate" in \
+        result.stderr
+
+
+def test_gunicorn_serves_the_app_with_a_worker(tmp_path, deployed):
+    var, log, port = tmp_path / "var", tmp_path / "serve.log", free_port()
+    install(var, deployed)
+    server = serve(var, deployed, log, "--bind", f"127.0.0.1:{port}", "--web-workers", "2",
+                   "--task-workers", "1")
+    try:
+        wait_for(lambda: answering(port, server))
+        assert json.loads(get(port, "/health/")[1])["storage"] == "ok"
+        status, body = get(port, "/login/", **PROXIED)  # through the TLS proxy
+        assert status == 200 and b"Sign in" in body
+        assert get(port, "/invitations/a-secret-invitation-token/", **PROXIED)[0] == 404
+        status, metrics = get(port, "/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
+        assert status == 200 and b'route="login"' in metrics
+        wait_for(lambda: "Starting worker" in log.read_text())  # db_worker beside gunicorn
+    finally:
+        stopped = stop(server)
+    assert stopped == 0  # asked to stop: every process ended cleanly
+    written = log.read_text()
+    assert '"route": "login"' in written  # the request lines, as JSON
+    assert "a-secret-invitation-token" not in written
