@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from . import anchor
-from .context import client_ip
+from .context import client_ip, seal_wanted
 from .models import GENESIS_HASH, KEYED, PLAIN, AuditEntry, AuditHead
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,26 @@ def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=N
 
 
 def _seal_after_commit() -> None:
-    """Seal once the transaction commits (at once outside one). A failure is logged: the
-    next seal takes the rows. A transaction appending many times seals many times, all but
-    the first finding nothing pending (one look at the pending rows' index)."""
+    """Seal once the transaction commits (at once outside one); within a request, once
+    when its response is ready (``seal_after_request``, from AuditContextMiddleware). A
+    failure is logged: the next seal takes the rows."""
+    wanted = seal_wanted.get()
+    if wanted is not None:
+        wanted.append(True)
+        return
     transaction.on_commit(seal, robust=True)
+
+
+def seal_after_request() -> None:
+    """The request's rows, sealed once its transactions are over. Still inside one (a test's
+    transaction, which never commits), after its commit, as any append outside a request."""
+    if connection.in_atomic_block:
+        transaction.on_commit(seal, robust=True)
+        return
+    try:
+        seal()
+    except Exception:  # the next seal, or the periodic one, takes the rows
+        log.exception("Sealing the audit rows after a request failed")
 
 
 def seal(*, wait: bool = False) -> int:

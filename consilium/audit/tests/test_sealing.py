@@ -156,3 +156,16 @@ def test_appends_do_not_wait_for_each_other_and_are_sealed_in_order(users):
     sealed = AuditEntry.objects.get(id=mine.id)
     assert sealed.seq == 2 and sealed.prev_hash == other["row"].hash
     assert verify() == (2, None, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_seals_its_rows_once_its_response_is_ready(client, journey, users, login):
+    """A case page appends several times (the case, its records, its messages...): all its
+    rows are chained by the one seal after the response, none left pending."""
+    case, _ = journey("accepted")
+    seal()
+    login(users["coordinator"])
+    assert client.get(f"/cases/{case.id}/").status_code == 200
+    assert not AuditEntry.objects.pending().exists()
+    assert AuditEntry.objects.filter(action="case.view", case_id=case.id).exists()
+    assert verify()[2] == ""
