@@ -9,6 +9,7 @@ case. Records on hold tick nothing (``in_use``). The patient can also mark an it
 (ChecklistMark: sent another way, or not had), which a coordinator may confirm.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -106,8 +107,23 @@ def condition_sites(case) -> set[str]:
     return sites
 
 
+# The sites each text names, by the text's digest: the case page works out its checklist
+# from every record's text on every view, and the patterns' search was most of its time
+# (docs/benchmarks.md, "Under load"). Digests, not texts, are kept: no health data stays in
+# memory past its request. Emptied when full (a process reads a bounded set of records).
+_SITES_BY_DIGEST: dict[bytes, frozenset[str]] = {}
+SITES_KEPT = 20_000
+
+
 def sites_named(text: str) -> set[str]:
-    return {name for name, pattern in PATTERNS.items() if pattern.search(text)}
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    found = _SITES_BY_DIGEST.get(key)
+    if found is None:
+        found = frozenset(name for name, pattern in PATTERNS.items() if pattern.search(text))
+        if len(_SITES_BY_DIGEST) >= SITES_KEPT:
+            _SITES_BY_DIGEST.clear()
+        _SITES_BY_DIGEST[key] = found
+    return set(found)
 
 
 @dataclass
