@@ -66,6 +66,7 @@ clean:
 # Benchmarks: each run writes what it measured to docs/benchmarks-latest.md (date, machine,
 # database); docs/benchmarks.md keeps the history, with what changed and why.
 bench: $(VENV)/.installed system-deps
+	@scripts/install-system-deps bench
 	@printf '# The latest `make bench`\n\nWritten by `make bench`; the history, with what changed and why, is in [benchmarks.md](benchmarks.md).\n' > docs/benchmarks-latest.md
 	@scripts/bench-run; sqlite=$$?; \
 	  PG_EXTRA_OPTIONS="-c shared_buffers=1GB -c effective_cache_size=8GB" \
