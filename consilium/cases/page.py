@@ -20,7 +20,7 @@ from consilium.conversations.access import unread_count
 from consilium.conversations.policy import policy as message_policy
 from consilium.decisions.views import decision_context
 from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
-from consilium.opinions.policy import opinion_of
+from consilium.opinions.policy import opinion_of, part_of, part_policy
 from consilium.opinions.policy import policy as opinion_policy
 from consilium.opinions.views import opinion_context
 from consilium.records.access import (
@@ -108,12 +108,17 @@ def _appointments(user, case: Case, consultations) -> dict:
 
 def _my_consultation(user, consultations) -> dict:
     """The specialist's own open consultation of the case, and what they may do with its
-    opinion (``my_opinion_allowed``, the opinion policy's set: "edit" once accepted)."""
+    opinion, or its part of a combined review (``my_opinion_allowed``, the opinion policy's
+    or the part policy's set: "edit" once accepted)."""
     mine = next((c for c in consultations if is_own(user, c)
                  and c.status in (ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED)),
                 None)
-    return {"my_consultation": mine, "my_opinion_allowed": frozenset() if mine is None
-            else opinion_policy.allowed(user, opinion_of(mine))}
+    if mine is None:
+        return {"my_consultation": None, "my_opinion_allowed": frozenset()}
+    # a combined review's part: what may be done with the part (part_policy), else the opinion
+    allowed = part_policy.allowed(user, part_of(mine)) if mine.is_part \
+        else opinion_policy.allowed(user, opinion_of(mine))
+    return {"my_consultation": mine, "my_opinion_allowed": allowed}
 
 
 def _records(user, case: Case) -> dict:

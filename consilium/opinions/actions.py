@@ -211,6 +211,9 @@ def do_sign_opinion(consultation: Consultation, *, acting_user, request, secret:
                     ) -> Opinion:
     """Sign and lock the opinion after re-authentication; the case moves to opinion
     delivered and the patient is told."""
+    # Before the password, so that a try while parts are open is not counted; again under
+    # the lock, where a part offered meanwhile is seen.
+    _waiting_for(consultation.case)
     # Outside the transaction: its rollback would take the counted failure with it.
     confirm_identity(request, acting_user, secret)
     with transaction.atomic():

@@ -87,6 +87,9 @@ def test_two_specialists_through_to_one_combined_signed_opinion(journey, users, 
                         secret=PASSWORD)
     assert "Dr. Priya Raman" in waiting.value.message
     assert "Dr. Tomas Berg" in waiting.value.message
+    with pytest.raises(Conflict):  # the parts are said first: a wrong password is not tried
+        do_sign_opinion(lead, acting_user=users["specialist"], request=sign_request(),
+                        secret="not the password")
 
     signed = _sign_part(pathology, readers["pathologist"].user)
     assert signed.is_signed and is_part_intact(signed)
