@@ -4,8 +4,9 @@
     bench/load.py --compare   measure again as the database is now (after bench/figures.py
                               added 100,000 cases) and compare with the last 10,000-case run
 
-Production settings (DEBUG off, behind a TLS proxy: wrk sends X-Forwarded-Proto), gunicorn
-with WORKERS processes, wrk with CLIENTS connections for SECONDS per page. Each page is
+Production settings (DEBUG off, behind a TLS proxy: wrk sends X-Forwarded-Proto), served by
+``manage.py serve`` as production is (WORKERS gunicorn workers of 4 threads, the audit sealer
+and a task worker), wrk with CLIENTS connections for SECONDS per page. Each page is
 signed in as its reader (a session made as the sign-in makes it, the staff's second factor
 passed). The bare view (bench/load_urls.py) is a signed-in view behind the same middleware
 that answers "ok": the pages' target is at least a third of its requests per second, in the
@@ -19,6 +20,7 @@ import io
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,9 @@ from pathlib import Path
 import django
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+# BENCH_ONLY="work queue,messages": measure these pages only (and the bare view)
+ONLY = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -48,6 +53,11 @@ def main() -> int:
     wanted = next((int(a) for a in sys.argv[1:] if a.isdigit()), 10_000)
     os.environ.setdefault("CONSILIUM_ALLOWED_HOSTS", HOST)
     os.environ.setdefault("CONSILIUM_BEHIND_PROXY", "1")
+    # What manage.py serve's deployment checks ask of production: the secret key and the
+    # audit anchor outside the data folder (a throw-away key and file, for a scratch run).
+    os.environ.setdefault("CONSILIUM_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("CONSILIUM_AUDIT_ANCHOR", os.path.join(
+        tempfile.mkdtemp(prefix="consilium-load-"), "audit-anchor.log"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "consilium.settings"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     django.setup()
@@ -59,20 +69,26 @@ def main() -> int:
     if not compare:
         grow(wanted - Case.objects.count())
     count = Case.objects.count()
-    pages = {
+    pages = pages_of(world)
+    connection.close()
+    results = serve_and_measure(pages, world["cookies"])
+    return report(results, count, connection.vendor, compare)
+
+
+def pages_of(world: dict) -> dict:
+    """name -> (reader, path): the bare view and the busy pages, in the order measured."""
+    case = world["case"]
+    return {
         "bare view": ("coordinator", "/bench-bare/"),
         "work queue": ("coordinator", "/queue/"),
         "case list (patient)": ("patient", "/cases/"),
         "case list (coordinator)": ("coordinator", "/cases/"),
-        "case page (patient)": ("patient", f"/cases/{world['case']}/"),
-        "case page (coordinator)": ("coordinator", f"/cases/{world['case']}/"),
-        "case page (specialist)": ("specialist", f"/cases/{world['case']}/"),
-        "records page": ("coordinator", f"/cases/{world['case']}/records/"),
-        "messages": ("patient", f"/cases/{world['case']}/messages/"),
+        "case page (patient)": ("patient", f"/cases/{case}/"),
+        "case page (coordinator)": ("coordinator", f"/cases/{case}/"),
+        "case page (specialist)": ("specialist", f"/cases/{case}/"),
+        "records page": ("coordinator", f"/cases/{case}/records/"),
+        "messages": ("patient", f"/cases/{case}/messages/"),
     }
-    connection.close()
-    results = serve_and_measure(pages, world["cookies"])
-    return report(results, count, connection.vendor, compare)
 
 
 def busy_world() -> dict:
@@ -182,15 +198,18 @@ def serve_and_measure(pages: dict, cookies: dict) -> dict:
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
                    cwd=root, env=env, check=True)  # as a deployment does
+    # As production serves (docs/deploy.md): manage.py serve, gunicorn's gthread workers with
+    # the audit sealer beside them, and a task worker.
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "consilium.wsgi:application", "--workers",
-         str(WORKERS), "--worker-class", "gthread", "--threads", "4", "--bind",
-         f"{HOST}:{PORT}", "--log-level", "warning", "--chdir",
-         str(root)], env=env)
+        [sys.executable, "manage.py", "serve", "--bind", f"{HOST}:{PORT}", "--web-workers",
+         str(WORKERS), "--task-workers", os.environ.get("BENCH_TASK_WORKERS", "1")],
+        cwd=root, env={**env, "CONSILIUM_WEB_THREADS": str(THREADS)}, stdout=subprocess.DEVNULL)
     results = {}
     try:
         wait_for(f"http://{HOST}:{PORT}/health/")
         for name, (reader, path) in pages.items():
+            if ONLY and name not in ONLY and name != "bare view":
+                continue
             # as the TLS proxy sends them (without the client's address, every request logs a
             # warning)
             proxy = ["-H", "X-Forwarded-Proto: https", "-H", "X-Forwarded-For: 192.0.2.10"]
@@ -201,11 +220,10 @@ def serve_and_measure(pages: dict, cookies: dict) -> dict:
             if check.stdout != "200":
                 results[name] = {"error": f"HTTP {check.stdout} before measuring"}
                 continue
-            subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", "-d2s", *headers, url],
-                           capture_output=True)  # warm the workers
-            out = subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout",
-                                  "10s", "-s", lua.name, *headers, url],
-                                 capture_output=True, text=True).stdout
+            wrk = ["wrk", f"-t{min(2, CLIENTS)}", f"-c{CLIENTS}"]
+            subprocess.run([*wrk, "-d2s", *headers, url], capture_output=True)  # warm up
+            out = subprocess.run([*wrk, f"-d{SECONDS}s", "--timeout", "10s", "-s", lua.name,
+                                  *headers, url], capture_output=True, text=True).stdout
             found = re.search(r"BENCH (\d+) ([\d.]+) (\d+) (\d+) (\d+) (\d+)", out)
             requests, duration, p50, p95, p99, errors = found.groups()
             results[name] = {"rps": int(requests) / float(duration), "p50_ms": int(p50) / 1000,

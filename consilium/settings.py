@@ -142,6 +142,10 @@ AUDIT_KEY = _audit_key()
 # An append-only file outside the database where each append writes the trail's count and
 # head hash (consilium/audit/anchor.py); check --deploy insists on it in production.
 AUDIT_ANCHOR = env("AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.log") if DEBUG else "")
+# On: a sealer process (manage.py seal_audit --follow, run by manage.py serve beside the web
+# workers) chains the audit rows every second, so no page waits for the trail's head. Off
+# (the default, for a plain runserver or gunicorn): each request seals its own rows.
+AUDIT_SEALER = env_bool("AUDIT_SEALER")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -1,14 +1,21 @@
 """The one helper every action and access helper calls to record an access to health data.
 
 Appending locks nothing shared: ``record_many`` inserts its rows *pending*, each with its own
-keyed HMAC (``row_hmac``), so a page view never waits for another user's append. The chain
-is made afterwards by ``seal()``, the only code that locks the one ``AuditHead`` row: once the
-appending transaction commits (``transaction.on_commit``), it takes the committed pending rows
-in ID order, checks each one's HMAC and gives it its place (``seq``), the previous row's hash
-and its own chained hash, moves the head and writes the anchor. While one process seals,
-another skips (the one sealing, or the next, takes its rows); the hourly ``check_deadlines``
-seals what a process that died before sealing left. ``verify_chain`` walks the sealed rows by
-``seq`` and checks every pending row's HMAC, reporting rows left pending too long.
+keyed HMAC (``row_hmac``), so a page view never waits for another user's append. Within a
+request, the reads recorded outside any transaction wait in the request's list and are
+inserted together when its response is ready, before any of it leaves (``finish_request``);
+an action's rows are inserted in the action's transaction, with its change.
+
+The chain is made afterwards by ``seal()``, the only code that locks the one ``AuditHead``
+row: it takes the committed pending rows in ID order, checks each one's HMAC and gives it its
+place (``seq``), the previous row's hash and its own chained hash, moves the head and writes
+the anchor. Who seals: with ``settings.AUDIT_SEALER`` on, the sealer process (``manage.py
+seal_audit --follow``, which ``manage.py serve`` runs beside the web workers), so no page
+waits for the head; otherwise each request once its response is ready, and any other append
+once its transaction commits. While one process seals, another skips (the one sealing, or
+the next, takes its rows); the hourly ``check_deadlines`` seals what a process that died
+before sealing left. ``verify_chain`` walks the sealed rows by ``seq`` and checks every
+pending row's HMAC, reporting rows left pending too long.
 """
 
 import logging
@@ -22,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import anchor
-from .context import client_ip, seal_wanted
+from .context import RequestTrail, client_ip, request_trail
 from .models import GENESIS_HASH, KEYED, PLAIN, AuditEntry, AuditHead
 
 log = logging.getLogger(__name__)
@@ -30,8 +37,8 @@ log = logging.getLogger(__name__)
 SEAL_BATCH = 1000
 # Rounds a seal after commit makes, each taking what was committed during the one before.
 SEAL_ROUNDS = 5
-# A row is sealed right after its transaction commits, or at the latest by the hourly
-# check_deadlines; one still pending after this means no sealer ran.
+# A row is sealed within seconds (after its request, or by the sealer process), or at the
+# latest by the hourly check_deadlines; one still pending after this means no sealer ran.
 SEAL_LATE = timedelta(hours=2)
 
 
@@ -53,7 +60,8 @@ def record_refused(user, action: str, model: type[models.Model], object_id, *,
 
 def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=None) -> None:
     """Append one pending row per object (e.g. every case a list page shows), locking nothing
-    another transaction could hold: one insert, sealed after commit."""
+    another transaction could hold: one insert, now within a transaction (the action's), else
+    with the request's other reads when its response is ready."""
     objs = list(objs)
     if not objs:
         return
@@ -76,24 +84,34 @@ def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=N
         )
         entry.row_hmac = entry.compute_row_hmac()
         entries.append(entry)
-    AuditEntry.objects.bulk_create(entries)
-    _seal_after_commit()
+    request = request_trail.get()
+    if request is None:
+        AuditEntry.objects.bulk_create(entries)
+        _seal_after_commit()
+    elif connection.in_atomic_block:
+        AuditEntry.objects.bulk_create(entries)
+        request.appended = True
+    else:
+        request.reads += entries
 
 
 def _seal_after_commit() -> None:
-    """Seal once the transaction commits (at once outside one); within a request, once
-    when its response is ready (``seal_after_request``, from AuditContextMiddleware). A
-    failure is logged: the next seal takes the rows."""
-    wanted = seal_wanted.get()
-    if wanted is not None:
-        wanted.append(True)
+    """Outside a request: seal once the transaction commits (at once outside one), unless the
+    sealer process does. A failure is logged: the next seal takes the rows."""
+    if not settings.AUDIT_SEALER:
+        transaction.on_commit(seal, robust=True)
+
+
+def finish_request(request: RequestTrail) -> None:
+    """Insert the request's reads in one statement; then, unless the sealer process seals,
+    seal what the request appended, once its transactions are over (still inside one, as a
+    test's that never commits: after its commit). The insert's failure is raised (the
+    response must not leave unrecorded); the seal's is logged (the next seal takes the rows)."""
+    if request.reads:
+        AuditEntry.objects.bulk_create(request.reads)
+        request.reads, request.appended = [], True
+    if not request.appended or settings.AUDIT_SEALER:
         return
-    transaction.on_commit(seal, robust=True)
-
-
-def seal_after_request() -> None:
-    """The request's rows, sealed once its transactions are over. Still inside one (a test's
-    transaction, which never commits), after its commit, as any append outside a request."""
     if connection.in_atomic_block:
         transaction.on_commit(seal, robust=True)
         return

@@ -5,13 +5,13 @@ cases.access (which records that read).
 A care-team note (``Audience.STAFF``) is left out of every query here for anyone the policy
 does not let read such notes, so the page, the API and the unread count cannot show one."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from consilium.audit.trail import record_many
 from consilium.cases.models import Case
 
-from .actions import read_mark, set_read
-from .models import Audience, Message
+from .actions import set_read
+from .models import Audience, Message, ReadMark
 from .policy import policy
 
 
@@ -37,9 +37,10 @@ def unread_count(case: Case, user) -> int:
     counts for someone who cannot read it)."""
     if not policy.may(user, case, "read"):
         return 0
-    since = read_mark(case, user)
-    messages = messages_for(user, case).exclude(author=user)
-    return (messages.filter(created_at__gt=since) if since else messages).count()
+    # One query: a message is unread unless the reader's mark is at or after it (no mark:
+    # every message is unread).
+    read = ReadMark.objects.filter(case=case, user=user, read_at__gte=OuterRef("created_at"))
+    return messages_for(user, case).exclude(author=user).exclude(Exists(read)).count()
 
 
 def record_messages_read(user, case: Case, threads) -> None:

@@ -1,6 +1,7 @@
 """What a load balancer and a monitor ask of each web process: can it reach the database and
-the record storage, and how far behind are the background workers. Cheap, read-only, and
-about the installation only: no health data, no IDs, no audit rows."""
+the record storage, and how far behind are the background workers and the audit sealer.
+Cheap, read-only, and about the installation only: counts and ages, never health data, IDs or
+an audit row's content."""
 
 import logging
 import os
@@ -12,6 +13,8 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from consilium.audit.models import AuditEntry
+
 logger = logging.getLogger(__name__)
 # A storage name no file ever has (files are records/<hex>.enc, previews/…): asking whether it
 # exists is one cheap request to S3, and nothing is written.
@@ -19,11 +22,17 @@ PROBE_NAME = "health/probe"
 
 
 @dataclass(frozen=True)
-class TaskQueue:
-    """Tasks waiting for a worker, and how long the oldest has waited (None: none waits)."""
+class Backlog:
+    """Work waiting (tasks for a worker, audit rows for the sealer), and how long the oldest
+    has waited (None: none waits)."""
 
     queued: int
     oldest_seconds: int | None
+
+    @classmethod
+    def of(cls, queued: int, oldest) -> "Backlog":
+        return cls(queued, None if oldest is None else
+                   max(0, int((timezone.now() - oldest).total_seconds())))
 
 
 def database_ok() -> bool:
@@ -56,24 +65,31 @@ def storage_ok() -> bool:
         return False
 
 
-def task_queue() -> TaskQueue:
+def task_queue() -> Backlog:
     """One query on django-tasks' partial index of ready tasks."""
     waiting = DBTaskResult.objects.ready().aggregate(queued=Count("id"),
                                                      oldest=Min("enqueued_at"))
-    oldest = waiting["oldest"]
-    return TaskQueue(waiting["queued"], None if oldest is None else
-                     max(0, int((timezone.now() - oldest).total_seconds())))
+    return Backlog.of(waiting["queued"], waiting["oldest"])
+
+
+def audit_backlog() -> Backlog:
+    """The audit rows not sealed into the chain yet (one query on the partial index of
+    pending rows): a few, seconds old, while the sealer keeps up."""
+    pending = AuditEntry.objects.pending().aggregate(queued=Count("id"), oldest=Min("at"))
+    return Backlog.of(pending["queued"], pending["oldest"])
 
 
 def report() -> tuple[bool, dict]:
     """Whether this process can serve (database and storage reachable), and the details."""
     database, storage = database_ok(), storage_ok()
-    tasks = None
+    tasks = audit = None
     if database:
         try:
-            queue = task_queue()
+            queue, pending = task_queue(), audit_backlog()
             tasks = {"queued": queue.queued, "oldest_seconds": queue.oldest_seconds}
+            audit = {"pending": pending.queued, "oldest_seconds": pending.oldest_seconds}
         except DatabaseError:
             logger.warning("Health: the task queue cannot be read", exc_info=True)
     return database and storage, {"database": "ok" if database else "failing",
-                                  "storage": "ok" if storage else "failing", "tasks": tasks}
+                                  "storage": "ok" if storage else "failing", "tasks": tasks,
+                                  "audit": audit}

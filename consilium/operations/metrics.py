@@ -62,11 +62,12 @@ class RequestMetricsMiddleware:
 
 
 class TaskQueueCollector:
-    """The background work waiting, read from the database at each scrape (one query)."""
+    """The background work waiting, read from the database at each scrape (two queries):
+    the tasks, and the audit rows the sealer has not chained yet."""
 
     def collect(self):
         try:
-            queue = health.task_queue()
+            queue, pending = health.task_queue(), health.audit_backlog()
         except DatabaseError:
             logger.warning("Metrics: the task queue cannot be read", exc_info=True)
             return
@@ -76,6 +77,12 @@ class TaskQueueCollector:
         yield GaugeMetricFamily("consilium_tasks_oldest_seconds",
                                 "How long the oldest waiting task has waited (0: none waits).",
                                 value=queue.oldest_seconds or 0)
+        yield GaugeMetricFamily("consilium_audit_pending",
+                                "Audit rows appended and not sealed into the chain yet.",
+                                value=pending.queued)
+        yield GaugeMetricFamily("consilium_audit_oldest_pending_seconds",
+                                "How long the oldest pending audit row has waited for the "
+                                "sealer (0: none waits).", value=pending.oldest_seconds or 0)
 
 
 def exposition() -> bytes:

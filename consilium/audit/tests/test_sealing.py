@@ -5,6 +5,8 @@ hash after the transaction commits. ``verify`` still catches every tampering: a 
 altered or forged, a sealed row removed or moved, a row left pending because no sealer ran.
 """
 
+import os
+import signal
 import threading
 from datetime import datetime, timedelta
 
@@ -13,8 +15,10 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from consilium.audit.management.commands.seal_audit import seal_once
 from consilium.audit.models import AuditEntry, AuditHead
 from consilium.audit.trail import SEAL_LATE, record, record_many, seal, verify
 from consilium.tests.racing import on_postgresql
@@ -169,3 +173,51 @@ def test_a_page_seals_its_rows_once_its_response_is_ready(client, journey, users
     assert not AuditEntry.objects.pending().exists()
     assert AuditEntry.objects.filter(action="case.view", case_id=case.id).exists()
     assert verify()[2] == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_appends_its_reads_in_one_insert(client, journey, users, login):
+    """Outside a transaction, the page's reads (the case, its records, its messages...) wait
+    for its response and are inserted together: one write per page, not one per read."""
+    case, _ = journey("opinion_delivered")
+    login(users["patient"])
+    start = AuditEntry.objects.latest("id").id
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/cases/{case.id}/").status_code == 200
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "audit_auditentry"')]
+    assert len(inserts) == 1
+    read = AuditEntry.objects.filter(id__gt=start).values_list("action", flat=True)
+    assert sorted(read) == ["case.view", "opinion.view"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_sealer_process_a_page_leaves_its_rows_to_it(client, journey, users, login,
+                                                             settings):
+    """CONSILIUM_AUDIT_SEALER (manage.py serve runs the sealer): the page seals nothing, so
+    it never waits for the head; the sealer's next pass chains its rows."""
+    case, _ = journey("accepted")
+    seal()
+    settings.AUDIT_SEALER = True
+    login(users["coordinator"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/cases/{case.id}/").status_code == 200
+    assert not [q for q in queries if "audit_audithead" in q["sql"]]
+    pending = AuditEntry.objects.pending().count()
+    assert pending and AuditEntry.objects.pending().filter(action="case.view").exists()
+    seal_once()
+    assert not AuditEntry.objects.pending().exists()
+    assert verify()[2] == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sealer_seals_until_it_is_stopped(users, capsys):
+    """``seal_audit --follow`` seals at each pass and, asked to stop (SIGTERM, as manage.py
+    serve and systemd ask), seals once more and ends."""
+    record_many(users["patient"], "user.view", [users["physician"]] * 3)
+    stop = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    stop.start()
+    call_command("seal_audit", "--follow", "--every", "0.1")
+    stop.join()
+    assert "Sealing the audit trail every 0.1 s." in capsys.readouterr().out
+    assert not AuditEntry.objects.pending().exists() and verify() == (3, None, "")
+    assert signal.getsignal(signal.SIGTERM) is not None  # its own handler is gone again

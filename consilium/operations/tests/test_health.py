@@ -8,6 +8,7 @@ import time_machine
 from django.test import Client
 
 from consilium.audit.models import AuditEntry
+from consilium.audit.trail import record, seal
 from consilium.records.tasks import read_record
 from consilium.records.tests.test_s3 import KEYS, bucket, s3_endpoint  # noqa: F401  (fixtures)
 
@@ -19,7 +20,8 @@ def test_a_healthy_process_answers_200_and_writes_nothing(db, client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "storage": "ok",
-                               "tasks": {"queued": 0, "oldest_seconds": None}}
+                               "tasks": {"queued": 0, "oldest_seconds": None},
+                               "audit": {"pending": 0, "oldest_seconds": None}}
     assert "no-store" in response["Cache-Control"]
     assert AuditEntry.objects.count() == before  # it reads no health data: nothing audited
 
@@ -32,6 +34,18 @@ def test_the_task_queue_is_told_with_its_oldest_wait(db, client):
         clock.shift(timedelta(seconds=60))
         tasks = client.get("/health/").json()["tasks"]
     assert tasks == {"queued": 2, "oldest_seconds": 90}
+
+
+def test_the_audit_rows_waiting_for_the_sealer_are_told(db, client, users):
+    seal()
+    with time_machine.travel(NOON, tick=False) as clock:
+        record(users["patient"], "user.view", users["physician"])
+        clock.shift(timedelta(seconds=3))
+        record(users["patient"], "user.view", users["physician"])
+        clock.shift(timedelta(seconds=2))
+        assert client.get("/health/").json()["audit"] == {"pending": 2, "oldest_seconds": 5}
+    seal()
+    assert client.get("/health/").json()["audit"] == {"pending": 0, "oldest_seconds": None}
 
 
 def test_a_load_balancer_may_probe_by_address_over_plain_http(db, settings):

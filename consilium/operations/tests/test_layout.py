@@ -130,9 +130,18 @@ def test_two_web_machines_and_a_worker_machine(tmp_path, shared):
         assert download.status == 200
         assert download.body.startswith(b"%PDF")  # type: ignore[attr-defined]
         assert len(download.body) == added["size"]  # type: ignore[attr-defined]
+        # The download's audit rows, appended on web2, are sealed by a sealer of its own.
+        wait_for(lambda: json.loads(call(ports["web2"], "/health/").body)  # type: ignore
+                 ["audit"]["pending"] == 0)
     finally:
         stopped = {name: stop(server) for name, server in servers.items()}
     assert stopped == {"web1": 0, "web2": 0, "worker": 0}
     for log in tmp_path.glob("*.log"):
         assert "ovarian" not in log.read_text()  # no health data in any machine's log
-    assert all((tmp_path / f"{name}-anchor.log").exists() for name in ("web1", "web2"))
+    # Each web machine's sealer anchored what it sealed: the anchors together cover the trail.
+    anchors = [str(path) for name in ("web1", "web2")
+               if (path := tmp_path / f"{name}-anchor.log").exists()]
+    assert anchors
+    verified = manage("verify_audit", *(f"--anchor={a}" for a in anchors),
+                      tmp_path=machines["worker"], env=envs["worker"])
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 
+from consilium.audit.trail import record
 from consilium.records.tasks import read_record
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -67,6 +68,14 @@ def test_the_task_queue_is_exported(db, scrape):
     text = scrape()
     assert sample(text, "consilium_tasks_queued") == 1
     assert "consilium_tasks_oldest_seconds" in text
+
+
+def test_the_audit_sealers_backlog_is_exported(db, scrape, users):
+    before = sample(scrape(), "consilium_audit_pending")
+    record(users["patient"], "user.view", users["physician"])
+    text = scrape()
+    assert sample(text, "consilium_audit_pending") == before + 1
+    assert "consilium_audit_oldest_pending_seconds" in text
 
 
 def test_a_prometheus_scraping_by_address_is_answered(db, settings, scrape):

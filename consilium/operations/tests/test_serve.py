@@ -1,4 +1,5 @@
-"""``manage.py serve``: gunicorn and a worker with the production settings, really serving.
+"""``manage.py serve``: gunicorn, the audit sealer and a worker with the production settings,
+really serving.
 
 On SQLite in a folder of its own whatever database the suite runs on (it tests the serving;
 test_health.py and test_metrics.py run on both databases, test_layout.py several machines on
@@ -42,6 +43,8 @@ def test_gunicorn_serves_the_app_with_a_worker(tmp_path, deployed):
         status, metrics = get(port, "/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
         assert status == 200 and b'route="login"' in metrics
         wait_for(lambda: "Starting worker" in log.read_text())  # db_worker beside gunicorn
+        # and the audit sealer, to which gunicorn's workers leave the sealing
+        wait_for(lambda: "Sealing the audit trail every 1 s." in log.read_text())
     finally:
         stopped = stop(server)
     assert stopped == 0  # asked to stop: every process ended cleanly

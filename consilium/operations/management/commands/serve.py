@@ -1,9 +1,12 @@
-"""Serve Consilium as production does, on one machine: check, then gunicorn and the workers.
+"""Serve Consilium as production does, on one machine: check, then gunicorn, the audit sealer
+and the workers.
 
-docs/deploy.md, "Serving". Several machines run gunicorn and db_worker as their own services
-instead (the systemd units there); this command is the same thing for one machine.
+docs/deploy.md, "Serving". Several machines run it each (web machines with --task-workers 0,
+worker machines with --web-workers 0); or gunicorn, seal_audit --follow and db_worker as
+services of their own.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -22,6 +25,9 @@ from consilium.operations import serving
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config",
             "python:consilium.operations.gunicorn_conf", "consilium.wsgi:application"]
 DB_WORKER = [sys.executable, "-m", "django", "db_worker", "--no-reload"]
+# Beside the web workers, one process chains their audit rows (the web workers then leave
+# them to it: CONSILIUM_AUDIT_SEALER); sealers on several machines take turns on the head.
+SEALER = [sys.executable, "-m", "django", "seal_audit", "--follow"]
 
 
 def unapplied_migrations() -> list[str]:
@@ -39,8 +45,8 @@ def static_files_missing() -> bool:
 
 
 class Command(BaseCommand):
-    help = ("Check the database and static files, then serve with gunicorn and run background "
-            "workers until stopped (SIGTERM or Ctrl-C).")
+    help = ("Check the database and static files, then serve with gunicorn, seal the audit "
+            "trail beside it and run background workers until stopped (SIGTERM or Ctrl-C).")
     # The deployment checks run in handle(), errors refusing, warnings shown.
     requires_system_checks: list = []
 
@@ -69,16 +75,19 @@ class Command(BaseCommand):
         stopping = asked_to_stop()  # before any child starts: none is left behind
         children = []
         if web_workers:
+            web = {**os.environ, "CONSILIUM_AUDIT_SEALER": "1"}
             children.append(subprocess.Popen(
                 [*GUNICORN, "--bind", bind, "--workers", str(web_workers)],
-                cwd=settings.BASE_DIR))
+                cwd=settings.BASE_DIR, env=web))
+            children.append(subprocess.Popen(SEALER, cwd=settings.BASE_DIR))
         children += [subprocess.Popen(DB_WORKER, cwd=settings.BASE_DIR)
                      for _ in range(task_workers)]
         if not children:
             raise CommandError("Nothing to run: --web-workers and --task-workers are both 0.")
         serving_pages = f"on {bind} with {web_workers} web workers" if web_workers else \
             "no pages"
-        self.stdout.write(f"Serving {serving_pages}, and {task_workers} task workers.")
+        sealer = ", the audit sealer" if web_workers else ""
+        self.stdout.write(f"Serving {serving_pages}{sealer} and {task_workers} task workers.")
         sys.exit(supervise(children, stopping))
 
 
@@ -96,13 +105,13 @@ def supervise(children: list[subprocess.Popen], stopping: list[int]) -> int:
     restarts the whole)."""
     while not stopping and all(child.poll() is None for child in children):
         time.sleep(0.5)
+    # In the order started: gunicorn first, so that the sealer, stopped after it, seals what
+    # the last requests appended.
     for child in children:
         if child.poll() is None:
             child.terminate()
-    deadline = time.monotonic() + 35  # gunicorn's graceful_timeout, and a little more
-    for child in children:
         try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            child.wait(timeout=35)  # gunicorn's graceful_timeout, and a little more
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
