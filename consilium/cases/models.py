@@ -144,6 +144,8 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "status_changed_at"]),
+                   # the staff's case list, newest first, without sorting every case
+                   models.Index(fields=["created_at"], name="case_created"),
                    # covers the operational figures' one pass over the step times
                    models.Index(fields=["submitted_at", "matched_at", "records_complete_at"],
                                 name="case_steps")]

@@ -157,14 +157,16 @@ def apply_filters(cases: QuerySet, chosen: dict, today: date, user) -> QuerySet:
 
 
 def counts(visible: QuerySet, today: date, user) -> dict[str, int]:
-    """How many cases each state holds, and how many open cases each quick filter finds: in
-    one query."""
-    by_state = {f"state_{s}": Count("id", filter=Q(status=s)) for s in ALL_STATES}
-    open_cases = Q(status__in=QUEUE_STATES)
-    quick = {f"quick_{key}": Count("id", filter=open_cases & condition)
+    """How many cases each state holds (one grouped query, on the status index), and how many
+    open cases each quick filter finds (one query over the open cases only: the closed ones,
+    most cases as a programme ages, are never looked at row by row)."""
+    by_state = dict.fromkeys((f"state_{s}" for s in ALL_STATES), 0)
+    for status, n in visible.order_by().values_list("status").annotate(n=Count("id")):
+        by_state[f"state_{status}"] = n
+    quick = {f"quick_{key}": Count("id", filter=condition)
              for key, _, _, _, condition in quick_filters(today, user)}
-    return visible.order_by().aggregate(open=Count("id", filter=open_cases), **by_state,
-                                        **quick)
+    open_cases = visible.order_by().filter(status__in=QUEUE_STATES)
+    return {**by_state, **open_cases.aggregate(open=Count("id"), **quick)}
 
 
 # --- sorting ----------------------------------------------------------------------------
