@@ -48,8 +48,15 @@ OPEN_CONSULTATION = [ConsultationStatus.OFFERED, ConsultationStatus.ACCEPTED]
 URGENT_DAYS = 14
 
 
-def _consultations(*conditions: Q, **fields) -> Exists:
-    return Exists(Consultation.objects.filter(*conditions, case=OuterRef("pk"), **fields))
+def _consultations(*conditions: Q, **fields) -> Q:
+    return _among(Consultation.objects.filter(*conditions, **fields))
+
+
+def _among(rows: QuerySet) -> Q:
+    """Cases one of these rows (consultations, records...) belongs to: ``id IN (SELECT
+    case_id ...)``, which the database reads once from the rows' side, by their indexes,
+    rather than an EXISTS probed for every open case (130 ms each over 90,000 of them)."""
+    return Q(pk__in=rows.values("case_id"))
 
 
 def _has_intake() -> Exists:
@@ -64,21 +71,21 @@ NEEDS_INTAKE = Q(status__in=OFFERABLE_STATES) & ~Q(_has_intake())
 def quick_filters(today: date, user) -> list[tuple[str, str, str, str, Q]]:
     """The queue's quick filters, as (key, label, parameter, value, condition on cases)."""
     return [
-        ("overdue", "Overdue opinions", "due", "overdue", Q(_consultations(clock.overdue(today)))),
+        ("overdue", "Overdue opinions", "due", "overdue", _consultations(clock.overdue(today))),
         ("due_soon", "Opinions due soon", "due", "due_soon",
-         Q(_consultations(clock.due_soon(today)))),
+         _consultations(clock.due_soon(today))),
         ("awaiting_answer", "Offers awaiting an answer", "due", "awaiting_answer",
-         Q(_consultations(status=ConsultationStatus.OFFERED))),
+         _consultations(status=ConsultationStatus.OFFERED)),
         ("waiting_on_patient", "Waiting on the patient", "waiting", "1",
-         Q(_consultations(status=ConsultationStatus.ACCEPTED,
-                          waiting_on_patient_since__isnull=False))),
+         _consultations(status=ConsultationStatus.ACCEPTED,
+                        waiting_on_patient_since__isnull=False)),
         ("needs_intake", "Needs a case summary", "intake", "needed", NEEDS_INTAKE),
         ("on_hold", "Records on hold", "held", "1",
-         Q(Exists(Record.objects.filter(case=OuterRef("pk"), identity=IdentityCheck.HELD)))),
+         _among(Record.objects.filter(identity=IdentityCheck.HELD))),
         ("declined", "Declined offers", "declined", "1",
-         Q(_consultations(status=ConsultationStatus.DECLINED))),
+         _consultations(status=ConsultationStatus.DECLINED)),
         ("records_overdue", "Records requests overdue", "records_overdue", "1",
-         Q(Exists(RecordsRequest.objects.overdue(today).filter(case=OuterRef("pk"))))),
+         _among(RecordsRequest.objects.overdue(today))),
         ("urgent", f"Procedure within {URGENT_DAYS} days", "urgency", "soon",
          Q(planned_procedure_on__gte=today,
            planned_procedure_on__lte=today + timedelta(days=URGENT_DAYS))),
