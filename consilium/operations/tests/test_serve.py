@@ -6,6 +6,11 @@ test_health.py and test_metrics.py run on both databases, test_layout.py several
 PostgreSQL)."""
 
 import json
+import os
+import signal
+import subprocess
+
+import pytest
 
 from consilium.tests.test_settings import manage
 
@@ -51,3 +56,37 @@ def test_gunicorn_serves_the_app_with_a_worker(tmp_path, deployed):
     written = log.read_text()
     assert '"route": "login"' in written  # the request lines, as JSON
     assert "a-secret-invitation-token" not in written
+
+
+def test_when_a_process_ends_on_its_own_serve_stops_the_rest_and_exits_1(tmp_path, deployed):
+    """The service manager then restarts the whole (docs/deploy.md, "Serving")."""
+    var, log, port = tmp_path / "var", tmp_path / "serve.log", free_port()
+    install(var, deployed)
+    server = serve(var, deployed, log, "--bind", f"127.0.0.1:{port}", "--web-workers", "1",
+                   "--task-workers", "0")
+    try:
+        wait_for(lambda: answering(port, server))
+        wait_for(lambda: "Sealing the audit trail" in log.read_text())
+        sealer = subprocess.run(["pgrep", "-P", str(server.pid), "-f", "seal_audit"],
+                                capture_output=True, text=True).stdout.split()
+        assert len(sealer) == 1
+        os.kill(int(sealer[0]), signal.SIGKILL)
+        assert server.wait(timeout=60) == 1
+    finally:
+        if server.poll() is None:
+            stop(server)
+    with pytest.raises(OSError):  # gunicorn was stopped with it
+        get(port, "/health/")
+
+
+def test_health_answers_503_when_the_database_cannot_be_reached(tmp_path, deployed):
+    """A real process whose database does not answer (nothing listens on its port)."""
+    env = {**deployed, "DATABASE_URL": "postgresql://consilium@127.0.0.1:9/consilium"}
+    probe = ("from django.test import Client; answer = Client().get('/health/'); "
+             "print(answer.status_code, answer.content.decode())")
+    result = manage("shell", "-c", probe, tmp_path=tmp_path / "var", env=env)
+    assert result.returncode == 0, result.stderr
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503"
+    assert json.loads(body) == {"database": "failing", "storage": "ok", "tasks": None,
+                                "audit": None}
