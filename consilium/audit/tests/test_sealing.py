@@ -8,6 +8,7 @@ altered or forged, a sealed row removed or moved, a row left pending because no 
 import os
 import signal
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -214,10 +215,19 @@ def test_the_sealer_seals_until_it_is_stopped(users, capsys):
     """``seal_audit --follow`` seals at each pass and, asked to stop (SIGTERM, as manage.py
     serve and systemd ask), seals once more and ends."""
     record_many(users["patient"], "user.view", [users["physician"]] * 3)
-    stop = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+
+    def stop_once_it_listens():
+        # Only once the command has its own handler: never the test run's default one.
+        while signal.getsignal(signal.SIGTERM) is before:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a few passes
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stop = threading.Thread(target=stop_once_it_listens)
     stop.start()
     call_command("seal_audit", "--follow", "--every", "0.1")
     stop.join()
     assert "Sealing the audit trail every 0.1 s." in capsys.readouterr().out
     assert not AuditEntry.objects.pending().exists() and verify() == (3, None, "")
-    assert signal.getsignal(signal.SIGTERM) is not None  # its own handler is gone again
+    assert signal.getsignal(signal.SIGTERM) is before  # its own handler is gone again
