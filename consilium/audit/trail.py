@@ -60,7 +60,7 @@ def record_refused(user, action: str, model: type[models.Model], object_id, *,
 
 def record_many(user, action: str, objs: Iterable[models.Model], *, case_id_of=None) -> None:
     """Append one pending row per object (e.g. every case a list page shows), locking nothing
-    another transaction could hold: one insert, now within a transaction (the action's), else
+    another transaction could hold: one insert, at once within a transaction (an action's), else
     with the request's other reads when its response is ready."""
     objs = list(objs)
     if not objs:
