@@ -50,7 +50,7 @@ def main() -> int:
             for _ in range(RUNS):
                 client.get(path)
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_TOP", "45")))
             continue
         times = []
         for _ in range(RUNS):

@@ -192,15 +192,20 @@ _LIFECYCLE = Case(*[When(status=s, then=Value(n)) for n, s in enumerate(ALL_STAT
 class Sort:
     label: str
     keys: tuple  # expressions, ascending; None last either way
+    # Whether a key may be None. Keys that never are sort without NULLS LAST, which the
+    # databases cannot read from a plain index: the default order (the longest waiting
+    # first) then reads the first page of cases from status_changed_at's index, instead of
+    # sorting every open case.
+    nullable: bool = True
 
 
 SORTS = {
-    "case": Sort("Case", (F("id"),)),
+    "case": Sort("Case", (F("id"),), nullable=False),
     "patient": Sort("Patient", (F("patient__last_name"), F("patient__first_name"))),
     "diagnosis": Sort("Diagnosis", (F("diagnosis_codes__0"),)),
     "treatment": Sort("Proposed treatment", (F("treatment_category"),)),
     "state": Sort("State", (_LIFECYCLE,)),
-    "waiting": Sort("In this state for", (F("status_changed_at"),)),
+    "waiting": Sort("In this state for", (F("status_changed_at"),), nullable=False),
     "owner": Sort("Owner", (F("owner__last_name"), F("owner__first_name"))),
     "procedure": Sort("Procedure", (F("planned_procedure_on"),)),
     "due": Sort("Service level", (_open_consultation("due_date"),)),
@@ -214,8 +219,9 @@ def ordered(cases: QuerySet, sort: str) -> QuerySet:
     way), the case's ID last so that equal rows keep one order from page to page."""
     key = sort.lstrip("-") if sort.lstrip("-") in SORTS else DEFAULT_SORT
     descending = sort.startswith("-")
-    keys = [expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-            for expression in SORTS[key].keys]
+    nulls_last = True if SORTS[key].nullable else None
+    keys = [expression.desc(nulls_last=nulls_last) if descending
+            else expression.asc(nulls_last=nulls_last) for expression in SORTS[key].keys]
     return cases.order_by(*keys, "id")
 
 
