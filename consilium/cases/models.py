@@ -79,7 +79,7 @@ class Case(models.Model):
     )
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
-    status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
 
     # The first opinion.
     diagnosis_text = EncryptedTextField("diagnosis")
@@ -146,6 +146,9 @@ class Case(models.Model):
         indexes = [models.Index(fields=["status", "status_changed_at"]),
                    # the staff's case list, newest first, without sorting every case
                    models.Index(fields=["created_at"], name="case_created"),
+                   # the work queue's default order, the longest waiting first (the ID
+                   # breaks ties): its first page read from the index, not sorted
+                   models.Index(fields=["status_changed_at", "id"], name="case_waiting"),
                    # covers the operational figures' one pass over the step times
                    models.Index(fields=["submitted_at", "matched_at", "records_complete_at"],
                                 name="case_steps")]

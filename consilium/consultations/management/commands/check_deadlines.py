@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from consilium.audit.trail import seal
 from consilium.consultations.deadlines import check_deadlines
+from consilium.operations.planner import refresh_statistics
 from consilium.followup.reminders import send_reminders
 from consilium.records.overdue import notify_overdue_requests
 from consilium.submissions.cleanup import forget_old_submissions
@@ -12,7 +13,7 @@ class Command(BaseCommand):
             "escalate overdue opinions, remind follow-up tasks and ask the outcome questions, "
             "tell coordinators of overdue requests for records; "
             "forget the one-time request keys older than a week; seal audit rows a process "
-            "that stopped left unchained. "
+            "that stopped left unchained; refresh SQLite's query planner statistics. "
             "Run it every hour (cron or a systemd timer).")
 
     def handle(self, *args, **options):
@@ -26,3 +27,5 @@ class Command(BaseCommand):
                           "notified.")
         self.stdout.write(f"{forget_old_submissions()} old request keys forgotten.")
         self.stdout.write(f"{seal(wait=True)} audit rows sealed.")
+        if refresh_statistics():
+            self.stdout.write("Query planner statistics refreshed.")
