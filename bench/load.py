@@ -203,7 +203,11 @@ def serve_and_measure(pages: dict, cookies: dict) -> dict:
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--bind", f"{HOST}:{PORT}", "--web-workers",
          str(WORKERS), "--task-workers", os.environ.get("BENCH_TASK_WORKERS", "1")],
-        cwd=root, env={**env, "CONSILIUM_WEB_THREADS": str(THREADS)}, stdout=subprocess.DEVNULL)
+        cwd=root, env={**env, "CONSILIUM_WEB_THREADS": str(THREADS),
+                       # wrk's connections spread over the workers, as deploy.md advises
+                       # for a proxy's kept-alive ones (serving.web_connections)
+                       "CONSILIUM_WEB_CONNECTIONS": str(-(-CLIENTS // WORKERS) + 1)},
+        stdout=subprocess.DEVNULL)
     results = {}
     try:
         wait_for(f"http://{HOST}:{PORT}/health/")

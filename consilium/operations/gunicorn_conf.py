@@ -18,6 +18,7 @@ workers = serving.web_workers()
 # patient's data export, where a sync worker would be killed after `timeout` seconds.
 worker_class = "gthread"
 threads = serving.web_threads()
+worker_connections = serving.web_connections()
 timeout = 120
 graceful_timeout = 30
 # Behind a proxy that keeps connections open to us.

@@ -27,6 +27,17 @@ def web_threads() -> int:
     return _whole("WEB_THREADS", 4)
 
 
+def web_connections() -> int:
+    """CONSILIUM_WEB_CONNECTIONS: the connections one web worker holds at most (gunicorn's
+    worker_connections; its default, 1000, unless set). A worker takes every connection it
+    is offered, however busy its threads, so a proxy's or client's long-lived connections
+    may crowd into one worker while another idles: with 20 kept-alive connections and two
+    workers, the case page served 41 requests a second; with at most 10 a worker, 80. Set
+    it to a little more than (the proxy's connections) / (workers), never below: the
+    connections over the sum wait for a free one (docs/deploy.md, "Serving")."""
+    return _whole("WEB_CONNECTIONS", 1000)
+
+
 def task_workers() -> int:
     """``manage.py db_worker`` processes started by ``manage.py serve`` (0: none here)."""
     return _whole("TASK_WORKERS", 1)

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand
 
 from consilium.audit.trail import seal
 from consilium.consultations.deadlines import check_deadlines
-from consilium.operations.planner import refresh_statistics
 from consilium.followup.reminders import send_reminders
+from consilium.operations.planner import refresh_statistics
 from consilium.records.overdue import notify_overdue_requests
 from consilium.submissions.cleanup import forget_old_submissions
 
