@@ -231,3 +231,8 @@ def test_the_sealer_seals_until_it_is_stopped(users, capsys):
     assert "Sealing the audit trail every 0.1 s." in capsys.readouterr().out
     assert not AuditEntry.objects.pending().exists() and verify() == (3, None, "")
     assert signal.getsignal(signal.SIGTERM) is before  # its own handler is gone again
+
+
+def test_the_sealer_refuses_a_pause_of_no_time(db):
+    with pytest.raises(CommandError, match="above 0"):
+        call_command("seal_audit", "--follow", "--every", "0")

@@ -2,7 +2,7 @@ import logging
 import signal
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections, connection
 
 from consilium.audit.trail import seal
@@ -26,6 +26,8 @@ class Command(BaseCommand):
         if not follow:
             self.stdout.write(f"{seal(wait=True)} audit rows sealed.")
             return
+        if not every > 0:
+            raise CommandError("--every must be a number of seconds above 0, such as 1.")
         stopping: list[int] = []
         before = {signum: signal.signal(signum, lambda number, frame: stopping.append(number))
                   for signum in (signal.SIGTERM, signal.SIGINT)}
