@@ -3,7 +3,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import close_old_connections, connection
 
 from consilium.audit.trail import seal
 
@@ -48,11 +48,13 @@ class Command(BaseCommand):
 
 
 def seal_once() -> None:
-    """One pass of the sealer: a lost connection or a failed seal is logged, and the next
-    pass takes the rows (a sealer that stopped would leave them to check_deadlines)."""
+    """One pass of the sealer. Whatever fails (a lost connection, an anchor file that cannot
+    be written) is logged, as a request's seal was, and the next pass tries again: the
+    sealer ending would make serve stop the web workers too, and the rows wait meanwhile,
+    each under its own HMAC, counted by /health/ and /metrics."""
     close_old_connections()
     try:
         seal(wait=True)
-    except DatabaseError:
+    except Exception:
         log.exception("Sealing the audit trail failed; trying again")
         connection.close()
