@@ -13,7 +13,7 @@ class Command(BaseCommand):
             "escalate overdue opinions, remind follow-up tasks and ask the outcome questions, "
             "tell coordinators of overdue requests for records; "
             "forget the one-time request keys older than a week; seal audit rows a process "
-            "that stopped left unchained; refresh SQLite's query planner statistics. "
+            "that stopped left unchained; refresh the query planner's statistics. "
             "Run it every hour (cron or a systemd timer).")
 
     def handle(self, *args, **options):
@@ -27,5 +27,5 @@ class Command(BaseCommand):
                           "notified.")
         self.stdout.write(f"{forget_old_submissions()} old request keys forgotten.")
         self.stdout.write(f"{seal(wait=True)} audit rows sealed.")
-        if refresh_statistics():
-            self.stdout.write("Query planner statistics refreshed.")
+        refresh_statistics()
+        self.stdout.write("Query planner statistics refreshed.")
