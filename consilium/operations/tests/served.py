@@ -75,6 +75,21 @@ def serve(var: Path, env: dict, log: Path, *options: str) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT)
 
 
+def started(tmp_path: Path, env: dict, *options: str) -> tuple[subprocess.Popen, Path, int]:
+    """One machine installed and ``manage.py serve`` answering on a port of its own: the
+    server, its log and the port."""
+    var, log, port = tmp_path / "var", tmp_path / "serve.log", free_port()
+    install(var, env)
+    server = serve(var, env, log, "--bind", f"127.0.0.1:{port}", *options)
+    try:
+        wait_for(lambda: answering(port, server))
+    except BaseException:
+        if server.poll() is None:  # none left running by a test that failed here
+            stop(server)
+        raise
+    return server, log, port
+
+
 def answering(port, server) -> bool:
     assert server.poll() is None, "manage.py serve stopped"
     try:

@@ -17,11 +17,8 @@ from consilium.tests.test_settings import manage
 from .served import (
     METRICS_TOKEN,
     PROXIED,
-    answering,
-    free_port,
     get,
-    install,
-    serve,
+    started,
     stop,
     wait_for,
 )
@@ -35,12 +32,8 @@ def test_serve_refuses_unapplied_migrations(tmp_path, deployed):
 
 
 def test_gunicorn_serves_the_app_with_a_worker(tmp_path, deployed):
-    var, log, port = tmp_path / "var", tmp_path / "serve.log", free_port()
-    install(var, deployed)
-    server = serve(var, deployed, log, "--bind", f"127.0.0.1:{port}", "--web-workers", "2",
-                   "--task-workers", "1")
+    server, log, port = started(tmp_path, deployed, "--web-workers", "2", "--task-workers", "1")
     try:
-        wait_for(lambda: answering(port, server))
         assert json.loads(get(port, "/health/")[1])["storage"] == "ok"
         status, body = get(port, "/login/", **PROXIED)  # through the TLS proxy
         assert status == 200 and b"Sign in" in body
@@ -60,12 +53,8 @@ def test_gunicorn_serves_the_app_with_a_worker(tmp_path, deployed):
 
 def test_when_a_process_ends_on_its_own_serve_stops_the_rest_and_exits_1(tmp_path, deployed):
     """The service manager then restarts the whole (docs/deploy.md, "Serving")."""
-    var, log, port = tmp_path / "var", tmp_path / "serve.log", free_port()
-    install(var, deployed)
-    server = serve(var, deployed, log, "--bind", f"127.0.0.1:{port}", "--web-workers", "1",
-                   "--task-workers", "0")
+    server, log, port = started(tmp_path, deployed, "--web-workers", "1", "--task-workers", "0")
     try:
-        wait_for(lambda: answering(port, server))
         wait_for(lambda: "Sealing the audit trail" in log.read_text())
         sealer = subprocess.run(["pgrep", "-P", str(server.pid), "-f", "seal_audit"],
                                 capture_output=True, text=True).stdout.split()
