@@ -35,7 +35,10 @@ def web_connections() -> int:
     workers, the case page served 41 requests a second; with at most 10 a worker, 80. Set
     it to a little more than (the proxy's connections) / (workers), never below: the
     connections over the sum wait for a free one (docs/deploy.md, "Serving")."""
-    return _whole("WEB_CONNECTIONS", 1000)
+    connections = _whole("WEB_CONNECTIONS", 1000)
+    if connections < 1:  # 0 would make every worker refuse every connection
+        raise SystemExit("CONSILIUM_WEB_CONNECTIONS must be at least 1")
+    return connections
 
 
 def task_workers() -> int:

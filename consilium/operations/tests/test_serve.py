@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from consilium.operations import serving
 from consilium.tests.test_settings import manage
 
 from .served import (
@@ -79,3 +80,20 @@ def test_health_answers_503_when_the_database_cannot_be_reached(tmp_path, deploy
     assert status == "503"
     assert json.loads(body) == {"database": "failing", "storage": "ok", "tasks": None,
                                 "audit": None}
+
+
+@pytest.mark.parametrize("value,message", [
+    ("0", "CONSILIUM_WEB_CONNECTIONS must be at least 1"),
+    ("ten", "CONSILIUM_WEB_CONNECTIONS must be a whole number"),
+])
+def test_a_sloppy_connection_limit_is_refused(monkeypatch, value, message):
+    monkeypatch.setenv("CONSILIUM_WEB_CONNECTIONS", value)
+    with pytest.raises(SystemExit, match=message):
+        serving.web_connections()
+
+
+def test_the_connection_limit_defaults_to_gunicorns(monkeypatch):
+    monkeypatch.delenv("CONSILIUM_WEB_CONNECTIONS", raising=False)
+    assert serving.web_connections() == 1000
+    monkeypatch.setenv("CONSILIUM_WEB_CONNECTIONS", " 6 ")
+    assert serving.web_connections() == 6
