@@ -50,6 +50,8 @@ def main() -> int:
             for _ in range(RUNS):
                 client.get(path)
             profile.disable()
+            if os.environ.get("BENCH_PROFILE_OUT"):  # for pstats' callers and callees
+                profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
             # BENCH_SORT=tottime for the functions' own time; BENCH_TOP lines
             stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("BENCH_TOP", "45")))

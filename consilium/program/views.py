@@ -42,12 +42,15 @@ from .queue import (
     read_filters,
     rows_of,
     search,
+    shown_count,
     specialties,
 )
 
 SEARCH_KEY = "queue_search"
 SEARCH_LABEL = "session.queue_search"  # the sealed search's label (fields.seal)
 PAGE_SIZE = 25
+# The quick filters drawn in the "late" colour when they find any case.
+ALERTING = ("overdue", "records_overdue")
 
 
 def _filter_context(request) -> tuple[dict, list, list]:
@@ -113,14 +116,14 @@ def work_queue(request):
     if request.method == "POST":
         return _post_search(request, chosen)
     term = _search_term(request) if request.GET.get("search") == "1" else ""
-    visible = cases_visible_to(user)
-    cases = apply_filters(visible, chosen, today, user)
+    visible, filters = cases_visible_to(user), quick_filters(today, user)
+    cases = apply_filters(visible, chosen, today, filters)
     if term:
         cases = search(cases, term)
     cases = ordered(rows_of(cases), chosen.get("sort", ""))
     page = Paginator(cases, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     record_case_list(user, page.object_list)
-    found = counts(visible, today, user)
+    found = counts(visible, filters)
     kept = {k: v for k, v in chosen.items() if k != "sort"}
     return render(request, "program/queue.html", {
         "page": page, "rows": [QueueRow.of(case, today) for case in page.object_list],
@@ -129,9 +132,12 @@ def work_queue(request):
         "columns": _columns(chosen.get("sort", "")),
         "states": [(s, Status(s).label, found[f"state_{s}"]) for s in ALL_STATES],
         "open_count": found["open"],
-        "quick": [(key, label, param, value, found[f"quick_{key}"],
-                   chosen.get(param) == value and len(kept) == 1)
-                  for key, label, param, value, _ in quick_filters(today, user)],
+        # each quick filter: its count as shown, whether it is the one chosen, whether it
+        # calls for attention (lateness found)
+        "quick": [(key, label, param, value, shown_count(found[f"quick_{key}"]),
+                   chosen.get(param) == value and len(kept) == 1,
+                   key in ALERTING and found[f"quick_{key}"] > 0)
+                  for key, label, param, value, _ in filters],
         "specialties": known, "owners": owners, "due_choices": DUE.items(),
         "urgency_choices": URGENCY.items(),
         "saved": [(saved, _queue_url(saved.params))

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consilium.audit.models import AuditEntry
-from consilium.cases.models import Event, EventKind
+from consilium.cases.models import Case, Event, EventKind
 from consilium.cases.queue_actions import do_plan_procedure, do_set_case_owner
 from consilium.consultations.actions import do_decline_consultation, do_offer_consultation
 from consilium.program import queue
@@ -318,16 +318,35 @@ def test_saved_views_are_each_coordinators_own(client, login, users, journey, ma
 
 
 def test_the_counts_are_two_queries(users, journey, django_assert_num_queries):
-    """One grouped by state, one over the open cases for the quick filters."""
+    """One grouped by state, one of a capped count for each quick filter."""
     journey("offered")
     journey("accepted")
     from consilium.cases.access import cases_visible_to
 
     with django_assert_num_queries(2):
-        found = queue.counts(cases_visible_to(users["coordinator"]), timezone.localdate(),
-                             users["coordinator"])
+        found = queue.counts(cases_visible_to(users["coordinator"]),
+                             queue.quick_filters(timezone.localdate(), users["coordinator"]))
     assert found["quick_awaiting_answer"] == 1 and found["state_specialist_assigned"] == 1
     assert found["quick_records_overdue"] == 0
+
+
+def test_a_quick_filters_count_stops_at_the_cap(client, login, users, journey, monkeypatch):
+    """Past COUNT_CAP the queue says "N+" (no count reads more than N + 1 rows); below it the
+    counts are exact, and the filter's own page still lists and counts every case."""
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    for _ in range(3):
+        journey("submitted")
+    found = queue.counts(Case.objects.all(),
+                         queue.quick_filters(timezone.localdate(), users["coordinator"]))
+    assert found["quick_unowned"] == 3 and found["quick_mine"] == 0 and found["open"] == 3
+    monkeypatch.setattr(queue, "COUNT_CAP", 1)
+    assert queue.counts(Case.objects.all(), queue.quick_filters(
+        timezone.localdate(), users["coordinator"]))["quick_unowned"] == 2  # cap + 1
+    login(users["coordinator"])
+    text = client.get("/queue/").content.decode()
+    shown = dict(re.findall(r'data-filter="(\w+)">[^<]*<span class="count">([^<]+)</span>', text))
+    assert shown["unowned"] == "1+" and shown["mine"] == "0"
+    assert "3 cases" in client.get("/queue/?owner=unowned").content.decode()
 
 
 def _queries(client, url) -> int:
