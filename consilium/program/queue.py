@@ -195,7 +195,7 @@ def _capped_counts(querysets: dict[str, QuerySet], cap: int) -> dict[str, int]:
     ``COUNT(*)`` over each queryset's first cap + 1 ids (its SQL and parameters as the ORM
     compiles them; only the aliases, our own keys, are written here)."""
     parts: list[str] = []
-    params: list[object] = []
+    params: list = []  # the ORM's own parameters, passed on as they are
     for key, rows in querysets.items():
         sql, row_params = rows.values("id")[:cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {key})")
