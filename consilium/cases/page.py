@@ -16,8 +16,9 @@ from consilium.appointments.policy import policy as appointment_policy
 from consilium.consultations.matching import match_case, offer_choices
 from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.consultations.policy import is_own
-from consilium.conversations.access import unread_count
+from consilium.conversations.access import unread_messages
 from consilium.conversations.policy import policy as message_policy
+from consilium.counting import count_together
 from consilium.decisions.views import decision_context
 from consilium.opinions.access import questions_with_answers, signed_opinion_for_case
 from consilium.opinions.policy import opinion_of, part_of, part_policy
@@ -79,7 +80,7 @@ def case_page(user, case: Case) -> dict:
         **decision_context(user, case),
         **_records(user, case),
         "converses": message_policy.may(user, case, "read"),
-        "unread_messages": unread_count(case, user),
+        **_counts(user, case),
         "service_level_days": program_terms().service_level_days,
         **_appointments(user, case, consultations),
     }
@@ -93,6 +94,20 @@ def case_page(user, case: Case) -> dict:
         )
         context["share_form"] = ShareForm()
     return context
+
+
+def _counts(user, case: Case) -> dict:
+    """The imaging series shown, the unread messages, and whether the patient still has to
+    say who they are, counted in one query."""
+    asks_identity = is_case_owner(user, case) and gives_identity(user)
+    found = count_together({
+        "series": series_shown_to(user, case),
+        "unread": unread_messages(case, user),
+        "identity": PatientIdentity.objects.filter(user=user) if asks_identity
+        else PatientIdentity.objects.none(),
+    })
+    return {"imaging_series_count": found["series"], "unread_messages": found["unread"],
+            "identity_missing": asks_identity and not found["identity"]}
 
 
 def _appointments(user, case: Case, consultations) -> dict:
@@ -144,7 +159,6 @@ def _records(user, case: Case) -> dict:
     return {
         "records": records,
         "record_count": sum(records_by_type.values()),
-        "imaging_series_count": series_shown_to(user, case).count(),
         "reads_records": reads_records(user, case),
         "clinical": clinical_summary(case) if reads_records(user, case) else None,
         "record_types": RecordType.choices,
@@ -152,7 +166,5 @@ def _records(user, case: Case) -> dict:
         "resumable_uploads": settings.RESUMABLE_UPLOADS,
         # Ticked only by a record that shows the item, or the patient's mark (records.checklist).
         "checklist": case_checklist(case) if case.checklist else [],
-        "identity_missing": is_case_owner(user, case) and gives_identity(user)
-        and not PatientIdentity.objects.filter(user=user).exists(),
         "held_count": held if record_policy.may(user, case, "see_held") else 0,
     }

@@ -32,15 +32,19 @@ def threads_of(case: Case, user):
             .prefetch_related("attachments", Prefetch("replies", replies)))
 
 
-def unread_count(case: Case, user) -> int:
+def unread_messages(case: Case, user):
     """Messages ``user`` sees, by others, newer than their read mark (a care-team note never
-    counts for someone who cannot read it)."""
+    counts for someone who cannot read it); none for who may not read the conversation."""
     if not policy.may(user, case, "read"):
-        return 0
-    # One query: a message is unread unless the reader's mark is at or after it (no mark:
-    # every message is unread).
+        return Message.objects.none()
+    # A message is unread unless the reader's mark is at or after it (no mark: every message
+    # is unread).
     read = ReadMark.objects.filter(case=case, user=user, read_at__gte=OuterRef("created_at"))
-    return messages_for(user, case).exclude(author=user).exclude(Exists(read)).count()
+    return messages_for(user, case).exclude(author=user).exclude(Exists(read))
+
+
+def unread_count(case: Case, user) -> int:
+    return unread_messages(case, user).count()
 
 
 def record_messages_read(user, case: Case, threads) -> None:

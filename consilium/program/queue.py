@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -32,6 +31,7 @@ from django.utils import timezone
 from consilium.cases.models import OFFERABLE_STATES, IntakeSummary, Status
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation, ConsultationStatus
+from consilium.counting import count_together
 from consilium.directory.models import Specialist
 from consilium.forms import object_id
 from consilium.records.models import IdentityCheck, Record, RecordsRequest
@@ -180,29 +180,14 @@ def counts(visible: QuerySet, filters: list) -> dict[str, int]:
     for status, n in visible.order_by().values_list("status").annotate(n=Count("id")):
         by_state[f"state_{status}"] = n
     open_cases = visible.order_by().filter(status__in=QUEUE_STATES)
-    quick = _capped_counts({f"quick_{key}": open_cases.filter(condition)
-                            for key, _, _, _, condition in filters}, COUNT_CAP)
+    quick = count_together({f"quick_{key}": open_cases.filter(condition)
+                            for key, _, _, _, condition in filters}, cap=COUNT_CAP)
     return {**by_state, "open": sum(by_state[f"state_{s}"] for s in QUEUE_STATES), **quick}
 
 
 def shown_count(n: int) -> str:
     """A quick filter's count as the queue shows it."""
     return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
-
-
-def _capped_counts(querysets: dict[str, QuerySet], cap: int) -> dict[str, int]:
-    """Each queryset's row count, up to ``cap`` + 1, in one statement: a scalar subquery
-    ``COUNT(*)`` over each queryset's first cap + 1 ids (its SQL and parameters as the ORM
-    compiles them; only the aliases, our own keys, are written here)."""
-    parts: list[str] = []
-    params: list = []  # the ORM's own parameters, passed on as they are
-    for key, rows in querysets.items():
-        sql, row_params = rows.values("id")[:cap + 1].query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {key})")
-        params.extend(row_params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return dict(zip(querysets, cursor.fetchone(), strict=True))
 
 
 # --- sorting ----------------------------------------------------------------------------
