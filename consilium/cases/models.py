@@ -151,7 +151,15 @@ class Case(models.Model):
                    models.Index(fields=["status_changed_at", "id"], name="case_waiting"),
                    # covers the operational figures' one pass over the step times
                    models.Index(fields=["submitted_at", "matched_at", "records_complete_at"],
-                                name="case_steps")]
+                                name="case_steps"),
+                   # the queue's "mine" and "procedure within 14 days": the few cases owned
+                   # or with a date, not every case (the foreign key's full index, most of
+                   # its rows NULL, looked unselective to SQLite, which scanned the table
+                   # instead: 18 ms at 111,000 cases)
+                   models.Index(fields=["owner"], name="case_owned",
+                                condition=models.Q(owner__isnull=False)),
+                   models.Index(fields=["planned_procedure_on"], name="case_planned",
+                                condition=models.Q(planned_procedure_on__isnull=False))]
 
     def __str__(self):
         return f"Case {self.short_id}"

@@ -177,7 +177,9 @@ def counts(visible: QuerySet, filters: list) -> dict[str, int]:
     open cases each quick filter finds, up to ``COUNT_CAP`` + 1 (one query of one capped count
     per filter, so that none reads more than that many rows)."""
     by_state = dict.fromkeys((f"state_{s}" for s in ALL_STATES), 0)
-    for status, n in visible.order_by().values_list("status").annotate(n=Count("id")):
+    # COUNT(*), not COUNT(id): read from the status index alone (SQLite looked up every row
+    # for its id: 120 ms rather than 5 at 111,000 cases)
+    for status, n in visible.order_by().values_list("status").annotate(n=Count("*")):
         by_state[f"state_{status}"] = n
     open_cases = visible.order_by().filter(status__in=QUEUE_STATES)
     quick = count_together({f"quick_{key}": open_cases.filter(condition)
