@@ -11,14 +11,15 @@ def count_together(querysets: dict[str, QuerySet], cap: int | None = None) -> di
     """Each queryset's row count, or up to ``cap`` + 1 of its rows when a cap is given (so
     that no count reads more): a scalar ``COUNT(*)`` subquery over each queryset's ids, with
     its SQL and parameters as the ORM compiles them (only the aliases, the caller's own
-    identifiers, are written here). A queryset that can match nothing (``.none()``) counts
-    0 without being asked."""
+    identifiers, are written here). A queryset already narrowed to some values (such as
+    ``.values("case_id").distinct()``) counts those; any other, its ids. A queryset that can
+    match nothing (``.none()``) counts 0 without being asked."""
     asked, parts = [], []
     params: list = []  # the ORM's own parameters, passed on as they are
     found = dict.fromkeys(querysets, 0)
     for key, rows in querysets.items():
         assert key.isidentifier(), key
-        rows = rows.order_by().values("id")
+        rows = rows.order_by() if rows.query.values_select else rows.order_by().values("id")
         try:
             sql, row_params = (rows[:cap + 1] if cap is not None else rows).query.sql_with_params()
         except EmptyResultSet:

@@ -110,7 +110,13 @@ class Consultation(models.Model):
         ordering = ["-offered_at"]
         # covers each specialist's turnaround in the operational figures
         indexes = [models.Index(fields=["status", "specialist", "responded_at", "completed_at"],
-                                name="consultation_turnaround")]
+                                name="consultation_turnaround"),
+                   # the work queue's quick filters, counted from the consultations' side
+                   # (program.queue.QuickFilter): the cases of the offers in one state, read
+                   # in case order so that a capped count stops once it has enough...
+                   models.Index(fields=["status", "case"], name="consultation_state_case"),
+                   # ...and the opinions overdue or due soon, by their due dates
+                   models.Index(fields=["status", "due_date"], name="consultation_due")]
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],

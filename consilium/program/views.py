@@ -134,10 +134,10 @@ def work_queue(request):
         "open_count": found["open"],
         # each quick filter: its count as shown, whether it is the one chosen, whether it
         # calls for attention (lateness found)
-        "quick": [(key, label, param, value, shown_count(found[f"quick_{key}"]),
-                   chosen.get(param) == value and len(kept) == 1,
-                   key in ALERTING and found[f"quick_{key}"] > 0)
-                  for key, label, param, value, _ in filters],
+        "quick": [(f.key, f.label, f.param, f.value, shown_count(found[f"quick_{f.key}"]),
+                   chosen.get(f.param) == f.value and len(kept) == 1,
+                   f.key in ALERTING and found[f"quick_{f.key}"] > 0)
+                  for f in filters],
         "specialties": known, "owners": owners, "due_choices": DUE.items(),
         "urgency_choices": URGENCY.items(),
         "saved": [(saved, _queue_url(saved.params))

@@ -86,6 +86,9 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "sha256"], name="one_copy_per_case")
         ]
+        # the work queue's "Records on hold": the few held records, not every record
+        indexes = [models.Index(fields=["case"], name="record_held",
+                                condition=models.Q(identity=IdentityCheck.HELD))]
 
     def __str__(self):
         return f"Record {str(self.id)[:8]}"
@@ -316,7 +319,13 @@ class RecordsRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "due_on"], name="records_request_due")]
+        indexes = [models.Index(fields=["case", "due_on"], name="records_request_due"),
+                   # the work queue's "Records requests overdue": the requests still awaited
+                   # by their due days, not every request ever sent
+                   models.Index(fields=["due_on"], name="records_request_awaited",
+                                condition=models.Q(sent_on__isnull=False,
+                                                   received_on__isnull=True,
+                                                   cancelled_on__isnull=True))]
 
     def __str__(self):
         return f"Records request {str(self.id)[:8]}"

@@ -330,6 +330,25 @@ def test_the_counts_are_two_queries(users, journey, django_assert_num_queries):
     assert found["quick_records_overdue"] == 0
 
 
+def test_a_filter_counts_cases_not_rows_and_only_the_visible_open_ones(users, journey,
+                                                                      specialists):
+    """Counted from the consultations' side, a case declined twice is one case; a case the
+    reader cannot see, or one no longer open, is none."""
+    twice, first = journey("offered")
+    do_decline_consultation(first, "On leave.", acting_user=users["specialist"])
+    second = do_offer_consultation(twice, specialists["specialist2"].id,
+                                   acting_user=users["coordinator"], reason="Free this week.")
+    do_decline_consultation(second, "Full.", acting_user=users["specialist2"])
+    _, other = journey("offered", patient="patient2")
+    do_decline_consultation(other, "Busy.", acting_user=users["specialist"])
+    filters = queue.quick_filters(timezone.localdate(), users["coordinator"])
+
+    assert queue.counts(Case.objects.all(), filters)["quick_declined"] == 2
+    assert queue.counts(Case.objects.filter(pk=twice.pk), filters)["quick_declined"] == 1
+    Case.objects.filter(pk=other.case_id).update(status="closed")
+    assert queue.counts(Case.objects.all(), filters)["quick_declined"] == 1
+
+
 def test_a_quick_filters_count_stops_at_the_cap(client, login, users, journey, monkeypatch):
     """Past COUNT_CAP the queue says "N+" (no count reads more than N + 1 rows); below it the
     counts are exact, and the filter's own page still lists and counts every case."""
